@@ -1,0 +1,49 @@
+/**
+ * The one interface every connector implements. Connectors know resource objects and attributes,
+ * nothing about users, mappings or shadows.
+ */
+import type { AttributeDelta, Attributes, ResourceObject } from '../schema/objects';
+
+export interface SearchPage {
+  objects: ResourceObject[];
+  /** Opaque cursor for the next page; undefined when this was the last page. */
+  cursor?: string;
+}
+
+/** One change read from the resource's changelog. */
+export interface ConnectorChange {
+  changeType: 'add' | 'modify' | 'delete';
+  primaryIdentifier?: string;
+  secondaryIdentifier?: string;
+  /** For renames: the new secondary identifier. */
+  newSecondaryIdentifier?: string;
+  attributeDeltas?: AttributeDelta[];
+  /** Position of this change; passing it back to changesSince returns what came after it. */
+  token: string;
+}
+
+export interface ChangesPage {
+  changes: ConnectorChange[];
+  /** Position to continue from (the last change's token, or the input token if nothing new). */
+  token: string;
+}
+
+export interface Connector {
+  /** Resolves when the resource answers and the credentials work; otherwise throws a ConnectorError. */
+  testConnection(): Promise<void>;
+  /** Attribute names the resource object class offers (for validation and UI). */
+  schema(): Promise<{ objectClass: string; attributes: string[] }>;
+  /** Throws ConnectorError kind not-found when there is no such object. */
+  get(identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string }, attributesToGet?: string[]): Promise<ResourceObject>;
+  search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage>;
+  /** Creates an object named by secondaryIdentifier; returns it as stored, with its primary identifier. */
+  create(secondaryIdentifier: string, attributes: Attributes): Promise<ResourceObject>;
+  /** Applies attribute deltas; returns the new secondary identifier if it changed. */
+  modify(primaryIdentifier: string, deltas: AttributeDelta[]): Promise<ResourceObject>;
+  delete(primaryIdentifier: string): Promise<void>;
+  /** The current end of the changelog, to start live sync from "now". */
+  latestToken(): Promise<string>;
+  /** Changes after token, oldest first. Throws ConnectorError kind 'configuration' if unsupported. */
+  changesSince(token: string, limit?: number): Promise<ChangesPage>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,392 @@
+/**
+ * Configuration objects an IDM engineer writes in YAML (one object per YAML document).
+ * Keys follow the seeds' XML elements; a repeated XML element is a list under its singular name,
+ * and where the seeds show a single element (`outbound`, `inbound`, `source`, `action`) one object
+ * or a list are both accepted and normalised to a list.
+ */
+import { z } from 'zod';
+
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) =>
+  z.preprocess((v) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
+/** A reference to another configuration object: its oid or its name; `{ oid }` as in the seeds' XML. */
+export const objectRefSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && 'oid' in (v as object) ? (v as { oid: unknown }).oid : v),
+  z.string().min(1, 'expected an oid or a name'),
+);
+
+/** Secrets are given by reference only, so they never stand in a file that is committed or stored. */
+export const secretRefSchema = z.union(
+  [z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()],
+  { error: 'expected a secret reference { env: VARIABLE } or { file: PATH }; secrets are never written inline' },
+);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** Durations as `500ms`, `30s`, `5m`, `1h` or a number of milliseconds. */
+export const durationSchema = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 5m or 1h'),
+]);
+export type Duration = z.infer<typeof durationSchema>;
+
+export function durationToMs(d: Duration): number {
+  if (typeof d === 'number') return d;
+  const m = /^(\d+)(ms|s|m|h)$/.exec(d)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+// ---- expressions and mappings -------------------------------------------------------------
+
+export const expressionSchema = z
+  .object({
+    path: z.string().min(1).optional(),
+    value: z.unknown().optional(),
+    script: z.object({ code: z.string().min(1), language: z.string().optional() }).strict().optional(),
+  })
+  .strict()
+  .refine((e) => [e.path !== undefined, 'value' in e, e.script !== undefined].filter(Boolean).length === 1, {
+    message: 'an expression needs exactly one of path, value or script',
+  });
+export type Expression = z.infer<typeof expressionSchema>;
+
+export const strengthSchema = z.enum(['weak', 'normal', 'strong']);
+export type Strength = z.infer<typeof strengthSchema>;
+
+export const sourceSchema = z.object({ path: z.string().min(1), name: z.string().optional() }).strict();
+export const targetSchema = z.object({ path: z.string().min(1) }).strict();
+
+/** Outbound: user (focus) properties -> a resource attribute. */
+export const outboundMappingSchema = z
+  .object({
+    name: z.string().optional(),
+    strength: strengthSchema.default('normal'),
+    source: oneOrMany(sourceSchema).default([]),
+    expression: expressionSchema.optional(),
+    condition: expressionSchema.optional(),
+  })
+  .strict();
+export type OutboundMapping = z.infer<typeof outboundMappingSchema>;
+
+/** Inbound: a resource attribute -> a user property. The attribute itself is the implicit source. */
+export const inboundMappingSchema = z
+  .object({
+    name: z.string().optional(),
+    strength: strengthSchema.default('normal'),
+    source: oneOrMany(sourceSchema).default([]),
+    expression: expressionSchema.optional(),
+    condition: expressionSchema.optional(),
+    target: targetSchema,
+  })
+  .strict();
+export type InboundMapping = z.infer<typeof inboundMappingSchema>;
+
+/** Template (and role) mappings: user properties -> a user property. */
+export const templateMappingSchema = z
+  .object({
+    name: z.string().optional(),
+    strength: strengthSchema.default('normal'),
+    source: oneOrMany(sourceSchema).default([]),
+    expression: expressionSchema.optional(),
+    condition: expressionSchema.optional(),
+    target: targetSchema,
+  })
+  .strict();
+export type TemplateMapping = z.infer<typeof templateMappingSchema>;
+
+// ---- resources ----------------------------------------------------------------------------
+
+export const ldapConnectorSchema = z
+  .object({
+    type: z.literal('ldap'),
+    url: z.string().regex(/^ldaps?:\/\//, 'expected an ldap:// or ldaps:// URL'),
+    bindDn: z.string().min(1),
+    bindPassword: secretRefSchema,
+    baseContext: z.string().min(1),
+    /** The attribute that never changes for an entry (icfs:uid); the DN is the secondary identifier (icfs:name). */
+    primaryIdentifier: z.string().default('entryUUID'),
+    /** Object classes given to created entries. */
+    objectClasses: z.array(z.string()).default(['top', 'person', 'organizationalPerson', 'inetOrgPerson']),
+    searchFilter: z.string().default('(objectClass=inetOrgPerson)'),
+    pageSize: z.number().int().positive().default(500),
+    timeout: durationSchema.default('10s'),
+    changelog: z
+      .object({ type: z.literal('accesslog'), base: z.string().default('cn=accesslog') })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type LdapConnectorConfig = z.infer<typeof ldapConnectorSchema>;
+
+export const postgresConnectorSchema = z
+  .object({
+    type: z.literal('postgres'),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().positive().default(5432),
+    database: z.string().default('postgres'),
+    user: z.string().default('postgres'),
+    password: secretRefSchema.optional(),
+    schema: z.string().default('public'),
+    table: z.string().min(1),
+    /** Column holding the stable, generated identifier (icfs:uid). */
+    primaryIdentifier: z.string().default('id'),
+    /** Column holding the name (icfs:name), unique. */
+    secondaryIdentifier: z.string().default('name'),
+    /** Column with the last modification time; enables `changes since token`. */
+    modifiedColumn: z.string().optional(),
+    pageSize: z.number().int().positive().default(1000),
+    timeout: durationSchema.default('10s'),
+  })
+  .strict();
+export type PostgresConnectorConfig = z.infer<typeof postgresConnectorSchema>;
+
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema]);
+export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
+
+export const retryPolicySchema = z
+  .object({
+    initialInterval: durationSchema.default('30s'),
+    backoffCoefficient: z.number().min(1).default(2),
+    maximumInterval: durationSchema.default('30m'),
+    /** Unset: retry until the resource comes back. */
+    maximumAttempts: z.number().int().positive().optional(),
+  })
+  .strict();
+export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
+
+export const attributeDefinitionSchema = z
+  .object({
+    /** `icfs:name` / `icfs:uid` are the connector's secondary / primary identifier; `ri:cn` or `cn` an attribute. */
+    ref: z.string().min(1),
+    displayName: z.string().optional(),
+    access: oneOrMany(z.enum(['read', 'create', 'update'])).optional(),
+    multiValued: z.boolean().default(false),
+    /** false: values on the resource that no mapping produces are removed. */
+    tolerant: z.boolean().default(true),
+    outbound: oneOrMany(outboundMappingSchema).default([]),
+    inbound: oneOrMany(inboundMappingSchema).default([]),
+  })
+  .strict();
+export type AttributeDefinition = z.infer<typeof attributeDefinitionSchema>;
+
+export const iterationSchema = z
+  .object({
+    maxIterations: z.number().int().nonnegative().default(5),
+    /** Script computing the token from `iteration` (default: '' for 0, the number otherwise). */
+    tokenExpression: expressionSchema.optional(),
+  })
+  .strict();
+
+export const objectTypeSchema = z
+  .object({
+    name: z.string().optional(),
+    kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
+    intent: z.string().default('default'),
+    default: z.boolean().default(false),
+    displayName: z.string().optional(),
+    objectClass: z.string().min(1),
+    attribute: oneOrMany(attributeDefinitionSchema).default([]),
+    iteration: iterationSchema.optional(),
+  })
+  .strict();
+export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
+
+export const situationSchema = z.enum(['linked', 'unlinked', 'unmatched', 'disputed', 'deleted']);
+export type Situation = z.infer<typeof situationSchema>;
+
+export const channelSchema = z.enum(['live-sync', 'recon', 'discovery', 'import', 'user', 'api']);
+export type Channel = z.infer<typeof channelSchema>;
+
+export const reactionHandlerSchema = z.enum([
+  'addFocus',
+  'deleteFocus',
+  'inactivateFocus',
+  'link',
+  'unlink',
+  'deleteShadow',
+  'inactivateShadow',
+  'synchronize',
+]);
+export type ReactionHandler = z.infer<typeof reactionHandlerSchema>;
+
+export const reactionActionSchema = z
+  .object({ handler: reactionHandlerSchema, objectTemplateRef: objectRefSchema.optional() })
+  .strict();
+export type ReactionAction = z.infer<typeof reactionActionSchema>;
+
+export const reactionSchema = z
+  .object({
+    situation: situationSchema,
+    channel: oneOrMany(channelSchema).optional(),
+    synchronize: z.boolean().optional(),
+    action: oneOrMany(reactionActionSchema).default([]),
+  })
+  .strict();
+export type Reaction = z.infer<typeof reactionSchema>;
+
+/** A correlation query: `equal` of a user property and an expression over the account, combinable with `and`. */
+export type CorrelationQuery =
+  | { equal: { path: string; expression: Expression } }
+  | { and: CorrelationQuery[] }
+  | { or: CorrelationQuery[] };
+export const correlationQuerySchema: z.ZodType<CorrelationQuery> = z.lazy(() =>
+  z.union([
+    z.object({ equal: z.object({ path: z.string().min(1), expression: expressionSchema }).strict() }).strict(),
+    z.object({ and: z.array(correlationQuerySchema).min(1) }).strict(),
+    z.object({ or: z.array(correlationQuerySchema).min(1) }).strict(),
+  ]),
+) as z.ZodType<CorrelationQuery>;
+
+export const synchronizationSchema = z
+  .object({
+    kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
+    intent: z.string().default('default'),
+    correlation: correlationQuerySchema.optional(),
+    /** Second round of filtering of correlation candidates: a script over `user` and `account`, true keeps a candidate. */
+    confirmation: expressionSchema.optional(),
+    objectTemplateRef: objectRefSchema.optional(),
+    reaction: oneOrMany(reactionSchema).default([]),
+  })
+  .strict();
+export type SynchronizationPolicy = z.infer<typeof synchronizationSchema>;
+
+export const resourceSchema = z
+  .object({
+    kind: z.literal('Resource'),
+    oid: z.string().min(1).optional(),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    connector: connectorConfigSchema,
+    consistency: z
+      .object({
+        retry: retryPolicySchema.default(retryPolicySchema.parse({})),
+        /** How often a waiting operation's resource is tested, so it is noticed coming back before the backoff ends. */
+        livenessCheckInterval: durationSchema.default('15s'),
+        /** relative: accounts are removed only when the assignment that required them is removed. */
+        assignmentPolicyEnforcement: z.enum(['none', 'relative', 'full']).default('relative'),
+      })
+      .strict()
+      .default({ retry: retryPolicySchema.parse({}), livenessCheckInterval: '15s', assignmentPolicyEnforcement: 'relative' }),
+    schemaHandling: z
+      .object({
+        objectType: oneOrMany(objectTypeSchema).optional(),
+        /** The seeds' name for objectType. */
+        accountType: oneOrMany(objectTypeSchema).optional(),
+      })
+      .strict()
+      .transform((s) => ({ objectType: [...(s.objectType ?? []), ...(s.accountType ?? [])] })),
+    synchronization: oneOrMany(synchronizationSchema).default([]),
+  })
+  .strict();
+export type ResourceConfig = z.infer<typeof resourceSchema>;
+
+// ---- templates, roles, users --------------------------------------------------------------
+
+export const objectTemplateSchema = z
+  .object({
+    kind: z.literal('ObjectTemplate'),
+    oid: z.string().min(1).optional(),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    mapping: oneOrMany(templateMappingSchema).default([]),
+  })
+  .strict();
+export type ObjectTemplateConfig = z.infer<typeof objectTemplateSchema>;
+
+export const constructionAttributeSchema = z
+  .object({ ref: z.string().min(1), outbound: oneOrMany(outboundMappingSchema).default([]) })
+  .strict();
+
+export const accountConstructionSchema = z
+  .object({
+    resourceRef: objectRefSchema,
+    kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
+    intent: z.string().default('default'),
+    attribute: oneOrMany(constructionAttributeSchema).default([]),
+  })
+  .strict();
+export type AccountConstruction = z.infer<typeof accountConstructionSchema>;
+
+/** A user's assignment: a role (`targetRef`) or a direct account construction. */
+export const assignmentSchema = z
+  .object({
+    targetRef: objectRefSchema.optional(),
+    accountConstruction: accountConstructionSchema.optional(),
+    /** Seeds' later name for accountConstruction. */
+    construction: accountConstructionSchema.optional(),
+  })
+  .strict()
+  .refine((a) => [a.targetRef, a.accountConstruction, a.construction].filter(Boolean).length === 1, {
+    message: 'an assignment needs exactly one of targetRef (a role) or accountConstruction',
+  })
+  .transform((a) =>
+    a.targetRef !== undefined
+      ? { targetRef: a.targetRef }
+      : { accountConstruction: (a.accountConstruction ?? a.construction)! },
+  );
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+export const inducementSchema = z
+  .object({
+    construction: accountConstructionSchema.optional(),
+    accountConstruction: accountConstructionSchema.optional(),
+    /** Another role this role includes. */
+    targetRef: objectRefSchema.optional(),
+    focusMappings: z.object({ mapping: oneOrMany(templateMappingSchema).default([]) }).strict().optional(),
+  })
+  .strict()
+  .refine(
+    (i) => [i.construction, i.accountConstruction, i.targetRef, i.focusMappings].filter(Boolean).length === 1,
+    { message: 'an inducement needs exactly one of construction, targetRef or focusMappings' },
+  )
+  .transform((i) => ({
+    construction: i.construction ?? i.accountConstruction,
+    targetRef: i.targetRef,
+    focusMappings: i.focusMappings,
+  }));
+export type Inducement = z.infer<typeof inducementSchema>;
+
+export const roleSchema = z
+  .object({
+    kind: z.literal('Role'),
+    oid: z.string().min(1).optional(),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    inducement: oneOrMany(inducementSchema).default([]),
+  })
+  .strict();
+export type RoleConfig = z.infer<typeof roleSchema>;
+
+export const activationSchema = z
+  .object({
+    administrativeStatus: z.enum(['enabled', 'disabled', 'archived']).optional(),
+    validFrom: z.string().optional(),
+    validTo: z.string().optional(),
+  })
+  .strict();
+export type Activation = z.infer<typeof activationSchema>;
+
+export const userConfigSchema = z
+  .object({
+    kind: z.literal('User'),
+    oid: z.string().min(1).optional(),
+    name: z.string().min(1),
+    fullName: z.string().optional(),
+    givenName: z.string().optional(),
+    familyName: z.string().optional(),
+    emailAddress: z.string().optional(),
+    extension: z.record(z.string(), z.unknown()).optional(),
+    activation: activationSchema.optional(),
+    credentials: z.object({ password: secretRefSchema.optional() }).strict().optional(),
+    assignment: oneOrMany(assignmentSchema).default([]),
+  })
+  .strict();
+export type UserConfig = z.infer<typeof userConfigSchema>;
+
+export const configObjectSchema = z.discriminatedUnion('kind', [
+  resourceSchema,
+  objectTemplateSchema,
+  roleSchema,
+  userConfigSchema,
+]);
+export type ConfigObject = z.infer<typeof configObjectSchema>;

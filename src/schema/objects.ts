@@ -1,0 +1,172 @@
+/**
+ * Objects Tally keeps and exchanges: resource objects as connectors see them, deltas,
+ * users and shadows as stored in the repository, change events.
+ */
+import { z } from 'zod';
+import {
+  activationSchema,
+  assignmentSchema,
+  channelSchema,
+  situationSchema,
+  type Activation,
+  type Assignment,
+  type Channel,
+  type Situation,
+} from './config';
+
+// ---- resource side ------------------------------------------------------------------------
+
+export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export type AttributeValue = z.infer<typeof attributeValueSchema>;
+
+/** Attribute values are always lists: multi-valued attributes are first-class. */
+export const attributesSchema = z.record(z.string(), z.array(attributeValueSchema));
+export type Attributes = z.infer<typeof attributesSchema>;
+
+/** An object on a resource as a connector returns it. */
+export const resourceObjectSchema = z.object({
+  /** Stable identifier (LDAP entryUUID, a generated key): icfs:uid. */
+  primaryIdentifier: z.string(),
+  /** Name-like identifier (the DN, a login name): icfs:name. May change on rename. */
+  secondaryIdentifier: z.string(),
+  objectClass: z.string(),
+  attributes: attributesSchema,
+});
+export type ResourceObject = z.infer<typeof resourceObjectSchema>;
+
+/**
+ * One item's modification: of a resource attribute (path = attribute name) or a user property
+ * (path = property name, `extension/<name>`, `assignment`). `replace` sets all values; `add` and
+ * `delete` change some values of a multi-valued item. An empty `replace` clears the item.
+ */
+export const itemDeltaSchema = z.object({
+  path: z.string().min(1),
+  replace: z.array(z.unknown()).optional(),
+  add: z.array(z.unknown()).optional(),
+  delete: z.array(z.unknown()).optional(),
+});
+export type ItemDelta = z.infer<typeof itemDeltaSchema>;
+
+/** Attribute deltas carry attribute values only. */
+export interface AttributeDelta {
+  path: string;
+  replace?: AttributeValue[];
+  add?: AttributeValue[];
+  delete?: AttributeValue[];
+}
+
+// ---- repository documents -----------------------------------------------------------------
+
+export const metadataSchema = z.object({
+  createTimestamp: z.string(),
+  modifyTimestamp: z.string(),
+  createChannel: z.string().optional(),
+  modifyChannel: z.string().optional(),
+});
+export type Metadata = z.infer<typeof metadataSchema>;
+
+/** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
+export interface UserDoc {
+  oid: string;
+  name: string;
+  fullName?: string;
+  givenName?: string;
+  familyName?: string;
+  emailAddress?: string;
+  extension?: Record<string, unknown>;
+  activation?: Activation;
+  /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
+  credentials?: { password?: { encrypted: string } };
+  assignment: Assignment[];
+  /** Oids of linked shadows. */
+  linkRef: string[];
+  version: number;
+  metadata: Metadata;
+}
+export const userDocSchema: z.ZodType<UserDoc> = z.object({
+  oid: z.string(),
+  name: z.string(),
+  fullName: z.string().optional(),
+  givenName: z.string().optional(),
+  familyName: z.string().optional(),
+  emailAddress: z.string().optional(),
+  extension: z.record(z.string(), z.unknown()).optional(),
+  activation: activationSchema.optional(),
+  credentials: z.object({ password: z.object({ encrypted: z.string() }).optional() }).optional(),
+  assignment: z.array(assignmentSchema),
+  linkRef: z.array(z.string()),
+  version: z.number().int(),
+  metadata: metadataSchema,
+}) as unknown as z.ZodType<UserDoc>;
+
+export const pendingOperationTypeSchema = z.enum(['add', 'modify', 'delete']);
+export type PendingOperationType = z.infer<typeof pendingOperationTypeSchema>;
+
+export const operationResultStatusSchema = z.enum(['in-progress', 'success', 'postponed', 'fatal-error']);
+
+/** An operation the resource has not confirmed yet (the consistency mechanism's memory). */
+export const pendingOperationSchema = z.object({
+  id: z.string(),
+  type: pendingOperationTypeSchema,
+  /** add: all attributes of the account; modify: attribute deltas. */
+  attributes: attributesSchema.optional(),
+  delta: z.array(itemDeltaSchema).optional(),
+  attemptNumber: z.number().int().nonnegative(),
+  lastAttemptTimestamp: z.string().optional(),
+  requestTimestamp: z.string(),
+  result: z.object({ status: operationResultStatusSchema, message: z.string().optional(), errorKind: z.string().optional() }),
+  workflowId: z.string().optional(),
+  channel: channelSchema.optional(),
+});
+export type PendingOperation = z.infer<typeof pendingOperationSchema>;
+
+export interface ShadowDoc {
+  oid: string;
+  resourceRef: string;
+  objectClass: string;
+  kind: 'account' | 'entitlement' | 'generic';
+  intent: string;
+  /** Null until the resource has created the object (a pending add). */
+  primaryIdentifier: string | null;
+  secondaryIdentifier: string | null;
+  /** Cached attributes as last read or written. */
+  attributes?: Record<string, AttributeValue[]>;
+  ownerRef: string | null;
+  situation?: Situation;
+  situationTimestamp?: string;
+  exists: boolean;
+  dead: boolean;
+  iteration: number;
+  iterationToken: string;
+  pendingOperations: PendingOperation[];
+  /** Last reconciliation run that saw this object on the resource. */
+  lastSeenRunId?: string;
+  version: number;
+  metadata: Metadata;
+}
+
+// ---- change events ------------------------------------------------------------------------
+
+export const changeTypeSchema = z.enum(['add', 'modify', 'delete', 'unknown']);
+export type ChangeType = z.infer<typeof changeTypeSchema>;
+
+/** A change of one resource object, found by any mechanism. */
+export const resourceChangeSchema = z.object({
+  resourceRef: z.string().min(1),
+  channel: channelSchema,
+  changeType: changeTypeSchema.default('unknown'),
+  /** At least one identifier is needed to find the object. */
+  primaryIdentifier: z.string().optional(),
+  secondaryIdentifier: z.string().optional(),
+  objectClass: z.string().optional(),
+  /** The object as it is now, if the mechanism read it (reconciliation, import). */
+  currentObject: resourceObjectSchema.optional(),
+  /** What changed, if the mechanism knows (live sync). */
+  attributeDeltas: z.array(itemDeltaSchema).optional(),
+  /** Live-sync position of this change. */
+  token: z.string().optional(),
+});
+export type ResourceChange = z.infer<typeof resourceChangeSchema>;
+
+export { situationSchema, channelSchema };
+export type { Situation, Channel, Assignment };
