@@ -1,0 +1,142 @@
+/**
+ * Typed access to Tally's MongoDB collections. No business rules here: only storage, indexes and
+ * optimistic versioning. Uses only features FerretDB 1.24 also has (no transactions, no $lookup).
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
+import type { ShadowDoc, UserDoc } from '../schema/objects';
+import type { Versioned } from './versioned';
+
+export type Stored<T> = T & { oid: string; version: number; storedAt: string };
+export type StoredResource = Stored<ResourceConfig>;
+export type StoredRole = Stored<RoleConfig>;
+export type StoredObjectTemplate = Stored<ObjectTemplateConfig>;
+
+export interface SyncTokenDoc extends Versioned {
+  /** `livesync:<resourceOid>` */
+  oid: string;
+  resourceRef: string;
+  token: string;
+  updatedAt: string;
+}
+
+export interface RunDoc extends Versioned {
+  oid: string;
+  type: 'recon' | 'import';
+  resourceRef: string;
+  workflowId: string;
+  startedAt: string;
+  finishedAt?: string;
+  state: 'running' | 'finished' | 'failed';
+  stats: Record<string, number>;
+}
+
+export interface AuditRecord {
+  timestamp: string;
+  channel: string;
+  objectType: 'user' | 'shadow' | 'account';
+  objectOid: string;
+  /** What changed; secrets are never written here. */
+  delta: unknown;
+  workflowId?: string;
+  resourceRef?: string;
+  message?: string;
+}
+
+export const collectionNames = {
+  users: 'users',
+  shadows: 'shadows',
+  resources: 'resources',
+  roles: 'roles',
+  objectTemplates: 'objectTemplates',
+  syncTokens: 'syncTokens',
+  runs: 'runs',
+  audit: 'audit',
+} as const;
+
+export class Repository {
+  readonly users: Collection<UserDoc>;
+  readonly shadows: Collection<ShadowDoc>;
+  readonly resources: Collection<StoredResource>;
+  readonly roles: Collection<StoredRole>;
+  readonly objectTemplates: Collection<StoredObjectTemplate>;
+  readonly syncTokens: Collection<SyncTokenDoc>;
+  readonly runs: Collection<RunDoc>;
+  readonly audit: Collection<AuditRecord>;
+
+  constructor(readonly db: Db) {
+    this.users = db.collection(collectionNames.users);
+    this.shadows = db.collection(collectionNames.shadows);
+    this.resources = db.collection(collectionNames.resources);
+    this.roles = db.collection(collectionNames.roles);
+    this.objectTemplates = db.collection(collectionNames.objectTemplates);
+    this.syncTokens = db.collection(collectionNames.syncTokens);
+    this.runs = db.collection(collectionNames.runs);
+    this.audit = db.collection(collectionNames.audit);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await Promise.all([
+      this.users.createIndex({ oid: 1 }, { unique: true }),
+      this.users.createIndex({ name: 1 }, { unique: true }),
+      this.shadows.createIndex({ oid: 1 }, { unique: true }),
+      this.shadows.createIndex({ resourceRef: 1, primaryIdentifier: 1 }),
+      this.shadows.createIndex({ resourceRef: 1, secondaryIdentifier: 1 }),
+      this.shadows.createIndex({ ownerRef: 1 }),
+      ...[this.db.collection(collectionNames.resources), this.db.collection(collectionNames.roles), this.db.collection(collectionNames.objectTemplates)].flatMap((c) => [
+        c.createIndex({ oid: 1 }, { unique: true }),
+        c.createIndex({ name: 1 }, { unique: true }),
+      ]),
+      this.syncTokens.createIndex({ oid: 1 }, { unique: true }),
+      this.runs.createIndex({ oid: 1 }, { unique: true }),
+      this.audit.createIndex({ objectOid: 1 }),
+    ]);
+  }
+
+  /** Finds a configuration object by oid or by name. */
+  async findConfig<T extends { oid: string; name: string }>(collection: Collection<T>, ref: string): Promise<T | null> {
+    return (await collection.findOne({ $or: [{ oid: ref }, { name: ref }] } as Filter<T>, {
+      projection: { _id: 0 },
+    })) as T | null;
+  }
+
+  async allConfig<T extends { oid: string }>(collection: Collection<T>): Promise<T[]> {
+    return (await collection.find({}, { projection: { _id: 0 } }).toArray()) as unknown as T[];
+  }
+
+  async userByRef(ref: string): Promise<UserDoc | null> {
+    return this.users.findOne({ $or: [{ oid: ref }, { name: ref }] }, { projection: { _id: 0 } });
+  }
+
+  async shadow(oid: string): Promise<ShadowDoc | null> {
+    return this.shadows.findOne({ oid }, { projection: { _id: 0 } });
+  }
+
+  async shadowByIdentifiers(
+    resourceRef: string,
+    ids: { primaryIdentifier?: string | null; secondaryIdentifier?: string | null },
+  ): Promise<ShadowDoc | null> {
+    const or: Filter<ShadowDoc>[] = [];
+    if (ids.primaryIdentifier) or.push({ primaryIdentifier: ids.primaryIdentifier });
+    if (ids.secondaryIdentifier) or.push({ secondaryIdentifier: ids.secondaryIdentifier });
+    if (or.length === 0) return null;
+    // Live shadows first: a dead shadow may still hold the name of a re-created account.
+    const found = await this.shadows
+      .find({ resourceRef, $or: or }, { projection: { _id: 0 } })
+      .toArray();
+    return (
+      found.find((s) => !s.dead && ids.primaryIdentifier && s.primaryIdentifier === ids.primaryIdentifier) ??
+      found.find((s) => !s.dead) ??
+      found[0] ??
+      null
+    );
+  }
+
+  async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {
+    return this.shadows.find({ ownerRef }, { projection: { _id: 0 } }).toArray();
+  }
+
+  async writeAudit(records: AuditRecord[]): Promise<void> {
+    if (records.length > 0) await this.audit.insertMany(records.map((r) => ({ ...r })));
+  }
+}
