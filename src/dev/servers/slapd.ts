@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'ldapts';
+import { freePort } from './ports';
+import { runCommand, spawnServer, waitUntilReady, type ManagedProcess } from './process';
+import { tools } from './tools';
+
+export interface SlapdOptions {
+  /** Holds slapd.conf, the two mdb databases and slapd.log; re-using it keeps the data. */
+  dataDir: string;
+  port?: number;
+  baseDn?: string;
+  adminPassword: string;
+  /** LDIF text loaded with `slapadd -q` when the database is new (entries under ou=people, not the base or ou=people itself). */
+  seedLdif?: string;
+  startTimeoutMs?: number;
+}
+
+/** A private OpenLDAP instance with the accesslog overlay as its changelog. */
+export interface SlapdServer {
+  readonly url: string;
+  readonly port: number;
+  readonly bindDn: string;
+  readonly baseDn: string;
+  readonly peopleDn: string;
+  readonly accesslogBase: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  isRunning(): boolean;
+  stop(): Promise<void>;
+  /** SIGKILL: the directory disappears as in a crash. */
+  kill(): Promise<void>;
+  /** Starts again on the same port and data (stopping first if still running). */
+  restart(): Promise<void>;
+}
+
+const ACCESSLOG_BASE = 'cn=accesslog';
+
+/** `{SSHA}` as slappasswd makes it, computed here so the password never appears in a command line. */
+export function sshaHash(password: string): string {
+  const salt = randomBytes(8);
+  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
+function slapdConf(dataDir: string, baseDn: string, bindDn: string, passwordHash: string): string {
+  const schemaDir = tools.ldapSchemaDir();
+  const schemas = ['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include ${schemaDir}/${s}.schema`);
+  return [
+    ...schemas,
+    `modulepath ${tools.ldapModuleDir()}`,
+    'moduleload back_mdb',
+    'moduleload accesslog',
+    `pidfile ${path.join(dataDir, 'slapd.pid')}`,
+    `argsfile ${path.join(dataDir, 'slapd.args')}`,
+    'sizelimit unlimited',
+    '',
+    // The changelog database must come before the database it logs.
+    'database mdb',
+    `suffix "${ACCESSLOG_BASE}"`,
+    `directory ${path.join(dataDir, 'db', 'accesslog')}`,
+    'maxsize 4294967296',
+    'dbnosync',
+    'sizelimit unlimited',
+    'index default eq',
+    'index objectClass,entryCSN,reqStart,reqEnd,reqResult eq',
+    '',
+    'database mdb',
+    `suffix "${baseDn}"`,
+    `rootdn "${bindDn}"`,
+    `rootpw ${passwordHash}`,
+    `directory ${path.join(dataDir, 'db', 'main')}`,
+    'maxsize 4294967296',
+    'dbnosync',
+    'sizelimit unlimited',
+    'index objectClass eq',
+    'index uid,cn,sn,mail,entryUUID,entryCSN eq',
+    'overlay accesslog',
+    `logdb "${ACCESSLOG_BASE}"`,
+    'logops writes',
+    'logsuccess TRUE',
+    'logold (objectClass=inetOrgPerson)',
+    '',
+  ].join('\n');
+}
+
+function baseEntriesLdif(baseDn: string, peopleDn: string): string {
+  const [attr, value] = baseDn.split(',')[0].split('=').map((s) => s.trim());
+  const classes: Record<string, string> = {
+    dc: `objectClass: dcObject\nobjectClass: organization\no: ${value}\ndc: ${value}`,
+    o: `objectClass: organization\no: ${value}`,
+    ou: `objectClass: organizationalUnit\nou: ${value}`,
+  };
+  const body = classes[attr.toLowerCase()];
+  if (!body) throw new Error(`startSlapd: unsupported base DN ${baseDn} (first RDN must be dc=, o= or ou=)`);
+  return `dn: ${baseDn}\n${body}\n\ndn: ${peopleDn}\nobjectClass: organizationalUnit\nou: people\n\n`;
+}
+
+async function answersRootDse(url: string): Promise<boolean> {
+  const client = new Client({ url, timeout: 2000, connectTimeout: 1000 });
+  try {
+    await client.search('', { scope: 'base', attributes: ['namingContexts'] });
+    return true;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
+  const dataDir = path.resolve(options.dataDir);
+  const baseDn = options.baseDn ?? 'dc=example,dc=com';
+  const bindDn = `cn=admin,${baseDn}`;
+  const peopleDn = `ou=people,${baseDn}`;
+  const port = options.port ?? (await freePort());
+  const url = `ldap://127.0.0.1:${port}`;
+  const confFile = path.join(dataDir, 'slapd.conf');
+  const logFile = path.join(dataDir, 'slapd.log');
+  const mainDb = path.join(dataDir, 'db', 'main');
+  mkdirSync(mainDb, { recursive: true });
+  mkdirSync(path.join(dataDir, 'db', 'accesslog'), { recursive: true });
+  writeFileSync(confFile, slapdConf(dataDir, baseDn, bindDn, sshaHash(options.adminPassword)), { mode: 0o600 });
+
+  if (!existsSync(path.join(mainDb, 'data.mdb'))) {
+    const ldif = baseEntriesLdif(baseDn, peopleDn) + (options.seedLdif ?? '');
+    await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn], { input: ldif });
+  }
+
+  let proc: ManagedProcess | undefined;
+  const launch = async (): Promise<void> => {
+    proc = spawnServer({
+      name: 'slapd',
+      command: tools.slapd(),
+      args: ['-d', '0', '-f', confFile, '-h', `${url}/`],
+      logFile,
+    });
+    await waitUntilReady(() => answersRootDse(url), {
+      what: `slapd on ${url}`,
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      process: proc,
+    });
+  };
+  await launch();
+
+  return {
+    url,
+    port,
+    bindDn,
+    baseDn,
+    peopleDn,
+    accesslogBase: ACCESSLOG_BASE,
+    dataDir,
+    logFile,
+    isRunning: () => proc?.isRunning() ?? false,
+    stop: async () => proc?.stop(),
+    kill: async () => proc?.kill(),
+    restart: async () => {
+      await proc?.stop();
+      await launch();
+    },
+  };
+}
