@@ -78,6 +78,8 @@ export interface UserDoc {
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
   credentials?: { password?: { encrypted: string } };
   assignment: Assignment[];
+  /** The object template this user is kept consistent with (set by the reaction that created it). */
+  templateRef?: string;
   /** Oids of linked shadows. */
   linkRef: string[];
   version: number;
@@ -117,6 +119,8 @@ export const pendingOperationSchema = z.object({
   result: z.object({ status: operationResultStatusSchema, message: z.string().optional(), errorKind: z.string().optional() }),
   workflowId: z.string().optional(),
   channel: channelSchema.optional(),
+  /** Set while the resource is being asked to do it; nothing may be merged into it then. */
+  executing: z.boolean().optional(),
 });
 export type PendingOperation = z.infer<typeof pendingOperationSchema>;
 
@@ -139,6 +143,8 @@ export interface ShadowDoc {
   iteration: number;
   iterationToken: string;
   pendingOperations: PendingOperation[];
+  /** The last operation the resource refused for good, kept for ops to read. */
+  lastFailedOperation?: PendingOperation;
   /** Last reconciliation run that saw this object on the resource. */
   lastSeenRunId?: string;
   version: number;

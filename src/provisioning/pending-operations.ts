@@ -1,0 +1,58 @@
+/**
+ * Pure rules for a shadow's queue of pending operations: new operations are merged with what is
+ * already waiting so the resource sees as few operations as possible and nothing is lost.
+ */
+import type { Channel } from '../schema/config';
+import type { AttributeDelta, Attributes, PendingOperation, ShadowDoc } from '../schema/objects';
+import { applyAttributeDeltas } from '../model/deltas';
+
+export type RequestedOperation =
+  | { type: 'add'; attributes: Attributes }
+  | { type: 'modify'; delta: AttributeDelta[] }
+  | { type: 'delete' };
+
+export interface QueueChange {
+  pendingOperations: PendingOperation[];
+  /** The account was never created: dropping the shadow completes the delete. */
+  dropShadow: boolean;
+  /** A delete is waiting: the shadow is unlinked and dead until the resource confirms. */
+  dead: boolean;
+}
+
+export function enqueueOperation(
+  shadow: Pick<ShadowDoc, 'pendingOperations' | 'exists' | 'primaryIdentifier'>,
+  requested: RequestedOperation,
+  meta: { id: string; now: string; channel?: Channel; workflowId?: string },
+): QueueChange {
+  const queue = shadow.pendingOperations;
+  const pendingAdd = queue.find((op) => op.type === 'add');
+  const mergeableAdd = pendingAdd && !pendingAdd.executing ? pendingAdd : undefined;
+  const fresh = (op: Pick<PendingOperation, 'type' | 'attributes' | 'delta'>): PendingOperation => ({
+    ...op,
+    id: meta.id,
+    attemptNumber: 0,
+    requestTimestamp: meta.now,
+    result: { status: 'in-progress' },
+    ...(meta.channel ? { channel: meta.channel } : {}),
+    ...(meta.workflowId ? { workflowId: meta.workflowId } : {}),
+  });
+
+  switch (requested.type) {
+    case 'add':
+      if (pendingAdd || shadow.exists) return { pendingOperations: queue, dropShadow: false, dead: false };
+      return { pendingOperations: [...queue, fresh({ type: 'add', attributes: requested.attributes })], dropShadow: false, dead: false };
+    case 'modify':
+      if (mergeableAdd) {
+        // Modify before created: one add with the final values, no modify.
+        const merged = { ...mergeableAdd, attributes: applyAttributeDeltas(mergeableAdd.attributes ?? {}, requested.delta) };
+        return { pendingOperations: queue.map((op) => (op === mergeableAdd ? merged : op)), dropShadow: false, dead: false };
+      }
+      if (queue.some((op) => op.type === 'delete')) return { pendingOperations: queue, dropShadow: false, dead: true };
+      return { pendingOperations: [...queue, fresh({ type: 'modify', delta: requested.delta })], dropShadow: false, dead: false };
+    case 'delete':
+      if (mergeableAdd && !shadow.exists) return { pendingOperations: [], dropShadow: true, dead: true };
+      if (queue.some((op) => op.type === 'delete')) return { pendingOperations: queue, dropShadow: false, dead: true };
+      // Modifications of an account about to be deleted are moot.
+      return { pendingOperations: [fresh({ type: 'delete' })], dropShadow: false, dead: true };
+  }
+}

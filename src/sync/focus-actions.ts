@@ -1,0 +1,123 @@
+/**
+ * Reaction actions on the focus (user) and the shadow: add/delete/inactivate the user, link/unlink
+ * the account, drop the shadow. Each is idempotent, so an activity retry does no harm.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel, ReactionAction } from '../schema/config';
+import type { ResourceObject, UserDoc } from '../schema/objects';
+import { applyUserDeltas, computeInbound } from '../model';
+import { isDuplicateKeyError } from '../repository/errors';
+import { modifyWithRetry } from '../repository/versioned';
+import { defaultObjectType } from '../provisioning/shadows';
+import { nowOf, type SyncDeps } from './sync-deps';
+
+export interface ActionInput {
+  action: ReactionAction;
+  resourceOid: string;
+  shadowOid: string;
+  ownerOid: string | null;
+  object: ResourceObject | null;
+  channel: Channel;
+  workflowId?: string;
+}
+
+export interface ActionResult {
+  /** The user the account belongs to after the action (null when unlinked or deleted). */
+  ownerOid: string | null;
+  message: string;
+}
+
+export async function runReactionAction(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
+  switch (input.action.handler) {
+    case 'addFocus':
+      return addFocus(deps, input);
+    case 'link':
+      if (!input.ownerOid) throw new Error('link needs exactly one owner candidate');
+      await link(deps, input.shadowOid, input.ownerOid);
+      return { ownerOid: input.ownerOid, message: `linked to ${input.ownerOid}` };
+    case 'unlink':
+      await unlink(deps, input.shadowOid);
+      return { ownerOid: null, message: 'unlinked' };
+    case 'deleteFocus':
+      return deleteFocus(deps, input);
+    case 'inactivateFocus':
+      if (input.ownerOid) {
+        await modifyWithRetry(deps.repo.users, input.ownerOid, () => ({
+          $set: { 'activation.administrativeStatus': 'disabled', 'metadata.modifyTimestamp': nowOf(deps), 'metadata.modifyChannel': input.channel },
+        }));
+      }
+      return { ownerOid: input.ownerOid, message: 'user disabled' };
+    case 'deleteShadow':
+      await unlink(deps, input.shadowOid);
+      await deps.repo.shadows.deleteOne({ oid: input.shadowOid });
+      return { ownerOid: null, message: 'shadow deleted' };
+    case 'inactivateShadow':
+      await deps.repo.shadows.updateOne({ oid: input.shadowOid }, { $set: { dead: true }, $inc: { version: 1 } });
+      return { ownerOid: input.ownerOid, message: 'shadow marked dead' };
+    case 'synchronize':
+      return { ownerOid: input.ownerOid, message: 'synchronize' };
+  }
+}
+
+/** unmatched -> a new user built from the account by inbound mappings, linked to it. */
+async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
+  if (!input.object) throw new Error('addFocus needs the resource object');
+  const shadow = await deps.repo.shadow(input.shadowOid);
+  if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
+  const resource = await deps.connectors.resource(input.resourceOid);
+  const objectType = defaultObjectType(resource, shadow?.kind, shadow?.intent);
+  const now = nowOf(deps);
+  const empty: UserDoc = {
+    oid: randomUUID(),
+    name: '',
+    assignment: [],
+    linkRef: [],
+    version: 1,
+    metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: input.channel, modifyChannel: input.channel },
+    ...(input.action.objectTemplateRef ? { templateRef: input.action.objectTemplateRef } : {}),
+  };
+  const user = applyUserDeltas(empty, computeInbound({ objectType, account: input.object, user: null }));
+  if (!user.name) {
+    throw new Error(
+      `addFocus: the inbound mappings of ${resource.name} give the new user no name (map an attribute to $user/name)`,
+    );
+  }
+  try {
+    await deps.repo.users.insertOne({ ...user });
+  } catch (e) {
+    if (!isDuplicateKeyError(e)) throw e;
+    // A retry of this activity, or a concurrent creation: link to the user of that name.
+    const existing = await deps.repo.users.findOne({ name: user.name }, { projection: { _id: 0 } });
+    if (!existing) throw e;
+    await link(deps, input.shadowOid, existing.oid);
+    return { ownerOid: existing.oid, message: `user ${existing.name} already existed; linked` };
+  }
+  await link(deps, input.shadowOid, user.oid);
+  await deps.repo.writeAudit([
+    { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: { add: { name: user.name } }, workflowId: input.workflowId },
+  ]);
+  return { ownerOid: user.oid, message: `user ${user.name} created` };
+}
+
+async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
+  if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
+  await deps.repo.shadows.updateMany({ ownerRef: input.ownerOid }, { $set: { ownerRef: null }, $inc: { version: 1 } });
+  await deps.repo.users.deleteOne({ oid: input.ownerOid });
+  return { ownerOid: null, message: `user ${input.ownerOid} deleted` };
+}
+
+export async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
+  await deps.repo.shadows.updateOne({ oid: shadowOid }, { $set: { ownerRef: userOid, situation: 'linked' }, $inc: { version: 1 } });
+  await modifyWithRetry(deps.repo.users, userOid, (u) =>
+    u.linkRef.includes(shadowOid) ? null : { $set: { linkRef: [...u.linkRef, shadowOid] } },
+  );
+}
+
+export async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
+  const shadow = await deps.repo.shadow(shadowOid);
+  if (!shadow?.ownerRef) return;
+  await modifyWithRetry(deps.repo.users, shadow.ownerRef, (u) =>
+    u.linkRef.includes(shadowOid) ? { $set: { linkRef: u.linkRef.filter((l) => l !== shadowOid) } } : null,
+  );
+  await deps.repo.shadows.updateOne({ oid: shadowOid }, { $set: { ownerRef: null }, $inc: { version: 1 } });
+}

@@ -1,0 +1,44 @@
+/** The inbound phase: account attribute values flow into the owner's properties by inbound mappings. */
+import type { Channel } from '../schema/config';
+import type { ResourceObject } from '../schema/objects';
+import { applyUserDeltas, computeInbound } from '../model';
+import { defaultObjectType } from '../provisioning/shadows';
+import { changeUser } from './user-changes';
+import { nowOf, type SyncDeps } from './sync-deps';
+
+export async function applyInbound(
+  deps: SyncDeps,
+  input: {
+    resourceOid: string;
+    shadowOid: string;
+    ownerOid: string;
+    object: ResourceObject;
+    changedAttributes?: string[];
+    channel: Channel;
+    workflowId?: string;
+  },
+): Promise<{ changedUserPaths: string[] }> {
+  const resource = await deps.connectors.resource(input.resourceOid);
+  const shadow = await deps.repo.shadow(input.shadowOid);
+  const objectType = defaultObjectType(resource, shadow?.kind, shadow?.intent);
+  const now = nowOf(deps);
+  const result = await changeUser(deps.repo, input.ownerOid, input.channel, now, (user) =>
+    applyUserDeltas(user, computeInbound({ objectType, account: input.object, user, changedAttributes: input.changedAttributes })),
+  );
+  if (!result) throw new Error(`user ${input.ownerOid} no longer exists`);
+  if (result.changedPaths.length > 0) {
+    await deps.repo.writeAudit([
+      {
+        timestamp: now,
+        channel: input.channel,
+        objectType: 'user',
+        objectOid: input.ownerOid,
+        resourceRef: input.resourceOid,
+        delta: Object.fromEntries(result.changedPaths.map((p) => [p, (result.after as unknown as Record<string, unknown>)[p.split('/')[0]]])),
+        workflowId: input.workflowId,
+        message: `inbound from ${input.object.secondaryIdentifier}`,
+      },
+    ]);
+  }
+  return { changedUserPaths: result.changedPaths };
+}

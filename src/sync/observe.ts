@@ -1,0 +1,41 @@
+/**
+ * First step of the synchronization routine, whatever found the change: read the resource object (unless
+ * the mechanism already did) and make sure its shadow exists.
+ */
+import { isConnectorError } from '../connectors/connector-errors';
+import type { ResourceChange, ResourceObject } from '../schema/objects';
+import { ensureShadow } from '../provisioning/shadows';
+import { nowOf, type SyncDeps } from './sync-deps';
+
+export interface Observation {
+  resourceOid: string;
+  /** Null when the object is gone and Tally never knew it. */
+  shadowOid: string | null;
+  shadowCreated: boolean;
+  exists: boolean;
+  object: ResourceObject | null;
+  ownerRef: string | null;
+}
+
+export async function observeResourceObject(deps: SyncDeps, change: ResourceChange): Promise<Observation> {
+  const { resource, connector } = await deps.connectors.connectorFor(change.resourceRef);
+  const ids = {
+    primaryIdentifier: change.primaryIdentifier ?? change.currentObject?.primaryIdentifier,
+    secondaryIdentifier: change.secondaryIdentifier ?? change.currentObject?.secondaryIdentifier,
+  };
+  let object: ResourceObject | null = change.currentObject ?? null;
+  if (!object && change.changeType !== 'delete') {
+    try {
+      object = await connector.get(ids);
+    } catch (e) {
+      if (!(isConnectorError(e) && e.kind === 'not-found')) throw e;
+    }
+  }
+  if (!object) {
+    const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
+    if (shadow) await deps.repo.shadows.updateOne({ oid: shadow.oid }, { $set: { exists: false }, $inc: { version: 1 } });
+    return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null };
+  }
+  const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));
+  return { resourceOid: resource.oid, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef };
+}
