@@ -1,0 +1,103 @@
+/**
+ * Activities: thin adapters, one per step of a workflow, built by a factory that receives their
+ * dependencies. Domain failures that retrying can't fix are raised as non-retryable ApplicationFailures
+ * with a `type`, so workflows match them by type.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isConnectorError } from '../connectors/connector-errors';
+import { durationToMs } from '../schema/config';
+import type { ResourceChange } from '../schema/objects';
+import type { ProvisionUserInput } from '../schema/workflow-inputs';
+import { executeNextPendingOperation } from '../provisioning/account-operations';
+import { requestUserProvisioning } from '../client/workflow-starts';
+import { observeResourceObject } from '../sync/observe';
+import { decideSituation } from '../sync/situation';
+import { runReactionAction, type ActionInput } from '../sync/focus-actions';
+import { applyInbound } from '../sync/inbound';
+import { enqueueAccountOperations, projectUser, type ProjectUserInput } from '../sync/projection';
+import type { SyncDeps } from '../sync/sync-deps';
+import type { AccountPlan } from '../model';
+import type { Channel } from '../schema/config';
+
+export const failureTypes = {
+  configuration: 'TallyConfigurationError',
+  invalidInput: 'TallyInvalidInput',
+} as const;
+
+function currentWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Configuration errors won't heal by retrying the activity: fail fast with a typed failure. */
+async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (isConnectorError(e) && e.kind === 'configuration') {
+      throw ApplicationFailure.nonRetryable(e.message, failureTypes.configuration);
+    }
+    throw e;
+  }
+}
+
+export function createActivities(deps: SyncDeps) {
+  return {
+    async observeResourceObject(change: ResourceChange) {
+      return failFastOnConfiguration(() => observeResourceObject(deps, change));
+    },
+    async decideSituation(input: Parameters<typeof decideSituation>[1]) {
+      return failFastOnConfiguration(() => decideSituation(deps, input));
+    },
+    async runReactionAction(input: ActionInput) {
+      return failFastOnConfiguration(() => runReactionAction(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    async applyInbound(input: Parameters<typeof applyInbound>[1]) {
+      return failFastOnConfiguration(() => applyInbound(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    async requestUserProvisioning(input: ProvisionUserInput): Promise<string> {
+      const handle = await requestUserProvisioning(deps.temporal, input);
+      return handle.workflowId;
+    },
+    async projectUser(input: ProjectUserInput) {
+      return failFastOnConfiguration(() => projectUser(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    async enqueueAccountOperations(input: { userOid: string; plans: AccountPlan[]; channel: Channel }) {
+      return failFastOnConfiguration(() => enqueueAccountOperations(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    async executeNextPendingOperation(input: { shadowOid: string }) {
+      return executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now });
+    },
+    /** The retry policy of the shadow's resource, in milliseconds. */
+    async retryPolicyForShadow(input: { shadowOid: string }) {
+      const shadow = await deps.repo.shadow(input.shadowOid);
+      if (!shadow) return null;
+      const resource = await deps.connectors.resource(shadow.resourceRef);
+      const retry = resource.consistency.retry;
+      return {
+        resourceOid: resource.oid,
+        resourceName: resource.name,
+        initialIntervalMs: durationToMs(retry.initialInterval),
+        backoffCoefficient: retry.backoffCoefficient,
+        maximumIntervalMs: durationToMs(retry.maximumInterval),
+        maximumAttempts: retry.maximumAttempts ?? null,
+        livenessCheckIntervalMs: durationToMs(resource.consistency.livenessCheckInterval),
+      };
+    },
+    /** True when the resource answers; used to wake waiting operations before their backoff ends. */
+    async isResourceUp(input: { resourceOid: string }): Promise<boolean> {
+      try {
+        const { connector } = await deps.connectors.connectorFor(input.resourceOid);
+        await connector.testConnection();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

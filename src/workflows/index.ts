@@ -1,0 +1,4 @@
+/** Every workflow type the worker registers. Workflow code imports types and pure code only. */
+export { processChange } from './process-change';
+export { provisionUser } from './provision-user';
+export { provisionAccount } from './provision-account';
