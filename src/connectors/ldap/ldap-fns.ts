@@ -1,0 +1,409 @@
+/**
+ * The LDAP connector: one bound connection for reads and writes, one more per running paged search
+ * (OpenLDAP keeps paged-results state per connection), accesslog as the changelog.
+ */
+import { randomUUID } from 'node:crypto';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import { durationToMs, type SecretRef } from '../../schema/config';
+import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
+import { ConnectorError } from '../connector-errors';
+import type { ChangesPage, Connector, SearchPage } from '../connector-types';
+import { resolveSecret } from '../secrets';
+import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
+import { parseRdn, splitDn } from './ldap-dn';
+import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
+import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
+import { planModify, type CurrentValues } from './ldap-modify';
+import { attributesOfClasses } from './ldap-schema';
+import { LDAP_INITIAL_TOKEN, OPERATIONAL_ATTRIBUTES, type AccesslogRecord, type LdapConnectorConfig } from './ldap-types';
+
+type SecretResolver = (ref: SecretRef) => string;
+
+/** A paged search in progress: resumable by offset if its connection was lost or the connector restarted. */
+interface SearchSession {
+  client: Client;
+  pages: AsyncGenerator<{ searchEntries: Entry[] }>;
+  buffer: Entry[];
+  /** Entries handed out so far. */
+  offset: number;
+  done: boolean;
+  lastUsed: number;
+}
+
+interface SearchCursor {
+  id: string;
+  offset: number;
+}
+
+const MAX_SEARCH_SESSIONS = 8;
+
+export function createLdapConnector(config: LdapConnectorConfig, resolve: SecretResolver = resolveSecret): Connector {
+  const timeoutMs = durationToMs(config.timeout);
+  const structuralClass = config.objectClasses[config.objectClasses.length - 1] ?? 'top';
+  const readAttributes = (attributesToGet?: string[]) => [
+    ...(attributesToGet ?? ['*']),
+    config.primaryIdentifier,
+    'structuralObjectClass',
+  ];
+  /** Kept only to scrub it from error messages; never logged or returned. */
+  let password: string | undefined;
+  let main: Promise<Client> | undefined;
+  const sessions = new Map<string, SearchSession>();
+
+  const fail = (e: unknown, context: string) => mapLdapError(e, context, [password]);
+
+  async function openBoundClient(): Promise<Client> {
+    password = resolve(config.bindPassword);
+    // autoRebind: a connection silently re-established after a server restart is bound again, not anonymous.
+    const client = new Client({ url: config.url, timeout: timeoutMs, connectTimeout: timeoutMs, autoRebind: true });
+    try {
+      await client.bind(config.bindDn, password);
+      return client;
+    } catch (e) {
+      await client.unbind().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  function discardMain(): void {
+    const p = main;
+    main = undefined;
+    void p?.then((c) => c.unbind()).catch(() => undefined);
+  }
+
+  async function withClient<T>(context: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    try {
+      main ??= openBoundClient();
+      let client: Client;
+      try {
+        client = await main;
+      } catch (e) {
+        main = undefined;
+        throw e;
+      }
+      return await fn(client);
+    } catch (e) {
+      if (isLdapCommunicationError(e)) discardMain();
+      throw fail(e, context);
+    }
+  }
+
+  function equality(attribute: string, value: string): Filter {
+    return new EqualityFilter({ attribute, value });
+  }
+
+  async function findByPrimary(c: Client, primaryIdentifier: string, attributes: string[]): Promise<Entry> {
+    const { searchEntries } = await c.search(config.baseContext, {
+      scope: 'sub',
+      filter: equality(config.primaryIdentifier, primaryIdentifier),
+      attributes,
+    });
+    if (searchEntries.length === 0) {
+      throw new ConnectorError('not-found', `no entry with ${config.primaryIdentifier}=${primaryIdentifier} under ${config.baseContext}`);
+    }
+    if (searchEntries.length > 1) {
+      throw new ConnectorError('configuration', `${config.primaryIdentifier}=${primaryIdentifier} is not unique under ${config.baseContext}`);
+    }
+    return searchEntries[0];
+  }
+
+  async function readByDn(c: Client, dn: string, attributes: string[]): Promise<Entry> {
+    const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
+    if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
+    return searchEntries[0];
+  }
+
+  const toObject = (entry: Entry, requested?: string[]): ResourceObject =>
+    entryToResourceObject(entry, { primaryIdentifier: config.primaryIdentifier, defaultObjectClass: structuralClass, requested });
+
+  function currentValues(entry: Entry): CurrentValues {
+    const map: CurrentValues = new Map();
+    for (const key of Object.keys(entry)) if (key !== 'dn') map.set(key.toLowerCase(), entryValues(entry[key]));
+    return map;
+  }
+
+  function entryAttributes(dn: string, attributes: Attributes): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [name, values] of Object.entries(attributes)) {
+      const lower = name.toLowerCase();
+      if (lower === config.primaryIdentifier.toLowerCase() || OPERATIONAL_ATTRIBUTES.has(lower)) continue;
+      if (values.length > 0) out[name] = toLdapStrings(values);
+    }
+    if (!Object.keys(out).some((k) => k.toLowerCase() === 'objectclass')) out.objectClass = [...config.objectClasses];
+    // The naming value must be among the entry's values; add it rather than fail with a naming violation.
+    const rdn = parseRdn(splitDn(dn)[0]);
+    const key = Object.keys(out).find((k) => k.toLowerCase() === rdn.attribute.toLowerCase());
+    if (key === undefined) out[rdn.attribute] = [rdn.value];
+    else if (!out[key].some((v) => v.toLowerCase() === rdn.value.toLowerCase())) out[key] = [rdn.value, ...out[key]];
+    return out;
+  }
+
+  // ---- paged search ------------------------------------------------------------------------
+
+  function encodeCursor(c: SearchCursor): string {
+    return Buffer.from(JSON.stringify(c)).toString('base64url');
+  }
+
+  function decodeCursor(cursor: string): SearchCursor {
+    try {
+      const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as SearchCursor;
+      if (typeof c.id === 'string' && Number.isInteger(c.offset) && c.offset >= 0) return c;
+    } catch {
+      // fall through
+    }
+    throw new ConnectorError('configuration', 'invalid search cursor');
+  }
+
+  function closeSession(id: string): void {
+    const s = sessions.get(id);
+    sessions.delete(id);
+    if (s) void s.client.unbind().catch(() => undefined);
+  }
+
+  async function openSession(id: string, pageSize: number, attributes: string[]): Promise<SearchSession> {
+    while (sessions.size >= MAX_SEARCH_SESSIONS) {
+      const oldest = [...sessions.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+      closeSession(oldest[0]);
+    }
+    const client = await openBoundClient();
+    const pages = client.searchPaginated(config.baseContext, {
+      scope: 'sub',
+      filter: config.searchFilter,
+      attributes,
+      paged: { pageSize },
+    });
+    const session: SearchSession = { client, pages, buffer: [], offset: 0, done: false, lastUsed: Date.now() };
+    sessions.set(id, session);
+    return session;
+  }
+
+  /** Pulls server pages until more than `count` entries are buffered or the search is done. */
+  async function fill(s: SearchSession, count: number): Promise<void> {
+    while (!s.done && s.buffer.length <= count) {
+      const next = await s.pages.next();
+      if (next.done) s.done = true;
+      else s.buffer.push(...next.value.searchEntries);
+    }
+  }
+
+  async function search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage> {
+    const pageSize = options.pageSize ?? config.pageSize;
+    const attributes = readAttributes(options.attributesToGet);
+    const cursor = options.cursor ? decodeCursor(options.cursor) : { id: randomUUID(), offset: 0 };
+    try {
+      let s = sessions.get(cursor.id);
+      if (!s || s.offset !== cursor.offset) {
+        // Lost (restart, eviction, connection error) or replayed: search again and skip what was handed out.
+        if (s) closeSession(cursor.id);
+        s = await openSession(cursor.id, pageSize, attributes);
+        await fill(s, cursor.offset);
+        s.buffer.splice(0, cursor.offset);
+        s.offset = cursor.offset;
+      }
+      s.lastUsed = Date.now();
+      await fill(s, pageSize);
+      const entries = s.buffer.splice(0, pageSize);
+      s.offset += entries.length;
+      const more = !s.done || s.buffer.length > 0;
+      if (!more) closeSession(cursor.id);
+      return {
+        objects: entries.map((e) => toObject(e, options.attributesToGet)),
+        cursor: more ? encodeCursor({ id: cursor.id, offset: s.offset }) : undefined,
+      };
+    } catch (e) {
+      closeSession(cursor.id);
+      throw fail(e, `search ${config.baseContext}`);
+    }
+  }
+
+  // ---- changelog ---------------------------------------------------------------------------
+
+  function changelogBase(): string {
+    if (!config.changelog) {
+      throw new ConnectorError('configuration', `resource ${config.url} has no changelog configured (changelog: { type: accesslog })`);
+    }
+    return config.changelog.base;
+  }
+
+  async function readAccesslog(c: Client, filter: Filter, attributes: string[]): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    for await (const page of c.searchPaginated(changelogBase(), { scope: 'one', filter, attributes, paged: { pageSize: 1000 } })) {
+      entries.push(...page.searchEntries);
+    }
+    return entries;
+  }
+
+  function toRecord(e: Entry): AccesslogRecord {
+    const one = (name: string) => entryAttribute(e, name)[0];
+    return {
+      dn: e.dn,
+      entryCSN: one('entryCSN') ?? '',
+      reqType: one('reqType') ?? '',
+      reqDN: one('reqDN') ?? '',
+      reqEntryUUID: one('reqEntryUUID'),
+      reqMod: entryAttribute(e, 'reqMod'),
+      reqNewRDN: one('reqNewRDN'),
+      reqDeleteOldRDN: one('reqDeleteOldRDN'),
+      reqNewSuperior: one('reqNewSuperior'),
+      reqNewDN: one('reqNewDN'),
+    };
+  }
+
+  function validToken(token: string): string {
+    if (token !== LDAP_INITIAL_TOKEN && !CSN_PATTERN.test(token)) {
+      throw new ConnectorError('configuration', `not an LDAP changelog token (entryCSN): ${token}`);
+    }
+    return token;
+  }
+
+  async function changesSince(token: string, limit?: number): Promise<ChangesPage> {
+    validToken(token);
+    const filters: Filter[] = [equality('objectClass', 'auditWriteObject'), equality('reqResult', '0')];
+    if (token !== LDAP_INITIAL_TOKEN) {
+      // LDAP has no ">": entryCSN >= T and not = T.
+      filters.push(FilterParser.parseString(`(&(entryCSN>=${token})(!(entryCSN=${token})))`));
+    }
+    return withClient(`changes since ${token}`, async (c) => {
+      const entries = await readAccesslog(c, new AndFilter({ filters }), [
+        'entryCSN',
+        'reqType',
+        'reqDN',
+        'reqEntryUUID',
+        'reqMod',
+        'reqNewRDN',
+        'reqDeleteOldRDN',
+        'reqNewSuperior',
+        'reqNewDN',
+      ]);
+      const records = entries.map(toRecord).filter((r) => r.entryCSN !== '');
+      const all = recordsToChanges(records, {
+        baseContext: config.baseContext,
+        entryUuidIsPrimary: config.primaryIdentifier.toLowerCase() === 'entryuuid',
+      });
+      // The position advances over records outside the base context too, so they are not read again.
+      const sortedCsns = records.map((r) => r.entryCSN).sort();
+      if (limit === undefined || all.length <= limit) {
+        return { changes: all, token: sortedCsns[sortedCsns.length - 1] ?? token };
+      }
+      const changes = all.slice(0, limit);
+      return { changes, token: changes[changes.length - 1].token };
+    });
+  }
+
+  async function latestToken(): Promise<string> {
+    return withClient('latest changelog token', async (c) => {
+      const entries = await readAccesslog(c, equality('objectClass', 'auditWriteObject'), ['entryCSN']);
+      let max = LDAP_INITIAL_TOKEN;
+      for (const e of entries) {
+        const csn = entryAttribute(e, 'entryCSN')[0];
+        if (csn !== undefined && (max === LDAP_INITIAL_TOKEN || csn > max)) max = csn;
+      }
+      return max;
+    });
+  }
+
+  // ---- the interface -------------------------------------------------------------------------
+
+  const connector: Connector & { toString(): string; toJSON(): object } = {
+    async testConnection() {
+      await withClient(`test connection to ${config.url}`, async (c) => {
+        try {
+          await readByDn(c, config.baseContext, ['1.1']);
+        } catch (e) {
+          if (e instanceof ConnectorError && e.kind === 'not-found') {
+            throw new ConnectorError('configuration', `base context ${config.baseContext} does not exist`);
+          }
+          throw e;
+        }
+      });
+    },
+
+    async schema() {
+      return withClient('read schema', async (c) => {
+        const root = await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['subschemaSubentry'] });
+        const subschema = root.searchEntries[0] ? entryAttribute(root.searchEntries[0], 'subschemaSubentry')[0] : undefined;
+        const { searchEntries } = await c.search(subschema ?? 'cn=Subschema', {
+          scope: 'base',
+          filter: '(objectClass=subschema)',
+          attributes: ['objectClasses'],
+        });
+        const definitions = searchEntries[0] ? entryAttribute(searchEntries[0], 'objectClasses') : [];
+        return { objectClass: structuralClass, attributes: attributesOfClasses(definitions, config.objectClasses) };
+      });
+    },
+
+    async get(identifiers, attributesToGet) {
+      const { primaryIdentifier, secondaryIdentifier } = identifiers;
+      if (primaryIdentifier === undefined && secondaryIdentifier === undefined) {
+        throw new ConnectorError('configuration', 'get needs a primary or a secondary identifier');
+      }
+      const attributes = readAttributes(attributesToGet);
+      return withClient(`get ${primaryIdentifier ?? secondaryIdentifier}`, async (c) => {
+        const entry =
+          primaryIdentifier !== undefined
+            ? await findByPrimary(c, primaryIdentifier, attributes)
+            : await readByDn(c, secondaryIdentifier!, attributes);
+        return toObject(entry, attributesToGet);
+      });
+    },
+
+    search,
+
+    async create(dn, attributes) {
+      const record = entryAttributes(dn, attributes);
+      return withClient(`create ${dn}`, async (c) => {
+        try {
+          await c.add(dn, record);
+        } catch (e) {
+          const mapped = fail(e, `create ${dn}`);
+          // noSuchObject on add means the parent container is missing, not the object.
+          if (mapped.kind === 'not-found') throw new ConnectorError('configuration', `create ${dn}: parent entry does not exist`, 32);
+          throw mapped;
+        }
+        return toObject(await readByDn(c, dn, readAttributes()));
+      });
+    },
+
+    async modify(primaryIdentifier, deltas: AttributeDelta[]) {
+      return withClient(`modify ${primaryIdentifier}`, async (c) => {
+        const entry = await findByPrimary(c, primaryIdentifier, readAttributes());
+        const plan = planModify(entry.dn, currentValues(entry), deltas);
+        let dn = entry.dn;
+        if (plan.newDn !== undefined) {
+          await c.modifyDN(dn, plan.newDn);
+          dn = plan.newDn;
+        }
+        if (plan.changes.length > 0) {
+          await c.modify(
+            dn,
+            plan.changes.map(
+              (ch) => new Change({ operation: ch.operation, modification: new Attribute({ type: ch.attribute, values: ch.values }) }),
+            ),
+          );
+        }
+        return toObject(await readByDn(c, dn, readAttributes()));
+      });
+    },
+
+    async delete(primaryIdentifier) {
+      await withClient(`delete ${primaryIdentifier}`, async (c) => {
+        const entry = await findByPrimary(c, primaryIdentifier, ['1.1']);
+        await c.del(entry.dn);
+      });
+    },
+
+    latestToken,
+    changesSince,
+
+    async close() {
+      for (const id of [...sessions.keys()]) closeSession(id);
+      const p = main;
+      main = undefined;
+      if (p) await p.then((c) => c.unbind()).catch(() => undefined);
+    },
+
+    toString: () => `LdapConnector(${config.url}, ${config.bindDn})`,
+    toJSON: () => ({ type: 'ldap', url: config.url, bindDn: config.bindDn, baseContext: config.baseContext }),
+  };
+  return connector;
+}
