@@ -1,0 +1,139 @@
+import { Connection } from '@temporalio/client';
+import { Client as LdapClient } from 'ldapts';
+import { MongoClient } from 'mongodb';
+import { Client as PgClient } from 'pg';
+import { startSlapd, TALLY_SEARCH_ATTRIBUTES } from '../../src/dev/servers';
+import { getStack, scratchDir } from '../support/stack';
+
+describe('the shared test stack runs real servers', () => {
+  const stack = getStack();
+
+  it('slapd answers an LDAP search of ou=people with the admin bind', async () => {
+    const client = new LdapClient({ url: stack.ldap.url });
+    try {
+      await client.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
+      const { searchEntries } = await client.search(stack.ldap.peopleDn, { scope: 'base', attributes: ['ou'] });
+      expect(searchEntries).toHaveLength(1);
+      expect(searchEntries[0].dn).toBe(stack.ldap.peopleDn);
+    } finally {
+      await client.unbind();
+    }
+  });
+
+  it('slapd writes an accesslog record with entryCSN for an add', async () => {
+    const client = new LdapClient({ url: stack.ldap.url });
+    const dn = `uid=servers-test-${process.pid},${stack.ldap.peopleDn}`;
+    try {
+      await client.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
+      await client.add(dn, { objectClass: ['inetOrgPerson'], uid: `servers-test-${process.pid}`, cn: 'T', sn: 'T' });
+      const { searchEntries } = await client.search(stack.ldap.accesslogBase, {
+        filter: `(&(objectClass=auditWriteObject)(reqType=add)(reqDN=${dn}))`,
+        attributes: ['reqType', 'entryCSN'],
+      });
+      expect(searchEntries).toHaveLength(1);
+      expect(searchEntries[0].entryCSN).toMatch(/^\d{14}\.\d{6}Z#/);
+    } finally {
+      await client.del(dn).catch(() => undefined);
+      await client.unbind();
+    }
+  });
+
+  it('PostgreSQL answers select 1', async () => {
+    const client = new PgClient({ connectionString: stack.postgres.connectionString });
+    await client.connect();
+    try {
+      const result = await client.query<{ one: number }>('select 1 as one');
+      expect(result.rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('FerretDB stores and finds a document over the MongoDB wire protocol', async () => {
+    const client = new MongoClient(stack.mongo.uri);
+    try {
+      const collection = client.db('servers_test').collection<{ name: string; n: number }>(`c${process.pid}`);
+      await collection.insertOne({ name: 'jack', n: 1 });
+      const found = await collection.findOne({ name: 'jack' }, { projection: { _id: 0 } });
+      expect(found).toEqual({ name: 'jack', n: 1 });
+      await collection.drop();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the Temporal dev server answers and has the Tally search attributes', async () => {
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    try {
+      const info = await connection.workflowService.getSystemInfo({});
+      expect(info.serverVersion).toBeTruthy();
+      const attributes = await connection.operatorService.listSearchAttributes({
+        namespace: stack.temporal.namespace,
+      });
+      for (const name of TALLY_SEARCH_ATTRIBUTES) {
+        // 2 = INDEXED_VALUE_TYPE_KEYWORD
+        expect(attributes.customAttributes?.[name]).toBe(2);
+      }
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('a private slapd survives a restart', () => {
+  it('keeps an entry added before the stop, on the same port and data, and loads a seed', async () => {
+    const adminPassword = 'restart-test-password';
+    const dataDir = scratchDir('slapd-restart');
+    const seedLdif = 'dn: uid=seeded,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: seeded\ncn: Seeded\nsn: S\n\n';
+    const slapd = await startSlapd({ dataDir, adminPassword, seedLdif });
+    const connect = async (): Promise<LdapClient> => {
+      const client = new LdapClient({ url: slapd.url });
+      await client.bind(slapd.bindDn, adminPassword);
+      return client;
+    };
+    try {
+      const before = await connect();
+      try {
+        await before.add(`uid=kept,${slapd.peopleDn}`, { objectClass: ['inetOrgPerson'], uid: 'kept', cn: 'Kept', sn: 'K' });
+      } finally {
+        await before.unbind();
+      }
+
+      await slapd.stop();
+      expect(slapd.isRunning()).toBe(false);
+      const down = new LdapClient({ url: slapd.url, connectTimeout: 500 });
+      await expect(down.bind(slapd.bindDn, adminPassword)).rejects.toThrow();
+      await down.unbind().catch(() => undefined);
+
+      await slapd.restart();
+      const after = await connect();
+      try {
+        const { searchEntries } = await after.search(slapd.peopleDn, {
+          filter: '(|(uid=kept)(uid=seeded))',
+          attributes: ['uid'],
+        });
+        expect(searchEntries.map((e) => e.uid).sort()).toEqual(['kept', 'seeded']);
+      } finally {
+        await after.unbind();
+      }
+
+      // Starting anew with the same options (as a restarted process would) also keeps the data.
+      await slapd.stop();
+      const again = await startSlapd({ dataDir, adminPassword, port: slapd.port });
+      try {
+        const client = new LdapClient({ url: again.url });
+        try {
+          await client.bind(again.bindDn, adminPassword);
+          const { searchEntries } = await client.search(`uid=kept,${again.peopleDn}`, { scope: 'base' });
+          expect(searchEntries).toHaveLength(1);
+        } finally {
+          await client.unbind();
+        }
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await slapd.stop();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The environment variable naming the JSON file global-setup writes. */
+export const STACK_FILE_ENV = 'TALLY_TEST_STACK_FILE';
+
+/** Connection facts of the one real stack global-setup started for this Jest run. */
+export interface StackInfo {
+  /** The run's scratch root (.data/test-<pid>); removed by global-teardown. */
+  dataDir: string;
+  temporal: { address: string; namespace: string };
+  mongo: { uri: string; port: number };
+  ldap: {
+    url: string;
+    port: number;
+    bindDn: string;
+    /** Random per run; test data only. */
+    bindPassword: string;
+    baseDn: string;
+    peopleDn: string;
+    accesslogBase: string;
+  };
+  postgres: {
+    host: string;
+    port: number;
+    user: string;
+    database: string;
+    connectionString: string;
+  };
+}
+
+let cached: StackInfo | undefined;
+
+export function getStack(): StackInfo {
+  if (cached) return cached;
+  const file = process.env[STACK_FILE_ENV];
+  if (!file) {
+    throw new Error(`${STACK_FILE_ENV} is not set: run tests through jest with jest.config.js (globalSetup starts the stack)`);
+  }
+  cached = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
+  return cached;
+}
+
+/**
+ * A fresh directory under the run's data dir for a test that starts its own private server
+ * (e.g. a slapd it will stop to simulate an outage). World-traversable so PostgreSQL's user can use it.
+ */
+export function scratchDir(name: string): string {
+  const root = path.join(getStack().dataDir, 'scratch');
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const dir = mkdtempSync(path.join(root, `${name}-`));
+  chmodSync(dir, 0o755);
+  return dir;
+}
