@@ -1,0 +1,26 @@
+-- The table behind examples/resources/hr-postgres.yaml ("MyLittleAD").
+-- id is the primary identifier (icfs:uid), name the secondary one (icfs:name);
+-- modified_at is kept current by a trigger so changes can be read "since a token".
+CREATE TABLE IF NOT EXISTS accounts (
+  id          bigserial PRIMARY KEY,
+  name        text NOT NULL UNIQUE,
+  cn          text,
+  given_name  text,
+  sn          text,
+  description text,
+  modified_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE INDEX IF NOT EXISTS accounts_modified_at ON accounts (modified_at, id);
+
+CREATE OR REPLACE FUNCTION accounts_touch_modified_at() RETURNS trigger AS $$
+BEGIN
+  NEW.modified_at := clock_timestamp();
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS accounts_modified_at ON accounts;
+CREATE TRIGGER accounts_modified_at
+  BEFORE INSERT OR UPDATE ON accounts
+  FOR EACH ROW EXECUTE FUNCTION accounts_touch_modified_at();

@@ -1,0 +1,98 @@
+/**
+ * Loads configuration YAML: files and directories (every *.yaml / *.yml below, sorted), several documents
+ * per file. All or nothing: any problem anywhere throws one ConfigError listing every problem found.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { configObjectSchema } from '../schema/config';
+import { ConfigError, type ConfigProblem } from './config-error';
+import { checkConfigSet, type ConfigObjectWithOid, type KnownObject, type ValidDocument } from './cross-check';
+import { describeIssues } from './format-issues';
+import { parseYamlDocuments } from './yaml-documents';
+
+export { ConfigError, formatProblem, type ConfigProblem } from './config-error';
+export type { ConfigObjectWithOid, KnownObject } from './cross-check';
+
+export interface LoadedObject {
+  file: string;
+  /** Position of the document in its file, from 0. */
+  index: number;
+  object: ConfigObjectWithOid;
+}
+
+export interface LoadedConfig {
+  objects: LoadedObject[];
+}
+
+export interface LoadOptions {
+  /** Objects already stored: references to them are valid, and their oids are kept for objects of the same name. */
+  known?: readonly KnownObject[];
+}
+
+export interface ConfigSource {
+  file: string;
+  text: string;
+}
+
+const isConfigFile = (name: string) => /\.ya?ml$/i.test(name);
+
+function collectFiles(path: string, problems: ConfigProblem[]): string[] {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (e) {
+    problems.push({ file: path, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    return [];
+  }
+  if (!stats.isDirectory()) return [path];
+  const found = readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .filter(isConfigFile)
+    .map((name) => join(path, name))
+    .filter((file) => statSync(file).isFile())
+    .sort();
+  if (found.length === 0) problems.push({ file: path, message: 'no *.yaml or *.yml files in this directory' });
+  return found;
+}
+
+export function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const files = [...new Set(paths.flatMap((p) => collectFiles(p, problems)))];
+  const sources: ConfigSource[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: readFileSync(file, 'utf8') });
+    } catch (e) {
+      problems.push({ file, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    }
+  }
+  return loadConfigSources(sources, options, problems);
+}
+
+/** The same as loadConfigFiles, for YAML that did not come from files (e.g. an API request body). */
+export function loadConfigSources(
+  sources: readonly ConfigSource[],
+  options: LoadOptions = {},
+  earlierProblems: readonly ConfigProblem[] = [],
+): LoadedConfig {
+  const problems: ConfigProblem[] = [...earlierProblems];
+  const valid: ValidDocument[] = [];
+  for (const source of sources) {
+    const parsed = parseYamlDocuments(source.file, source.text);
+    problems.push(...parsed.problems);
+    for (const doc of parsed.documents) {
+      const result = configObjectSchema.safeParse(doc.data);
+      if (result.success) {
+        valid.push({ doc, object: result.data });
+        continue;
+      }
+      for (const p of describeIssues(result.error.issues, doc.data, configObjectSchema)) {
+        problems.push({ file: doc.file, line: doc.lineOf(p.path), field: p.field, message: p.message });
+      }
+    }
+  }
+  // Cross-object checks on a partly broken set would report references into the broken files as dangling.
+  if (problems.length > 0) throw new ConfigError(problems);
+  const checked = checkConfigSet(valid, options.known ?? []);
+  if (checked.problems.length > 0) throw new ConfigError(checked.problems);
+  return { objects: checked.objects.map((o) => ({ file: o.doc.file, index: o.doc.index, object: o.object })) };
+}

@@ -1,0 +1,117 @@
+/**
+ * Where a configuration object points to other objects. Paths are as zod reports them (list indices
+ * included), into the object as written in the file.
+ */
+import type { AccountConstruction, ConfigObject, TemplateMapping } from '../schema/config';
+import { valueAt, type PathSegment } from './value-path';
+
+export type ConfigKind = ConfigObject['kind'];
+
+export interface Reference {
+  path: PathSegment[];
+  kind: ConfigKind;
+  ref: string;
+  /** For account constructions: which object type of the resource the account must have. */
+  objectType?: { kind: string; intent: string };
+}
+
+/** Schemas accept both names for a construction; the path must use the one written in the file. */
+function constructionKey(raw: unknown, path: readonly PathSegment[]): string {
+  const item = valueAt(raw, path);
+  return item && typeof item === 'object' && 'accountConstruction' in item ? 'accountConstruction' : 'construction';
+}
+
+function constructionRefs(construction: AccountConstruction, path: PathSegment[]): Reference[] {
+  return [
+    {
+      path: [...path, 'resourceRef'],
+      kind: 'Resource',
+      ref: construction.resourceRef,
+      objectType: { kind: construction.kind, intent: construction.intent },
+    },
+  ];
+}
+
+const refText = (v: unknown): string | undefined =>
+  typeof v === 'string'
+    ? v
+    : v && typeof v === 'object' && typeof (v as { oid?: unknown }).oid === 'string'
+      ? (v as { oid: string }).oid
+      : undefined;
+
+/** Template mappings may add assignments as literal values: `value: { assignment: { accountConstruction: ... } }`. */
+function mappingRefs(mappings: readonly TemplateMapping[], path: PathSegment[]): Reference[] {
+  const refs: Reference[] = [];
+  mappings.forEach((m, i) => {
+    const value = m.expression?.value;
+    if (!value || typeof value !== 'object' || !('assignment' in value)) return;
+    const assignments = (value as { assignment: unknown }).assignment;
+    const list = Array.isArray(assignments) ? assignments : [assignments];
+    list.forEach((a, j) => {
+      if (!a || typeof a !== 'object') return;
+      const at: PathSegment[] = [...path, i, 'expression', 'value', 'assignment', ...(Array.isArray(assignments) ? [j] : [])];
+      const target = refText((a as Record<string, unknown>).targetRef);
+      if (target) refs.push({ path: [...at, 'targetRef'], kind: 'Role', ref: target });
+      for (const key of ['accountConstruction', 'construction']) {
+        const c = (a as Record<string, unknown>)[key];
+        const resource = c && typeof c === 'object' ? refText((c as Record<string, unknown>).resourceRef) : undefined;
+        if (!resource) continue;
+        const cc = c as { kind?: unknown; intent?: unknown };
+        refs.push({
+          path: [...at, key, 'resourceRef'],
+          kind: 'Resource',
+          ref: resource,
+          objectType: {
+            kind: typeof cc.kind === 'string' ? cc.kind : 'account',
+            intent: typeof cc.intent === 'string' ? cc.intent : 'default',
+          },
+        });
+      }
+    });
+  });
+  return refs;
+}
+
+export function referencesOf(object: ConfigObject, raw: unknown): Reference[] {
+  const refs: Reference[] = [];
+  switch (object.kind) {
+    case 'Resource':
+      object.synchronization.forEach((sync, i) => {
+        if (sync.objectTemplateRef)
+          refs.push({ path: ['synchronization', i, 'objectTemplateRef'], kind: 'ObjectTemplate', ref: sync.objectTemplateRef });
+        sync.reaction.forEach((reaction, j) =>
+          reaction.action.forEach((action, k) => {
+            if (action.objectTemplateRef)
+              refs.push({
+                path: ['synchronization', i, 'reaction', j, 'action', k, 'objectTemplateRef'],
+                kind: 'ObjectTemplate',
+                ref: action.objectTemplateRef,
+              });
+          }),
+        );
+      });
+      break;
+    case 'ObjectTemplate':
+      refs.push(...mappingRefs(object.mapping, ['mapping']));
+      break;
+    case 'Role':
+      object.inducement.forEach((inducement, i) => {
+        const at: PathSegment[] = ['inducement', i];
+        if (inducement.targetRef) refs.push({ path: [...at, 'targetRef'], kind: 'Role', ref: inducement.targetRef });
+        if (inducement.construction)
+          refs.push(...constructionRefs(inducement.construction, [...at, constructionKey(raw, at)]));
+        if (inducement.focusMappings)
+          refs.push(...mappingRefs(inducement.focusMappings.mapping, [...at, 'focusMappings', 'mapping']));
+      });
+      break;
+    case 'User':
+      object.assignment.forEach((assignment, i) => {
+        const at: PathSegment[] = ['assignment', i];
+        if (assignment.targetRef) refs.push({ path: [...at, 'targetRef'], kind: 'Role', ref: assignment.targetRef });
+        if (assignment.accountConstruction)
+          refs.push(...constructionRefs(assignment.accountConstruction, [...at, constructionKey(raw, at)]));
+      });
+      break;
+  }
+  return refs;
+}
