@@ -1,0 +1,211 @@
+/**
+ * Outbound: the desired attribute values of one account from the object type's outbound mappings
+ * and the constructions' attribute mappings (evaluated together; several mappings of one
+ * attribute are merged: multi-valued attributes get the union, single-valued ones the value of
+ * the strongest applying mapping, the first of equal strength), and the delta against the
+ * account as it is.
+ *
+ * - `icfs:name` gives the secondary identifier (a name for an add, a rename otherwise; names are
+ *   compared ignoring case and spaces after commas, as DNs are); `icfs:uid` is never written.
+ * - Attributes whose `access` lacks `create` (for an add) or `update` (otherwise) get no values.
+ * - `weak` applies when the attribute is empty (always on add); when the current state is unknown
+ *   (not read, not cached) weak mappings do not apply and the others give a replace.
+ * - `strong` always applies: a current value that differs (a foreign edit) is reverted.
+ * - `tolerant: false`: current values no mapping produces are removed.
+ */
+import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
+import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { includesValue, uniqueValues } from './deltas';
+import { ExpressionError, type ExpressionContext } from './expressions';
+import { applyIterationToken } from './iteration';
+import { compileMappingCached, evaluateMapping, strongerFirst, type MappingOutput } from './mappings';
+import { attributeName, getAttributeValues, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER } from './paths';
+import { objectTypeLabel } from './resources';
+
+export interface AttributeMappings {
+  definition: AttributeDefinition;
+  mappings: OutboundMapping[];
+}
+
+/** Definitions and outbound mappings per attribute (normalised name), constructions' mappings added. */
+export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly AccountConstruction[]): Map<string, AttributeMappings> {
+  const byName = new Map<string, AttributeMappings>();
+  const keyOf = (ref: string) => attributeName(ref).toLowerCase();
+  for (const definition of objectType.attribute) {
+    byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound] });
+  }
+  for (const construction of constructions) {
+    for (const attribute of construction.attribute) {
+      const key = keyOf(attribute.ref);
+      const entry = byName.get(key) ?? {
+        definition: { ref: attribute.ref, multiValued: false, tolerant: true, outbound: [], inbound: [] },
+        mappings: [],
+      };
+      entry.mappings.push(...attribute.outbound);
+      byName.set(key, entry);
+    }
+  }
+  return byName;
+}
+
+export interface OutboundInput {
+  resource: ResourceConfig;
+  objectType: ObjectTypeDefinition;
+  constructions: readonly AccountConstruction[];
+  user: UserDoc;
+  mode: 'add' | 'existing';
+  /** User change keys (see mappings.changeKey) for normal mappings; undefined = unknown. */
+  changed: ReadonlySet<string> | undefined;
+  shadow?: ShadowDoc;
+  /** The account as read now; null = not read (the shadow's cached attributes stand in). */
+  current?: ResourceObject | null;
+  iteration?: number;
+  iterationToken?: string;
+}
+
+export interface OutboundResult {
+  /** add: the full desired attribute set (identifiers excluded). */
+  attributes: Attributes;
+  /** existing: deltas against the current state. */
+  deltas: AttributeDelta[];
+  /** add: the name; existing: a new name (rename) or undefined. */
+  secondaryIdentifier?: string;
+}
+
+function normalizeName(name: string): string {
+  return name.replace(/,\s+/g, ',').toLowerCase();
+}
+
+function toAttributeValues(values: unknown[], context: ExpressionContext): AttributeValue[] {
+  return values.map((v) => {
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
+    throw new ExpressionError(context, undefined, `produced a value of type ${Array.isArray(v) ? 'list' : typeof v}; attribute values are strings, numbers or booleans`);
+  });
+}
+
+interface CurrentState {
+  object: ResourceObject | null;
+  /** Whether the values of an attribute are known. */
+  known: (attribute: string) => boolean;
+  values: (attribute: string) => AttributeValue[];
+}
+
+function currentState(input: OutboundInput): CurrentState {
+  if (input.mode === 'add') return { object: null, known: () => true, values: () => [] };
+  if (input.current) {
+    const object = input.current;
+    return { object, known: () => true, values: (a) => getAttributeValues(object, a) as AttributeValue[] };
+  }
+  const shadow = input.shadow;
+  const cached = shadow?.attributes;
+  const object: ResourceObject | null = shadow
+    ? {
+        primaryIdentifier: shadow.primaryIdentifier ?? '',
+        secondaryIdentifier: shadow.secondaryIdentifier ?? '',
+        objectClass: shadow.objectClass,
+        attributes: cached ?? {},
+      }
+    : null;
+  const inCache = (a: string) => cached !== undefined && getAttributeValues({ attributes: cached }, a).length > 0;
+  return {
+    object,
+    known: (a) => (a === SECONDARY_IDENTIFIER ? true : inCache(a)),
+    values: (a) =>
+      a === SECONDARY_IDENTIFIER
+        ? shadow?.secondaryIdentifier
+          ? [shadow.secondaryIdentifier]
+          : []
+        : cached
+          ? (getAttributeValues({ attributes: cached }, a) as AttributeValue[])
+          : [],
+  };
+}
+
+interface AttributeOutput extends Omit<MappingOutput, 'values' | 'retract'> {
+  values: AttributeValue[];
+  retract: AttributeValue[];
+  mapping: OutboundMapping;
+}
+
+const usesIterationToken = (mapping: OutboundMapping) => mapping.expression?.script?.code.includes('iterationToken') ?? false;
+
+export function computeOutbound(input: OutboundInput): OutboundResult {
+  const { resource, objectType, user, mode } = input;
+  const state = currentState(input);
+  const iteration = input.iteration ?? input.shadow?.iteration ?? 0;
+  const iterationToken = input.iterationToken ?? input.shadow?.iterationToken ?? '';
+  const vars = { user, account: state.object, shadow: input.shadow ?? null, iteration, iterationToken };
+  const attributes: Attributes = {};
+  const deltas: AttributeDelta[] = [];
+  let secondaryIdentifier: string | undefined;
+
+  for (const { definition, mappings } of collectAttributeMappings(objectType, input.constructions).values()) {
+    const name = attributeName(definition.ref);
+    if (name === PRIMARY_IDENTIFIER || mappings.length === 0) continue;
+    const access = definition.access;
+    if (access !== undefined && !access.includes(mode === 'add' ? 'create' : 'update')) continue;
+
+    const context: ExpressionContext = { role: 'outbound mapping', attribute: definition.ref, objectType: objectTypeLabel(objectType), resource: resource.name };
+    const known = state.known(name);
+    const current = state.values(name);
+    const outputs: AttributeOutput[] = [];
+    for (const spec of mappings) {
+      const mapping = compileMappingCached(spec, { context, defaultSourceRoot: 'user' });
+      const output = evaluateMapping(mapping, {
+        vars,
+        changed: mode === 'add' ? undefined : input.changed,
+        targetValues: known ? current : undefined,
+      });
+      outputs.push({
+        ...output,
+        values: toAttributeValues(output.values, mapping.context),
+        retract: toAttributeValues(output.retract, mapping.context),
+        mapping: spec,
+      });
+    }
+    const applying = outputs.filter((o) => o.applies).sort(strongerFirst);
+    const winner = applying.find((o) => o.values.length > 0 || o.strength !== 'weak');
+    const retract = outputs.flatMap((o) => o.retract);
+
+    if (name === SECONDARY_IDENTIFIER) {
+      const value = winner?.values[0];
+      if (value === undefined) continue;
+      const named = iteration > 0 && !usesIterationToken(winner!.mapping) ? applyIterationToken(String(value), iterationToken) : String(value);
+      const have = current[0];
+      if (mode === 'add' || have === undefined || normalizeName(String(have)) !== normalizeName(named)) secondaryIdentifier = named;
+      continue;
+    }
+
+    if (mode === 'add') {
+      const values = definition.multiValued ? uniqueValues(applying.flatMap((o) => o.values)) : (winner?.values.slice(0, 1) ?? []);
+      if (values.length > 0) attributes[name] = values;
+      continue;
+    }
+
+    const produced = outputs.flatMap((o) => o.values);
+    if (definition.multiValued) {
+      const add = uniqueValues(applying.flatMap((o) => o.values).filter((v) => !includesValue(current, v)));
+      const undesired = !definition.tolerant && known ? current.filter((v) => !includesValue(produced, v)) : [];
+      const del = uniqueValues([...retract.filter((v) => includesValue(current, v)), ...undesired]).filter((v) => !includesValue(add, v));
+      if (add.length > 0 || del.length > 0) deltas.push({ path: name, ...(add.length > 0 ? { add } : {}), ...(del.length > 0 ? { delete: del } : {}) });
+      continue;
+    }
+
+    let desired: AttributeValue[] | undefined;
+    if (winner) desired = winner.values.slice(0, 1);
+    else if (retract.length > 0 && current.some((v) => includesValue(retract, v))) desired = [];
+    else if (!definition.tolerant && known && current.length > 0 && !current.some((v) => includesValue(produced, v))) desired = produced.slice(0, 1);
+    if (desired === undefined) continue;
+    const same = known && current.length === desired.length && desired.every((v) => includesValue(current, v));
+    if (!same) deltas.push({ path: name, replace: desired });
+  }
+
+  if (mode === 'add' && secondaryIdentifier === undefined) {
+    throw new ExpressionError(
+      { role: 'outbound mappings', objectType: objectTypeLabel(objectType), resource: resource.name },
+      undefined,
+      `no value for ${SECONDARY_IDENTIFIER}: the account cannot be named (add an outbound mapping for ${SECONDARY_IDENTIFIER})`,
+    );
+  }
+  return { attributes, deltas, ...(secondaryIdentifier !== undefined ? { secondaryIdentifier } : {}) };
+}

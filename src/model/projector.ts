@@ -1,0 +1,291 @@
+/**
+ * The projector: THE place where "what should be" is computed for one user.
+ *
+ * template mappings -> assignments and roles (role focus mappings run after the template) ->
+ * which accounts must exist -> outbound and construction mappings -> attribute values -> deltas
+ * against the accounts as they are.
+ *
+ * Which accounts must exist: every (resource, kind, intent) some construction asks for. A linked
+ * account no construction asks for is handled by its resource's `assignmentPolicyEnforcement`:
+ * `relative` deletes it only when this change removed the assignment(s) that produced it (other
+ * linked accounts are kept and still get outbound mappings), `full` deletes it, `none` never does.
+ * Dead shadows (a delete in progress) are ignored: if an assignment asks for the account, a new
+ * one is planned.
+ */
+import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
+import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { diffUserProperties } from './deltas';
+import { userChangeKeys } from './mappings';
+import { computeOutbound } from './outbound';
+import { ConfigurationLookupError, requireObjectType, resourceId, resourceLookup, type ResourceLookup } from './resources';
+import { resolveAssignments, roleLookup, RoleResolutionError, type ResolvedConstruction, type RoleLookup } from './roles';
+import { applyTemplate } from './template';
+import { iterationToken as tokenFor } from './iteration';
+
+export interface ProjectionInput {
+  /** Current user (after inbound deltas applied by the caller). */
+  user: UserDoc;
+  /** User paths changed by this change (for normal strength); undefined = unknown. */
+  changedUserPaths?: string[];
+  template?: ObjectTemplateConfig;
+  /** All roles (looked up by oid or name). */
+  roles: RoleConfig[];
+  /** All resources (looked up by oid or name). */
+  resources: ResourceConfig[];
+  /** The user's linked accounts (current = as read now, null = unknown/not read). */
+  accounts: Array<{ shadow: ShadowDoc; current: ResourceObject | null }>;
+  /** Assignments this change removed (for 'relative' enforcement). */
+  removedAssignments?: Assignment[];
+}
+
+export interface AccountPlan {
+  resourceRef: string;
+  kind: string;
+  intent: string;
+  objectClass: string;
+  /** Existing shadow, if any. */
+  shadowOid?: string;
+  action: 'add' | 'modify' | 'delete' | 'keep';
+  /** Computed icfs:name (for add, or a rename). */
+  secondaryIdentifier?: string;
+  /** add: full attribute set from outbound + construction mappings. */
+  attributes?: Attributes;
+  /** modify: attribute deltas against `current` (or the shadow's cached attributes when current is null). */
+  deltas?: AttributeDelta[];
+  /** Human-readable why. */
+  reason: string;
+}
+
+export interface Projection {
+  user: UserDoc;
+  userDeltas: ItemDelta[];
+  accounts: AccountPlan[];
+}
+
+export class ProjectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectionError';
+  }
+}
+
+type AccountKey = string;
+const keyOf = (resourceRef: string, kind: string, intent: string): AccountKey => `${resourceRef}\u0000${kind}\u0000${intent}`;
+
+function requireResource(resources: ResourceLookup, ref: string, why: string): ResourceConfig {
+  const resource = resources(ref);
+  if (!resource) throw new ConfigurationLookupError(`${why} refers to unknown resource '${ref}'`);
+  return resource;
+}
+
+interface Wanted {
+  resource: ResourceConfig;
+  kind: string;
+  intent: string;
+  constructions: ResolvedConstruction[];
+}
+
+function groupConstructions(constructions: readonly ResolvedConstruction[], resources: ResourceLookup): Map<AccountKey, Wanted> {
+  const wanted = new Map<AccountKey, Wanted>();
+  for (const resolved of constructions) {
+    const c = resolved.construction;
+    const resource = requireResource(resources, c.resourceRef, `an account construction (${resolved.reason})`);
+    const key = keyOf(resourceId(resource), c.kind, c.intent);
+    const entry = wanted.get(key) ?? { resource, kind: c.kind, intent: c.intent, constructions: [] };
+    entry.constructions.push(resolved);
+    wanted.set(key, entry);
+  }
+  return wanted;
+}
+
+/** Keys of the accounts the removed assignments produced (unknown roles among them are skipped: they can't be resolved any more). */
+function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, string> {
+  const keys = new Map<AccountKey, string>();
+  for (const assignment of removed ?? []) {
+    let constructions: ResolvedConstruction[];
+    try {
+      constructions = resolveAssignments([assignment], roles).constructions;
+    } catch (e) {
+      if (e instanceof RoleResolutionError) continue;
+      throw e;
+    }
+    for (const resolved of constructions) {
+      const resource = resources(resolved.construction.resourceRef);
+      if (!resource) continue;
+      const what = assignment.targetRef ? `role ${assignment.targetRef}` : 'direct account assignment';
+      keys.set(keyOf(resourceId(resource), resolved.construction.kind, resolved.construction.intent), what);
+    }
+  }
+  return keys;
+}
+
+function describeReasons(constructions: readonly ResolvedConstruction[]): string {
+  return [...new Set(constructions.map((c) => c.reason))].join('; ');
+}
+
+export function project(input: ProjectionInput): Projection {
+  const roles = roleLookup(input.roles);
+  const resources = resourceLookup(input.resources);
+
+  // 1. Template, then roles' focus mappings (which may add assignments: resolve again then).
+  const templated = applyTemplate({ user: input.user, template: input.template, changedUserPaths: input.changedUserPaths });
+  let user = templated.user;
+  const touched = [...templated.changedKeys];
+  const changedPaths = () => (input.changedUserPaths === undefined ? undefined : [...input.changedUserPaths, ...touched]);
+  let resolved = resolveAssignments(user.assignment, roles);
+  if (resolved.focusMappings.length > 0) {
+    const focus = applyTemplate({
+      user,
+      extraMappings: resolved.focusMappings.map((f) => ({ mapping: f.mapping, origin: `role ${f.role}` })),
+      changedUserPaths: changedPaths(),
+    });
+    user = focus.user;
+    for (const key of focus.changedKeys) if (!touched.includes(key)) touched.push(key);
+    if (focus.changedKeys.includes('assignment')) resolved = resolveAssignments(user.assignment, roles);
+  }
+  const userDeltas = diffUserProperties(input.user, user, touched);
+  const changedForOutbound = changedPaths();
+  const changed = changedForOutbound === undefined ? undefined : userChangeKeys(changedForOutbound);
+
+  // 2. Which accounts must exist.
+  const wanted = groupConstructions(resolved.constructions, resources);
+  const removed = removedKeys(input.removedAssignments, roles, resources);
+  const satisfied = new Set<AccountKey>();
+  const plans: AccountPlan[] = [];
+
+  const plannedExisting = (
+    resource: ResourceConfig,
+    account: { shadow: ShadowDoc; current: ResourceObject | null },
+    constructions: AccountConstruction[],
+    reason: string,
+  ): AccountPlan => {
+    const { shadow } = account;
+    const objectType = requireObjectType(resource, shadow.kind, shadow.intent);
+    const result = computeOutbound({
+      resource,
+      objectType,
+      constructions,
+      user,
+      mode: 'existing',
+      changed,
+      shadow,
+      current: account.current,
+    });
+    const changes = result.deltas.length > 0 || result.secondaryIdentifier !== undefined;
+    return {
+      resourceRef: resourceId(resource),
+      kind: shadow.kind,
+      intent: shadow.intent,
+      objectClass: shadow.objectClass || objectType.objectClass,
+      shadowOid: shadow.oid,
+      action: changes ? 'modify' : 'keep',
+      ...(result.secondaryIdentifier !== undefined ? { secondaryIdentifier: result.secondaryIdentifier } : {}),
+      ...(changes ? { deltas: result.deltas } : {}),
+      reason,
+    };
+  };
+
+  for (const account of input.accounts) {
+    const { shadow } = account;
+    if (shadow.dead) continue;
+    const resource = requireResource(resources, shadow.resourceRef, `shadow ${shadow.oid}`);
+    const key = keyOf(resourceId(resource), shadow.kind, shadow.intent);
+    const want = wanted.get(key);
+    if (want && !satisfied.has(key)) {
+      satisfied.add(key);
+      plans.push(plannedExisting(resource, account, want.constructions.map((c) => c.construction), describeReasons(want.constructions)));
+      continue;
+    }
+    const enforcement = resource.consistency.assignmentPolicyEnforcement;
+    const deletePlan = (reason: string): AccountPlan => ({
+      resourceRef: resourceId(resource),
+      kind: shadow.kind,
+      intent: shadow.intent,
+      objectClass: shadow.objectClass,
+      shadowOid: shadow.oid,
+      action: 'delete',
+      reason,
+    });
+    if (want) {
+      // A second account for the same resource/kind/intent: one is enough.
+      plans.push(enforcement === 'none' ? plannedExisting(resource, account, [], 'linked account (enforcement none)') : deletePlan('duplicate account: another linked account has the same kind and intent'));
+    } else if (enforcement === 'full') {
+      plans.push(deletePlan('no assignment requires this account (full enforcement)'));
+    } else if (enforcement === 'relative' && removed.has(key)) {
+      plans.push(deletePlan(`unassigned: ${removed.get(key)} was removed and no other assignment requires this account`));
+    } else {
+      plans.push(plannedExisting(resource, account, [], `linked account (${enforcement} enforcement keeps it without an assignment)`));
+    }
+  }
+
+  // 3. Accounts to create.
+  for (const [key, want] of wanted) {
+    if (satisfied.has(key)) continue;
+    const objectType = requireObjectType(want.resource, want.kind, want.intent);
+    const result = computeOutbound({
+      resource: want.resource,
+      objectType,
+      constructions: want.constructions.map((c) => c.construction),
+      user,
+      mode: 'add',
+      changed: undefined,
+      iteration: 0,
+      iterationToken: tokenFor(0, objectType.iteration),
+    });
+    plans.push({
+      resourceRef: resourceId(want.resource),
+      kind: want.kind,
+      intent: want.intent,
+      objectClass: objectType.objectClass,
+      action: 'add',
+      secondaryIdentifier: result.secondaryIdentifier,
+      attributes: result.attributes,
+      reason: describeReasons(want.constructions),
+    });
+  }
+
+  return { user, userDeltas, accounts: plans };
+}
+
+export interface AccountNameInput {
+  user: UserDoc;
+  resource: ResourceConfig;
+  kind?: string;
+  intent?: string;
+  /** 0 for the first try, n for the n-th retry after "already exists". */
+  iteration: number;
+  /** All roles, to resolve the user's role assignments. */
+  roles: RoleConfig[];
+}
+
+/**
+ * The name (icfs:name) and full attribute set of a new account at a given iteration, for retrying
+ * an add after "already exists" (`jack` -> `jack1`). Constructions of the user's assignments for
+ * that resource/kind/intent contribute their attribute mappings.
+ */
+export function accountForIteration(input: AccountNameInput): { secondaryIdentifier: string; iterationToken: string; attributes: Attributes } {
+  const kind = input.kind ?? 'account';
+  const intent = input.intent ?? 'default';
+  const objectType = requireObjectType(input.resource, kind, intent);
+  const id = resourceId(input.resource);
+  const resources = resourceLookup([input.resource]);
+  const constructions = resolveAssignments(input.user.assignment, roleLookup(input.roles))
+    .constructions.map((c) => c.construction)
+    .filter((c) => {
+      const r = resources(c.resourceRef);
+      return r !== undefined && resourceId(r) === id && c.kind === kind && c.intent === intent;
+    });
+  const token = tokenFor(input.iteration, objectType.iteration);
+  const result = computeOutbound({
+    resource: input.resource,
+    objectType,
+    constructions,
+    user: input.user,
+    mode: 'add',
+    changed: undefined,
+    iteration: input.iteration,
+    iterationToken: token,
+  });
+  if (result.secondaryIdentifier === undefined) throw new ProjectionError(`no name for an account on resource ${input.resource.name}`);
+  return { secondaryIdentifier: result.secondaryIdentifier, iterationToken: token, attributes: result.attributes };
+}

@@ -1,0 +1,48 @@
+/** Finding resources (by oid or name) and their object types (by kind and intent). */
+import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
+
+export class ConfigurationLookupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationLookupError';
+  }
+}
+
+/** How a resource is referred to in plans and shadows: its oid, or its name when it has none. */
+export function resourceId(resource: ResourceConfig): string {
+  return resource.oid ?? resource.name;
+}
+
+export type ResourceLookup = (ref: string) => ResourceConfig | undefined;
+
+export function resourceLookup(resources: readonly ResourceConfig[]): ResourceLookup {
+  const byRef = new Map<string, ResourceConfig>();
+  for (const r of resources) byRef.set(r.name, r);
+  for (const r of resources) if (r.oid) byRef.set(r.oid, r);
+  return (ref) => byRef.get(ref);
+}
+
+/**
+ * The object type for kind/intent: the exact one, else (for intent 'default') the type marked
+ * `default: true` of that kind, else the only type of that kind.
+ */
+export function findObjectType(resource: ResourceConfig, kind: string, intent: string): ObjectTypeDefinition | undefined {
+  const ofKind = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
+  const exact = ofKind.find((t) => t.intent === intent);
+  if (exact) return exact;
+  if (intent !== 'default') return undefined;
+  return ofKind.find((t) => t.default) ?? (ofKind.length === 1 ? ofKind[0] : undefined);
+}
+
+export function requireObjectType(resource: ResourceConfig, kind: string, intent: string): ObjectTypeDefinition {
+  const type = findObjectType(resource, kind, intent);
+  if (!type) {
+    throw new ConfigurationLookupError(`resource ${resource.name} has no schemaHandling object type for kind '${kind}', intent '${intent}'`);
+  }
+  return type;
+}
+
+/** The kind/intent an object type is known by (its intent, or 'default' for the default type). */
+export function objectTypeLabel(type: ObjectTypeDefinition): string {
+  return type.name ?? `${type.kind}/${type.intent}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Situation of a resource object: correlation (a MongoDB filter on the users collection built from
+ * expressions over the account), confirmation (second filtering of the candidates) and the
+ * resulting situation.
+ */
+import type { CorrelationQuery, Expression, Situation } from '../schema/config';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { compileExpression, isTrue, type Evaluator, type ExpressionContext } from './expressions';
+import { parsePath, PathError } from './paths';
+import { ExpressionError } from './expressions';
+
+const evaluators = new WeakMap<object, Evaluator>();
+
+function evaluatorFor(expression: Expression, context: ExpressionContext): Evaluator {
+  let evaluate = evaluators.get(expression);
+  if (!evaluate) {
+    evaluate = compileExpression(expression, { context });
+    evaluators.set(expression, evaluate);
+  }
+  return evaluate;
+}
+
+function userField(path: string, context: ExpressionContext): string {
+  let parsed;
+  try {
+    parsed = parsePath(path, 'user');
+  } catch (e) {
+    if (e instanceof PathError) throw new ExpressionError(context, path, e.message);
+    throw e;
+  }
+  if (parsed.root !== 'user') throw new ExpressionError(context, path, `correlation path '${path}' is not a user property`);
+  return parsed.segments.join('.');
+}
+
+/** Matches no document (FerretDB supports `$in: []`). */
+const valueFilter = (values: unknown[]): unknown => (values.length === 1 ? values[0] : { $in: values });
+
+/**
+ * The users filter of a correlation query for one account. An expression with no value yields a
+ * condition no user matches (an account without `uid` correlates to nobody, not to everybody).
+ */
+export function correlationFilter(
+  query: CorrelationQuery,
+  account: ResourceObject,
+  options: { shadow?: ShadowDoc | null; resourceName?: string } = {},
+): Record<string, unknown> {
+  const context: ExpressionContext = { role: 'correlation', resource: options.resourceName };
+  if ('equal' in query) {
+    const field = userField(query.equal.path, context);
+    const values = evaluatorFor(query.equal.expression, context)({ account, shadow: options.shadow ?? null });
+    return { [field]: valueFilter(values) };
+  }
+  if ('and' in query) return { $and: query.and.map((q) => correlationFilter(q, account, options)) };
+  return { $or: query.or.map((q) => correlationFilter(q, account, options)) };
+}
+
+/** Candidates the confirmation expression (over `user` and `account`) accepts; all of them without one. */
+export function confirmCandidates(
+  confirmation: Expression | undefined,
+  account: ResourceObject,
+  candidates: readonly UserDoc[],
+  options: { shadow?: ShadowDoc | null; resourceName?: string } = {},
+): UserDoc[] {
+  if (!confirmation) return [...candidates];
+  const evaluate = evaluatorFor(confirmation, { role: 'confirmation', resource: options.resourceName });
+  return candidates.filter((user) => isTrue(evaluate({ user, account, shadow: options.shadow ?? null })));
+}
+
+export interface SituationInput {
+  /** The shadow's owner (ownerRef), or null. */
+  ownerRef: string | null;
+  /** Whether the object still exists on the resource. */
+  exists: boolean;
+  /** Candidate owners after confirmation (ignored when there is an owner). */
+  candidates: readonly UserDoc[];
+}
+
+export function determineSituation(input: SituationInput): Situation {
+  if (!input.exists) return 'deleted';
+  if (input.ownerRef) return 'linked';
+  if (input.candidates.length === 1) return 'unlinked';
+  if (input.candidates.length === 0) return 'unmatched';
+  return 'disputed';
+}
