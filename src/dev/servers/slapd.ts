@@ -131,7 +131,7 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
     proc = spawnServer({
       name: 'slapd',
       command: tools.slapd(),
-      args: ['-d', '0', '-f', confFile, '-h', `${url}/`],
+      args: ['-d', 'none', '-f', confFile, '-h', `${url}/`],
       logFile,
     });
     await waitUntilReady(() => answersRootDse(url), {
