@@ -70,6 +70,12 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
+function suggest(found: unknown, options: readonly unknown[], hide: boolean): string {
+  if (hide || typeof found !== 'string') return '';
+  const match = closest(found, options.filter((o): o is string => typeof o === 'string'));
+  return match ? ` (did you mean "${match}"?)` : '';
+}
+
 /** A union whose branches all failed: report the branch that got furthest into the value. */
 function bestBranch(issue: Extract<Issue, { code: 'invalid_union' }>): Issue[] | undefined {
   const branches = issue.errors.filter((b) => b.length > 0);
@@ -88,7 +94,7 @@ function messageFor(issue: Issue, found: unknown, hide: boolean): string {
     case 'invalid_value':
       return issue.values.length === 1
         ? `expected ${quoteAll(issue.values)}, found ${got}`
-        : `expected one of ${quoteAll(issue.values)}, found ${got}`;
+        : `expected one of ${quoteAll(issue.values)}, found ${got}${suggest(found, issue.values, hide)}`;
     case 'too_small':
       if (issue.origin === 'string') return `expected at least ${issue.minimum} character(s), found ${got}`;
       if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s), found ${got}`;
@@ -103,7 +109,7 @@ function messageFor(issue: Issue, found: unknown, hide: boolean): string {
         : `expected a valid ${issue.format}, found ${got}`;
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator !== undefined && 'options' in issue && issue.options) {
-        return `expected one of ${quoteAll(issue.options)}, found ${got}`;
+        return `expected one of ${quoteAll(issue.options)}, found ${got}${suggest(found, issue.options, hide)}`;
       }
       // A union with its own message (e.g. secret references): the value is never echoed.
       return `${issue.message}; found ${describeFound(found, true)}`;

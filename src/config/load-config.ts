@@ -54,6 +54,10 @@ function collectFiles(path: string, problems: ConfigProblem[]): string[] {
   return found;
 }
 
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
+}
+
 export function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): LoadedConfig {
   const problems: ConfigProblem[] = [];
   const files = [...new Set(paths.flatMap((p) => collectFiles(p, problems)))];
@@ -91,8 +95,8 @@ export function loadConfigSources(
     }
   }
   // Cross-object checks on a partly broken set would report references into the broken files as dangling.
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
   const checked = checkConfigSet(valid, options.known ?? []);
-  if (checked.problems.length > 0) throw new ConfigError(checked.problems);
+  if (checked.problems.length > 0) throw new ConfigError(sortProblems(checked.problems));
   return { objects: checked.objects.map((o) => ({ file: o.doc.file, index: o.doc.index, object: o.object })) };
 }
