@@ -5,7 +5,9 @@
  * Scripts are jexl expressions. A script sees:
  * - each declared source by the last segment of its path (`$user/fullName` -> `fullName`,
  *   `$account/attributes/ri:cn` -> `cn`): one value as the value itself, several as a list;
- * - `user` (alias `focus`, without credentials), `account`, `shadow`, `iteration`, `iterationToken`.
+ * - `user` (alias `focus`, without credentials), `account`, `shadow`, `iteration`, `iterationToken`
+ *   and `null`;
+ * - transforms `lower`, `upper`, `trim`, `join(sep)`, `split(sep)`, `substring(start, end)`, `default(v)`.
  * If any declared source has no value, the script yields no value (it is not evaluated): this keeps
  * `givenName + ' ' + familyName` from producing `"Jack undefined"`.
  *
@@ -76,7 +78,8 @@ export interface CompileOptions {
   sources?: string[];
 }
 
-const BUILT_IN_VARIABLES = ['user', 'focus', 'account', 'shadow', 'iteration', 'iterationToken'] as const;
+// jexl has no null literal: `null` is a variable holding null.
+const BUILT_IN_VARIABLES = ['user', 'focus', 'account', 'shadow', 'iteration', 'iterationToken', 'null'] as const;
 
 const FORBIDDEN_PROPERTIES = new Set([
   'constructor',
@@ -256,6 +259,7 @@ function compileScriptEvaluator(code: string, options: CompileOptions): Evaluato
     scope.shadow = vars.shadow ?? undefined;
     scope.iteration = vars.iteration ?? 0;
     scope.iterationToken = vars.iterationToken ?? '';
+    scope.null = null;
     let result: unknown;
     try {
       result = compiled.evalSync(scope);
