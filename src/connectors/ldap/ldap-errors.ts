@@ -1,6 +1,7 @@
 /** Maps ldapts and socket errors to ConnectorError kinds. */
 import { ResultCodeError } from 'ldapts';
 import { ConnectorError, isConnectorError, type ConnectorErrorKind } from '../connector-errors';
+import { asNativeError } from '../native-errors';
 import { redact } from '../secrets';
 
 const resultCodeKinds: Record<number, ConnectorErrorKind> = {
@@ -49,9 +50,8 @@ const socketMessages =
 export function isLdapCommunicationError(e: unknown): boolean {
   if (isConnectorError(e)) return e.kind === 'communication';
   if (e instanceof ResultCodeError) return resultCodeKinds[e.code] === 'communication';
-  if (!(e instanceof Error)) return false;
-  const code = (e as NodeJS.ErrnoException).code;
-  return (code !== undefined && socketCodes.has(code)) || socketMessages.test(e.message);
+  const { code, message } = asNativeError(e);
+  return (typeof code === 'string' && socketCodes.has(code)) || socketMessages.test(message);
 }
 
 /**
@@ -65,8 +65,8 @@ export function mapLdapError(e: unknown, context: string, secrets: readonly (str
     const detail = e.message && e.message !== e.constructor.name ? `: ${e.message}` : '';
     return new ConnectorError(kind, redact(`${context}: LDAP result ${e.code} (${e.constructor.name})${detail}`, secrets), e.code);
   }
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as NodeJS.ErrnoException).code;
+  const err = asNativeError(e);
+  const code = typeof err.code === 'string' || typeof err.code === 'number' ? err.code : undefined;
   if (isLdapCommunicationError(err)) {
     return new ConnectorError('communication', redact(`${context}: LDAP server unreachable: ${firstLine(err.message)}`, secrets), code);
   }

@@ -1,5 +1,6 @@
 /** Maps node-postgres and socket errors to ConnectorError kinds by SQLSTATE. */
 import { ConnectorError, isConnectorError, type ConnectorErrorKind } from '../connector-errors';
+import { asNativeError } from '../native-errors';
 import { redact } from '../secrets';
 
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -26,10 +27,9 @@ function isSqlState(code: unknown): code is string {
 
 export function isPgCommunicationError(e: unknown): boolean {
   if (isConnectorError(e)) return e.kind === 'communication';
-  if (!(e instanceof Error)) return false;
-  const code = (e as { code?: unknown }).code;
+  const { code, message } = asNativeError(e);
   if (isSqlState(code)) return sqlStateKind(code) === 'communication';
-  return (typeof code === 'string' && socketCodes.has(code)) || socketMessages.test(e.message);
+  return (typeof code === 'string' && socketCodes.has(code)) || socketMessages.test(message);
 }
 
 /**
@@ -38,8 +38,8 @@ export function isPgCommunicationError(e: unknown): boolean {
  */
 export function mapPgError(e: unknown, context: string, secrets: readonly (string | undefined)[] = []): ConnectorError {
   if (isConnectorError(e)) return e;
-  const err = e instanceof Error ? e : new Error(String(e));
-  const code = (err as { code?: unknown }).code;
+  const err = asNativeError(e);
+  const code = err.code;
   const say = (kind: ConnectorErrorKind, text: string) =>
     new ConnectorError(kind, redact(`${context}: ${text}`, secrets), typeof code === 'string' ? code : undefined);
   if (isSqlState(code)) {

@@ -37,7 +37,7 @@ export function column(catalog: TableCatalog, name: string, table: string): Colu
 function toAttributeValue(v: unknown): AttributeValue {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Date) return v.toISOString();
+  if (Object.prototype.toString.call(v) === '[object Date]') return (v as Date).toISOString();
   if (Buffer.isBuffer(v)) return v.toString('base64');
   return JSON.stringify(v);
 }
