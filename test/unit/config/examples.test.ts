@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { derivedOid } from '../../../src/config/oids';
+import { loadConfigFiles } from '../../../src/config/load-config';
+
+const examples = join(__dirname, '../../../examples');
+
+describe('the examples', () => {
+  it('validate and cross-reference cleanly', () => {
+    const { objects } = loadConfigFiles([examples]);
+    const summary = objects.map((o) => [o.file.slice(examples.length + 1), o.index, o.object.kind, o.object.name, o.object.oid]);
+    expect(summary).toEqual([
+      ['resources/hr-postgres.yaml', 0, 'Resource', 'MyLittleAD', 'c0c010c0-d34d-b33f-f00d-333111111112'],
+      ['resources/ldap.yaml', 0, 'Resource', 'OpenDJ LDAP directory', 'c0c010c0-d34d-b33f-f00d-333111111111'],
+      ['roles/pirate.yaml', 0, 'Role', 'Pirate', derivedOid('Role', 'Pirate')],
+      ['templates/default-user.yaml', 0, 'ObjectTemplate', 'Default User Template', 'c0c010c0-d34d-b33f-f00d-777111111111'],
+      ['users/jack.yaml', 0, 'User', 'jack', 'c0c010c0-d34d-b33f-f00d-111111111111'],
+    ]);
+  });
+
+  it('hold the seeds\' objects as DESIGN.md shows them', () => {
+    const { objects } = loadConfigFiles([examples]);
+    const byName = new Map(objects.map((o) => [o.object.name, o.object]));
+    const ldap = byName.get('OpenDJ LDAP directory');
+    if (ldap?.kind !== 'Resource' || ldap.connector.type !== 'ldap') throw new Error('no LDAP resource');
+    expect(ldap.connector.url).toBe('ldap://127.0.0.1:3890');
+    expect(ldap.connector.bindPassword).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
+    expect(ldap.connector.changelog).toEqual({ type: 'accesslog', base: 'cn=accesslog' });
+    const account = ldap.schemaHandling.objectType[0];
+    expect(account.default).toBe(true);
+    const dn = account.attribute.find((a) => a.ref === 'icfs:name')!;
+    expect(dn.outbound[0]).toMatchObject({
+      strength: 'weak',
+      source: [{ path: '$user/name' }],
+      expression: { script: { code: "'uid=' + name + ',ou=people,dc=example,dc=com'" } },
+    });
+    expect(account.attribute.find((a) => a.ref === 'sn')!.inbound[0].target.path).toBe('$user/familyName');
+    expect(ldap.synchronization[0].correlation).toEqual({
+      equal: { path: 'name', expression: { path: '$account/attributes/uid' } },
+    });
+    expect(ldap.synchronization[0].reaction.map((r) => [r.situation, r.action[0].handler])).toEqual([
+      ['unmatched', 'addFocus'],
+      ['unlinked', 'link'],
+      ['linked', 'synchronize'],
+      ['deleted', 'unlink'],
+    ]);
+
+    const pg = byName.get('MyLittleAD');
+    if (pg?.kind !== 'Resource' || pg.connector.type !== 'postgres') throw new Error('no PostgreSQL resource');
+    expect(pg.connector).toMatchObject({ host: '127.0.0.1', port: 5433, table: 'accounts', modifiedColumn: 'modified_at' });
+    expect(pg.connector.password).toEqual({ env: 'TALLY_PG_PASSWORD' });
+
+    const template = byName.get('Default User Template');
+    if (template?.kind !== 'ObjectTemplate') throw new Error('no template');
+    expect(template.mapping.map((m) => m.strength)).toEqual(['weak', 'weak']);
+
+    const jack = byName.get('jack');
+    expect(jack).toMatchObject({ fullName: 'Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
+  });
+});

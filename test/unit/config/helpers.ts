@@ -1,0 +1,59 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ConfigError } from '../../../src/config/load-config';
+
+/** Writes files (relative path -> content) into a fresh temporary directory and returns it. */
+export function writeConfigDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-config-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+/** Runs `load`, which must throw a ConfigError, and returns its problem lines. */
+export function problemLines(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.message.split('\n').slice(1).map((l) => l.trim());
+  }
+  throw new Error('expected a ConfigError, but the configuration loaded');
+}
+
+export const validLdapResource = `kind: Resource
+name: Directory
+connector:
+  type: ldap
+  url: ldap://127.0.0.1:3890
+  bindDn: cn=admin,dc=example,dc=com
+  bindPassword: { env: TALLY_LDAP_PASSWORD }
+  baseContext: ou=people,dc=example,dc=com
+schemaHandling:
+  accountType:
+    - default: true
+      objectClass: inetOrgPerson
+      attribute:
+        - ref: icfs:name
+          outbound:
+            strength: weak
+            source: { path: $user/name }
+            expression: { script: { code: "'uid=' + name + ',ou=people,dc=example,dc=com'" } }
+        - ref: cn
+          outbound: { source: [{ path: $user/fullName }] }
+synchronization:
+  reaction:
+    - { situation: unmatched, action: { handler: addFocus, objectTemplateRef: Default } }
+`;
+
+export const validTemplate = `kind: ObjectTemplate
+name: Default
+mapping:
+  - strength: weak
+    source: [{ path: givenName }, { path: familyName }]
+    expression: { script: { code: "givenName + ' ' + familyName" } }
+    target: { path: fullName }
+`;
