@@ -38,12 +38,13 @@ as_root() {
 }
 
 # --- npm dependencies -------------------------------------------------------------------------
-npm_hash() { hash_of "$ROOT/package-lock.json"; }
+npm_hash() { hash_of "$ROOT/package.json" "$ROOT/package-lock.json"; }
 npm_check() {
   [[ -d "$ROOT/node_modules" ]] || return 1
   stamp_is npm "$(npm_hash)" && return 0
   # node_modules installed by hand after the last lockfile change (npm's own hidden lockfile is newer): adopt it.
-  if [[ ! -f "$STAMPS/npm" && "$ROOT/node_modules/.package-lock.json" -nt "$ROOT/package-lock.json" ]]; then
+  local installed="$ROOT/node_modules/.package-lock.json"
+  if [[ ! -f "$STAMPS/npm" && "$installed" -nt "$ROOT/package-lock.json" && "$installed" -nt "$ROOT/package.json" ]]; then
     write_stamp npm "$(npm_hash)"
     return 0
   fi
@@ -51,8 +52,15 @@ npm_check() {
 }
 npm_install() {
   command -v npm >/dev/null || fail "npm not found: install Node.js >= 20.3"
-  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >"$TOOLS/npm-ci.log" 2>&1) \
-    || fail "npm ci failed, see $TOOLS/npm-ci.log"
+  local log="$TOOLS/npm-ci.log"
+  if ! (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1); then
+    # A lockfile written where node_modules existed lacks other platforms' optional entries
+    # (npm/cli#4828, e.g. @swc/core-darwin-*); newer npm ci rejects it, npm install keeps its pins.
+    grep -q 'are in sync' "$log" || fail "npm ci failed, see $log"
+    echo "npm ci rejected package-lock.json (missing optional platform entries); using npm install" >&2
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >>"$log" 2>&1) \
+      || fail "npm install failed, see $log"
+  fi
   write_stamp npm "$(npm_hash)"
 }
 
