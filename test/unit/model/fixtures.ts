@@ -197,3 +197,29 @@ export function account(secondaryIdentifier: string, attributes: ResourceObject[
 
 export const ldapObjectType = ldapResource.schemaHandling.objectType[0]!;
 export const adObjectType = adResource.schemaHandling.objectType[0]!;
+
+/** A variant of MyLittleAD with further attribute definitions and consistency settings. */
+export function adResourceWith(options: { attributes?: unknown[]; enforcement?: 'none' | 'relative' | 'full'; cnStrength?: 'weak' | 'normal' | 'strong'; nameStrength?: 'weak' | 'normal' | 'strong' }): ResourceConfig {
+  return resourceSchema.parse({
+    kind: 'Resource',
+    oid: AD_OID,
+    name: 'MyLittleAD',
+    connector: { type: 'postgres', table: 'ad_accounts' },
+    ...(options.enforcement ? { consistency: { assignmentPolicyEnforcement: options.enforcement } } : {}),
+    schemaHandling: {
+      objectType: {
+        default: true,
+        objectClass: 'ri:AccountObjectClass',
+        attribute: [
+          {
+            ref: 'icfs:name',
+            outbound: { strength: options.nameStrength ?? 'weak', source: { path: '$user/name' }, expression: { script: { code: "'cn=' + name + ',o=Acme'" } } },
+          },
+          { ref: 'icfs:uid', access: 'read' },
+          { ref: 'ri:cn', outbound: { strength: options.cnStrength ?? 'normal', source: { path: '$user/fullName' } } },
+          ...(options.attributes ?? []),
+        ],
+      },
+    },
+  });
+}
