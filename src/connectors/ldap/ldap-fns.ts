@@ -36,6 +36,8 @@ interface SearchCursor {
 }
 
 const MAX_SEARCH_SESSIONS = 8;
+/** A search nobody asked for the next page of in this long is abandoned: its connection is closed. */
+const SEARCH_SESSION_IDLE_MS = 10 * 60_000;
 
 export function createLdapConnector(config: LdapConnectorConfig, resolve: SecretResolver = resolveSecret): Connector {
   const timeoutMs = durationToMs(config.timeout);
@@ -161,6 +163,8 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
   }
 
   async function openSession(id: string, pageSize: number, attributes: string[]): Promise<SearchSession> {
+    const now = Date.now();
+    for (const [other, s] of sessions) if (now - s.lastUsed > SEARCH_SESSION_IDLE_MS) closeSession(other);
     while (sessions.size >= MAX_SEARCH_SESSIONS) {
       const oldest = [...sessions.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
       closeSession(oldest[0]);
@@ -282,10 +286,12 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       });
       // The position advances over records outside the base context too, so they are not read again.
       const sortedCsns = records.map((r) => r.entryCSN).sort();
-      if (limit === undefined || all.length <= limit) {
+      // A bounded page by default: the result travels in a workflow history.
+      const max = limit ?? config.pageSize;
+      if (all.length <= max) {
         return { changes: all, token: sortedCsns[sortedCsns.length - 1] ?? token };
       }
-      const changes = all.slice(0, limit);
+      const changes = all.slice(0, max);
       return { changes, token: changes[changes.length - 1].token };
     });
   }

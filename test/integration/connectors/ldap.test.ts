@@ -3,7 +3,7 @@
  * stopped and restarted without disturbing other suites.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createConnector } from '../../../src/connectors';
@@ -262,6 +262,13 @@ describe('LDAP connector', () => {
     const missing = connect({ bindPassword: { env: 'TALLY_TEST_LDAP_UNSET_VARIABLE' } });
     const m = await expectKind(missing.testConnection(), 'configuration');
     expect(m.message).toContain('TALLY_TEST_LDAP_UNSET_VARIABLE');
+
+    // A secret file may end with a newline; a missing one is named, its content never is.
+    const secretFile = path.join(dataDir, 'bind-password');
+    writeFileSync(secretFile, `${PASSWORD}\n`, { mode: 0o600 });
+    await connect({ bindPassword: { file: secretFile } }).testConnection();
+    const noFile = await expectKind(connect({ bindPassword: { file: `${secretFile}.missing` } }).testConnection(), 'configuration');
+    expect(noFile.message).toContain(`${secretFile}.missing`);
 
     expect(JSON.stringify(ldap)).not.toContain(PASSWORD);
     expect(String(ldap)).not.toContain(PASSWORD);
