@@ -53,19 +53,35 @@ export interface ManagedProcess {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Children must not outlive us: on exit, SIGKILL whatever is still running (synchronous, best effort). */
+function killAllChildren(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Children must not outlive us: on exit, SIGKILL whatever is still running (synchronous, best effort).
+ * A SIGTERM/SIGHUP skips 'exit', so those also kill the children, then re-raise the signal
+ * when nobody else handles it (keeping its default effect).
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
+  process.on('exit', killAllChildren);
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      killAllChildren();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
       }
-    }
-  });
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 export function spawnServer(options: SpawnServerOptions): ManagedProcess {
