@@ -4,6 +4,7 @@
 CREATE TABLE IF NOT EXISTS accounts (
   id          bigserial PRIMARY KEY,
   name        text NOT NULL UNIQUE,
+  login       text,
   cn          text,
   given_name  text,
   sn          text,

@@ -74,9 +74,11 @@ export async function ensureShadow(
           },
           $inc: { version: 1 },
         },
-        { returnDocument: 'after', projection: { _id: 0 } },
+        { returnDocument: 'after' },
       );
-      return { shadow: updated ?? existing, created: false };
+      if (!updated) return { shadow: existing, created: false };
+      const { _id, ...shadow } = updated as ShadowDoc & { _id?: unknown };
+      return { shadow, created: false };
     }
     const shadow = newShadow({
       resourceRef: resource.oid,

@@ -21,10 +21,12 @@ export async function updateVersioned<T extends Versioned & Document>(
   const result = await collection.findOneAndUpdate(
     { oid, version: expectedVersion } as Filter<T>,
     { ...update, $inc: inc } as unknown as UpdateFilter<T>,
-    { returnDocument: 'after', projection: { _id: 0 } },
+    // FerretDB 1.24 has no projection in findAndModify: drop _id here.
+    { returnDocument: 'after' },
   );
   if (!result) throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
-  return result as unknown as T;
+  const { _id, ...document } = result as unknown as T & { _id?: unknown };
+  return document as unknown as T;
 }
 
 /**

@@ -65,7 +65,9 @@ async function synchronize(change: ResourceChange): Promise<ChangeOutcome> {
   });
   outcome.situation = decided.situation;
   let ownerOid = decided.ownerOid;
-  for (const action of decided.actions) {
+  // `synchronize` is not a step of its own: it asks for the inbound and outbound phases below.
+  const synchronizeAsked = decided.synchronize || decided.actions.some((a) => a.handler === 'synchronize');
+  for (const action of decided.actions.filter((a) => a.handler !== 'synchronize')) {
     const done = await acts.runReactionAction({
       action,
       resourceOid: observed.resourceOid,
@@ -78,7 +80,7 @@ async function synchronize(change: ResourceChange): Promise<ChangeOutcome> {
     outcome.actions.push(`${action.handler}: ${done.message}`);
   }
   outcome.ownerOid = ownerOid;
-  if (!decided.synchronize || !ownerOid || !observed.object) return outcome;
+  if (!synchronizeAsked || !ownerOid || !observed.object) return outcome;
 
   const inbound = await acts.applyInbound({
     resourceOid: observed.resourceOid,

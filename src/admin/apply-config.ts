@@ -1,0 +1,120 @@
+/**
+ * `tally apply`: validate configuration files as a whole, then store every object. Nothing is stored when
+ * any file is invalid. Users' passwords are resolved from their references and stored encrypted only.
+ */
+import { loadConfigFiles, type LoadedObject } from '../config/load-config';
+import type { KnownObject } from '../config/cross-check';
+import { resolveSecret } from '../connectors/secrets';
+import type { Assignment, ConfigObject, UserConfig } from '../schema/config';
+import type { UserDoc } from '../schema/objects';
+import type { Repository } from '../repository/repository';
+import { decryptSecret, encryptSecret } from '../security/secret-box';
+import type { SecretKey } from '../security/secret-key';
+import { changeUser } from '../sync/user-changes';
+
+export interface ApplyResult {
+  stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
+  /** Users whose accounts must be recomputed, with the assignments the change removed. */
+  usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[] }>;
+}
+
+export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
+  const project = { projection: { _id: 0, oid: 1, name: 1 } };
+  const [resources, templates, roles, users] = await Promise.all([
+    repo.resources.find({}, project).toArray(),
+    repo.objectTemplates.find({}, project).toArray(),
+    repo.roles.find({}, project).toArray(),
+    repo.users.find({}, project).toArray(),
+  ]);
+  return [
+    ...resources.map((o) => ({ kind: 'Resource' as const, oid: o.oid, name: o.name })),
+    ...templates.map((o) => ({ kind: 'ObjectTemplate' as const, oid: o.oid, name: o.name })),
+    ...roles.map((o) => ({ kind: 'Role' as const, oid: o.oid, name: o.name })),
+    ...users.map((o) => ({ kind: 'User' as const, oid: o.oid, name: o.name })),
+  ];
+}
+
+export async function applyConfig(
+  repo: Repository,
+  key: SecretKey,
+  paths: string[],
+): Promise<ApplyResult> {
+  const loaded = loadConfigFiles(paths, { known: await knownObjects(repo) });
+  // Resolve every secret before storing anything, so a missing one leaves the repository untouched.
+  const passwords = new Map<LoadedObject, string>();
+  for (const entry of loaded.objects) {
+    if (entry.object.kind === 'User' && entry.object.credentials?.password) {
+      passwords.set(entry, resolveSecret(entry.object.credentials.password));
+    }
+  }
+  const result: ApplyResult = { stored: [], usersToProvision: [] };
+  const now = new Date().toISOString();
+  for (const entry of loaded.objects) {
+    const object = entry.object;
+    if (object.kind === 'User') {
+      const password = passwords.get(entry);
+      const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now);
+      result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change: outcome.change });
+      if (outcome.change !== 'unchanged') result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments });
+      continue;
+    }
+    const collection = object.kind === 'Resource' ? repo.resources : object.kind === 'Role' ? repo.roles : repo.objectTemplates;
+    const change = await storeConfigObject(collection as never, object, now);
+    result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change });
+  }
+  return result;
+}
+
+async function storeConfigObject(
+  collection: import('mongodb').Collection<{ oid: string; version: number; storedAt: string }>,
+  object: ConfigObject & { oid: string },
+  now: string,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const existing = await collection.findOne({ oid: object.oid }, { projection: { _id: 0, version: 0, storedAt: 0 } });
+  if (existing && JSON.stringify(existing) === JSON.stringify(object)) return 'unchanged';
+  if (!existing) {
+    await collection.insertOne({ ...object, version: 1, storedAt: now });
+    return 'created';
+  }
+  await collection.replaceOne({ oid: object.oid }, { ...object, version: (await collection.findOne({ oid: object.oid }))!.version + 1, storedAt: now });
+  return 'updated';
+}
+
+/** Properties a User file sets; anything else on the stored user (links, metadata) is Tally's own. */
+function userProperties(config: UserConfig, encryptedPassword?: string): Partial<UserDoc> {
+  const { kind: _kind, credentials: _credentials, ...properties } = config;
+  return { ...properties, ...(encryptedPassword ? { credentials: { password: { encrypted: encryptedPassword } } } : {}) };
+}
+
+async function storeUser(
+  repo: Repository,
+  key: SecretKey,
+  config: UserConfig & { oid: string },
+  password: string | undefined,
+  now: string,
+): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[] }> {
+  const existing = await repo.users.findOne({ $or: [{ oid: config.oid }, { name: config.name }] }, { projection: { _id: 0 } });
+  const samePassword = (stored?: { encrypted: string }) => !!stored && password !== undefined && decryptSecret(stored.encrypted, key) === password;
+  const encryptedPassword = password === undefined || samePassword(existing?.credentials?.password) ? undefined : encryptSecret(password, key);
+  if (!existing) {
+    const user: UserDoc = {
+      ...(userProperties(config, encryptedPassword) as UserDoc),
+      oid: config.oid,
+      assignment: config.assignment,
+      linkRef: [],
+      version: 1,
+      metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: 'user', modifyChannel: 'user' },
+    };
+    await repo.users.insertOne({ ...user });
+    return { oid: user.oid, change: 'created', removedAssignments: [] };
+  }
+  let removedAssignments: Assignment[] = [];
+  const changed = await changeUser(repo, existing.oid, 'user', now, (current) => {
+    const desired = { ...current, ...userProperties(config, encryptedPassword), oid: current.oid };
+    if (encryptedPassword === undefined && current.credentials) desired.credentials = current.credentials;
+    removedAssignments = current.assignment.filter((a) => !desired.assignment.some((d) => JSON.stringify(d) === JSON.stringify(a)));
+    return desired;
+  });
+  const changedPaths = changed?.changedPaths ?? [];
+  return { oid: existing.oid, change: changedPaths.length ? 'updated' : 'unchanged', changedPaths, removedAssignments };
+}

@@ -1,0 +1,20 @@
+/** A change reported from outside (CLI, HTTP API): resolve the resource, then start or feed processChange. */
+import type { Channel } from '../schema/config';
+import type { ChangeNotification } from '../schema/api';
+import { changeNotificationSchema } from '../schema/api';
+import { reportChange } from '../client/workflow-starts';
+import type { Services } from '../runtime/services';
+
+export async function reportChangeNotification(services: Services, notification: ChangeNotification, channel: Channel) {
+  const parsed = changeNotificationSchema.parse(notification);
+  const resource = await services.connectors.resource(parsed.resource);
+  const handle = await reportChange(services.syncDeps.temporal, {
+    resourceRef: resource.oid,
+    channel,
+    changeType: parsed.changeType,
+    secondaryIdentifier: parsed.account,
+    primaryIdentifier: parsed.primaryIdentifier,
+    attributeDeltas: parsed.attributeDeltas,
+  });
+  return { workflowId: handle.workflowId, runId: handle.signaledRunId, resourceOid: resource.oid };
+}

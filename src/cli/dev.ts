@@ -1,0 +1,3 @@
+export async function runDev(_options: { dataDir: string }): Promise<void> {
+  throw new Error('tally dev: not yet implemented');
+}

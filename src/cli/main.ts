@@ -1,0 +1,114 @@
+/** The `tally` command line. Entry point only: parses arguments and calls admin services. */
+import { Command } from 'commander';
+import { loadSettings } from '../runtime/settings';
+import { openServices, type Services } from '../runtime/services';
+import { applyConfig } from '../admin/apply-config';
+import { reportChangeNotification } from '../admin/report-change';
+import { findShadows, presentUser } from '../admin/inspect';
+import { requestUserProvisioning } from '../client/workflow-starts';
+import { runDev } from './dev';
+
+async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(loadSettings());
+  try {
+    return await work(services);
+  } finally {
+    await services.close();
+  }
+}
+
+function print(json: boolean, value: unknown, text: () => string) {
+  console.log(json ? JSON.stringify(value, null, 2) : text());
+}
+
+const program = new Command('tally').description('Identity synchronization on Temporal and MongoDB');
+
+program
+  .command('apply')
+  .description('validate configuration files (YAML) and store them; nothing is stored if any file is invalid')
+  .requiredOption('-f, --file <paths...>', 'files or directories')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { file: string[]; json?: boolean }) =>
+    withServices(async (services) => {
+      const result = await applyConfig(services.repo, services.key, opts.file);
+      for (const user of result.usersToProvision) {
+        await requestUserProvisioning(services.syncDeps.temporal, { userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
+      }
+      print(!!opts.json, result, () => result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`).join('\n'));
+    }),
+  );
+
+program
+  .command('change <resource> <account>')
+  .description('report a change of an account (its name, e.g. an LDAP DN, or --primary with its stable id)')
+  .option('--primary', 'the account is given by its primary identifier')
+  .option('--wait', 'wait for the synchronization to finish and print its outcome')
+  .option('--json', 'machine-readable output')
+  .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; json?: boolean }) =>
+    withServices(async (services) => {
+      const started = await reportChangeNotification(
+        services,
+        opts.primary ? { resource, primaryIdentifier: account } : { resource, account },
+        'api',
+      );
+      const outcome = opts.wait ? await services.client.workflow.getHandle(started.workflowId).result() : undefined;
+      print(!!opts.json, { ...started, outcome }, () =>
+        `processChange ${started.workflowId}` + (outcome ? `\n${JSON.stringify(outcome, null, 2)}` : ''),
+      );
+    }),
+  );
+
+const user = program.command('user').description('users');
+user
+  .command('get <ref>')
+  .description('show a user by oid or name')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const found = await services.repo.userByRef(ref);
+      if (!found) throw new Error(`no user '${ref}'`);
+      print(!!opts.json, presentUser(found), () => JSON.stringify(presentUser(found), null, 2));
+    }),
+  );
+
+program
+  .command('shadows')
+  .description('list shadows (accounts Tally knows), optionally only those with pending operations')
+  .option('--resource <ref>', 'resource oid or name')
+  .option('--pending', 'only shadows with pending operations')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { resource?: string; pending?: boolean; json?: boolean }) =>
+    withServices(async (services) => {
+      const shadows = await findShadows(services.repo, opts);
+      print(!!opts.json, shadows, () =>
+        shadows
+          .map((s) =>
+            [
+              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.dead ? '  DEAD' : ''}`,
+              ...s.pendingOperations.map(
+                (op) => `    pending ${op.type}: attempt ${op.attemptNumber}, ${op.result.status}${op.result.message ? `: ${op.result.message}` : ''}`,
+              ),
+            ].join('\n'),
+          )
+          .join('\n') || '(none)',
+      );
+    }),
+  );
+
+program
+  .command('worker')
+  .description('run the Temporal worker')
+  .action(async () => {
+    await import('../worker').then((m) => m.runWorkerMain());
+  });
+
+program
+  .command('dev')
+  .description('start the embedded stack (Temporal dev server + UI, FerretDB, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
+  .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
+  .action(async (opts: { dataDir: string }) => runDev({ dataDir: opts.dataDir }));
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`tally: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+/** Process settings from the environment, validated once at start. */
+import { z } from 'zod';
+
+export const settingsSchema = z.object({
+  /** Temporal frontend. @default '127.0.0.1:7233' */
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  /** @default 'default' */
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Task queue of Tally's worker. @default 'tally' */
+  TALLY_TASK_QUEUE: z.string().default('tally'),
+  /** MongoDB (or FerretDB) connection string. @default 'mongodb://127.0.0.1:27017/' */
+  MONGODB_URI: z.string().default('mongodb://127.0.0.1:27017/'),
+  /** @default 'tally' */
+  TALLY_DATABASE: z.string().default('tally'),
+  /** Bearer token the HTTP API requires. */
+  TALLY_API_TOKEN: z.string().optional(),
+  /** @default 8080 */
+  TALLY_API_PORT: z.coerce.number().int().positive().default(8080),
+  /** @default '127.0.0.1' */
+  TALLY_API_HOST: z.string().default('127.0.0.1'),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

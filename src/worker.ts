@@ -1,0 +1,51 @@
+/**
+ * Tally's Temporal worker: registers every workflow and the activities built with their dependencies.
+ * Run directly (`tsx src/worker.ts`) or started in-process by `tally dev` and the tests.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadSettings, type Settings } from './runtime/settings';
+import { openServices, type Services } from './runtime/services';
+import { tallyDataConverter } from './runtime/temporal-connection';
+
+export interface TallyWorkerOptions {
+  settings: Settings;
+  services: Services;
+  /** Concurrent activity executions. @default 20 */
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createTallyWorker(options: TallyWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { settings, services } = options;
+  const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    taskQueue: settings.TALLY_TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createActivities(services.syncDeps),
+    dataConverter: tallyDataConverter(services.key),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+  });
+  return { worker, connection };
+}
+
+export async function runWorkerMain() {
+  const settings = loadSettings();
+  const services = await openServices(settings);
+  const { worker, connection } = await createTallyWorker({ settings, services });
+  console.log(`tally worker: task queue ${settings.TALLY_TASK_QUEUE} on ${settings.TEMPORAL_ADDRESS}`);
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await services.close();
+  }
+}
+
+if (require.main === module) {
+  runWorkerMain().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The seeds' modification scenario on the real stack: jack has a linked LDAP account and a linked
+ * PostgreSQL ("MyLittleAD") account; cn of his LDAP entry is changed with ldapmodify; the change is
+ * reported with `tally change`; processChange runs inbound (cn -> fullName) and provisioning carries
+ * fullName outbound to the PostgreSQL account's cn.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client as LdapClient } from 'ldapts';
+import { Client as PgClient } from 'pg';
+import { applyConfig } from '../../src/admin/apply-config';
+import { reportChangeNotification } from '../../src/admin/report-change';
+import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+
+const run = promisify(execFile);
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
+
+let tally: TallyHarness;
+let pg: PgClient;
+let ou: string;
+let table: string;
+let jackDn: string;
+
+async function activityNames(workflowId: string): Promise<string[]> {
+  const history = await tally.services.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+}
+
+beforeAll(async () => {
+  tally = await startTally('modification');
+  const { stack } = tally;
+  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
+  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
+  jackDn = `uid=jack,ou=${ou},dc=example,dc=com`;
+
+  const ldap = new LdapClient({ url: stack.ldap.url });
+  try {
+    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
+    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
+    await ldap.add(jackDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'jack', cn: 'Jack Sparrow', givenName: 'Jack', sn: 'Sparrow' });
+  } finally {
+    await ldap.unbind();
+  }
+
+  pg = new PgClient({ connectionString: stack.postgres.connectionString });
+  await pg.connect();
+  const ddl = readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table);
+  await pg.query(ddl);
+  await pg.query(`INSERT INTO ${table} (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow')`);
+
+  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
+  // Both accounts exist already: reporting them links them to jack (situation unlinked -> link).
+  for (const [resource, account] of [
+    [LDAP_OID, jackDn],
+    [AD_OID, 'cn=jack,o=Acme'],
+  ]) {
+    const started = await reportChangeNotification(tally.services, { resource, account }, 'api');
+    await tally.services.client.workflow.getHandle(started.workflowId).result();
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await pg?.end();
+  await tally?.stop();
+});
+
+test('jack starts with two linked accounts', async () => {
+  const jack = await tally.services.repo.userByRef('jack');
+  expect(jack?.fullName).toBe('Jack Sparrow');
+  const shadows = await tally.services.repo.shadowsOfOwner(jack!.oid);
+  expect(shadows.map((s) => s.resourceRef).sort()).toEqual([LDAP_OID, AD_OID].sort());
+  expect(shadows.every((s) => s.situation === 'linked')).toBe(true);
+  expect(jack!.linkRef.sort()).toEqual(shadows.map((s) => s.oid).sort());
+});
+
+test('a cn change on the LDAP account flows inbound to fullName and outbound to the PostgreSQL account', async () => {
+  const { stack } = tally;
+  const ldif = `dn: ${jackDn}\nchangetype: modify\nreplace: cn\ncn: cpt. Jack Sparrow\n`;
+  const modify = execFile('ldapmodify', ['-x', '-H', stack.ldap.url, '-D', stack.ldap.bindDn, '-w', stack.ldap.bindPassword]);
+  modify.stdin!.end(ldif);
+  await new Promise<void>((resolve, reject) => modify.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ldapmodify exited ${code}`)))));
+
+  const cli = await run(path.join(__dirname, '..', '..', 'bin', 'tally'), ['change', LDAP_OID, jackDn, '--wait', '--json'], {
+    env: { ...process.env, ...tally.env },
+    timeout: 120_000,
+  });
+  const reported = JSON.parse(cli.stdout) as { workflowId: string; outcome: Array<{ situation: string; changedUserPaths: string[]; provisioningWorkflowId: string }> };
+  expect(reported.workflowId).toMatch(new RegExp(`^change:${LDAP_OID}:`));
+  expect(reported.outcome[0].situation).toBe('linked');
+  expect(reported.outcome[0].changedUserPaths).toEqual(['fullName']);
+
+  const jack = await tally.services.repo.userByRef('jack');
+  expect(jack?.fullName).toBe('cpt. Jack Sparrow');
+
+  const row = await eventually(
+    async () => (await pg.query(`SELECT cn FROM ${table} WHERE name = 'cn=jack,o=Acme'`)).rows[0] as { cn: string },
+    (r) => r.cn === 'cpt. Jack Sparrow',
+    'the PostgreSQL account cn',
+  );
+  expect(row.cn).toBe('cpt. Jack Sparrow');
+
+  // The steps are visible in the workflows' histories as named activities.
+  expect(await activityNames(reported.workflowId)).toEqual(['observeResourceObject', 'decideSituation', 'applyInbound', 'requestUserProvisioning']);
+  const provisionUser = await activityNames(reported.outcome[0].provisioningWorkflowId);
+  expect(provisionUser).toEqual(expect.arrayContaining(['projectUser', 'enqueueAccountOperations']));
+  const adShadow = (await tally.services.repo.shadowsOfOwner(jack!.oid)).find((s) => s.resourceRef === AD_OID)!;
+  expect(await activityNames(`provision:${adShadow.oid}`)).toContain('executeNextPendingOperation');
+  expect(adShadow.pendingOperations).toEqual([]);
+
+  // The originating LDAP account keeps the new value: no echo back.
+  const ldapShadow = (await tally.services.repo.shadowsOfOwner(jack!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
+  expect(ldapShadow.pendingOperations).toEqual([]);
+});

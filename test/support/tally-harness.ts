@@ -1,0 +1,89 @@
+/**
+ * Runs Tally itself (repository, connectors, Temporal client and a real worker) against the shared test
+ * stack, in its own database and task queue so test files don't see each other's work.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import { loadSettings, type Settings } from '../../src/runtime/settings';
+import { openServices, type Services } from '../../src/runtime/services';
+import { createTallyWorker } from '../../src/worker';
+import { getStack, type StackInfo } from './stack';
+
+export interface TallyHarness {
+  stack: StackInfo;
+  settings: Settings;
+  env: Record<string, string>;
+  services: Services;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startTally(name: string): Promise<TallyHarness> {
+  const stack = getStack();
+  const suffix = `${name}-${randomBytes(4).toString('hex')}`;
+  const env: Record<string, string> = {
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    TALLY_TASK_QUEUE: `tally-${suffix}`,
+    MONGODB_URI: stack.mongo.uri,
+    TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
+    TALLY_SECRET_KEY: randomBytes(24).toString('hex'),
+    TALLY_LDAP_PASSWORD: stack.ldap.bindPassword,
+    TALLY_PG_PASSWORD: 'unused-with-trust-auth',
+  };
+  Object.assign(process.env, env);
+  const settings = loadSettings(env);
+  const services = await openServices(settings, env);
+  const { worker, connection } = await createTallyWorker({ settings, services });
+  const running = worker.run();
+  return {
+    stack,
+    settings,
+    env,
+    services,
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await (connection as NativeConnection).close();
+      await services.close();
+    },
+  };
+}
+
+/**
+ * The examples/ configuration with the dev stack's fixed ports replaced by the test stack's, and the
+ * LDAP container and SQL table renamed so test files don't share accounts.
+ */
+export function examplesForStack(stack: StackInfo, isolation: { ldapOu: string; table: string }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-examples-'));
+  const source = path.join(__dirname, '..', '..', 'examples');
+  cpSync(source, dir, { recursive: true });
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((f) => (statSync(path.join(d, f)).isDirectory() ? walk(path.join(d, f)) : [path.join(d, f)]));
+  for (const file of walk(dir).filter((f) => /\.ya?ml$/.test(f))) {
+    const text = readFileSync(file, 'utf8')
+      .replaceAll('ldap://127.0.0.1:3890', stack.ldap.url.replace(/\/$/, ''))
+      .replaceAll('port: 5433', `port: ${stack.postgres.port}`)
+      .replaceAll('ou=people,dc=example,dc=com', `ou=${isolation.ldapOu},dc=example,dc=com`)
+      .replaceAll('table: accounts', `table: ${isolation.table}`);
+    writeFileSync(file, text);
+  }
+  return dir;
+}
+
+/** Polls until `probe` returns a value that passes `accept`, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+}
