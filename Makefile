@@ -4,4 +4,26 @@
 setup:
 	@scripts/setup.sh
 
-# start: and test: targets (setup + `tally dev`, setup + the whole suite) are added by their owners below.
+
+
+.PHONY: start test lint typecheck bench
+
+# The main job on the embedded stack: Temporal dev server + UI, FerretDB, example LDAP and PostgreSQL
+# resources, the worker and the HTTP API; Ctrl-C stops everything.
+start: setup
+	@bin/tally dev
+
+# Every test, on real servers the test setup starts on free ports.
+test: setup
+	@npx tsc --noEmit -p tsconfig.json
+	@npx eslint src test bench
+	@npx jest --runInBand --ci
+
+lint:
+	@npx eslint src test bench
+
+typecheck:
+	@npx tsc --noEmit -p tsconfig.json
+
+bench: setup
+	@npx tsx bench/projector.bench.ts

@@ -7,6 +7,7 @@ import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { requestUserProvisioning } from '../client/workflow-starts';
 import { runDev } from './dev';
+import { buildApi } from '../api/server';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const services = await openServices(loadSettings());
@@ -100,6 +101,18 @@ program
   .description('run the Temporal worker')
   .action(async () => {
     await import('../worker').then((m) => m.runWorkerMain());
+  });
+
+program
+  .command('api')
+  .description('serve the HTTP API (needs TALLY_API_TOKEN)')
+  .action(async () => {
+    const settings = loadSettings();
+    if (!settings.TALLY_API_TOKEN) throw new Error('TALLY_API_TOKEN is not set: the API accepts only requests with this bearer token');
+    const services = await openServices(settings);
+    const api = buildApi({ services, token: settings.TALLY_API_TOKEN });
+    await api.listen({ host: settings.TALLY_API_HOST, port: settings.TALLY_API_PORT });
+    console.log(`tally api: http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1`);
   });
 
 program

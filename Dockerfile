@@ -1,0 +1,12 @@
+# Tally's worker and API on production parts (see docker-compose.yml).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY bin ./bin
+COPY examples ./examples
+ENV NODE_ENV=production
+ENTRYPOINT ["bin/tally"]
+CMD ["worker"]

@@ -1,0 +1,35 @@
+// Lint rules; the one that matters most keeps I/O out of workflow code (workflows must stay deterministic).
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+const { builtinModules } = require('node:module');
+
+const ioPackages = ['mongodb', 'pg', 'ldapts', 'fastify', 'commander', 'yaml', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
+
+module.exports = tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'tools/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    files: ['src/workflows/**/*.ts', 'src/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...ioPackages].map((name) => ({
+            name,
+            message: 'workflow and model code must not do I/O: move it into an activity',
+          })),
+          patterns: [
+            { group: ['**/repository/**', '**/connectors/**', '**/provisioning/**', '**/sync/**', '**/runtime/**', '**/admin/**'], message: 'workflow and model code import types and pure code only', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,116 @@
+/**
+ * `tally dev` / `make start`: the whole system on embedded parts, on fixed ports, with persistent data in
+ * .data/dev. Starts only what isn't given: TEMPORAL_ADDRESS and MONGODB_URI point at existing servers.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { repoRoot, startFerretDb, startPostgres, startSlapd, startTemporalDevServer } from './servers';
+
+export interface DevStackOptions {
+  dataDir: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+}
+
+export interface DevStack {
+  env: Record<string, string>;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const devPorts = { temporal: 7233, temporalUi: 8233, mongo: 27017, ldap: 3890, postgres: 5433 } as const;
+
+const examplePeople: Array<{ uid: string; givenName: string; sn: string }> = [
+  { uid: 'jack', givenName: 'Jack', sn: 'Sparrow' },
+  { uid: 'elizabeth', givenName: 'Elizabeth', sn: 'Swann' },
+  { uid: 'hector', givenName: 'Hector', sn: 'Barbossa' },
+];
+
+function seedLdif(peopleDn: string): string {
+  return examplePeople
+    .map((p) =>
+      [
+        `dn: uid=${p.uid},${peopleDn}`,
+        'objectClass: top',
+        'objectClass: person',
+        'objectClass: organizationalPerson',
+        'objectClass: inetOrgPerson',
+        `uid: ${p.uid}`,
+        `cn: ${p.givenName} ${p.sn}`,
+        `givenName: ${p.givenName}`,
+        `sn: ${p.sn}`,
+        '',
+      ].join('\n'),
+    )
+    .join('\n');
+}
+
+/** Dev-only secrets, generated once and kept in the data dir (mode 600), never printed. */
+function devSecrets(dataDir: string): { ldapPassword: string; apiToken: string } {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = { ldapPassword: randomBytes(12).toString('hex'), apiToken: randomBytes(16).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const dataDir = path.resolve(repoRoot, options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  chmodSync(path.dirname(dataDir), 0o755);
+  chmodSync(dataDir, 0o755);
+  const secrets = devSecrets(dataDir);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const [temporal, mongo, ldap, postgres] = await Promise.all([
+      options.env.TEMPORAL_ADDRESS
+        ? Promise.resolve(null)
+        : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi }),
+      options.env.MONGODB_URI ? Promise.resolve(null) : startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), port: devPorts.mongo }),
+      startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com') }),
+      startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: devPorts.postgres }),
+    ]);
+    for (const server of [temporal, mongo, ldap, postgres]) if (server) stops.push(() => server.stop());
+    await preparePostgresExample(postgres.connectionString);
+
+    const env: Record<string, string> = {
+      TEMPORAL_ADDRESS: options.env.TEMPORAL_ADDRESS ?? temporal!.address,
+      TEMPORAL_NAMESPACE: options.env.TEMPORAL_NAMESPACE ?? 'default',
+      MONGODB_URI: options.env.MONGODB_URI ?? mongo!.uri,
+      TALLY_LDAP_PASSWORD: secrets.ldapPassword,
+      TALLY_PG_PASSWORD: options.env.TALLY_PG_PASSWORD ?? 'trust',
+      TALLY_API_TOKEN: options.env.TALLY_API_TOKEN ?? secrets.apiToken,
+      ...(options.env.TALLY_SECRET_KEY ? {} : { TALLY_DEV: '1' }),
+    };
+    const urls: Record<string, string> = {
+      'Temporal UI': temporal?.uiUrl ?? '(external Temporal: its own UI)',
+      Temporal: env.TEMPORAL_ADDRESS,
+      MongoDB: env.MONGODB_URI,
+      'LDAP resource': `${ldap.url} (bind ${ldap.bindDn}, password in ${path.join(dataDir, 'dev-secrets.json')})`,
+      'PostgreSQL resource': postgres.connectionString,
+    };
+    return { env, urls, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** The "MyLittleAD" example table with jack's existing account, as in the seeds' modification scenario. */
+async function preparePostgresExample(connectionString: string): Promise<void> {
+  const pg = new PgClient({ connectionString });
+  await pg.connect();
+  try {
+    await pg.query(readFileSync(path.join(repoRoot, 'examples', 'sql', 'accounts.sql'), 'utf8'));
+    await pg.query(
+      `INSERT INTO accounts (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow') ON CONFLICT (name) DO NOTHING`,
+    );
+  } finally {
+    await pg.end();
+  }
+}
