@@ -68,7 +68,7 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
     writeFileSync(envFile, Object.entries(stack.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
     log(`other shells: set -a; . ${envFile}; set +a   (then bin/tally ... talks to this stack)`);
     log('try the modification scenario:');
-    log(`  ldapmodify -x -H ldap://127.0.0.1:3890 -D cn=admin,dc=example,dc=com -w "$(node -p 'require(\"./${options.dataDir}/dev-secrets.json\").ldapPassword')" <<< $'dn: uid=jack,ou=people,dc=example,dc=com\\nchangetype: modify\\nreplace: cn\\ncn: cpt. Jack Sparrow'`);
+    log(`  ldapmodify -x -H ldap://127.0.0.1:3890 -D cn=admin,dc=example,dc=com -w "$(node -p 'require("./${options.dataDir}/dev-secrets.json").ldapPassword')" <<< $'dn: uid=jack,ou=people,dc=example,dc=com\\nchangetype: modify\\nreplace: cn\\ncn: cpt. Jack Sparrow'`);
     log('  bin/tally change "OpenDJ LDAP directory" uid=jack,ou=people,dc=example,dc=com --wait');
     log('ready; Ctrl-C stops everything');
     await new Promise(() => undefined);

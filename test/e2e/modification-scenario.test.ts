@@ -12,7 +12,7 @@ import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
 import { reportChangeNotification } from '../../src/admin/report-change';
-import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -113,4 +113,10 @@ test('a cn change on the LDAP account flows inbound to fullName and outbound to 
   // The originating LDAP account keeps the new value: no echo back.
   const ldapShadow = (await tally.services.repo.shadowsOfOwner(jack!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
   expect(ldapShadow.pendingOperations).toEqual([]);
+
+  await recordHistories(tally, {
+    'process-change-modification': reported.workflowId,
+    'provision-user-modification': reported.outcome[0].provisioningWorkflowId,
+    'provision-account-modify': `provision:${adShadow.oid}`,
+  });
 });

@@ -2,7 +2,10 @@
  * Runs Tally itself (repository, connectors, Temporal client and a real worker) against the shared test
  * stack, in its own database and task queue so test files don't see each other's work.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { tools } from '../../src/dev/servers';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +15,8 @@ import { loadSettings, type Settings } from '../../src/runtime/settings';
 import { openServices, type Services } from '../../src/runtime/services';
 import { createTallyWorker } from '../../src/worker';
 import { getStack, type StackInfo } from './stack';
+
+import { REPLAY_FIXTURE_KEY } from './replay-fixtures';
 
 export interface TallyHarness {
   stack: StackInfo;
@@ -31,7 +36,8 @@ export async function startTally(name: string): Promise<TallyHarness> {
     TALLY_TASK_QUEUE: `tally-${suffix}`,
     MONGODB_URI: stack.mongo.uri,
     TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
-    TALLY_SECRET_KEY: randomBytes(24).toString('hex'),
+    // Histories recorded as replay fixtures are encrypted with a fixed key the replay test knows.
+    TALLY_SECRET_KEY: process.env.TALLY_RECORD_HISTORIES ? REPLAY_FIXTURE_KEY : randomBytes(24).toString('hex'),
     TALLY_LDAP_PASSWORD: stack.ldap.bindPassword,
     TALLY_PG_PASSWORD: 'unused-with-trust-auth',
   };
@@ -86,4 +92,22 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+}
+
+/**
+ * With TALLY_RECORD_HISTORIES=1, writes the histories of these workflows to test/replay/histories/ as
+ * fixtures for the replay test (run once after a deliberate workflow change, and commit them).
+ */
+export async function recordHistories(tally: TallyHarness, fixtures: Record<string, string>): Promise<void> {
+  if (!process.env.TALLY_RECORD_HISTORIES) return;
+  const dir = path.join(__dirname, '..', 'replay', 'histories');
+  for (const [name, workflowId] of Object.entries(fixtures)) {
+    // The CLI writes the proto-JSON form that historyFromJSON reads back.
+    const shown = await promisify(execFile)(
+      tools.temporal(),
+      ['workflow', 'show', '--workflow-id', workflowId, '--address', tally.stack.temporal.address, '--namespace', tally.stack.temporal.namespace, '--output', 'json'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    writeFileSync(path.join(dir, `${name}.json`), shown.stdout);
+  }
 }
