@@ -3,11 +3,12 @@
  * bearer-token authentication and an OpenAPI document generated from the zod schemas.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { changeNotificationSchema } from '../schema/api';
+import { assignmentRequestSchema, changeNotificationSchema, issueList, userPropertyChangesSchema } from '../schema/api';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
+import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, type UserCommandResult } from '../admin/user-commands';
 import type { Services } from '../runtime/services';
 
 export interface ApiOptions {
@@ -21,6 +22,15 @@ function sameToken(given: string, expected: string): boolean {
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const refParameter = { name: 'ref', in: 'path', required: true, description: 'user oid or name', schema: { type: 'string' } };
+const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
+const userChangeResponses = {
+  '200': { description: 'stored: { user, changedPaths, provisioningWorkflowId? } (no workflow when nothing changed)' },
+  '400': { description: 'invalid body, unknown property, role or resource: { error, message, problems: [{ field, message }] }' },
+  '401': { description: 'no or wrong token' },
+  '404': { description: 'no such user (or, on DELETE, no such assignment)' },
+};
 
 export function openApiDocument() {
   return {
@@ -36,7 +46,24 @@ export function openApiDocument() {
           responses: { '202': { description: 'accepted: { workflowId }' }, '400': { description: 'invalid body' }, '401': { description: 'no or wrong token' } },
         },
       },
-      '/api/v1/users/{ref}': { get: { summary: 'A user by oid or name', responses: { '200': { description: 'the user' }, '404': { description: 'no such user' } } } },
+      '/api/v1/users/{ref}': {
+        parameters: [refParameter],
+        get: { summary: 'A user by oid or name', responses: { '200': { description: 'the user' }, '404': { description: 'no such user' } } },
+        patch: {
+          summary: 'Set user properties (null or "" clears one) and recompute the accounts',
+          requestBody: jsonBody(userPropertyChangesSchema),
+          responses: userChangeResponses,
+        },
+      },
+      '/api/v1/users/{ref}/assignments': {
+        parameters: [refParameter],
+        post: { summary: 'Assign a role or a resource account and provision it', requestBody: jsonBody(assignmentRequestSchema), responses: userChangeResponses },
+        delete: {
+          summary: 'Remove an assignment (given in the body); accounts no other assignment needs are deleted',
+          requestBody: jsonBody(assignmentRequestSchema),
+          responses: userChangeResponses,
+        },
+      },
       '/api/v1/shadows': { get: { summary: 'Shadows, filtered by ?resource= and ?pending=true', responses: { '200': { description: 'shadows' } } } },
     },
   };
@@ -60,7 +87,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!parsed.success) {
       return reply.code(400).send({
         error: 'invalid change notification',
-        problems: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
+        problems: issueList(parsed.error),
       });
     }
     try {
@@ -76,6 +103,25 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (!user) return reply.code(404).send({ error: 'not found', message: `no user '${request.params.ref}'` });
     return presentUser(user);
   });
+
+  const userChange = async (reply: FastifyReply, work: () => Promise<UserCommandResult>) => {
+    try {
+      return await work();
+    } catch (e) {
+      if (!(e instanceof UserCommandError)) throw e;
+      return reply.code(e.kind === 'not-found' ? 404 : 400).send({ error: e.kind === 'not-found' ? 'not found' : 'invalid request', message: e.message, problems: e.problems });
+    }
+  };
+  type UserRoute = { Params: { ref: string }; Body: unknown };
+  app.patch<UserRoute>('/api/v1/users/:ref', async (request, reply) =>
+    userChange(reply, () => setUserProperties(options.services, request.params.ref, request.body, 'api')),
+  );
+  app.post<UserRoute>('/api/v1/users/:ref/assignments', async (request, reply) =>
+    userChange(reply, () => assignToUser(options.services, request.params.ref, request.body, 'api')),
+  );
+  app.delete<UserRoute>('/api/v1/users/:ref/assignments', async (request, reply) =>
+    userChange(reply, () => unassignFromUser(options.services, request.params.ref, request.body, 'api')),
+  );
 
   app.get<{ Querystring: { resource?: string; pending?: string } }>('/api/v1/shadows', async (request) =>
     findShadows(options.services.repo, { resource: request.query.resource, pending: request.query.pending === 'true' }),

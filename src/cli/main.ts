@@ -8,6 +8,8 @@ import { findShadows, presentUser } from '../admin/inspect';
 import { requestUserProvisioning } from '../client/workflow-starts';
 import { runDev } from './dev';
 import { buildApi } from '../api/server';
+import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
+import type { ProvisionUserResult } from '../workflows/provision-user';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const services = await openServices(loadSettings());
@@ -71,6 +73,65 @@ user
       print(!!opts.json, presentUser(found), () => JSON.stringify(presentUser(found), null, 2));
     }),
   );
+
+/** Prints what a user command did; with --wait also the account operations provisionUser handed over. */
+async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }) {
+  const provisioning: ProvisionUserResult | undefined =
+    opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
+  const resourceNames = new Map((await services.repo.allConfig(services.repo.resources)).map((r) => [r.oid, r.name]));
+  print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
+    [
+      result.changedPaths.length ? `${result.user.name}: changed ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
+      ...(result.provisioningWorkflowId ? [`provisionUser ${result.provisioningWorkflowId}`] : []),
+      ...(provisioning
+        ? provisioning.accountOperations.length
+          ? provisioning.accountOperations.map((op) => `  ${op.action.padEnd(6)} ${resourceNames.get(op.resourceRef) ?? op.resourceRef}: ${op.reason}`)
+          : ['  no account operations']
+        : []),
+    ].join('\n'),
+  );
+}
+
+interface AssignmentOptions {
+  resource?: string;
+  kind?: string;
+  intent?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+const assignmentBody = (role: string | undefined, opts: AssignmentOptions) => ({
+  ...(role !== undefined ? { role } : {}),
+  ...(opts.resource !== undefined ? { resource: opts.resource } : {}),
+  ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
+  ...(opts.intent !== undefined ? { intent: opts.intent } : {}),
+});
+
+user
+  .command('set <ref> <property=value...>')
+  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, extension/x=1; an empty value clears) and recompute the accounts')
+  .option('--wait', 'wait for the recomputation and print the account operations it handed over')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, words: string[], opts: { wait?: boolean; json?: boolean }) =>
+    withServices(async (services) => reportUserCommand(services, await setUserProperties(services, ref, propertyChangesFromWords(words), 'user', '/'), opts)),
+  );
+
+for (const [name, description, command] of [
+  ['assign', 'assign a role (by name or oid), or with --resource an account on a resource, and provision it', assignToUser],
+  ['unassign', 'remove a role or resource assignment; accounts no other assignment needs are deleted', unassignFromUser],
+] as const) {
+  user
+    .command(`${name} <ref> [role]`)
+    .description(description)
+    .option('--resource <resource>', 'a resource (oid or name): a direct account assignment instead of a role')
+    .option('--kind <kind>', 'with --resource: account (default), entitlement or generic')
+    .option('--intent <intent>', 'with --resource: the object type intent (default: default)')
+    .option('--wait', 'wait for the recomputation and print the account operations it handed over')
+    .option('--json', 'machine-readable output')
+    .action(async (ref: string, role: string | undefined, opts: AssignmentOptions) =>
+      withServices(async (services) => reportUserCommand(services, await command(services, ref, assignmentBody(role, opts), 'user'), opts)),
+    );
+}
 
 program
   .command('shadows')

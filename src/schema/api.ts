@@ -16,3 +16,58 @@ export const changeNotificationSchema = z
   .strict()
   .refine((c) => c.account || c.primaryIdentifier, { message: 'name the account: account (its name) or primaryIdentifier' });
 export type ChangeNotification = z.input<typeof changeNotificationSchema>;
+
+// ---- users --------------------------------------------------------------------------------
+
+/** The user properties an operator may set; `name`, assignments and links have their own commands. */
+export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress'] as const;
+
+/** A property's new value; an empty string or null clears it. */
+const propertyValue = z.string().nullable();
+const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'an extension property name is letters, digits, _ and -');
+
+export const userPropertyChangesSchema = z
+  .strictObject(
+    {
+      fullName: propertyValue.optional(),
+      givenName: propertyValue.optional(),
+      familyName: propertyValue.optional(),
+      emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      /** `extension/<name>` on the command line. */
+      extension: z.record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown user propert${issue.keys.length > 1 ? 'ies' : 'y'} ${issue.keys.map((k) => `'${k}'`).join(', ')}; settable are ${settableUserProperties.join(', ')} and extension/<name>`
+          : undefined,
+    },
+  )
+  .refine((c) => Object.keys(c).length > 0 && (c.extension === undefined || Object.keys(c).length > 1 || Object.keys(c.extension).length > 0), {
+    message: 'name at least one property to set',
+  });
+export type UserPropertyChanges = z.output<typeof userPropertyChangesSchema>;
+
+/** An assignment to add or remove: a role, or an account on a resource (kind and intent default to account/default). */
+export const assignmentRequestSchema = z
+  .strictObject(
+    {
+      /** Role oid or name. */
+      role: z.string().min(1).optional(),
+      /** Resource oid or name: a direct account construction. */
+      resource: z.string().min(1).optional(),
+      kind: z.enum(['account', 'entitlement', 'generic']).optional(),
+      intent: z.string().min(1).optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; an assignment is { role } or { resource, kind?, intent? }` : undefined) },
+  )
+  .superRefine((a, ctx) => {
+    if (!!a.role === !!a.resource) ctx.addIssue({ code: 'custom', message: 'name exactly one of role or resource', path: [] });
+    if (a.role && (a.kind || a.intent)) ctx.addIssue({ code: 'custom', message: 'kind and intent belong to a resource assignment, not a role', path: [a.kind ? 'kind' : 'intent'] });
+  });
+export type AssignmentRequest = z.output<typeof assignmentRequestSchema>;
+
+/** zod issues as `{ field, message }`, the shape every 400 answer carries. */
+export function issueList(error: z.ZodError, separator = '.'): Array<{ field: string; message: string }> {
+  return error.issues.map((i) => ({ field: i.path.map(String).join(separator) || '(body)', message: i.message }));
+}
