@@ -7,7 +7,7 @@ import type { Channel, ReactionAction } from '../schema/config';
 import type { ResourceObject, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
-import { modifyWithRetry } from '../repository/versioned';
+import { modifyWithRetry, setFields } from '../repository/versioned';
 import { defaultObjectType } from '../provisioning/shadows';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -52,7 +52,7 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       await deps.repo.shadows.deleteOne({ oid: input.shadowOid });
       return { ownerOid: null, message: 'shadow deleted' };
     case 'inactivateShadow':
-      await deps.repo.shadows.updateOne({ oid: input.shadowOid }, { $set: { dead: true }, $inc: { version: 1 } });
+      await setFields(deps.repo.shadows, input.shadowOid, { dead: true });
       return { ownerOid: input.ownerOid, message: 'shadow marked dead' };
     case 'synchronize':
       return { ownerOid: input.ownerOid, message: 'synchronize' };
@@ -101,13 +101,13 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
 
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
-  await deps.repo.shadows.updateMany({ ownerRef: input.ownerOid }, { $set: { ownerRef: null }, $inc: { version: 1 } });
+  for (const shadow of await deps.repo.shadowsOfOwner(input.ownerOid)) await setFields(deps.repo.shadows, shadow.oid, { ownerRef: null });
   await deps.repo.users.deleteOne({ oid: input.ownerOid });
   return { ownerOid: null, message: `user ${input.ownerOid} deleted` };
 }
 
 export async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
-  await deps.repo.shadows.updateOne({ oid: shadowOid }, { $set: { ownerRef: userOid, situation: 'linked' }, $inc: { version: 1 } });
+  await setFields(deps.repo.shadows, shadowOid, { ownerRef: userOid, situation: 'linked' });
   await modifyWithRetry(deps.repo.users, userOid, (u) =>
     u.linkRef.includes(shadowOid) ? null : { $set: { linkRef: [...u.linkRef, shadowOid] } },
   );
@@ -119,5 +119,5 @@ export async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
   await modifyWithRetry(deps.repo.users, shadow.ownerRef, (u) =>
     u.linkRef.includes(shadowOid) ? { $set: { linkRef: u.linkRef.filter((l) => l !== shadowOid) } } : null,
   );
-  await deps.repo.shadows.updateOne({ oid: shadowOid }, { $set: { ownerRef: null }, $inc: { version: 1 } });
+  await setFields(deps.repo.shadows, shadowOid, { ownerRef: null });
 }

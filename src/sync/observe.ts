@@ -2,6 +2,7 @@
  * First step of the synchronization routine, whatever found the change: read the resource object (unless
  * the mechanism already did) and make sure its shadow exists.
  */
+import { setFields } from '../repository/versioned';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceChange, ResourceObject } from '../schema/objects';
 import { ensureShadow } from '../provisioning/shadows';
@@ -33,7 +34,7 @@ export async function observeResourceObject(deps: SyncDeps, change: ResourceChan
   }
   if (!object) {
     const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
-    if (shadow) await deps.repo.shadows.updateOne({ oid: shadow.oid }, { $set: { exists: false }, $inc: { version: 1 } });
+    if (shadow) await setFields(deps.repo.shadows, shadow.oid, { exists: false });
     return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null };
   }
   const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));

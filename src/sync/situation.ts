@@ -3,6 +3,7 @@ import type { Channel, ReactionAction, Situation } from '../schema/config';
 import type { ResourceObject, UserDoc } from '../schema/objects';
 import { confirmCandidates, correlationFilter, determineSituation, reactionFor } from '../model';
 import { defaultObjectType } from '../provisioning/shadows';
+import { setFields } from '../repository/versioned';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface SituationResult {
@@ -36,10 +37,7 @@ export async function decideSituation(
   }
   const situation = determineSituation({ ownerRef: owner?.oid ?? null, exists: input.exists, candidates });
   if (shadow) {
-    await deps.repo.shadows.updateOne(
-      { oid: shadow.oid },
-      { $set: { situation, situationTimestamp: nowOf(deps) }, $inc: { version: 1 } },
-    );
+    await setFields(deps.repo.shadows, shadow.oid, { situation, situationTimestamp: nowOf(deps) });
   }
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation, channel: input.channel });
   return {
