@@ -1,0 +1,101 @@
+/**
+ * The seeds' creation scenario on the real stack: a new LDAP account `will`, unknown to Tally, is
+ * reported over the HTTP API (`POST /api/v1/changes`). No user correlates (situation unmatched), so the
+ * reaction addFocus creates the user through the Default User Template: givenName, familyName and
+ * fullName come inbound from the account, and the template's weak assignment gives him an account on
+ * MyLittleAD (the PostgreSQL table), which provisioning creates as `cn=will,o=Acme`.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Client as LdapClient } from 'ldapts';
+import { Client as PgClient } from 'pg';
+import { applyConfig } from '../../src/admin/apply-config';
+import { buildApi } from '../../src/api/server';
+import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
+const TEMPLATE_OID = 'c0c010c0-d34d-b33f-f00d-777111111111';
+const TOKEN = 'creation-scenario-token';
+
+let tally: TallyHarness;
+let api: FastifyInstance;
+let apiUrl: string;
+let pg: PgClient;
+let table: string;
+let willDn: string;
+
+beforeAll(async () => {
+  tally = await startTally('creation');
+  const { stack } = tally;
+  const ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
+  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
+  willDn = `uid=will,ou=${ou},dc=example,dc=com`;
+
+  // The account is created on the directory behind Tally's back. Its cn differs from what the
+  // template would compute (givenName + ' ' + familyName), so the test can tell that fullName came
+  // inbound and the template's weak mapping left it alone.
+  const ldap = new LdapClient({ url: stack.ldap.url });
+  try {
+    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
+    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
+    await ldap.add(willDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'will', cn: 'William Turner', givenName: 'Will', sn: 'Turner' });
+  } finally {
+    await ldap.unbind();
+  }
+  pg = new PgClient({ connectionString: stack.postgres.connectionString });
+  await pg.connect();
+  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+
+  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
+  api = buildApi({ services: tally.services, token: TOKEN });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/v1`;
+}, 180_000);
+
+afterAll(async () => {
+  await api?.close();
+  await pg?.end();
+  await tally?.stop();
+});
+
+test('an unknown LDAP account reported over the API becomes user will with an account on MyLittleAD', async () => {
+  expect(await tally.services.repo.userByRef('will')).toBeNull();
+
+  const response = await fetch(`${apiUrl}/changes`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ resource: 'OpenDJ LDAP directory', account: willDn, changeType: 'add' }),
+  });
+  expect(response.status).toBe(202);
+  const started = (await response.json()) as { workflowId: string; resourceOid: string };
+  expect(started.resourceOid).toBe(LDAP_OID);
+  const outcome = (await tally.services.client.workflow.getHandle(started.workflowId).result()) as Array<{ situation: string }>;
+  expect(outcome[0].situation).toBe('unmatched');
+
+  const will = await eventually(() => tally.services.repo.userByRef('will'), (u) => u !== null, 'user will');
+  expect(will).toMatchObject({ name: 'will', givenName: 'Will', familyName: 'Turner', fullName: 'William Turner', templateRef: TEMPLATE_OID });
+  // The template's weak mapping: the user had no assignment, so he gets the MyLittleAD account.
+  expect(will!.assignment).toEqual([{ accountConstruction: expect.objectContaining({ resourceRef: AD_OID, kind: 'account', intent: 'default' }) }]);
+
+  const row = await eventually(
+    async () => ((await pg.query(`SELECT * FROM ${table} WHERE name = 'cn=will,o=Acme'`)).rows[0] as Record<string, string> | undefined) ?? null,
+    (r) => r !== null,
+    "will's PostgreSQL row",
+  );
+  expect(row).toMatchObject({ login: 'will', cn: 'William Turner', given_name: 'Will', sn: 'Turner', description: 'Created by IDM' });
+
+  const shadows = await eventually(
+    () => tally.services.repo.shadowsOfOwner(will!.oid),
+    (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0),
+    "will's two linked accounts",
+  );
+  const ldapShadow = shadows.find((s) => s.resourceRef === LDAP_OID)!;
+  const adShadow = shadows.find((s) => s.resourceRef === AD_OID)!;
+  expect(ldapShadow).toMatchObject({ situation: 'linked', secondaryIdentifier: willDn, exists: true });
+  expect(adShadow).toMatchObject({ secondaryIdentifier: 'cn=will,o=Acme', primaryIdentifier: String(row!.id), exists: true });
+  const linked = await tally.services.repo.userByRef('will');
+  expect(linked!.linkRef.sort()).toEqual([ldapShadow.oid, adShadow.oid].sort());
+});
