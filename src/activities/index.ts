@@ -18,6 +18,9 @@ import { enqueueAccountOperations, projectUser, type ProjectUserInput } from '..
 import type { SyncDeps } from '../sync/sync-deps';
 import type { AccountPlan } from '../model';
 import type { Channel } from '../schema/config';
+import { discoverAccount, type DiscoveryInput } from '../sync/discovery';
+import { getAccount } from '../sync/get-account';
+import { resumePendingOperations } from '../provisioning/resume-pending';
 
 export const failureTypes = {
   configuration: 'TallyConfigurationError',
@@ -44,7 +47,11 @@ async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A resource coming back wakes its waiting operations once per this interval, not once per success. */
+const WAKE_THROTTLE_MS = 1000;
+
 export function createActivities(deps: SyncDeps) {
+  const lastWake = new Map<string, number>();
   return {
     async observeResourceObject(change: ResourceChange) {
       return failFastOnConfiguration(() => observeResourceObject(deps, change));
@@ -70,6 +77,29 @@ export function createActivities(deps: SyncDeps) {
     },
     async executeNextPendingOperation(input: { shadowOid: string }) {
       return executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now });
+    },
+    /** Discovery after "already exists" or "not found": rewrites the shadow's pending operations. */
+    async discoverAccount(input: Omit<DiscoveryInput, 'workflowId'>) {
+      return failFastOnConfiguration(() => discoverAccount(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    /** Reads an account through its shadow, finishing its pending operations first when the resource is up. */
+    async getAccount(input: { shadowOid: string; waitMs?: number }) {
+      return failFastOnConfiguration(() => getAccount(deps, input.shadowOid, { waitMs: input.waitMs }));
+    },
+    /**
+     * An operation succeeded after its resource had been unreachable: the resource is back, so the other
+     * operations postponed on it are woken now rather than at the end of their backoff.
+     */
+    async wakeWaitingOperations(input: { resourceOid: string; exceptShadowOid: string }): Promise<number> {
+      const now = Date.now();
+      if (now - (lastWake.get(input.resourceOid) ?? 0) < WAKE_THROTTLE_MS) return 0;
+      lastWake.set(input.resourceOid, now);
+      const { shadowOids } = await resumePendingOperations(deps, input.resourceOid, { onlyPostponed: true, exceptShadowOid: input.exceptShadowOid });
+      return shadowOids.length;
+    },
+    /** (Re)starts the provisioning workflow of every shadow with pending operations. */
+    async resumePendingOperations(input: { resourceOid?: string }) {
+      return resumePendingOperations(deps, input.resourceOid);
     },
     /** The retry policy of the shadow's resource, in milliseconds. */
     async retryPolicyForShadow(input: { shadowOid: string }) {

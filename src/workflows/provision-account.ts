@@ -48,6 +48,8 @@ export async function provisionAccount(raw: unknown): Promise<ProvisionAccountRe
   if (!policy) return result;
   upsertSearchAttributes({ [searchAttributes.resource]: [policy.resourceOid] });
 
+  // Set once an operation had to wait for the resource: its first success means the resource is back.
+  let waitedForResource = false;
   for (let step = 0; step < stepsPerRun; step++) {
     woken = false;
     const outcome = await acts.executeNextPendingOperation({ shadowOid: input.shadowOid });
@@ -62,17 +64,28 @@ export async function provisionAccount(raw: unknown): Promise<ProvisionAccountRe
       case 'done':
         result.done++;
         setState('running');
-        continue;
-      case 'failed':
-      case 'discovery':
-        result.failed.push({ operation: outcome.operation, error: outcome.error.message });
-        setCurrentDetails(`${outcome.operation} failed: ${outcome.error.message}`);
-        if (outcome.outcome === 'discovery') {
-          setState('failed');
-          return result;
+        if (waitedForResource) {
+          waitedForResource = false;
+          await acts.wakeWaitingOperations({ resourceOid: policy.resourceOid, exceptShadowOid: input.shadowOid });
         }
         continue;
+      case 'failed':
+        result.failed.push({ operation: outcome.operation, error: outcome.error.message });
+        setCurrentDetails(`${outcome.operation} failed: ${outcome.error.message}`);
+        continue;
+      case 'discovery': {
+        const found = outcome.error.handling === 'discover-existing' ? 'existing' : 'missing';
+        const discovered = await acts.discoverAccount({ shadowOid: input.shadowOid, found });
+        setCurrentDetails(`discovery after ${outcome.operation} (${outcome.error.kind}): ${discovered.message}`);
+        if (discovered.outcome === 'done') result.done++;
+        if (discovered.outcome === 'failed') {
+          result.failed.push({ operation: outcome.operation, error: discovered.message });
+          setState('failed');
+        }
+        continue;
+      }
       case 'postponed': {
+        waitedForResource = true;
         if (policy.maximumAttempts !== null && outcome.attemptNumber >= policy.maximumAttempts) {
           setState('failed');
           setCurrentDetails(`gave up ${outcome.operation} after ${outcome.attemptNumber} attempts on ${policy.resourceName}: ${outcome.error}`);
@@ -80,6 +93,7 @@ export async function provisionAccount(raw: unknown): Promise<ProvisionAccountRe
           return result;
         }
         setState('waiting-for-resource');
+        upsertSearchAttributes({ [searchAttributes.operation]: [outcome.operation] });
         const delay = backoffDelayMs(policy, outcome.attemptNumber);
         setCurrentDetails(
           `waiting for ${policy.resourceName} to come back: ${outcome.operation} postponed (attempt ${outcome.attemptNumber}, next in ${Math.round(delay / 1000)} s): ${outcome.error}`,

@@ -1,0 +1,227 @@
+/**
+ * Discovery: an operation found the resource other than the shadow said, and the inconsistency is
+ * resolved before the operation finishes (the consistency mechanism's second layer).
+ *
+ * - add, "already exists": the conflicting object is read and correlated. If it is the same user's
+ *   account, the shadow takes it over and the pending add becomes a modify to the computed values;
+ *   otherwise the name is iterated (`jack1`, `jack2` ... up to maxIterations) and the conflicting
+ *   object gets its own synchronization (channel `discovery`).
+ * - modify/get, "not found": if an assignment still requires the account it is re-created (a pending
+ *   add with the projected attributes); otherwise the shadow is deleted and unlinked.
+ */
+import { randomUUID } from 'node:crypto';
+import { isConnectorError } from '../connectors/connector-errors';
+import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { accountForIteration, canIterate, maxIterations } from '../model';
+import { defaultObjectType } from '../provisioning/shadows';
+import { removeShadow } from '../provisioning/account-operations';
+import { deltasToReach, isAccountRequired } from '../provisioning/discovery-rules';
+import { modifyWithRetry } from '../repository/versioned';
+import { reportChange } from '../client/workflow-starts';
+import type { StoredResource, StoredRole } from '../repository/repository';
+import { decideSituation } from './situation';
+import { link } from './focus-actions';
+import { nowOf, type SyncDeps } from './sync-deps';
+
+export type DiscoveryOutcome =
+  /** The shadow's pending operations were rewritten: execute them again. */
+  | { outcome: 'retry'; message: string }
+  /** Nothing is left to do for the shadow (it may be gone). */
+  | { outcome: 'done'; message: string }
+  /** The operation can't be completed; it was recorded as the shadow's last failed operation. */
+  | { outcome: 'failed'; message: string };
+
+export interface DiscoveryInput {
+  shadowOid: string;
+  /** What the resource said: the object exists already, or it is missing. */
+  found: 'existing' | 'missing';
+  workflowId?: string;
+}
+
+export async function discoverAccount(deps: SyncDeps, input: DiscoveryInput): Promise<DiscoveryOutcome> {
+  const shadow = await deps.repo.shadow(input.shadowOid);
+  if (!shadow) return { outcome: 'done', message: 'the shadow is gone' };
+  return input.found === 'existing' ? resolveConflict(deps, shadow, input) : resolveMissing(deps, shadow);
+}
+
+// ---- "already exists" ----------------------------------------------------------------------
+
+async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: DiscoveryInput): Promise<DiscoveryOutcome> {
+  const add = shadow.pendingOperations[0];
+  if (add?.type !== 'add' || !shadow.secondaryIdentifier) return { outcome: 'retry', message: 'no pending add to resolve' };
+  const { resource, connector } = await deps.connectors.connectorFor(shadow.resourceRef);
+  let conflict: ResourceObject;
+  try {
+    conflict = await connector.get({ secondaryIdentifier: shadow.secondaryIdentifier });
+  } catch (e) {
+    // Gone meanwhile, or the resource went away: executing the add again sorts it out.
+    if (isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'communication')) return { outcome: 'retry', message: e.message };
+    throw e;
+  }
+  const owner = await ownerOf(deps, resource.oid, shadow, conflict);
+  if (owner.userOid && owner.userOid === shadow.ownerRef) {
+    if (owner.otherShadow) {
+      // The user already has a shadow for that very account: this add was a duplicate.
+      await removeShadow(deps.repo, shadow);
+      return { outcome: 'done', message: `${conflict.secondaryIdentifier} is already linked to the owner: duplicate add dropped` };
+    }
+    return takeOver(deps, shadow, add, conflict, input.workflowId);
+  }
+  const iterated = await iterateName(deps, resource, shadow, add);
+  if (!owner.otherShadow?.ownerRef) {
+    // The conflicting object is news to Tally (or unowned): the synchronization routine decides its fate.
+    await reportChange(deps.temporal, {
+      resourceRef: resource.oid,
+      channel: 'discovery',
+      changeType: 'unknown',
+      primaryIdentifier: conflict.primaryIdentifier,
+      secondaryIdentifier: conflict.secondaryIdentifier,
+    });
+  }
+  return iterated;
+}
+
+/** Whose is the conflicting object: the owner of a shadow Tally has for it, else the correlated user. */
+async function ownerOf(
+  deps: SyncDeps,
+  resourceOid: string,
+  shadow: ShadowDoc,
+  conflict: ResourceObject,
+): Promise<{ userOid: string | null; otherShadow: ShadowDoc | null }> {
+  const otherShadow = await deps.repo.shadows.findOne(
+    { resourceRef: resourceOid, primaryIdentifier: conflict.primaryIdentifier, dead: false, oid: { $ne: shadow.oid } },
+    { projection: { _id: 0 } },
+  );
+  if (otherShadow?.ownerRef) return { userOid: otherShadow.ownerRef, otherShadow };
+  const decided = await decideSituation(deps, { resourceOid, shadowOid: null, exists: true, object: conflict, channel: 'discovery' });
+  return { userOid: decided.candidateOids.length === 1 ? decided.candidateOids[0] : null, otherShadow };
+}
+
+/** The conflicting account is the owner's: link it, and turn the pending add into a modify to the computed values. */
+async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation, account: ResourceObject, workflowId?: string): Promise<DiscoveryOutcome> {
+  const now = nowOf(deps);
+  const delta = deltasToReach(add.attributes ?? {}, account.attributes);
+  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => {
+    const [first, ...rest] = current.pendingOperations;
+    if (first?.id !== add.id) return null;
+    const { attributes: _attributes, executing: _executing, ...op } = first;
+    return {
+      $set: {
+        primaryIdentifier: account.primaryIdentifier,
+        secondaryIdentifier: account.secondaryIdentifier,
+        attributes: account.attributes,
+        exists: true,
+        situation: 'linked' as const,
+        situationTimestamp: now,
+        pendingOperations: delta.length > 0 ? [{ ...op, type: 'modify' as const, delta }, ...rest] : rest,
+        'metadata.modifyTimestamp': now,
+        'metadata.modifyChannel': 'discovery',
+      },
+    };
+  });
+  await link(deps, shadow.oid, shadow.ownerRef!);
+  await deps.repo.writeAudit([
+    {
+      timestamp: now,
+      channel: 'discovery',
+      objectType: 'shadow',
+      objectOid: shadow.oid,
+      resourceRef: shadow.resourceRef,
+      delta: { linked: account.secondaryIdentifier, modify: delta.map((d) => d.path) },
+      workflowId,
+      message: `add found ${account.secondaryIdentifier} already there; it correlates to the owner: linked`,
+    },
+  ]);
+  return {
+    outcome: 'retry',
+    message: `${account.secondaryIdentifier} already existed and belongs to the owner: linked${delta.length ? `, modifying ${delta.map((d) => d.path).join(', ')}` : ''}`,
+  };
+}
+
+async function ownerAndRoles(deps: SyncDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
+  const user = shadow.ownerRef ? await deps.repo.users.findOne({ oid: shadow.ownerRef }, { projection: { _id: 0 } }) : null;
+  return { user, roles: await deps.repo.allConfig(deps.repo.roles) };
+}
+
+/** The name is someone else's: try the next iteration of it, or give up after maxIterations. */
+async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: ShadowDoc, add: PendingOperation): Promise<DiscoveryOutcome> {
+  const objectType = defaultObjectType(resource, shadow.kind, shadow.intent);
+  const { user, roles } = await ownerAndRoles(deps, shadow);
+  if (!user || !canIterate(shadow.iteration, objectType.iteration)) {
+    const why = user
+      ? `${shadow.secondaryIdentifier} already exists on ${resource.name} and is not this user's; no free name after ${maxIterations(objectType.iteration)} iteration(s)`
+      : `${shadow.secondaryIdentifier} already exists on ${resource.name} and the shadow has no owner to compute another name for`;
+    await failPendingOperation(deps, shadow.oid, add.id, why, 'already-exists');
+    return { outcome: 'failed', message: why };
+  }
+  const iteration = shadow.iteration + 1;
+  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration, roles });
+  const now = nowOf(deps);
+  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => ({
+    $set: {
+      secondaryIdentifier: account.secondaryIdentifier,
+      iteration,
+      iterationToken: account.iterationToken,
+      pendingOperations: current.pendingOperations.map((op) =>
+        op.id === add.id ? { ...op, attributes: account.attributes, executing: false } : op,
+      ),
+      'metadata.modifyTimestamp': now,
+    },
+  }));
+  return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is taken by another owner: trying ${account.secondaryIdentifier}` };
+}
+
+// ---- "not found" ---------------------------------------------------------------------------
+
+async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
+  const { user, roles } = await ownerAndRoles(deps, shadow);
+  const resources = await deps.repo.allConfig(deps.repo.resources);
+  const resource = await deps.connectors.resource(shadow.resourceRef);
+  if (!user || shadow.dead || !isAccountRequired(user, shadow, { roles, resources })) {
+    await removeShadow(deps.repo, shadow);
+    return { outcome: 'done', message: `${shadow.secondaryIdentifier ?? shadow.oid} is gone from ${resource.name} and no assignment requires it: shadow deleted` };
+  }
+  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles });
+  const now = nowOf(deps);
+  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => {
+    const previous = current.pendingOperations[0];
+    const add: PendingOperation = {
+      id: randomUUID(),
+      type: 'add',
+      attributes: account.attributes,
+      attemptNumber: 0,
+      requestTimestamp: now,
+      result: { status: 'in-progress', message: 'account was missing on the resource: re-creating it' },
+      channel: 'discovery',
+      ...(previous?.workflowId ? { workflowId: previous.workflowId } : {}),
+    };
+    // The add carries the projected values, so waiting modifies are folded into it.
+    return {
+      $set: {
+        primaryIdentifier: null,
+        secondaryIdentifier: account.secondaryIdentifier,
+        exists: false,
+        pendingOperations: [add],
+        'metadata.modifyTimestamp': now,
+        'metadata.modifyChannel': 'discovery',
+      },
+      $unset: { attributes: '' as const },
+    };
+  });
+  return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone from ${resource.name} but still assigned: re-creating it` };
+}
+
+async function failPendingOperation(deps: SyncDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
+  const now = nowOf(deps);
+  await modifyWithRetry(deps.repo.shadows, shadowOid, (current) => {
+    const op = current.pendingOperations.find((p) => p.id === operationId);
+    if (!op) return null;
+    return {
+      $set: {
+        pendingOperations: current.pendingOperations.filter((p) => p.id !== operationId),
+        lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
+        'metadata.modifyTimestamp': now,
+      },
+    };
+  });
+}
