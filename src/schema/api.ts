@@ -24,7 +24,8 @@ export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'e
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
-const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'an extension property name is letters, digits, _ and -');
+const extensionNameRule = 'an extension property name is letters, digits, _ and -';
+const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, extensionNameRule);
 
 export const userPropertyChangesSchema = z
   .strictObject(
@@ -34,7 +35,11 @@ export const userPropertyChangesSchema = z
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
       /** `extension/<name>` on the command line. */
-      extension: z.record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
+      extension: z
+        .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {
+          error: (issue) => (issue.code === 'invalid_key' ? extensionNameRule : undefined),
+        })
+        .optional(),
     },
     {
       error: (issue) =>
@@ -45,6 +50,8 @@ export const userPropertyChangesSchema = z
   )
   .refine((c) => Object.keys(c).length > 0 && (c.extension === undefined || Object.keys(c).length > 1 || Object.keys(c.extension).length > 0), {
     message: 'name at least one property to set',
+    // Only when the body is otherwise valid: an unknown property alone is the mistake to report.
+    when: (payload) => payload.issues.length === 0,
   });
 export type UserPropertyChanges = z.output<typeof userPropertyChangesSchema>;
 

@@ -1,0 +1,67 @@
+/**
+ * `tally user set|assign|unassign` as an operator runs them (the real bin/tally, against a real Tally):
+ * mistakes end with exit code 1 and a message naming what was wrong, and the user stays as it was.
+ * The commands' successful paths run end to end in test/e2e/assignment-scenario.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { applyConfig } from '../../../src/admin/apply-config';
+import { propertyChangesFromWords, UserCommandError } from '../../../src/admin/user-commands';
+import { startTally, examplesForStack, type TallyHarness } from '../../support/tally-harness';
+
+const tallyBin = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
+let tally: TallyHarness;
+
+function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(tallyBin, args, { env: { ...process.env, ...tally.env }, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  tally = await startTally('user-cli');
+  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: 'people-cli', table: 'accounts_cli' })]);
+}, 120_000);
+
+afterAll(async () => {
+  await tally?.stop();
+});
+
+test('property=value words become a property change; extension/<name> goes under extension; an empty value is kept for clearing', () => {
+  expect(propertyChangesFromWords(['fullName=Jack Sparrow', 'givenName=', 'extension/ship=Black Pearl', 'extension/rank=a=b'])).toEqual({
+    fullName: 'Jack Sparrow',
+    givenName: '',
+    extension: { ship: 'Black Pearl', rank: 'a=b' },
+  });
+  expect(() => propertyChangesFromWords(['givenName'])).toThrow(new UserCommandError('invalid', "expected property=value, got 'givenName'"));
+  expect(() => propertyChangesFromWords(['=x'])).toThrow(/expected property=value, got '=x'/);
+});
+
+test('mistakes exit with 1 and say what was wrong; the user is unchanged', async () => {
+  const before = await tally.services.repo.userByRef('jack');
+  const cases: Array<[string[], RegExp]> = [
+    [['user', 'set', 'jack', 'nickname=Jacky'], /^tally: invalid user properties: unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress and extension\/<name>$/m],
+    [['user', 'set', 'jack', 'extension/bad name=x'], /^tally: invalid user properties: extension\/bad name: an extension property name is letters, digits, _ and -$/m],
+    [['user', 'set', 'jack', 'givenName'], /^tally: expected property=value, got 'givenName'$/m],
+    [['user', 'set', 'nobody', 'givenName=No'], /^tally: no user 'nobody'$/m],
+    [['user', 'assign', 'jack', 'Admiral'], /^tally: no role 'Admiral' \(roles: Pirate\)$/m],
+    [['user', 'assign', 'jack', '--resource', 'HR'], /^tally: no resource 'HR' \(resources: MyLittleAD, OpenDJ LDAP directory\)$/m],
+    [['user', 'assign', 'jack', '--resource', 'MyLittleAD', '--intent', 'admin'], /^tally: resource 'MyLittleAD' has no account type with intent 'admin' \(intents: default\)$/m],
+    [['user', 'assign', 'jack', 'Pirate', '--resource', 'MyLittleAD'], /^tally: invalid assignment: name exactly one of role or resource$/m],
+    [['user', 'unassign', 'jack', '--resource', 'MyLittleAD'], /^tally: user 'jack' has no assignment of an account on resource 'MyLittleAD'$/m],
+  ];
+  const results = await Promise.all(cases.map(([args]) => tallyCli(args)));
+  results.forEach((result, i) => {
+    expect({ args: cases[i][0], code: result.code }).toEqual({ args: cases[i][0], code: 1 });
+    expect(result.stderr).toMatch(cases[i][1]);
+  });
+  expect(await tally.services.repo.userByRef('jack')).toEqual(before);
+}, 180_000);
+
+test('assigning a role the user already has reports it unchanged', async () => {
+  const result = await tallyCli(['user', 'assign', 'jack', 'Pirate', '--wait']);
+  expect(result.code).toBe(0);
+  expect(result.stdout.trim()).toBe('jack: unchanged');
+}, 120_000);
