@@ -40,7 +40,7 @@ export interface OutageStack {
   resourceOid: string;
   dnOf(uid: string): string;
   /** Applies YAML documents (joined into one file) and asks provisionUser for every user it changed. */
-  applyAndProvision(yaml: string): Promise<ApplyResult>;
+  applyAndProvision(yaml: string, options?: { wait?: boolean }): Promise<ApplyResult>;
   /** Shuts the worker down (workflows keep waiting in Temporal) and starts a new one on the same task queue. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -165,17 +165,18 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
     env,
     resourceOid,
     dnOf: (uid) => `uid=${uid},${slapd.peopleDn}`,
-    async applyAndProvision(yaml) {
+    async applyAndProvision(yaml, options = {}) {
       const file = path.join(configDir, `apply-${++files}.yaml`);
       writeFileSync(file, yaml);
       const applied = await applyConfig(services.repo, services.key, [file]);
       for (const u of applied.usersToProvision) {
-        await requestUserProvisioning(services.syncDeps.temporal, {
+        const handle = await requestUserProvisioning(services.syncDeps.temporal, {
           userOid: u.userOid,
           channel: 'user',
           changedUserPaths: u.changedUserPaths,
           removedAssignments: u.removedAssignments,
         });
+        if (options.wait) await handle.result();
       }
       return applied;
     },
