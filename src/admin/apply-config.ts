@@ -65,18 +65,35 @@ export async function applyConfig(
   return result;
 }
 
+/** Plain JSON with keys in a fixed order: undefined fields dropped, so stored and applied objects compare equal. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
 async function storeConfigObject(
   collection: import('mongodb').Collection<{ oid: string; version: number; storedAt: string }>,
   object: ConfigObject & { oid: string },
   now: string,
 ): Promise<'created' | 'updated' | 'unchanged'> {
-  const existing = await collection.findOne({ oid: object.oid }, { projection: { _id: 0, version: 0, storedAt: 0 } });
-  if (existing && JSON.stringify(existing) === JSON.stringify(object)) return 'unchanged';
+  const desired = canonical(object) as ConfigObject & { oid: string };
+  const existing = await collection.findOne({ oid: object.oid }, { projection: { _id: 0 } });
   if (!existing) {
-    await collection.insertOne({ ...object, version: 1, storedAt: now });
+    await collection.insertOne({ ...desired, version: 1, storedAt: now });
     return 'created';
   }
-  await collection.replaceOne({ oid: object.oid }, { ...object, version: (await collection.findOne({ oid: object.oid }))!.version + 1, storedAt: now });
+  const { version, storedAt: _storedAt, ...stored } = existing;
+  if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
+  const replaced = await collection.replaceOne({ oid: object.oid, version }, { ...desired, version: version + 1, storedAt: now });
+  if (replaced.matchedCount !== 1) throw new Error(`${object.kind} ${object.name} was changed by someone else while applying; apply again`);
   return 'updated';
 }
 

@@ -1,0 +1,72 @@
+/** `tally apply` from the outside: valid configuration is stored; one invalid file rejects the whole set. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { getStack } from '../../support/stack';
+import { examplesForStack } from '../../support/tally-harness';
+
+const tally = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
+const database = `apply_cli_${process.pid}_${Date.now()}`;
+let mongo: MongoClient;
+
+function env(): NodeJS.ProcessEnv {
+  const stack = getStack();
+  return {
+    ...process.env,
+    MONGODB_URI: stack.mongo.uri,
+    TALLY_DATABASE: database,
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TALLY_TASK_QUEUE: `apply-cli-${process.pid}`,
+    TALLY_SECRET_KEY: 'apply-cli-test-key',
+  };
+}
+
+async function runTally(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(tally, args, { env: env(), timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+}
+
+beforeAll(async () => {
+  mongo = new MongoClient(getStack().mongo.uri);
+  await mongo.connect();
+});
+afterAll(async () => mongo?.close());
+
+test('an invalid file rejects the whole set, naming file, line, field and what was expected; nothing is stored', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-apply-'));
+  writeFileSync(path.join(dir, 'a-template.yaml'), 'kind: ObjectTemplate\nname: Good Template\nmapping: []\n');
+  writeFileSync(
+    path.join(dir, 'b-role.yaml'),
+    ['kind: Role', 'name: Broken Role', 'inducement:', '  - construction:', '      resourceRef: nowhere', '      attribute:', '        - ref: cn', '          outbound: { strength: mighty }', ''].join('\n'),
+  );
+  const result = await runTally(['apply', '-f', dir]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(`${path.join(dir, 'b-role.yaml')}:8: inducement[0].construction.attribute[0].outbound.strength`);
+  expect(result.stderr).toMatch(/weak.*normal.*strong/);
+  const db = mongo.db(database);
+  expect(await db.collection('objectTemplates').countDocuments()).toBe(0);
+  expect(await db.collection('roles').countDocuments()).toBe(0);
+});
+
+test('the examples apply; applying them again changes nothing', async () => {
+  const dir = examplesForStack(getStack(), { ldapOu: 'people', table: 'accounts' });
+  const first = await runTally(['apply', '-f', dir, '--json']);
+  expect(first.code).toBe(0);
+  const stored = JSON.parse(first.stdout) as { stored: Array<{ kind: string; name: string; change: string }> };
+  expect(stored.stored.map((s) => `${s.kind}:${s.name}:${s.change}`).sort()).toEqual([
+    'ObjectTemplate:Default User Template:created',
+    'Resource:MyLittleAD:created',
+    'Resource:OpenDJ LDAP directory:created',
+    'Role:Pirate:created',
+    'User:jack:created',
+  ]);
+  const again = await runTally(['apply', '-f', dir, '--json']);
+  expect((JSON.parse(again.stdout) as typeof stored).stored.filter((s) => s.change !== 'unchanged')).toEqual([]);
+  const resource = await mongo.db(database).collection('resources').findOne({ name: 'OpenDJ LDAP directory' });
+  expect(resource?.connector.bindPassword).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
+});
