@@ -209,3 +209,35 @@ test('tally user unassign removes the role and both accounts', async () => {
   expect(leftShadows).toEqual([]);
   expect(await tally.services.repo.userByRef('anne')).toMatchObject({ assignment: [], linkRef: [] });
 });
+
+test('PATCH over the API sets and clears properties and extension items as one versioned change', async () => {
+  const patch = async (body: unknown) => {
+    const response = await fetch(`${apiUrl}/users/anne`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { changedPaths: string[]; provisioningWorkflowId?: string; user: { version: number } };
+  };
+  const before = await tally.services.repo.userByRef('anne');
+  const set = await patch({ emailAddress: 'anne@example.com', extension: { ship: 'Revenge', rank: 'captain' } });
+  expect(set.changedPaths.sort()).toEqual(['emailAddress', 'extension/rank', 'extension/ship']);
+  expect(set.provisioningWorkflowId).toBe(`user:${anneOid}`);
+  expect(await tally.services.repo.userByRef('anne')).toMatchObject({
+    emailAddress: 'anne@example.com',
+    extension: { ship: 'Revenge', rank: 'captain' },
+    version: before!.version + 1,
+    metadata: { modifyChannel: 'api' },
+  });
+
+  const cleared = await patch({ emailAddress: '', extension: { ship: null, rank: '' } });
+  expect(cleared.changedPaths.sort()).toEqual(['emailAddress', 'extension/rank', 'extension/ship']);
+  const user = await tally.services.repo.userByRef('anne');
+  expect(user).not.toHaveProperty('emailAddress');
+  expect(user).not.toHaveProperty('extension');
+
+  const again = await patch({ emailAddress: null });
+  expect(again).toMatchObject({ changedPaths: [] });
+  expect(again.provisioningWorkflowId).toBeUndefined();
+});
