@@ -43,6 +43,8 @@ export interface OutageStack {
   applyAndProvision(yaml: string, options?: { wait?: boolean }): Promise<ApplyResult>;
   /** Shuts the worker down (workflows keep waiting in Temporal) and starts a new one on the same task queue. */
   stopWorker(): Promise<void>;
+  /** Re-applies the resource with another retry policy (workflows started afterwards use it). */
+  reconfigure(policy: ResourcePolicy): Promise<void>;
   startWorker(): Promise<void>;
   ldap<T>(work: (client: LdapClient) => Promise<T>): Promise<T>;
   shadowsOf(userName: string): Promise<ShadowDoc[]>;
@@ -182,6 +184,11 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
     },
     stopWorker,
     startWorker,
+    async reconfigure(policy) {
+      const file = path.join(configDir, `resource-${++files}.yaml`);
+      writeFileSync(file, resourceYaml(resourceOid, slapd.url, policy));
+      await applyConfig(services.repo, services.key, [file]);
+    },
     async ldap(work) {
       const client = new LdapClient({ url: slapd.url });
       try {

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { resumePendingOperations } from '../../../src/provisioning/resume-pending';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import { eventually } from '../../support/tally-harness';
-import { accesslogFor, ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
+import { accesslogFor, ldapEntries, SHORT_RETRIES, startOutageStack, userYaml, type OutageStack } from './outage-stack';
+import type { ProvisionAccountResult } from '../../../src/workflows/provision-account';
 
 let s: OutageStack;
 
@@ -190,4 +191,20 @@ test('nothing waits forever: resumePendingOperations restarts the workflow of a 
   const [entry] = await ldapEntries(s, '(uid=fiona)');
   expect(entry.cn).toBe('Fiona Flint');
   expect(await handle.result()).toMatchObject({ done: 1, failed: [] });
+});
+
+test('with maximumAttempts the workflow gives up but the operation stays in the shadow for a later resume', async () => {
+  await s.reconfigure({ ...SHORT_RETRIES, maximumAttempts: 2 });
+  await s.slapd.stop();
+  await s.applyAndProvision(userYaml(s.resourceOid, 'olga', 'Olga Oar'));
+  const waiting = await onlyShadow('olga', postponed('add', 2), "olga's add postponed twice");
+  const result = (await s.services.client.workflow.getHandle(`provision:${waiting.oid}`).result()) as ProvisionAccountResult;
+  expect(result).toMatchObject({ gaveUp: true, done: 0 });
+  await onlyShadow('olga', (sh) => sh.pendingOperations[0]?.attemptNumber === 2 && sh.pendingOperations[0].result.status === 'postponed', 'the op kept');
+
+  await s.reconfigure(SHORT_RETRIES);
+  await s.slapd.restart();
+  await resumePendingOperations(s.services.syncDeps, s.resourceOid);
+  await s.settled();
+  expect((await ldapEntries(s, '(uid=olga)'))[0].cn).toBe('Olga Oar');
 });
