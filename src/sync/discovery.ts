@@ -48,7 +48,13 @@ export async function discoverAccount(deps: SyncDeps, input: DiscoveryInput): Pr
 
 async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: DiscoveryInput): Promise<DiscoveryOutcome> {
   const add = shadow.pendingOperations[0];
-  if (add?.type !== 'add' || !shadow.secondaryIdentifier) return { outcome: 'retry', message: 'no pending add to resolve' };
+  if (!add) return { outcome: 'done', message: 'no pending operation left' };
+  if (add.type !== 'add' || !shadow.secondaryIdentifier) {
+    // A modify renaming the account onto a taken name: retrying can't help, and the name comes from mappings.
+    const why = `${add.type} of ${shadow.secondaryIdentifier ?? shadow.oid}: the new name is already taken on the resource`;
+    await failPendingOperation(deps, shadow.oid, add.id, why, 'already-exists');
+    return { outcome: 'failed', message: why };
+  }
   const { resource, connector } = await deps.connectors.connectorFor(shadow.resourceRef);
   let conflict: ResourceObject;
   try {
