@@ -9,6 +9,7 @@ import type { Repository } from '../repository/repository';
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
 import { modifyWithRetry } from '../repository/versioned';
+import { removeLinkRef } from '../repository/user-links';
 
 export type OperationOutcome =
   | { outcome: 'idle' }
@@ -146,7 +147,7 @@ async function failOperation(
 /** The account is gone from the resource: forget the shadow and every link to it. */
 export async function removeShadow(repo: Repository, shadow: ShadowDoc): Promise<void> {
   if (shadow.ownerRef) {
-    await repo.users.updateOne({ oid: shadow.ownerRef }, { $pull: { linkRef: shadow.oid }, $inc: { version: 1 } });
+    await removeLinkRef(repo, shadow.ownerRef, shadow.oid);
   }
   await repo.shadows.deleteOne({ oid: shadow.oid });
 }

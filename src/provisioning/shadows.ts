@@ -7,6 +7,7 @@ import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { isDuplicateKeyError } from '../repository/errors';
+import { setFields } from '../repository/versioned';
 
 export function defaultObjectType(resource: ResourceConfig, kind = 'account', intent?: string): ObjectTypeDefinition {
   const types = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
@@ -35,6 +36,8 @@ export function newShadow(fields: {
     primaryIdentifier: fields.primaryIdentifier,
     secondaryIdentifier: fields.secondaryIdentifier,
     ownerRef: fields.ownerRef ?? null,
+    // Provisioning creates shadows for their owner: they start linked.
+    ...(fields.ownerRef ? { situation: 'linked' as const, situationTimestamp: fields.now } : {}),
     exists: fields.exists,
     dead: false,
     iteration: 0,
@@ -62,23 +65,14 @@ export async function ensureShadow(
       const renamed = existing.secondaryIdentifier !== object.secondaryIdentifier && !!object.secondaryIdentifier;
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
       if (!renamed && !identified && !object.attributes) return { shadow: existing, created: false };
-      const updated = await repo.shadows.findOneAndUpdate(
-        { oid: existing.oid },
-        {
-          $set: {
-            secondaryIdentifier: object.secondaryIdentifier,
-            primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
-            ...(object.attributes ? { attributes: object.attributes } : {}),
-            'metadata.modifyTimestamp': now,
-            'metadata.modifyChannel': channel,
-          },
-          $inc: { version: 1 },
-        },
-        { returnDocument: 'after' },
-      );
-      if (!updated) return { shadow: existing, created: false };
-      const { _id, ...shadow } = updated as ShadowDoc & { _id?: unknown };
-      return { shadow, created: false };
+      const updated = await setFields(repo.shadows, existing.oid, {
+        secondaryIdentifier: object.secondaryIdentifier,
+        primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
+        ...(object.attributes ? { attributes: object.attributes } : {}),
+        'metadata.modifyTimestamp': now,
+        'metadata.modifyChannel': channel,
+      });
+      return { shadow: updated ?? existing, created: false };
     }
     const shadow = newShadow({
       resourceRef: resource.oid,

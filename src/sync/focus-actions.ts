@@ -8,6 +8,7 @@ import type { ResourceObject, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
 import { modifyWithRetry, setFields } from '../repository/versioned';
+import { addLinkRef, removeLinkRef } from '../repository/user-links';
 import { defaultObjectType } from '../provisioning/shadows';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -108,16 +109,12 @@ async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionRe
 
 export async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
   await setFields(deps.repo.shadows, shadowOid, { ownerRef: userOid, situation: 'linked' });
-  await modifyWithRetry(deps.repo.users, userOid, (u) =>
-    u.linkRef.includes(shadowOid) ? null : { $set: { linkRef: [...u.linkRef, shadowOid] } },
-  );
+  await addLinkRef(deps.repo, userOid, shadowOid);
 }
 
 export async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
   const shadow = await deps.repo.shadow(shadowOid);
   if (!shadow?.ownerRef) return;
-  await modifyWithRetry(deps.repo.users, shadow.ownerRef, (u) =>
-    u.linkRef.includes(shadowOid) ? { $set: { linkRef: u.linkRef.filter((l) => l !== shadowOid) } } : null,
-  );
+  await removeLinkRef(deps.repo, shadow.ownerRef, shadowOid);
   await setFields(deps.repo.shadows, shadowOid, { ownerRef: null });
 }

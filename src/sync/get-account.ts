@@ -4,6 +4,7 @@
  * is returned as it is, marked as such. An account missing on the resource is re-created if still
  * assigned, otherwise its shadow is dropped.
  */
+import { setFields } from '../repository/versioned';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import { requestAccountProvisioning } from '../client/workflow-starts';
@@ -56,10 +57,12 @@ async function read(deps: SyncDeps, shadowOid: string, waitMs: number, mayDiscov
   }
   try {
     const account = await connector.get({ primaryIdentifier: shadow.primaryIdentifier, secondaryIdentifier: shadow.secondaryIdentifier ?? undefined });
-    await deps.repo.shadows.updateOne(
-      { oid: shadowOid },
-      { $set: { attributes: account.attributes, secondaryIdentifier: account.secondaryIdentifier, exists: true, 'metadata.modifyTimestamp': nowOf(deps) }, $inc: { version: 1 } },
-    );
+    await setFields(deps.repo.shadows, shadowOid, {
+      attributes: account.attributes,
+      secondaryIdentifier: account.secondaryIdentifier,
+      exists: true,
+      'metadata.modifyTimestamp': nowOf(deps),
+    });
     return { state: 'fresh', resourceUp, account, shadow: await deps.repo.shadow(shadowOid), message: 'read from the resource' };
   } catch (e) {
     if (!(isConnectorError(e) && e.kind === 'not-found') || !mayDiscover) throw e;

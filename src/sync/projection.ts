@@ -9,6 +9,7 @@ import { project, type AccountPlan } from '../model';
 import { enqueueOperation, type RequestedOperation } from '../provisioning/pending-operations';
 import { defaultObjectType, newShadow } from '../provisioning/shadows';
 import { modifyWithRetry } from '../repository/versioned';
+import { addLinkRef, removeLinkRef } from '../repository/user-links';
 import { requestAccountProvisioning } from '../client/workflow-starts';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
@@ -125,7 +126,7 @@ async function shadowForAdd(deps: SyncDeps, userOid: string, plan: AccountPlan):
     channel: 'user',
   });
   await deps.repo.shadows.insertOne({ ...shadow });
-  await modifyWithRetry(deps.repo.users, userOid, (u) => (u.linkRef.includes(shadow.oid) ? null : { $set: { linkRef: [...u.linkRef, shadow.oid] } }));
+  await addLinkRef(deps.repo, userOid, shadow.oid);
   return shadow.oid;
 }
 
@@ -153,9 +154,7 @@ async function enqueueOnShadow(
     };
   });
   if (unlinkFrom) {
-    await modifyWithRetry(deps.repo.users, unlinkFrom, (u) =>
-      u.linkRef.includes(shadowOid) ? { $set: { linkRef: u.linkRef.filter((l) => l !== shadowOid) } } : null,
-    );
+    await removeLinkRef(deps.repo, unlinkFrom, shadowOid);
   }
   if (drop) await deps.repo.shadows.deleteOne({ oid: shadowOid });
   return drop;

@@ -174,9 +174,9 @@ test('assigning the Captain role over the API creates the LDAP entry and the Pos
 
   const ldapShadow = shadows.find((s) => s.resourceRef === LDAP_OID)!;
   const adShadow = shadows.find((s) => s.resourceRef === AD_OID)!;
-  expect(ldapShadow).toMatchObject({ ownerRef: anneOid, exists: true, dead: false, primaryIdentifier: entry!.entryUUID });
+  expect(ldapShadow).toMatchObject({ ownerRef: anneOid, situation: 'linked', exists: true, dead: false, primaryIdentifier: entry!.entryUUID });
   expect(ldapShadow.secondaryIdentifier?.toLowerCase()).toBe(anneDn.toLowerCase());
-  expect(adShadow).toMatchObject({ ownerRef: anneOid, exists: true, dead: false, primaryIdentifier: String(row!.id), secondaryIdentifier: 'cn=anne,o=Acme' });
+  expect(adShadow).toMatchObject({ ownerRef: anneOid, situation: 'linked', exists: true, dead: false, primaryIdentifier: String(row!.id), secondaryIdentifier: 'cn=anne,o=Acme' });
   const user = await tally.services.repo.userByRef('anne');
   expect(user!.linkRef.sort()).toEqual([ldapShadow.oid, adShadow.oid].sort());
 });
