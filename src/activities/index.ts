@@ -24,6 +24,8 @@ import { resumePendingOperations } from '../provisioning/resume-pending';
 
 export const failureTypes = {
   configuration: 'TallyConfigurationError',
+  /** A mapping, expression, role or template could not be evaluated: fix the configuration. */
+  model: 'TallyModelError',
   invalidInput: 'TallyInvalidInput',
 } as const;
 
@@ -35,13 +37,19 @@ function currentWorkflowId(): string | undefined {
   }
 }
 
-/** Configuration errors won't heal by retrying the activity: fail fast with a typed failure. */
+/** Errors of the model (pure code over configuration): evaluating again gives the same error. */
+const modelErrorNames = new Set(['ExpressionError', 'ProjectionError', 'RoleResolutionError', 'DeltaError', 'PathError', 'ConfigurationLookupError']);
+
+/** Configuration and model errors won't heal by retrying the activity: fail fast with a typed failure. */
 async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (isConnectorError(e) && e.kind === 'configuration') {
       throw ApplicationFailure.nonRetryable(e.message, failureTypes.configuration);
+    }
+    if (e instanceof Error && modelErrorNames.has(e.name)) {
+      throw ApplicationFailure.nonRetryable(e.message, failureTypes.model);
     }
     throw e;
   }

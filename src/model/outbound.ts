@@ -25,23 +25,29 @@ import { objectTypeLabel } from './resources';
 export interface AttributeMappings {
   definition: AttributeDefinition;
   mappings: OutboundMapping[];
+  /** Where a construction's mapping came from (`induced by role Pirate`); resource mappings have none. */
+  origins: Map<OutboundMapping, string>;
 }
 
+export type OriginatedConstruction = AccountConstruction & { origin?: string };
+
 /** Definitions and outbound mappings per attribute (normalised name), constructions' mappings added. */
-export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly AccountConstruction[]): Map<string, AttributeMappings> {
+export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly OriginatedConstruction[]): Map<string, AttributeMappings> {
   const byName = new Map<string, AttributeMappings>();
   const keyOf = (ref: string) => attributeName(ref).toLowerCase();
   for (const definition of objectType.attribute) {
-    byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound] });
+    byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound], origins: new Map() });
   }
   for (const construction of constructions) {
     for (const attribute of construction.attribute) {
       const key = keyOf(attribute.ref);
-      const entry = byName.get(key) ?? {
+      const entry: AttributeMappings = byName.get(key) ?? {
         definition: { ref: attribute.ref, multiValued: false, tolerant: true, outbound: [], inbound: [] },
         mappings: [],
+        origins: new Map(),
       };
       entry.mappings.push(...attribute.outbound);
+      if (construction.origin) for (const m of attribute.outbound) entry.origins.set(m, construction.origin);
       byName.set(key, entry);
     }
   }
@@ -51,7 +57,7 @@ export function collectAttributeMappings(objectType: ObjectTypeDefinition, const
 export interface OutboundInput {
   resource: ResourceConfig;
   objectType: ObjectTypeDefinition;
-  constructions: readonly AccountConstruction[];
+  constructions: readonly OriginatedConstruction[];
   user: UserDoc;
   mode: 'add' | 'existing';
   /** User change keys (see mappings.changeKey) for normal mappings; undefined = unknown. */
@@ -139,7 +145,7 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
   const deltas: AttributeDelta[] = [];
   let secondaryIdentifier: string | undefined;
 
-  for (const { definition, mappings } of collectAttributeMappings(objectType, input.constructions).values()) {
+  for (const { definition, mappings, origins } of collectAttributeMappings(objectType, input.constructions).values()) {
     const name = attributeName(definition.ref);
     if (name === PRIMARY_IDENTIFIER || mappings.length === 0) continue;
     const access = definition.access;
@@ -150,7 +156,8 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     const current = state.values(name);
     const outputs: AttributeOutput[] = [];
     for (const spec of mappings) {
-      const mapping = compileMappingCached(spec, { context, defaultSourceRoot: 'user' });
+      const origin = origins.get(spec);
+      const mapping = compileMappingCached(spec, { context: origin ? { ...context, role: `outbound mapping ${origin}` } : context, defaultSourceRoot: 'user' });
       const output = evaluateMapping(mapping, {
         vars,
         changed: mode === 'add' ? undefined : input.changed,

@@ -16,7 +16,7 @@ import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceCon
 import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { diffUserProperties } from './deltas';
 import { userChangeKeys } from './mappings';
-import { computeOutbound } from './outbound';
+import { computeOutbound, type OriginatedConstruction } from './outbound';
 import { ConfigurationLookupError, requireObjectType, resourceId, resourceLookup, type ResourceLookup } from './resources';
 import { resolveAssignments, roleLookup, RoleResolutionError, type ResolvedConstruction, type RoleLookup } from './roles';
 import { applyTemplate } from './template';
@@ -61,6 +61,9 @@ export interface Projection {
   userDeltas: ItemDelta[];
   accounts: AccountPlan[];
 }
+
+/** A construction with where it came from, so errors in its mappings name the role. */
+const withOrigin = (c: ResolvedConstruction): OriginatedConstruction => ({ ...c.construction, origin: c.reason });
 
 export class ProjectionError extends Error {
   constructor(message: string) {
@@ -193,7 +196,7 @@ export function project(input: ProjectionInput): Projection {
     const want = wanted.get(key);
     if (want && !satisfied.has(key)) {
       satisfied.add(key);
-      plans.push(plannedExisting(resource, account, want.constructions.map((c) => c.construction), describeReasons(want.constructions)));
+      plans.push(plannedExisting(resource, account, want.constructions.map(withOrigin), describeReasons(want.constructions)));
       continue;
     }
     const enforcement = resource.consistency.assignmentPolicyEnforcement;
@@ -225,7 +228,7 @@ export function project(input: ProjectionInput): Projection {
     const result = computeOutbound({
       resource: want.resource,
       objectType,
-      constructions: want.constructions.map((c) => c.construction),
+      constructions: want.constructions.map(withOrigin),
       user,
       mode: 'add',
       changed: undefined,
@@ -270,7 +273,7 @@ export function accountForIteration(input: AccountNameInput): { secondaryIdentif
   const id = resourceId(input.resource);
   const resources = resourceLookup([input.resource]);
   const constructions = resolveAssignments(input.user.assignment, roleLookup(input.roles))
-    .constructions.map((c) => c.construction)
+    .constructions.map(withOrigin)
     .filter((c) => {
       const r = resources(c.resourceRef);
       return r !== undefined && resourceId(r) === id && c.kind === kind && c.intent === intent;

@@ -7,13 +7,14 @@ import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { isDuplicateKeyError } from '../repository/errors';
+import { ConfigurationLookupError } from '../model/resources';
 import { setFields } from '../repository/versioned';
 
 export function defaultObjectType(resource: ResourceConfig, kind = 'account', intent?: string): ObjectTypeDefinition {
   const types = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
   const found =
     (intent ? types.find((t) => t.intent === intent) : undefined) ?? types.find((t) => t.default) ?? types[0];
-  if (!found) throw new Error(`resource '${resource.name}' has no object type of kind ${kind} in schemaHandling`);
+  if (!found) throw new ConfigurationLookupError(`resource '${resource.name}' has no object type of kind ${kind} in schemaHandling`);
   return found;
 }
 

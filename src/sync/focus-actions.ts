@@ -7,6 +7,7 @@ import type { Channel, ReactionAction } from '../schema/config';
 import type { ResourceObject, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
+import { ConfigurationLookupError } from '../model/resources';
 import { modifyWithRetry, setFields } from '../repository/versioned';
 import { addLinkRef, removeLinkRef } from '../repository/user-links';
 import { defaultObjectType } from '../provisioning/shadows';
@@ -79,7 +80,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   };
   const user = applyUserDeltas(empty, computeInbound({ objectType, account: input.object, user: null }));
   if (!user.name) {
-    throw new Error(
+    throw new ConfigurationLookupError(
       `addFocus: the inbound mappings of ${resource.name} give the new user no name (map an attribute to $user/name)`,
     );
   }

@@ -7,6 +7,7 @@ import type { Activities } from '../activities';
 import { processChangeInputSchema, type ProcessChangeInput } from '../schema/workflow-inputs';
 import type { ResourceChange } from '../schema/objects';
 import { parseWorkflowInput } from './workflow-input';
+import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals } from './workflow-ids';
 
 const acts = proxyActivities<Activities>({
@@ -26,6 +27,10 @@ export interface ChangeOutcome {
 }
 
 export async function processChange(raw: unknown): Promise<ChangeOutcome[]> {
+  return markedOnFailure(() => processChangeBody(raw));
+}
+
+async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
   const first = parseWorkflowInput(processChangeInputSchema, raw, 'processChange');
   const queue: ResourceChange[] = [first];
   // signalWithStart delivers the starting change once more as a signal: skip that copy.

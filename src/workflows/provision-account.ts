@@ -15,6 +15,7 @@ import {
 import type { Activities } from '../activities';
 import { provisionAccountInputSchema } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
+import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals, type TallyState } from './workflow-ids';
 import { backoffDelayMs } from './backoff';
 
@@ -35,6 +36,10 @@ export interface ProvisionAccountResult {
 }
 
 export async function provisionAccount(raw: unknown): Promise<ProvisionAccountResult> {
+  return markedOnFailure(() => provisionAccountBody(raw));
+}
+
+async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResult> {
   const input = parseWorkflowInput(provisionAccountInputSchema, raw, 'provisionAccount');
   let woken = false;
   setHandler(wakeSignal, () => {

@@ -3,6 +3,7 @@ import { condition, defineSignal, proxyActivities, setCurrentDetails, setHandler
 import type { Activities } from '../activities';
 import { provisionUserInputSchema, type ProvisionUserInput } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
+import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals } from './workflow-ids';
 import { mergeRecomputeRequests, type RecomputeRequest } from './recompute-requests';
 
@@ -20,6 +21,10 @@ export interface ProvisionUserResult {
 }
 
 export async function provisionUser(raw: unknown): Promise<ProvisionUserResult> {
+  return markedOnFailure(() => provisionUserBody(raw));
+}
+
+async function provisionUserBody(raw: unknown): Promise<ProvisionUserResult> {
   const first: RecomputeRequest = parseWorkflowInput(provisionUserInputSchema, raw, 'provisionUser');
   const seen = new Set<string>(first.requestId ? [first.requestId] : []);
   const waiting: RecomputeRequest[] = [first];

@@ -1,0 +1,20 @@
+import { ActivityFailure, ApplicationFailure, ContinueAsNew, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { searchAttributes } from './workflow-ids';
+
+function rootMessage(e: unknown): string {
+  if (e instanceof ActivityFailure && e.cause) return rootMessage(e.cause);
+  if (e instanceof ApplicationFailure) return `${e.type ?? 'error'}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs a workflow body; when it fails, ops find it with TallyState="failed" and read why in its details. */
+export async function markedOnFailure<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof ContinueAsNew) throw e;
+    upsertSearchAttributes({ [searchAttributes.state]: ['failed'] });
+    setCurrentDetails(`failed: ${rootMessage(e)}`);
+    throw e;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A mapping that can't be evaluated fails the provisioning cleanly: no endless activity retries, a typed
+ * non-retryable failure naming the role, attribute and expression, and TallyState="failed" for ops.
+ */
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { applyConfig } from '../../../src/admin/apply-config';
+import { requestUserProvisioning } from '../../../src/client/workflow-starts';
+import { roleSchema } from '../../../src/schema/config';
+import { examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+
+let tally: TallyHarness;
+beforeAll(async () => {
+  tally = await startTally('model-errors');
+  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: 'people', table: 'accounts' })]);
+}, 120_000);
+afterAll(async () => tally?.stop());
+
+test('a role whose script tries to reach process fails the user provisioning with TallyModelError', async () => {
+  // Stored directly, as a role written by an older Tally could be: `tally apply` would refuse it.
+  const role = roleSchema.parse({
+    kind: 'Role',
+    name: 'Escaper',
+    inducement: [
+      {
+        construction: {
+          resourceRef: 'c0c010c0-d34d-b33f-f00d-333111111111',
+          attribute: [{ ref: 'title', outbound: { strength: 'strong', expression: { script: { code: "process.mainModule.require('child_process')" } } } }],
+        },
+      },
+    ],
+  });
+  await tally.services.repo.roles.insertOne({ ...role, oid: 'role-escaper', version: 1, storedAt: new Date().toISOString() });
+  const now = new Date().toISOString();
+  await tally.services.repo.users.insertOne({
+    oid: 'user-mallory',
+    name: 'mallory',
+    assignment: [{ targetRef: 'role-escaper' }],
+    linkRef: [],
+    version: 1,
+    metadata: { createTimestamp: now, modifyTimestamp: now },
+  });
+
+  const handle = await requestUserProvisioning(tally.services.syncDeps.temporal, { userOid: 'user-mallory', channel: 'user' });
+  const failure = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  const activityFailure = (failure as WorkflowFailedError).cause as ActivityFailure;
+  expect(activityFailure).toBeInstanceOf(ActivityFailure);
+  const cause = activityFailure.cause as ApplicationFailure;
+  expect(cause.type).toBe('TallyModelError');
+  expect(cause.nonRetryable).toBe(true);
+  expect(cause.message).toMatch(/Escaper/);
+  expect(cause.message).toMatch(/title/);
+  expect(cause.message).toMatch(/process/);
+
+  const described = await handle.describe();
+  expect(described.status.name).toBe('FAILED');
+  expect(described.searchAttributes.TallyState).toEqual(['failed']);
+  // Nothing was attempted on any resource.
+  expect(await tally.services.repo.shadows.countDocuments({ ownerRef: 'user-mallory' })).toBe(0);
+});
