@@ -9,6 +9,8 @@ import { ConfigError, type ConfigProblem } from './config-error';
 import { checkConfigSet, type ConfigObjectWithOid, type KnownObject, type ValidDocument } from './cross-check';
 import { describeIssues } from './format-issues';
 import { parseYamlDocuments } from './yaml-documents';
+import { fieldPathText, valueAt, writtenPath, type PathSegment } from './value-path';
+import { mappingProblems } from '../model/mapping-check';
 
 export { ConfigError, formatProblem, type ConfigProblem } from './config-error';
 export type { ConfigObjectWithOid, KnownObject } from './cross-check';
@@ -94,9 +96,23 @@ export function loadConfigSources(
       }
     }
   }
+  for (const { doc, object } of valid) {
+    for (const p of mappingProblems(object)) {
+      const path = writtenPath(doc.data, asWritten(doc.data, p.path));
+      problems.push({ file: doc.file, line: doc.lineOf(path), field: fieldPathText(path), message: p.message });
+    }
+  }
   // Cross-object checks on a partly broken set would report references into the broken files as dangling.
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
   const checked = checkConfigSet(valid, options.known ?? []);
   if (checked.problems.length > 0) throw new ConfigError(sortProblems(checked.problems));
   return { objects: checked.objects.map((o) => ({ file: o.doc.file, index: o.doc.index, object: o.object })) };
+}
+
+/** The parsed resource lists `accountType` entries after `objectType` ones: point back at the written key. */
+function asWritten(data: unknown, path: readonly PathSegment[]): PathSegment[] {
+  if (path[0] !== 'schemaHandling' || path[1] !== 'objectType' || typeof path[2] !== 'number') return [...path];
+  const written = valueAt(data, ['schemaHandling', 'objectType']);
+  const before = written === undefined ? 0 : Array.isArray(written) ? written.length : 1;
+  return path[2] < before ? [...path] : ['schemaHandling', 'accountType', path[2] - before, ...path.slice(3)];
 }

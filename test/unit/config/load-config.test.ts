@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError, loadConfigFiles } from '../../../src/config/load-config';
+import { ConfigError, loadConfigFiles, loadConfigSources } from '../../../src/config/load-config';
 import { derivedOid } from '../../../src/config/oids';
 import { problemLines, validLdapResource, validTemplate, writeConfigDir } from './helpers';
 
@@ -246,5 +246,43 @@ describe('loadConfigFiles: rejected files name file, line, field, what was expec
     expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
       `${join(dir, 'l.yaml')}:1: (document): expected a mapping, found a list of 1`,
     ]);
+  });
+});
+
+describe('scripts are compiled when configuration is loaded', () => {
+  test('a script reaching for process or an unknown variable is refused with its file, line and field', () => {
+    const resource = [
+      'kind: Resource',
+      'name: Scripted',
+      'connector: { type: postgres, table: accounts }',
+      'schemaHandling:',
+      '  accountType:',
+      '    - default: true',
+      '      objectClass: accounts',
+      '      attribute:',
+      '        - ref: cn',
+      '          outbound:',
+      '            source: [{ path: $user/fullName }]',
+      "            expression: { script: { code: \"process.exit(1)\" } }",
+      '        - ref: sn',
+      '          outbound:',
+      '            source: [{ path: $user/familyName }]',
+      "            expression: { script: { code: \"familyName + ' ' + nickname\" } }",
+      '',
+    ].join('\n');
+    let error: unknown;
+    try {
+      loadConfigSources([{ file: 'scripted.yaml', text: resource }]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/scripted\.yaml:1[0-2]: schemaHandling\.accountType\[0\]\.attribute\[0\]\.outbound: .*process/);
+    expect(message).toMatch(/scripted\.yaml:1[4-6]: schemaHandling\.accountType\[0\]\.attribute\[1\]\.outbound: .*unknown variable 'nickname'/);
+  });
+
+  test('the seeds\' scripts compile', () => {
+    expect(() => loadConfigFiles([join(__dirname, '..', '..', '..', 'examples')])).not.toThrow();
   });
 });
