@@ -24,6 +24,12 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** A connection test is short: if its worker dies, another one repeats it soon. */
+const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1s', maximumAttempts: 3 },
+});
+
 export const wakeSignal = defineSignal(signals.wake);
 
 /** Steps before the history is handed to a fresh run. */
@@ -118,6 +124,6 @@ async function waitForResource(resourceOid: string, delayMs: number, checkEveryM
     const slice = Math.min(checkEveryMs, delayMs - waited);
     if (await condition(wokenUp, slice)) return;
     waited += slice;
-    if (waited < delayMs && (await acts.isResourceUp({ resourceOid }))) return;
+    if (waited < delayMs && (await probe.isResourceUp({ resourceOid }))) return;
   }
 }
