@@ -8,7 +8,7 @@ import { isConnectorError } from '../connectors/connector-errors';
 import { durationToMs } from '../schema/config';
 import type { ResourceChange } from '../schema/objects';
 import type { ProvisionUserInput } from '../schema/workflow-inputs';
-import { executeNextPendingOperation } from '../provisioning/account-operations';
+import { executeNextPendingOperation, nextPendingOperation } from '../provisioning/account-operations';
 import { requestUserProvisioning } from '../client/workflow-starts';
 import { observeResourceObject } from '../sync/observe';
 import { decideSituation } from '../sync/situation';
@@ -58,8 +58,16 @@ async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
 /** A resource coming back wakes its waiting operations once per this interval, not once per success. */
 const WAKE_THROTTLE_MS = 1000;
 
+/** Executes the shadow's next pending operation if it is still `operationId`. */
+export interface AccountOperationInput {
+  shadowOid: string;
+  operationId: string;
+}
+
 export function createActivities(deps: SyncDeps) {
   const lastWake = new Map<string, number>();
+  const executeOperation = (input: AccountOperationInput) =>
+    executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
   return {
     async observeResourceObject(change: ResourceChange) {
       return failFastOnConfiguration(() => observeResourceObject(deps, change));
@@ -83,8 +91,18 @@ export function createActivities(deps: SyncDeps) {
     async enqueueAccountOperations(input: { userOid: string; plans: AccountPlan[]; channel: Channel }) {
       return failFastOnConfiguration(() => enqueueAccountOperations(deps, { ...input, workflowId: currentWorkflowId() }));
     },
-    async executeNextPendingOperation(input: { shadowOid: string }) {
-      return executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now });
+    async nextPendingOperation(input: { shadowOid: string }) {
+      return nextPendingOperation(deps.repo, input.shadowOid);
+    },
+    // One activity per operation type, so a workflow's history says what was done to the account.
+    async addAccount(input: AccountOperationInput) {
+      return executeOperation(input);
+    },
+    async modifyAccount(input: AccountOperationInput) {
+      return executeOperation(input);
+    },
+    async deleteAccount(input: AccountOperationInput) {
+      return executeOperation(input);
     },
     /** Discovery after "already exists" or "not found": rewrites the shadow's pending operations. */
     async discoverAccount(input: Omit<DiscoveryInput, 'workflowId'>) {

@@ -13,21 +13,33 @@ import { removeLinkRef } from '../repository/user-links';
 
 export type OperationOutcome =
   | { outcome: 'idle' }
+  /** The operation asked for is no longer the next one (merged, dropped or done meanwhile). */
+  | { outcome: 'stale' }
   | { outcome: 'done'; operation: PendingOperation['type']; remaining: number }
   | { outcome: 'postponed'; operation: PendingOperation['type']; attemptNumber: number; error: string; remaining: number }
   | { outcome: 'failed'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number }
   | { outcome: 'discovery'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number };
 
+/** The operation a shadow's workflow should execute next, if any. */
+export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
+  const operation = (await repo.shadow(shadowOid))?.pendingOperations[0];
+  return operation ? { id: operation.id, type: operation.type } : null;
+}
+
+/**
+ * Executes the shadow's next pending operation; with `operationId`, only if that is still the next one.
+ */
 export async function executeNextPendingOperation(
   repo: Repository,
   registry: ConnectorRegistry,
   shadowOid: string,
-  context: { workflowId?: string; now?: () => string } = {},
+  context: { workflowId?: string; now?: () => string; operationId?: string } = {},
 ): Promise<OperationOutcome> {
   const now = context.now ?? (() => new Date().toISOString());
   const shadow = await repo.shadow(shadowOid);
   const operation = shadow?.pendingOperations[0];
-  if (!shadow || !operation) return { outcome: 'idle' };
+  if (!shadow || !operation) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
+  if (context.operationId && operation.id !== context.operationId) return { outcome: 'stale' };
   const remainingAfter = shadow.pendingOperations.length - 1;
 
   let connector: Connector;

@@ -24,6 +24,8 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const operationActivity = { add: acts.addAccount, modify: acts.modifyAccount, delete: acts.deleteAccount };
+
 /** A connection test is short: if its worker dies, another one repeats it soon. */
 const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
   startToCloseTimeout: '20 seconds',
@@ -63,8 +65,11 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
   let waitedForResource = false;
   for (let step = 0; step < stepsPerRun; step++) {
     woken = false;
-    const outcome = await acts.executeNextPendingOperation({ shadowOid: input.shadowOid });
+    const next = await acts.nextPendingOperation({ shadowOid: input.shadowOid });
+    const outcome = next ? await operationActivity[next.type]({ shadowOid: input.shadowOid, operationId: next.id }) : ({ outcome: 'idle' } as const);
     switch (outcome.outcome) {
+      case 'stale':
+        continue;
       case 'idle':
         if (woken) continue;
         await condition(() => woken, '1 second');

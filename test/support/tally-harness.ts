@@ -98,14 +98,14 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
  * With TALLY_RECORD_HISTORIES=1, writes the histories of these workflows to test/replay/histories/ as
  * fixtures for the replay test (run once after a deliberate workflow change, and commit them).
  */
-export async function recordHistories(tally: TallyHarness, fixtures: Record<string, string>): Promise<void> {
+export async function recordHistories(temporal: { address: string; namespace: string }, fixtures: Record<string, string>): Promise<void> {
   if (!process.env.TALLY_RECORD_HISTORIES) return;
   const dir = path.join(__dirname, '..', 'replay', 'histories');
   for (const [name, workflowId] of Object.entries(fixtures)) {
     // The CLI writes the proto-JSON form that historyFromJSON reads back.
     const shown = await promisify(execFile)(
       tools.temporal(),
-      ['workflow', 'show', '--workflow-id', workflowId, '--address', tally.stack.temporal.address, '--namespace', tally.stack.temporal.namespace, '--output', 'json'],
+      ['workflow', 'show', '--workflow-id', workflowId, '--address', temporal.address, '--namespace', temporal.namespace, '--output', 'json'],
       { maxBuffer: 64 * 1024 * 1024 },
     );
     writeFileSync(path.join(dir, `${name}.json`), shown.stdout);

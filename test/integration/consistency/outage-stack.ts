@@ -3,6 +3,7 @@
  * Tally database and task queue, and a worker that can be shut down and replaced by a new one on the same
  * task queue (as if the worker process died).
  */
+import { REPLAY_FIXTURE_KEY } from '../../support/replay-fixtures';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -135,7 +136,7 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
     TALLY_TASK_QUEUE: `tally-${suffix}`,
     MONGODB_URI: stack.mongo.uri,
     TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
-    TALLY_SECRET_KEY: randomBytes(24).toString('hex'),
+    TALLY_SECRET_KEY: process.env.TALLY_RECORD_HISTORIES ? REPLAY_FIXTURE_KEY : randomBytes(24).toString('hex'),
     [LDAP_PASSWORD_ENV]: password,
   };
   Object.assign(process.env, env);

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { resumePendingOperations } from '../../../src/provisioning/resume-pending';
 import type { ShadowDoc } from '../../../src/schema/objects';
-import { eventually } from '../../support/tally-harness';
+import { eventually, recordHistories } from '../../support/tally-harness';
+import { getStack } from '../../support/stack';
 import { accesslogFor, ldapEntries, SHORT_RETRIES, startOutageStack, userYaml, type OutageStack } from './outage-stack';
 import type { ProvisionAccountResult } from '../../../src/workflows/provision-account';
 
@@ -105,6 +106,7 @@ test('add and three modifies while down: the modifies are merged into the pendin
   expect(entry).toMatchObject({ cn: 'Captain John Rackham', givenName: 'Captain', sn: 'John Rackham' });
   const log = await accesslogFor(s, s.dnOf('calico'));
   expect(log.map((r) => r.reqType)).toEqual(['add']);
+  await recordHistories(getStack().temporal, { 'provision-account-postponed-add': `provision:${waiting.oid}` });
 });
 
 test('delete while down: the shadow is unlinked and dead until the resource confirms, then gone', async () => {
