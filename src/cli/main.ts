@@ -7,6 +7,7 @@ import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { requestUserProvisioning } from '../client/workflow-starts';
 import { runDev } from './dev';
+import { getAccount } from '../sync/get-account';
 import { buildApi } from '../api/server';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
@@ -132,6 +133,23 @@ for (const [name, description, command] of [
       withServices(async (services) => reportUserCommand(services, await command(services, ref, assignmentBody(role, opts), 'user'), opts)),
     );
 }
+
+program
+  .command('account <shadowOid>')
+  .description('read an account through its shadow: pending operations are finished first when the resource is up; while it is down, the shadow as Tally knows it')
+  .option('--wait-ms <ms>', 'how long to wait for pending operations', '30000')
+  .option('--json', 'machine-readable output')
+  .action(async (shadowOid: string, opts: { waitMs: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const got = await getAccount(services.syncDeps, shadowOid, { waitMs: Number(opts.waitMs) });
+      print(!!opts.json, got, () =>
+        [
+          `${got.state}${got.resourceUp ? '' : ' (resource down)'}: ${got.message}`,
+          JSON.stringify(got.account ?? got.shadow, null, 2),
+        ].join('\n'),
+      );
+    }),
+  );
 
 program
   .command('shadows')

@@ -3,6 +3,9 @@
  * was done by the mechanism under test: a get finishing pending operations, a first success on the
  * resource waking the other waiting operations of that resource.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { requestAccountProvisioning } from '../../../src/client/workflow-starts';
 import { getAccount } from '../../../src/sync/get-account';
 import type { ShadowDoc } from '../../../src/schema/objects';
@@ -35,6 +38,13 @@ test('get while the resource is down returns the shadow as it is, marked as not 
   const got = await getAccount(s.services.syncDeps, shadow.oid);
   expect(got).toMatchObject({ state: 'pending', resourceUp: false, account: null });
   expect(got.shadow?.pendingOperations[0]).toMatchObject({ type: 'add', attributes: { cn: ['Kate Kidd'] } });
+
+  // The same from the command line.
+  const cli = await promisify(execFile)(path.join(__dirname, '..', '..', '..', 'bin', 'tally'), ['account', shadow.oid, '--json'], {
+    env: { ...process.env, ...s.env },
+    timeout: 60_000,
+  });
+  expect(JSON.parse(cli.stdout)).toMatchObject({ state: 'pending', resourceUp: false, shadow: { oid: shadow.oid, pendingOperations: [{ type: 'add' }] } });
 });
 
 test('get while the resource is up finishes the pending operations first, then returns the fresh account', async () => {
