@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort } from './ports';
-import { spawnServer, waitUntilReady, type ManagedProcess } from './process';
+import { startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
 export interface FerretDbOptions {
@@ -13,16 +13,11 @@ export interface FerretDbOptions {
 }
 
 /** FerretDB 1.24 on SQLite: a MongoDB-wire-protocol repository without a MongoDB server. */
-export interface FerretDbServer {
+export interface FerretDbServer extends ServerControl {
   readonly uri: string;
   readonly port: number;
   readonly dataDir: string;
   readonly logFile: string;
-  isRunning(): boolean;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  /** Starts again on the same port and data (stopping first if still running). */
-  restart(): Promise<void>;
 }
 
 async function answersPing(uri: string): Promise<boolean> {
@@ -43,33 +38,16 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDbS
   const uri = `mongodb://127.0.0.1:${port}/`;
   mkdirSync(sqliteDir, { recursive: true });
 
-  let proc: ManagedProcess | undefined;
-  const launch = async (): Promise<void> => {
-    proc = spawnServer({
-      name: 'ferretdb',
-      command: tools.ferretdb(),
-      args: ['--port', String(port), '--data-dir', sqliteDir, '--log-level', 'warn'],
-      logFile,
-    });
-    await waitUntilReady(() => answersPing(uri), {
-      what: `ferretdb on 127.0.0.1:${port}`,
-      timeoutMs: options.startTimeoutMs ?? 30_000,
-      process: proc,
-    });
-  };
-  await launch();
+  const control = await startServer(
+    { name: 'ferretdb', command: tools.ferretdb(), args: ['--port', String(port), '--data-dir', sqliteDir, '--log-level', 'warn'], logFile },
+    { probe: () => answersPing(uri), what: `ferretdb on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs },
+  );
 
   return {
     uri,
     port,
     dataDir,
     logFile,
-    isRunning: () => proc?.isRunning() ?? false,
-    stop: async () => proc?.stop(),
-    kill: async () => proc?.kill(),
-    restart: async () => {
-      await proc?.stop();
-      await launch();
-    },
+    ...control,
   };
 }

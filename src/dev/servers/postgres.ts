@@ -2,7 +2,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './ports';
-import { runCommand, spawnServer, waitUntilReady, type ManagedProcess } from './process';
+import { runCommand, startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
 export interface PostgresOptions {
@@ -12,7 +12,7 @@ export interface PostgresOptions {
   startTimeoutMs?: number;
 }
 
-export interface PostgresServer {
+export interface PostgresServer extends ServerControl {
   readonly host: '127.0.0.1';
   readonly port: number;
   readonly user: 'postgres';
@@ -20,12 +20,6 @@ export interface PostgresServer {
   readonly connectionString: string;
   readonly dataDir: string;
   readonly logFile: string;
-  isRunning(): boolean;
-  stop(): Promise<void>;
-  /** SIGKILL: the server disappears as in a crash. */
-  kill(): Promise<void>;
-  /** Starts again on the same port and data (stopping first if still running). */
-  restart(): Promise<void>;
 }
 
 interface Account {
@@ -76,9 +70,8 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     }
   }
 
-  let proc: ManagedProcess | undefined;
-  const launch = async (): Promise<void> => {
-    proc = spawnServer({
+  const control = await startServer(
+    {
       name: 'postgres',
       command: tools.postgres(),
       args: [
@@ -96,14 +89,9 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       gid: account?.gid,
       // SIGTERM is "smart" shutdown (waits for every client to leave); SIGINT is "fast".
       stopSignal: 'SIGINT',
-    });
-    await waitUntilReady(() => answersQuery(connectionString), {
-      what: `postgres on 127.0.0.1:${port}`,
-      timeoutMs: options.startTimeoutMs ?? 30_000,
-      process: proc,
-    });
-  };
-  await launch();
+    },
+    { probe: () => answersQuery(connectionString), what: `postgres on 127.0.0.1:${port}`, timeoutMs: options.startTimeoutMs },
+  );
 
   return {
     host: '127.0.0.1',
@@ -113,12 +101,6 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     connectionString,
     dataDir,
     logFile,
-    isRunning: () => proc?.isRunning() ?? false,
-    stop: async () => proc?.stop(),
-    kill: async () => proc?.kill(),
-    restart: async () => {
-      await proc?.stop();
-      await launch();
-    },
+    ...control,
   };
 }

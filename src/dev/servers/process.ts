@@ -213,3 +213,35 @@ export function runCommand(command: string, args: string[], options: RunOptions 
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** What every started server offers to stop, crash and start again on the same port and data. */
+export interface ServerControl {
+  isRunning(): boolean;
+  stop(): Promise<void>;
+  /** SIGKILL: gone as in a crash. */
+  kill(): Promise<void>;
+  /** Starts again on the same port and data (stopping first if still running). */
+  restart(): Promise<void>;
+}
+
+/** Spawns a server, waits until `ready` answers, and gives the controls to stop, kill and restart it. */
+export async function startServer(
+  spawn: SpawnServerOptions,
+  ready: { probe: () => Promise<boolean>; what: string; timeoutMs?: number },
+): Promise<ServerControl> {
+  let proc: ManagedProcess | undefined;
+  const launch = async (): Promise<void> => {
+    proc = spawnServer(spawn);
+    await waitUntilReady(ready.probe, { what: ready.what, timeoutMs: ready.timeoutMs ?? 30_000, process: proc });
+  };
+  await launch();
+  return {
+    isRunning: () => proc?.isRunning() ?? false,
+    stop: async () => proc?.stop(),
+    kill: async () => proc?.kill(),
+    restart: async () => {
+      await proc?.stop();
+      await launch();
+    },
+  };
+}

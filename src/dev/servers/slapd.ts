@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'ldapts';
 import { freePort } from './ports';
-import { runCommand, spawnServer, waitUntilReady, type ManagedProcess } from './process';
+import { runCommand, startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
 export interface SlapdOptions {
@@ -18,7 +18,7 @@ export interface SlapdOptions {
 }
 
 /** A private OpenLDAP instance with the accesslog overlay as its changelog. */
-export interface SlapdServer {
+export interface SlapdServer extends ServerControl {
   readonly url: string;
   readonly port: number;
   readonly bindDn: string;
@@ -27,12 +27,6 @@ export interface SlapdServer {
   readonly accesslogBase: string;
   readonly dataDir: string;
   readonly logFile: string;
-  isRunning(): boolean;
-  stop(): Promise<void>;
-  /** SIGKILL: the directory disappears as in a crash. */
-  kill(): Promise<void>;
-  /** Starts again on the same port and data (stopping first if still running). */
-  restart(): Promise<void>;
 }
 
 const ACCESSLOG_BASE = 'cn=accesslog';
@@ -126,21 +120,10 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
     await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn], { input: ldif });
   }
 
-  let proc: ManagedProcess | undefined;
-  const launch = async (): Promise<void> => {
-    proc = spawnServer({
-      name: 'slapd',
-      command: tools.slapd(),
-      args: ['-d', 'none', '-f', confFile, '-h', `${url}/`],
-      logFile,
-    });
-    await waitUntilReady(() => answersRootDse(url), {
-      what: `slapd on ${url}`,
-      timeoutMs: options.startTimeoutMs ?? 30_000,
-      process: proc,
-    });
-  };
-  await launch();
+  const control = await startServer(
+    { name: 'slapd', command: tools.slapd(), args: ['-d', 'none', '-f', confFile, '-h', `${url}/`], logFile },
+    { probe: () => answersRootDse(url), what: `slapd on ${url}`, timeoutMs: options.startTimeoutMs },
+  );
 
   return {
     url,
@@ -151,12 +134,6 @@ export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
     accesslogBase: ACCESSLOG_BASE,
     dataDir,
     logFile,
-    isRunning: () => proc?.isRunning() ?? false,
-    stop: async () => proc?.stop(),
-    kill: async () => proc?.kill(),
-    restart: async () => {
-      await proc?.stop();
-      await launch();
-    },
+    ...control,
   };
 }
