@@ -27,10 +27,10 @@ export interface TallyHarness {
   stop(): Promise<void>;
 }
 
-export async function startTally(name: string): Promise<TallyHarness> {
-  const stack = getStack();
+/** Tally's environment for one test file: the shared stack, its own task queue, database and secret key. */
+export function tallyTestEnv(stack: StackInfo, name: string): Record<string, string> {
   const suffix = `${name}-${randomBytes(4).toString('hex')}`;
-  const env: Record<string, string> = {
+  return {
     TEMPORAL_ADDRESS: stack.temporal.address,
     TEMPORAL_NAMESPACE: stack.temporal.namespace,
     TALLY_TASK_QUEUE: `tally-${suffix}`,
@@ -38,6 +38,13 @@ export async function startTally(name: string): Promise<TallyHarness> {
     TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
     // Histories recorded as replay fixtures are encrypted with a fixed key the replay test knows.
     TALLY_SECRET_KEY: process.env.TALLY_RECORD_HISTORIES ? REPLAY_FIXTURE_KEY : randomBytes(24).toString('hex'),
+  };
+}
+
+export async function startTally(name: string): Promise<TallyHarness> {
+  const stack = getStack();
+  const env: Record<string, string> = {
+    ...tallyTestEnv(stack, name),
     TALLY_LDAP_PASSWORD: stack.ldap.bindPassword,
     TALLY_PG_PASSWORD: 'unused-with-trust-auth',
   };

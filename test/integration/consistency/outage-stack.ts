@@ -3,7 +3,6 @@
  * Tally database and task queue, and a worker that can be shut down and replaced by a new one on the same
  * task queue (as if the worker process died).
  */
-import { REPLAY_FIXTURE_KEY } from '../../support/replay-fixtures';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +16,7 @@ import { loadSettings, type Settings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import { createTallyWorker } from '../../../src/worker';
-import { eventually } from '../../support/tally-harness';
+import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { getStack, scratchDir } from '../../support/stack';
 
 export const LDAP_PASSWORD_ENV = 'TALLY_CONSISTENCY_LDAP_PASSWORD';
@@ -129,16 +128,7 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
   const stack = getStack();
   const password = `consistency-${randomBytes(9).toString('hex')}`;
   const slapd = await startSlapd({ dataDir: scratchDir(`consistency-${name}`), adminPassword: password });
-  const suffix = `${name}-${randomBytes(4).toString('hex')}`;
-  const env: Record<string, string> = {
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_NAMESPACE: stack.temporal.namespace,
-    TALLY_TASK_QUEUE: `tally-${suffix}`,
-    MONGODB_URI: stack.mongo.uri,
-    TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
-    TALLY_SECRET_KEY: process.env.TALLY_RECORD_HISTORIES ? REPLAY_FIXTURE_KEY : randomBytes(24).toString('hex'),
-    [LDAP_PASSWORD_ENV]: password,
-  };
+  const env: Record<string, string> = { ...tallyTestEnv(stack, name), [LDAP_PASSWORD_ENV]: password };
   Object.assign(process.env, env);
   const settings = loadSettings(env);
   const services = await openServices(settings, env);
