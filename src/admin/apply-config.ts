@@ -11,6 +11,8 @@ import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
 import { changeUser } from '../sync/user-changes';
+import { byOid, withId } from '../repository/ids';
+import { updateVersioned } from '../repository/versioned';
 
 export interface ApplyResult {
   stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
@@ -85,15 +87,18 @@ async function storeConfigObject(
   now: string,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const desired = canonical(object) as ConfigObject & { oid: string };
-  const existing = await collection.findOne({ oid: object.oid }, { projection: { _id: 0 } });
+  const existing = await collection.findOne(byOid(object.oid), { projection: { _id: 0 } });
   if (!existing) {
-    await collection.insertOne({ ...desired, version: 1, storedAt: now });
+    await collection.insertOne(withId({ ...desired, version: 1, storedAt: now }) as never);
     return 'created';
   }
   const { version, storedAt: _storedAt, ...stored } = existing;
   if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
-  const replaced = await collection.replaceOne({ oid: object.oid, version }, { ...desired, version: version + 1, storedAt: now });
-  if (replaced.matchedCount !== 1) throw new Error(`${object.kind} ${object.name} was changed by someone else while applying; apply again`);
+  const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
+  await updateVersioned(collection, object.oid, version, {
+    $set: { ...desired, storedAt: now },
+    ...(removed.length ? { $unset: Object.fromEntries(removed.map((k) => [k, ''])) } : {}),
+  } as never);
   return 'updated';
 }
 
@@ -110,7 +115,7 @@ async function storeUser(
   password: string | undefined,
   now: string,
 ): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[] }> {
-  const existing = await repo.users.findOne({ $or: [{ oid: config.oid }, { name: config.name }] }, { projection: { _id: 0 } });
+  const existing = (await repo.user(config.oid)) ?? (await repo.userByRef(config.name));
   const samePassword = (stored?: { encrypted: string }) => !!stored && password !== undefined && decryptSecret(stored.encrypted, key) === password;
   const encryptedPassword = password === undefined || samePassword(existing?.credentials?.password) ? undefined : encryptSecret(password, key);
   if (!existing) {
@@ -122,7 +127,7 @@ async function storeUser(
       version: 1,
       metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: 'user', modifyChannel: 'user' },
     };
-    await repo.users.insertOne({ ...user });
+    await repo.insertUser(user);
     return { oid: user.oid, change: 'created', removedAssignments: [] };
   }
   let removedAssignments: Assignment[] = [];

@@ -161,7 +161,7 @@ export async function removeShadow(repo: Repository, shadow: ShadowDoc): Promise
   if (shadow.ownerRef) {
     await removeLinkRef(repo, shadow.ownerRef, shadow.oid);
   }
-  await repo.shadows.deleteOne({ oid: shadow.oid });
+  await repo.deleteShadow(shadow.oid);
 }
 
 async function patchOperation(repo: Repository, shadowOid: string, operationId: string, patch: Partial<PendingOperation>) {

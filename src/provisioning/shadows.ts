@@ -86,7 +86,7 @@ export async function ensureShadow(
     });
     if (object.attributes) shadow.attributes = object.attributes;
     try {
-      await repo.shadows.insertOne({ ...shadow });
+      await repo.insertShadow(shadow);
       return { shadow, created: true };
     } catch (e) {
       if (!isDuplicateKeyError(e)) throw e;

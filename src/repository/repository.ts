@@ -6,6 +6,9 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { ShadowDoc, UserDoc } from '../schema/objects';
 import type { Versioned } from './versioned';
+import { byOid, withId } from './ids';
+
+export { byOid, withId };
 
 export type Stored<T> = T & { oid: string; version: number; storedAt: string };
 export type StoredResource = Stored<ResourceConfig>;
@@ -54,6 +57,9 @@ export const collectionNames = {
   audit: 'audit',
 } as const;
 
+/** Bumped when stored documents change shape; `ensureIndexes` brings older data up to date. */
+const storageVersion = 2;
+
 export class Repository {
   readonly users: Collection<UserDoc>;
   readonly shadows: Collection<ShadowDoc>;
@@ -76,6 +82,7 @@ export class Repository {
   }
 
   async ensureIndexes(): Promise<void> {
+    await this.upgradeStorage();
     await Promise.all([
       this.users.createIndex({ oid: 1 }, { unique: true }),
       this.users.createIndex({ name: 1 }, { unique: true }),
@@ -93,23 +100,64 @@ export class Repository {
     ]);
   }
 
+  /** Version 1 stored objects under generated ObjectIds: re-store them under their oid. */
+  private async upgradeStorage(): Promise<void> {
+    const meta = this.db.collection<{ _id: string; version: number }>('storage');
+    if (((await meta.findOne({ _id: 'layout' }))?.version ?? 1) >= storageVersion) return;
+    for (const name of [collectionNames.users, collectionNames.shadows, collectionNames.resources, collectionNames.roles, collectionNames.objectTemplates]) {
+      const collection = this.db.collection(name);
+      for (const doc of await collection.find({}).toArray()) {
+        if (typeof doc.oid !== 'string' || (doc._id as unknown) === doc.oid) continue;
+        const { _id, ...rest } = doc;
+        await collection.deleteOne({ _id });
+        await collection.insertOne({ ...rest, _id: doc.oid } as never);
+      }
+    }
+    await meta.updateOne({ _id: 'layout' }, { $set: { version: storageVersion } }, { upsert: true });
+  }
+
   /** Finds a configuration object by oid or by name. */
   async findConfig<T extends { oid: string; name: string }>(collection: Collection<T>, ref: string): Promise<T | null> {
-    return (await collection.findOne({ $or: [{ oid: ref }, { name: ref }] } as Filter<T>, {
-      projection: { _id: 0 },
-    })) as T | null;
+    const byId = await collection.findOne(byOid<T>(ref), { projection: { _id: 0 } });
+    return (byId ?? (await collection.findOne({ name: ref } as Filter<T>, { projection: { _id: 0 } }))) as T | null;
   }
 
   async allConfig<T extends { oid: string }>(collection: Collection<T>): Promise<T[]> {
     return (await collection.find({}, { projection: { _id: 0 } }).toArray()) as unknown as T[];
   }
 
+  async user(oid: string): Promise<UserDoc | null> {
+    return this.users.findOne(byOid<UserDoc>(oid), { projection: { _id: 0 } });
+  }
+
   async userByRef(ref: string): Promise<UserDoc | null> {
-    return this.users.findOne({ $or: [{ oid: ref }, { name: ref }] }, { projection: { _id: 0 } });
+    return (await this.user(ref)) ?? (await this.users.findOne({ name: ref }, { projection: { _id: 0 } }));
   }
 
   async shadow(oid: string): Promise<ShadowDoc | null> {
-    return this.shadows.findOne({ oid }, { projection: { _id: 0 } });
+    return this.shadows.findOne(byOid<ShadowDoc>(oid), { projection: { _id: 0 } });
+  }
+
+  /** The shadows a user links to, each read by its oid. */
+  async linkedShadows(user: Pick<UserDoc, 'linkRef'>): Promise<ShadowDoc[]> {
+    const found = await Promise.all(user.linkRef.map((oid) => this.shadow(oid)));
+    return found.filter((s): s is ShadowDoc => s !== null);
+  }
+
+  async insertUser(user: UserDoc): Promise<void> {
+    await this.users.insertOne(withId(user) as never);
+  }
+
+  async insertShadow(shadow: ShadowDoc): Promise<void> {
+    await this.shadows.insertOne(withId(shadow) as never);
+  }
+
+  async deleteUser(oid: string): Promise<void> {
+    await this.users.deleteOne(byOid<UserDoc>(oid));
+  }
+
+  async deleteShadow(oid: string): Promise<void> {
+    await this.shadows.deleteOne(byOid<ShadowDoc>(oid));
   }
 
   async shadowByIdentifiers(

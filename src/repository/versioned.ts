@@ -1,4 +1,5 @@
-import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Document, UpdateFilter } from 'mongodb';
+import { byOid } from './ids';
 import { VersionConflictError, isDuplicateKeyError } from './errors';
 
 /** Every stored object has an oid and a version incremented by every update. */
@@ -26,7 +27,8 @@ interface VersionClaim {
 const claimId = (collection: string, oid: string, version: number) => `${collection}/${oid}/${version}`;
 
 async function releaseIfAbandoned(claims: Collection<VersionClaim>, id: string): Promise<void> {
-  await claims.deleteOne({ _id: id, claimedAt: { $lt: new Date(Date.now() - abandonedClaimMs) } });
+  const claim = await claims.findOne({ _id: id });
+  if (claim && claim.claimedAt.getTime() < Date.now() - abandonedClaimMs) await claims.deleteOne({ _id: id });
 }
 
 function claimsOf(db: Db): Collection<VersionClaim> {
@@ -52,18 +54,18 @@ export async function updateVersioned<T extends Versioned & Document>(
     await releaseIfAbandoned(claims, id);
     throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
   }
-  const inc = { ...((update.$inc as Record<string, number>) ?? {}), version: 1 };
-  const result = await collection.updateOne({ oid, version: expectedVersion } as Filter<T>, {
-    ...update,
-    $inc: inc,
-  } as unknown as UpdateFilter<T>);
-  if (result.matchedCount !== 1) {
+  // Holding the claim for v+1, nobody else can move the document away from v: check it is still there.
+  // (Filters are by _id alone: FerretDB scans the collection for anything else.)
+  const current = (await collection.findOne(byOid<T>(oid), { projection: { version: 1 } })) as { version?: number } | null;
+  if (current?.version !== expectedVersion) {
     await claims.deleteOne({ _id: id });
     throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
   }
+  const inc = { ...((update.$inc as Record<string, number>) ?? {}), version: 1 };
+  await collection.updateOne(byOid<T>(oid), { ...update, $inc: inc } as unknown as UpdateFilter<T>);
   // Only the newest claim of a document needs to stay: it stops writers still at the version before.
   await claims.deleteOne({ _id: claimId(collection.collectionName, oid, expectedVersion) });
-  const stored = (await collection.findOne({ oid } as Filter<T>, { projection: { _id: 0 } })) as T | null;
+  const stored = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
   return stored ?? (({ oid, version: expectedVersion + 1 }) as T);
 }
 
@@ -79,7 +81,7 @@ export async function modifyWithRetry<T extends Versioned & Document>(
   attempts = 20,
 ): Promise<T | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = (await collection.findOne({ oid } as Filter<T>, { projection: { _id: 0 } })) as T | null;
+    const current = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
     if (!current) return null;
     const update = change(current);
     if (!update) return current;

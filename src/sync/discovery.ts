@@ -145,7 +145,7 @@ async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation
 }
 
 async function ownerAndRoles(deps: SyncDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
-  const user = shadow.ownerRef ? await deps.repo.users.findOne({ oid: shadow.ownerRef }, { projection: { _id: 0 } }) : null;
+  const user = shadow.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
   return { user, roles: await deps.repo.allConfig(deps.repo.roles) };
 }
 

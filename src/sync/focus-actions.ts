@@ -51,7 +51,7 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       return { ownerOid: input.ownerOid, message: 'user disabled' };
     case 'deleteShadow':
       await unlink(deps, input.shadowOid);
-      await deps.repo.shadows.deleteOne({ oid: input.shadowOid });
+      await deps.repo.deleteShadow(input.shadowOid);
       return { ownerOid: null, message: 'shadow deleted' };
     case 'inactivateShadow':
       await setFields(deps.repo.shadows, input.shadowOid, { dead: true });
@@ -85,7 +85,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
     );
   }
   try {
-    await deps.repo.users.insertOne({ ...user });
+    await deps.repo.insertUser(user);
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     // A retry of this activity, or a concurrent creation: link to the user of that name.
@@ -104,7 +104,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
   for (const shadow of await deps.repo.shadowsOfOwner(input.ownerOid)) await setFields(deps.repo.shadows, shadow.oid, { ownerRef: null });
-  await deps.repo.users.deleteOne({ oid: input.ownerOid });
+  await deps.repo.deleteUser(input.ownerOid);
   return { ownerOid: null, message: `user ${input.ownerOid} deleted` };
 }
 

@@ -29,13 +29,13 @@ export interface ProjectUserResult {
 
 export async function projectUser(deps: SyncDeps, input: ProjectUserInput): Promise<ProjectUserResult> {
   const { repo } = deps;
-  const user = await repo.users.findOne({ oid: input.userOid }, { projection: { _id: 0 } });
+  const user = await repo.user(input.userOid);
   if (!user) return { userChangedPaths: [], plans: [] };
   const [resources, roles, templates, shadows] = await Promise.all([
     repo.allConfig(repo.resources),
     repo.allConfig(repo.roles),
     repo.allConfig(repo.objectTemplates),
-    repo.shadows.find({ ownerRef: user.oid, dead: false }, { projection: { _id: 0 } }).toArray(),
+    repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
   ]);
   const template =
     templates.find((t) => t.oid === user.templateRef || t.name === user.templateRef) ?? (templates.length === 1 ? templates[0] : undefined);
@@ -109,9 +109,9 @@ export async function enqueueAccountOperations(
 }
 
 async function shadowForAdd(deps: SyncDeps, userOid: string, plan: AccountPlan): Promise<string> {
-  const existing = await deps.repo.shadows.findOne(
-    { ownerRef: userOid, resourceRef: plan.resourceRef, kind: plan.kind as ShadowDoc['kind'], intent: plan.intent, dead: false },
-    { projection: { _id: 0 } },
+  const user = await deps.repo.user(userOid);
+  const existing = (user ? await deps.repo.linkedShadows(user) : []).find(
+    (s) => s.resourceRef === plan.resourceRef && s.kind === plan.kind && s.intent === plan.intent && !s.dead,
   );
   if (existing) return existing.oid;
   const resource = await deps.connectors.resource(plan.resourceRef);
@@ -125,8 +125,9 @@ async function shadowForAdd(deps: SyncDeps, userOid: string, plan: AccountPlan):
     now: nowOf(deps),
     channel: 'user',
   });
-  await deps.repo.shadows.insertOne({ ...shadow });
+  // Link first: a crash in between leaves a link to nothing (ignored), never a shadow nobody finds.
   await addLinkRef(deps.repo, userOid, shadow.oid);
+  await deps.repo.insertShadow(shadow);
   return shadow.oid;
 }
 
@@ -156,6 +157,6 @@ async function enqueueOnShadow(
   if (unlinkFrom) {
     await removeLinkRef(deps.repo, unlinkFrom, shadowOid);
   }
-  if (drop) await deps.repo.shadows.deleteOne({ oid: shadowOid });
+  if (drop) await deps.repo.deleteShadow(shadowOid);
   return drop;
 }

@@ -25,7 +25,7 @@ export async function decideSituation(
   const policies = resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent);
 
   let candidates: UserDoc[] = [];
-  const owner = shadow?.ownerRef ? await deps.repo.users.findOne({ oid: shadow.ownerRef }, { projection: { _id: 0 } }) : null;
+  const owner = shadow?.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
   if (!owner && input.exists && input.object) {
     for (const policy of policies) {
       if (!policy.correlation) continue;

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => client?.close());
 
 test('an update with a stale version is refused and leaves the document as it was', async () => {
-  await repo.users.insertOne(user('u-stale', 'stale'));
+  await repo.insertUser(user('u-stale', 'stale'));
   const first = await updateVersioned(repo.users, 'u-stale', 1, { $set: { fullName: 'First Writer' } });
   expect(first.version).toBe(2);
   await expect(updateVersioned(repo.users, 'u-stale', 1, { $set: { fullName: 'Second Writer' } })).rejects.toBeInstanceOf(VersionConflictError);
@@ -36,7 +36,7 @@ test('an update with a stale version is refused and leaves the document as it wa
 });
 
 test('concurrent read-modify-writes all land: each lost race re-reads and retries', async () => {
-  await repo.users.insertOne(user('u-race', 'race'));
+  await repo.insertUser(user('u-race', 'race'));
   await Promise.all(
     Array.from({ length: 12 }, (_, i) =>
       modifyWithRetry(repo.users, 'u-race', (current) => ({ $set: { linkRef: [...current.linkRef, `shadow-${i}`] } }), 50),
@@ -48,6 +48,6 @@ test('concurrent read-modify-writes all land: each lost race re-reads and retrie
 });
 
 test('unique names are enforced by the repository', async () => {
-  await repo.users.insertOne(user('u-a', 'same-name'));
-  await expect(repo.users.insertOne(user('u-b', 'same-name'))).rejects.toMatchObject({ code: 11000 });
+  await repo.insertUser(user('u-a', 'same-name'));
+  await expect(repo.insertUser(user('u-b', 'same-name'))).rejects.toMatchObject({ code: 11000 });
 });

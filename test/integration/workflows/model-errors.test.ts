@@ -6,6 +6,7 @@ import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@tempo
 import { applyConfig } from '../../../src/admin/apply-config';
 import { requestUserProvisioning } from '../../../src/client/workflow-starts';
 import { roleSchema } from '../../../src/schema/config';
+import { withId } from '../../../src/repository/ids';
 import { examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
 
 let tally: TallyHarness;
@@ -29,9 +30,9 @@ test('a role whose script tries to reach process fails the user provisioning wit
       },
     ],
   });
-  await tally.services.repo.roles.insertOne({ ...role, oid: 'role-escaper', version: 1, storedAt: new Date().toISOString() });
+  await tally.services.repo.roles.insertOne(withId({ ...role, oid: 'role-escaper', version: 1, storedAt: new Date().toISOString() }) as never);
   const now = new Date().toISOString();
-  await tally.services.repo.users.insertOne({
+  await tally.services.repo.insertUser({
     oid: 'user-mallory',
     name: 'mallory',
     assignment: [{ targetRef: 'role-escaper' }],
