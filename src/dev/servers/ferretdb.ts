@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
@@ -31,6 +31,10 @@ async function answersPing(uri: string): Promise<boolean> {
 }
 
 export async function startFerretDb(options: FerretDbOptions): Promise<FerretDbServer> {
+  return retryOnPortClash(options, startFerretDbOnce);
+}
+
+async function startFerretDbOnce(options: FerretDbOptions): Promise<FerretDbServer> {
   const dataDir = path.resolve(options.dataDir);
   const sqliteDir = path.join(dataDir, 'sqlite');
   const logFile = path.join(dataDir, 'ferretdb.log');

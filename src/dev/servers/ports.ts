@@ -27,3 +27,20 @@ export function isPortOpen(port: number, timeoutMs = 1000): Promise<boolean> {
     socket.once('error', () => done(false));
   });
 }
+
+const portClash = /address already in use|EADDRINUSE|errno=98/i;
+
+/**
+ * freePort() can't reserve the port: between picking it and the server binding it, another process may
+ * take it. When the caller let us pick the port, a start that failed on a taken port is tried again.
+ */
+export async function retryOnPortClash<O extends { port?: number }, T>(options: O, start: (options: O) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(options);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (options.port !== undefined || attempt >= attempts || !portClash.test(message)) throw e;
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { runCommand, startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
@@ -51,6 +51,10 @@ async function answersQuery(connectionString: string): Promise<boolean> {
 }
 
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
+  return retryOnPortClash(options, startPostgresOnce);
+}
+
+async function startPostgresOnce(options: PostgresOptions): Promise<PostgresServer> {
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'pgdata');
   const logFile = path.join(dataDir, 'postgres.log');

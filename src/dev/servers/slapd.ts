@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'ldapts';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { runCommand, startServer, type ServerControl } from './process';
 import { tools } from './tools';
 
@@ -102,6 +102,10 @@ async function answersRootDse(url: string): Promise<boolean> {
 }
 
 export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
+  return retryOnPortClash(options, startSlapdOnce);
+}
+
+async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   const dataDir = path.resolve(options.dataDir);
   const baseDn = options.baseDn ?? 'dc=example,dc=com';
   const bindDn = `cn=admin,${baseDn}`;

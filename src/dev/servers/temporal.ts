@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { spawnServer, waitUntilReady } from './process';
 import { tools } from './tools';
 
@@ -52,6 +52,10 @@ async function searchAttributesReady(address: string, namespace: string): Promis
 }
 
 export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  return retryOnPortClash(options, startTemporalDevServerOnce);
+}
+
+async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const namespace = options.namespace ?? 'default';
   const headless = options.headless ?? false;
   const port = options.port ?? (await freePort());
