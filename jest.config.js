@@ -1,7 +1,7 @@
 /** Unit tests need no servers; integration and e2e tests share one real stack started in globalSetup. */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

@@ -86,8 +86,8 @@ export async function ensureShadow(
     });
     if (object.attributes) shadow.attributes = object.attributes;
     try {
-      await repo.insertShadow(shadow);
-      return { shadow, created: true };
+      // false: a concurrent change created the shadow first; the next lookup finds it.
+      if (await repo.insertShadow(shadow)) return { shadow, created: true };
     } catch (e) {
       if (!isDuplicateKeyError(e)) throw e;
     }

@@ -7,6 +7,13 @@ import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema
 import type { ShadowDoc, UserDoc } from '../schema/objects';
 import type { Versioned } from './versioned';
 import { byOid, withId } from './ids';
+import {
+  claimPrimaryIdentifier,
+  findShadowByIdentifiers,
+  indexShadowIdentifiers,
+  unindexShadowIdentifiers,
+  type ShadowIdentifiers,
+} from './shadow-identifiers';
 
 export { byOid, withId };
 
@@ -58,7 +65,7 @@ export const collectionNames = {
 } as const;
 
 /** Bumped when stored documents change shape; `ensureIndexes` brings older data up to date. */
-const storageVersion = 2;
+const storageVersion = 3;
 
 export class Repository {
   readonly users: Collection<UserDoc>;
@@ -100,7 +107,7 @@ export class Repository {
     ]);
   }
 
-  /** Version 1 stored objects under generated ObjectIds: re-store them under their oid. */
+  /** Version 1 stored objects under generated ObjectIds: re-store them under their oid (and see below). */
   private async upgradeStorage(): Promise<void> {
     const meta = this.db.collection<{ _id: string; version: number }>('storage');
     if (((await meta.findOne({ _id: 'layout' }))?.version ?? 1) >= storageVersion) return;
@@ -113,6 +120,8 @@ export class Repository {
         await collection.insertOne({ ...rest, _id: doc.oid } as never);
       }
     }
+    // Version 3 finds shadows through identifier keys: build them for the shadows there are.
+    for (const shadow of await this.shadows.find({}, { projection: { _id: 0 } }).toArray()) await indexShadowIdentifiers(this.db, shadow);
     await meta.updateOne({ _id: 'layout' }, { $set: { version: storageVersion } }, { upsert: true });
   }
 
@@ -148,8 +157,12 @@ export class Repository {
     await this.users.insertOne(withId(user) as never);
   }
 
-  async insertShadow(shadow: ShadowDoc): Promise<void> {
+  /** Inserts a shadow; false when another shadow already holds its resource object's primary identifier. */
+  async insertShadow(shadow: ShadowDoc): Promise<boolean> {
+    if (!(await claimPrimaryIdentifier(this.db, this.shadows, shadow))) return false;
     await this.shadows.insertOne(withId(shadow) as never);
+    await indexShadowIdentifiers(this.db, shadow);
+    return true;
   }
 
   async deleteUser(oid: string): Promise<void> {
@@ -157,27 +170,14 @@ export class Repository {
   }
 
   async deleteShadow(oid: string): Promise<void> {
+    const shadow = await this.shadow(oid);
     await this.shadows.deleteOne(byOid<ShadowDoc>(oid));
+    if (shadow) await unindexShadowIdentifiers(this.db, shadow);
   }
 
-  async shadowByIdentifiers(
-    resourceRef: string,
-    ids: { primaryIdentifier?: string | null; secondaryIdentifier?: string | null },
-  ): Promise<ShadowDoc | null> {
-    const or: Filter<ShadowDoc>[] = [];
-    if (ids.primaryIdentifier) or.push({ primaryIdentifier: ids.primaryIdentifier });
-    if (ids.secondaryIdentifier) or.push({ secondaryIdentifier: ids.secondaryIdentifier });
-    if (or.length === 0) return null;
-    // Live shadows first: a dead shadow may still hold the name of a re-created account.
-    const found = await this.shadows
-      .find({ resourceRef, $or: or }, { projection: { _id: 0 } })
-      .toArray();
-    return (
-      found.find((s) => !s.dead && ids.primaryIdentifier && s.primaryIdentifier === ids.primaryIdentifier) ??
-      found.find((s) => !s.dead) ??
-      found[0] ??
-      null
-    );
+  /** The shadow of a resource object, found through the identifier index (see shadow-identifiers.ts). */
+  async shadowByIdentifiers(resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
+    return findShadowByIdentifiers(this.db, this.shadows, resourceRef, ids);
   }
 
   async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {

@@ -1,5 +1,9 @@
 import type { Collection, Db, Document, UpdateFilter } from 'mongodb';
 import { byOid } from './ids';
+import { indexShadowIdentifiers } from './shadow-identifiers';
+import type { ShadowDoc } from '../schema/objects';
+
+const shadowsCollection = 'shadows';
 import { VersionConflictError, isDuplicateKeyError } from './errors';
 
 /** Every stored object has an oid and a version incremented by every update. */
@@ -66,6 +70,8 @@ export async function updateVersioned<T extends Versioned & Document>(
   // Only the newest claim of a document needs to stay: it stops writers still at the version before.
   await claims.deleteOne({ _id: claimId(collection.collectionName, oid, expectedVersion) });
   const stored = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
+  // A shadow's identifiers may have changed (created account, rename): keep its index keys current.
+  if (stored && collection.collectionName === shadowsCollection) await indexShadowIdentifiers(collection.db, stored as unknown as ShadowDoc);
   return stored ?? (({ oid, version: expectedVersion + 1 }) as T);
 }
 

@@ -94,10 +94,8 @@ async function ownerOf(
   shadow: ShadowDoc,
   conflict: ResourceObject,
 ): Promise<{ userOid: string | null; otherShadow: ShadowDoc | null }> {
-  const otherShadow = await deps.repo.shadows.findOne(
-    { resourceRef: resourceOid, primaryIdentifier: conflict.primaryIdentifier, dead: false, oid: { $ne: shadow.oid } },
-    { projection: { _id: 0 } },
-  );
+  const found = await deps.repo.shadowByIdentifiers(resourceOid, { primaryIdentifier: conflict.primaryIdentifier });
+  const otherShadow = found && found.oid !== shadow.oid && !found.dead ? found : null;
   if (otherShadow?.ownerRef) return { userOid: otherShadow.ownerRef, otherShadow };
   const decided = await decideSituation(deps, { resourceOid, shadowOid: null, exists: true, object: conflict, channel: 'discovery' });
   return { userOid: decided.candidateOids.length === 1 ? decided.candidateOids[0] : null, otherShadow };

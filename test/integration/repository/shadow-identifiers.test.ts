@@ -1,0 +1,52 @@
+/** Finding shadows by their resource object's identifiers, and one shadow per object even under races. */
+import { MongoClient } from 'mongodb';
+import { Repository } from '../../../src/repository/repository';
+import { ensureShadow } from '../../../src/provisioning/shadows';
+import { resourceSchema } from '../../../src/schema/config';
+import { getStack } from '../../support/stack';
+
+let client: MongoClient;
+let repo: Repository;
+const resource = {
+  ...resourceSchema.parse({
+    kind: 'Resource',
+    name: 'Directory',
+    connector: { type: 'postgres', table: 'accounts' },
+    schemaHandling: { objectType: [{ default: true, objectClass: 'accounts' }] },
+  }),
+  oid: 'resource-1',
+};
+
+beforeAll(async () => {
+  client = new MongoClient(getStack().mongo.uri);
+  await client.connect();
+  repo = new Repository(client.db(`shadow_ids_${process.pid}_${Date.now()}`));
+  await repo.ensureIndexes();
+});
+afterAll(async () => client?.close());
+
+test('five concurrent changes of a new object create exactly one shadow', async () => {
+  const object = { primaryIdentifier: 'uuid-race', secondaryIdentifier: 'uid=race,ou=people' };
+  const results = await Promise.all(Array.from({ length: 5 }, () => ensureShadow(repo, resource, object, 'live-sync')));
+  expect(new Set(results.map((r) => r.shadow.oid)).size).toBe(1);
+  expect(results.filter((r) => r.created)).toHaveLength(1);
+  expect(await repo.shadows.countDocuments({ primaryIdentifier: 'uuid-race' })).toBe(1);
+});
+
+test('a renamed object keeps its shadow; the new name finds it, the old one no longer does', async () => {
+  const { shadow } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-ren', secondaryIdentifier: 'uid=old,ou=people' }, 'recon');
+  const renamed = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-ren', secondaryIdentifier: 'uid=new,ou=people' }, 'recon');
+  expect(renamed).toMatchObject({ created: false, shadow: { oid: shadow.oid, secondaryIdentifier: 'uid=new,ou=people' } });
+  expect((await repo.shadowByIdentifiers('resource-1', { secondaryIdentifier: 'UID=NEW,ou=people' }))?.oid).toBe(shadow.oid);
+  expect(await repo.shadowByIdentifiers('resource-1', { secondaryIdentifier: 'uid=old,ou=people' })).toBeNull();
+  expect(await repo.shadowByIdentifiers('other-resource', { primaryIdentifier: 'uuid-ren' })).toBeNull();
+});
+
+test('a deleted shadow is found no more, and its object gets a new shadow', async () => {
+  const { shadow } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-del', secondaryIdentifier: 'uid=del,ou=people' }, 'recon');
+  await repo.deleteShadow(shadow.oid);
+  expect(await repo.shadowByIdentifiers('resource-1', { primaryIdentifier: 'uuid-del' })).toBeNull();
+  const again = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-del', secondaryIdentifier: 'uid=del,ou=people' }, 'recon');
+  expect(again.created).toBe(true);
+  expect(again.shadow.oid).not.toBe(shadow.oid);
+});
