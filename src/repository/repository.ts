@@ -14,6 +14,7 @@ import {
   unindexShadowIdentifiers,
   type ShadowIdentifiers,
 } from './shadow-identifiers';
+import { findUserByName, indexUserName, unindexUserName } from './user-names';
 
 export { byOid, withId };
 
@@ -65,7 +66,7 @@ export const collectionNames = {
 } as const;
 
 /** Bumped when stored documents change shape; `ensureIndexes` brings older data up to date. */
-const storageVersion = 3;
+const storageVersion = 4;
 
 export class Repository {
   readonly users: Collection<UserDoc>;
@@ -122,6 +123,8 @@ export class Repository {
     }
     // Version 3 finds shadows through identifier keys: build them for the shadows there are.
     for (const shadow of await this.shadows.find({}, { projection: { _id: 0 } }).toArray()) await indexShadowIdentifiers(this.db, shadow);
+    // Version 4 finds users by name through name keys.
+    for (const user of await this.users.find({}, { projection: { _id: 0, oid: 1, name: 1 } }).toArray()) await indexUserName(this.db, user);
     await meta.updateOne({ _id: 'layout' }, { $set: { version: storageVersion } }, { upsert: true });
   }
 
@@ -139,8 +142,25 @@ export class Repository {
     return this.users.findOne(byOid<UserDoc>(oid), { projection: { _id: 0 } });
   }
 
+  async userByName(name: string): Promise<UserDoc | null> {
+    return findUserByName(this.db, this.users, name);
+  }
+
   async userByRef(ref: string): Promise<UserDoc | null> {
-    return (await this.user(ref)) ?? (await this.users.findOne({ name: ref }, { projection: { _id: 0 } }));
+    return (await this.user(ref)) ?? (await this.userByName(ref));
+  }
+
+  /**
+   * Users matching a correlation filter. The seeds' correlation, one name, is a key lookup; anything
+   * else is a query (which FerretDB answers by scanning the users).
+   */
+  async usersMatching(filter: Record<string, unknown>, limit: number): Promise<UserDoc[]> {
+    const keys = Object.keys(filter);
+    if (keys.length === 1 && keys[0] === 'name' && typeof filter.name === 'string') {
+      const user = await this.userByName(filter.name);
+      return user ? [user] : [];
+    }
+    return (await this.users.find(filter as Filter<UserDoc>, { projection: { _id: 0 } }).limit(limit).toArray()) as UserDoc[];
   }
 
   async shadow(oid: string): Promise<ShadowDoc | null> {
@@ -155,18 +175,25 @@ export class Repository {
 
   async insertUser(user: UserDoc): Promise<void> {
     await this.users.insertOne(withId(user) as never);
+    await indexUserName(this.db, user);
   }
 
   /** Inserts a shadow; false when another shadow already holds its resource object's primary identifier. */
   async insertShadow(shadow: ShadowDoc): Promise<boolean> {
-    if (!(await claimPrimaryIdentifier(this.db, this.shadows, shadow))) return false;
+    // The shadow goes in before its claim, so a claim always points at a shadow that exists.
     await this.shadows.insertOne(withId(shadow) as never);
+    if (!(await claimPrimaryIdentifier(this.db, this.shadows, shadow))) {
+      await this.shadows.deleteOne(byOid<ShadowDoc>(shadow.oid));
+      return false;
+    }
     await indexShadowIdentifiers(this.db, shadow);
     return true;
   }
 
   async deleteUser(oid: string): Promise<void> {
+    const user = await this.user(oid);
     await this.users.deleteOne(byOid<UserDoc>(oid));
+    if (user) await unindexUserName(this.db, user);
   }
 
   async deleteShadow(oid: string): Promise<void> {

@@ -51,8 +51,8 @@ export async function unindexShadowIdentifiers(db: Db, shadow: Pick<ShadowDoc, '
 }
 
 /**
- * Claims the primary identifier for a new shadow. False when another live shadow holds it already;
- * a key left behind by a shadow that no longer exists is taken over.
+ * Claims the primary identifier for a new shadow, already inserted. False when another shadow holds it;
+ * a key left behind by a shadow that no longer exists (a crash while deleting) is taken over.
  */
 export async function claimPrimaryIdentifier(
   db: Db,

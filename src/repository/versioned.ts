@@ -1,9 +1,11 @@
 import type { Collection, Db, Document, UpdateFilter } from 'mongodb';
 import { byOid } from './ids';
 import { indexShadowIdentifiers } from './shadow-identifiers';
-import type { ShadowDoc } from '../schema/objects';
+import { indexUserName } from './user-names';
+import type { ShadowDoc, UserDoc } from '../schema/objects';
 
 const shadowsCollection = 'shadows';
+const usersCollection = 'users';
 import { VersionConflictError, isDuplicateKeyError } from './errors';
 
 /** Every stored object has an oid and a version incremented by every update. */
@@ -72,6 +74,8 @@ export async function updateVersioned<T extends Versioned & Document>(
   const stored = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
   // A shadow's identifiers may have changed (created account, rename): keep its index keys current.
   if (stored && collection.collectionName === shadowsCollection) await indexShadowIdentifiers(collection.db, stored as unknown as ShadowDoc);
+  // Likewise a user's name (renames are rare; the old key is left and fails the lookup's check).
+  if (stored && collection.collectionName === usersCollection) await indexUserName(collection.db, stored as unknown as UserDoc);
   return stored ?? (({ oid, version: expectedVersion + 1 }) as T);
 }
 

@@ -89,7 +89,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     // A retry of this activity, or a concurrent creation: link to the user of that name.
-    const existing = await deps.repo.users.findOne({ name: user.name }, { projection: { _id: 0 } });
+    const existing = await deps.repo.userByName(user.name);
     if (!existing) throw e;
     await link(deps, input.shadowOid, existing.oid);
     return { ownerOid: existing.oid, message: `user ${existing.name} already existed; linked` };

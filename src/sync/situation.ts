@@ -30,7 +30,7 @@ export async function decideSituation(
     for (const policy of policies) {
       if (!policy.correlation) continue;
       const filter = correlationFilter(policy.correlation, input.object);
-      const found = (await deps.repo.users.find(filter, { projection: { _id: 0 } }).limit(10).toArray()) as UserDoc[];
+      const found = await deps.repo.usersMatching(filter, 10);
       candidates = policy.confirmation ? confirmCandidates(policy.confirmation, input.object, found) : found;
       break;
     }
