@@ -8,6 +8,7 @@ import { findShadows, presentUser } from '../admin/inspect';
 import { requestUserProvisioning } from '../client/workflow-starts';
 import { runDev } from './dev';
 import { getAccount } from '../sync/get-account';
+import { stuckOperations } from '../admin/stuck-operations';
 import { buildApi } from '../api/server';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
@@ -171,6 +172,21 @@ program
             ].join('\n'),
           )
           .join('\n') || '(none)',
+      );
+    }),
+  );
+
+program
+  .command('status')
+  .description('operations that are not moving: waiting for a resource, or failed, with what they wait for')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const stuck = await stuckOperations(services.client);
+      print(!!opts.json, stuck, () =>
+        stuck.length === 0
+          ? 'nothing is stuck'
+          : stuck.map((s) => `${s.state.padEnd(21)} ${s.workflowId}  since ${s.since}\n    ${s.details}`).join('\n'),
       );
     }),
   );

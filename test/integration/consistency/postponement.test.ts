@@ -63,6 +63,12 @@ test('add while down: the whole account waits in the shadow, the workflow is fou
   const metadata = await client.workflow.getHandle(found[0].workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   expect(metadata.currentDetails).toMatch(/^waiting for Outage LDAP .* to come back: add postponed \(attempt \d+/);
 
+  // `tally status` shows ops the same, from the command line.
+  const status = await promisify(execFile)(path.join(__dirname, '..', '..', '..', 'bin', 'tally'), ['status', '--json'], { env: { ...process.env, ...s.env }, timeout: 60_000 });
+  const mine = (JSON.parse(status.stdout) as Array<{ workflowId: string; state: string; details: string; resource: string }>).find((w) => w.workflowId === `provision:${waiting.oid}`);
+  expect(mine).toMatchObject({ state: 'waiting-for-resource', resource: s.resourceOid });
+  expect(mine!.details).toMatch(/to come back: add postponed/);
+
   await s.slapd.restart();
   await s.settled();
   const done = await onlyShadow('anne', (sh) => sh.exists, "anne's created account");

@@ -2,6 +2,9 @@
  * A mapping that can't be evaluated fails the provisioning cleanly: no endless activity retries, a typed
  * non-retryable failure naming the role, attribute and expression, and TallyState="failed" for ops.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { requestUserProvisioning } from '../../../src/client/workflow-starts';
@@ -59,6 +62,12 @@ test('a role whose script tries to reach process fails the user provisioning wit
   const described = await handle.describe();
   expect(described.status.name).toBe('FAILED');
   expect(described.searchAttributes.TallyState).toEqual(['failed']);
+  // Ops see it in `tally status` with the reason.
+  const status = await promisify(execFile)(path.join(__dirname, '..', '..', '..', 'bin', 'tally'), ['status', '--json'], { env: { ...process.env, ...tally.env }, timeout: 60_000 });
+  const mine = (JSON.parse(status.stdout) as Array<{ workflowId: string; state: string; details: string }>).find((w) => w.workflowId === handle.workflowId);
+  expect(mine).toMatchObject({ state: 'failed' });
+  expect(mine!.details).toMatch(/Escaper.*title.*process/);
+
   // Nothing was attempted on any resource.
   expect(await tally.services.repo.shadows.countDocuments({ ownerRef: 'user-mallory' })).toBe(0);
 });

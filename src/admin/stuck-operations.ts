@@ -1,0 +1,55 @@
+/**
+ * `tally status`: the operations that are not moving, as ops look for them in the Temporal UI
+ * (TallyState="waiting-for-resource" or "failed"), each with what it waits for and its last error.
+ */
+import type { Client } from '@temporalio/client';
+import { searchAttributes } from '../workflows/workflow-ids';
+
+export interface StuckOperation {
+  workflowId: string;
+  type: string;
+  state: string;
+  resource?: string;
+  shadow?: string;
+  user?: string;
+  since: string;
+  details: string;
+}
+
+const first = (value: unknown): string | undefined => (Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined);
+
+export async function stuckOperations(client: Client, options: { limit?: number } = {}): Promise<StuckOperation[]> {
+  const query = `${searchAttributes.state} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
+  const found: StuckOperation[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    if (found.length >= (options.limit ?? 200)) break;
+    const sa = execution.searchAttributes;
+    // The current-details line says what the workflow waits for and the last error (a running one answers
+    // the metadata query; a failed one has its failure).
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    const details =
+      execution.status.name === 'RUNNING'
+        ? ((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata').catch(() => ({ currentDetails: '' }))).currentDetails ?? '')
+        : await handle.result().then(
+            () => '',
+            (e: unknown) => rootCause(e),
+          );
+    found.push({
+      workflowId: execution.workflowId,
+      type: execution.type,
+      state: first(sa[searchAttributes.state]) ?? '?',
+      resource: first(sa[searchAttributes.resource]),
+      shadow: first(sa[searchAttributes.shadow]),
+      user: first(sa[searchAttributes.user]),
+      since: execution.startTime.toISOString(),
+      details,
+    });
+  }
+  return found;
+}
+
+function rootCause(e: unknown): string {
+  let current = e as { cause?: unknown; message?: string } | undefined;
+  while (current?.cause) current = current.cause as typeof current;
+  return current?.message ?? String(e);
+}
