@@ -99,7 +99,7 @@ temporal_install() {
   write_stamp temporal "$temporal_key"
 }
 
-# --- FerretDB 1.24 (SQLite backend), built from our own wrapper module ---------------------------
+# --- FerretDB 1.24 (PostgreSQL or SQLite backend), built from our own wrapper module ----------------
 ferret_src="$ROOT/tools/ferretdb"
 ferret_hash() { hash_of "$ferret_src/go.mod" "$ferret_src/go.sum" "$ferret_src/main.go"; }
 ferretdb_check() { [[ -x "$BIN/ferretdb" ]] && stamp_is ferretdb "$(ferret_hash)"; }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { repoRoot, startFerretDb, startPostgres, startSlapd, startTemporalDevServer } from './servers';
+import { ensureDatabase, repoRoot, startFerretDb, startPostgres, startSlapd, startTemporalDevServer } from './servers';
 
 export interface DevStackOptions {
   dataDir: string;
@@ -67,15 +67,19 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const [temporal, mongo, ldap, postgres] = await Promise.all([
+    const [temporal, ldap, postgres] = await Promise.all([
       options.env.TEMPORAL_ADDRESS
         ? Promise.resolve(null)
         : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi }),
-      options.env.MONGODB_URI ? Promise.resolve(null) : startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), port: devPorts.mongo }),
       startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com') }),
       startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: devPorts.postgres }),
     ]);
-    for (const server of [temporal, mongo, ldap, postgres]) if (server) stops.push(() => server.stop());
+    for (const server of [temporal, ldap, postgres]) if (server) stops.push(() => server.stop());
+    // The repository keeps its documents in a database of the same PostgreSQL (stopped before it).
+    const mongo = options.env.MONGODB_URI
+      ? null
+      : await startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), port: devPorts.mongo, postgresqlUrl: await ensureDatabase(postgres, 'tally_repository') });
+    if (mongo) stops.push(() => mongo.stop());
     await preparePostgresExample(postgres.connectionString);
 
     const env: Record<string, string> = {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  ensureDatabase,
   repoRoot,
   startFerretDb,
   startPostgres,
@@ -52,24 +53,36 @@ export async function startTestStack(): Promise<RunningStack> {
   chmodSync(dataDir, 0o755);
   const ldapPassword = randomBytes(12).toString('hex');
 
+  // The repository (FerretDB) keeps its documents in a database of the stack's PostgreSQL.
+  const startRepository = async (postgres: PostgresServer): Promise<FerretDbServer> =>
+    startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), postgresqlUrl: await ensureDatabase(postgres, 'tally_repository') });
   const results = await Promise.allSettled([
     startTemporalDevServer({ headless: true, logFile: path.join(dataDir, 'temporal', 'temporal.log') }),
-    startFerretDb({ dataDir: path.join(dataDir, 'ferretdb') }),
     startSlapd({ dataDir: path.join(dataDir, 'slapd'), adminPassword: ldapPassword }),
     startPostgres({ dataDir: path.join(dataDir, 'postgres') }),
   ]);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Stoppable] : []));
+  let mongo: FerretDbServer | undefined;
   const stopAll = async (): Promise<void> => {
+    // The repository first: it is a client of PostgreSQL.
+    if (mongo) await mongo.stop().catch(() => undefined);
     await Promise.allSettled(started.map((s) => s.stop()));
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));
-  if (failures.length > 0) {
+  const postgresStarted = results[2];
+  if (postgresStarted.status === 'fulfilled') {
+    try {
+      mongo = await startRepository(postgresStarted.value);
+    } catch (e) {
+      failures.push(String((e as Error).message ?? e));
+    }
+  }
+  if (failures.length > 0 || !mongo) {
     await stopAll();
     throw new Error(`The test stack did not start (data in ${dataDir}):\n\n${failures.join('\n\n')}`);
   }
-  const [temporal, mongo, ldap, postgres] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [temporal, ldap, postgres] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     TemporalDevServer,
-    FerretDbServer,
     SlapdServer,
     PostgresServer,
   ];

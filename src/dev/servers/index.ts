@@ -1,5 +1,5 @@
 export { startSlapd, sshaHash, type SlapdOptions, type SlapdServer } from './slapd';
-export { startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
+export { ensureDatabase, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
 export { startFerretDb, type FerretDbOptions, type FerretDbServer } from './ferretdb';
 export {
   startTemporalDevServer,
