@@ -4,8 +4,6 @@
  */
 import { z } from 'zod';
 import {
-  activationSchema,
-  assignmentSchema,
   channelSchema,
   situationSchema,
   type Activation,
@@ -85,21 +83,7 @@ export interface UserDoc {
   version: number;
   metadata: Metadata;
 }
-export const userDocSchema: z.ZodType<UserDoc> = z.object({
-  oid: z.string(),
-  name: z.string(),
-  fullName: z.string().optional(),
-  givenName: z.string().optional(),
-  familyName: z.string().optional(),
-  emailAddress: z.string().optional(),
-  extension: z.record(z.string(), z.unknown()).optional(),
-  activation: activationSchema.optional(),
-  credentials: z.object({ password: z.object({ encrypted: z.string() }).optional() }).optional(),
-  assignment: z.array(assignmentSchema),
-  linkRef: z.array(z.string()),
-  version: z.number().int(),
-  metadata: metadataSchema,
-}) as unknown as z.ZodType<UserDoc>;
+
 
 export const pendingOperationTypeSchema = z.enum(['add', 'modify', 'delete']);
 export type PendingOperationType = z.infer<typeof pendingOperationTypeSchema>;
