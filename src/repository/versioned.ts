@@ -72,10 +72,13 @@ export async function updateVersioned<T extends Versioned & Document>(
   // Only the newest claim of a document needs to stay: it stops writers still at the version before.
   await claims.deleteOne({ _id: claimId(collection.collectionName, oid, expectedVersion) });
   const stored = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
-  // A shadow's identifiers may have changed (created account, rename): keep its index keys current.
-  if (stored && collection.collectionName === shadowsCollection) await indexShadowIdentifiers(collection.db, stored as unknown as ShadowDoc);
-  // Likewise a user's name (renames are rare; the old key is left and fails the lookup's check).
-  if (stored && collection.collectionName === usersCollection) await indexUserName(collection.db, stored as unknown as UserDoc);
+  // A shadow's identifiers changed (created account, rename): keep its index keys current. Likewise a
+  // user's name (renames are rare; the old key is left and fails the lookup's check).
+  const sets = (field: string) => Object.prototype.hasOwnProperty.call(update.$set ?? {}, field);
+  if (stored && collection.collectionName === shadowsCollection && (sets('primaryIdentifier') || sets('secondaryIdentifier'))) {
+    await indexShadowIdentifiers(collection.db, stored as unknown as ShadowDoc);
+  }
+  if (stored && collection.collectionName === usersCollection && sets('name')) await indexUserName(collection.db, stored as unknown as UserDoc);
   return stored ?? (({ oid, version: expectedVersion + 1 }) as T);
 }
 
