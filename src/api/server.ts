@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { assignmentRequestSchema, changeNotificationSchema, issueList, userPropertyChangesSchema } from '../schema/api';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
+import { stuckOperations } from '../admin/stuck-operations';
+import { getAccount } from '../sync/get-account';
 import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, type UserCommandResult } from '../admin/user-commands';
 import type { Services } from '../runtime/services';
 
@@ -65,6 +67,13 @@ export function openApiDocument() {
         },
       },
       '/api/v1/shadows': { get: { summary: 'Shadows, filtered by ?resource= and ?pending=true', responses: { '200': { description: 'shadows' } } } },
+      '/api/v1/shadows/{oid}/account': {
+        get: {
+          summary: 'An account read through its shadow: pending operations finished first when the resource is up; the shadow as Tally knows it while it is down',
+          responses: { '200': { description: '{ state: fresh | pending | gone, resourceUp, account, shadow, message }' }, '404': { description: 'no such shadow' } },
+        },
+      },
+      '/api/v1/status': { get: { summary: 'Operations that are not moving (waiting for a resource, or failed), with their details', responses: { '200': { description: 'stuck operations' } } } },
     },
   };
 }
@@ -126,5 +135,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get<{ Querystring: { resource?: string; pending?: string } }>('/api/v1/shadows', async (request) =>
     findShadows(options.services.repo, { resource: request.query.resource, pending: request.query.pending === 'true' }),
   );
+
+  app.get<{ Params: { oid: string } }>('/api/v1/shadows/:oid/account', async (request, reply) => {
+    const got = await getAccount(options.services.syncDeps, request.params.oid);
+    if (got.state === 'gone' && !got.shadow) return reply.code(404).send({ error: 'not found', message: `no shadow '${request.params.oid}'` });
+    return got;
+  });
+
+  app.get('/api/v1/status', async () => stuckOperations(options.services.client));
   return app;
 }

@@ -177,3 +177,18 @@ test('the OpenAPI document is served without a token and describes the user endp
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'post').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'delete').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
 });
+
+describe('operator endpoints', () => {
+  test('GET /api/v1/status lists stuck operations as data', async () => {
+    const response = await call('GET', '/api/v1/status');
+    expect(response.status).toBe(200);
+    expect(Array.isArray(response.body)).toBe(true);
+    expect((await call('GET', '/api/v1/status', undefined, null)).status).toBe(401);
+  });
+
+  test('GET /api/v1/shadows/{oid}/account of an unknown shadow is 404', async () => {
+    const response = await call('GET', '/api/v1/shadows/no-such-shadow/account');
+    expect(response.status).toBe(404);
+    expect(response.body.message).toMatch(/no-such-shadow/);
+  });
+});
