@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
 import { durationToMs, type SecretRef } from '../../schema/config';
 import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
-import { ConnectorError } from '../connector-errors';
+import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
 import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
@@ -83,11 +83,23 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
         main = undefined;
         throw e;
       }
-      return await fn(client);
+      return await withDeadline(fn(client), 2 * timeoutMs, context);
     } catch (e) {
-      if (isLdapCommunicationError(e)) discardMain();
+      if (isLdapCommunicationError(e) || (isConnectorError(e) && e.kind === 'communication')) discardMain();
       throw fail(e, context);
     }
+  }
+
+  /**
+   * ldapts can leave an operation waiting forever on a connection the server dropped (seen with slapd
+   * stopped while several operations were in flight): past the deadline it is a communication failure.
+   */
+  function withDeadline<T>(work: Promise<T>, ms: number, context: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConnectorError('communication', `${context}: no answer from ${config.url} within ${ms} ms`)), ms);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   function equality(attribute: string, value: string): Filter {
