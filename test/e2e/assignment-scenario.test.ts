@@ -6,17 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient, type Entry } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
-import { buildApi } from '../../src/api/server';
 import { requestUserProvisioning } from '../../src/client/workflow-starts';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
-import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, type TallyHarness, listenApi } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
@@ -137,9 +135,9 @@ beforeAll(async () => {
   }
   anneOid = (await tally.services.repo.userByRef('anne'))!.oid;
 
-  api = buildApi({ services: tally.services, token: TOKEN });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/v1`;
+  const listening = await listenApi(tally, TOKEN);
+  api = listening.api;
+  apiUrl = `${listening.url}/api/v1`;
 }, 180_000);
 
 afterAll(async () => {

@@ -6,14 +6,12 @@
  * MyLittleAD (the PostgreSQL table), which provisioning creates as `cn=will,o=Acme`.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
-import { buildApi } from '../../src/api/server';
-import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, type TallyHarness, listenApi } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -50,9 +48,9 @@ beforeAll(async () => {
   await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
 
   await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
-  api = buildApi({ services: tally.services, token: TOKEN });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  apiUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/v1`;
+  const listening = await listenApi(tally, TOKEN);
+  api = listening.api;
+  apiUrl = `${listening.url}/api/v1`;
 }, 180_000);
 
 afterAll(async () => {

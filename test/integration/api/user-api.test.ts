@@ -4,11 +4,9 @@
  * named in the answer, and the OpenAPI document. Successful changes are proven end to end in
  * test/e2e (assignment-scenario, creation-scenario).
  */
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { applyConfig } from '../../../src/admin/apply-config';
-import { buildApi } from '../../../src/api/server';
-import { startTally, examplesForStack, type TallyHarness } from '../../support/tally-harness';
+import { startTally, examplesForStack, type TallyHarness, listenApi } from '../../support/tally-harness';
 
 const TOKEN = 'user-api-test-token';
 let tally: TallyHarness;
@@ -36,9 +34,9 @@ async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, bo
 beforeAll(async () => {
   tally = await startTally('user-api');
   await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: 'people-api', table: 'accounts_api' })]);
-  api = buildApi({ services: tally.services, token: TOKEN });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  const listening = await listenApi(tally, TOKEN);
+  api = listening.api;
+  base = listening.url;
 }, 120_000);
 
 afterAll(async () => {
