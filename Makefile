@@ -1,6 +1,6 @@
 .PHONY: setup
 
-# Installs everything (npm deps, slapd, PostgreSQL, Temporal CLI, FerretDB) into .tools/; idempotent and fast when done.
+# Installs everything (npm deps, slapd, PostgreSQL, Temporal CLI, mongod) into .tools/; idempotent and fast when done.
 setup:
 	@scripts/setup.sh
 
@@ -8,7 +8,7 @@ setup:
 
 .PHONY: start test lint typecheck bench
 
-# The main job on the embedded stack: Temporal dev server + UI, FerretDB, example LDAP and PostgreSQL
+# The main job on the embedded stack: Temporal dev server + UI, mongod, example LDAP and PostgreSQL
 # resources, the worker and the HTTP API; Ctrl-C stops everything.
 start: setup
 	@bin/tally dev

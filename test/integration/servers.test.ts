@@ -2,7 +2,9 @@ import { Connection } from '@temporalio/client';
 import { Client as LdapClient } from 'ldapts';
 import { MongoClient } from 'mongodb';
 import { Client as PgClient } from 'pg';
-import { startSlapd, TALLY_SEARCH_ATTRIBUTES } from '../../src/dev/servers';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { removePostgresData, startMongod, startPostgres, startSlapd, TALLY_SEARCH_ATTRIBUTES } from '../../src/dev/servers';
 import { getStack, scratchDir } from '../support/stack';
 
 describe('the shared test stack runs real servers', () => {
@@ -49,7 +51,7 @@ describe('the shared test stack runs real servers', () => {
     }
   });
 
-  it('FerretDB stores and finds a document over the MongoDB wire protocol', async () => {
+  it('mongod stores and finds a document, and is a real MongoDB (>= 6, standalone)', async () => {
     const client = new MongoClient(stack.mongo.uri);
     try {
       const collection = client.db('servers_test').collection<{ name: string; n: number }>(`c${process.pid}`);
@@ -57,6 +59,10 @@ describe('the shared test stack runs real servers', () => {
       const found = await collection.findOne({ name: 'jack' }, { projection: { _id: 0 } });
       expect(found).toEqual({ name: 'jack', n: 1 });
       await collection.drop();
+      const build = await client.db('admin').command({ buildInfo: 1 });
+      expect(Number(String(build.version).split('.')[0])).toBeGreaterThanOrEqual(6);
+      const hello = await client.db('admin').command({ hello: 1 });
+      expect(hello.setName).toBeUndefined();
     } finally {
       await client.close();
     }
@@ -135,5 +141,66 @@ describe('a private slapd survives a restart', () => {
     } finally {
       await slapd.stop();
     }
+  });
+});
+
+describe('a private mongod survives a restart', () => {
+  it('keeps a document written before a clean stop, on the same port and data', async () => {
+    const dataDir = scratchDir('mongod-restart');
+    const mongod = await startMongod({ dataDir, cacheSizeGB: 0.25 });
+    const withCollection = async <T>(fn: (c: import('mongodb').Collection<{ _id: string; n: number }>) => Promise<T>): Promise<T> => {
+      const client = new MongoClient(mongod.uri);
+      try {
+        return await fn(client.db('restart_test').collection('docs'));
+      } finally {
+        await client.close();
+      }
+    };
+    try {
+      await withCollection((c) => c.insertOne({ _id: 'kept', n: 1 }));
+      await mongod.stop();
+      expect(mongod.isRunning()).toBe(false);
+      await mongod.restart();
+      expect(await withCollection((c) => c.findOne({ _id: 'kept' }))).toEqual({ _id: 'kept', n: 1 });
+    } finally {
+      await mongod.stop();
+    }
+  });
+});
+
+const asRoot = process.getuid?.() === 0;
+
+describe('PostgreSQL in a folder its user cannot enter', () => {
+  (asRoot ? it : it.skip)('keeps the cluster outside, linked from the wanted dir, across restarts; removePostgresData removes both', async () => {
+    const privateRoot = path.join(scratchDir('pg-private'), 'private');
+    mkdirSync(privateRoot, { mode: 0o700 });
+    const dataDir = path.join(mkdtempSync(path.join(privateRoot, 'x-')), 'postgres');
+    const query = async (connectionString: string, sql: string): Promise<unknown[]> => {
+      const client = new PgClient({ connectionString });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    let server = await startPostgres({ dataDir });
+    const clusterDir = server.clusterDir;
+    try {
+      expect(clusterDir.startsWith(privateRoot)).toBe(false);
+      expect(lstatSync(path.join(dataDir, 'pgdata')).isSymbolicLink()).toBe(true);
+      await query(server.connectionString, 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+      await server.stop();
+      // A new start on the same dir (as the next `make start`) finds the same cluster.
+      server = await startPostgres({ dataDir, port: server.port });
+      expect(server.clusterDir).toBe(clusterDir);
+      expect(await query(server.connectionString, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+    } finally {
+      await server.stop();
+    }
+    removePostgresData(dataDir);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(clusterDir)).toBe(false);
+    rmSync(privateRoot, { recursive: true, force: true });
   });
 });

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ensureDatabase,
+  removePostgresData,
   repoRoot,
-  startFerretDb,
+  startMongod,
   startPostgres,
   startSlapd,
   startTemporalDevServer,
-  type FerretDbServer,
+  type MongodServer,
   type PostgresServer,
   type SlapdServer,
   type TemporalDevServer,
@@ -36,53 +36,42 @@ function removeAbandonedRuns(): void {
   if (!existsSync(dataRoot)) return;
   for (const entry of readdirSync(dataRoot)) {
     const match = /^test-(\d+)$/.exec(entry);
-    if (match && !isAlive(Number(match[1]))) rmSync(path.join(dataRoot, entry), { recursive: true, force: true });
+    if (match && !isAlive(Number(match[1]))) {
+      removePostgresData(path.join(dataRoot, entry, 'postgres'));
+      rmSync(path.join(dataRoot, entry), { recursive: true, force: true });
+    }
   }
 }
 
 type Stoppable = { stop(): Promise<void> };
 
-/** Starts Temporal, FerretDB, slapd and PostgreSQL in parallel; if one fails, stops the others and throws every failure. */
+/** Starts Temporal, mongod, slapd and PostgreSQL in parallel; if one fails, stops the others and throws every failure. */
 export async function startTestStack(): Promise<RunningStack> {
   removeAbandonedRuns();
   const dataDir = path.join(dataRoot, `test-${process.pid}`);
+  removePostgresData(path.join(dataDir, 'postgres'));
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  // PostgreSQL runs as its own user and must traverse these.
-  chmodSync(dataRoot, 0o755);
-  chmodSync(dataDir, 0o755);
   const ldapPassword = randomBytes(12).toString('hex');
 
-  // The repository (FerretDB) keeps its documents in a database of the stack's PostgreSQL.
-  const startRepository = async (postgres: PostgresServer): Promise<FerretDbServer> =>
-    startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), postgresqlUrl: await ensureDatabase(postgres, 'tally_repository') });
   const results = await Promise.allSettled([
     startTemporalDevServer({ headless: true, logFile: path.join(dataDir, 'temporal', 'temporal.log') }),
+    startMongod({ dataDir: path.join(dataDir, 'mongodb') }),
     startSlapd({ dataDir: path.join(dataDir, 'slapd'), adminPassword: ldapPassword }),
     startPostgres({ dataDir: path.join(dataDir, 'postgres') }),
   ]);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Stoppable] : []));
-  let mongo: FerretDbServer | undefined;
   const stopAll = async (): Promise<void> => {
-    // The repository first: it is a client of PostgreSQL.
-    if (mongo) await mongo.stop().catch(() => undefined);
     await Promise.allSettled(started.map((s) => s.stop()));
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : []));
-  const postgresStarted = results[2];
-  if (postgresStarted.status === 'fulfilled') {
-    try {
-      mongo = await startRepository(postgresStarted.value);
-    } catch (e) {
-      failures.push(String((e as Error).message ?? e));
-    }
-  }
-  if (failures.length > 0 || !mongo) {
+  if (failures.length > 0) {
     await stopAll();
     throw new Error(`The test stack did not start (data in ${dataDir}):\n\n${failures.join('\n\n')}`);
   }
-  const [temporal, ldap, postgres] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [temporal, mongo, ldap, postgres] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     TemporalDevServer,
+    MongodServer,
     SlapdServer,
     PostgresServer,
   ];
@@ -117,7 +106,10 @@ export async function startTestStack(): Promise<RunningStack> {
     info,
     stop: async () => {
       await stopAll();
-      if (process.env.TALLY_KEEP_TEST_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
+      if (process.env.TALLY_KEEP_TEST_DATA !== '1') {
+        removePostgresData(path.join(dataDir, 'postgres'));
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The environment variable naming the JSON file global-setup writes. */
@@ -43,12 +43,10 @@ export function getStack(): StackInfo {
 
 /**
  * A fresh directory under the run's data dir for a test that starts its own private server
- * (e.g. a slapd it will stop to simulate an outage). World-traversable so PostgreSQL's user can use it.
+ * (e.g. a slapd it will stop to simulate an outage). Removed with the run's data dir.
  */
 export function scratchDir(name: string): string {
   const root = path.join(getStack().dataDir, 'scratch');
-  mkdirSync(root, { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(path.join(root, `${name}-`));
-  chmodSync(dir, 0o755);
-  return dir;
+  mkdirSync(root, { recursive: true });
+  return mkdtempSync(path.join(root, `${name}-`));
 }

@@ -1,6 +1,6 @@
 export { startSlapd, sshaHash, type SlapdOptions, type SlapdServer } from './slapd';
-export { ensureDatabase, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
-export { startFerretDb, type FerretDbOptions, type FerretDbServer } from './ferretdb';
+export { ensureDatabase, removePostgresData, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
+export { startMongod, type MongodOptions, type MongodServer } from './mongod';
 export {
   startTemporalDevServer,
   TALLY_SEARCH_ATTRIBUTES,

@@ -44,7 +44,7 @@ export const tools = {
   ldapSchemaDir: () => requirePath('OpenLDAP schemas', '/etc/ldap/schema'),
   initdb: () => requirePath('initdb', path.join(postgresBinDir(), 'initdb')),
   postgres: () => requirePath('postgres', path.join(postgresBinDir(), 'postgres')),
-  ferretdb: () => requirePath('ferretdb', path.join(toolsBinDir, 'ferretdb')),
+  mongod: () => requirePath('mongod', path.join(toolsBinDir, 'mongod')),
   temporal: () => requirePath('temporal CLI', path.join(toolsBinDir, 'temporal')),
   temporalTestServer: () =>
     requirePath('temporal-test-server', path.join(toolsBinDir, 'temporal-test-server')),

@@ -4,7 +4,7 @@
  * (scram-sha-256), so wrong credentials are really refused.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -12,7 +12,7 @@ import { createConnector } from '../../../src/connectors';
 import { ConnectorError, type ConnectorErrorKind } from '../../../src/connectors/connector-errors';
 import type { Connector } from '../../../src/connectors/connector-types';
 import { POSTGRES_INITIAL_TOKEN } from '../../../src/connectors/postgres/postgres-types';
-import { startPostgres, type PostgresServer } from '../../../src/dev/servers';
+import { removePostgresData, startPostgres, type PostgresServer } from '../../../src/dev/servers';
 import { postgresConnectorSchema, type PostgresConnectorConfig } from '../../../src/schema/config';
 
 const PASSWORD = `pg-${randomBytes(9).toString('hex')}`;
@@ -89,7 +89,7 @@ beforeAll(async () => {
       GRANT USAGE ON SEQUENCE accounts_id_seq TO tally;`);
   });
   // The role must prove its password over TCP; everything else stays trusted for the test's own setup.
-  const hba = path.join(server.dataDir, 'pgdata', 'pg_hba.conf');
+  const hba = path.join(server.clusterDir, 'pg_hba.conf');
   writeFileSync(hba, `host all tally 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
   await admin((c) => c.query('SELECT pg_reload_conf()'));
 
@@ -112,7 +112,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of opened) await c.close();
   await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) removePostgresData(dataDir);
 });
 
 describe('PostgreSQL table connector', () => {

@@ -1,4 +1,4 @@
-/** Optimistic concurrency on the real repository (FerretDB): lost races are detected, never silently overwritten. */
+/** Optimistic concurrency on the real repository (mongod): lost races are detected, never silently overwritten. */
 import { MongoClient } from 'mongodb';
 import { Repository } from '../../../src/repository/repository';
 import { VersionConflictError } from '../../../src/repository/errors';
