@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { applyConfig } from '../src/admin/apply-config';
 import { reportChangeNotification } from '../src/admin/report-change';
-import { newShadow, defaultObjectType } from '../src/provisioning/shadows';
+import { newShadow } from '../src/provisioning/shadows';
+import { requireObjectType } from '../src/model';
 import type { UserDoc } from '../src/schema/objects';
 import { startTestStack } from '../test/setup/test-stack';
 import { examplesForStack, startTally } from '../test/support/tally-harness';
@@ -51,7 +52,7 @@ async function main() {
     await inBatches(names, 16, async (n) => {
       const shadow = newShadow({
         resourceRef: LDAP_OID,
-        objectType: defaultObjectType(resource),
+        objectType: requireObjectType(resource),
         primaryIdentifier: uuidOf.get(n)!,
         secondaryIdentifier: `uid=${n},${base}`,
         exists: true,
@@ -77,7 +78,7 @@ async function main() {
       latencies.push(performance.now() - started);
     });
     const total = performance.now() - t;
-    const updated = await tally.services.repo.users.countDocuments({ fullName: { $regex: '^Captain ' } });
+    const updated = await tally.services.repo.collections.users.countDocuments({ fullName: { $regex: '^Captain ' } });
     latencies.sort((a, b) => a - b);
     console.log(`change processing: ${changes} changes reported against ${users} users/shadows (50 in flight)`);
     console.log(`  all processChange workflows finished: ${Math.round(total)} ms -> ${(changes / (total / 1000)).toFixed(1)} changes/s`);

@@ -7,20 +7,18 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isConnectorError } from '../connectors/connector-errors';
 import { durationToMs } from '../schema/config';
 import type { ResourceChange } from '../schema/objects';
-import type { ProvisionUserInput } from '../schema/workflow-inputs';
-import { executeNextPendingOperation, nextPendingOperation } from '../provisioning/account-operations';
-import { requestUserProvisioning } from '../client/workflow-starts';
-import { observeResourceObject } from '../sync/observe';
-import { decideSituation } from '../sync/situation';
-import { runReactionAction, type ActionInput } from '../sync/focus-actions';
-import { applyInbound } from '../sync/inbound';
-import { enqueueAccountOperations, projectUser, type ProjectUserInput } from '../sync/projection';
+import {
+  discoverAccount,
+  executeNextPendingOperation,
+  getAccount,
+  isResourceUp,
+  nextPendingOperation,
+  resumePendingOperations,
+  type DiscoveryInput,
+} from '../provisioning';
+import { synchronizeChange } from '../sync/synchronize-change';
+import { provisionUser, type ProjectUserInput } from '../sync/projection';
 import type { SyncDeps } from '../sync/sync-deps';
-import type { AccountPlan } from '../model';
-import type { Channel } from '../schema/config';
-import { discoverAccount, type DiscoveryInput } from '../sync/discovery';
-import { getAccount } from '../sync/get-account';
-import { resumePendingOperations } from '../provisioning/resume-pending';
 
 export const failureTypes = {
   configuration: 'TallyConfigurationError',
@@ -69,27 +67,13 @@ export function createActivities(deps: SyncDeps) {
   const executeOperation = (input: AccountOperationInput) =>
     executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
   return {
-    async observeResourceObject(change: ResourceChange) {
-      return failFastOnConfiguration(() => observeResourceObject(deps, change));
+    /** The whole synchronization routine for one change, including the owner's accounts that can be done now. */
+    async synchronizeChange(change: ResourceChange) {
+      return failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));
     },
-    async decideSituation(input: Parameters<typeof decideSituation>[1]) {
-      return failFastOnConfiguration(() => decideSituation(deps, input));
-    },
-    async runReactionAction(input: ActionInput) {
-      return failFastOnConfiguration(() => runReactionAction(deps, { ...input, workflowId: currentWorkflowId() }));
-    },
-    async applyInbound(input: Parameters<typeof applyInbound>[1]) {
-      return failFastOnConfiguration(() => applyInbound(deps, { ...input, workflowId: currentWorkflowId() }));
-    },
-    async requestUserProvisioning(input: ProvisionUserInput): Promise<string> {
-      const handle = await requestUserProvisioning(deps.temporal, input);
-      return handle.workflowId;
-    },
-    async projectUser(input: ProjectUserInput) {
-      return failFastOnConfiguration(() => projectUser(deps, { ...input, workflowId: currentWorkflowId() }));
-    },
-    async enqueueAccountOperations(input: { userOid: string; plans: AccountPlan[]; channel: Channel }) {
-      return failFastOnConfiguration(() => enqueueAccountOperations(deps, { ...input, workflowId: currentWorkflowId() }));
+    /** Recomputes the user and provisions his accounts; what must wait is handed to provisionAccount. */
+    async provisionUser(input: Omit<ProjectUserInput, 'workflowId'>) {
+      return failFastOnConfiguration(() => provisionUser(deps, { ...input, workflowId: currentWorkflowId() }));
     },
     async nextPendingOperation(input: { shadowOid: string }) {
       return nextPendingOperation(deps.repo, input.shadowOid);
@@ -145,13 +129,7 @@ export function createActivities(deps: SyncDeps) {
     },
     /** True when the resource answers; used to wake waiting operations before their backoff ends. */
     async isResourceUp(input: { resourceOid: string }): Promise<boolean> {
-      try {
-        const { connector } = await deps.connectors.connectorFor(input.resourceOid);
-        await connector.testConnection();
-        return true;
-      } catch {
-        return false;
-      }
+      return isResourceUp(deps, input.resourceOid);
     },
   };
 }

@@ -11,8 +11,6 @@ import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
 import { changeUser } from '../sync/user-changes';
-import { byOid, withId } from '../repository/ids';
-import { updateVersioned } from '../repository/versioned';
 
 export interface ApplyResult {
   stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
@@ -21,19 +19,7 @@ export interface ApplyResult {
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
-  const project = { projection: { _id: 0, oid: 1, name: 1 } };
-  const [resources, templates, roles, users] = await Promise.all([
-    repo.resources.find({}, project).toArray(),
-    repo.objectTemplates.find({}, project).toArray(),
-    repo.roles.find({}, project).toArray(),
-    repo.users.find({}, project).toArray(),
-  ]);
-  return [
-    ...resources.map((o) => ({ kind: 'Resource' as const, oid: o.oid, name: o.name })),
-    ...templates.map((o) => ({ kind: 'ObjectTemplate' as const, oid: o.oid, name: o.name })),
-    ...roles.map((o) => ({ kind: 'Role' as const, oid: o.oid, name: o.name })),
-    ...users.map((o) => ({ kind: 'User' as const, oid: o.oid, name: o.name })),
-  ];
+  return repo.knownObjects();
 }
 
 export async function applyConfig(
@@ -60,8 +46,7 @@ export async function applyConfig(
       if (outcome.change !== 'unchanged') result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments });
       continue;
     }
-    const collection = object.kind === 'Resource' ? repo.resources : object.kind === 'Role' ? repo.roles : repo.objectTemplates;
-    const change = await storeConfigObject(collection as never, object, now);
+    const change = await storeConfigObject(repo, object, now);
     result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change });
   }
   return result;
@@ -82,23 +67,20 @@ function canonical(value: unknown): unknown {
 }
 
 async function storeConfigObject(
-  collection: import('mongodb').Collection<{ oid: string; version: number; storedAt: string }>,
-  object: ConfigObject & { oid: string },
+  repo: Repository,
+  object: Exclude<ConfigObject, UserConfig> & { oid: string },
   now: string,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const desired = canonical(object) as ConfigObject & { oid: string };
-  const existing = await collection.findOne(byOid(object.oid), { projection: { _id: 0 } });
+  const existing = await repo.configObject(object.kind, object.oid);
   if (!existing) {
-    await collection.insertOne(withId({ ...desired, version: 1, storedAt: now }) as never);
+    await repo.insertConfigObject(object.kind, { ...desired, version: 1, storedAt: now } as never);
     return 'created';
   }
   const { version, storedAt: _storedAt, ...stored } = existing;
   if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
   const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
-  await updateVersioned(collection, object.oid, version, {
-    $set: { ...desired, storedAt: now },
-    ...(removed.length ? { $unset: Object.fromEntries(removed.map((k) => [k, ''])) } : {}),
-  } as never);
+  await repo.replaceConfigObject(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });
   return 'updated';
 }
 

@@ -1,5 +1,4 @@
 /** Read-only views for operators: users, shadows, pending (stuck) operations. */
-import type { Filter } from 'mongodb';
 import type { ShadowDoc, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 
@@ -10,12 +9,6 @@ export function presentUser(user: UserDoc): Omit<UserDoc, 'credentials'> & { cre
 }
 
 export async function findShadows(repo: Repository, options: { resource?: string; pending?: boolean; owner?: string }): Promise<ShadowDoc[]> {
-  const filter: Filter<ShadowDoc> = {};
-  if (options.resource) {
-    const resource = await repo.findConfig(repo.resources, options.resource);
-    filter.resourceRef = resource?.oid ?? options.resource;
-  }
-  if (options.owner) filter.ownerRef = options.owner;
-  const shadows = await repo.shadows.find(filter, { projection: { _id: 0 } }).sort({ secondaryIdentifier: 1 }).toArray();
-  return options.pending ? shadows.filter((s) => s.pendingOperations.length > 0) : shadows;
+  const resourceRef = options.resource ? ((await repo.resource(options.resource))?.oid ?? options.resource) : undefined;
+  return repo.findShadows({ resourceRef, ownerRef: options.owner, pending: options.pending });
 }

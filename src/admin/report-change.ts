@@ -2,13 +2,12 @@
 import type { Channel } from '../schema/config';
 import type { ChangeNotification } from '../schema/api';
 import { changeNotificationSchema } from '../schema/api';
-import { reportChange } from '../client/workflow-starts';
 import type { Services } from '../runtime/services';
 
 export async function reportChangeNotification(services: Services, notification: ChangeNotification, channel: Channel) {
   const parsed = changeNotificationSchema.parse(notification);
   const resource = await services.connectors.resource(parsed.resource);
-  const handle = await reportChange(services.syncDeps.temporal, {
+  const workflowId = await services.workflows.reportChange({
     resourceRef: resource.oid,
     channel,
     changeType: parsed.changeType,
@@ -16,5 +15,5 @@ export async function reportChangeNotification(services: Services, notification:
     primaryIdentifier: parsed.primaryIdentifier,
     attributeDeltas: parsed.attributeDeltas,
   });
-  return { workflowId: handle.workflowId, runId: handle.signaledRunId, resourceOid: resource.oid };
+  return { workflowId, resourceOid: resource.oid };
 }

@@ -16,14 +16,12 @@ export interface StuckOperation {
   details: string;
 }
 
-const first = (value: unknown): string | undefined => (Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined);
-
 export async function stuckOperations(client: Client, options: { limit?: number } = {}): Promise<StuckOperation[]> {
-  const query = `${searchAttributes.state} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
+  const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
   const found: StuckOperation[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (found.length >= (options.limit ?? 200)) break;
-    const sa = execution.searchAttributes;
+    const sa = execution.typedSearchAttributes;
     // The current-details line says what the workflow waits for and the last error (a running one answers
     // the metadata query; a failed one has its failure).
     const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
@@ -37,10 +35,10 @@ export async function stuckOperations(client: Client, options: { limit?: number 
     found.push({
       workflowId: execution.workflowId,
       type: execution.type,
-      state: first(sa[searchAttributes.state]) ?? '?',
-      resource: first(sa[searchAttributes.resource]),
-      shadow: first(sa[searchAttributes.shadow]),
-      user: first(sa[searchAttributes.user]),
+      state: sa.get(searchAttributes.state) ?? '?',
+      resource: sa.get(searchAttributes.resource),
+      shadow: sa.get(searchAttributes.shadow),
+      user: sa.get(searchAttributes.user),
       since: execution.startTime.toISOString(),
       details,
     });

@@ -15,7 +15,6 @@ import {
 import type { Repository } from '../repository/repository';
 import type { Services } from '../runtime/services';
 import { changeUser } from '../sync/user-changes';
-import { requestUserProvisioning } from '../client/workflow-starts';
 import { workflowIds } from '../workflows/workflow-ids';
 import { presentUser } from './inspect';
 
@@ -105,16 +104,16 @@ async function requireUser(repo: Repository, ref: string): Promise<UserDoc> {
 /** The stored form of a requested assignment; unknown roles, resources and object types are named. */
 export async function resolveAssignment(repo: Repository, request: AssignmentRequest): Promise<Assignment> {
   if (request.role) {
-    const role = await repo.findConfig(repo.roles, request.role);
+    const role = await repo.role(request.role);
     if (!role) {
-      const known = (await repo.allConfig(repo.roles)).map((r) => r.name).sort();
+      const known = (await repo.configSnapshot()).roles.map((r) => r.name).sort();
       throw new UserCommandError('invalid', `no role '${request.role}'${known.length ? ` (roles: ${known.join(', ')})` : ''}`, [{ field: 'role', message: `no role '${request.role}'` }]);
     }
     return { targetRef: role.oid };
   }
-  const resource = await repo.findConfig(repo.resources, request.resource!);
+  const resource = await repo.resource(request.resource!);
   if (!resource) {
-    const known = (await repo.allConfig(repo.resources)).map((r) => r.name).sort();
+    const known = (await repo.configSnapshot()).resources.map((r) => r.name).sort();
     throw new UserCommandError('invalid', `no resource '${request.resource}'${known.length ? ` (resources: ${known.join(', ')})` : ''}`, [
       { field: 'resource', message: `no resource '${request.resource}'` },
     ]);
@@ -138,13 +137,13 @@ async function sameAssignment(repo: Repository, stored: Assignment, wanted: Assi
   if (wanted.targetRef !== undefined) {
     if (stored.targetRef === undefined) return false;
     if (stored.targetRef === wanted.targetRef) return true;
-    return (await repo.findConfig(repo.roles, stored.targetRef))?.oid === wanted.targetRef;
+    return (await repo.role(stored.targetRef))?.oid === wanted.targetRef;
   }
   const a = stored.accountConstruction;
   const b = wanted.accountConstruction!;
   if (!a || a.kind !== b.kind || a.intent !== b.intent) return false;
   if (a.resourceRef === b.resourceRef) return true;
-  return (await repo.findConfig(repo.resources, a.resourceRef))?.oid === b.resourceRef;
+  return (await repo.resource(a.resourceRef))?.oid === b.resourceRef;
 }
 
 /** Stores the change and, if anything changed, asks for the accounts to be recomputed. */
@@ -159,7 +158,7 @@ async function changeAndProvision(
   if (!changed) throw new UserCommandError('not-found', `user '${user.name}' was deleted meanwhile`);
   const removed = removedAssignments?.() ?? [];
   if (changed.changedPaths.length === 0) return { user: presentUser(changed.after), changedPaths: [] };
-  await requestUserProvisioning(services.syncDeps.temporal, {
+  await services.workflows.requestUserProvisioning({
     userOid: user.oid,
     channel,
     changedUserPaths: changed.changedPaths,

@@ -9,7 +9,7 @@ import { assignmentRequestSchema, changeNotificationSchema, issueList, userPrope
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { stuckOperations } from '../admin/stuck-operations';
-import { getAccount } from '../sync/get-account';
+import { getAccount } from '../provisioning';
 import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, type UserCommandResult } from '../admin/user-commands';
 import type { Services } from '../runtime/services';
 

@@ -9,7 +9,6 @@ import { createTallyWorker } from '../worker';
 import { buildApi } from '../api/server';
 import { applyConfig } from '../admin/apply-config';
 import { reportChangeNotification } from '../admin/report-change';
-import { requestUserProvisioning } from '../client/workflow-starts';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -49,7 +48,7 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
 
     const applied = await applyConfig(services.repo, services.key, [path.join(repoRoot, 'examples')]);
     for (const user of applied.usersToProvision) {
-      await requestUserProvisioning(services.syncDeps.temporal, { userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
+      await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
     }
     log(`applied examples/: ${applied.stored.map((s) => `${s.kind} ${s.name} (${s.change})`).join(', ')}`);
     // The seeds' modification scenario starts with jack's two accounts linked: report them once.

@@ -5,9 +5,8 @@ import { openServices, type Services } from '../runtime/services';
 import { applyConfig } from '../admin/apply-config';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
-import { requestUserProvisioning } from '../client/workflow-starts';
 import { runDev } from './dev';
-import { getAccount } from '../sync/get-account';
+import { getAccount } from '../provisioning';
 import { stuckOperations } from '../admin/stuck-operations';
 import { buildApi } from '../api/server';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
@@ -37,7 +36,7 @@ program
     withServices(async (services) => {
       const result = await applyConfig(services.repo, services.key, opts.file);
       for (const user of result.usersToProvision) {
-        await requestUserProvisioning(services.syncDeps.temporal, { userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
+        await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
       }
       print(!!opts.json, result, () => result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`).join('\n'));
     }),
@@ -80,7 +79,7 @@ user
 async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }) {
   const provisioning: ProvisionUserResult | undefined =
     opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
-  const resourceNames = new Map((await services.repo.allConfig(services.repo.resources)).map((r) => [r.oid, r.name]));
+  const resourceNames = new Map((await services.repo.configSnapshot()).resources.map((r) => [r.oid, r.name]));
   print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
     [
       result.changedPaths.length ? `${result.user.name}: changed ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,

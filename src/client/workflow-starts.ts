@@ -3,7 +3,7 @@
  * signalWithStart on deterministic ids, so concurrent requests for one object meet in one workflow.
  */
 import type { Client } from '@temporalio/client';
-import type { ProcessChangeInput, ProvisionAccountInput, ProvisionUserInput } from '../schema/workflow-inputs';
+import type { WorkflowStarter } from '../provisioning/workflow-starter';
 import { searchAttributes, signals, workflowIds } from '../workflows/workflow-ids';
 import { changeObjectKey } from '../workflows/change-key';
 
@@ -12,39 +12,50 @@ export interface StartOptions {
   taskQueue: string;
 }
 
-export async function requestUserProvisioning({ client, taskQueue }: StartOptions, input: ProvisionUserInput) {
-  return client.workflow.signalWithStart('provisionUser', {
-    workflowId: workflowIds.provisionUser(input.userOid),
-    taskQueue,
-    args: [input],
-    signal: signals.recompute,
-    signalArgs: [input],
-    searchAttributes: { [searchAttributes.user]: [input.userOid], [searchAttributes.state]: ['running'] },
-  });
-}
-
-export async function requestAccountProvisioning({ client, taskQueue }: StartOptions, input: ProvisionAccountInput) {
-  return client.workflow.signalWithStart('provisionAccount', {
-    workflowId: workflowIds.provisionAccount(input.shadowOid),
-    taskQueue,
-    args: [input],
-    signal: signals.wake,
-    signalArgs: [],
-    searchAttributes: {
-      [searchAttributes.shadow]: [input.shadowOid],
-      ...(input.resourceOid ? { [searchAttributes.resource]: [input.resourceOid] } : {}),
-      [searchAttributes.state]: ['running'],
+export function createWorkflowStarter({ client, taskQueue }: StartOptions): WorkflowStarter {
+  return {
+    async requestUserProvisioning(input) {
+      const handle = await client.workflow.signalWithStart('provisionUser', {
+        workflowId: workflowIds.provisionUser(input.userOid),
+        taskQueue,
+        args: [input],
+        signal: signals.recompute,
+        signalArgs: [input],
+        typedSearchAttributes: [
+          { key: searchAttributes.user, value: input.userOid },
+          { key: searchAttributes.state, value: 'running' },
+        ],
+      });
+      return handle.workflowId;
     },
-  });
-}
-
-export async function reportChange({ client, taskQueue }: StartOptions, change: ProcessChangeInput) {
-  return client.workflow.signalWithStart('processChange', {
-    workflowId: workflowIds.processChange(change.resourceRef, changeObjectKey(change)),
-    taskQueue,
-    args: [change],
-    signal: signals.change,
-    signalArgs: [change],
-    searchAttributes: { [searchAttributes.resource]: [change.resourceRef], [searchAttributes.state]: ['running'] },
-  });
+    async requestAccountProvisioning(input) {
+      const handle = await client.workflow.signalWithStart('provisionAccount', {
+        workflowId: workflowIds.provisionAccount(input.shadowOid),
+        taskQueue,
+        args: [input],
+        signal: signals.wake,
+        signalArgs: [],
+        typedSearchAttributes: [
+          { key: searchAttributes.shadow, value: input.shadowOid },
+          ...(input.resourceOid ? [{ key: searchAttributes.resource, value: input.resourceOid }] : []),
+          { key: searchAttributes.state, value: 'running' },
+        ],
+      });
+      return handle.workflowId;
+    },
+    async reportChange(change) {
+      const handle = await client.workflow.signalWithStart('processChange', {
+        workflowId: workflowIds.processChange(change.resourceRef, changeObjectKey(change)),
+        taskQueue,
+        args: [change],
+        signal: signals.change,
+        signalArgs: [change],
+        typedSearchAttributes: [
+          { key: searchAttributes.resource, value: change.resourceRef },
+          { key: searchAttributes.state, value: 'running' },
+        ],
+      });
+      return handle.workflowId;
+    },
+  };
 }

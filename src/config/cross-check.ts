@@ -5,6 +5,7 @@
 import type { ConfigObject, ResourceConfig } from '../schema/config';
 import type { ConfigProblem } from './config-error';
 import { derivedOid } from './oids';
+import { findObjectType } from '../model/resources';
 import { referencesOf, type ConfigKind } from './references';
 import { fieldPathText, writtenPath, type PathSegment } from './value-path';
 import type { YamlDocument } from './yaml-documents';
@@ -122,7 +123,7 @@ export function checkConfigSet(
         continue;
       }
       const resource = 'valid' in target && target.valid?.object.kind === 'Resource' ? target.valid.object : undefined;
-      if (resource && reference.objectType && !findObjectType(resource, reference.objectType)) {
+      if (resource && reference.objectType && !hasObjectType(resource, reference.objectType)) {
         const { kind, intent } = reference.objectType;
         report(
           valid,
@@ -136,13 +137,7 @@ export function checkConfigSet(
   return { objects, problems };
 }
 
-/** Intent `default` (what an omitted intent becomes) also means "the type marked default". */
-function findObjectType(resource: ResourceConfig, wanted: { kind: string; intent: string }) {
-  const ofKind = resource.schemaHandling.objectType.filter((t) => t.kind === wanted.kind);
-  return (
-    ofKind.find((t) => t.intent === wanted.intent) ?? (wanted.intent === 'default' ? ofKind.find((t) => t.default) : undefined)
-  );
-}
+const hasObjectType = (resource: ResourceConfig, wanted: { kind: string; intent: string }) => !!findObjectType(resource, wanted.kind, wanted.intent);
 
 function checkResource(resource: ResourceConfig, report: (path: PathSegment[], message: string) => void): void {
   const accountDefaults = resource.schemaHandling.objectType.filter((t) => t.kind === 'account' && t.default);
@@ -153,7 +148,7 @@ function checkResource(resource: ResourceConfig, report: (path: PathSegment[], m
     report(['schemaHandling'], `expected one default account object type, found ${accountDefaults.length} ("${names}")`);
   }
   resource.synchronization.forEach((sync, i) => {
-    if (!findObjectType(resource, sync)) {
+    if (!hasObjectType(resource, sync)) {
       report(['synchronization', i, 'intent'], `no ${sync.kind} object type with intent "${sync.intent}" in schemaHandling`);
     }
   });

@@ -23,10 +23,11 @@ export function resourceLookup(resources: readonly ResourceConfig[]): ResourceLo
 }
 
 /**
- * The object type for kind/intent: the exact one, else (for intent 'default') the type marked
- * `default: true` of that kind, else the only type of that kind.
+ * The one object-type lookup: the type of that kind with exactly that intent, else (for intent
+ * 'default', what an omitted intent becomes) the type of that kind marked `default: true`, else the
+ * only type of that kind.
  */
-export function findObjectType(resource: ResourceConfig, kind: string, intent: string): ObjectTypeDefinition | undefined {
+export function findObjectType(resource: ResourceConfig, kind = 'account', intent = 'default'): ObjectTypeDefinition | undefined {
   const ofKind = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
   const exact = ofKind.find((t) => t.intent === intent);
   if (exact) return exact;
@@ -34,7 +35,7 @@ export function findObjectType(resource: ResourceConfig, kind: string, intent: s
   return ofKind.find((t) => t.default) ?? (ofKind.length === 1 ? ofKind[0] : undefined);
 }
 
-export function requireObjectType(resource: ResourceConfig, kind: string, intent: string): ObjectTypeDefinition {
+export function requireObjectType(resource: ResourceConfig, kind = 'account', intent = 'default'): ObjectTypeDefinition {
   const type = findObjectType(resource, kind, intent);
   if (!type) {
     throw new ConfigurationLookupError(`resource ${resource.name} has no schemaHandling object type for kind '${kind}', intent '${intent}'`);

@@ -1,7 +1,7 @@
 /**
- * Situation of a resource object: correlation (a MongoDB filter on the users collection built from
- * expressions over the account), confirmation (second filtering of the candidates) and the
- * resulting situation.
+ * Situation of a resource object: correlation (a condition on user properties built from expressions
+ * over the account, which the repository turns into its query), confirmation (second filtering of the
+ * candidates) and the resulting situation.
  */
 import type { CorrelationQuery, Expression, Situation } from '../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
@@ -32,26 +32,29 @@ function userField(path: string, context: ExpressionContext): string {
   return parsed.segments.join('.');
 }
 
-/** Matches no document (FerretDB supports `$in: []`). */
-const valueFilter = (values: unknown[]): unknown => (values.length === 1 ? values[0] : { $in: values });
+/** A condition on user properties: `field` is a dotted property path (`extension.employeeNumber`). */
+export type CorrelationCondition =
+  | { equal: { field: string; values: unknown[] } }
+  | { and: CorrelationCondition[] }
+  | { or: CorrelationCondition[] };
 
 /**
- * The users filter of a correlation query for one account. An expression with no value yields a
+ * The correlation condition of a query for one account. An expression with no value yields a
  * condition no user matches (an account without `uid` correlates to nobody, not to everybody).
  */
-export function correlationFilter(
+export function correlationCondition(
   query: CorrelationQuery,
   account: ResourceObject,
   options: { shadow?: ShadowDoc | null; resourceName?: string } = {},
-): Record<string, unknown> {
+): CorrelationCondition {
   const context: ExpressionContext = { role: 'correlation', resource: options.resourceName };
   if ('equal' in query) {
     const field = userField(query.equal.path, context);
     const values = evaluatorFor(query.equal.expression, context)({ account, shadow: options.shadow ?? null });
-    return { [field]: valueFilter(values) };
+    return { equal: { field, values } };
   }
-  if ('and' in query) return { $and: query.and.map((q) => correlationFilter(q, account, options)) };
-  return { $or: query.or.map((q) => correlationFilter(q, account, options)) };
+  if ('and' in query) return { and: query.and.map((q) => correlationCondition(q, account, options)) };
+  return { or: query.or.map((q) => correlationCondition(q, account, options)) };
 }
 
 /** Candidates the confirmation expression (over `user` and `account`) accepts; all of them without one. */

@@ -1,24 +1,29 @@
 /**
  * Executes a shadow's pending operations against the resource, one at a time, and records the outcome
  * on the shadow. Communication failures leave the operation waiting (postponed) with its attempt count
- * and error; success removes it and refreshes the shadow's identifiers.
+ * and error; success removes it and refreshes the shadow's identifiers. An executor claims the
+ * operation first, so one account's operations reach the resource one at a time and in order.
  */
 import type { Connector } from '../connectors/connector-types';
 import type { PendingOperation, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
-import { modifyWithRetry } from '../repository/versioned';
-import { removeLinkRef } from '../repository/user-links';
+import { removeShadow } from './shadows';
 
 export type OperationOutcome =
   | { outcome: 'idle' }
   /** The operation asked for is no longer the next one (merged, dropped or done meanwhile). */
   | { outcome: 'stale' }
+  /** Another executor is at it; its claim ends at `until` at the latest. */
+  | { outcome: 'busy'; until: string }
   | { outcome: 'done'; operation: PendingOperation['type']; remaining: number }
   | { outcome: 'postponed'; operation: PendingOperation['type']; attemptNumber: number; error: string; remaining: number }
   | { outcome: 'failed'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number }
   | { outcome: 'discovery'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number };
+
+/** How long an executor's claim on an operation lasts: longer than any connector call may take. */
+export const CLAIM_MS = 2 * 60_000;
 
 /** The operation a shadow's workflow should execute next, if any. */
 export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
@@ -28,28 +33,37 @@ export async function nextPendingOperation(repo: Repository, shadowOid: string):
 
 /**
  * Executes the shadow's next pending operation; with `operationId`, only if that is still the next one.
+ * `shadow` may be given when the caller has just read it.
  */
 export async function executeNextPendingOperation(
   repo: Repository,
   registry: ConnectorRegistry,
   shadowOid: string,
-  context: { workflowId?: string; now?: () => string; operationId?: string } = {},
+  context: { workflowId?: string; now?: () => string; operationId?: string; shadow?: ShadowDoc | null } = {},
 ): Promise<OperationOutcome> {
   const now = context.now ?? (() => new Date().toISOString());
-  const shadow = await repo.shadow(shadowOid);
-  const operation = shadow?.pendingOperations[0];
-  if (!shadow || !operation) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
-  if (context.operationId && operation.id !== context.operationId) return { outcome: 'stale' };
-  const remainingAfter = shadow.pendingOperations.length - 1;
+  const read = context.shadow !== undefined ? context.shadow : await repo.shadow(shadowOid);
+  const next = read?.pendingOperations[0];
+  if (!read || !next) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
+  if (context.operationId && next.id !== context.operationId) return { outcome: 'stale' };
 
   let connector: Connector;
   try {
-    ({ connector } = await registry.connectorFor(shadow.resourceRef));
+    ({ connector } = await registry.connectorFor(read.resourceRef));
   } catch (e) {
-    return failOperation(repo, shadow, operation, classifyError(e), now());
+    return failOperation(repo, read, next, classifyError(e), now());
   }
 
-  await patchOperation(repo, shadow.oid, operation.id, { executing: true });
+  const started = now();
+  const shadow = await repo.claimPendingOperation(shadowOid, next.id, started, new Date(Date.parse(started) + CLAIM_MS).toISOString());
+  if (!shadow) {
+    const current = await repo.shadow(shadowOid);
+    const first = current?.pendingOperations[0];
+    if (first?.id !== next.id) return { outcome: 'stale' };
+    return { outcome: 'busy', until: first.executingUntil ?? started };
+  }
+  const operation = shadow.pendingOperations[0]!;
+  const remainingAfter = shadow.pendingOperations.length - 1;
   try {
     await runOperation(repo, connector, shadow, operation, now());
     await repo.writeAudit([
@@ -69,7 +83,7 @@ export async function executeNextPendingOperation(
     switch (error.handling) {
       case 'postpone': {
         const attemptNumber = operation.attemptNumber + 1;
-        await patchOperation(repo, shadow.oid, operation.id, {
+        await repo.patchPendingOperation(shadow.oid, operation.id, {
           attemptNumber,
           executing: false,
           lastAttemptTimestamp: now(),
@@ -85,7 +99,7 @@ export async function executeNextPendingOperation(
           await removeShadow(repo, shadow);
           return { outcome: 'done', operation: 'delete', remaining: 0 };
         }
-        await patchOperation(repo, shadow.oid, operation.id, { executing: false });
+        await repo.patchPendingOperation(shadow.oid, operation.id, { executing: false });
         return { outcome: 'discovery', operation: operation.type, error, remaining: remainingAfter + 1 };
       default:
         return failOperation(repo, shadow, operation, error, now());
@@ -98,20 +112,22 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await completeOperation(repo, shadow, op, now, {
-        primaryIdentifier: created.primaryIdentifier,
-        secondaryIdentifier: created.secondaryIdentifier,
-        attributes: created.attributes,
-        exists: true,
+      await repo.finishPendingOperation(shadow.oid, op.id, {
+        set: {
+          primaryIdentifier: created.primaryIdentifier,
+          secondaryIdentifier: created.secondaryIdentifier,
+          attributes: created.attributes,
+          exists: true,
+          'metadata.modifyTimestamp': now,
+        },
       });
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await completeOperation(repo, shadow, op, now, {
-        secondaryIdentifier: modified.secondaryIdentifier,
-        attributes: modified.attributes,
+      await repo.finishPendingOperation(shadow.oid, op.id, {
+        set: { secondaryIdentifier: modified.secondaryIdentifier, attributes: modified.attributes, 'metadata.modifyTimestamp': now },
       });
       return;
     }
@@ -123,49 +139,17 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
   }
 }
 
-async function completeOperation(
-  repo: Repository,
-  shadow: ShadowDoc,
-  op: PendingOperation,
-  now: string,
-  set: Partial<ShadowDoc>,
-): Promise<void> {
-  await modifyWithRetry(repo.shadows, shadow.oid, (current) => ({
-    $set: {
-      ...set,
-      pendingOperations: current.pendingOperations.filter((p) => p.id !== op.id),
+/** The resource refused the operation for good: it leaves the queue and is kept for ops to read. */
+export async function recordFailedOperation(repo: Repository, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
+  await repo.finishPendingOperation(shadowOid, op.id, {
+    set: {
+      lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,
     },
-  }));
+  });
 }
 
-async function failOperation(
-  repo: Repository,
-  shadow: ShadowDoc,
-  op: PendingOperation,
-  error: ClassifiedError,
-  now: string,
-): Promise<OperationOutcome> {
-  await modifyWithRetry(repo.shadows, shadow.oid, (current) => ({
-    $set: {
-      pendingOperations: current.pendingOperations.filter((p) => p.id !== op.id),
-      lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message: error.message, errorKind: error.kind } },
-      'metadata.modifyTimestamp': now,
-    },
-  }));
+async function failOperation(repo: Repository, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
+  await recordFailedOperation(repo, shadow.oid, op, error.message, error.kind, now);
   return { outcome: 'failed', operation: op.type, error, remaining: shadow.pendingOperations.length - 1 };
-}
-
-/** The account is gone from the resource: forget the shadow and every link to it. */
-export async function removeShadow(repo: Repository, shadow: ShadowDoc): Promise<void> {
-  if (shadow.ownerRef) {
-    await removeLinkRef(repo, shadow.ownerRef, shadow.oid);
-  }
-  await repo.deleteShadow(shadow.oid);
-}
-
-async function patchOperation(repo: Repository, shadowOid: string, operationId: string, patch: Partial<PendingOperation>) {
-  await modifyWithRetry(repo.shadows, shadowOid, (current) => ({
-    $set: { pendingOperations: current.pendingOperations.map((p) => (p.id === operationId ? { ...p, ...patch } : p)) },
-  }));
 }

@@ -10,7 +10,7 @@ export class ConnectorRegistry {
   constructor(private readonly repo: Repository) {}
 
   async resource(ref: string): Promise<StoredResource> {
-    const resource = await this.repo.findConfig(this.repo.resources, ref);
+    const resource = await this.repo.resource(ref);
     if (!resource) throw new ConnectorError('configuration', `resource '${ref}' is not configured (tally apply it first)`);
     return resource;
   }

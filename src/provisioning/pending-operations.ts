@@ -26,7 +26,8 @@ export function enqueueOperation(
 ): QueueChange {
   const queue = shadow.pendingOperations;
   const pendingAdd = queue.find((op) => op.type === 'add');
-  const mergeableAdd = pendingAdd && !pendingAdd.executing ? pendingAdd : undefined;
+  const executing = pendingAdd?.executing && !(pendingAdd.executingUntil && pendingAdd.executingUntil < meta.now);
+  const mergeableAdd = pendingAdd && !executing ? pendingAdd : undefined;
   const fresh = (op: Pick<PendingOperation, 'type' | 'attributes' | 'delta'>): PendingOperation => ({
     ...op,
     id: meta.id,

@@ -1,22 +1,12 @@
 /**
  * Shadows: the repository's memory of resource objects. A shadow is created before anything else is
- * done for a resource object, holding its identifiers.
+ * done for a resource object, holding its identifiers; links between shadows and users are kept here.
  */
 import { randomUUID } from 'node:crypto';
 import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
-import { isDuplicateKeyError } from '../repository/errors';
-import { ConfigurationLookupError } from '../model/resources';
-import { setFields } from '../repository/versioned';
-
-export function defaultObjectType(resource: ResourceConfig, kind = 'account', intent?: string): ObjectTypeDefinition {
-  const types = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
-  const found =
-    (intent ? types.find((t) => t.intent === intent) : undefined) ?? types.find((t) => t.default) ?? types[0];
-  if (!found) throw new ConfigurationLookupError(`resource '${resource.name}' has no object type of kind ${kind} in schemaHandling`);
-  return found;
-}
+import { requireObjectType } from '../model/resources';
 
 export function newShadow(fields: {
   resourceRef: string;
@@ -49,9 +39,16 @@ export function newShadow(fields: {
   };
 }
 
+/** Whether two attribute sets hold the same values (in any order within an attribute). */
+function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes']): boolean {
+  const canonical = (attrs: ShadowDoc['attributes']) =>
+    JSON.stringify(Object.keys(attrs ?? {}).sort().map((k) => [k, [...(attrs![k] ?? [])].map(String).sort()]));
+  return canonical(a) === canonical(b);
+}
+
 /**
  * Finds the shadow of a resource object, or creates one holding its identifiers. Renames (a new
- * secondary identifier for a known primary one) update the shadow.
+ * secondary identifier for a known primary one) update the shadow; nothing is written when nothing changed.
  */
 export async function ensureShadow(
   repo: Repository,
@@ -65,19 +62,24 @@ export async function ensureShadow(
     if (existing) {
       const renamed = existing.secondaryIdentifier !== object.secondaryIdentifier && !!object.secondaryIdentifier;
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
-      if (!renamed && !identified && !object.attributes) return { shadow: existing, created: false };
-      const updated = await setFields(repo.shadows, existing.oid, {
-        secondaryIdentifier: object.secondaryIdentifier,
-        primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
-        ...(object.attributes ? { attributes: object.attributes } : {}),
-        'metadata.modifyTimestamp': now,
-        'metadata.modifyChannel': channel,
+      const attributesChanged = !!object.attributes && !sameAttributes(existing.attributes, object.attributes);
+      const reappeared = !existing.exists && !existing.dead && existing.pendingOperations.length === 0;
+      if (!renamed && !identified && !attributesChanged && !reappeared) return { shadow: existing, created: false };
+      const updated = await repo.patchShadow(existing.oid, {
+        set: {
+          secondaryIdentifier: object.secondaryIdentifier,
+          primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
+          ...(object.attributes ? { attributes: object.attributes } : {}),
+          ...(reappeared ? { exists: true } : {}),
+          'metadata.modifyTimestamp': now,
+          'metadata.modifyChannel': channel,
+        },
       });
       return { shadow: updated ?? existing, created: false };
     }
     const shadow = newShadow({
       resourceRef: resource.oid,
-      objectType: defaultObjectType(resource),
+      objectType: requireObjectType(resource),
       primaryIdentifier: object.primaryIdentifier,
       secondaryIdentifier: object.secondaryIdentifier,
       exists: true,
@@ -85,12 +87,32 @@ export async function ensureShadow(
       channel,
     });
     if (object.attributes) shadow.attributes = object.attributes;
-    try {
-      // false: a concurrent change created the shadow first; the next lookup finds it.
-      if (await repo.insertShadow(shadow)) return { shadow, created: true };
-    } catch (e) {
-      if (!isDuplicateKeyError(e)) throw e;
-    }
+    // false: a concurrent change created the shadow first; the next lookup finds it.
+    if (await repo.insertShadow(shadow)) return { shadow, created: true };
   }
   throw new Error(`could not create a shadow for ${object.secondaryIdentifier} on ${resource.name}`);
+}
+
+/** The resource object is gone: the shadow remembers that (no write when it already knew). */
+export async function markShadowGone(repo: Repository, shadow: ShadowDoc): Promise<void> {
+  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false } });
+}
+
+/** Links the shadow to the user, on both sides (idempotent). */
+export async function linkShadow(repo: Repository, shadowOid: string, userOid: string, now: string): Promise<void> {
+  await repo.patchShadow(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
+  await repo.linkShadow(userOid, shadowOid);
+}
+
+/** Unlinks the shadow from its owner, on both sides (idempotent). */
+export async function unlinkShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
+  if (!shadow.ownerRef) return;
+  await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
+  await repo.patchShadow(shadow.oid, { set: { ownerRef: null } });
+}
+
+/** The account is gone from the resource: forget the shadow and every link to it. */
+export async function removeShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
+  if (shadow.ownerRef) await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
+  await repo.deleteShadow(shadow.oid);
 }

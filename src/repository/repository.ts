@@ -1,27 +1,30 @@
 /**
- * Typed access to Tally's MongoDB collections. No business rules here: only storage, indexes and
- * optimistic versioning. Uses only features FerretDB 1.24 also has (no transactions, no $lookup).
+ * Tally's MongoDB repository: storage, indexes and optimistic versioning, behind methods named for
+ * their purpose. No business rules here, and nothing outside this folder builds a query or an update.
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
-import type { ShadowDoc, UserDoc } from '../schema/objects';
-import type { Versioned } from './versioned';
-import { byOid, withId } from './ids';
-import {
-  claimPrimaryIdentifier,
-  findShadowByIdentifiers,
-  indexShadowIdentifiers,
-  unindexShadowIdentifiers,
-  type ShadowIdentifiers,
-} from './shadow-identifiers';
-import { findUserByName, indexUserName, unindexUserName } from './user-names';
+import type { CorrelationCondition } from '../model/situation';
+import type { PendingOperation, ShadowDoc, UserDoc } from '../schema/objects';
+import { isDuplicateKeyError } from './errors';
+import { modifyWithRetry, updateAtomically, updateOf, updateVersioned, type Patch, type Versioned } from './versioned';
 
-export { byOid, withId };
+export type { Patch };
 
 export type Stored<T> = T & { oid: string; version: number; storedAt: string };
 export type StoredResource = Stored<ResourceConfig>;
 export type StoredRole = Stored<RoleConfig>;
 export type StoredObjectTemplate = Stored<ObjectTemplateConfig>;
+export type ConfigKind = 'Resource' | 'Role' | 'ObjectTemplate';
+type StoredConfig = StoredResource | StoredRole | StoredObjectTemplate;
+
+/** The applied configuration, read once per change of it. */
+export interface ConfigSnapshot {
+  generation: number;
+  resources: StoredResource[];
+  roles: StoredRole[];
+  objectTemplates: StoredObjectTemplate[];
+}
 
 export interface SyncTokenDoc extends Versioned {
   /** `livesync:<resourceOid>` */
@@ -54,6 +57,18 @@ export interface AuditRecord {
   message?: string;
 }
 
+export interface ShadowIdentifiers {
+  primaryIdentifier?: string | null;
+  secondaryIdentifier?: string | null;
+}
+
+export interface ShadowQuery {
+  resourceRef?: string;
+  ownerRef?: string;
+  /** Only shadows with pending operations. */
+  pending?: boolean;
+}
+
 export const collectionNames = {
   users: 'users',
   shadows: 'shadows',
@@ -63,155 +78,368 @@ export const collectionNames = {
   syncTokens: 'syncTokens',
   runs: 'runs',
   audit: 'audit',
+  storage: 'storage',
 } as const;
 
-/** Bumped when stored documents change shape; `ensureIndexes` brings older data up to date. */
-const storageVersion = 4;
+/** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */
+const nameCollation = { locale: 'en', strength: 2 } as const;
+const noId = { projection: { _id: 0 } } as const;
+const byId = <T>(oid: string) => ({ _id: oid }) as unknown as Filter<T>;
+const withId = <T extends { oid: string }>(object: T) => ({ ...object, _id: object.oid });
+const hasPending = { 'pendingOperations.0': { $exists: true } } as const;
+
+interface StorageDoc {
+  _id: string;
+  generation?: number;
+}
 
 export class Repository {
-  readonly users: Collection<UserDoc>;
-  readonly shadows: Collection<ShadowDoc>;
-  readonly resources: Collection<StoredResource>;
-  readonly roles: Collection<StoredRole>;
-  readonly objectTemplates: Collection<StoredObjectTemplate>;
-  readonly syncTokens: Collection<SyncTokenDoc>;
-  readonly runs: Collection<RunDoc>;
-  readonly audit: Collection<AuditRecord>;
+  /** The raw collections, for the repository and for tests that look behind it. */
+  readonly collections: {
+    users: Collection<UserDoc>;
+    shadows: Collection<ShadowDoc>;
+    resources: Collection<StoredResource>;
+    roles: Collection<StoredRole>;
+    objectTemplates: Collection<StoredObjectTemplate>;
+    syncTokens: Collection<SyncTokenDoc>;
+    runs: Collection<RunDoc>;
+    audit: Collection<AuditRecord>;
+    storage: Collection<StorageDoc>;
+  };
+  private snapshot: Promise<ConfigSnapshot> | undefined;
 
   constructor(readonly db: Db) {
-    this.users = db.collection(collectionNames.users);
-    this.shadows = db.collection(collectionNames.shadows);
-    this.resources = db.collection(collectionNames.resources);
-    this.roles = db.collection(collectionNames.roles);
-    this.objectTemplates = db.collection(collectionNames.objectTemplates);
-    this.syncTokens = db.collection(collectionNames.syncTokens);
-    this.runs = db.collection(collectionNames.runs);
-    this.audit = db.collection(collectionNames.audit);
+    this.collections = {
+      users: db.collection(collectionNames.users),
+      shadows: db.collection(collectionNames.shadows),
+      resources: db.collection(collectionNames.resources),
+      roles: db.collection(collectionNames.roles),
+      objectTemplates: db.collection(collectionNames.objectTemplates),
+      syncTokens: db.collection(collectionNames.syncTokens),
+      runs: db.collection(collectionNames.runs),
+      audit: db.collection(collectionNames.audit),
+      storage: db.collection(collectionNames.storage),
+    };
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.upgradeStorage();
+    const { users, shadows, resources, roles, objectTemplates, audit } = this.collections;
     await Promise.all([
-      this.users.createIndex({ oid: 1 }, { unique: true }),
-      this.users.createIndex({ name: 1 }, { unique: true }),
-      this.shadows.createIndex({ oid: 1 }, { unique: true }),
-      this.shadows.createIndex({ resourceRef: 1, primaryIdentifier: 1 }),
-      this.shadows.createIndex({ resourceRef: 1, secondaryIdentifier: 1 }),
-      this.shadows.createIndex({ ownerRef: 1 }),
-      ...[this.db.collection(collectionNames.resources), this.db.collection(collectionNames.roles), this.db.collection(collectionNames.objectTemplates)].flatMap((c) => [
-        c.createIndex({ oid: 1 }, { unique: true }),
-        c.createIndex({ name: 1 }, { unique: true }),
-      ]),
-      this.syncTokens.createIndex({ oid: 1 }, { unique: true }),
-      this.runs.createIndex({ oid: 1 }, { unique: true }),
-      this.audit.createIndex({ objectOid: 1 }),
+      users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
+      // One shadow per resource object, by its stable identifier...
+      shadows.createIndex(
+        { resourceRef: 1, primaryIdentifier: 1 },
+        { unique: true, partialFilterExpression: { primaryIdentifier: { $type: 'string' } }, name: 'one_shadow_per_object' },
+      ),
+      // ...and by name among the objects that exist (a resource holds one object per name).
+      shadows.createIndex(
+        { resourceRef: 1, secondaryIdentifier: 1 },
+        { unique: true, collation: nameCollation, partialFilterExpression: { exists: true, dead: false }, name: 'one_live_shadow_per_name' },
+      ),
+      shadows.createIndex({ resourceRef: 1, secondaryIdentifier: 1, primaryIdentifier: 1 }, { collation: nameCollation, name: 'shadow_by_name' }),
+      shadows.createIndex({ ownerRef: 1 }, { name: 'shadow_by_owner' }),
+      shadows.createIndex({ resourceRef: 1, oid: 1 }, { partialFilterExpression: hasPending, name: 'shadows_with_pending_operations' }),
+      ...[resources, roles, objectTemplates].map((c) => (c as Collection<StoredConfig>).createIndex({ name: 1 }, { unique: true })),
+      audit.createIndex({ objectOid: 1 }),
     ]);
   }
 
-  /** Version 1 stored objects under generated ObjectIds: re-store them under their oid (and see below). */
-  private async upgradeStorage(): Promise<void> {
-    const meta = this.db.collection<{ _id: string; version: number }>('storage');
-    if (((await meta.findOne({ _id: 'layout' }))?.version ?? 1) >= storageVersion) return;
-    for (const name of [collectionNames.users, collectionNames.shadows, collectionNames.resources, collectionNames.roles, collectionNames.objectTemplates]) {
-      const collection = this.db.collection(name);
-      for (const doc of await collection.find({}).toArray()) {
-        if (typeof doc.oid !== 'string' || (doc._id as unknown) === doc.oid) continue;
-        const { _id, ...rest } = doc;
-        await collection.deleteOne({ _id });
-        await collection.insertOne({ ...rest, _id: doc.oid } as never);
-      }
-    }
-    // Version 3 finds shadows through identifier keys: build them for the shadows there are.
-    for (const shadow of await this.shadows.find({}, { projection: { _id: 0 } }).toArray()) await indexShadowIdentifiers(this.db, shadow);
-    // Version 4 finds users by name through name keys.
-    for (const user of await this.users.find({}, { projection: { _id: 0, oid: 1, name: 1 } }).toArray()) await indexUserName(this.db, user);
-    await meta.updateOne({ _id: 'layout' }, { $set: { version: storageVersion } }, { upsert: true });
+  // ---- configuration ------------------------------------------------------------------------
+
+  private configCollection(kind: ConfigKind): Collection<StoredConfig> {
+    const { resources, roles, objectTemplates } = this.collections;
+    return (kind === 'Resource' ? resources : kind === 'Role' ? roles : objectTemplates) as unknown as Collection<StoredConfig>;
   }
 
-  /** Finds a configuration object by oid or by name. */
-  async findConfig<T extends { oid: string; name: string }>(collection: Collection<T>, ref: string): Promise<T | null> {
-    const byId = await collection.findOne(byOid<T>(ref), { projection: { _id: 0 } });
-    return (byId ?? (await collection.findOne({ name: ref } as Filter<T>, { projection: { _id: 0 } }))) as T | null;
+  /**
+   * Every resource, role and template, read again only when `tally apply` changed something (one small
+   * read of the configuration's generation per call).
+   */
+  async configSnapshot(): Promise<ConfigSnapshot> {
+    const generation = (await this.collections.storage.findOne({ _id: 'config' }))?.generation ?? 0;
+    const cached = this.snapshot && (await this.snapshot.catch(() => undefined));
+    if (cached?.generation === generation) return cached;
+    this.snapshot = (async () => {
+      const [resources, roles, objectTemplates] = await Promise.all([
+        this.collections.resources.find({}, noId).toArray(),
+        this.collections.roles.find({}, noId).toArray(),
+        this.collections.objectTemplates.find({}, noId).toArray(),
+      ]);
+      return { generation, resources, roles, objectTemplates } as ConfigSnapshot;
+    })();
+    return this.snapshot;
   }
 
-  async allConfig<T extends { oid: string }>(collection: Collection<T>): Promise<T[]> {
-    return (await collection.find({}, { projection: { _id: 0 } }).toArray()) as unknown as T[];
+  async resource(ref: string): Promise<StoredResource | null> {
+    return findByRef((await this.configSnapshot()).resources, ref);
   }
+
+  async role(ref: string): Promise<StoredRole | null> {
+    return findByRef((await this.configSnapshot()).roles, ref);
+  }
+
+  async configObject(kind: ConfigKind, oid: string): Promise<StoredConfig | null> {
+    return this.configCollection(kind).findOne(byId(oid), noId);
+  }
+
+  /** Oid and name of every configured object and user (what `tally apply` resolves references against). */
+  async knownObjects(): Promise<Array<{ kind: ConfigKind | 'User'; oid: string; name: string }>> {
+    const names = { projection: { _id: 0, oid: 1, name: 1 } };
+    const kinds: ConfigKind[] = ['Resource', 'ObjectTemplate', 'Role'];
+    const [configured, users] = await Promise.all([
+      Promise.all(kinds.map(async (kind) => (await this.configCollection(kind).find({}, names).toArray()).map((o) => ({ kind, oid: o.oid, name: o.name })))),
+      this.collections.users.find({}, names).toArray(),
+    ]);
+    return [...configured.flat(), ...users.map((u) => ({ kind: 'User' as const, oid: u.oid, name: u.name }))];
+  }
+
+  async insertConfigObject(kind: ConfigKind, object: StoredConfig): Promise<void> {
+    await this.configCollection(kind).insertOne(withId(object) as never);
+    await this.configChanged();
+  }
+
+  async replaceConfigObject(kind: ConfigKind, oid: string, expectedVersion: number, patch: Patch): Promise<void> {
+    await updateVersioned(this.configCollection(kind), oid, expectedVersion, updateOf(patch));
+    await this.configChanged();
+  }
+
+  private async configChanged(): Promise<void> {
+    await this.collections.storage.updateOne({ _id: 'config' }, { $inc: { generation: 1 } }, { upsert: true });
+  }
+
+  // ---- users -----------------------------------------------------------------------------
 
   async user(oid: string): Promise<UserDoc | null> {
-    return this.users.findOne(byOid<UserDoc>(oid), { projection: { _id: 0 } });
+    return this.collections.users.findOne(byId(oid), noId);
   }
 
   async userByName(name: string): Promise<UserDoc | null> {
-    return findUserByName(this.db, this.users, name);
+    return this.collections.users.findOne({ name }, noId);
   }
 
   async userByRef(ref: string): Promise<UserDoc | null> {
     return (await this.user(ref)) ?? (await this.userByName(ref));
   }
 
-  /**
-   * Users matching a correlation filter. The seeds' correlation, one name, is a key lookup; anything
-   * else is a query (which FerretDB answers by scanning the users).
-   */
-  async usersMatching(filter: Record<string, unknown>, limit: number): Promise<UserDoc[]> {
-    const keys = Object.keys(filter);
-    if (keys.length === 1 && keys[0] === 'name' && typeof filter.name === 'string') {
-      const user = await this.userByName(filter.name);
-      return user ? [user] : [];
-    }
-    return (await this.users.find(filter as Filter<UserDoc>, { projection: { _id: 0 } }).limit(limit).toArray()) as UserDoc[];
+  async usersByOids(oids: readonly string[]): Promise<UserDoc[]> {
+    if (oids.length === 0) return [];
+    return this.collections.users.find({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>, noId).toArray();
   }
 
-  async shadow(oid: string): Promise<ShadowDoc | null> {
-    return this.shadows.findOne(byOid<ShadowDoc>(oid), { projection: { _id: 0 } });
+  /** Users matching a correlation condition (at most `limit`). */
+  async usersMatching(condition: CorrelationCondition, limit: number): Promise<UserDoc[]> {
+    return this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId).limit(limit).toArray();
   }
 
-  /** The shadows a user links to, each read by its oid. */
-  async linkedShadows(user: Pick<UserDoc, 'linkRef'>): Promise<ShadowDoc[]> {
-    const found = await Promise.all(user.linkRef.map((oid) => this.shadow(oid)));
-    return found.filter((s): s is ShadowDoc => s !== null);
-  }
-
+  /** Throws a duplicate-key error (code 11000) when the name is taken. */
   async insertUser(user: UserDoc): Promise<void> {
-    await this.users.insertOne(withId(user) as never);
-    await indexUserName(this.db, user);
-  }
-
-  /** Inserts a shadow; false when another shadow already holds its resource object's primary identifier. */
-  async insertShadow(shadow: ShadowDoc): Promise<boolean> {
-    // The shadow goes in before its claim, so a claim always points at a shadow that exists.
-    await this.shadows.insertOne(withId(shadow) as never);
-    if (!(await claimPrimaryIdentifier(this.db, this.shadows, shadow))) {
-      await this.shadows.deleteOne(byOid<ShadowDoc>(shadow.oid));
-      return false;
-    }
-    await indexShadowIdentifiers(this.db, shadow);
-    return true;
+    await this.collections.users.insertOne(withId(user) as never);
   }
 
   async deleteUser(oid: string): Promise<void> {
-    const user = await this.user(oid);
-    await this.users.deleteOne(byOid<UserDoc>(oid));
-    if (user) await unindexUserName(this.db, user);
+    await this.collections.users.deleteOne(byId(oid));
   }
 
-  async deleteShadow(oid: string): Promise<void> {
-    const shadow = await this.shadow(oid);
-    await this.shadows.deleteOne(byOid<ShadowDoc>(oid));
-    if (shadow) await unindexShadowIdentifiers(this.db, shadow);
+  /** Applies the patch only if the user is still at `expectedVersion`; VersionConflictError otherwise. */
+  async updateUser(oid: string, expectedVersion: number, patch: Patch): Promise<UserDoc> {
+    return updateVersioned(this.collections.users, oid, expectedVersion, updateOf(patch));
   }
 
-  /** The shadow of a resource object, found through the identifier index (see shadow-identifiers.ts). */
+  /** Sets some properties whatever the user's version (they depend on nothing else of the user). */
+  async setUserProperties(oid: string, set: Record<string, unknown>): Promise<UserDoc | null> {
+    return updateAtomically(this.collections.users, oid, updateOf({ set }));
+  }
+
+  /** Adds the shadow to the user's links (idempotent). */
+  async linkShadow(userOid: string, shadowOid: string): Promise<void> {
+    await updateAtomically(this.collections.users, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
+  }
+
+  /** Removes the shadow from the user's links (idempotent). */
+  async unlinkShadow(userOid: string, shadowOid: string): Promise<void> {
+    await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
+  }
+
+  /** Users by name prefix, in name order, a page at a time. */
+  async listUsers(options: { nameStartsWith?: string; after?: string; limit: number }): Promise<UserDoc[]> {
+    const filter: Record<string, unknown> = {};
+    if (options.nameStartsWith) filter.name = { $regex: `^${escapeRegex(options.nameStartsWith)}` };
+    if (options.after) filter.name = { ...((filter.name as object) ?? {}), $gt: options.after };
+    return this.collections.users.find(filter as Filter<UserDoc>, noId).sort({ name: 1 }).limit(options.limit).toArray();
+  }
+
+  // ---- shadows ---------------------------------------------------------------------------
+
+  async shadow(oid: string): Promise<ShadowDoc | null> {
+    return this.collections.shadows.findOne(byId(oid), noId);
+  }
+
+  async shadowsByOids(oids: readonly string[]): Promise<ShadowDoc[]> {
+    if (oids.length === 0) return [];
+    return this.collections.shadows.find({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>, noId).toArray();
+  }
+
+  /** The shadows a user links to, in one read. */
+  async linkedShadows(user: Pick<UserDoc, 'linkRef'>): Promise<ShadowDoc[]> {
+    return this.shadowsByOids(user.linkRef);
+  }
+
+  /**
+   * The shadow of a resource object: by its primary identifier, else by its name (case-insensitive); a
+   * shadow of another object (another primary identifier) is not it. A live shadow wins over a dead one.
+   */
   async shadowByIdentifiers(resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
-    return findShadowByIdentifiers(this.db, this.shadows, resourceRef, ids);
+    const { shadows } = this.collections;
+    if (ids.primaryIdentifier) {
+      const found = await shadows.findOne({ resourceRef, primaryIdentifier: ids.primaryIdentifier }, noId);
+      if (found) return found;
+    }
+    if (!ids.secondaryIdentifier) return null;
+    const candidates = await shadows
+      .find({ resourceRef, secondaryIdentifier: ids.secondaryIdentifier, ...(ids.primaryIdentifier ? { primaryIdentifier: { $in: [null, ids.primaryIdentifier] } } : {}) }, noId)
+      .collation(nameCollation)
+      .toArray();
+    candidates.sort((a, b) => Number(a.dead) - Number(b.dead) || Number(b.exists) - Number(a.exists) || b.metadata.createTimestamp.localeCompare(a.metadata.createTimestamp));
+    return candidates[0] ?? null;
   }
 
   async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {
-    return this.shadows.find({ ownerRef }, { projection: { _id: 0 } }).toArray();
+    return this.collections.shadows.find({ ownerRef }, noId).toArray();
   }
 
-  async writeAudit(records: AuditRecord[]): Promise<void> {
-    if (records.length > 0) await this.audit.insertMany(records.map((r) => ({ ...r })));
+  /** Shadows for people to look at, in name order. */
+  async findShadows(query: ShadowQuery): Promise<ShadowDoc[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.resourceRef) filter.resourceRef = query.resourceRef;
+    if (query.ownerRef) filter.ownerRef = query.ownerRef;
+    if (query.pending) Object.assign(filter, hasPending);
+    return this.collections.shadows.find(filter as Filter<ShadowDoc>, noId).sort({ secondaryIdentifier: 1 }).toArray();
   }
+
+  /** Shadows that still have operations to do (of one resource, or of all). */
+  async shadowsWithPendingOperations(resourceRef?: string): Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>> {
+    const filter = { ...hasPending, ...(resourceRef ? { resourceRef } : {}) };
+    return this.collections.shadows
+      .find(filter as Filter<ShadowDoc>, { projection: { _id: 0, oid: 1, resourceRef: 1, pendingOperations: 1 } })
+      .toArray() as Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>>;
+  }
+
+  /**
+   * Inserts a shadow; false when another shadow already holds its resource object's primary identifier.
+   * A live shadow still holding its name is stale (the resource says the name is this object's now).
+   */
+  async insertShadow(shadow: ShadowDoc): Promise<boolean> {
+    try {
+      await this.releasingStaleName(shadow, () => this.collections.shadows.insertOne(withId(shadow) as never));
+      return true;
+    } catch (e) {
+      if (isDuplicateKeyError(e)) return false;
+      throw e;
+    }
+  }
+
+  async deleteShadow(oid: string): Promise<void> {
+    await this.collections.shadows.deleteOne(byId(oid));
+  }
+
+  /** Sets or unsets some fields whatever the shadow's version; null when the shadow is gone. */
+  async patchShadow(oid: string, patch: Patch): Promise<ShadowDoc | null> {
+    return this.releasingStaleName({ oid, ...patch.set }, () => updateAtomically(this.collections.shadows, oid, updateOf(patch)));
+  }
+
+  /** Read-modify-write of a shadow: `change` sees the current shadow; lost races are re-read and retried. */
+  async modifyShadow(oid: string, change: (current: ShadowDoc) => Patch | null): Promise<ShadowDoc | null> {
+    let last: Patch | null = null;
+    return this.releasingStaleName(
+      () => ({ oid, ...last?.set }),
+      () =>
+        modifyWithRetry(this.collections.shadows, oid, (current) => {
+          last = change(current);
+          return last;
+        }),
+    );
+  }
+
+  /** Changes one pending operation in place; null when it is no longer there. */
+  async patchPendingOperation(shadowOid: string, operationId: string, patch: Partial<PendingOperation>): Promise<ShadowDoc | null> {
+    const set = Object.fromEntries(Object.entries(patch).map(([k, v]) => [`pendingOperations.$.${k}`, v]));
+    return updateAtomically(this.collections.shadows, shadowOid, updateOf({ set }), { 'pendingOperations.id': operationId });
+  }
+
+  /**
+   * Marks the shadow's first pending operation as executing, unless someone else executes it (until
+   * `until`): the one claim that lets exactly one executor talk to the resource for this account.
+   */
+  async claimPendingOperation(shadowOid: string, operationId: string, now: string, until: string): Promise<ShadowDoc | null> {
+    return updateAtomically(
+      this.collections.shadows,
+      shadowOid,
+      updateOf({ set: { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': until } }),
+      {
+        'pendingOperations.0.id': operationId,
+        $or: [
+          { 'pendingOperations.0.executing': { $ne: true } },
+          { 'pendingOperations.0.executingUntil': { $lt: now } },
+          { 'pendingOperations.0.executingUntil': { $exists: false } },
+        ],
+      },
+    );
+  }
+
+  /** Removes a pending operation and sets the fields its outcome gives the shadow, in one update. */
+  async finishPendingOperation(shadowOid: string, operationId: string, patch: Patch): Promise<ShadowDoc | null> {
+    return this.releasingStaleName({ oid: shadowOid, ...patch.set }, () =>
+      updateAtomically(this.collections.shadows, shadowOid, updateOf(patch, { $pull: { pendingOperations: { id: operationId } } })),
+    );
+  }
+
+  /**
+   * A write that gives a live shadow a name another live shadow of the resource still holds: the other
+   * one is stale (its object was renamed or deleted behind Tally's back), so it stops claiming the name.
+   */
+  private async releasingStaleName<T>(
+    written: Partial<ShadowDoc> | (() => Partial<ShadowDoc>),
+    write: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!isDuplicateKeyError(e) || !String((e as Error).message).includes('one_live_shadow_per_name')) throw e;
+      const shadow = typeof written === 'function' ? written() : written;
+      const current = shadow.oid ? await this.shadow(shadow.oid) : null;
+      const resourceRef = shadow.resourceRef ?? current?.resourceRef;
+      const name = shadow.secondaryIdentifier ?? current?.secondaryIdentifier;
+      if (!resourceRef || !name) throw e;
+      await this.collections.shadows.updateMany(
+        { resourceRef, secondaryIdentifier: name, exists: true, dead: false, _id: { $ne: shadow.oid } } as unknown as Filter<ShadowDoc>,
+        updateOf({ set: { exists: false } }),
+        { collation: nameCollation },
+      );
+      return write();
+    }
+  }
+
+  // ---- audit -----------------------------------------------------------------------------
+
+  async writeAudit(records: AuditRecord[]): Promise<void> {
+    if (records.length > 0) await this.collections.audit.insertMany(records.map((r) => ({ ...r })));
+  }
+}
+
+function findByRef<T extends { oid: string; name: string }>(objects: T[], ref: string): T | null {
+  return objects.find((o) => o.oid === ref) ?? objects.find((o) => o.name === ref) ?? null;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The users filter of a correlation condition; no values match nobody. */
+function correlationFilter(condition: CorrelationCondition): Record<string, unknown> {
+  if ('equal' in condition) {
+    const { field, values } = condition.equal;
+    return { [field]: values.length === 1 ? values[0] : { $in: values } };
+  }
+  if ('and' in condition) return { $and: condition.and.map(correlationFilter) };
+  return { $or: condition.or.map(correlationFilter) };
 }

@@ -1,49 +1,38 @@
-import type { Collection, Db, Document, UpdateFilter } from 'mongodb';
-import { byOid } from './ids';
-import { indexShadowIdentifiers } from './shadow-identifiers';
-import { indexUserName } from './user-names';
-import type { ShadowDoc, UserDoc } from '../schema/objects';
+/**
+ * Optimistic versioning: every stored object has a `version` that every update increments in the same
+ * atomic update. A versioned write is ONE conditional update (`{_id, version}`); no match is a conflict.
+ */
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import { VersionConflictError } from './errors';
 
-const shadowsCollection = 'shadows';
-const usersCollection = 'users';
-import { VersionConflictError, isDuplicateKeyError } from './errors';
-
-/** Every stored object has an oid and a version incremented by every update. */
+/** Every stored object has an oid (its `_id`) and a version incremented by every update. */
 export interface Versioned {
   oid: string;
   version: number;
 }
 
 /**
- * FerretDB 1.24 evaluates an update's filter and writes the document in two steps, so a filter on
- * `version` alone does not stop two writers of the same version (measured: 12 concurrent writers, 6 lost
- * updates). The step from version v to v+1 is therefore claimed first by inserting `<collection>/<oid>/<v+1>`
- * into this collection: `_id` is unique, so exactly one writer gets each version.
+ * A change of some fields of a stored object, in the repository's terms: `set` takes property paths
+ * (dotted for nested ones, e.g. `metadata.modifyTimestamp`), `unset` removes them.
  */
-export const versionClaimsCollection = 'versionClaims';
-
-/** A claim older than this whose document never reached its version was left by a crashed writer. */
-const abandonedClaimMs = 30_000;
-
-interface VersionClaim {
-  _id: string;
-  claimedAt: Date;
+export interface Patch {
+  set?: Record<string, unknown>;
+  unset?: string[];
 }
 
-const claimId = (collection: string, oid: string, version: number) => `${collection}/${oid}/${version}`;
-
-async function releaseIfAbandoned(claims: Collection<VersionClaim>, id: string): Promise<void> {
-  const claim = await claims.findOne({ _id: id });
-  if (claim && claim.claimedAt.getTime() < Date.now() - abandonedClaimMs) await claims.deleteOne({ _id: id });
+/** The update of a patch, with the version increment every write carries. */
+export function updateOf<T extends Document>(patch: Patch, extra: UpdateFilter<T> = {}): UpdateFilter<T> {
+  const update: Record<string, unknown> = { ...extra, $inc: { ...((extra.$inc as object) ?? {}), version: 1 } };
+  if (patch.set && Object.keys(patch.set).length > 0) update.$set = { ...((extra.$set as object) ?? {}), ...patch.set };
+  if (patch.unset && patch.unset.length > 0) update.$unset = Object.fromEntries(patch.unset.map((k) => [k, '']));
+  return update as UpdateFilter<T>;
 }
 
-function claimsOf(db: Db): Collection<VersionClaim> {
-  return db.collection<VersionClaim>(versionClaimsCollection);
-}
+const noId = { projection: { _id: 0 } } as const;
 
 /**
- * Updates one document only if it still has `expectedVersion`; the version is incremented in the same
- * update. Throws VersionConflictError when someone else updated it first.
+ * Updates one document only if it still has `expectedVersion`, in one round trip; returns it as stored.
+ * Throws VersionConflictError when someone else updated it first (or it is gone).
  */
 export async function updateVersioned<T extends Versioned & Document>(
   collection: Collection<T>,
@@ -51,68 +40,49 @@ export async function updateVersioned<T extends Versioned & Document>(
   expectedVersion: number,
   update: UpdateFilter<T>,
 ): Promise<T> {
-  const claims = claimsOf(collection.db);
-  const id = claimId(collection.collectionName, oid, expectedVersion + 1);
-  try {
-    await claims.insertOne({ _id: id, claimedAt: new Date() });
-  } catch (e) {
-    if (!isDuplicateKeyError(e)) throw e;
-    await releaseIfAbandoned(claims, id);
-    throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
-  }
-  // Holding the claim for v+1, nobody else can move the document away from v: check it is still there.
-  // (Filters are by _id alone: FerretDB scans the collection for anything else.)
-  const current = (await collection.findOne(byOid<T>(oid), { projection: { version: 1 } })) as { version?: number } | null;
-  if (current?.version !== expectedVersion) {
-    await claims.deleteOne({ _id: id });
-    throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
-  }
-  const inc = { ...((update.$inc as Record<string, number>) ?? {}), version: 1 };
-  await collection.updateOne(byOid<T>(oid), { ...update, $inc: inc } as unknown as UpdateFilter<T>);
-  // Only the newest claim of a document needs to stay: it stops writers still at the version before.
-  await claims.deleteOne({ _id: claimId(collection.collectionName, oid, expectedVersion) });
-  const stored = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
-  // A shadow's identifiers changed (created account, rename): keep its index keys current. Likewise a
-  // user's name (renames are rare; the old key is left and fails the lookup's check).
-  const sets = (field: string) => Object.prototype.hasOwnProperty.call(update.$set ?? {}, field);
-  if (stored && collection.collectionName === shadowsCollection && (sets('primaryIdentifier') || sets('secondaryIdentifier'))) {
-    await indexShadowIdentifiers(collection.db, stored as unknown as ShadowDoc);
-  }
-  if (stored && collection.collectionName === usersCollection && sets('name')) await indexUserName(collection.db, stored as unknown as UserDoc);
-  return stored ?? (({ oid, version: expectedVersion + 1 }) as T);
+  const stored = await collection.findOneAndUpdate({ _id: oid, version: expectedVersion } as unknown as Filter<T>, update, {
+    ...noId,
+    returnDocument: 'after',
+  });
+  if (!stored) throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
+  return stored as T;
 }
 
 /**
- * Read-modify-write with optimistic concurrency: `change` computes the update from the current document
- * (null: nothing to change); lost races are retried with a fresh read, up to `attempts` times. Every
- * write to a stored object goes through here, so concurrent writers never overwrite each other.
+ * An update that needs no read first (it sets fields or edits arrays atomically), in one round trip;
+ * `where` narrows the match (e.g. to a pending operation). Returns the object as stored, or null when
+ * nothing matched.
+ */
+export async function updateAtomically<T extends Versioned & Document>(
+  collection: Collection<T>,
+  oid: string,
+  update: UpdateFilter<T>,
+  where: Record<string, unknown> = {},
+): Promise<T | null> {
+  return (await collection.findOneAndUpdate({ ...where, _id: oid } as unknown as Filter<T>, update, { ...noId, returnDocument: 'after' })) as T | null;
+}
+
+/**
+ * Read-modify-write with optimistic concurrency: `change` computes the patch from the current document
+ * (null: nothing to change); lost races are retried with a fresh read, up to `attempts` times.
  */
 export async function modifyWithRetry<T extends Versioned & Document>(
   collection: Collection<T>,
   oid: string,
-  change: (current: T) => UpdateFilter<T> | null,
+  change: (current: T) => Patch | null,
   attempts = 20,
 ): Promise<T | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = (await collection.findOne(byOid<T>(oid), { projection: { _id: 0 } })) as T | null;
+    const current = (await collection.findOne({ _id: oid } as unknown as Filter<T>, noId)) as T | null;
     if (!current) return null;
-    const update = change(current);
-    if (!update) return current;
+    const patch = change(current);
+    if (!patch) return current;
     try {
-      return await updateVersioned(collection, oid, current.version, update);
+      return await updateVersioned(collection, oid, current.version, updateOf<T>(patch));
     } catch (e) {
       if (!(e instanceof VersionConflictError) || attempt >= attempts) throw e;
       // Back off a little, with jitter, so racing writers spread out.
-      await new Promise((r) => setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())));
+      await new Promise((r) => setTimeout(r, Math.min(100, 2 * attempt) * (0.5 + Math.random())));
     }
   }
-}
-
-/** A blind update of some fields, still claimed and versioned like every other write. */
-export async function setFields<T extends Versioned & Document>(
-  collection: Collection<T>,
-  oid: string,
-  fields: Partial<T> | Record<string, unknown>,
-): Promise<T | null> {
-  return modifyWithRetry(collection, oid, () => ({ $set: fields }) as UpdateFilter<T>);
 }

@@ -8,6 +8,9 @@ import { Repository } from '../repository/repository';
 import { ConnectorRegistry } from '../provisioning/connector-registry';
 import { loadSecretKey, type SecretKey } from '../security/secret-key';
 import type { SyncDeps } from '../sync/sync-deps';
+import type { WorkflowStarter } from '../provisioning/workflow-starter';
+import { createWorkflowStarter } from '../client/workflow-starts';
+import { correlate } from '../sync/situation';
 import { connectTemporalClient } from './temporal-connection';
 import type { Settings } from './settings';
 
@@ -17,6 +20,9 @@ export interface Services {
   repo: Repository;
   connectors: ConnectorRegistry;
   client: Client;
+  /** Starts or feeds Tally's workflows. */
+  workflows: WorkflowStarter;
+  /** What activities and the synchronization routine are built with. */
   syncDeps: SyncDeps;
   close(): Promise<void>;
 }
@@ -34,13 +40,16 @@ export async function openServices(settings: Settings, env: Record<string, strin
     throw new Error(`cannot reach Temporal at ${settings.TEMPORAL_ADDRESS}: ${(e as Error).message}`);
   }
   const connectors = new ConnectorRegistry(repo);
+  const workflows = createWorkflowStarter({ client: temporal.client, taskQueue: settings.TALLY_TASK_QUEUE });
+  const syncDeps: SyncDeps = { repo, connectors, workflows, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
   return {
     settings,
     key,
     repo,
     connectors,
     client: temporal.client,
-    syncDeps: { repo, connectors, temporal: { client: temporal.client, taskQueue: settings.TALLY_TASK_QUEUE } },
+    workflows,
+    syncDeps,
     async close() {
       await connectors.closeAll();
       await temporal.connection.close();

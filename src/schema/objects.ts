@@ -105,6 +105,8 @@ export const pendingOperationSchema = z.object({
   channel: channelSchema.optional(),
   /** Set while the resource is being asked to do it; nothing may be merged into it then. */
   executing: z.boolean().optional(),
+  /** The executor's claim lasts until then: past it, a crashed executor's claim may be taken over. */
+  executingUntil: z.string().optional(),
 });
 export type PendingOperation = z.infer<typeof pendingOperationSchema>;
 

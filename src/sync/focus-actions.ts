@@ -5,12 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ReactionAction } from '../schema/config';
 import type { ResourceObject, UserDoc } from '../schema/objects';
-import { applyUserDeltas, computeInbound } from '../model';
+import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
 import { ConfigurationLookupError } from '../model/resources';
-import { modifyWithRetry, setFields } from '../repository/versioned';
-import { addLinkRef, removeLinkRef } from '../repository/user-links';
-import { defaultObjectType } from '../provisioning/shadows';
+import { linkShadow, unlinkShadow } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ActionInput {
@@ -44,9 +42,11 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       return deleteFocus(deps, input);
     case 'inactivateFocus':
       if (input.ownerOid) {
-        await modifyWithRetry(deps.repo.users, input.ownerOid, () => ({
-          $set: { 'activation.administrativeStatus': 'disabled', 'metadata.modifyTimestamp': nowOf(deps), 'metadata.modifyChannel': input.channel },
-        }));
+        await deps.repo.setUserProperties(input.ownerOid, {
+          'activation.administrativeStatus': 'disabled',
+          'metadata.modifyTimestamp': nowOf(deps),
+          'metadata.modifyChannel': input.channel,
+        });
       }
       return { ownerOid: input.ownerOid, message: 'user disabled' };
     case 'deleteShadow':
@@ -54,7 +54,7 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       await deps.repo.deleteShadow(input.shadowOid);
       return { ownerOid: null, message: 'shadow deleted' };
     case 'inactivateShadow':
-      await setFields(deps.repo.shadows, input.shadowOid, { dead: true });
+      await deps.repo.patchShadow(input.shadowOid, { set: { dead: true } });
       return { ownerOid: input.ownerOid, message: 'shadow marked dead' };
     case 'synchronize':
       return { ownerOid: input.ownerOid, message: 'synchronize' };
@@ -67,7 +67,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   const shadow = await deps.repo.shadow(input.shadowOid);
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
   const resource = await deps.connectors.resource(input.resourceOid);
-  const objectType = defaultObjectType(resource, shadow?.kind, shadow?.intent);
+  const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);
   const empty: UserDoc = {
     oid: randomUUID(),
@@ -103,19 +103,16 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
 
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
-  for (const shadow of await deps.repo.shadowsOfOwner(input.ownerOid)) await setFields(deps.repo.shadows, shadow.oid, { ownerRef: null });
+  for (const shadow of await deps.repo.shadowsOfOwner(input.ownerOid)) await deps.repo.patchShadow(shadow.oid, { set: { ownerRef: null } });
   await deps.repo.deleteUser(input.ownerOid);
   return { ownerOid: null, message: `user ${input.ownerOid} deleted` };
 }
 
-export async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
-  await setFields(deps.repo.shadows, shadowOid, { ownerRef: userOid, situation: 'linked' });
-  await addLinkRef(deps.repo, userOid, shadowOid);
+async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
+  await linkShadow(deps.repo, shadowOid, userOid, nowOf(deps));
 }
 
-export async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
+async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
   const shadow = await deps.repo.shadow(shadowOid);
-  if (!shadow?.ownerRef) return;
-  await removeLinkRef(deps.repo, shadow.ownerRef, shadowOid);
-  await setFields(deps.repo.shadows, shadowOid, { ownerRef: null });
+  if (shadow) await unlinkShadow(deps.repo, shadow);
 }

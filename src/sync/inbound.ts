@@ -1,8 +1,7 @@
 /** The inbound phase: account attribute values flow into the owner's properties by inbound mappings. */
 import type { Channel } from '../schema/config';
 import type { ResourceObject } from '../schema/objects';
-import { applyUserDeltas, computeInbound } from '../model';
-import { defaultObjectType } from '../provisioning/shadows';
+import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -20,7 +19,7 @@ export async function applyInbound(
 ): Promise<{ changedUserPaths: string[] }> {
   const resource = await deps.connectors.resource(input.resourceOid);
   const shadow = await deps.repo.shadow(input.shadowOid);
-  const objectType = defaultObjectType(resource, shadow?.kind, shadow?.intent);
+  const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);
   const result = await changeUser(deps.repo, input.ownerOid, input.channel, now, (user) =>
     applyUserDeltas(user, computeInbound({ objectType, account: input.object, user, changedAttributes: input.changedAttributes })),

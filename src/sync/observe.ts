@@ -2,10 +2,8 @@
  * First step of the synchronization routine, whatever found the change: read the resource object (unless
  * the mechanism already did) and make sure its shadow exists.
  */
-import { setFields } from '../repository/versioned';
-import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceChange, ResourceObject } from '../schema/objects';
-import { ensureShadow } from '../provisioning/shadows';
+import { ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface Observation {
@@ -19,22 +17,15 @@ export interface Observation {
 }
 
 export async function observeResourceObject(deps: SyncDeps, change: ResourceChange): Promise<Observation> {
-  const { resource, connector } = await deps.connectors.connectorFor(change.resourceRef);
+  const resource = await deps.connectors.resource(change.resourceRef);
   const ids = {
     primaryIdentifier: change.primaryIdentifier ?? change.currentObject?.primaryIdentifier,
     secondaryIdentifier: change.secondaryIdentifier ?? change.currentObject?.secondaryIdentifier,
   };
-  let object: ResourceObject | null = change.currentObject ?? null;
-  if (!object && change.changeType !== 'delete') {
-    try {
-      object = await connector.get(ids);
-    } catch (e) {
-      if (!(isConnectorError(e) && e.kind === 'not-found')) throw e;
-    }
-  }
+  const object = change.currentObject ?? (change.changeType === 'delete' ? null : await fetchResourceObject(deps, resource.oid, ids));
   if (!object) {
     const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
-    if (shadow) await setFields(deps.repo.shadows, shadow.oid, { exists: false });
+    if (shadow) await markShadowGone(deps.repo, shadow);
     return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null };
   }
   const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));

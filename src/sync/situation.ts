@@ -1,9 +1,8 @@
 /** Second step: what the change means for the repository (the situation), and how to react to it. */
 import type { Channel, ReactionAction, Situation } from '../schema/config';
-import type { ResourceObject, UserDoc } from '../schema/objects';
-import { confirmCandidates, correlationFilter, determineSituation, reactionFor } from '../model';
-import { defaultObjectType } from '../provisioning/shadows';
-import { setFields } from '../repository/versioned';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import type { StoredResource } from '../repository/repository';
+import { confirmCandidates, correlationCondition, determineSituation, reactionFor, requireObjectType } from '../model';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface SituationResult {
@@ -15,29 +14,40 @@ export interface SituationResult {
   synchronize: boolean;
 }
 
+function policiesFor(resource: StoredResource, shadow: Pick<ShadowDoc, 'kind' | 'intent'> | null) {
+  const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
+  return { objectType, policies: resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent) };
+}
+
+/** The users the account correlates to (after confirmation), by the first policy that has a correlation. */
+async function candidatesFor(deps: SyncDeps, resource: StoredResource, shadow: ShadowDoc | null, object: ResourceObject): Promise<UserDoc[]> {
+  for (const policy of policiesFor(resource, shadow).policies) {
+    if (!policy.correlation) continue;
+    const found = await deps.repo.usersMatching(correlationCondition(policy.correlation, object, { shadow, resourceName: resource.name }), 10);
+    return policy.confirmation ? confirmCandidates(policy.confirmation, object, found, { shadow, resourceName: resource.name }) : found;
+  }
+  return [];
+}
+
+/** The one user an account correlates to, or null (discovery asks this of an account nobody owns). */
+export async function correlate(deps: SyncDeps, resourceOid: string, object: ResourceObject): Promise<string | null> {
+  const candidates = await candidatesFor(deps, await deps.connectors.resource(resourceOid), null, object);
+  return candidates.length === 1 ? candidates[0].oid : null;
+}
+
 export async function decideSituation(
   deps: SyncDeps,
   input: { resourceOid: string; shadowOid: string | null; exists: boolean; object: ResourceObject | null; channel: Channel },
 ): Promise<SituationResult> {
   const resource = await deps.connectors.resource(input.resourceOid);
   const shadow = input.shadowOid ? await deps.repo.shadow(input.shadowOid) : null;
-  const objectType = defaultObjectType(resource, shadow?.kind, shadow?.intent);
-  const policies = resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent);
+  const { objectType, policies } = policiesFor(resource, shadow);
 
-  let candidates: UserDoc[] = [];
   const owner = shadow?.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
-  if (!owner && input.exists && input.object) {
-    for (const policy of policies) {
-      if (!policy.correlation) continue;
-      const filter = correlationFilter(policy.correlation, input.object);
-      const found = await deps.repo.usersMatching(filter, 10);
-      candidates = policy.confirmation ? confirmCandidates(policy.confirmation, input.object, found) : found;
-      break;
-    }
-  }
+  const candidates = !owner && input.exists && input.object ? await candidatesFor(deps, resource, shadow, input.object) : [];
   const situation = determineSituation({ ownerRef: owner?.oid ?? null, exists: input.exists, candidates });
-  if (shadow) {
-    await setFields(deps.repo.shadows, shadow.oid, { situation, situationTimestamp: nowOf(deps) });
+  if (shadow && shadow.situation !== situation) {
+    await deps.repo.patchShadow(shadow.oid, { set: { situation, situationTimestamp: nowOf(deps) } });
   }
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation, channel: input.channel });
   return {

@@ -1,14 +1,6 @@
-import type { Repository } from '../repository/repository';
-import type { ConnectorRegistry } from '../provisioning/connector-registry';
-import type { StartOptions } from '../client/workflow-starts';
+import type { ProvisioningDeps } from '../provisioning/provisioning-deps';
 
-/** What the synchronization services need: the repository, connectors, and Temporal to hand work on. */
-export interface SyncDeps {
-  repo: Repository;
-  connectors: ConnectorRegistry;
-  temporal: StartOptions;
-  /** Injected clock, so tests can pin time. @default () => new Date().toISOString() */
-  now?: () => string;
-}
+/** The synchronization routine works over the repository and the provisioning façade's dependencies. */
+export type SyncDeps = ProvisioningDeps;
 
-export const nowOf = (deps: SyncDeps) => (deps.now ?? (() => new Date().toISOString()))();
+export { nowOf } from '../provisioning/provisioning-deps';

@@ -1,6 +1,6 @@
 import type { UserDoc } from '../schema/objects';
 import type { Channel } from '../schema/config';
-import { modifyWithRetry } from '../repository/versioned';
+import { VersionConflictError } from '../repository/errors';
 import type { Repository } from '../repository/repository';
 
 const bookkeeping = new Set(['oid', 'version', 'metadata', 'linkRef', '_id']);
@@ -28,7 +28,7 @@ export function changedUserPaths(before: UserDoc, after: UserDoc): string[] {
 /**
  * Read-modify-write of a user under optimistic concurrency: `change` gets the current user and returns
  * the desired one; the changed properties are stored with a version check, re-read and recomputed on a
- * lost race. Returns the paths that changed.
+ * lost race. Nothing is written when nothing changed. Returns the paths that changed (null: no such user).
  */
 export async function changeUser(
   repo: Repository,
@@ -36,22 +36,27 @@ export async function changeUser(
   channel: Channel,
   now: string,
   change: (current: UserDoc) => UserDoc,
+  attempts = 20,
 ): Promise<{ before: UserDoc; after: UserDoc; changedPaths: string[] } | null> {
-  let result: { before: UserDoc; after: UserDoc; changedPaths: string[] } | null = null;
-  const stored = await modifyWithRetry(repo.users, userOid, (current) => {
+  for (let attempt = 1; ; attempt++) {
+    const current = await repo.user(userOid);
+    if (!current) return null;
     const desired = change(current);
     const changedPaths = changedUserPaths(current, desired);
-    result = { before: current, after: desired, changedPaths };
-    if (changedPaths.length === 0) return null;
+    if (changedPaths.length === 0) return { before: current, after: current, changedPaths };
     const set: Record<string, unknown> = { 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel };
-    const unset: Record<string, ''> = {};
+    const unset: string[] = [];
     for (const key of new Set(changedPaths.map((p) => p.split('/')[0]))) {
       const value = (desired as unknown as Record<string, unknown>)[key];
-      if (value === undefined) unset[key] = '';
+      if (value === undefined) unset.push(key);
       else set[key] = value;
     }
-    return Object.keys(unset).length ? { $set: set, $unset: unset } : { $set: set };
-  });
-  if (!stored) return null;
-  return result;
+    try {
+      const after = await repo.updateUser(userOid, current.version, { set, unset });
+      return { before: current, after, changedPaths };
+    } catch (e) {
+      if (!(e instanceof VersionConflictError) || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(100, 2 * attempt) * (0.5 + Math.random())));
+    }
+  }
 }

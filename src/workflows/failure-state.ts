@@ -13,7 +13,7 @@ export async function markedOnFailure<T>(body: () => Promise<T>): Promise<T> {
     return await body();
   } catch (e) {
     if (e instanceof ContinueAsNew) throw e;
-    upsertSearchAttributes({ [searchAttributes.state]: ['failed'] });
+    upsertSearchAttributes([{ key: searchAttributes.state, value: 'failed' }]);
     setCurrentDetails(`failed: ${rootMessage(e)}`);
     throw e;
   }

@@ -6,8 +6,8 @@
 import {
   condition,
   continueAsNew,
-  defineSignal,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -26,13 +26,20 @@ const acts = proxyActivities<Activities>({
 
 const operationActivity = { add: acts.addAccount, modify: acts.modifyAccount, delete: acts.deleteAccount };
 
+/** Short repository reads. */
+const reads = proxyLocalActivities<Pick<Activities, 'nextPendingOperation' | 'retryPolicyForShadow'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /** A connection test is short: if its worker dies, another one repeats it soon. */
 const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
-export const wakeSignal = defineSignal(signals.wake);
+/** Longest wait for another executor before looking again. */
+const CLAIM_WAIT_MS = 30_000;
 
 /** Steps before the history is handed to a fresh run. */
 const stepsPerRun = 200;
@@ -50,29 +57,33 @@ export async function provisionAccount(raw: unknown): Promise<ProvisionAccountRe
 async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResult> {
   const input = parseWorkflowInput(provisionAccountInputSchema, raw, 'provisionAccount');
   let woken = false;
-  setHandler(wakeSignal, () => {
+  setHandler(signals.wake, () => {
     woken = true;
   });
-  const setState = (state: TallyState) => upsertSearchAttributes({ [searchAttributes.state]: [state] });
-  upsertSearchAttributes({ [searchAttributes.shadow]: [input.shadowOid] });
+  const setState = (state: TallyState) => upsertSearchAttributes([{ key: searchAttributes.state, value: state }]);
+  upsertSearchAttributes([{ key: searchAttributes.shadow, value: input.shadowOid }]);
 
-  const policy = await acts.retryPolicyForShadow({ shadowOid: input.shadowOid });
+  const policy = await reads.retryPolicyForShadow({ shadowOid: input.shadowOid });
   const result: ProvisionAccountResult = { done: 0, failed: [], gaveUp: false };
   if (!policy) return result;
-  upsertSearchAttributes({ [searchAttributes.resource]: [policy.resourceOid] });
+  upsertSearchAttributes([{ key: searchAttributes.resource, value: policy.resourceOid }]);
 
   // Set once an operation had to wait for the resource: its first success means the resource is back.
   let waitedForResource = false;
   for (let step = 0; step < stepsPerRun; step++) {
     woken = false;
-    const next = await acts.nextPendingOperation({ shadowOid: input.shadowOid });
+    const next = await reads.nextPendingOperation({ shadowOid: input.shadowOid });
     const outcome = next ? await operationActivity[next.type]({ shadowOid: input.shadowOid, operationId: next.id }) : ({ outcome: 'idle' } as const);
     switch (outcome.outcome) {
       case 'stale':
         continue;
+      case 'busy':
+        // Another executor (a synchronization activity) is at this account: wait for it, or for its claim to end.
+        setCurrentDetails(`another executor is at this account until ${outcome.until}`);
+        await condition(() => woken, Math.max(1000, Math.min(CLAIM_WAIT_MS, Date.parse(outcome.until) - Date.now())));
+        continue;
       case 'idle':
-        if (woken) continue;
-        await condition(() => woken, '1 second');
+        // A wake signalled while this completes is not lost: the server refuses the completion and delivers it.
         if (woken) continue;
         setState('done');
         setCurrentDetails(`no pending operations; ${result.done} done, ${result.failed.length} failed`);
@@ -109,7 +120,7 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
           return result;
         }
         setState('waiting-for-resource');
-        upsertSearchAttributes({ [searchAttributes.operation]: [outcome.operation] });
+        upsertSearchAttributes([{ key: searchAttributes.operation, value: outcome.operation }]);
         const delay = backoffDelayMs(policy, outcome.attemptNumber);
         setCurrentDetails(
           `waiting for ${policy.resourceName} to come back: ${outcome.operation} postponed (attempt ${outcome.attemptNumber}, next in ${Math.round(delay / 1000)} s): ${outcome.error}`,

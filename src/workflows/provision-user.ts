@@ -1,23 +1,28 @@
-/** Recompute one user and hand every account's operation to that account's provisioning workflow. */
-import { condition, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+/**
+ * Recompute one user and provision every account: operations that can be done now are done in the same
+ * local activity; those that must wait are handed to their account's provisionAccount workflow.
+ */
+import { proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { provisionUserInputSchema, type ProvisionUserInput } from '../schema/workflow-inputs';
+import { provisionUserInputSchema } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
 import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals } from './workflow-ids';
 import { mergeRecomputeRequests, type RecomputeRequest } from './recompute-requests';
 
-const acts = proxyActivities<Activities>({
+const acts = proxyLocalActivities<Pick<Activities, 'provisionUser'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-export const recomputeSignal = defineSignal<[ProvisionUserInput]>(signals.recompute);
 
 export interface ProvisionUserResult {
   recomputations: number;
   accountOperations: Array<{ resourceRef: string; action: string; reason: string }>;
   shadowOids: string[];
+  /** Accounts whose operation waits in their provisionAccount workflow. */
+  handedOver: string[];
+  /** What happened to each account: `<resource>: <state> (<what was done>)`. */
+  accounts: string[];
 }
 
 export async function provisionUser(raw: unknown): Promise<ProvisionUserResult> {
@@ -28,34 +33,39 @@ async function provisionUserBody(raw: unknown): Promise<ProvisionUserResult> {
   const first: RecomputeRequest = parseWorkflowInput(provisionUserInputSchema, raw, 'provisionUser');
   const seen = new Set<string>(first.requestId ? [first.requestId] : []);
   const waiting: RecomputeRequest[] = [first];
-  setHandler(recomputeSignal, (request) => {
+  setHandler(signals.recompute, (request) => {
     const parsed = provisionUserInputSchema.safeParse(request);
     if (!parsed.success) return;
     if (parsed.data.requestId && seen.has(parsed.data.requestId)) return;
     if (parsed.data.requestId) seen.add(parsed.data.requestId);
     waiting.push(parsed.data);
   });
-  upsertSearchAttributes({ [searchAttributes.user]: [first.userOid], [searchAttributes.state]: ['running'] });
+  upsertSearchAttributes([
+    { key: searchAttributes.user, value: first.userOid },
+    { key: searchAttributes.state, value: 'running' },
+  ]);
 
-  const result: ProvisionUserResult = { recomputations: 0, accountOperations: [], shadowOids: [] };
+  const result: ProvisionUserResult = { recomputations: 0, accountOperations: [], shadowOids: [], handedOver: [], accounts: [] };
+  // Requests signalled while the last recomputation completes are not lost: the server refuses that
+  // completion and delivers them, and this loop runs again.
   while (waiting.length > 0) {
     const request = mergeRecomputeRequests(waiting.splice(0));
     result.recomputations++;
     setCurrentDetails(`recomputing user ${request.userOid} (${request.changedUserPaths?.join(', ') ?? 'all properties'})`);
-    const projection = await acts.projectUser({
+    const provisioned = await acts.provisionUser({
       userOid: request.userOid,
       channel: request.channel,
       changedUserPaths: request.changedUserPaths,
       removedAssignments: request.removedAssignments,
     });
-    if (projection.plans.length > 0) {
-      const { shadowOids } = await acts.enqueueAccountOperations({ userOid: request.userOid, plans: projection.plans, channel: request.channel });
-      result.shadowOids.push(...shadowOids);
-      result.accountOperations.push(...projection.plans.map((p) => ({ resourceRef: p.resourceRef, action: p.action, reason: p.reason })));
-    }
-    await condition(() => waiting.length > 0, '1 second');
+    result.accountOperations.push(...provisioned.plans.map((p) => ({ resourceRef: p.resourceRef, action: p.action, reason: p.reason })));
+    result.shadowOids.push(...provisioned.accounts.map((a) => a.shadowOid));
+    result.handedOver.push(...provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid));
+    result.accounts.push(...provisioned.accounts.map((a) => a.summary));
   }
-  upsertSearchAttributes({ [searchAttributes.state]: ['done'] });
-  setCurrentDetails(`done: ${result.accountOperations.length} account operation(s) handed over (${workflowInfo().workflowId})`);
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
+  setCurrentDetails(
+    `done: ${result.accountOperations.length} account operation(s), ${result.handedOver.length} waiting in provisionAccount (${workflowInfo().workflowId})`,
+  );
   return result;
 }

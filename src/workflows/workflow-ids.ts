@@ -1,4 +1,11 @@
-/** Deterministic workflow ids: one workflow per user, per account (shadow), per resource object. */
+/**
+ * Names shared by workflows and their clients: deterministic workflow ids (one workflow per user, per
+ * account (shadow), per resource object), typed signals, and typed search-attribute keys.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSignal } from '@temporalio/workflow';
+import type { ProcessChangeInput, ProvisionUserInput } from '../schema/workflow-inputs';
+
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
@@ -10,24 +17,20 @@ export const workflowIds = {
 
 export const signals = {
   /** provisionUser: recompute again with these changes. */
-  recompute: 'recompute',
+  recompute: defineSignal<[ProvisionUserInput]>('recompute'),
   /** provisionAccount: new pending operations, or the resource is back. */
-  wake: 'wake',
+  wake: defineSignal('wake'),
   /** processChange: another change of the same object. */
-  change: 'change',
-} as const;
-
-export const queries = {
-  progress: 'progress',
-} as const;
+  change: defineSignal<[ProcessChangeInput]>('change'),
+};
 
 /** Custom search attributes (registered on the Temporal server as Keyword). */
 export const searchAttributes = {
-  resource: 'TallyResource',
-  user: 'TallyUser',
-  shadow: 'TallyShadow',
-  operation: 'TallyOperation',
-  state: 'TallyState',
-} as const;
+  resource: defineSearchAttributeKey('TallyResource', SearchAttributeType.KEYWORD),
+  user: defineSearchAttributeKey('TallyUser', SearchAttributeType.KEYWORD),
+  shadow: defineSearchAttributeKey('TallyShadow', SearchAttributeType.KEYWORD),
+  operation: defineSearchAttributeKey('TallyOperation', SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey('TallyState', SearchAttributeType.KEYWORD),
+};
 
 export type TallyState = 'running' | 'waiting-for-resource' | 'failed' | 'done';

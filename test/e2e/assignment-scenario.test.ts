@@ -12,9 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient, type Entry } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
-import { requestUserProvisioning } from '../../src/client/workflow-starts';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
-import { startTally, examplesForStack, eventually, type TallyHarness, listenApi } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, recordHistories, type TallyHarness, listenApi } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
@@ -130,8 +129,8 @@ beforeAll(async () => {
   const applied = await applyConfig(tally.services.repo, tally.services.key, [config]);
   // As `tally apply` does: the new user is recomputed (the template sets her fullName).
   for (const user of applied.usersToProvision) {
-    const handle = await requestUserProvisioning(tally.services.syncDeps.temporal, { userOid: user.userOid, channel: 'user' });
-    await tally.services.client.workflow.getHandle(handle.workflowId).result();
+    const handle = tally.services.client.workflow.getHandle(await tally.services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' }));
+    await handle.result();
   }
   anneOid = (await tally.services.repo.userByRef('anne'))!.oid;
 
@@ -163,6 +162,9 @@ test('assigning the Captain role over the API creates the LDAP entry and the Pos
   expect(body.changedPaths).toEqual(['assignment']);
   const provisioning: ProvisionUserResult = await tally.services.client.workflow.getHandle(body.provisioningWorkflowId).result();
   expect(provisioning.accountOperations.map((op) => `${op.action} ${op.resourceRef}`).sort()).toEqual([`add ${AD_OID}`, `add ${LDAP_OID}`].sort());
+  // Both resources were up: the accounts were created by provisionUser itself, nothing waits.
+  expect(provisioning.handedOver).toEqual([]);
+  await recordHistories(tally.stack.temporal, { 'provision-user-assignment': body.provisioningWorkflowId });
 
   const shadows = await settledShadows();
   const entry = await eventually(() => ldapEntry(anneDn), (e) => e !== null, "anne's LDAP entry");
@@ -200,7 +202,7 @@ test('tally user unassign removes the role and both accounts', async () => {
   await eventually(() => ldapEntry(anneDn), (e) => e === null, 'the LDAP entry deleted');
   await eventually(() => pgRow('cn=anne,o=Acme'), (r) => r === null, 'the PostgreSQL row deleted');
   const leftShadows = await eventually(
-    () => tally.services.repo.shadows.find({ oid: { $in: before.map((s) => s.oid) } }).toArray(),
+    () => tally.services.repo.collections.shadows.find({ oid: { $in: before.map((s) => s.oid) } }).toArray(),
     (s) => s.length === 0,
     "anne's shadows removed",
   );

@@ -148,7 +148,7 @@ describe('assignments', () => {
   });
 
   test('assigning a role the user already has (by name or oid) changes nothing and starts no workflow', async () => {
-    const pirate = await tally.services.repo.findConfig(tally.services.repo.roles, 'Pirate');
+    const pirate = await tally.services.repo.role('Pirate');
     for (const role of ['Pirate', pirate!.oid]) {
       const response = await call('POST', '/api/v1/users/jack/assignments', { role });
       expect(response.status).toBe(200);

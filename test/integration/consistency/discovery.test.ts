@@ -3,11 +3,10 @@
  * modified; someone else's: the name is iterated, up to maxIterations), a modify that finds the account
  * gone (still assigned: re-created; not required: the shadow is dropped).
  */
-import { reportChange } from '../../../src/client/workflow-starts';
-import { link } from '../../../src/sync/focus-actions';
+import { linkShadow } from '../../../src/provisioning';
 import { observeResourceObject } from '../../../src/sync/observe';
 import type { ShadowDoc } from '../../../src/schema/objects';
-import type { ProvisionAccountResult } from '../../../src/workflows/provision-account';
+import type { ProvisionUserResult } from '../../../src/workflows/provision-user';
 import { eventually } from '../../support/tally-harness';
 import { accesslogFor, ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
 
@@ -31,7 +30,7 @@ async function addEntry(uid: string, attributes: Record<string, string>): Promis
 async function ownedBy(uid: string, owner: string): Promise<void> {
   const user = await s.services.repo.userByRef(owner);
   const seen = await observeResourceObject(s.services.syncDeps, { resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf(uid) });
-  await link(s.services.syncDeps, seen.shadowOid!, user!.oid);
+  await linkShadow(s.services.repo, seen.shadowOid!, user!.oid, new Date().toISOString());
 }
 
 async function settledShadow(user: string): Promise<ShadowDoc> {
@@ -54,8 +53,10 @@ test('add finds the owner\'s account already there: the shadow links it and the 
   expect((await s.services.repo.userByRef('will'))!.linkRef).toEqual([shadow.oid]);
   // One add (ours, outside Tally), then Tally's modify: no second add.
   expect((await accesslogFor(s, s.dnOf('will'))).map((r) => r.reqType)).toEqual(['add', 'modify']);
-  const result = (await s.services.client.workflow.getHandle(`provision:${shadow.oid}`).result()) as ProvisionAccountResult;
-  expect(result.failed).toEqual([]);
+  // Done at once by the user's provisioning, discovery included: nothing had to wait.
+  const result = (await s.services.client.workflow.getHandle(`user:${shadow.ownerRef}`).result()) as ProvisionUserResult;
+  expect(result.handedOver).toEqual([]);
+  expect(result.accounts).toEqual([expect.stringMatching(/: done \(discovery after add \(already-exists\): .*linked.*; modify done\)$/)]);
 });
 
 test('add finds someone else\'s account: the name is iterated (anne -> anne1) and the other account stays untouched', async () => {
@@ -85,8 +86,8 @@ test('add gives up with a clear failure after maxIterations names are all taken'
   expect(shadow.lastFailedOperation!.result.message).toBe(
     `${s.dnOf('hector2')} already exists on Outage LDAP ${s.resourceOid.slice(0, 8)} and is not this user's; no free name after 2 iteration(s)`,
   );
-  const result = (await s.services.client.workflow.getHandle(`provision:${shadow.oid}`).result()) as ProvisionAccountResult;
-  expect(result.failed).toEqual([{ operation: 'add', error: shadow.lastFailedOperation!.result.message }]);
+  const result = (await s.services.client.workflow.getHandle(`user:${(await s.services.repo.userByRef('hector'))!.oid}`).result()) as ProvisionUserResult;
+  expect(result.accounts[0]).toContain(shadow.lastFailedOperation!.result.message);
   expect((await ldapEntries(s, '(cn=Hector Barbossa)'))).toEqual([]);
 });
 
@@ -109,8 +110,8 @@ test('modify finds the account deleted and no assignment requires it: the shadow
   // jacob's account exists outside Tally and is linked by the synchronization routine (no assignment).
   await s.applyAndProvision(userYaml(s.resourceOid, 'jacob', 'Jacob Gold', false));
   await addEntry('jacob', { cn: 'Jacob Gold', sn: 'Gold', givenName: 'Jacob' });
-  const change = await reportChange(s.services.syncDeps.temporal, { resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf('jacob') });
-  await change.result();
+  const changeWorkflowId = await s.services.workflows.reportChange({ resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf('jacob') });
+  await s.services.client.workflow.getHandle(changeWorkflowId).result();
   const [linked] = await s.shadowsOf('jacob');
   expect(linked.situation).toBe('linked');
 

@@ -6,8 +6,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { requestAccountProvisioning } from '../../../src/client/workflow-starts';
-import { getAccount } from '../../../src/sync/get-account';
+import { getAccount } from '../../../src/provisioning';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import { eventually } from '../../support/tally-harness';
 import { ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
@@ -72,7 +71,7 @@ test('the first success on a resource that was down wakes the other operations w
   const [liam, mary, ned] = [await postponedAdd('liam'), await postponedAdd('mary'), await postponedAdd('ned')];
   await s.slapd.restart();
   // Only liam's workflow is told; its success must wake mary's and ned's (their timers say 10 minutes).
-  await requestAccountProvisioning(s.services.syncDeps.temporal, { shadowOid: liam.oid, resourceOid: s.resourceOid });
+  await s.services.workflows.requestAccountProvisioning({ shadowOid: liam.oid, resourceOid: s.resourceOid });
   await s.settled();
   const entries = await ldapEntries(s, '(|(uid=liam)(uid=mary)(uid=ned))');
   expect(entries.map((e) => e.dn).sort()).toEqual([s.dnOf('liam'), s.dnOf('mary'), s.dnOf('ned')]);

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { applyConfig, type ApplyResult } from '../../../src/admin/apply-config';
-import { requestUserProvisioning } from '../../../src/client/workflow-starts';
 import { startSlapd, type SlapdServer } from '../../../src/dev/servers';
 import { loadSettings, type Settings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
@@ -163,13 +162,13 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
       writeFileSync(file, yaml);
       const applied = await applyConfig(services.repo, services.key, [file]);
       for (const u of applied.usersToProvision) {
-        const handle = await requestUserProvisioning(services.syncDeps.temporal, {
+        const workflowId = await services.workflows.requestUserProvisioning({
           userOid: u.userOid,
           channel: 'user',
           changedUserPaths: u.changedUserPaths,
           removedAssignments: u.removedAssignments,
         });
-        if (options.wait) await handle.result();
+        if (options.wait) await services.client.workflow.getHandle(workflowId).result();
       }
       return applied;
     },
@@ -191,11 +190,11 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
     },
     async shadowsOf(userName) {
       const user = await services.repo.userByRef(userName);
-      return user ? services.repo.shadows.find({ ownerRef: user.oid }, { projection: { _id: 0 } }).toArray() : [];
+      return user ? services.repo.collections.shadows.find({ ownerRef: user.oid }, { projection: { _id: 0 } }).toArray() : [];
     },
     async settled(timeoutMs = 60_000) {
       await eventually(
-        () => services.repo.shadows.find({ resourceRef: resourceOid, 'pendingOperations.0': { $exists: true } }, { projection: { _id: 0, secondaryIdentifier: 1, pendingOperations: 1 } }).toArray(),
+        () => services.repo.collections.shadows.find({ resourceRef: resourceOid, 'pendingOperations.0': { $exists: true } }, { projection: { _id: 0, secondaryIdentifier: 1, pendingOperations: 1 } }).toArray(),
         (pending) => pending.length === 0,
         'no pending operations on the resource',
         timeoutMs,

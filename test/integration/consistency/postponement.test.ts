@@ -156,7 +156,7 @@ test('50 accounts added while the server is stopped all exist exactly once after
   await s.slapd.stop();
   await s.applyAndProvision(names.map((n) => userYaml(s.resourceOid, n, `Mass Sailor${n}`)).join('---\n'));
   await eventually(
-    () => s.services.repo.shadows.countDocuments({ secondaryIdentifier: { $regex: '^uid=mass' }, 'pendingOperations.0.result.status': 'postponed' }),
+    () => s.services.repo.collections.shadows.countDocuments({ secondaryIdentifier: { $regex: '^uid=mass' }, 'pendingOperations.0.result.status': 'postponed' }),
     (n) => n === 50,
     '50 postponed adds',
   );
@@ -168,7 +168,7 @@ test('50 accounts added while the server is stopped all exist exactly once after
 
   const entries = await ldapEntries(s, '(uid=mass*)');
   expect(entries.map((e) => e.dn).sort()).toEqual(names.map((n) => s.dnOf(n)));
-  const shadows = await s.services.repo.shadows.find({ secondaryIdentifier: { $regex: '^uid=mass' } }, { projection: { _id: 0 } }).toArray();
+  const shadows = await s.services.repo.collections.shadows.find({ secondaryIdentifier: { $regex: '^uid=mass' } }, { projection: { _id: 0 } }).toArray();
   expect(shadows).toHaveLength(50);
   expect(shadows.every((sh) => sh.exists && sh.pendingOperations.length === 0 && !!sh.primaryIdentifier)).toBe(true);
 }, 180_000);

@@ -30,7 +30,7 @@ test('five concurrent changes of a new object create exactly one shadow', async 
   const results = await Promise.all(Array.from({ length: 5 }, () => ensureShadow(repo, resource, object, 'live-sync')));
   expect(new Set(results.map((r) => r.shadow.oid)).size).toBe(1);
   expect(results.filter((r) => r.created)).toHaveLength(1);
-  expect(await repo.shadows.countDocuments({ primaryIdentifier: 'uuid-race' })).toBe(1);
+  expect(await repo.collections.shadows.countDocuments({ primaryIdentifier: 'uuid-race' })).toBe(1);
 });
 
 test('a renamed object keeps its shadow; the new name finds it, the old one no longer does', async () => {
@@ -49,4 +49,26 @@ test('a deleted shadow is found no more, and its object gets a new shadow', asyn
   const again = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-del', secondaryIdentifier: 'uid=del,ou=people' }, 'recon');
   expect(again.created).toBe(true);
   expect(again.shadow.oid).not.toBe(shadow.oid);
+});
+
+test('two live shadows never hold one name: the older one is stale and stops claiming it', async () => {
+  const { shadow: old } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-gone', secondaryIdentifier: 'uid=reused,ou=people' }, 'recon');
+  // The object was deleted behind Tally's back and another one got its name.
+  const { shadow: fresh, created } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-new', secondaryIdentifier: 'uid=Reused,ou=people' }, 'recon');
+  expect(created).toBe(true);
+  expect(await repo.shadow(old.oid)).toMatchObject({ exists: false });
+  expect(await repo.shadow(fresh.oid)).toMatchObject({ exists: true });
+  expect((await repo.shadowByIdentifiers('resource-1', { secondaryIdentifier: 'uid=reused,ou=people' }))?.oid).toBe(fresh.oid);
+});
+
+test('one executor at a time claims a pending operation; a claim past its end is taken over', async () => {
+  const { shadow } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-claim', secondaryIdentifier: 'uid=claim,ou=people' }, 'recon');
+  const op = { id: 'op-1', type: 'modify' as const, delta: [], attemptNumber: 0, requestTimestamp: '2026-01-01T00:00:00Z', result: { status: 'in-progress' as const } };
+  await repo.modifyShadow(shadow.oid, () => ({ set: { pendingOperations: [op] } }));
+  const claims = await Promise.all(Array.from({ length: 5 }, () => repo.claimPendingOperation(shadow.oid, 'op-1', '2026-01-01T00:00:00Z', '2026-01-01T00:02:00Z')));
+  expect(claims.filter((c) => c !== null)).toHaveLength(1);
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-1', '2026-01-01T00:01:00Z', '2026-01-01T00:03:00Z')).toBeNull();
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-1', '2026-01-01T00:05:00Z', '2026-01-01T00:07:00Z')).not.toBeNull();
+  const finished = await repo.finishPendingOperation(shadow.oid, 'op-1', { set: { attributes: { cn: ['x'] } } });
+  expect(finished).toMatchObject({ pendingOperations: [], attributes: { cn: ['x'] } });
 });

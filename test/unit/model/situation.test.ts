@@ -1,4 +1,4 @@
-import { confirmCandidates, correlationFilter, determineSituation } from '../../../src/model/situation';
+import { confirmCandidates, correlationCondition, determineSituation, type CorrelationCondition } from '../../../src/model/situation';
 import { ExpressionError } from '../../../src/model/expressions';
 import type { CorrelationQuery } from '../../../src/schema/config';
 import { account, jack, ldapResource, makeUser } from './fixtures';
@@ -7,25 +7,25 @@ const will = account('uid=will,ou=people,dc=example,dc=com', { uid: ['will'], ma
 
 describe('correlation', () => {
   test("the seeds' correlation: name equals $account/attributes/ri:uid", () => {
-    expect(correlationFilter(ldapResource.synchronization[0]!.correlation!, will)).toEqual({ name: 'will' });
+    expect(correlationCondition(ldapResource.synchronization[0]!.correlation!, will)).toEqual({ equal: { field: 'name', values: ['will'] } });
   });
 
-  test.each<[string, CorrelationQuery, Record<string, unknown>]>([
-    ['several values -> $in', { equal: { path: 'emailAddress', expression: { path: '$account/attributes/mail' } } }, { emailAddress: { $in: ['will@pearl', 'wt@pearl'] } }],
-    ['no value -> matches nobody', { equal: { path: 'name', expression: { path: '$account/attributes/missing' } } }, { name: { $in: [] } }],
-    ['extension path -> dotted field', { equal: { path: 'extension/employeeNumber', expression: { path: '$account/attributes/employeeNumber' } } }, { 'extension.employeeNumber': '42' }],
-    ['$user path', { equal: { path: '$user/name', expression: { script: { code: "account.attributes.uid + ''" } } } }, { name: 'will' }],
+  test.each<[string, CorrelationQuery, CorrelationCondition]>([
+    ['several values', { equal: { path: 'emailAddress', expression: { path: '$account/attributes/mail' } } }, { equal: { field: 'emailAddress', values: ['will@pearl', 'wt@pearl'] } }],
+    ['no value -> no values (matches nobody)', { equal: { path: 'name', expression: { path: '$account/attributes/missing' } } }, { equal: { field: 'name', values: [] } }],
+    ['extension path -> dotted field', { equal: { path: 'extension/employeeNumber', expression: { path: '$account/attributes/employeeNumber' } } }, { equal: { field: 'extension.employeeNumber', values: ['42'] } }],
+    ['$user path', { equal: { path: '$user/name', expression: { script: { code: "account.attributes.uid + ''" } } } }, { equal: { field: 'name', values: ['will'] } }],
     [
       'and / or',
       { and: [{ equal: { path: 'name', expression: { path: '$account/attributes/uid' } } }, { or: [{ equal: { path: 'givenName', expression: { value: 'Will' } } }] }] },
-      { $and: [{ name: 'will' }, { $or: [{ givenName: 'Will' }] }] },
+      { and: [{ equal: { field: 'name', values: ['will'] } }, { or: [{ equal: { field: 'givenName', values: ['Will'] } }] }] },
     ],
   ])('%s', (_name, query, expected) => {
-    expect(correlationFilter(query, will)).toEqual(expected);
+    expect(correlationCondition(query, will)).toEqual(expected);
   });
 
   test('a correlation path that is not a user property is an error', () => {
-    expect(() => correlationFilter({ equal: { path: '$account/attributes/uid', expression: { value: 'x' } } }, will, { resourceName: 'LDAP' })).toThrow(ExpressionError);
+    expect(() => correlationCondition({ equal: { path: '$account/attributes/uid', expression: { value: 'x' } } }, will, { resourceName: 'LDAP' })).toThrow(ExpressionError);
   });
 
   test('confirmation keeps the candidates the expression accepts', () => {

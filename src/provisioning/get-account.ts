@@ -4,12 +4,12 @@
  * is returned as it is, marked as such. An account missing on the resource is re-created if still
  * assigned, otherwise its shadow is dropped.
  */
-import { setFields } from '../repository/versioned';
-import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
-import { requestAccountProvisioning } from '../client/workflow-starts';
 import { discoverAccount } from './discovery';
-import { nowOf, type SyncDeps } from './sync-deps';
+import { fetchResourceObject, isResourceUp } from './resource-objects';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+
+type SyncDeps = ProvisioningDeps;
 
 export interface GetAccountResult {
   /**
@@ -35,17 +35,13 @@ export async function getAccount(deps: SyncDeps, shadowOid: string, options: Get
 async function read(deps: SyncDeps, shadowOid: string, waitMs: number, mayDiscover: boolean): Promise<GetAccountResult> {
   let shadow = await deps.repo.shadow(shadowOid);
   if (!shadow) return { state: 'gone', resourceUp: false, account: null, shadow: null, message: 'no such shadow' };
-  const { connector } = await deps.connectors.connectorFor(shadow.resourceRef);
-  const resourceUp = await connector.testConnection().then(
-    () => true,
-    () => false,
-  );
+  const resourceUp = await isResourceUp(deps, shadow.resourceRef);
   if (!resourceUp) {
     return { state: 'pending', resourceUp, account: null, shadow, message: 'the resource is down: the shadow as Tally knows it' };
   }
   if (shadow.pendingOperations.length > 0) {
     // The account's workflow runs them (operations on one account stay serialized): wake it and wait.
-    await requestAccountProvisioning(deps.temporal, { shadowOid, resourceOid: shadow.resourceRef });
+    await deps.workflows.requestAccountProvisioning({ shadowOid, resourceOid: shadow.resourceRef });
     shadow = await settled(deps, shadowOid, waitMs);
     if (!shadow) return { state: 'gone', resourceUp, account: null, shadow: null, message: 'the pending operations removed the account' };
     if (shadow.pendingOperations.length > 0) {
@@ -55,23 +51,19 @@ async function read(deps: SyncDeps, shadowOid: string, waitMs: number, mayDiscov
   if (!shadow.primaryIdentifier) {
     return { state: 'pending', resourceUp, account: null, shadow, message: 'the account has not been created yet' };
   }
-  try {
-    const account = await connector.get({ primaryIdentifier: shadow.primaryIdentifier, secondaryIdentifier: shadow.secondaryIdentifier ?? undefined });
-    await setFields(deps.repo.shadows, shadowOid, {
-      attributes: account.attributes,
-      secondaryIdentifier: account.secondaryIdentifier,
-      exists: true,
-      'metadata.modifyTimestamp': nowOf(deps),
+  const account = await fetchResourceObject(deps, shadow.resourceRef, shadow);
+  if (account) {
+    const refreshed = await deps.repo.patchShadow(shadowOid, {
+      set: { attributes: account.attributes, secondaryIdentifier: account.secondaryIdentifier, exists: true, 'metadata.modifyTimestamp': nowOf(deps) },
     });
-    return { state: 'fresh', resourceUp, account, shadow: await deps.repo.shadow(shadowOid), message: 'read from the resource' };
-  } catch (e) {
-    if (!(isConnectorError(e) && e.kind === 'not-found') || !mayDiscover) throw e;
-    const discovered = await discoverAccount(deps, { shadowOid, found: 'missing' });
-    if (discovered.outcome !== 'retry') {
-      return { state: 'gone', resourceUp, account: null, shadow: await deps.repo.shadow(shadowOid), message: discovered.message };
-    }
-    return read(deps, shadowOid, waitMs, false);
+    return { state: 'fresh', resourceUp, account, shadow: refreshed, message: 'read from the resource' };
   }
+  if (!mayDiscover) throw new Error(`${shadow.secondaryIdentifier ?? shadowOid} is still missing after discovery re-created it`);
+  const discovered = await discoverAccount(deps, { shadowOid, found: 'missing' });
+  if (discovered.outcome !== 'retry') {
+    return { state: 'gone', resourceUp, account: null, shadow: await deps.repo.shadow(shadowOid), message: discovered.message };
+  }
+  return read(deps, shadowOid, waitMs, false);
 }
 
 async function settled(deps: SyncDeps, shadowOid: string, waitMs: number): Promise<ShadowDoc | null> {

@@ -12,16 +12,15 @@
 import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { accountForIteration, canIterate, maxIterations } from '../model';
-import { defaultObjectType } from '../provisioning/shadows';
-import { removeShadow } from '../provisioning/account-operations';
-import { deltasToReach, isAccountRequired } from '../provisioning/discovery-rules';
-import { modifyWithRetry } from '../repository/versioned';
-import { reportChange } from '../client/workflow-starts';
+import { accountForIteration, canIterate, maxIterations, requireObjectType } from '../model';
 import type { StoredResource, StoredRole } from '../repository/repository';
-import { decideSituation } from './situation';
-import { link } from './focus-actions';
-import { nowOf, type SyncDeps } from './sync-deps';
+import { linkShadow, removeShadow } from './shadows';
+import { recordFailedOperation } from './account-operations';
+import { deltasToReach, isAccountRequired } from './discovery-rules';
+import { fetchResourceObject } from './resource-objects';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+
+type SyncDeps = ProvisioningDeps;
 
 export type DiscoveryOutcome =
   /** The shadow's pending operations were rewritten: execute them again. */
@@ -55,15 +54,17 @@ async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: Discove
     await failPendingOperation(deps, shadow.oid, add.id, why, 'already-exists');
     return { outcome: 'failed', message: why };
   }
-  const { resource, connector } = await deps.connectors.connectorFor(shadow.resourceRef);
-  let conflict: ResourceObject;
+  const resource = await deps.connectors.resource(shadow.resourceRef);
+  let conflict: ResourceObject | null;
   try {
-    conflict = await connector.get({ secondaryIdentifier: shadow.secondaryIdentifier });
+    conflict = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: shadow.secondaryIdentifier });
   } catch (e) {
-    // Gone meanwhile, or the resource went away: executing the add again sorts it out.
-    if (isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'communication')) return { outcome: 'retry', message: e.message };
+    // The resource went away: executing the add again sorts it out.
+    if (isConnectorError(e) && e.kind === 'communication') return { outcome: 'retry', message: e.message };
     throw e;
   }
+  // Gone meanwhile: executing the add again sorts it out.
+  if (!conflict) return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone meanwhile` };
   const owner = await ownerOf(deps, resource.oid, shadow, conflict);
   if (owner.userOid && owner.userOid === shadow.ownerRef) {
     if (owner.otherShadow) {
@@ -76,7 +77,7 @@ async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: Discove
   const iterated = await iterateName(deps, resource, shadow, add);
   if (!owner.otherShadow?.ownerRef) {
     // The conflicting object is news to Tally (or unowned): the synchronization routine decides its fate.
-    await reportChange(deps.temporal, {
+    await deps.workflows.reportChange({
       resourceRef: resource.oid,
       channel: 'discovery',
       changeType: 'unknown',
@@ -97,20 +98,19 @@ async function ownerOf(
   const found = await deps.repo.shadowByIdentifiers(resourceOid, { primaryIdentifier: conflict.primaryIdentifier });
   const otherShadow = found && found.oid !== shadow.oid && !found.dead ? found : null;
   if (otherShadow?.ownerRef) return { userOid: otherShadow.ownerRef, otherShadow };
-  const decided = await decideSituation(deps, { resourceOid, shadowOid: null, exists: true, object: conflict, channel: 'discovery' });
-  return { userOid: decided.candidateOids.length === 1 ? decided.candidateOids[0] : null, otherShadow };
+  return { userOid: deps.correlate ? await deps.correlate(resourceOid, conflict) : null, otherShadow };
 }
 
 /** The conflicting account is the owner's: link it, and turn the pending add into a modify to the computed values. */
 async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation, account: ResourceObject, workflowId?: string): Promise<DiscoveryOutcome> {
   const now = nowOf(deps);
   const delta = deltasToReach(add.attributes ?? {}, account.attributes);
-  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => {
+  await deps.repo.modifyShadow(shadow.oid, (current) => {
     const [first, ...rest] = current.pendingOperations;
     if (first?.id !== add.id) return null;
-    const { attributes: _attributes, executing: _executing, ...op } = first;
+    const { attributes: _attributes, executing: _executing, executingUntil: _until, ...op } = first;
     return {
-      $set: {
+      set: {
         primaryIdentifier: account.primaryIdentifier,
         secondaryIdentifier: account.secondaryIdentifier,
         attributes: account.attributes,
@@ -123,7 +123,7 @@ async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation
       },
     };
   });
-  await link(deps, shadow.oid, shadow.ownerRef!);
+  await linkShadow(deps.repo, shadow.oid, shadow.ownerRef!, now);
   await deps.repo.writeAudit([
     {
       timestamp: now,
@@ -144,12 +144,12 @@ async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation
 
 async function ownerAndRoles(deps: SyncDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
   const user = shadow.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
-  return { user, roles: await deps.repo.allConfig(deps.repo.roles) };
+  return { user, roles: (await deps.repo.configSnapshot()).roles };
 }
 
 /** The name is someone else's: try the next iteration of it, or give up after maxIterations. */
 async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: ShadowDoc, add: PendingOperation): Promise<DiscoveryOutcome> {
-  const objectType = defaultObjectType(resource, shadow.kind, shadow.intent);
+  const objectType = requireObjectType(resource, shadow.kind, shadow.intent);
   const { user, roles } = await ownerAndRoles(deps, shadow);
   if (!user || !canIterate(shadow.iteration, objectType.iteration)) {
     const why = user
@@ -161,8 +161,8 @@ async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: Sha
   const iteration = shadow.iteration + 1;
   const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration, roles });
   const now = nowOf(deps);
-  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => ({
-    $set: {
+  await deps.repo.modifyShadow(shadow.oid, (current) => ({
+    set: {
       secondaryIdentifier: account.secondaryIdentifier,
       iteration,
       iterationToken: account.iterationToken,
@@ -179,7 +179,7 @@ async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: Sha
 
 async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
   const { user, roles } = await ownerAndRoles(deps, shadow);
-  const resources = await deps.repo.allConfig(deps.repo.resources);
+  const resources = (await deps.repo.configSnapshot()).resources;
   const resource = await deps.connectors.resource(shadow.resourceRef);
   if (!user || shadow.dead || !isAccountRequired(user, shadow, { roles, resources })) {
     await removeShadow(deps.repo, shadow);
@@ -187,7 +187,7 @@ async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<Discov
   }
   const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles });
   const now = nowOf(deps);
-  await modifyWithRetry(deps.repo.shadows, shadow.oid, (current) => {
+  await deps.repo.modifyShadow(shadow.oid, (current) => {
     const previous = current.pendingOperations[0];
     const add: PendingOperation = {
       id: randomUUID(),
@@ -201,7 +201,7 @@ async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<Discov
     };
     // The add carries the projected values, so waiting modifies are folded into it.
     return {
-      $set: {
+      set: {
         primaryIdentifier: null,
         secondaryIdentifier: account.secondaryIdentifier,
         exists: false,
@@ -209,23 +209,13 @@ async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<Discov
         'metadata.modifyTimestamp': now,
         'metadata.modifyChannel': 'discovery',
       },
-      $unset: { attributes: '' as const },
+      unset: ['attributes'],
     };
   });
   return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone from ${resource.name} but still assigned: re-creating it` };
 }
 
 async function failPendingOperation(deps: SyncDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
-  const now = nowOf(deps);
-  await modifyWithRetry(deps.repo.shadows, shadowOid, (current) => {
-    const op = current.pendingOperations.find((p) => p.id === operationId);
-    if (!op) return null;
-    return {
-      $set: {
-        pendingOperations: current.pendingOperations.filter((p) => p.id !== operationId),
-        lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
-        'metadata.modifyTimestamp': now,
-      },
-    };
-  });
+  const op = (await deps.repo.shadow(shadowOid))?.pendingOperations.find((p) => p.id === operationId);
+  if (op) await recordFailedOperation(deps.repo, shadowOid, op, message, errorKind, nowOf(deps));
 }

@@ -1,0 +1,157 @@
+/**
+ * Provisioning of a user's accounts: each planned operation is stored as a pending operation on its
+ * shadow (merged with what is waiting there), then executed right away when nothing is in the way. An
+ * account whose operation must wait (resource down, operations queued before it, another executor at
+ * it) is handed to its `provisionAccount` workflow, which holds and retries it durably. Operations are
+ * stored before anything is executed or handed over, so a crash in between loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel } from '../schema/config';
+import type { AccountPlan } from '../model';
+import { requireObjectType } from '../model';
+import { enqueueOperation, type RequestedOperation } from './pending-operations';
+import { executeNextPendingOperation } from './account-operations';
+import { discoverAccount } from './discovery';
+import { newShadow } from './shadows';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+
+export interface AccountProvisioningInput {
+  userOid: string;
+  plans: AccountPlan[];
+  channel: Channel;
+  workflowId?: string;
+}
+
+export interface AccountResult {
+  shadowOid: string;
+  resourceRef: string;
+  /** done: the resource has it; handed-over: its provisionAccount workflow holds it; dropped: nothing left to do. */
+  state: 'done' | 'handed-over' | 'dropped';
+  messages: string[];
+  /** One line for people: `<resource>: <state> (<what was done>)`. */
+  summary: string;
+}
+
+const summarized = (account: Omit<AccountResult, 'summary'>): AccountResult => ({
+  ...account,
+  summary: `${account.resourceRef}: ${account.state}${account.messages.length ? ` (${account.messages.join('; ')})` : ''}`,
+});
+
+/** Steps one account may take here before the rest is left to its workflow. */
+const MAX_INLINE_STEPS = 10;
+
+export async function provisionAccounts(deps: ProvisioningDeps, input: AccountProvisioningInput): Promise<AccountResult[]> {
+  const queued: Array<{ shadowOid: string; resourceRef: string; executeNow: boolean }> = [];
+  for (const plan of input.plans) {
+    const requested: RequestedOperation =
+      plan.action === 'add'
+        ? { type: 'add', attributes: plan.attributes ?? {} }
+        : plan.action === 'delete'
+          ? { type: 'delete' }
+          : { type: 'modify', delta: plan.deltas ?? [] };
+    if (requested.type === 'modify' && requested.delta.length === 0) continue;
+    const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan) : plan.shadowOid;
+    if (!shadowOid) continue;
+    const enqueued = await enqueueOnShadow(deps, shadowOid, requested, input);
+    if (enqueued) queued.push({ shadowOid, resourceRef: plan.resourceRef, executeNow: enqueued.wasIdle });
+  }
+  return Promise.all(
+    queued.map(async ({ shadowOid, resourceRef, executeNow }) => {
+      if (executeNow) return summarized(await executeHere(deps, shadowOid, resourceRef, input.workflowId));
+      await deps.workflows.requestAccountProvisioning({ shadowOid, resourceOid: resourceRef });
+      return summarized({ shadowOid, resourceRef, state: 'handed-over', messages: ['queued behind operations already waiting'] });
+    }),
+  );
+}
+
+/** Runs the account's operations now; whatever must wait goes to its workflow. */
+async function executeHere(deps: ProvisioningDeps, shadowOid: string, resourceRef: string, workflowId?: string): Promise<Omit<AccountResult, 'summary'>> {
+  const result: Omit<AccountResult, 'summary'> = { shadowOid, resourceRef, state: 'done', messages: [] };
+  for (let step = 0; step < MAX_INLINE_STEPS; step++) {
+    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now });
+    switch (outcome.outcome) {
+      case 'idle':
+        return result;
+      case 'stale':
+        continue;
+      case 'done':
+        result.messages.push(`${outcome.operation} done`);
+        continue;
+      case 'failed':
+        result.messages.push(`${outcome.operation} failed: ${outcome.error.message}`);
+        continue;
+      case 'discovery': {
+        const discovered = await discoverAccount(deps, { shadowOid, found: outcome.error.handling === 'discover-existing' ? 'existing' : 'missing', workflowId });
+        result.messages.push(`discovery after ${outcome.operation} (${outcome.error.kind}): ${discovered.message}`);
+        continue;
+      }
+      case 'postponed':
+      case 'busy':
+        result.messages.push(outcome.outcome === 'busy' ? 'another executor is at it' : `${outcome.operation} postponed: ${outcome.error}`);
+        break;
+    }
+    break;
+  }
+  await deps.workflows.requestAccountProvisioning({ shadowOid, resourceOid: resourceRef });
+  return { ...result, state: 'handed-over' };
+}
+
+async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: AccountPlan): Promise<string> {
+  const user = await deps.repo.user(userOid);
+  const existing = (user ? await deps.repo.linkedShadows(user) : []).find(
+    (s) => s.resourceRef === plan.resourceRef && s.kind === plan.kind && s.intent === plan.intent && !s.dead,
+  );
+  if (existing) return existing.oid;
+  const resource = await deps.connectors.resource(plan.resourceRef);
+  const shadow = newShadow({
+    resourceRef: resource.oid,
+    objectType: requireObjectType(resource, plan.kind, plan.intent),
+    primaryIdentifier: null,
+    secondaryIdentifier: plan.secondaryIdentifier ?? null,
+    exists: false,
+    ownerRef: userOid,
+    now: nowOf(deps),
+    channel: 'user',
+  });
+  // Link first: a crash in between leaves a link to nothing (ignored), never a shadow nobody finds.
+  await deps.repo.linkShadow(userOid, shadow.oid);
+  await deps.repo.insertShadow(shadow);
+  return shadow.oid;
+}
+
+/**
+ * Merges the operation into the shadow's queue. Null when that cancelled what was waiting and the shadow
+ * is gone; `wasIdle` when nothing was queued before it (so it may run at once).
+ */
+async function enqueueOnShadow(
+  deps: ProvisioningDeps,
+  shadowOid: string,
+  requested: RequestedOperation,
+  meta: { channel: Channel; workflowId?: string },
+): Promise<{ wasIdle: boolean } | null> {
+  const now = nowOf(deps);
+  let drop = false;
+  let wasIdle = false;
+  let unlinkFrom: string | null = null;
+  const stored = await deps.repo.modifyShadow(shadowOid, (shadow) => {
+    const queued = enqueueOperation(shadow, requested, { id: randomUUID(), now, channel: meta.channel, workflowId: meta.workflowId });
+    drop = queued.dropShadow;
+    wasIdle = shadow.pendingOperations.length === 0;
+    unlinkFrom = queued.dead ? shadow.ownerRef : null;
+    return {
+      set: {
+        pendingOperations: queued.pendingOperations,
+        dead: queued.dead,
+        ...(queued.dead ? { ownerRef: null } : {}),
+        'metadata.modifyTimestamp': now,
+      },
+    };
+  });
+  if (!stored) return null;
+  if (unlinkFrom) await deps.repo.unlinkShadow(unlinkFrom, shadowOid);
+  if (drop) {
+    await deps.repo.deleteShadow(shadowOid);
+    return null;
+  }
+  return { wasIdle };
+}

@@ -1,0 +1,15 @@
+/**
+ * The provisioning façade (as midPoint's ProvisioningService): shadows, pending operations, error
+ * handling (postponement, discovery, get with discovery) and every connector call. The synchronization
+ * routine uses provisioning through this module only.
+ */
+export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, unlinkShadow } from './shadows';
+export { fetchResourceObject, isResourceUp, readAccount } from './resource-objects';
+export { provisionAccounts, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
+export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';
+export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './discovery';
+export { getAccount, type GetAccountResult } from './get-account';
+export { resumePendingOperations } from './resume-pending';
+export { ConnectorRegistry } from './connector-registry';
+export type { ProvisioningDeps } from './provisioning-deps';
+export type { WorkflowStarter } from './workflow-starter';

@@ -1,0 +1,35 @@
+/**
+ * Reading resource objects: every connector call the synchronization routine needs goes through here.
+ */
+import { isConnectorError } from '../connectors/connector-errors';
+import type { ResourceObject, ShadowDoc } from '../schema/objects';
+import type { ShadowIdentifiers } from '../repository/repository';
+import type { ProvisioningDeps } from './provisioning-deps';
+
+/** The object as it is on the resource now, or null when the resource says there is none. */
+export async function fetchResourceObject(deps: ProvisioningDeps, resourceRef: string, ids: ShadowIdentifiers): Promise<ResourceObject | null> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef);
+  try {
+    return await connector.get({ primaryIdentifier: ids.primaryIdentifier ?? undefined, secondaryIdentifier: ids.secondaryIdentifier ?? undefined });
+  } catch (e) {
+    if (isConnectorError(e) && e.kind === 'not-found') return null;
+    throw e;
+  }
+}
+
+/** The account of a shadow as it is now, or null when it can't be read (the shadow's cached values stand in). */
+export async function readAccount(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<ResourceObject | null> {
+  if (!shadow.exists || !shadow.primaryIdentifier) return null;
+  return fetchResourceObject(deps, shadow.resourceRef, shadow).catch(() => null);
+}
+
+/** True when the resource answers a connection test. */
+export async function isResourceUp(deps: ProvisioningDeps, resourceRef: string): Promise<boolean> {
+  try {
+    const { connector } = await deps.connectors.connectorFor(resourceRef);
+    await connector.testConnection();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The port through which the synchronization routine and provisioning hand work to Tally's workflows
+ * (implemented over the Temporal client in `client/`, handed to activities at start).
+ */
+import type { ProcessChangeInput, ProvisionAccountInput, ProvisionUserInput } from '../schema/workflow-inputs';
+
+export interface WorkflowStarter {
+  /** Starts or feeds `provisionUser` for the user; returns its workflow id. */
+  requestUserProvisioning(input: ProvisionUserInput): Promise<string>;
+  /** Starts or wakes `provisionAccount` for the shadow; returns its workflow id. */
+  requestAccountProvisioning(input: ProvisionAccountInput): Promise<string>;
+  /** Starts or feeds `processChange` for the resource object; returns its workflow id. */
+  reportChange(change: ProcessChangeInput): Promise<string>;
+}

@@ -1,0 +1,79 @@
+/**
+ * The synchronization routine for one resource object, whatever found the change: shadow -> situation ->
+ * reaction actions -> inbound -> provisioning of the owner's accounts (outbound).
+ */
+import type { ResourceChange } from '../schema/objects';
+import { observeResourceObject } from './observe';
+import { decideSituation } from './situation';
+import { runReactionAction } from './focus-actions';
+import { applyInbound } from './inbound';
+import { provisionUser } from './projection';
+import type { SyncDeps } from './sync-deps';
+
+export interface ChangeOutcome {
+  shadowOid: string | null;
+  situation: string | null;
+  ownerOid: string | null;
+  actions: string[];
+  changedUserPaths: string[];
+  /** What happened to the owner's accounts: `<resource>: <state> (<what was done>)`. */
+  accounts: string[];
+  /** provisionAccount workflows now holding an operation that must wait. */
+  handedOver: string[];
+}
+
+export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {
+  const observed = await observeResourceObject(deps, change);
+  const outcome: ChangeOutcome = { shadowOid: observed.shadowOid, situation: null, ownerOid: null, actions: [], changedUserPaths: [], accounts: [], handedOver: [] };
+  if (!observed.shadowOid) return outcome;
+
+  const decided = await decideSituation(deps, {
+    resourceOid: observed.resourceOid,
+    shadowOid: observed.shadowOid,
+    exists: observed.exists,
+    object: observed.object,
+    channel: change.channel,
+  });
+  outcome.situation = decided.situation;
+  let ownerOid = decided.ownerOid;
+  // `synchronize` is not a step of its own: it asks for the inbound and outbound phases below.
+  const synchronizeAsked = decided.synchronize || decided.actions.some((a) => a.handler === 'synchronize');
+  for (const action of decided.actions.filter((a) => a.handler !== 'synchronize')) {
+    const done = await runReactionAction(deps, {
+      action,
+      resourceOid: observed.resourceOid,
+      shadowOid: observed.shadowOid,
+      ownerOid,
+      object: observed.object,
+      channel: change.channel,
+      workflowId,
+    });
+    ownerOid = done.ownerOid;
+    outcome.actions.push(`${action.handler}: ${done.message}`);
+  }
+  outcome.ownerOid = ownerOid;
+  if (!synchronizeAsked || !ownerOid || !observed.object) return outcome;
+
+  const inbound = await applyInbound(deps, {
+    resourceOid: observed.resourceOid,
+    shadowOid: observed.shadowOid,
+    ownerOid,
+    object: observed.object,
+    changedAttributes: change.attributeDeltas?.map((d) => d.path),
+    channel: change.channel,
+    workflowId,
+  });
+  outcome.changedUserPaths = inbound.changedUserPaths;
+  const newUser = decided.actions.some((a) => a.handler === 'addFocus');
+  if (inbound.changedUserPaths.length > 0 || newUser || decided.situation !== 'linked') {
+    const provisioned = await provisionUser(deps, {
+      userOid: ownerOid,
+      channel: change.channel,
+      changedUserPaths: newUser ? undefined : inbound.changedUserPaths,
+      workflowId,
+    });
+    outcome.accounts = provisioned.accounts.map((a) => a.summary);
+    outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
+  }
+  return outcome;
+}
