@@ -291,7 +291,8 @@ export class Repository {
   async shadowByIdentifiers(resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
     const { shadows } = this.collections;
     if (ids.primaryIdentifier) {
-      const found = await shadows.findOne({ resourceRef, primaryIdentifier: ids.primaryIdentifier }, noId);
+      // The `$type` lets the planner use the partial unique index (an equality alone doesn't).
+      const found = await shadows.findOne({ resourceRef, primaryIdentifier: { $eq: ids.primaryIdentifier, $type: 'string' } }, noId);
       if (found) return found;
     }
     if (!ids.secondaryIdentifier) return null;

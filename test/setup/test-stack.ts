@@ -17,6 +17,8 @@ import { STACK_FILE_ENV, type StackInfo } from '../support/stack';
 
 export interface RunningStack {
   info: StackInfo;
+  /** Each server's process id, by server. */
+  pids(): Record<'temporal' | 'mongod' | 'slapd' | 'postgres', number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startTestStack(): Promise<RunningStack> {
 
   return {
     info,
+    pids: () => ({ temporal: temporal.pid(), mongod: mongo.pid(), slapd: ldap.pid(), postgres: postgres.pid() }),
     stop: async () => {
       await stopAll();
       if (process.env.TALLY_KEEP_TEST_DATA !== '1') {

@@ -217,6 +217,8 @@ export function runCommand(command: string, args: string[], options: RunOptions 
 /** What every started server offers to stop, crash and start again on the same port and data. */
 export interface ServerControl {
   isRunning(): boolean;
+  /** The server process (for measuring what it costs). */
+  pid(): number | undefined;
   stop(): Promise<void>;
   /** SIGKILL: gone as in a crash. */
   kill(): Promise<void>;
@@ -237,6 +239,7 @@ export async function startServer(
   await launch();
   return {
     isRunning: () => proc?.isRunning() ?? false,
+    pid: () => proc?.pid,
     stop: async () => proc?.stop(),
     kill: async () => proc?.kill(),
     restart: async () => {

@@ -36,6 +36,8 @@ export interface TemporalDevServer {
   readonly uiUrl?: string;
   readonly logFile: string;
   isRunning(): boolean;
+  /** The server process (for measuring what it costs). */
+  pid(): number | undefined;
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
@@ -92,6 +94,7 @@ async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Pr
     uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
     logFile,
     isRunning: () => proc.isRunning(),
+    pid: () => proc.pid,
     stop: () => proc.stop(),
     kill: () => proc.kill(),
   };

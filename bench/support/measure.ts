@@ -1,0 +1,79 @@
+/** What the benchmarks share: CPU per process tree, percentiles, and the Temporal floor. */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const ticksPerSecond = 100;
+
+/** CPU seconds used so far by the process and all its descendants (Linux /proc). */
+export function cpuOfTree(rootPid: number): number {
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the command: state(0) ppid(1) ... utime(11) stime(12)
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, depth = 0; p > 1 && depth < 20; p = stats.get(p)?.ppid ?? 0, depth++) if (p === rootPid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, { cpu }] of stats) if (inTree(pid)) total += cpu;
+  return total;
+}
+
+/** CPU of this process (the Tally worker and the bench's client) in seconds. */
+const ownCpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+export interface CpuMeter {
+  /** CPU seconds per process since the meter started. */
+  read(): Record<string, number>;
+}
+
+/** Measures CPU of the named server process trees plus this process ("tally worker + bench client"). */
+export function startCpuMeter(pids: Record<string, number | undefined>): CpuMeter {
+  const sample = () => ({
+    'tally worker + bench client': ownCpu(),
+    ...Object.fromEntries(Object.entries(pids).flatMap(([name, pid]) => (pid ? [[name, cpuOfTree(pid)]] : []))),
+  });
+  const start = sample();
+  return {
+    read: () => {
+      const now = sample();
+      return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - ((start as Record<string, number>)[k] ?? 0)]));
+    },
+  };
+}
+
+/** Prints CPU per process and in total, per unit of work (e.g. per change) in milliseconds. */
+export function printCpu(cpu: Record<string, number>, units: number, unit: string): number {
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  for (const [name, seconds] of Object.entries(cpu)) console.log(`    ${name.padEnd(28)} ${((seconds * 1000) / units).toFixed(1).padStart(7)} ms CPU per ${unit}`);
+  console.log(`    ${'all processes'.padEnd(28)} ${((total * 1000) / units).toFixed(1).padStart(7)} ms CPU per ${unit}`);
+  return (total * 1000) / units;
+}
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+export async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(work));
+}
+
+/** Runs `work` on every item with at most `width` in flight (a sliding window, not batches). */
+export async function withConcurrency<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
