@@ -1,5 +1,6 @@
 /** What the benchmarks share: CPU per process tree, percentiles, and the Temporal floor. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 
 const ticksPerSecond = 100;
 
@@ -76,4 +77,20 @@ export async function withConcurrency<T>(items: T[], width: number, work: (item:
       while (next < items.length) await work(items[next++]!);
     }),
   );
+}
+
+/** A V8 CPU profile of this process written to `file` on stop (nothing when no file is given). */
+export async function startProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }

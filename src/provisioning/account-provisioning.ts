@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../schema/config';
 import type { AccountPlan } from '../model';
+import type { ShadowDoc } from '../schema/objects';
 import { requireObjectType } from '../model';
 import { enqueueOperation, type RequestedOperation } from './pending-operations';
 import { executeNextPendingOperation } from './account-operations';
@@ -40,8 +41,10 @@ const summarized = (account: Omit<AccountResult, 'summary'>): AccountResult => (
 /** Steps one account may take here before the rest is left to its workflow. */
 const MAX_INLINE_STEPS = 10;
 
-export async function provisionAccounts(deps: ProvisioningDeps, input: AccountProvisioningInput): Promise<AccountResult[]> {
-  const queued: Array<{ shadowOid: string; resourceRef: string; executeNow: boolean }> = [];
+/** `shadows`: the user's shadows as the caller just read them (they save a read each). */
+export async function provisionAccounts(deps: ProvisioningDeps, input: AccountProvisioningInput, shadows: ShadowDoc[] = []): Promise<AccountResult[]> {
+  const known = new Map(shadows.map((s) => [s.oid, s]));
+  const queued: Array<{ shadowOid: string; resourceRef: string; executeNow: boolean; shadow: ShadowDoc }> = [];
   for (const plan of input.plans) {
     const requested: RequestedOperation =
       plan.action === 'add'
@@ -52,12 +55,12 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
     if (requested.type === 'modify' && requested.delta.length === 0) continue;
     const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan) : plan.shadowOid;
     if (!shadowOid) continue;
-    const enqueued = await enqueueOnShadow(deps, shadowOid, requested, input);
-    if (enqueued) queued.push({ shadowOid, resourceRef: plan.resourceRef, executeNow: enqueued.wasIdle });
+    const enqueued = await enqueueOnShadow(deps, shadowOid, requested, input, known.get(shadowOid));
+    if (enqueued) queued.push({ shadowOid, resourceRef: plan.resourceRef, executeNow: enqueued.wasIdle, shadow: enqueued.shadow });
   }
   return Promise.all(
-    queued.map(async ({ shadowOid, resourceRef, executeNow }) => {
-      if (executeNow) return summarized(await executeHere(deps, shadowOid, resourceRef, input.workflowId));
+    queued.map(async ({ shadowOid, resourceRef, executeNow, shadow }) => {
+      if (executeNow) return summarized(await executeHere(deps, shadow, input.workflowId));
       await deps.workflows.requestAccountProvisioning({ shadowOid, resourceOid: resourceRef });
       return summarized({ shadowOid, resourceRef, state: 'handed-over', messages: ['queued behind operations already waiting'] });
     }),
@@ -65,10 +68,12 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
 }
 
 /** Runs the account's operations now; whatever must wait goes to its workflow. */
-async function executeHere(deps: ProvisioningDeps, shadowOid: string, resourceRef: string, workflowId?: string): Promise<Omit<AccountResult, 'summary'>> {
+async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, workflowId?: string): Promise<Omit<AccountResult, 'summary'>> {
+  const { oid: shadowOid, resourceRef } = enqueued;
   const result: Omit<AccountResult, 'summary'> = { shadowOid, resourceRef, state: 'done', messages: [] };
   for (let step = 0; step < MAX_INLINE_STEPS; step++) {
-    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now });
+    const shadow = step === 0 ? enqueued : undefined;
+    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now, shadow });
     switch (outcome.outcome) {
       case 'idle':
         return result;
@@ -128,7 +133,8 @@ async function enqueueOnShadow(
   shadowOid: string,
   requested: RequestedOperation,
   meta: { channel: Channel; workflowId?: string },
-): Promise<{ wasIdle: boolean } | null> {
+  known?: ShadowDoc,
+): Promise<{ wasIdle: boolean; shadow: ShadowDoc } | null> {
   const now = nowOf(deps);
   let drop = false;
   let wasIdle = false;
@@ -146,12 +152,12 @@ async function enqueueOnShadow(
         'metadata.modifyTimestamp': now,
       },
     };
-  });
+  }, known);
   if (!stored) return null;
   if (unlinkFrom) await deps.repo.unlinkShadow(unlinkFrom, shadowOid);
   if (drop) {
     await deps.repo.deleteShadow(shadowOid);
     return null;
   }
-  return { wasIdle };
+  return { wasIdle, shadow: stored };
 }

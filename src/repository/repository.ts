@@ -107,8 +107,16 @@ export class Repository {
     storage: Collection<StorageDoc>;
   };
   private snapshot: Promise<ConfigSnapshot> | undefined;
+  private snapshotCheckedAt = 0;
 
-  constructor(readonly db: Db) {
+  /**
+   * @param options.configCheckIntervalMs How often the configuration's generation is looked at again: a
+   * `tally apply` in another process is seen within this time (one in this process at once). @default 1000
+   */
+  constructor(
+    readonly db: Db,
+    private readonly options: { configCheckIntervalMs?: number } = {},
+  ) {
     this.collections = {
       users: db.collection(collectionNames.users),
       shadows: db.collection(collectionNames.shadows),
@@ -152,12 +160,15 @@ export class Repository {
   }
 
   /**
-   * Every resource, role and template, read again only when `tally apply` changed something (one small
-   * read of the configuration's generation per call).
+   * Every resource, role and template, read again only when `tally apply` changed something: the
+   * configuration's generation is looked at once per `configCheckIntervalMs`.
    */
   async configSnapshot(): Promise<ConfigSnapshot> {
-    const generation = (await this.collections.storage.findOne({ _id: 'config' }))?.generation ?? 0;
     const cached = this.snapshot && (await this.snapshot.catch(() => undefined));
+    const checkEveryMs = this.options.configCheckIntervalMs ?? 1000;
+    if (cached && Date.now() - this.snapshotCheckedAt < checkEveryMs) return cached;
+    const generation = (await this.collections.storage.findOne({ _id: 'config' }))?.generation ?? 0;
+    this.snapshotCheckedAt = Date.now();
     if (cached?.generation === generation) return cached;
     this.snapshot = (async () => {
       const [resources, roles, objectTemplates] = await Promise.all([
@@ -171,11 +182,19 @@ export class Repository {
   }
 
   async resource(ref: string): Promise<StoredResource | null> {
-    return findByRef((await this.configSnapshot()).resources, ref);
+    return this.findConfig((snapshot) => snapshot.resources, ref);
   }
 
   async role(ref: string): Promise<StoredRole | null> {
-    return findByRef((await this.configSnapshot()).roles, ref);
+    return this.findConfig((snapshot) => snapshot.roles, ref);
+  }
+
+  /** By oid or name; a miss looks at the stored configuration again (it may have just been applied elsewhere). */
+  private async findConfig<T extends StoredConfig>(of: (snapshot: ConfigSnapshot) => T[], ref: string): Promise<T | null> {
+    const found = findByRef(of(await this.configSnapshot()), ref);
+    if (found) return found;
+    this.snapshotCheckedAt = 0;
+    return findByRef(of(await this.configSnapshot()), ref);
   }
 
   async configObject(kind: ConfigKind, oid: string): Promise<StoredConfig | null> {
@@ -205,6 +224,7 @@ export class Repository {
 
   private async configChanged(): Promise<void> {
     await this.collections.storage.updateOne({ _id: 'config' }, { $inc: { generation: 1 } }, { upsert: true });
+    this.snapshotCheckedAt = 0;
   }
 
   // ---- users -----------------------------------------------------------------------------
@@ -348,16 +368,24 @@ export class Repository {
     return this.releasingStaleName({ oid, ...patch.set }, () => updateAtomically(this.collections.shadows, oid, updateOf(patch)));
   }
 
-  /** Read-modify-write of a shadow: `change` sees the current shadow; lost races are re-read and retried. */
-  async modifyShadow(oid: string, change: (current: ShadowDoc) => Patch | null): Promise<ShadowDoc | null> {
+  /**
+   * Read-modify-write of a shadow: `change` sees the current shadow (first `known`, the caller's copy,
+   * when given); lost races are re-read and retried.
+   */
+  async modifyShadow(oid: string, change: (current: ShadowDoc) => Patch | null, known?: ShadowDoc): Promise<ShadowDoc | null> {
     let last: Patch | null = null;
     return this.releasingStaleName(
       () => ({ oid, ...last?.set }),
       () =>
-        modifyWithRetry(this.collections.shadows, oid, (current) => {
-          last = change(current);
-          return last;
-        }),
+        modifyWithRetry(
+          this.collections.shadows,
+          oid,
+          (current) => {
+            last = change(current);
+            return last;
+          },
+          { known },
+        ),
     );
   }
 

@@ -70,10 +70,12 @@ export async function modifyWithRetry<T extends Versioned & Document>(
   collection: Collection<T>,
   oid: string,
   change: (current: T) => Patch | null,
-  attempts = 20,
+  options: { attempts?: number; known?: T } = {},
 ): Promise<T | null> {
+  const attempts = options.attempts ?? 20;
   for (let attempt = 1; ; attempt++) {
-    const current = (await collection.findOne({ _id: oid } as unknown as Filter<T>, noId)) as T | null;
+    // The caller's copy saves the first read; a lost race reads afresh.
+    const current = attempt === 1 && options.known ? options.known : ((await collection.findOne({ _id: oid } as unknown as Filter<T>, noId)) as T | null);
     if (!current) return null;
     const patch = change(current);
     if (!patch) return current;

@@ -1,6 +1,6 @@
 /** The inbound phase: account attribute values flow into the owner's properties by inbound mappings. */
 import type { Channel } from '../schema/config';
-import type { ResourceObject } from '../schema/objects';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
@@ -15,14 +15,18 @@ export async function applyInbound(
     changedAttributes?: string[];
     channel: Channel;
     workflowId?: string;
+    /** The caller's copies of the shadow and the owner, which save reading them again. */
+    shadow?: ShadowDoc | null;
+    owner?: UserDoc | null;
   },
-): Promise<{ changedUserPaths: string[] }> {
+): Promise<{ changedUserPaths: string[]; user: UserDoc }> {
   const resource = await deps.connectors.resource(input.resourceOid);
-  const shadow = await deps.repo.shadow(input.shadowOid);
+  const shadow = input.shadow ?? (await deps.repo.shadow(input.shadowOid));
   const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);
   const result = await changeUser(deps.repo, input.ownerOid, input.channel, now, (user) =>
     applyUserDeltas(user, computeInbound({ objectType, account: input.object, user, changedAttributes: input.changedAttributes })),
+    input.owner ?? undefined,
   );
   if (!result) throw new Error(`user ${input.ownerOid} no longer exists`);
   if (result.changedPaths.length > 0) {
@@ -39,5 +43,5 @@ export async function applyInbound(
       },
     ]);
   }
-  return { changedUserPaths: result.changedPaths };
+  return { changedUserPaths: result.changedPaths, user: result.after };
 }

@@ -2,7 +2,7 @@
  * First step of the synchronization routine, whatever found the change: read the resource object (unless
  * the mechanism already did) and make sure its shadow exists.
  */
-import type { ResourceChange, ResourceObject } from '../schema/objects';
+import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
 import { ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -14,6 +14,8 @@ export interface Observation {
   exists: boolean;
   object: ResourceObject | null;
   ownerRef: string | null;
+  /** The shadow as stored now. */
+  shadow: ShadowDoc | null;
 }
 
 export async function observeResourceObject(deps: SyncDeps, change: ResourceChange): Promise<Observation> {
@@ -26,8 +28,8 @@ export async function observeResourceObject(deps: SyncDeps, change: ResourceChan
   if (!object) {
     const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
     if (shadow) await markShadowGone(deps.repo, shadow);
-    return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null };
+    return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null, shadow };
   }
   const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));
-  return { resourceOid: resource.oid, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef };
+  return { resourceOid: resource.oid, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef, shadow };
 }

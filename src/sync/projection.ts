@@ -3,6 +3,7 @@
  * hand the difference to provisioning, which executes each account's operation or holds it durably.
  */
 import type { Assignment, Channel } from '../schema/config';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
@@ -16,22 +17,31 @@ export interface ProjectUserInput {
   workflowId?: string;
 }
 
+/** What the caller already holds, which saves reading it again (in-process callers only). */
+export interface KnownState {
+  user?: UserDoc;
+  /** Accounts just read from their resource, by shadow oid. */
+  accounts?: Record<string, ResourceObject>;
+}
+
 export interface ProjectUserResult {
   userChangedPaths: string[];
   plans: AccountPlan[];
+  /** The user's linked shadows, as read for the projection. */
+  shadows: ShadowDoc[];
 }
 
-export async function projectUser(deps: SyncDeps, input: ProjectUserInput): Promise<ProjectUserResult> {
+export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<ProjectUserResult> {
   const { repo } = deps;
-  const user = await repo.user(input.userOid);
-  if (!user) return { userChangedPaths: [], plans: [] };
+  const user = known.user?.oid === input.userOid ? known.user : await repo.user(input.userOid);
+  if (!user) return { userChangedPaths: [], plans: [], shadows: [] };
   const [{ resources, roles, objectTemplates: templates }, shadows] = await Promise.all([
     repo.configSnapshot(),
     repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
   ]);
   const template =
     templates.find((t) => t.oid === user.templateRef || t.name === user.templateRef) ?? (templates.length === 1 ? templates[0] : undefined);
-  const accounts = await Promise.all(shadows.map(async (shadow) => ({ shadow, current: await readAccount(deps, shadow) })));
+  const accounts = await Promise.all(shadows.map(async (shadow) => ({ shadow, current: known.accounts?.[shadow.oid] ?? (await readAccount(deps, shadow)) })));
 
   const projection = project({
     user,
@@ -47,6 +57,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput): Prom
   const changed = await changeUser(repo, user.oid, input.channel, now, (current) =>
     // The projection's user differs from the stored one only by what the template set.
     current.version === user.version ? { ...projection.user, linkRef: current.linkRef, version: current.version } : current,
+    user,
   );
   if (changed && changed.changedPaths.length > 0) {
     await repo.writeAudit([
@@ -56,19 +67,20 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput): Prom
   return {
     userChangedPaths: changed?.changedPaths ?? [],
     plans: projection.accounts.filter((p) => p.action !== 'keep'),
+    shadows,
   };
 }
 
-export interface UserProvisioningResult extends ProjectUserResult {
+export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows'> {
   accounts: AccountResult[];
 }
 
 /** Recomputes the user and provisions every account that must change. */
-export async function provisionUser(deps: SyncDeps, input: ProjectUserInput): Promise<UserProvisioningResult> {
-  const projection = await projectUser(deps, input);
+export async function provisionUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<UserProvisioningResult> {
+  const { shadows, ...projection } = await projectUser(deps, input, known);
   const accounts =
     projection.plans.length > 0
-      ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId })
+      ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId }, shadows)
       : [];
   return { ...projection, accounts };
 }

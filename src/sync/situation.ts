@@ -8,6 +8,8 @@ import { nowOf, type SyncDeps } from './sync-deps';
 export interface SituationResult {
   situation: Situation;
   ownerOid: string | null;
+  /** The linked owner as read (null when there is none). */
+  owner: UserDoc | null;
   candidateOids: string[];
   actions: ReactionAction[];
   /** Run inbound and outbound mappings after the actions. */
@@ -37,10 +39,18 @@ export async function correlate(deps: SyncDeps, resourceOid: string, object: Res
 
 export async function decideSituation(
   deps: SyncDeps,
-  input: { resourceOid: string; shadowOid: string | null; exists: boolean; object: ResourceObject | null; channel: Channel },
+  input: {
+    resourceOid: string;
+    shadowOid: string | null;
+    exists: boolean;
+    object: ResourceObject | null;
+    channel: Channel;
+    /** The shadow as the caller just read or wrote it. */
+    shadow?: ShadowDoc | null;
+  },
 ): Promise<SituationResult> {
   const resource = await deps.connectors.resource(input.resourceOid);
-  const shadow = input.shadowOid ? await deps.repo.shadow(input.shadowOid) : null;
+  const shadow = input.shadow !== undefined ? input.shadow : input.shadowOid ? await deps.repo.shadow(input.shadowOid) : null;
   const { objectType, policies } = policiesFor(resource, shadow);
 
   const owner = shadow?.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
@@ -53,6 +63,7 @@ export async function decideSituation(
   return {
     situation,
     ownerOid: owner?.oid ?? (candidates.length === 1 ? candidates[0].oid : null),
+    owner,
     candidateOids: candidates.map((c) => c.oid),
     actions: reaction?.actions ?? [],
     synchronize: reaction?.synchronize ?? false,

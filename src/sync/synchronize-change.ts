@@ -33,6 +33,7 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
     exists: observed.exists,
     object: observed.object,
     channel: change.channel,
+    shadow: observed.shadow,
   });
   outcome.situation = decided.situation;
   let ownerOid = decided.ownerOid;
@@ -62,16 +63,17 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
     changedAttributes: change.attributeDeltas?.map((d) => d.path),
     channel: change.channel,
     workflowId,
+    shadow: observed.shadow,
+    owner: decided.owner?.oid === ownerOid ? decided.owner : null,
   });
   outcome.changedUserPaths = inbound.changedUserPaths;
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
   if (inbound.changedUserPaths.length > 0 || newUser || decided.situation !== 'linked') {
-    const provisioned = await provisionUser(deps, {
-      userOid: ownerOid,
-      channel: change.channel,
-      changedUserPaths: newUser ? undefined : inbound.changedUserPaths,
-      workflowId,
-    });
+    const provisioned = await provisionUser(
+      deps,
+      { userOid: ownerOid, channel: change.channel, changedUserPaths: newUser ? undefined : inbound.changedUserPaths, workflowId },
+      { user: inbound.user, accounts: { [observed.shadowOid]: observed.object } },
+    );
     outcome.accounts = provisioned.accounts.map((a) => a.summary);
     outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
   }

@@ -36,10 +36,12 @@ export async function changeUser(
   channel: Channel,
   now: string,
   change: (current: UserDoc) => UserDoc,
+  /** The caller's copy of the user, which saves the first read (a lost race reads afresh). */
+  known?: UserDoc,
   attempts = 20,
 ): Promise<{ before: UserDoc; after: UserDoc; changedPaths: string[] } | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = await repo.user(userOid);
+    const current = attempt === 1 && known?.oid === userOid ? known : await repo.user(userOid);
     if (!current) return null;
     const desired = change(current);
     const changedPaths = changedUserPaths(current, desired);
