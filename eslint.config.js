@@ -32,4 +32,12 @@ module.exports = tseslint.config(
       ],
     },
   },
+  {
+    // Only the repository talks to MongoDB: nobody else builds a query or an update.
+    files: ['src/**/*.ts'],
+    ignores: ['src/repository/**', 'src/dev/**', 'src/runtime/**', 'src/workflows/**', 'src/model/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'mongodb', message: 'MongoDB queries and updates belong in src/repository', allowTypeImports: false }] }],
+    },
+  },
 );

@@ -1,11 +1,12 @@
 /**
- * End-to-end provisioning throughput and latency on the real stack (Temporal dev server, FerretDB,
+ * End-to-end provisioning throughput and latency on the real stack (Temporal dev server, mongod,
  * slapd, PostgreSQL, started here as the tests start them): N users are each assigned a role that
  * induces an LDAP and a PostgreSQL account (`assignToUser`, what `tally user assign` and
  * `POST /api/v1/users/{ref}/assignments` run); measured is the time until every account exists on its
- * resource with no pending operation.
+ * resource with no pending operation, and CPU per account in every process. Floor, in the same run:
+ * trivial workflows (one local activity each), one per user, at the same concurrency.
  *
- *   npx tsx bench/user-provisioning.bench.ts [users]
+ *   npx tsx bench/user-provisioning.bench.ts [users=200]
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +16,10 @@ import { applyConfig } from '../src/admin/apply-config';
 import { assignToUser } from '../src/admin/user-commands';
 import { startTestStack } from '../test/setup/test-stack';
 import { examplesForStack, startTally } from '../test/support/tally-harness';
+import { percentile, printCpu, startCpuMeter } from './support/measure';
+import { temporalFloor } from './support/temporal-floor';
 
-const users = Number(process.argv[2] ?? 50);
+const users = Number(process.argv[2] ?? 200);
 
 const role = `kind: Role
 name: Captain
@@ -32,7 +35,6 @@ mapping:
   - { strength: weak, source: [{ path: givenName }, { path: familyName }], expression: { script: { code: "givenName + ' ' + familyName" } }, target: { path: fullName } }
 `;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main() {
   const stack = await startTestStack();
@@ -62,6 +64,7 @@ async function main() {
 
     const requested = new Map<string, number>();
     const finished = new Map<string, number>();
+    const meter = startCpuMeter(stack.pids());
     const start = performance.now();
     await Promise.all(
       oids.map(async (oid) => {
@@ -80,11 +83,20 @@ async function main() {
       await new Promise((r) => setTimeout(r, 50));
     }
     const end = Math.max(...finished.values());
+    const cpu = meter.read();
     const latencies = oids.map((oid) => finished.get(oid)! - requested.get(oid)!).sort((a, b) => a - b);
     console.log(`user provisioning: ${users} users assigned a role inducing an LDAP and a PostgreSQL account (${users * 2} accounts)`);
     console.log(`  assignments stored and handed over: ${Math.round(assigned - start)} ms`);
     console.log(`  all accounts created: ${Math.round(end - start)} ms -> ${((users * 2) / ((end - start) / 1000)).toFixed(1)} accounts/s`);
     console.log(`  per user, assignment to both accounts: median ${Math.round(percentile(latencies, 50))} ms, p95 ${Math.round(percentile(latencies, 95))} ms (polled every 50 ms)`);
+    console.log('  CPU (while the assignments were worked, including the poll for completion):');
+    const perAccount = printCpu(cpu, users * 2, 'account');
+    const floorMeter = startCpuMeter(stack.pids());
+    const floorMs = await temporalFloor(stack.info.temporal.address, users, users);
+    const floorCpu = floorMeter.read();
+    console.log(`  floor: ${users} trivial workflows (one local activity each), all in flight: ${Math.round(floorMs)} ms -> ${(users / (floorMs / 1000)).toFixed(1)} workflows/s`);
+    const perFloor = printCpu(floorCpu, users * 2, 'account (half a workflow)');
+    console.log(`  ratio to the floor: time ${((end - start) / floorMs).toFixed(2)}x, CPU ${(perAccount / perFloor).toFixed(2)}x`);
   } finally {
     await tally.stop();
     await stack.stop();

@@ -53,9 +53,6 @@ async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A resource coming back wakes its waiting operations once per this interval, not once per success. */
-const WAKE_THROTTLE_MS = 1000;
-
 /** Executes the shadow's next pending operation if it is still `operationId`. */
 export interface AccountOperationInput {
   shadowOid: string;
@@ -63,7 +60,8 @@ export interface AccountOperationInput {
 }
 
 export function createActivities(deps: SyncDeps) {
-  const lastWake = new Map<string, number>();
+  /** When each resource's waiting operations were last woken: the ones postponed before are awake already. */
+  const lastWake = new Map<string, string>();
   const executeOperation = (input: AccountOperationInput) =>
     executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
   return {
@@ -98,13 +96,13 @@ export function createActivities(deps: SyncDeps) {
     },
     /**
      * An operation succeeded after its resource had been unreachable: the resource is back, so the other
-     * operations postponed on it are woken now rather than at the end of their backoff.
+     * operations postponed on it are woken now rather than at the end of their backoff. Each operation is
+     * woken once per recovery, not once per success of the others.
      */
     async wakeWaitingOperations(input: { resourceOid: string; exceptShadowOid: string }): Promise<number> {
-      const now = Date.now();
-      if (now - (lastWake.get(input.resourceOid) ?? 0) < WAKE_THROTTLE_MS) return 0;
-      lastWake.set(input.resourceOid, now);
-      const { shadowOids } = await resumePendingOperations(deps, input.resourceOid, { onlyPostponed: true, exceptShadowOid: input.exceptShadowOid });
+      const postponedAfter = lastWake.get(input.resourceOid);
+      lastWake.set(input.resourceOid, new Date().toISOString());
+      const { shadowOids } = await resumePendingOperations(deps, input.resourceOid, { onlyPostponed: true, exceptShadowOid: input.exceptShadowOid, postponedAfter });
       return shadowOids.length;
     },
     /** (Re)starts the provisioning workflow of every shadow with pending operations. */

@@ -17,7 +17,8 @@ export type OperationOutcome =
   | { outcome: 'stale' }
   /** Another executor is at it; its claim ends at `until` at the latest. */
   | { outcome: 'busy'; until: string }
-  | { outcome: 'done'; operation: PendingOperation['type']; remaining: number }
+  /** `afterPostponement`: the resource had been unreachable for it before (so it is back now). */
+  | { outcome: 'done'; operation: PendingOperation['type']; remaining: number; afterPostponement?: boolean }
   | { outcome: 'postponed'; operation: PendingOperation['type']; attemptNumber: number; error: string; remaining: number }
   | { outcome: 'failed'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number }
   | { outcome: 'discovery'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number };
@@ -77,7 +78,7 @@ export async function executeNextPendingOperation(
         workflowId: context.workflowId,
       },
     ]);
-    return { outcome: 'done', operation: operation.type, remaining: remainingAfter };
+    return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
     const error = classifyError(e);
     switch (error.handling) {

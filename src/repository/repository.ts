@@ -337,9 +337,11 @@ export class Repository {
     return this.collections.shadows.find(filter as Filter<ShadowDoc>, noId).sort({ secondaryIdentifier: 1 }).toArray();
   }
 
-  /** Shadows that still have operations to do (of one resource, or of all). */
-  async shadowsWithPendingOperations(resourceRef?: string): Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>> {
-    const filter = { ...hasPending, ...(resourceRef ? { resourceRef } : {}) };
+  /** Shadows that still have operations to do (of one resource or one owner, or of all). */
+  async shadowsWithPendingOperations(
+    of: { resourceRef?: string; ownerRef?: string } = {},
+  ): Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>> {
+    const filter = { ...hasPending, ...(of.resourceRef ? { resourceRef: of.resourceRef } : {}), ...(of.ownerRef ? { ownerRef: of.ownerRef } : {}) };
     return this.collections.shadows
       .find(filter as Filter<ShadowDoc>, { projection: { _id: 0, oid: 1, resourceRef: 1, pendingOperations: 1 } })
       .toArray() as Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>>;

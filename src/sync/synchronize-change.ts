@@ -8,7 +8,8 @@ import { decideSituation } from './situation';
 import { runReactionAction } from './focus-actions';
 import { applyInbound } from './inbound';
 import { provisionUser } from './projection';
-import type { SyncDeps } from './sync-deps';
+import { resumePendingOperations } from '../provisioning';
+import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
   shadowOid: string | null;
@@ -68,7 +69,12 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
   });
   outcome.changedUserPaths = inbound.changedUserPaths;
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
-  if (inbound.changedUserPaths.length > 0 || newUser || decided.situation !== 'linked') {
+  if (inbound.changedUserPaths.length === 0 && !newUser && decided.situation === 'linked') {
+    // Nothing to provision. An earlier attempt of this change may have stored account operations and
+    // died before executing them: whatever waits unclaimed goes to its workflow.
+    const { shadowOids } = await resumePendingOperations(deps, undefined, { ownerRef: ownerOid, onlyStranded: { now: nowOf(deps) } });
+    outcome.handedOver = shadowOids;
+  } else {
     const provisioned = await provisionUser(
       deps,
       { userOid: ownerOid, channel: change.channel, changedUserPaths: newUser ? undefined : inbound.changedUserPaths, workflowId },

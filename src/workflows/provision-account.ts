@@ -91,7 +91,7 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
       case 'done':
         result.done++;
         setState('running');
-        if (waitedForResource) {
+        if (waitedForResource || outcome.afterPostponement) {
           waitedForResource = false;
           await acts.wakeWaitingOperations({ resourceOid: policy.resourceOid, exceptShadowOid: input.shadowOid });
         }

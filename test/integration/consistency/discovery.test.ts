@@ -121,3 +121,22 @@ test('modify finds the account deleted and no assignment requires it: the shadow
   expect((await s.services.repo.userByRef('jacob'))!.linkRef).toEqual([]);
   expect(await ldapEntries(s, '(uid=jacob)')).toEqual([]);
 });
+
+test('an account operation stored but never executed (a crash in between) is finished by the next change of the account', async () => {
+  await s.applyAndProvision(userYaml(s.resourceOid, 'stella', 'Stella Maris'), { wait: true });
+  const shadow = await settledShadow('stella');
+  // What a worker leaves when it dies right after storing the operation: queued, never tried, unclaimed.
+  await s.services.repo.modifyShadow(shadow.oid, () => ({
+    set: {
+      pendingOperations: [
+        { id: 'stranded-op', type: 'modify', delta: [{ path: 'description', replace: ['Finished after a crash'] }], attemptNumber: 0, requestTimestamp: new Date().toISOString(), result: { status: 'in-progress' } },
+      ],
+    },
+  }));
+  const changeWorkflowId = await s.services.workflows.reportChange({ resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf('stella') });
+  const [outcome] = (await s.services.client.workflow.getHandle(changeWorkflowId).result()) as Array<{ changedUserPaths: string[]; handedOver: string[] }>;
+  expect(outcome.changedUserPaths).toEqual([]);
+  expect(outcome.handedOver).toEqual([shadow.oid]);
+  await eventually(() => s.services.repo.shadow(shadow.oid), (sh) => sh?.pendingOperations.length === 0, "stella's stranded operation done");
+  expect((await ldapEntries(s, '(uid=stella)'))[0]).toMatchObject({ description: 'Finished after a crash' });
+});
