@@ -26,6 +26,9 @@ export type OperationOutcome =
 /** How long an executor's claim on an operation lasts: longer than any connector call may take. */
 export const CLAIM_MS = 2 * 60_000;
 
+/** When a claim made at `now` ends. */
+export const claimUntil = (now: string) => new Date(Date.parse(now) + CLAIM_MS).toISOString();
+
 /** The operation a shadow's workflow should execute next, if any. */
 export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
   const operation = (await repo.shadow(shadowOid))?.pendingOperations[0];
@@ -40,7 +43,14 @@ export async function executeNextPendingOperation(
   repo: Repository,
   registry: ConnectorRegistry,
   shadowOid: string,
-  context: { workflowId?: string; now?: () => string; operationId?: string; shadow?: ShadowDoc | null } = {},
+  context: {
+    workflowId?: string;
+    now?: () => string;
+    operationId?: string;
+    shadow?: ShadowDoc | null;
+    /** The caller claimed the first operation already (when it queued it): `shadow` is as it stored it. */
+    claimed?: boolean;
+  } = {},
 ): Promise<OperationOutcome> {
   const now = context.now ?? (() => new Date().toISOString());
   const read = context.shadow !== undefined ? context.shadow : await repo.shadow(shadowOid);
@@ -56,7 +66,7 @@ export async function executeNextPendingOperation(
   }
 
   const started = now();
-  const shadow = await repo.claimPendingOperation(shadowOid, next.id, started, new Date(Date.parse(started) + CLAIM_MS).toISOString());
+  const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started));
   if (!shadow) {
     const current = await repo.shadow(shadowOid);
     const first = current?.pendingOperations[0];

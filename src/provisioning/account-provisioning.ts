@@ -11,7 +11,7 @@ import type { AccountPlan } from '../model';
 import type { ShadowDoc } from '../schema/objects';
 import { requireObjectType } from '../model';
 import { enqueueOperation, type RequestedOperation } from './pending-operations';
-import { executeNextPendingOperation } from './account-operations';
+import { claimUntil, executeNextPendingOperation } from './account-operations';
 import { discoverAccount } from './discovery';
 import { newShadow } from './shadows';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
@@ -56,7 +56,9 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
     const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan) : plan.shadowOid;
     if (!shadowOid) continue;
     const enqueued = await enqueueOnShadow(deps, shadowOid, requested, input, known.get(shadowOid));
-    if (enqueued) queued.push({ shadowOid, resourceRef: plan.resourceRef, executeNow: enqueued.wasIdle, shadow: enqueued.shadow });
+    // Nothing left to do on the shadow (the operation cancelled what was waiting, or was already done).
+    if (!enqueued || enqueued.shadow.pendingOperations.length === 0) continue;
+    queued.push({ shadowOid, resourceRef: plan.resourceRef, executeNow: enqueued.wasIdle, shadow: enqueued.shadow });
   }
   return Promise.all(
     queued.map(async ({ shadowOid, resourceRef, executeNow, shadow }) => {
@@ -72,8 +74,9 @@ async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, workflow
   const { oid: shadowOid, resourceRef } = enqueued;
   const result: Omit<AccountResult, 'summary'> = { shadowOid, resourceRef, state: 'done', messages: [] };
   for (let step = 0; step < MAX_INLINE_STEPS; step++) {
-    const shadow = step === 0 ? enqueued : undefined;
-    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now, shadow });
+    // The first operation was claimed when it was queued.
+    const first = step === 0;
+    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now, shadow: first ? enqueued : undefined, claimed: first });
     switch (outcome.outcome) {
       case 'idle':
         return result;
@@ -142,11 +145,14 @@ async function enqueueOnShadow(
   const stored = await deps.repo.modifyShadow(shadowOid, (shadow) => {
     const queued = enqueueOperation(shadow, requested, { id: randomUUID(), now, channel: meta.channel, workflowId: meta.workflowId });
     drop = queued.dropShadow;
-    wasIdle = shadow.pendingOperations.length === 0;
+    wasIdle = shadow.pendingOperations.length === 0 && queued.pendingOperations.length > 0;
     unlinkFrom = queued.dead ? shadow.ownerRef : null;
+    // Nothing was waiting: this executor claims the operation with the same write, and runs it at once.
+    const [first, ...rest] = queued.pendingOperations;
+    const pendingOperations = wasIdle ? [{ ...first!, executing: true, executingUntil: claimUntil(now) }, ...rest] : queued.pendingOperations;
     return {
       set: {
-        pendingOperations: queued.pendingOperations,
+        pendingOperations,
         dead: queued.dead,
         ...(queued.dead ? { ownerRef: null } : {}),
         'metadata.modifyTimestamp': now,
