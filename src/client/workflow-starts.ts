@@ -3,6 +3,7 @@
  * signalWithStart on deterministic ids, so concurrent requests for one object meet in one workflow.
  */
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import type { WorkflowStarter } from '../provisioning/workflow-starter';
 import { searchAttributes, signals, workflowIds } from '../workflows/workflow-ids';
 import { changeObjectKey } from '../workflows/change-key';
@@ -13,49 +14,37 @@ export interface StartOptions {
 }
 
 export function createWorkflowStarter({ client, taskQueue }: StartOptions): WorkflowStarter {
+  /** Starts the workflow with `input` unless it runs; either way delivers the signal. Returns its id. */
+  const signalWithStart = async <A extends unknown[]>(
+    workflowType: string,
+    workflowId: string,
+    input: unknown,
+    signal: SignalDefinition<A>,
+    signalArgs: A,
+    attributes: SearchAttributePair[],
+  ): Promise<string> => {
+    const handle = await client.workflow.signalWithStart(workflowType, {
+      workflowId,
+      taskQueue,
+      args: [input],
+      signal,
+      signalArgs,
+      typedSearchAttributes: [...attributes, { key: searchAttributes.state, value: 'running' }],
+      // The signal's arguments are typed by each caller below; the SDK's conditional type can't follow a generic.
+    } as Parameters<Client['workflow']['signalWithStart']>[1]);
+    return handle.workflowId;
+  };
   return {
-    async requestUserProvisioning(input) {
-      const handle = await client.workflow.signalWithStart('provisionUser', {
-        workflowId: workflowIds.provisionUser(input.userOid),
-        taskQueue,
-        args: [input],
-        signal: signals.recompute,
-        signalArgs: [input],
-        typedSearchAttributes: [
-          { key: searchAttributes.user, value: input.userOid },
-          { key: searchAttributes.state, value: 'running' },
-        ],
-      });
-      return handle.workflowId;
-    },
-    async requestAccountProvisioning(input) {
-      const handle = await client.workflow.signalWithStart('provisionAccount', {
-        workflowId: workflowIds.provisionAccount(input.shadowOid),
-        taskQueue,
-        args: [input],
-        signal: signals.wake,
-        signalArgs: [],
-        typedSearchAttributes: [
-          { key: searchAttributes.shadow, value: input.shadowOid },
-          ...(input.resourceOid ? [{ key: searchAttributes.resource, value: input.resourceOid }] : []),
-          { key: searchAttributes.state, value: 'running' },
-        ],
-      });
-      return handle.workflowId;
-    },
-    async reportChange(change) {
-      const handle = await client.workflow.signalWithStart('processChange', {
-        workflowId: workflowIds.processChange(change.resourceRef, changeObjectKey(change)),
-        taskQueue,
-        args: [change],
-        signal: signals.change,
-        signalArgs: [change],
-        typedSearchAttributes: [
-          { key: searchAttributes.resource, value: change.resourceRef },
-          { key: searchAttributes.state, value: 'running' },
-        ],
-      });
-      return handle.workflowId;
-    },
+    requestUserProvisioning: (input) =>
+      signalWithStart('provisionUser', workflowIds.provisionUser(input.userOid), input, signals.recompute, [input], [{ key: searchAttributes.user, value: input.userOid }]),
+    requestAccountProvisioning: (input) =>
+      signalWithStart('provisionAccount', workflowIds.provisionAccount(input.shadowOid), input, signals.wake, [], [
+        { key: searchAttributes.shadow, value: input.shadowOid },
+        ...(input.resourceOid ? [{ key: searchAttributes.resource, value: input.resourceOid }] : []),
+      ]),
+    reportChange: (change) =>
+      signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
+        { key: searchAttributes.resource, value: change.resourceRef },
+      ]),
   };
 }
