@@ -20,7 +20,6 @@ import { deltasToReach, isAccountRequired } from './discovery-rules';
 import { fetchResourceObject } from './resource-objects';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
-type SyncDeps = ProvisioningDeps;
 
 export type DiscoveryOutcome =
   /** The shadow's pending operations were rewritten: execute them again. */
@@ -37,7 +36,7 @@ export interface DiscoveryInput {
   workflowId?: string;
 }
 
-export async function discoverAccount(deps: SyncDeps, input: DiscoveryInput): Promise<DiscoveryOutcome> {
+export async function discoverAccount(deps: ProvisioningDeps, input: DiscoveryInput): Promise<DiscoveryOutcome> {
   const shadow = await deps.repo.shadow(input.shadowOid);
   if (!shadow) return { outcome: 'done', message: 'the shadow is gone' };
   return input.found === 'existing' ? resolveConflict(deps, shadow, input) : resolveMissing(deps, shadow);
@@ -45,7 +44,7 @@ export async function discoverAccount(deps: SyncDeps, input: DiscoveryInput): Pr
 
 // ---- "already exists" ----------------------------------------------------------------------
 
-async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: DiscoveryInput): Promise<DiscoveryOutcome> {
+async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input: DiscoveryInput): Promise<DiscoveryOutcome> {
   const add = shadow.pendingOperations[0];
   if (!add) return { outcome: 'done', message: 'no pending operation left' };
   if (add.type !== 'add' || !shadow.secondaryIdentifier) {
@@ -90,7 +89,7 @@ async function resolveConflict(deps: SyncDeps, shadow: ShadowDoc, input: Discove
 
 /** Whose is the conflicting object: the owner of a shadow Tally has for it, else the correlated user. */
 async function ownerOf(
-  deps: SyncDeps,
+  deps: ProvisioningDeps,
   resourceOid: string,
   shadow: ShadowDoc,
   conflict: ResourceObject,
@@ -102,7 +101,7 @@ async function ownerOf(
 }
 
 /** The conflicting account is the owner's: link it, and turn the pending add into a modify to the computed values. */
-async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation, account: ResourceObject, workflowId?: string): Promise<DiscoveryOutcome> {
+async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingOperation, account: ResourceObject, workflowId?: string): Promise<DiscoveryOutcome> {
   const now = nowOf(deps);
   const delta = deltasToReach(add.attributes ?? {}, account.attributes);
   await deps.repo.modifyShadow(shadow.oid, (current) => {
@@ -142,13 +141,13 @@ async function takeOver(deps: SyncDeps, shadow: ShadowDoc, add: PendingOperation
   };
 }
 
-async function ownerAndRoles(deps: SyncDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
+async function ownerAndRoles(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
   const user = shadow.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
   return { user, roles: (await deps.repo.configSnapshot()).roles };
 }
 
 /** The name is someone else's: try the next iteration of it, or give up after maxIterations. */
-async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: ShadowDoc, add: PendingOperation): Promise<DiscoveryOutcome> {
+async function iterateName(deps: ProvisioningDeps, resource: StoredResource, shadow: ShadowDoc, add: PendingOperation): Promise<DiscoveryOutcome> {
   const objectType = requireObjectType(resource, shadow.kind, shadow.intent);
   const { user, roles } = await ownerAndRoles(deps, shadow);
   if (!user || !canIterate(shadow.iteration, objectType.iteration)) {
@@ -177,7 +176,7 @@ async function iterateName(deps: SyncDeps, resource: StoredResource, shadow: Sha
 
 // ---- "not found" ---------------------------------------------------------------------------
 
-async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
+async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
   const { user, roles } = await ownerAndRoles(deps, shadow);
   const resources = (await deps.repo.configSnapshot()).resources;
   const resource = await deps.connectors.resource(shadow.resourceRef);
@@ -215,7 +214,7 @@ async function resolveMissing(deps: SyncDeps, shadow: ShadowDoc): Promise<Discov
   return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone from ${resource.name} but still assigned: re-creating it` };
 }
 
-async function failPendingOperation(deps: SyncDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
+async function failPendingOperation(deps: ProvisioningDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
   const op = (await deps.repo.shadow(shadowOid))?.pendingOperations.find((p) => p.id === operationId);
   if (op) await recordFailedOperation(deps.repo, shadowOid, op, message, errorKind, nowOf(deps));
 }

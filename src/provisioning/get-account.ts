@@ -9,7 +9,6 @@ import { discoverAccount } from './discovery';
 import { fetchResourceObject, isResourceUp } from './resource-objects';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
-type SyncDeps = ProvisioningDeps;
 
 export interface GetAccountResult {
   /**
@@ -28,11 +27,11 @@ export interface GetAccountOptions {
   waitMs?: number;
 }
 
-export async function getAccount(deps: SyncDeps, shadowOid: string, options: GetAccountOptions = {}): Promise<GetAccountResult> {
+export async function getAccount(deps: ProvisioningDeps, shadowOid: string, options: GetAccountOptions = {}): Promise<GetAccountResult> {
   return read(deps, shadowOid, options.waitMs ?? 30_000, true);
 }
 
-async function read(deps: SyncDeps, shadowOid: string, waitMs: number, mayDiscover: boolean): Promise<GetAccountResult> {
+async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, mayDiscover: boolean): Promise<GetAccountResult> {
   let shadow = await deps.repo.shadow(shadowOid);
   if (!shadow) return { state: 'gone', resourceUp: false, account: null, shadow: null, message: 'no such shadow' };
   const resourceUp = await isResourceUp(deps, shadow.resourceRef);
@@ -66,7 +65,7 @@ async function read(deps: SyncDeps, shadowOid: string, waitMs: number, mayDiscov
   return read(deps, shadowOid, waitMs, false);
 }
 
-async function settled(deps: SyncDeps, shadowOid: string, waitMs: number): Promise<ShadowDoc | null> {
+async function settled(deps: ProvisioningDeps, shadowOid: string, waitMs: number): Promise<ShadowDoc | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const shadow = await deps.repo.shadow(shadowOid);

@@ -1,5 +1,5 @@
 export { startSlapd, sshaHash, type SlapdOptions, type SlapdServer } from './slapd';
-export { ensureDatabase, removePostgresData, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
+export { removePostgresData, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
 export { startMongod, type MongodOptions, type MongodServer } from './mongod';
 export {
   startTemporalDevServer,

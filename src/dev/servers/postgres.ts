@@ -254,16 +254,3 @@ async function startPostgresOnce(options: PostgresOptions): Promise<PostgresServ
     ...control,
   };
 }
-
-/** Creates the database if it is missing; returns its URL. */
-export async function ensureDatabase(server: Pick<PostgresServer, 'connectionString' | 'port'>, name: string): Promise<string> {
-  const client = new Client({ connectionString: server.connectionString });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } finally {
-    await client.end();
-  }
-  return `postgres://postgres@127.0.0.1:${server.port}/${name}`;
-}
