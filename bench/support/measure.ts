@@ -1,3 +1,4 @@
+export { withConcurrency } from '../../src/support/concurrency';
 /** What the benchmarks share: CPU per process tree, percentiles, and the Temporal floor. */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -70,15 +71,6 @@ export async function inBatches<T>(items: T[], width: number, work: (item: T) =>
 }
 
 /** Runs `work` on every item with at most `width` in flight (a sliding window, not batches). */
-export async function withConcurrency<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 /** A V8 CPU profile of this process written to `file` on stop (nothing when no file is given). */
 export async function startProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
   if (!file) return { stop: async () => undefined };

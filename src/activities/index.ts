@@ -3,8 +3,8 @@
  * dependencies. Domain failures that retrying can't fix are raised as non-retryable ApplicationFailures
  * with a `type`, so workflows match them by type.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isConnectorError } from '../connectors/connector-errors';
+import { Context } from '@temporalio/activity';
+import { failFastOnConfiguration } from './failures';
 import { durationToMs } from '../schema/config';
 import type { ResourceChange } from '../schema/objects';
 import {
@@ -19,37 +19,13 @@ import {
 import { synchronizeChange } from '../sync/synchronize-change';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
 import type { SyncDeps } from '../sync/sync-deps';
-
-export const failureTypes = {
-  configuration: 'TallyConfigurationError',
-  /** A mapping, expression, role or template could not be evaluated: fix the configuration. */
-  model: 'TallyModelError',
-  invalidInput: 'TallyInvalidInput',
-} as const;
+import { createResourceRunActivities } from './resource-runs';
 
 function currentWorkflowId(): string | undefined {
   try {
     return Context.current().info.workflowExecution?.workflowId;
   } catch {
     return undefined;
-  }
-}
-
-/** Errors of the model (pure code over configuration): evaluating again gives the same error. */
-const modelErrorNames = new Set(['ExpressionError', 'ProjectionError', 'RoleResolutionError', 'DeltaError', 'PathError', 'ConfigurationLookupError']);
-
-/** Configuration and model errors won't heal by retrying the activity: fail fast with a typed failure. */
-async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (isConnectorError(e) && e.kind === 'configuration') {
-      throw ApplicationFailure.nonRetryable(e.message, failureTypes.configuration);
-    }
-    if (e instanceof Error && modelErrorNames.has(e.name)) {
-      throw ApplicationFailure.nonRetryable(e.message, failureTypes.model);
-    }
-    throw e;
   }
 }
 
@@ -65,6 +41,7 @@ export function createActivities(deps: SyncDeps) {
   const executeOperation = (input: AccountOperationInput) =>
     executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
   return {
+    ...createResourceRunActivities(deps),
     /** The whole synchronization routine for one change, including the owner's accounts that can be done now. */
     async synchronizeChange(change: ResourceChange) {
       return failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { searchAttributes } from '../workflows/workflow-ids';
+import { rootCause } from './root-cause';
 
 export interface StuckOperation {
   workflowId: string;
@@ -44,10 +45,4 @@ export async function stuckOperations(client: Client, options: { limit?: number 
     });
   }
   return found;
-}
-
-function rootCause(e: unknown): string {
-  let current = e as { cause?: unknown; message?: string } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return current?.message ?? String(e);
 }

@@ -2,7 +2,7 @@
  * Starting or feeding Tally's workflows from outside workflow code (activities, CLI, API):
  * signalWithStart on deterministic ids, so concurrent requests for one object meet in one workflow.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import type { WorkflowStarter } from '../provisioning/workflow-starter';
 import { searchAttributes, signals, workflowIds } from '../workflows/workflow-ids';
@@ -46,5 +46,13 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
       signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
         { key: searchAttributes.resource, value: change.resourceRef },
       ]),
+    async isWorkflowOpen(workflowId) {
+      try {
+        return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return false;
+        throw e;
+      }
+    },
   };
 }

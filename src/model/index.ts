@@ -13,3 +13,4 @@ export * from './projector';
 export * from './situation';
 export * from './reactions';
 export * from './iteration';
+export * from './reconciliation';

@@ -3,8 +3,8 @@
  * handling (postponement, discovery, get with discovery) and every connector call. The synchronization
  * routine uses provisioning through this module only.
  */
-export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, unlinkShadow } from './shadows';
-export { fetchResourceObject, isResourceUp, readAccount } from './resource-objects';
+export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
+export { fetchResourceObject, isResourceUp, readAccount, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
 export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';
 export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './discovery';

@@ -33,3 +33,13 @@ export async function isResourceUp(deps: ProvisioningDeps, resourceRef: string):
     return false;
   }
 }
+
+/** One page of the resource's objects (reconciliation, import); pass the returned cursor for the next. */
+export async function searchResourceObjects(
+  deps: ProvisioningDeps,
+  resourceRef: string,
+  options: { cursor?: string; pageSize: number },
+): Promise<{ objects: ResourceObject[]; cursor?: string }> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef);
+  return connector.search({ cursor: options.cursor, pageSize: options.pageSize });
+}

@@ -40,10 +40,17 @@ export function newShadow(fields: {
 }
 
 /** Whether two attribute sets hold the same values (in any order within an attribute). */
-function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes']): boolean {
-  const canonical = (attrs: ShadowDoc['attributes']) =>
-    JSON.stringify(Object.keys(attrs ?? {}).sort().map((k) => [k, [...(attrs![k] ?? [])].map(String).sort()]));
-  return canonical(a) === canonical(b);
+export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes']): boolean {
+  const keys = Object.keys(a ?? {});
+  if (keys.length !== Object.keys(b ?? {}).length) return false;
+  return keys.every((k) => {
+    const x = a![k] ?? [];
+    const y = b?.[k];
+    if (!y || x.length !== y.length) return false;
+    if (x.length === 1) return String(x[0]) === String(y[0]);
+    const sorted = (v: readonly unknown[]) => v.map(String).sort().join('\u0000');
+    return sorted(x) === sorted(y);
+  });
 }
 
 /**

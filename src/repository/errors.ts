@@ -16,3 +16,9 @@ export class ObjectNotFoundError extends Error {
 export function isDuplicateKeyError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: number }).code === 11000;
 }
+
+/** MongoDB can't be reached right now (restarting, network): the work should wait and retry, not give up. */
+export function isStorageUnavailableError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name ?? '';
+  return /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|Topology|TopologyClosed|PoolCleared)Error$/.test(name);
+}

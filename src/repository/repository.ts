@@ -34,15 +34,32 @@ export interface SyncTokenDoc extends Versioned {
   updatedAt: string;
 }
 
+/** One object's failure in a reconciliation or import run, kept for people to read. */
+export interface RunError {
+  /** The object's name (secondary identifier), else its primary identifier. */
+  object: string;
+  message: string;
+  at: string;
+}
+
+/** Counters of a run; every key is a number of objects (or operations). */
+export type RunStats = Record<string, number>;
+
 export interface RunDoc extends Versioned {
   oid: string;
   type: 'recon' | 'import';
   resourceRef: string;
+  resourceName: string;
   workflowId: string;
   startedAt: string;
   finishedAt?: string;
-  state: 'running' | 'finished' | 'failed';
-  stats: Record<string, number>;
+  /** Only one run per resource is `running` (a unique index says so). */
+  state: 'running' | 'finished' | 'failed' | 'abandoned';
+  phase: string;
+  stats: RunStats;
+  /** The last errors (at most 100); `stats.errors` counts them all. */
+  errors: RunError[];
+  message?: string;
 }
 
 export interface AuditRecord {
@@ -131,7 +148,7 @@ export class Repository {
   }
 
   async ensureIndexes(): Promise<void> {
-    const { users, shadows, resources, roles, objectTemplates, audit } = this.collections;
+    const { users, shadows, resources, roles, objectTemplates, audit, runs } = this.collections;
     await Promise.all([
       users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
       // One shadow per resource object, by its stable identifier...
@@ -148,7 +165,10 @@ export class Repository {
       shadows.createIndex({ ownerRef: 1 }, { name: 'shadow_by_owner' }),
       shadows.createIndex({ resourceRef: 1, oid: 1 }, { partialFilterExpression: hasPending, name: 'shadows_with_pending_operations' }),
       ...[resources, roles, objectTemplates].map((c) => (c as Collection<StoredConfig>).createIndex({ name: 1 }, { unique: true })),
+      shadows.createIndex({ resourceRef: 1, dead: 1, _id: 1 }, { name: 'shadows_of_resource' }),
       audit.createIndex({ objectOid: 1 }),
+      runs.createIndex({ resourceRef: 1 }, { unique: true, partialFilterExpression: { state: 'running' }, name: 'one_running_run_per_resource' }),
+      runs.createIndex({ resourceRef: 1, startedAt: -1 }, { name: 'runs_by_resource' }),
     ]);
   }
 
@@ -448,6 +468,113 @@ export class Repository {
       );
       return write();
     }
+  }
+
+  // ---- reconciliation: shadows in bulk ---------------------------------------------------------
+
+  /** The shadows of these resource objects (by primary identifier), in one read. */
+  async shadowsByPrimaryIdentifiers(resourceRef: string, primaryIdentifiers: readonly string[]): Promise<ShadowDoc[]> {
+    if (primaryIdentifiers.length === 0) return [];
+    return this.collections.shadows.find({ resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' } }, noId).toArray();
+  }
+
+  /**
+   * Notes that a run saw these objects on the resource: one write for the page. It is bookkeeping of
+   * the run, not a change of the shadow, so the version stays.
+   */
+  async markShadowsSeen(resourceRef: string, primaryIdentifiers: readonly string[], runId: string): Promise<void> {
+    if (primaryIdentifiers.length === 0) return;
+    await this.collections.shadows.updateMany(
+      { resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' }, lastSeenRunId: { $ne: runId } },
+      { $set: { lastSeenRunId: runId } },
+    );
+  }
+
+  /**
+   * Shadows of objects that existed before the run started and the run did not see: the next page in
+   * oid order after `after`.
+   */
+  async unseenShadows(resourceRef: string, runId: string, options: { after?: string; createdBefore: string; limit: number }): Promise<ShadowDoc[]> {
+    const filter = {
+      resourceRef,
+      dead: false,
+      ...(options.after ? { _id: { $gt: options.after } } : {}),
+      exists: true,
+      primaryIdentifier: { $type: 'string' },
+      lastSeenRunId: { $ne: runId },
+      'metadata.createTimestamp': { $lt: options.createdBefore },
+    } as unknown as Filter<ShadowDoc>;
+    return this.collections.shadows.find(filter, noId).sort({ _id: 1 }).limit(options.limit).toArray();
+  }
+
+  /** Live shadows of the resource (the expected size of a run). */
+  async countLiveShadows(resourceRef: string): Promise<number> {
+    return this.collections.shadows.countDocuments({ resourceRef, dead: false, exists: true });
+  }
+
+  /** Removes shadows of objects gone from the resource (no owner, nothing pending) not changed since `before`. */
+  async removeGoneShadows(resourceRef: string, before: string): Promise<number> {
+    const { deletedCount } = await this.collections.shadows.deleteMany({
+      resourceRef,
+      $or: [{ dead: true }, { exists: false }],
+      ownerRef: null,
+      'pendingOperations.0': { $exists: false },
+      'metadata.modifyTimestamp': { $lt: before },
+    } as unknown as Filter<ShadowDoc>);
+    return deletedCount;
+  }
+
+  // ---- reconciliation and import runs -------------------------------------------------------
+
+  /** Stores a new running run, unless another is running on the resource: then that one is returned. */
+  async startRun(run: RunDoc): Promise<{ started: true } | { started: false; running: RunDoc }> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.collections.runs.insertOne(withId(run) as unknown as RunDoc);
+        return { started: true };
+      } catch (e) {
+        if (!isDuplicateKeyError(e)) throw e;
+        const existing = await this.run(run.oid);
+        if (existing) return existing.state === 'running' ? { started: true } : { started: false, running: existing };
+        const running = await this.collections.runs.findOne({ resourceRef: run.resourceRef, state: 'running' }, noId);
+        if (running) return { started: false, running };
+      }
+    }
+    throw new Error(`could not start a run on resource ${run.resourceRef}`);
+  }
+
+  async run(oid: string): Promise<RunDoc | null> {
+    return this.collections.runs.findOne(byId(oid), noId);
+  }
+
+  async runningRun(resourceRef: string): Promise<RunDoc | null> {
+    return this.collections.runs.findOne({ resourceRef, state: 'running' }, noId);
+  }
+
+  /** Records a running run's phase and counts so far. */
+  async recordRunProgress(oid: string, progress: { phase: string; stats: RunStats; errors?: RunError[] }): Promise<void> {
+    await this.collections.runs.updateOne(byId(oid), {
+      $set: { phase: progress.phase, stats: progress.stats },
+      ...(progress.errors?.length ? { $push: { errors: { $each: progress.errors, $slice: -100 } } } : {}),
+      $inc: { version: 1 },
+    });
+  }
+
+  /** Ends a run (finished, failed, or abandoned by a dead workflow): the resource is free for the next one. */
+  async endRun(oid: string, end: { state: Exclude<RunDoc['state'], 'running'>; finishedAt: string; stats?: RunStats; message?: string }): Promise<void> {
+    await this.collections.runs.updateOne(byId(oid), {
+      $set: { state: end.state, finishedAt: end.finishedAt, ...(end.stats ? { stats: end.stats } : {}), ...(end.message ? { message: end.message } : {}) },
+      $inc: { version: 1 },
+    });
+  }
+
+  /** Runs, newest first. */
+  async listRuns(options: { resourceRef?: string; limit: number }): Promise<RunDoc[]> {
+    return this.collections.runs
+      .find(options.resourceRef ? { resourceRef: options.resourceRef } : {}, noId)
+      .sort({ startedAt: -1 })
+      .limit(options.limit)
+      .toArray();
   }
 
   // ---- audit -----------------------------------------------------------------------------

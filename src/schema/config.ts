@@ -25,14 +25,14 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 /** Durations as `500ms`, `30s`, `5m`, `1h` or a number of milliseconds. */
 export const durationSchema = z.union([
   z.number().int().nonnegative(),
-  z.string().regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 5m or 1h'),
+  z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h or 7d'),
 ]);
 export type Duration = z.infer<typeof durationSchema>;
 
 export function durationToMs(d: Duration): number {
   if (typeof d === 'number') return d;
-  const m = /^(\d+)(ms|s|m|h)$/.exec(d)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
 }
 
@@ -233,6 +233,23 @@ export const synchronizationSchema = z
   .strict();
 export type SynchronizationPolicy = z.infer<typeof synchronizationSchema>;
 
+/** A cron expression of five fields (minute hour day-of-month month day-of-week), as Temporal Schedules take it. */
+export const cronSchema = z
+  .string()
+  .regex(/^\s*(\S+\s+){4}\S+\s*$/, 'expected a cron expression of five fields, such as "0 2 * * *" (02:00 every day)');
+
+export const reconciliationSettingsSchema = z
+  .object({
+    /** Runs a reconciliation of the resource on this cron schedule (a Temporal Schedule `tally apply` keeps). */
+    schedule: cronSchema.optional(),
+    /** Objects read from the resource per page. @default 500 */
+    pageSize: z.number().int().min(1).max(5000).optional(),
+    /** Splits each run into this many buckets (by hash of the primary identifier), worked by child workflows. @default 1 */
+    buckets: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+export type ReconciliationSettings = z.infer<typeof reconciliationSettingsSchema>;
+
 export const resourceSchema = z
   .object({
     kind: z.literal('Resource'),
@@ -247,9 +264,11 @@ export const resourceSchema = z
         livenessCheckInterval: durationSchema.default('15s'),
         /** relative: accounts are removed only when the assignment that required them is removed. */
         assignmentPolicyEnforcement: z.enum(['none', 'relative', 'full']).default('relative'),
+        /** Shadows of accounts gone from the resource (no owner, nothing pending) are kept this long, then reconciliation removes them. */
+        deadShadowRetention: durationSchema.default('7d'),
       })
       .strict()
-      .default({ retry: retryPolicySchema.parse({}), livenessCheckInterval: '15s', assignmentPolicyEnforcement: 'relative' }),
+      .default({ retry: retryPolicySchema.parse({}), livenessCheckInterval: '15s', assignmentPolicyEnforcement: 'relative', deadShadowRetention: '7d' }),
     schemaHandling: z
       .object({
         objectType: oneOrMany(objectTypeSchema).optional(),
@@ -259,6 +278,8 @@ export const resourceSchema = z
       .strict()
       .transform((s) => ({ objectType: [...(s.objectType ?? []), ...(s.accountType ?? [])] })),
     synchronization: oneOrMany(synchronizationSchema).default([]),
+    /** Whole-resource reconciliation: when it runs by itself, and how it reads the resource. */
+    reconciliation: reconciliationSettingsSchema.optional(),
   })
   .strict();
 export type ResourceConfig = z.infer<typeof resourceSchema>;

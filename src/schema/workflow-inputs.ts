@@ -29,3 +29,52 @@ export const processChangeInputSchema = resourceChangeSchema.refine(
   { message: 'a change needs primaryIdentifier, secondaryIdentifier or currentObject to find the resource object' },
 );
 export type ProcessChangeInput = z.input<typeof processChangeInputSchema>;
+
+// ---- reconciliation and import runs -------------------------------------------------------
+
+export const runTypeSchema = z.enum(['recon', 'import']);
+export type RunType = z.infer<typeof runTypeSchema>;
+
+export const runErrorSchema = z.object({ object: z.string(), message: z.string(), at: z.string() });
+export const runStatsSchema = z.record(z.string(), z.number());
+
+/** Where a run is, carried across continue-as-new and handed to bucket children (set by the run itself). */
+export const runContinuationSchema = z
+  .object({
+    runId: z.string().min(1),
+    resourceOid: z.string().min(1),
+    resourceName: z.string(),
+    startedAt: z.string(),
+    /** Expected number of objects (the resource's live shadows when the run began); null when unknown. */
+    total: z.number().int().nullable(),
+    /** The resource's `reconciliation` settings when the run began (the input's pageSize and buckets win). */
+    settings: z.object({ pageSize: z.number().int().optional(), buckets: z.number().int().optional() }).optional(),
+    phase: z.enum(['operations', 'objects', 'shadows', 'finishing']),
+    /** objects phase: the resource's search cursor (absent: from the start). */
+    cursor: z.string().optional(),
+    /** shadows phase: the last shadow oid looked at. */
+    after: z.string().optional(),
+    stats: runStatsSchema,
+    /** The latest errors (the run document keeps more). */
+    errors: z.array(runErrorSchema),
+    /** Set on a bucket child: the share of the objects it works on. */
+    bucket: z.object({ index: z.number().int().min(0), count: z.number().int().min(2), parentWorkflowId: z.string() }).optional(),
+  })
+  .strict();
+export type RunContinuation = z.infer<typeof runContinuationSchema>;
+
+/**
+ * `reconcileResource` and `importFromResource`: `{ "resource": "<name or oid>" }` is all a person types
+ * (in the Temporal UI, say); the rest is defaulted from the resource's `reconciliation` settings.
+ */
+export const resourceRunInputSchema = z
+  .object({
+    resource: z.string().min(1, 'name or oid of the resource'),
+    /** Objects read per page. @default the resource's reconciliation.pageSize, else 500 */
+    pageSize: z.number().int().min(1).max(5000).optional(),
+    /** Child workflows sharing the run, by hash of the primary identifier. @default the resource's reconciliation.buckets, else 1 */
+    buckets: z.number().int().min(1).max(64).optional(),
+    continuation: runContinuationSchema.optional(),
+  })
+  .strict();
+export type ResourceRunInput = z.input<typeof resourceRunInputSchema>;

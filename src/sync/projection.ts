@@ -4,7 +4,7 @@
  */
 import type { Assignment, Channel } from '../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { project, type AccountPlan } from '../model';
+import { project, templateFor, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
@@ -39,8 +39,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     repo.configSnapshot(),
     repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
   ]);
-  const template =
-    templates.find((t) => t.oid === user.templateRef || t.name === user.templateRef) ?? (templates.length === 1 ? templates[0] : undefined);
+  const template = templateFor(user, templates);
   const accounts = await Promise.all(shadows.map(async (shadow) => ({ shadow, current: known.accounts?.[shadow.oid] ?? (await readAccount(deps, shadow)) })));
 
   const projection = project({

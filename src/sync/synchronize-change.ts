@@ -54,6 +54,12 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
     outcome.actions.push(`${action.handler}: ${done.message}`);
   }
   outcome.ownerOid = ownerOid;
+  if (decided.situation === 'deleted' && decided.ownerOid && !ownerOid) {
+    // The account is gone and unlinked: its former owner is recomputed, which creates it again when an
+    // assignment still asks for it (as discovery does).
+    await recomputeFormerOwner(deps, decided.ownerOid, change, outcome, workflowId);
+    return outcome;
+  }
   if (!synchronizeAsked || !ownerOid || !observed.object) return outcome;
 
   const inbound = await applyInbound(deps, {
@@ -69,7 +75,9 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
   });
   outcome.changedUserPaths = inbound.changedUserPaths;
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
-  if (inbound.changedUserPaths.length === 0 && !newUser && decided.situation === 'linked') {
+  // Reconciliation and import compare everything: "what should be" against "what is" on every account.
+  const fullRecompute = newUser || change.channel === 'recon' || change.channel === 'import';
+  if (inbound.changedUserPaths.length === 0 && !fullRecompute && decided.situation === 'linked') {
     // Nothing to provision. An earlier attempt of this change may have stored account operations and
     // died before executing them: whatever waits unclaimed goes to its workflow.
     const { shadowOids } = await resumePendingOperations(deps, undefined, { ownerRef: ownerOid, onlyStranded: { now: nowOf(deps) } });
@@ -77,11 +85,18 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
   } else {
     const provisioned = await provisionUser(
       deps,
-      { userOid: ownerOid, channel: change.channel, changedUserPaths: newUser ? undefined : inbound.changedUserPaths, workflowId },
+      { userOid: ownerOid, channel: change.channel, changedUserPaths: fullRecompute ? undefined : inbound.changedUserPaths, workflowId },
       { user: inbound.user, accounts: { [observed.shadowOid]: observed.object } },
     );
     outcome.accounts = provisioned.accounts.map((a) => a.summary);
     outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
   }
   return outcome;
+}
+
+async function recomputeFormerOwner(deps: SyncDeps, userOid: string, change: ResourceChange, outcome: ChangeOutcome, workflowId?: string): Promise<void> {
+  if (!(await deps.repo.user(userOid))) return;
+  const provisioned = await provisionUser(deps, { userOid, channel: change.channel, workflowId });
+  outcome.accounts = provisioned.accounts.map((a) => a.summary);
+  outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
 }

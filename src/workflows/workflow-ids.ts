@@ -3,16 +3,18 @@
  * account (shadow), per resource object), typed signals, and typed search-attribute keys.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineSignal } from '@temporalio/workflow';
-import type { ProcessChangeInput, ProvisionUserInput } from '../schema/workflow-inputs';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
   processChange: (resourceOid: string, objectKey: string) => `change:${resourceOid}:${objectKey}`,
   liveSync: (resourceOid: string) => `livesync:${resourceOid}`,
-  reconcileResource: (resourceOid: string, runId: string) => `recon:${resourceOid}:${runId}`,
-  importFromResource: (resourceOid: string, runId: string) => `import:${resourceOid}:${runId}`,
+  /** What `tally reconcile` and `tally import` start (any other id works too: the run itself refuses a second one). */
+  resourceRun: (type: RunType, resourceOid: string, startedAt: string) => `${type}:${resourceOid}:${startedAt}`,
+  /** A bucket child of a run split over several workflows. */
+  runBucket: (parentWorkflowId: string, index: number) => `${parentWorkflowId}:bucket-${index}`,
 };
 
 export const signals = {
@@ -22,6 +24,31 @@ export const signals = {
   wake: defineSignal('wake'),
   /** processChange: another change of the same object. */
   change: defineSignal<[ProcessChangeInput]>('change'),
+  /** reconcileResource/importFromResource: a bucket child's counts so far. */
+  bucketProgress: defineSignal<[{ index: number; stats: Record<string, number> }]>('bucketProgress'),
+};
+
+/** What a reconciliation or import run reports while it runs (and returns when done). */
+export interface RunProgress {
+  type: RunType;
+  runId: string;
+  resource: string;
+  resourceOid: string;
+  phase: 'operations' | 'objects' | 'shadows' | 'finishing' | 'finished' | 'failed';
+  startedAt: string;
+  /** Objects expected (the resource's live shadows when the run began); null when unknown. */
+  total: number | null;
+  seen: number;
+  unchanged: number;
+  /** Objects that went through the synchronization routine. */
+  synchronized: number;
+  errors: number;
+  stats: Record<string, number>;
+  lastErrors: Array<{ object: string; message: string; at: string }>;
+}
+
+export const queries = {
+  progress: defineQuery<RunProgress>('progress'),
 };
 
 /** Custom search attributes (registered on the Temporal server as Keyword). */

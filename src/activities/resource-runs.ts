@@ -1,0 +1,124 @@
+/**
+ * Activities of reconciliation and import runs. The long phases work page after page inside one
+ * activity, heartbeating where they are: an attempt on another worker goes on from the last page done.
+ * Each call returns after a few seconds so the workflow's progress (its query, its current details)
+ * stays fresh, and its history holds a handful of events per thousand objects.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { RunError, RunStats } from '../repository/repository';
+import type { RunType } from '../schema/workflow-inputs';
+import { searchResourceObjects } from '../provisioning';
+import { reconcileObjectsPage } from '../sync/reconciliation/objects-page';
+import { completePendingOperations } from '../sync/reconciliation/operations-phase';
+import { reconcileUnseenShadows } from '../sync/reconciliation/shadows-phase';
+import { beginRun, endRun, recordRunProgress, RunAlreadyRunningError } from '../sync/reconciliation/runs';
+import type { RunScope } from '../sync/reconciliation/run-scope';
+import { nowOf, type SyncDeps } from '../sync/sync-deps';
+import { failFastOnConfiguration } from './failures';
+
+export const runFailureTypes = { alreadyRunning: 'TallyRunAlreadyRunning' } as const;
+
+/** How long one call of a paging activity works before it reports back. @default 5000 */
+export const RUN_SLICE_MS = 5_000;
+/** Errors a run keeps in its workflow state (the run document keeps the last 100). */
+const ERRORS_KEPT = 20;
+
+export interface RunSliceInput {
+  scope: RunScope;
+  /** The run's counts so far (this call adds to them). */
+  stats: RunStats;
+  pageSize: number;
+  /** objects: the search cursor to go on from (absent: from the start). shadows: the last shadow oid done. */
+  position?: string;
+  /** shadows phase: objects created after this weren't there to be seen. */
+  startedAt?: string;
+  /** Write the counts to the run document as pages finish (not for bucket children). */
+  recordProgress: boolean;
+}
+
+export interface RunSliceResult {
+  stats: RunStats;
+  errors: RunError[];
+  /** Where the next call goes on; undefined with done. */
+  position?: string;
+  done: boolean;
+}
+
+interface SliceCheckpoint {
+  position?: string;
+  done?: boolean;
+  stats: RunStats;
+  errors: RunError[];
+}
+
+function addStats(into: RunStats, from: RunStats): RunStats {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  return into;
+}
+
+/**
+ * Runs `step` from the checkpoint of an earlier attempt (or the input), heartbeating after each page,
+ * until it is done or the slice's time is up.
+ */
+async function slice(
+  deps: SyncDeps,
+  input: RunSliceInput,
+  phase: string,
+  step: (position: string | undefined) => Promise<{ stats: RunStats; errors: RunError[]; position?: string }>,
+): Promise<RunSliceResult> {
+  const context = Context.current();
+  const resumed = context.info.heartbeatDetails as SliceCheckpoint | undefined;
+  const checkpoint: SliceCheckpoint = resumed ?? { position: input.position, stats: { ...input.stats }, errors: [] };
+  const deadline = Date.now() + RUN_SLICE_MS;
+  // An earlier attempt finished the phase but died before reporting it.
+  if (checkpoint.done) return { stats: checkpoint.stats, errors: checkpoint.errors, done: true };
+  for (;;) {
+    const piece = await step(checkpoint.position);
+    addStats(checkpoint.stats, piece.stats);
+    checkpoint.errors = [...checkpoint.errors, ...piece.errors].slice(-ERRORS_KEPT);
+    checkpoint.position = piece.position;
+    checkpoint.done = !piece.position;
+    context.heartbeat(checkpoint);
+    if (input.recordProgress) await recordRunProgress(deps, input.scope.runId, { phase, stats: checkpoint.stats, errors: piece.errors });
+    if (!checkpoint.position) return { stats: checkpoint.stats, errors: checkpoint.errors, done: true };
+    if (Date.now() >= deadline) return { stats: checkpoint.stats, errors: checkpoint.errors, position: checkpoint.position, done: false };
+  }
+}
+
+export function createResourceRunActivities(deps: SyncDeps) {
+  return {
+    /** Makes this the resource's running reconciliation or import; refuses when another one runs. */
+    async beginRun(input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string }) {
+      try {
+        return await failFastOnConfiguration(() => beginRun(deps, input));
+      } catch (e) {
+        if (e instanceof RunAlreadyRunningError) {
+          throw ApplicationFailure.create({ message: e.message, type: runFailureTypes.alreadyRunning, nonRetryable: true, details: [{ workflowId: e.running.workflowId }] });
+        }
+        throw e;
+      }
+    },
+    /** Phase one: pending operations finished (their workflows woken or started), long-gone shadows removed. */
+    async completePendingOperations(input: { resourceOid: string }) {
+      return failFastOnConfiguration(() => completePendingOperations(deps, input));
+    },
+    /** Phase two: the resource's objects, page after page. */
+    async reconcileObjects(input: RunSliceInput): Promise<RunSliceResult> {
+      return failFastOnConfiguration(() => slice(deps, input, 'objects', async (cursor) => {
+        const page = await searchResourceObjects(deps, input.scope.resourceOid, { cursor, pageSize: input.pageSize });
+        const piece = await reconcileObjectsPage(deps, input.scope, page.objects);
+        return { ...piece, position: page.cursor };
+      }));
+    },
+    /** Phase three: shadows of objects the run did not see. */
+    async reconcileUnseenShadows(input: RunSliceInput): Promise<RunSliceResult> {
+      return slice(deps, input, 'shadows', async (after) => {
+        const piece = await reconcileUnseenShadows(deps, input.scope, { after, startedAt: input.startedAt!, limit: input.pageSize });
+        return { ...piece, position: piece.after };
+      });
+    },
+    async endRun(input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string }) {
+      await endRun(deps, { ...input, finishedAt: nowOf(deps) });
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Starting and following reconciliation and import runs from the CLI and the API. A second start while
+ * a run of the same kind is going joins it; a start while the other kind runs is refused, saying which.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import type { RunDoc } from '../repository/repository';
+import type { RunType } from '../schema/workflow-inputs';
+import type { Services } from '../runtime/services';
+import { queries, searchAttributes, workflowIds, type RunProgress } from '../workflows/workflow-ids';
+import type { RunSummary } from '../workflows/resource-run';
+import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
+import { rootCause } from './root-cause';
+
+export const runWorkflowTypes: Record<RunType, string> = { recon: 'reconcileResource', import: 'importFromResource' };
+
+export class UnknownResourceError extends Error {
+  override readonly name = 'UnknownResourceError';
+}
+
+export interface StartedRun {
+  workflowId: string;
+  /** True when a run of this kind was already going on the resource: this is that run. */
+  joined: boolean;
+  resourceOid: string;
+  resourceName: string;
+}
+
+export async function startResourceRun(
+  services: Services,
+  input: { type: RunType; resource: string; pageSize?: number; buckets?: number },
+): Promise<StartedRun> {
+  const resource = await services.repo.resource(input.resource);
+  if (!resource) throw new UnknownResourceError(`no resource '${input.resource}' (tally apply it first; tally resources lists them)`);
+  const found = { resourceOid: resource.oid, resourceName: resource.name };
+  const running = await services.repo.runningRun(resource.oid);
+  if (running && (await services.workflows.isWorkflowOpen(running.workflowId))) {
+    if (running.type !== input.type) throw new RunAlreadyRunningError(running);
+    return { workflowId: running.workflowId, joined: true, ...found };
+  }
+  const workflowId = workflowIds.resourceRun(input.type, resource.oid, new Date().toISOString());
+  await services.client.workflow.start(runWorkflowTypes[input.type], {
+    taskQueue: services.settings.TALLY_TASK_QUEUE,
+    workflowId,
+    args: [{ resource: resource.oid, ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...(input.buckets ? { buckets: input.buckets } : {}) }],
+    typedSearchAttributes: [
+      { key: searchAttributes.resource, value: resource.oid },
+      { key: searchAttributes.state, value: 'running' },
+    ],
+  });
+  return { workflowId, joined: false, ...found };
+}
+
+/** The run's progress as its workflow reports it; null when the workflow isn't there (yet, or any more). */
+export async function runProgress(services: Services, workflowId: string): Promise<RunProgress | null> {
+  return services.client.workflow
+    .getHandle(workflowId)
+    .query(queries.progress)
+    .catch(() => null);
+}
+
+/** Waits for the run to end, handing its progress to `onProgress` every `intervalMs`. */
+export async function waitForRun(
+  services: Services,
+  workflowId: string,
+  onProgress: (progress: RunProgress) => void,
+  intervalMs = 1000,
+): Promise<RunSummary> {
+  const result = services.client.workflow.getHandle(workflowId).result() as Promise<RunSummary>;
+  let finished = false;
+  void result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  while (!finished) {
+    const progress = await runProgress(services, workflowId);
+    if (progress && !finished) onProgress(progress);
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  try {
+    return await result;
+  } catch (e) {
+    if (e instanceof WorkflowFailedError) throw new Error(`${workflowId} failed: ${rootCause(e)}`);
+    throw e;
+  }
+}
+
+export async function listRuns(services: Services, options: { resource?: string; limit?: number }): Promise<RunDoc[]> {
+  let resourceRef: string | undefined;
+  if (options.resource) {
+    const resource = await services.repo.resource(options.resource);
+    if (!resource) throw new UnknownResourceError(`no resource '${options.resource}'`);
+    resourceRef = resource.oid;
+  }
+  return services.repo.listRuns({ resourceRef, limit: options.limit ?? 20 });
+}

@@ -1,0 +1,97 @@
+/**
+ * Reconciliation's second phase, one page at a time: the page's objects are compared in bulk with their
+ * shadows and owners (one read each); only the objects that need something go through the
+ * synchronization routine. Import sends every object through it, as if just created.
+ */
+import { isConnectorError } from '../../connectors/connector-errors';
+import { bucketOf, reconciliationNeed } from '../../model';
+import { isStorageUnavailableError } from '../../repository/errors';
+import { sameAttributes } from '../../provisioning';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
+import { withConcurrency } from '../../support/concurrency';
+import { synchronizeChange } from '../synchronize-change';
+import { nowOf, type SyncDeps } from '../sync-deps';
+import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+
+/** Objects of one page synchronized side by side. @default 8 */
+export const SYNCHRONIZATION_WIDTH = 8;
+
+export function inBucket(scope: Pick<RunScope, 'bucket'>, primaryIdentifier: string): boolean {
+  return !scope.bucket || bucketOf(primaryIdentifier, scope.bucket.count) === scope.bucket.index;
+}
+
+/**
+ * Errors that say "not now" rather than "not this object": MongoDB or the resource unreachable. The
+ * page fails and is done again (the routine is idempotent), so the run waits instead of counting them.
+ */
+export function isOutage(e: unknown): boolean {
+  return isStorageUnavailableError(e) || (isConnectorError(e) && e.kind === 'communication');
+}
+
+export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page: readonly ResourceObject[]): Promise<RunPieceResult> {
+  const objects = page.filter((o) => inBucket(scope, o.primaryIdentifier));
+  const result: RunPieceResult = { stats: { seen: objects.length }, errors: [] };
+  const needing = scope.type === 'recon' ? await objectsNeedingSynchronization(deps, scope, objects, result) : objects;
+  const channel = scope.type === 'import' ? 'import' : 'recon';
+
+  await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
+    try {
+      const outcome = await synchronizeChange(deps, { resourceRef: scope.resourceOid, channel, changeType: 'unknown', currentObject: object }, scope.workflowId);
+      count(result.stats, 'synchronized');
+      if (outcome.situation) count(result.stats, outcome.situation);
+    } catch (e) {
+      if (isOutage(e)) throw e;
+      count(result.stats, 'errors');
+      result.errors.push(objectError(object.secondaryIdentifier, e, nowOf(deps)));
+    }
+  });
+  if (scope.type === 'recon') {
+    await deps.repo.markShadowsSeen(
+      scope.resourceOid,
+      objects.map((o) => o.primaryIdentifier),
+      scope.runId,
+    );
+  }
+  return result;
+}
+
+/** The objects whose shadow, owner or account don't agree; the others are counted as unchanged. */
+async function objectsNeedingSynchronization(deps: SyncDeps, scope: RunScope, objects: readonly ResourceObject[], result: RunPieceResult): Promise<ResourceObject[]> {
+  const [resource, snapshot, shadows] = await Promise.all([
+    deps.connectors.resource(scope.resourceOid),
+    deps.repo.configSnapshot(),
+    deps.repo.shadowsByPrimaryIdentifiers(
+      scope.resourceOid,
+      objects.map((o) => o.primaryIdentifier),
+    ),
+  ]);
+  const shadowOf = new Map(shadows.map((s) => [s.primaryIdentifier!, s]));
+  const ownerOids = [...new Set(shadows.map((s) => s.ownerRef).filter((o): o is string => !!o))];
+  const owners = new Map((await deps.repo.usersByOids(ownerOids)).map((u) => [u.oid, u]));
+  const unchanged = (object: ResourceObject, shadow: ShadowDoc | undefined, owner: UserDoc | undefined): boolean => {
+    if (!shadow || !owner || shadow.situation !== 'linked' || !shadow.exists || shadow.dead || shadow.pendingOperations.length > 0) return false;
+    if (shadow.secondaryIdentifier !== object.secondaryIdentifier || !sameAttributes(shadow.attributes, object.attributes)) return false;
+    try {
+      return (
+        reconciliationNeed({
+          resource,
+          shadow,
+          object,
+          owner,
+          templates: snapshot.objectTemplates,
+          roles: snapshot.roles,
+          resources: snapshot.resources,
+        }) === null
+      );
+    } catch {
+      // A mapping that can't be evaluated: the routine meets the same error and records it for this object.
+      return false;
+    }
+  };
+  const needing = objects.filter((o) => {
+    const shadow = shadowOf.get(o.primaryIdentifier);
+    return !unchanged(o, shadow, shadow?.ownerRef ? owners.get(shadow.ownerRef) : undefined);
+  });
+  count(result.stats, 'unchanged', objects.length - needing.length);
+  return needing;
+}

@@ -1,0 +1,17 @@
+/**
+ * Reconciliation's first phase, operation completion: every shadow of the resource with pending
+ * operations gets its provisionAccount workflow woken or started again, and shadows of accounts long gone
+ * (no owner, nothing pending, past the resource's dead-shadow retention) are removed.
+ */
+import { durationToMs } from '../../schema/config';
+import { resumePendingOperations } from '../../provisioning';
+import { nowOf, type SyncDeps } from '../sync-deps';
+import type { RunPieceResult, RunScope } from './run-scope';
+
+export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid'>): Promise<RunPieceResult> {
+  const resource = await deps.connectors.resource(scope.resourceOid);
+  const { shadowOids } = await resumePendingOperations(deps, resource.oid);
+  const before = new Date(Date.parse(nowOf(deps)) - durationToMs(resource.consistency.deadShadowRetention)).toISOString();
+  const removed = await deps.repo.removeGoneShadows(resource.oid, before);
+  return { stats: { operationsResumed: shadowOids.length, goneShadowsRemoved: removed }, errors: [] };
+}

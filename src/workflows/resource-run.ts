@@ -1,0 +1,203 @@
+/**
+ * `reconcileResource` and `importFromResource`: a whole resource in midPoint's three phases.
+ *
+ * 1. operations: pending operations of the resource finished (their workflows woken or started again);
+ * 2. objects: the resource read page by page, each page compared in bulk, only what differs synchronized;
+ * 3. shadows (reconciliation only): shadows of objects the run did not see, i.e. deleted behind Tally's back.
+ *
+ * The paging activities heartbeat their position, so a run survives a worker's death; the workflow
+ * continues as new well before its history grows large. With `buckets`, phases 2 and 3 are shared by
+ * child workflows, each working on the objects whose primary identifier hashes to its index, so several
+ * worker processes share one run.
+ */
+import {
+  CancellationScope,
+  continueAsNew,
+  ContinueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RunSliceResult } from '../activities/resource-runs';
+import { resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
+import { markedOnFailure } from './failure-state';
+import { parseWorkflowInput } from './workflow-input';
+import { queries, searchAttributes, signals, workflowIds, type RunProgress } from './workflow-ids';
+
+const runFailureTypes = ['TallyRunAlreadyRunning', 'TallyConfigurationError', 'TallyModelError', 'TallyInvalidInput'];
+
+const steps = proxyActivities<Pick<Activities, 'beginRun' | 'completePendingOperations' | 'endRun'>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: runFailureTypes },
+});
+// No attempt limit: while MongoDB or the resource is down the run waits, and goes on from its last page.
+const pages = proxyActivities<Pick<Activities, 'reconcileObjects' | 'reconcileUnseenShadows'>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: runFailureTypes },
+});
+
+const DEFAULT_PAGE_SIZE = 500;
+/** Well under the ~2,000 events a run may hold before it continues as new. */
+const HISTORY_EVENTS_BEFORE_CONTINUING = 1_000;
+
+export interface RunSummary extends RunProgress {
+  workflowId: string;
+}
+
+export async function reconcileResource(raw: unknown): Promise<RunSummary> {
+  return markedOnFailure(() => resourceRun('recon', raw));
+}
+
+export async function importFromResource(raw: unknown): Promise<RunSummary> {
+  return markedOnFailure(() => resourceRun('import', raw));
+}
+
+async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
+  const workflowType = type === 'recon' ? 'reconcileResource' : 'importFromResource';
+  const input = parseWorkflowInput(resourceRunInputSchema, raw, workflowType);
+  const { workflowId } = workflowInfo();
+  const run: RunContinuation = input.continuation ?? (await begin(type, input.resource, workflowId));
+  const pageSize = input.pageSize ?? run.settings?.pageSize ?? DEFAULT_PAGE_SIZE;
+  const buckets = input.buckets ?? run.settings?.buckets ?? 1;
+  const isBucket = !!run.bucket;
+  const bucketStats = new Map<number, Record<string, number>>();
+
+  const progress = (phase: RunProgress['phase'] = run.phase): RunProgress => {
+    const stats = { ...run.stats };
+    for (const s of bucketStats.values()) for (const [k, v] of Object.entries(s)) stats[k] = (stats[k] ?? 0) + v;
+    return {
+      type,
+      runId: run.runId,
+      resource: run.resourceName,
+      resourceOid: run.resourceOid,
+      phase,
+      startedAt: run.startedAt,
+      total: run.total,
+      seen: stats.seen ?? 0,
+      unchanged: stats.unchanged ?? 0,
+      synchronized: stats.synchronized ?? 0,
+      errors: stats.errors ?? 0,
+      stats,
+      lastErrors: run.errors,
+    };
+  };
+  const report = () => {
+    const p = progress();
+    const of = p.total !== null ? ` of ~${p.total}` : '';
+    setCurrentDetails(`${typeLabel(type)} of ${p.resource}: ${p.phase}; ${p.seen}${of} seen, ${p.synchronized} synchronized, ${p.unchanged} unchanged, ${p.errors} errors`);
+    if (isBucket) {
+      void getExternalWorkflowHandle(run.bucket!.parentWorkflowId)
+        .signal(signals.bucketProgress, { index: run.bucket!.index, stats: run.stats })
+        .catch(() => undefined);
+    }
+  };
+  setHandler(queries.progress, () => progress());
+  setHandler(signals.bucketProgress, ({ index, stats }) => void bucketStats.set(index, stats));
+  upsertSearchAttributes([
+    { key: searchAttributes.resource, value: run.resourceOid },
+    { key: searchAttributes.state, value: 'running' },
+  ]);
+  report();
+
+  const scope = { runId: run.runId, type, resourceOid: run.resourceOid, workflowId, ...(run.bucket ? { bucket: { index: run.bucket.index, count: run.bucket.count } } : {}) };
+  const absorb = (result: RunSliceResult) => {
+    run.stats = result.stats;
+    run.errors = [...run.errors, ...result.errors].slice(-20);
+  };
+  const goOnAsNew = async () => {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUING) {
+      await continueAsNew<typeof reconcileResource>({ ...input, continuation: run });
+    }
+  };
+
+  try {
+    if (run.phase === 'operations') {
+      const done = await steps.completePendingOperations({ resourceOid: run.resourceOid });
+      for (const [k, v] of Object.entries(done.stats)) run.stats[k] = (run.stats[k] ?? 0) + v;
+      run.phase = 'objects';
+      report();
+    }
+    if (!isBucket && buckets > 1 && (run.phase === 'objects' || run.phase === 'shadows')) {
+      await runBuckets(type, run, buckets, pageSize, bucketStats);
+      run.phase = 'finishing';
+    }
+    while (run.phase === 'objects') {
+      const result = await pages.reconcileObjects({ scope, stats: run.stats, pageSize, position: run.cursor, recordProgress: !isBucket });
+      absorb(result);
+      run.cursor = result.position;
+      if (result.done) run.phase = type === 'recon' ? 'shadows' : 'finishing';
+      report();
+      await goOnAsNew();
+    }
+    while (run.phase === 'shadows') {
+      const result = await pages.reconcileUnseenShadows({ scope, stats: run.stats, pageSize, position: run.after, startedAt: run.startedAt, recordProgress: !isBucket });
+      absorb(result);
+      run.after = result.position;
+      if (result.done) run.phase = 'finishing';
+      report();
+      await goOnAsNew();
+    }
+    if (!isBucket) await steps.endRun({ runId: run.runId, state: 'finished', stats: progress().stats });
+  } catch (e) {
+    if (e instanceof ContinueAsNew) throw e;
+    if (!isBucket) {
+      await CancellationScope.nonCancellable(() =>
+        steps.endRun({ runId: run.runId, state: 'failed', stats: progress().stats, message: e instanceof Error ? e.message : String(e) }),
+      );
+    }
+    throw e;
+  }
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
+  const summary = { ...progress('finished'), workflowId };
+  setCurrentDetails(`${typeLabel(type)} of ${summary.resource} finished: ${summary.seen} seen, ${summary.synchronized} synchronized, ${summary.unchanged} unchanged, ${summary.errors} errors`);
+  return summary;
+}
+
+async function begin(type: RunType, resource: string, workflowId: string): Promise<RunContinuation> {
+  const runId = uuid4();
+  const startedAt = new Date().toISOString();
+  const begun = await steps.beginRun({ type, resource, runId, workflowId, startedAt });
+  return {
+    runId,
+    resourceOid: begun.resourceOid,
+    resourceName: begun.resourceName,
+    startedAt,
+    total: begun.total,
+    settings: begun.settings,
+    phase: 'operations',
+    stats: {},
+    errors: [],
+  };
+}
+
+/** Phases two and three shared by child workflows, one per bucket; their counts add up to the run's. */
+async function runBuckets(type: RunType, run: RunContinuation, count: number, pageSize: number, bucketStats: Map<number, Record<string, number>>): Promise<void> {
+  const parentWorkflowId = workflowInfo().workflowId;
+  const workflow = type === 'recon' ? reconcileResource : importFromResource;
+  const children = Array.from({ length: count }, (_, index) => {
+    const childInput: ResourceRunInput = {
+      resource: run.resourceOid,
+      pageSize,
+      continuation: { ...run, phase: 'objects', cursor: undefined, after: undefined, stats: {}, errors: [], bucket: { index, count, parentWorkflowId } },
+    };
+    return executeChild(workflow, { workflowId: workflowIds.runBucket(parentWorkflowId, index), args: [childInput] }).then((summary) => {
+      bucketStats.set(index, summary.stats);
+      run.errors = [...run.errors, ...summary.lastErrors].slice(-20);
+    });
+  });
+  await Promise.all(children);
+  for (const s of bucketStats.values()) for (const [k, v] of Object.entries(s)) run.stats[k] = (run.stats[k] ?? 0) + v;
+  bucketStats.clear();
+}
+
+function typeLabel(type: RunType): string {
+  return type === 'recon' ? 'reconciliation' : 'import';
+}
+
