@@ -5,7 +5,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { assignmentRequestSchema, changeNotificationSchema, issueList, userPropertyChangesSchema } from '../schema/api';
+import { assignmentRequestSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
+import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
+import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { stuckOperations } from '../admin/stuck-operations';
@@ -32,6 +34,15 @@ const userChangeResponses = {
   '400': { description: 'invalid body, unknown property, role or resource: { error, message, problems: [{ field, message }] }' },
   '401': { description: 'no or wrong token' },
   '404': { description: 'no such user (or, on DELETE, no such assignment)' },
+};
+
+const resourceParameter = { name: 'ref', in: 'path', required: true, description: 'resource oid or name', schema: { type: 'string' } };
+const runStartResponses = {
+  '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }' },
+  '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
+  '401': { description: 'no or wrong token' },
+  '404': { description: 'no such resource' },
+  '409': { description: 'the other kind of run (import or reconciliation) is running on the resource' },
 };
 
 export function openApiDocument() {
@@ -71,6 +82,35 @@ export function openApiDocument() {
         get: {
           summary: 'An account read through its shadow: pending operations finished first when the resource is up; the shadow as Tally knows it while it is down',
           responses: { '200': { description: '{ state: fresh | pending | gone, resourceUp, account, shadow, message }' }, '404': { description: 'no such shadow' } },
+        },
+      },
+      '/api/v1/resources/{ref}/reconciliation': {
+        parameters: [resourceParameter],
+        post: {
+          summary: 'Start a reconciliation of the resource (or join the one running); follow it with /api/v1/runs/{workflowId}/progress',
+          requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(runRequestSchema, { io: 'input' }) } } },
+          responses: runStartResponses,
+        },
+      },
+      '/api/v1/resources/{ref}/import': {
+        parameters: [resourceParameter],
+        post: {
+          summary: 'Start an import from the resource (or join the one running)',
+          requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(runRequestSchema, { io: 'input' }) } } },
+          responses: runStartResponses,
+        },
+      },
+      '/api/v1/runs': {
+        get: {
+          summary: 'Reconciliation and import runs, newest first (?resource=<name or oid>&limit=20)',
+          responses: { '200': { description: 'runs: [{ oid, type, resourceName, state, phase, stats, errors, workflowId, startedAt, finishedAt }]' }, '404': { description: 'no such resource' } },
+        },
+      },
+      '/api/v1/runs/{workflowId}/progress': {
+        parameters: [{ name: 'workflowId', in: 'path', required: true, description: 'the run\'s workflow id', schema: { type: 'string' } }],
+        get: {
+          summary: 'A running (or finished) run\'s progress, as its workflow reports it',
+          responses: { '200': { description: '{ phase, seen, total, synchronized, unchanged, errors, stats, lastErrors, startedAt }' }, '404': { description: 'no such run workflow' } },
         },
       },
       '/api/v1/status': { get: { summary: 'Operations that are not moving (waiting for a resource, or failed), with their details', responses: { '200': { description: 'stuck operations' } } } },
@@ -140,6 +180,36 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const got = await getAccount(options.services.syncDeps, request.params.oid);
     if (got.state === 'gone' && !got.shadow) return reply.code(404).send({ error: 'not found', message: `no shadow '${request.params.oid}'` });
     return got;
+  });
+
+  for (const [type, path] of [
+    ['recon', 'reconciliation'],
+    ['import', 'import'],
+  ] as const) {
+    app.post<{ Params: { ref: string }; Body: unknown }>(`/api/v1/resources/:ref/${path}`, async (request, reply) => {
+      const parsed = runRequestSchema.safeParse(request.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid run request', problems: issueList(parsed.error) });
+      try {
+        return reply.code(202).send(await startResourceRun(options.services, { type, resource: request.params.ref, ...parsed.data }));
+      } catch (e) {
+        if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+        if (e instanceof RunAlreadyRunningError) return reply.code(409).send({ error: 'run already running', message: e.message, workflowId: e.running.workflowId });
+        throw e;
+      }
+    });
+  }
+  app.get<{ Querystring: { resource?: string; limit?: string } }>('/api/v1/runs', async (request, reply) => {
+    try {
+      return await listRuns(options.services, { resource: request.query.resource, limit: Math.min(200, Math.max(1, Number(request.query.limit) || 20)) });
+    } catch (e) {
+      if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+      throw e;
+    }
+  });
+  app.get<{ Params: { workflowId: string } }>('/api/v1/runs/:workflowId/progress', async (request, reply) => {
+    const progress = await runProgress(options.services, request.params.workflowId);
+    if (!progress) return reply.code(404).send({ error: 'not found', message: `no run workflow '${request.params.workflowId}'` });
+    return progress;
   });
 
   app.get('/api/v1/status', async () => stuckOperations(options.services.client));

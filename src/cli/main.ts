@@ -11,6 +11,8 @@ import { stuckOperations } from '../admin/stuck-operations';
 import { buildApi } from '../api/server';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
+import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
+import { formatRunProgress } from './run-progress-line';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const services = await openServices(loadSettings());
@@ -189,6 +191,73 @@ program
       );
     }),
   );
+
+for (const [type, name, what] of [
+  ['recon', 'reconcile', 'reconcile a resource: finish its pending operations, compare every object with its shadow and owner, and find accounts deleted behind Tally\'s back'],
+  ['import', 'import', 'import a resource: every object treated as just created (new users, links, their accounts on other resources)'],
+] as const) {
+  program
+    .command(`${name} <resource>`)
+    .description(what)
+    .option('--wait', 'follow the run with a progress bar until it ends, then print its statistics')
+    .option('--page-size <n>', 'objects read per page (default: the resource\'s reconciliation.pageSize, else 500)')
+    .option('--buckets <n>', 'split the run over this many child workflows (default: the resource\'s reconciliation.buckets, else 1)')
+    .option('--json', 'machine-readable output')
+    .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean }) =>
+      withServices(async (services) => {
+        const started = await startResourceRun(services, { type, resource, pageSize: positiveInt(opts.pageSize, '--page-size'), buckets: positiveInt(opts.buckets, '--buckets') });
+        if (!opts.json) console.error(`${started.joined ? 'joined the running' : 'started'} ${runWorkflowTypes[type]} ${started.workflowId} on ${started.resourceName}`);
+        if (!opts.wait) return print(!!opts.json, started, () => started.workflowId);
+        const interactive = process.stderr.isTTY && !opts.json;
+        let lastLogged = 0;
+        const summary = await waitForRun(services, started.workflowId, (progress) => {
+          const line = formatRunProgress(progress, Date.now());
+          if (interactive) process.stderr.write(`\r\x1b[2K${line}`);
+          else if (!opts.json && Date.now() - lastLogged > 5000) {
+            lastLogged = Date.now();
+            console.error(line);
+          }
+        });
+        if (interactive) process.stderr.write('\n');
+        print(!!opts.json, { ...started, summary }, () =>
+          [
+            `${runWorkflowTypes[type]} of ${summary.resource} finished: ${formatRunProgress(summary, Date.now())}`,
+            `counts: ${Object.entries(summary.stats).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+            ...summary.lastErrors.map((e) => `  error ${e.object}: ${e.message}`),
+          ].join('\n'),
+        );
+      }),
+    );
+}
+
+program
+  .command('runs [resource]')
+  .description('reconciliation and import runs, newest first, with their counts')
+  .option('--limit <n>', 'how many', '20')
+  .option('--json', 'machine-readable output')
+  .action(async (resource: string | undefined, opts: { limit: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const runs = await listRuns(services, { resource, limit: positiveInt(opts.limit, '--limit') });
+      print(!!opts.json, runs, () =>
+        runs
+          .map((r) =>
+            [
+              `${r.startedAt}  ${r.type.padEnd(6)} ${r.state.padEnd(9)} ${r.resourceName}  (${r.phase}${r.finishedAt ? `, finished ${r.finishedAt}` : ''})  ${r.workflowId}`,
+              `    ${Object.entries(r.stats).map(([k, v]) => `${k}=${v}`).join(' ') || 'no counts yet'}${r.message ? `\n    ${r.message}` : ''}`,
+              ...r.errors.slice(-5).map((e) => `    error ${e.object}: ${e.message}`),
+            ].join('\n'),
+          )
+          .join('\n') || '(no runs)',
+      );
+    }),
+  );
+
+function positiveInt(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${option}: expected a whole number of at least 1, got '${value}'`);
+  return n;
+}
 
 program
   .command('worker')

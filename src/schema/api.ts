@@ -78,3 +78,14 @@ export type AssignmentRequest = z.output<typeof assignmentRequestSchema>;
 export function issueList(error: z.ZodError, separator = '.'): Array<{ field: string; message: string }> {
   return error.issues.map((i) => ({ field: i.path.map(String).join(separator) || '(body)', message: i.message }));
 }
+
+// ---- reconciliation and import ------------------------------------------------------------
+
+export const runRequestSchema = z
+  .object({
+    /** Objects read per page (default: the resource's reconciliation.pageSize, else 500). */
+    pageSize: z.number().int().min(1).max(5000).optional(),
+    /** Child workflows sharing the run (default: the resource's reconciliation.buckets, else 1). */
+    buckets: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();

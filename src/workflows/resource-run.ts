@@ -68,8 +68,9 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
   const buckets = input.buckets ?? run.settings?.buckets ?? 1;
   const isBucket = !!run.bucket;
   const bucketStats = new Map<number, Record<string, number>>();
+  let ended: 'finished' | 'failed' | undefined;
 
-  const progress = (phase: RunProgress['phase'] = run.phase): RunProgress => {
+  const progress = (phase: RunProgress['phase'] = ended ?? run.phase): RunProgress => {
     const stats = { ...run.stats };
     for (const s of bucketStats.values()) for (const [k, v] of Object.entries(s)) stats[k] = (stats[k] ?? 0) + v;
     return {
@@ -145,8 +146,10 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
       await goOnAsNew();
     }
     if (!isBucket) await steps.endRun({ runId: run.runId, state: 'finished', stats: progress().stats });
+    ended = 'finished';
   } catch (e) {
     if (e instanceof ContinueAsNew) throw e;
+    ended = 'failed';
     if (!isBucket) {
       await CancellationScope.nonCancellable(() =>
         steps.endRun({ runId: run.runId, state: 'failed', stats: progress().stats, message: e instanceof Error ? e.message : String(e) }),
@@ -155,7 +158,7 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
     throw e;
   }
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
-  const summary = { ...progress('finished'), workflowId };
+  const summary = { ...progress(), workflowId };
   setCurrentDetails(`${typeLabel(type)} of ${summary.resource} finished: ${summary.seen} seen, ${summary.synchronized} synchronized, ${summary.unchanged} unchanged, ${summary.errors} errors`);
   return summary;
 }

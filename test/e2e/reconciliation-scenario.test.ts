@@ -3,6 +3,7 @@
  * created, changed and deleted with an LDAP client, never reported) are found by reconcileResource and
  * handled by the synchronization routine; an unchanged resource costs no change at all.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as LdapClient, Change, Attribute } from 'ldapts';
@@ -12,7 +13,7 @@ import { applyConfig } from '../../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import type { RunSummary } from '../../src/workflows/resource-run';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -182,4 +183,55 @@ test('started as the Temporal UI does (any workflow id, only the resource named)
   expect(rootCause(failure)).toMatch(/resource 'No Such Directory' is not configured/);
   const runs = await tally.services.repo.listRuns({ resourceRef: LDAP_OID, limit: 50 });
   expect(runs.filter((r) => r.state === 'running')).toHaveLength(0);
+}, 120_000);
+
+const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
+function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(tallyBin, args, { env: { ...process.env, ...tally.env }, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+test('tally reconcile --wait follows the run to its statistics; tally runs lists it; an unknown resource is refused', async () => {
+  const run = await tallyCli(['reconcile', 'OpenDJ LDAP directory', '--wait']);
+  expect(run.stderr).toMatch(/started reconcileResource recon:c0c010c0-d34d-b33f-f00d-333111111111:/);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/reconcileResource of OpenDJ LDAP directory finished: .*2 seen, 0 synchronized, 2 unchanged, 0 errors/);
+  expect(run.stdout).toMatch(/counts: .*seen=2/);
+
+  const runs = await tallyCli(['runs', 'OpenDJ LDAP directory', '--json']);
+  expect(runs.code).toBe(0);
+  const listed = JSON.parse(runs.stdout) as Array<{ state: string; type: string; stats: Record<string, number> }>;
+  expect(listed[0]).toMatchObject({ state: 'finished', type: 'recon', stats: expect.objectContaining({ seen: 2, unchanged: 2 }) });
+
+  const unknown = await tallyCli(['reconcile', 'Atlantis']);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(/no resource 'Atlantis'/);
+}, 120_000);
+
+test('POST /api/v1/resources/{ref}/reconciliation starts a run; its progress and the runs list are served', async () => {
+  const { api, url } = await listenApi(tally, 'recon-token');
+  try {
+    const call = (p: string, init: RequestInit = {}) =>
+      fetch(`${url}/api/v1${p}`, { ...init, headers: { authorization: 'Bearer recon-token', 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const started = await call(`/resources/${encodeURIComponent('OpenDJ LDAP directory')}/reconciliation`, { method: 'POST', body: JSON.stringify({ pageSize: 1 }) });
+    expect(started.status).toBe(202);
+    const { workflowId } = (await started.json()) as { workflowId: string };
+    const summary = (await tally.services.client.workflow.getHandle(workflowId).result()) as RunSummary;
+    expect(summary.seen).toBeGreaterThan(0);
+    const progress = await call(`/runs/${encodeURIComponent(workflowId)}/progress`);
+    expect(progress.status).toBe(200);
+    expect(await progress.json()).toMatchObject({ phase: 'finished', seen: summary.seen, unchanged: summary.unchanged, synchronized: summary.synchronized });
+    const runs = (await (await call(`/runs?resource=${LDAP_OID}&limit=1`)).json()) as Array<{ workflowId: string; state: string }>;
+    expect(runs).toEqual([expect.objectContaining({ workflowId, state: 'finished' })]);
+
+    expect((await call('/resources/Atlantis/import', { method: 'POST', body: '{}' })).status).toBe(404);
+    const bad = await call(`/resources/${LDAP_OID}/import`, { method: 'POST', body: JSON.stringify({ pageSize: 0 }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ problems: [expect.objectContaining({ field: 'pageSize' })] });
+  } finally {
+    await api.close();
+  }
 }, 120_000);
