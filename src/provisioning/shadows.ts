@@ -105,17 +105,20 @@ export async function markShadowGone(repo: Repository, shadow: ShadowDoc): Promi
   if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false } });
 }
 
-/** Links the shadow to the user, on both sides (idempotent). */
+/**
+ * Links the shadow to the user, on both sides (idempotent). The user's side is written first: cut short
+ * after it, the shadow still has no owner, so the account's next synchronization correlates and links it.
+ */
 export async function linkShadow(repo: Repository, shadowOid: string, userOid: string, now: string): Promise<void> {
-  await repo.patchShadow(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
   await repo.linkShadow(userOid, shadowOid);
+  await repo.patchShadow(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
 }
 
-/** Unlinks the shadow from its owner, on both sides (idempotent). */
+/** Unlinks the shadow from its owner, on both sides (idempotent); the shadow's side first, as the link's last. */
 export async function unlinkShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
   if (!shadow.ownerRef) return;
-  await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
   await repo.patchShadow(shadow.oid, { set: { ownerRef: null } });
+  await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
 }
 
 /** The account is gone from the resource: forget the shadow and every link to it. */

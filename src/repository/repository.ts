@@ -319,9 +319,13 @@ export class Repository {
     return this.collections.shadows.find({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>, noId).toArray();
   }
 
-  /** The shadows a user links to, in one read. */
-  async linkedShadows(user: Pick<UserDoc, 'linkRef'>): Promise<ShadowDoc[]> {
-    return this.shadowsByOids(user.linkRef);
+  /**
+   * The shadows a user links to, in one read. A link counts when both sides say so: a link or unlink
+   * cut short between its two writes leaves one side only, and the next synchronization of the account
+   * completes or undoes it.
+   */
+  async linkedShadows(user: Pick<UserDoc, 'oid' | 'linkRef'>): Promise<ShadowDoc[]> {
+    return (await this.shadowsByOids(user.linkRef)).filter((shadow) => shadow.ownerRef === user.oid);
   }
 
   /**
@@ -563,7 +567,7 @@ export class Repository {
   /** Ends a run (finished, failed, or abandoned by a dead workflow): the resource is free for the next one. */
   async endRun(oid: string, end: { state: Exclude<RunDoc['state'], 'running'>; finishedAt: string; stats?: RunStats; message?: string }): Promise<void> {
     await this.collections.runs.updateOne(byId(oid), {
-      $set: { state: end.state, finishedAt: end.finishedAt, ...(end.stats ? { stats: end.stats } : {}), ...(end.message ? { message: end.message } : {}) },
+      $set: { state: end.state, phase: end.state, finishedAt: end.finishedAt, ...(end.stats ? { stats: end.stats } : {}), ...(end.message ? { message: end.message } : {}) },
       $inc: { version: 1 },
     });
   }

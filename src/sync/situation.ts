@@ -56,6 +56,11 @@ export async function decideSituation(
   const owner = shadow?.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
   const candidates = !owner && input.exists && input.object ? await candidatesFor(deps, resource, shadow, input.object) : [];
   const situation = determineSituation({ ownerRef: owner?.oid ?? null, exists: input.exists, candidates });
+  if (owner && shadow && input.exists && !owner.linkRef.includes(shadow.oid)) {
+    // A link written by an older Tally (shadow side first) and cut short: the user's side is completed.
+    await deps.repo.linkShadow(owner.oid, shadow.oid);
+    owner.linkRef = [...owner.linkRef, shadow.oid];
+  }
   if (shadow && shadow.situation !== situation) {
     await deps.repo.patchShadow(shadow.oid, { set: { situation, situationTimestamp: nowOf(deps) } });
   }

@@ -11,8 +11,11 @@ export const workflowIds = {
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
   processChange: (resourceOid: string, objectKey: string) => `change:${resourceOid}:${objectKey}`,
   liveSync: (resourceOid: string) => `livesync:${resourceOid}`,
-  /** What `tally reconcile` and `tally import` start (any other id works too: the run itself refuses a second one). */
-  resourceRun: (type: RunType, resourceOid: string, startedAt: string) => `${type}:${resourceOid}:${startedAt}`,
+  /**
+   * What `tally reconcile` and `tally import` start: one id per resource and kind, so a second start meets
+   * the running one. Any other id works too (the Temporal UI asks for one): the run refuses to be a second.
+   */
+  resourceRun: (type: RunType, resourceOid: string) => `${type}:${resourceOid}`,
   /** A bucket child of a run split over several workflows. */
   runBucket: (parentWorkflowId: string, index: number) => `${parentWorkflowId}:bucket-${index}`,
 };

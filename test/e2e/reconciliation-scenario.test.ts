@@ -196,7 +196,7 @@ function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stder
 
 test('tally reconcile --wait follows the run to its statistics; tally runs lists it; an unknown resource is refused', async () => {
   const run = await tallyCli(['reconcile', 'OpenDJ LDAP directory', '--wait']);
-  expect(run.stderr).toMatch(/started reconcileResource recon:c0c010c0-d34d-b33f-f00d-333111111111:/);
+  expect(run.stderr).toMatch(/started reconcileResource recon:c0c010c0-d34d-b33f-f00d-333111111111 on OpenDJ LDAP directory/);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/reconcileResource of OpenDJ LDAP directory finished: .*2 seen, 0 synchronized, 2 unchanged, 0 errors/);
   expect(run.stdout).toMatch(/counts: .*seen=2/);
