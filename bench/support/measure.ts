@@ -1,7 +1,8 @@
-export { withConcurrency } from '../../src/support/concurrency';
 /** What the benchmarks share: CPU per process tree, percentiles, and the Temporal floor. */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+
+export { withConcurrency } from '../../src/support/concurrency';
 
 const ticksPerSecond = 100;
 

@@ -8,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RunError, RunStats } from '../repository/repository';
 import type { RunType } from '../schema/workflow-inputs';
 import { searchResourceObjects } from '../provisioning';
+import type { SearchPage } from '../connectors/connector-types';
 import { reconcileObjectsPage } from '../sync/reconciliation/objects-page';
 import { completePendingOperations } from '../sync/reconciliation/operations-phase';
 import { reconcileUnseenShadows } from '../sync/reconciliation/shadows-phase';
@@ -20,6 +21,8 @@ export const runFailureTypes = { alreadyRunning: 'TallyRunAlreadyRunning' } as c
 
 /** How long one call of a paging activity works before it reports back. @default 5000 */
 export const RUN_SLICE_MS = 5_000;
+/** How often a running run's counts are written to its run document. */
+const PROGRESS_RECORD_MS = 1_000;
 /** Errors a run keeps in its workflow state (the run document keeps the last 100). */
 const ERRORS_KEPT = 20;
 
@@ -70,6 +73,8 @@ async function slice(
   const resumed = context.info.heartbeatDetails as SliceCheckpoint | undefined;
   const checkpoint: SliceCheckpoint = resumed ?? { position: input.position, stats: { ...input.stats }, errors: [] };
   const deadline = Date.now() + RUN_SLICE_MS;
+  const unrecorded: RunError[] = [];
+  let nextRecord = Date.now() + PROGRESS_RECORD_MS;
   // An earlier attempt finished the phase but died before reporting it.
   if (checkpoint.done) return { stats: checkpoint.stats, errors: checkpoint.errors, done: true };
   for (;;) {
@@ -79,13 +84,42 @@ async function slice(
     checkpoint.position = piece.position;
     checkpoint.done = !piece.position;
     context.heartbeat(checkpoint);
-    if (input.recordProgress) await recordRunProgress(deps, input.scope.runId, { phase, stats: checkpoint.stats, errors: piece.errors });
+    unrecorded.push(...piece.errors);
+    const end = !checkpoint.position || Date.now() >= deadline;
+    if (input.recordProgress && (end || unrecorded.length > 0 || Date.now() >= nextRecord)) {
+      await recordRunProgress(deps, input.scope.runId, { phase, stats: checkpoint.stats, errors: unrecorded.splice(0) });
+      nextRecord = Date.now() + PROGRESS_RECORD_MS;
+    }
     if (!checkpoint.position) return { stats: checkpoint.stats, errors: checkpoint.errors, done: true };
-    if (Date.now() >= deadline) return { stats: checkpoint.stats, errors: checkpoint.errors, position: checkpoint.position, done: false };
+    if (end) return { stats: checkpoint.stats, errors: checkpoint.errors, position: checkpoint.position, done: false };
   }
 }
 
+/**
+ * Pages of resource objects read ahead, by cursor. A slice that ends leaves its read-ahead here for the
+ * next slice on this worker; reading the same cursor twice would make the connector search again.
+ */
+function pageReader(deps: SyncDeps, capacity = 16) {
+  const ahead = new Map<string, Promise<SearchPage>>();
+  const read = (resourceOid: string, cursor: string | undefined, pageSize: number) => searchResourceObjects(deps, resourceOid, { cursor, pageSize });
+  return {
+    take(resourceOid: string, cursor: string | undefined, pageSize: number): Promise<SearchPage> {
+      const key = `${resourceOid}\u0000${cursor}`;
+      const found = ahead.get(key);
+      ahead.delete(key);
+      return found ?? read(resourceOid, cursor, pageSize);
+    },
+    prefetch(resourceOid: string, cursor: string, pageSize: number): void {
+      const page = read(resourceOid, cursor, pageSize);
+      page.catch(() => undefined); // a failed read-ahead is read again, and fails there, when taken
+      ahead.set(`${resourceOid}\u0000${cursor}`, page);
+      while (ahead.size > capacity) ahead.delete(ahead.keys().next().value!);
+    },
+  };
+}
+
 export function createResourceRunActivities(deps: SyncDeps) {
+  const pages = pageReader(deps);
   return {
     /** Makes this the resource's running reconciliation or import; refuses when another one runs. */
     async beginRun(input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string }) {
@@ -104,11 +138,15 @@ export function createResourceRunActivities(deps: SyncDeps) {
     },
     /** Phase two: the resource's objects, page after page. */
     async reconcileObjects(input: RunSliceInput): Promise<RunSliceResult> {
-      return failFastOnConfiguration(() => slice(deps, input, 'objects', async (cursor) => {
-        const page = await searchResourceObjects(deps, input.scope.resourceOid, { cursor, pageSize: input.pageSize });
-        const piece = await reconcileObjectsPage(deps, input.scope, page.objects);
-        return { ...piece, position: page.cursor };
-      }));
+      return failFastOnConfiguration(() =>
+        slice(deps, input, 'objects', async (cursor) => {
+          const page = await pages.take(input.scope.resourceOid, cursor, input.pageSize);
+          // The next page is read while this one is compared (the resource and MongoDB work on other cores).
+          if (page.cursor) pages.prefetch(input.scope.resourceOid, page.cursor, input.pageSize);
+          const piece = await reconcileObjectsPage(deps, input.scope, page.objects);
+          return { ...piece, position: page.cursor };
+        }),
+      );
     },
     /** Phase three: shadows of objects the run did not see. */
     async reconcileUnseenShadows(input: RunSliceInput): Promise<RunSliceResult> {

@@ -263,7 +263,8 @@ export class Repository {
 
   async usersByOids(oids: readonly string[]): Promise<UserDoc[]> {
     if (oids.length === 0) return [];
-    return this.collections.users.find({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>, noId).toArray();
+    // One batch for all: no getMore round trips for a page of a reconciliation.
+    return this.collections.users.find({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>, { ...noId, batchSize: oids.length }).toArray();
   }
 
   /** Users matching a correlation condition (at most `limit`). */
@@ -479,7 +480,9 @@ export class Repository {
   /** The shadows of these resource objects (by primary identifier), in one read. */
   async shadowsByPrimaryIdentifiers(resourceRef: string, primaryIdentifiers: readonly string[]): Promise<ShadowDoc[]> {
     if (primaryIdentifiers.length === 0) return [];
-    return this.collections.shadows.find({ resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' } }, noId).toArray();
+    return this.collections.shadows
+      .find({ resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' } }, { ...noId, batchSize: primaryIdentifiers.length })
+      .toArray();
   }
 
   /**

@@ -83,7 +83,7 @@ export function issueList(error: z.ZodError, separator = '.'): Array<{ field: st
 
 export const runRequestSchema = z
   .object({
-    /** Objects read per page (default: the resource's reconciliation.pageSize, else 500). */
+    /** Objects read per page (default: the resource's reconciliation.pageSize, else 1000). */
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Child workflows sharing the run (default: the resource's reconciliation.buckets, else 1). */
     buckets: z.number().int().min(1).max(64).optional(),

@@ -242,7 +242,7 @@ export const reconciliationSettingsSchema = z
   .object({
     /** Runs a reconciliation of the resource on this cron schedule (a Temporal Schedule `tally apply` keeps). */
     schedule: cronSchema.optional(),
-    /** Objects read from the resource per page. @default 500 */
+    /** Objects read from the resource per page. @default 1000 */
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Splits each run into this many buckets (by hash of the primary identifier), worked by child workflows. @default 1 */
     buckets: z.number().int().min(1).max(64).optional(),

@@ -70,7 +70,7 @@ export type RunContinuation = z.infer<typeof runContinuationSchema>;
 export const resourceRunInputSchema = z
   .object({
     resource: z.string().min(1, 'name or oid of the resource'),
-    /** Objects read per page. @default the resource's reconciliation.pageSize, else 500 */
+    /** Objects read per page. @default the resource's reconciliation.pageSize, else 1000 */
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Child workflows sharing the run, by hash of the primary identifier. @default the resource's reconciliation.buckets, else 1 */
     buckets: z.number().int().min(1).max(64).optional(),

@@ -43,7 +43,7 @@ const pages = proxyActivities<Pick<Activities, 'reconcileObjects' | 'reconcileUn
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: runFailureTypes },
 });
 
-const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 1000;
 /** Well under the ~2,000 events a run may hold before it continues as new. */
 const HISTORY_EVENTS_BEFORE_CONTINUING = 1_000;
 

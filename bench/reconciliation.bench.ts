@@ -1,0 +1,115 @@
+/**
+ * Import and reconciliation of a whole LDAP resource on the real stack, with the example configuration
+ * (the directory's unmatched accounts become users through the Default User Template, which gives each
+ * a MyLittleAD account, a PostgreSQL row).
+ *
+ * 1. import: N LDAP accounts -> N users + N PostgreSQL rows; accounts per second;
+ * 2. steady-state reconciliation of the same N, unchanged: accounts per second, history events per
+ *    account (every run of the workflow's continue-as-new chain), CPU per account;
+ * 3. the floor, in the same run: reading the same accounts from LDAP (paged search, the run's page size)
+ *    and the same shadows from MongoDB (one read per page), one after the other as the run does.
+ *
+ *   npx tsx bench/reconciliation.bench.ts [accounts=10000] [pageSize=1000]
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client as LdapClient } from 'ldapts';
+import { Client as PgClient } from 'pg';
+import { applyConfig } from '../src/admin/apply-config';
+import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
+import { startTestStack } from '../test/setup/test-stack';
+import { examplesForStack, startTally } from '../test/support/tally-harness';
+import { printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
+
+const accounts = Number(process.argv[2] ?? 10_000);
+const pageSize = Number(process.argv[3] ?? 1000);
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+
+async function main() {
+  const stack = await startTestStack();
+  const tally = await startTally('bench-recon');
+  const ldap = new LdapClient({ url: stack.info.ldap.url });
+  const pg = new PgClient({ connectionString: stack.info.postgres.connectionString });
+  try {
+    const ou = 'people-recon';
+    const table = 'accounts_recon';
+    const base = `ou=${ou},dc=example,dc=com`;
+    await ldap.bind(stack.info.ldap.bindDn, stack.info.ldap.bindPassword);
+    await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
+    await pg.connect();
+    await pg.query(readFileSync(path.join(__dirname, '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+    const examples = examplesForStack(stack.info, { ldapOu: ou, table });
+    await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
+
+    let t = performance.now();
+    const names = Array.from({ length: accounts }, (_, i) => `sailor${i}`);
+    await withConcurrency(names, 16, async (n) => {
+      await ldap.add(`uid=${n},${base}`, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: n, cn: `Sailor ${n}`, givenName: 'Sailor', sn: n });
+    });
+    console.log(`seeded ${accounts} LDAP entries in ${Math.round(performance.now() - t)} ms`);
+
+    const run = async (type: 'import' | 'recon') => {
+      const meter = startCpuMeter(stack.pids());
+      const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
+      const started = performance.now();
+      const since = new Date().toISOString();
+      const { workflowId } = await startResourceRun(tally.services, { type, resource: LDAP_OID, pageSize });
+      const summary = await waitForRun(tally.services, workflowId, () => undefined);
+      const ms = performance.now() - started;
+      await profile.stop();
+      const cpu = meter.read();
+      let events = 0;
+      let runs = 0;
+      for await (const execution of tally.services.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since}'` })) {
+        events += execution.historyLength;
+        runs++;
+      }
+      return { summary, ms, cpu, events, runs };
+    };
+
+    const imported = await run('import');
+    const rows = (await pg.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+    const users = await tally.services.repo.collections.users.countDocuments({});
+    console.log(`import of ${accounts} LDAP accounts (users through the template, each with a MyLittleAD row), page size ${pageSize}:`);
+    console.log(`  ${Math.round(imported.ms)} ms -> ${(accounts / (imported.ms / 1000)).toFixed(0)} accounts/s; ${users} users, ${rows} PostgreSQL rows, ${imported.summary.errors} errors`);
+    console.log(`  history: ${imported.events} events in ${imported.runs} run(s) -> ${(imported.events / accounts).toFixed(4)} per account`);
+    printCpu(imported.cpu, accounts, 'account');
+
+    // Let the provisioning the import handed over finish before measuring the steady state.
+    while ((await tally.services.repo.collections.shadows.countDocuments({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
+    await run('recon'); // first reconciliation after the import: caches settle
+    const recon = await run('recon');
+    console.log(`steady-state reconciliation of ${accounts} unchanged LDAP accounts, page size ${pageSize}:`);
+    console.log(`  ${Math.round(recon.ms)} ms -> ${(accounts / (recon.ms / 1000)).toFixed(0)} accounts/s; seen ${recon.summary.seen}, unchanged ${recon.summary.unchanged}, synchronized ${recon.summary.synchronized}, errors ${recon.summary.errors}`);
+    console.log(`  history: ${recon.events} events in ${recon.runs} run(s) -> ${(recon.events / accounts).toFixed(4)} per unchanged account`);
+    const perAccount = printCpu(recon.cpu, accounts, 'account');
+
+    // Floor: the same accounts from LDAP and the same shadows from MongoDB, page by page.
+    const { connector } = await tally.services.connectors.connectorFor(LDAP_OID);
+    const floorMeter = startCpuMeter(stack.pids());
+    t = performance.now();
+    let cursor: string | undefined;
+    let read = 0;
+    do {
+      const page = await connector.search({ cursor, pageSize });
+      await tally.services.repo.shadowsByPrimaryIdentifiers(LDAP_OID, page.objects.map((o) => o.primaryIdentifier));
+      read += page.objects.length;
+      cursor = page.cursor;
+    } while (cursor);
+    const floorMs = performance.now() - t;
+    const floorCpu = floorMeter.read();
+    console.log(`  floor: ${read} accounts read from LDAP and their shadows from MongoDB: ${Math.round(floorMs)} ms -> ${(read / (floorMs / 1000)).toFixed(0)} accounts/s`);
+    const perFloor = printCpu(floorCpu, read, 'account');
+    console.log(`  ratio to the floor: time ${(recon.ms / floorMs).toFixed(2)}x, CPU ${(perAccount / perFloor).toFixed(2)}x`);
+  } finally {
+    await ldap.unbind().catch(() => undefined);
+    await pg.end().catch(() => undefined);
+    await tally.stop();
+    await stack.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
