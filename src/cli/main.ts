@@ -13,6 +13,7 @@ import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFrom
 import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
 import { formatRunProgress } from './run-progress-line';
+import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const services = await openServices(loadSettings());
@@ -40,7 +41,13 @@ program
       for (const user of result.usersToProvision) {
         await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
       }
-      print(!!opts.json, result, () => result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`).join('\n'));
+      const schedules = (await syncReconciliationSchedules(services)).filter((s) => s.change !== 'unchanged');
+      print(!!opts.json, { ...result, schedules }, () =>
+        [
+          ...result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`),
+          ...schedules.map((s) => `schedule  ${s.change.padEnd(8)} ${s.scheduleId}  "${s.cron}"  ${s.resource}`),
+        ].join('\n'),
+      );
     }),
   );
 
@@ -200,7 +207,7 @@ for (const [type, name, what] of [
     .command(`${name} <resource>`)
     .description(what)
     .option('--wait', 'follow the run with a progress bar until it ends, then print its statistics')
-    .option('--page-size <n>', 'objects read per page (default: the resource\'s reconciliation.pageSize, else 500)')
+    .option('--page-size <n>', 'objects read per page (default: the resource\'s reconciliation.pageSize, else 1000)')
     .option('--buckets <n>', 'split the run over this many child workflows (default: the resource\'s reconciliation.buckets, else 1)')
     .option('--json', 'machine-readable output')
     .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean }) =>
@@ -248,6 +255,21 @@ program
             ].join('\n'),
           )
           .join('\n') || '(no runs)',
+      );
+    }),
+  );
+
+program
+  .command('schedules')
+  .description('reconciliation schedules (a resource\'s reconciliation.schedule, kept by tally apply) with their next runs')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const schedules = await listReconciliationSchedules(services);
+      print(!!opts.json, schedules, () =>
+        schedules
+          .map((s) => `${s.resource}  "${s.cron}"${s.paused ? '  PAUSED' : ''}  ${s.scheduleId}\n    next: ${s.nextRuns.join(', ') || '-'}`)
+          .join('\n') || '(no schedules)',
       );
     }),
   );
