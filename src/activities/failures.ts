@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isConnectorError } from '../connectors/connector-errors';
+import { isModelError } from '../model';
 
 export const failureTypes = {
   configuration: 'TallyConfigurationError',
@@ -11,9 +12,6 @@ export const failureTypes = {
   model: 'TallyModelError',
   invalidInput: 'TallyInvalidInput',
 } as const;
-
-/** Errors of the model (pure code over configuration): evaluating again gives the same error. */
-const modelErrorNames = new Set(['ExpressionError', 'ProjectionError', 'RoleResolutionError', 'DeltaError', 'PathError', 'ConfigurationLookupError']);
 
 /** Configuration and model errors won't heal by retrying the activity: fail fast with a typed failure. */
 export async function failFastOnConfiguration<T>(work: () => Promise<T>): Promise<T> {
@@ -23,7 +21,7 @@ export async function failFastOnConfiguration<T>(work: () => Promise<T>): Promis
     if (isConnectorError(e) && e.kind === 'configuration') {
       throw ApplicationFailure.nonRetryable(e.message, failureTypes.configuration);
     }
-    if (e instanceof Error && modelErrorNames.has(e.name)) {
+    if (isModelError(e)) {
       throw ApplicationFailure.nonRetryable(e.message, failureTypes.model);
     }
     throw e;

@@ -38,6 +38,11 @@ export interface Connector {
   search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage>;
   /** Creates an object named by secondaryIdentifier; returns it as stored, with its primary identifier. */
   create(secondaryIdentifier: string, attributes: Attributes): Promise<ResourceObject>;
+  /**
+   * Creates several objects in one request, all or none (a PostgreSQL multi-row INSERT); returns them as
+   * stored, in order. Connectors that can't leave it out, and callers create one at a time.
+   */
+  createMany?(objects: ReadonlyArray<{ secondaryIdentifier: string; attributes: Attributes }>): Promise<ResourceObject[]>;
   /** Applies attribute deltas; returns the new secondary identifier if it changed. */
   modify(primaryIdentifier: string, deltas: AttributeDelta[]): Promise<ResourceObject>;
   delete(primaryIdentifier: string): Promise<void>;

@@ -14,3 +14,4 @@ export * from './situation';
 export * from './reactions';
 export * from './iteration';
 export * from './reconciliation';
+export * from './model-errors';

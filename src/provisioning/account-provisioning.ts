@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../schema/config';
 import type { AccountPlan } from '../model';
-import type { ShadowDoc } from '../schema/objects';
+import type { PendingOperation, ShadowDoc } from '../schema/objects';
 import { requireObjectType } from '../model';
 import { enqueueOperation, type RequestedOperation } from './pending-operations';
 import { claimUntil, executeNextPendingOperation } from './account-operations';
@@ -33,7 +33,7 @@ export interface AccountResult {
   summary: string;
 }
 
-const summarized = (account: Omit<AccountResult, 'summary'>): AccountResult => ({
+export const summarized = (account: Omit<AccountResult, 'summary'>): AccountResult => ({
   ...account,
   summary: `${account.resourceRef}: ${account.state}${account.messages.length ? ` (${account.messages.join('; ')})` : ''}`,
 });
@@ -69,8 +69,8 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
   );
 }
 
-/** Runs the account's operations now; whatever must wait goes to its workflow. */
-async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, workflowId?: string): Promise<Omit<AccountResult, 'summary'>> {
+/** Runs the account's operations now (the first one claimed by the caller); whatever must wait goes to its workflow. */
+export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, workflowId?: string): Promise<Omit<AccountResult, 'summary'>> {
   const { oid: shadowOid, resourceRef } = enqueued;
   const result: Omit<AccountResult, 'summary'> = { shadowOid, resourceRef, state: 'done', messages: [] };
   for (let step = 0; step < MAX_INLINE_STEPS; step++) {
@@ -149,7 +149,7 @@ async function enqueueOnShadow(
     unlinkFrom = queued.dead ? shadow.ownerRef : null;
     // Nothing was waiting: this executor claims the operation with the same write, and runs it at once.
     const [first, ...rest] = queued.pendingOperations;
-    const pendingOperations = wasIdle ? [{ ...first!, executing: true, executingUntil: claimUntil(now) }, ...rest] : queued.pendingOperations;
+    const pendingOperations = wasIdle ? [claimed(first!, now), ...rest] : queued.pendingOperations;
     return {
       set: {
         pendingOperations,
@@ -166,4 +166,12 @@ async function enqueueOnShadow(
     return null;
   }
   return { wasIdle, shadow: stored };
+}
+
+const claimed = (operation: PendingOperation, now: string): PendingOperation => ({ ...operation, executing: true, executingUntil: claimUntil(now) });
+
+/** A new shadow holding its first operation, claimed by the caller who executes it (bulk creation). */
+export function withClaimedOperation(shadow: ShadowDoc, requested: RequestedOperation, meta: { now: string; channel: Channel; workflowId?: string }): ShadowDoc {
+  const [first, ...rest] = enqueueOperation(shadow, requested, { id: randomUUID(), ...meta }).pendingOperations;
+  return { ...shadow, pendingOperations: first ? [claimed(first, meta.now), ...rest] : [] };
 }

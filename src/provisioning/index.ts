@@ -5,7 +5,8 @@
  */
 export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
 export { fetchResourceObject, isResourceUp, readAccount, searchResourceObjects } from './resource-objects';
-export { provisionAccounts, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
+export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
+export { executeClaimedInBulk } from './bulk-execution';
 export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';
 export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './discovery';
 export { getAccount, type GetAccountResult } from './get-account';

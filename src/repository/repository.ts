@@ -531,6 +531,47 @@ export class Repository {
     return deletedCount;
   }
 
+  // ---- bulk creation (import) ----------------------------------------------------------------
+
+  /** Inserts users in one write; returns the oids refused because the name (or oid) is taken. */
+  async insertUsers(users: readonly UserDoc[]): Promise<Set<string>> {
+    return insertAll(this.collections.users, users);
+  }
+
+  /** Inserts shadows in one write; returns the oids refused by a unique index (the object or name is known). */
+  async insertShadows(shadows: readonly ShadowDoc[]): Promise<Set<string>> {
+    return insertAll(this.collections.shadows, shadows);
+  }
+
+  async deleteUsers(oids: readonly string[]): Promise<void> {
+    if (oids.length > 0) await this.collections.users.deleteMany({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>);
+  }
+
+  async deleteShadows(oids: readonly string[]): Promise<void> {
+    if (oids.length > 0) await this.collections.shadows.deleteMany({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>);
+  }
+
+  /** Finishes each shadow's pending operation (if still there) with its patch, in one write. */
+  async finishPendingOperations(finished: ReadonlyArray<{ shadowOid: string; operationId: string; patch: Patch }>): Promise<void> {
+    if (finished.length === 0) return;
+    try {
+      await this.collections.shadows.bulkWrite(
+        finished.map(({ shadowOid, operationId, patch }) => ({
+          updateOne: {
+            filter: { _id: shadowOid, 'pendingOperations.id': operationId } as unknown as Filter<ShadowDoc>,
+            update: updateOf(patch, { $pull: { pendingOperations: { id: operationId } } } as never),
+          },
+        })),
+        { ordered: false },
+      );
+    } catch (e) {
+      // A name another (stale) live shadow still holds: those are finished one by one, releasing the name.
+      const refused = duplicateKeyIndexes(e);
+      if (!refused) throw e;
+      for (const i of refused) await this.finishPendingOperation(finished[i].shadowOid, finished[i].operationId, finished[i].patch);
+    }
+  }
+
   // ---- reconciliation and import runs -------------------------------------------------------
 
   /** Stores a new running run, unless another is running on the resource: then that one is returned. */
@@ -597,6 +638,27 @@ function findByRef<T extends { oid: string; name: string }>(objects: T[], ref: s
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Inserts the objects in one unordered write; the oids a unique index refused come back, other errors are thrown. */
+async function insertAll<T extends { oid: string }>(collection: Collection<T>, objects: readonly T[]): Promise<Set<string>> {
+  if (objects.length === 0) return new Set();
+  try {
+    await collection.insertMany(objects.map((o) => withId(o)) as never, { ordered: false });
+    return new Set();
+  } catch (e) {
+    const refused = duplicateKeyIndexes(e);
+    if (!refused) throw e;
+    return new Set(refused.map((i) => objects[i].oid));
+  }
+}
+
+/** The indexes of a bulk write's operations a unique index refused; null when it failed otherwise. */
+function duplicateKeyIndexes(e: unknown): number[] | null {
+  const writeErrors = (e as { writeErrors?: Array<{ code?: number; index: number }> | { code?: number; index: number } }).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  if (list.length === 0 || list.some((w) => w.code !== 11000)) return null;
+  return list.map((w) => w.index);
 }
 
 /** The users filter of a correlation condition; no values match nobody. */

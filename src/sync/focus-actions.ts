@@ -3,8 +3,8 @@
  * the account, drop the shadow. Each is idempotent, so an activity retry does no harm.
  */
 import { randomUUID } from 'node:crypto';
-import type { Channel, ReactionAction } from '../schema/config';
-import type { ResourceObject, UserDoc } from '../schema/objects';
+import type { Channel, ReactionAction, ResourceConfig } from '../schema/config';
+import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
 import { ConfigurationLookupError } from '../model/resources';
@@ -67,23 +67,8 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   const shadow = await deps.repo.shadow(input.shadowOid);
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
   const resource = await deps.connectors.resource(input.resourceOid);
-  const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);
-  const empty: UserDoc = {
-    oid: randomUUID(),
-    name: '',
-    assignment: [],
-    linkRef: [],
-    version: 1,
-    metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: input.channel, modifyChannel: input.channel },
-    ...(input.action.objectTemplateRef ? { templateRef: input.action.objectTemplateRef } : {}),
-  };
-  const user = applyUserDeltas(empty, computeInbound({ objectType, account: input.object, user: null }));
-  if (!user.name) {
-    throw new ConfigurationLookupError(
-      `addFocus: the inbound mappings of ${resource.name} give the new user no name (map an attribute to $user/name)`,
-    );
-  }
+  const user = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now });
   try {
     await deps.repo.insertUser(user);
   } catch (e) {
@@ -99,6 +84,33 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
     { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: { add: { name: user.name } }, workflowId: input.workflowId },
   ]);
   return { ownerOid: user.oid, message: `user ${user.name} created` };
+}
+
+/** unmatched -> addFocus: the user the account's inbound mappings make (not stored yet). */
+export function newUserFromAccount(input: {
+  resource: ResourceConfig;
+  shadow: Pick<ShadowDoc, 'kind' | 'intent'> | null;
+  object: ResourceObject;
+  channel: Channel;
+  templateRef?: string;
+  now: string;
+}): UserDoc {
+  const objectType = requireObjectType(input.resource, input.shadow?.kind, input.shadow?.intent);
+  const { now, channel } = input;
+  const empty: UserDoc = {
+    oid: randomUUID(),
+    name: '',
+    assignment: [],
+    linkRef: [],
+    version: 1,
+    metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: channel, modifyChannel: channel },
+    ...(input.templateRef ? { templateRef: input.templateRef } : {}),
+  };
+  const user = applyUserDeltas(empty, computeInbound({ objectType, account: input.object, user: null }));
+  if (!user.name) {
+    throw new ConfigurationLookupError(`addFocus: the inbound mappings of ${input.resource.name} give the new user no name (map an attribute to $user/name)`);
+  }
+  return user;
 }
 
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {

@@ -319,6 +319,28 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
       });
     },
 
+    async createMany(objects) {
+      if (objects.length === 0) return [];
+      return run(`create ${objects.length} rows in ${tableName}`, async (cat) => {
+        const rows = objects.map((o) => insertColumns(cat, o.secondaryIdentifier, o.attributes));
+        const names = [...new Set(rows.flatMap((r) => r.names))];
+        const casts = names.map((n) => column(cat, n, tableName).castType);
+        const values: unknown[] = [];
+        const tuples = rows.map((r) => {
+          const byName = new Map(r.names.map((n, i) => [n, r.values[i]]));
+          // A column this row doesn't set takes its default, as in a one-row INSERT that leaves it out.
+          return `(${names.map((n, i) => (byName.has(n) ? `$${values.push(byName.get(n))}::${casts[i]}` : 'DEFAULT')).join(', ')})`;
+        });
+        const { rows: stored } = await pool.query<Row>(
+          `INSERT INTO ${table} (${names.map(quoteIdent).join(', ')}) VALUES ${tuples.join(', ')} RETURNING *`,
+          values,
+        );
+        // RETURNING promises no order: each row is found by its name.
+        const byName = new Map(stored.map((row) => [String(row[config.secondaryIdentifier]), row]));
+        return objects.map((o) => toObject(byName.get(o.secondaryIdentifier)!));
+      });
+    },
+
     modify,
 
     async delete(primaryIdentifier) {

@@ -11,7 +11,8 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { synchronizeChange } from '../synchronize-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
-import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+import { addResult, count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+import { createUsersForNewAccounts } from './new-accounts';
 
 /** Objects of one page synchronized side by side. @default 8 */
 export const SYNCHRONIZATION_WIDTH = 8;
@@ -31,8 +32,15 @@ export function isOutage(e: unknown): boolean {
 export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page: readonly ResourceObject[]): Promise<RunPieceResult> {
   const objects = page.filter((o) => inBucket(scope, o.primaryIdentifier));
   const result: RunPieceResult = { stats: { seen: objects.length }, errors: [] };
-  const needing = scope.type === 'recon' ? await objectsNeedingSynchronization(deps, scope, objects, result) : objects;
   const channel = scope.type === 'import' ? 'import' : 'recon';
+  const shadows = await deps.repo.shadowsByPrimaryIdentifiers(
+    scope.resourceOid,
+    objects.map((o) => o.primaryIdentifier),
+  );
+  const shadowOf = new Map(shadows.map((s) => [s.primaryIdentifier!, s]));
+  const created = await createUsersForNewAccounts(deps, scope, objects.filter((o) => !shadowOf.has(o.primaryIdentifier)), channel);
+  addResult(result, created.result);
+  const needing = [...created.rest, ...(await objectsNeedingSynchronization(deps, scope, objects.filter((o) => shadowOf.has(o.primaryIdentifier)), shadowOf, result))];
 
   await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
     try {
@@ -56,17 +64,16 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
 }
 
 /** The objects whose shadow, owner or account don't agree; the others are counted as unchanged. */
-async function objectsNeedingSynchronization(deps: SyncDeps, scope: RunScope, objects: readonly ResourceObject[], result: RunPieceResult): Promise<ResourceObject[]> {
-  const [resource, snapshot, shadows] = await Promise.all([
-    deps.connectors.resource(scope.resourceOid),
-    deps.repo.configSnapshot(),
-    deps.repo.shadowsByPrimaryIdentifiers(
-      scope.resourceOid,
-      objects.map((o) => o.primaryIdentifier),
-    ),
-  ]);
-  const shadowOf = new Map(shadows.map((s) => [s.primaryIdentifier!, s]));
-  const ownerOids = [...new Set(shadows.map((s) => s.ownerRef).filter((o): o is string => !!o))];
+async function objectsNeedingSynchronization(
+  deps: SyncDeps,
+  scope: RunScope,
+  objects: readonly ResourceObject[],
+  shadowOf: ReadonlyMap<string, ShadowDoc>,
+  result: RunPieceResult,
+): Promise<ResourceObject[]> {
+  if (objects.length === 0) return [];
+  const [resource, snapshot] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.configSnapshot()]);
+  const ownerOids = [...new Set(objects.map((o) => shadowOf.get(o.primaryIdentifier)?.ownerRef).filter((o): o is string => !!o))];
   const owners = new Map((await deps.repo.usersByOids(ownerOids)).map((u) => [u.oid, u]));
   const unchanged = (object: ResourceObject, shadow: ShadowDoc | undefined, owner: UserDoc | undefined): boolean => {
     if (!shadow || !owner || shadow.situation !== 'linked' || !shadow.exists || shadow.dead || shadow.pendingOperations.length > 0) return false;

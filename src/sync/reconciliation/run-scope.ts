@@ -24,3 +24,8 @@ export function count(stats: RunStats, key: string, n = 1): void {
 export function objectError(object: string, e: unknown, now: string): RunError {
   return { object, message: e instanceof Error ? e.message : String(e), at: now };
 }
+
+export function addResult(into: RunPieceResult, from: RunPieceResult): void {
+  for (const [k, v] of Object.entries(from.stats)) count(into.stats, k, v);
+  into.errors.push(...from.errors);
+}
