@@ -267,6 +267,15 @@ export class Repository {
     return this.collections.users.find({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>, { ...noId, batchSize: oids.length }).toArray();
   }
 
+  /** The current version of each of these users (the ones that exist), without reading them whole. */
+  async userVersions(oids: readonly string[]): Promise<Map<string, number>> {
+    if (oids.length === 0) return new Map();
+    const found = await this.collections.users
+      .find({ _id: { $in: [...oids] } } as unknown as Filter<UserDoc>, { projection: { _id: 1, version: 1 }, batchSize: oids.length })
+      .toArray();
+    return new Map(found.map((u) => [(u as unknown as { _id: string })._id, u.version]));
+  }
+
   /** Users matching a correlation condition (at most `limit`). */
   async usersMatching(condition: CorrelationCondition, limit: number): Promise<UserDoc[]> {
     return this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId).limit(limit).toArray();

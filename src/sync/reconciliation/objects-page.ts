@@ -7,7 +7,7 @@ import { isConnectorError } from '../../connectors/connector-errors';
 import { bucketOf, reconciliationNeed } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
 import { sameAttributes } from '../../provisioning';
-import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
+import type { ResourceObject, ShadowDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { synchronizeChange } from '../synchronize-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
@@ -63,6 +63,20 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   return result;
 }
 
+/**
+ * What this worker found in agreement, by shadow: the shadow's and the owner's versions and the
+ * configuration's generation then. The comparison depends on nothing else (the account equals the
+ * shadow's cached attributes when it is asked), so while those stay the same it needn't be made again.
+ */
+const agreements = new Map<string, string>();
+/** Shadows remembered at most; past it the memory starts again. */
+const AGREEMENTS_KEPT = 1_000_000;
+
+function remember(shadowOid: string, key: string): void {
+  if (agreements.size >= AGREEMENTS_KEPT) agreements.clear();
+  agreements.set(shadowOid, key);
+}
+
 /** The objects whose shadow, owner or account don't agree; the others are counted as unchanged. */
 async function objectsNeedingSynchronization(
   deps: SyncDeps,
@@ -73,32 +87,36 @@ async function objectsNeedingSynchronization(
 ): Promise<ResourceObject[]> {
   if (objects.length === 0) return [];
   const [resource, snapshot] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.configSnapshot()]);
-  const ownerOids = [...new Set(objects.map((o) => shadowOf.get(o.primaryIdentifier)?.ownerRef).filter((o): o is string => !!o))];
-  const owners = new Map((await deps.repo.usersByOids(ownerOids)).map((u) => [u.oid, u]));
-  const unchanged = (object: ResourceObject, shadow: ShadowDoc | undefined, owner: UserDoc | undefined): boolean => {
-    if (!shadow || !owner || shadow.situation !== 'linked' || !shadow.exists || shadow.dead || shadow.pendingOperations.length > 0) return false;
-    if (shadow.secondaryIdentifier !== object.secondaryIdentifier || !sameAttributes(shadow.attributes, object.attributes)) return false;
-    try {
-      return (
-        reconciliationNeed({
-          resource,
-          shadow,
-          object,
-          owner,
-          templates: snapshot.objectTemplates,
-          roles: snapshot.roles,
-          resources: snapshot.resources,
-        }) === null
-      );
-    } catch {
-      // A mapping that can't be evaluated: the routine meets the same error and records it for this object.
-      return false;
-    }
-  };
-  const needing = objects.filter((o) => {
-    const shadow = shadowOf.get(o.primaryIdentifier);
-    return !unchanged(o, shadow, shadow?.ownerRef ? owners.get(shadow.ownerRef) : undefined);
+  const candidates = objects.flatMap((object) => {
+    const shadow = shadowOf.get(object.primaryIdentifier)!;
+    const settled = shadow.ownerRef && shadow.situation === 'linked' && shadow.exists && !shadow.dead && shadow.pendingOperations.length === 0;
+    const same = settled && shadow.secondaryIdentifier === object.secondaryIdentifier && sameAttributes(shadow.attributes, object.attributes);
+    return same ? [{ object, shadow, ownerOid: shadow.ownerRef! }] : [];
   });
-  count(result.stats, 'unchanged', objects.length - needing.length);
-  return needing;
+  // Owners' versions first: an owner whose agreement is remembered isn't read whole.
+  const versions = await deps.repo.userVersions([...new Set(candidates.map((c) => c.ownerOid))]);
+  const keyOf = (c: (typeof candidates)[number]) => `${c.shadow.version}:${versions.get(c.ownerOid)}:${snapshot.generation}`;
+  const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && agreements.get(c.shadow.oid) !== keyOf(c));
+  const owners = new Map((await deps.repo.usersByOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
+  const unchanged = new Set<ResourceObject>();
+  for (const c of candidates) {
+    if (!versions.has(c.ownerOid)) continue;
+    const key = keyOf(c);
+    if (agreements.get(c.shadow.oid) === key) {
+      unchanged.add(c.object);
+      continue;
+    }
+    const owner = owners.get(c.ownerOid);
+    if (!owner || `${owner.version}` !== `${versions.get(c.ownerOid)}`) continue;
+    try {
+      const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources });
+      if (need !== null) continue;
+    } catch {
+      continue; // a mapping that can't be evaluated: the routine meets the same error and records it for this object
+    }
+    remember(c.shadow.oid, key);
+    unchanged.add(c.object);
+  }
+  count(result.stats, 'unchanged', unchanged.size);
+  return objects.filter((o) => !unchanged.has(o));
 }
