@@ -10,17 +10,16 @@
  *   npx tsx bench/change-processing.bench.ts [users=10000] [changes=500]
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { Attribute, Change, Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import { writeFileSync } from 'node:fs';
+import { Attribute, Change } from 'ldapts';
 import { applyConfig } from '../src/admin/apply-config';
 import { reportChangeNotification } from '../src/admin/report-change';
 import { newShadow } from '../src/provisioning/shadows';
 import { requireObjectType } from '../src/model';
 import type { ShadowDoc, UserDoc } from '../src/schema/objects';
 import { startTestStack } from '../test/setup/test-stack';
-import { examplesForStack, startTally } from '../test/support/tally-harness';
+import { startTally } from '../test/support/tally-harness';
+import { exampleResources } from './support/example-resources';
 import { STACK_FILE_ENV } from '../test/support/stack';
 import { inBatches, percentile, printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 import { temporalFloor } from './support/temporal-floor';
@@ -36,17 +35,9 @@ async function main() {
   // Tally's MongoDB client reports its commands, so the bench can count them.
   writeFileSync(process.env[STACK_FILE_ENV]!, JSON.stringify({ ...stack.info, mongo: { ...stack.info.mongo, uri: `${stack.info.mongo.uri}?monitorCommands=true` } }));
   const tally = await startTally('bench-changes');
-  const ldap = new LdapClient({ url: stack.info.ldap.url });
-  const pg = new PgClient({ connectionString: stack.info.postgres.connectionString });
+  const { ldap, pg, base, table, examples, close } = await exampleResources(stack.info, 'changes');
   try {
-    const ou = 'people-changes';
-    const table = 'accounts_changes';
-    const base = `ou=${ou},dc=example,dc=com`;
-    await ldap.bind(stack.info.ldap.bindDn, stack.info.ldap.bindPassword);
-    await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
-    await pg.connect();
-    await pg.query(readFileSync(path.join(__dirname, '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-    await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack.info, { ldapOu: ou, table })]);
+    await applyConfig(tally.services.repo, tally.services.key, [examples]);
     const repo = tally.services.repo;
     const [ldapResource, adResource] = [await tally.services.connectors.resource(LDAP_OID), await tally.services.connectors.resource(AD_OID)];
 
@@ -137,8 +128,7 @@ async function main() {
     const perFloor = printCpu(floorCpu, changes, 'workflow');
     console.log(`  ratio to the floor: time ${(total / floorMs).toFixed(2)}x, CPU ${(perChange / perFloor).toFixed(2)}x`);
   } finally {
-    await ldap.unbind().catch(() => undefined);
-    await pg.end().catch(() => undefined);
+    await close();
     await tally.stop();
     await stack.stop();
   }

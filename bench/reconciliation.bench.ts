@@ -12,14 +12,12 @@
  *
  *   npx tsx bench/reconciliation.bench.ts [accounts=10000] [pageSize=1000]
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
 import { applyConfig } from '../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
-import { examplesForStack, startTally } from '../test/support/tally-harness';
+import { startTally } from '../test/support/tally-harness';
+import { exampleResources } from './support/example-resources';
 import { printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 
 const accounts = Number(process.argv[2] ?? 10_000);
@@ -29,17 +27,8 @@ const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 async function main() {
   const stack = await startTestStack();
   const tally = await startTally('bench-recon');
-  const ldap = new LdapClient({ url: stack.info.ldap.url });
-  const pg = new PgClient({ connectionString: stack.info.postgres.connectionString });
+  const { ldap, pg, base, table, examples, close } = await exampleResources(stack.info, 'recon');
   try {
-    const ou = 'people-recon';
-    const table = 'accounts_recon';
-    const base = `ou=${ou},dc=example,dc=com`;
-    await ldap.bind(stack.info.ldap.bindDn, stack.info.ldap.bindPassword);
-    await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
-    await pg.connect();
-    await pg.query(readFileSync(path.join(__dirname, '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-    const examples = examplesForStack(stack.info, { ldapOu: ou, table });
     await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
 
     let t = performance.now();
@@ -107,8 +96,7 @@ async function main() {
     const perFloor = printCpu(floorCpu, read, 'account');
     console.log(`  ratio to the floor: time ${(recon.ms / floorMs).toFixed(2)}x, CPU ${(perAccount / perFloor).toFixed(2)}x`);
   } finally {
-    await ldap.unbind().catch(() => undefined);
-    await pg.end().catch(() => undefined);
+    await close();
     await tally.stop();
     await stack.stop();
   }

@@ -155,7 +155,7 @@ export function createResourceRunActivities(deps: SyncDeps) {
         return { ...piece, position: piece.after };
       });
     },
-    async endRun(input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string }) {
+    async endRun(input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[] }) {
       await endRun(deps, { ...input, finishedAt: nowOf(deps) });
     },
   };

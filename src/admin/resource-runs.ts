@@ -30,7 +30,7 @@ export async function startResourceRun(
   input: { type: RunType; resource: string; pageSize?: number; buckets?: number },
 ): Promise<StartedRun> {
   const resource = await services.repo.resource(input.resource);
-  if (!resource) throw new UnknownResourceError(`no resource '${input.resource}' (tally apply it first; tally resources lists them)`);
+  if (!resource) throw new UnknownResourceError(`no resource '${input.resource}' (tally apply it first)`);
   const found = { resourceOid: resource.oid, resourceName: resource.name };
   const running = await services.repo.runningRun(resource.oid);
   if (running && (await services.workflows.isWorkflowOpen(running.workflowId))) {

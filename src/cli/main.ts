@@ -201,7 +201,7 @@ program
 
 for (const [type, name, what] of [
   ['recon', 'reconcile', 'reconcile a resource: finish its pending operations, compare every object with its shadow and owner, and find accounts deleted behind Tally\'s back'],
-  ['import', 'import', 'import a resource: every object treated as just created (new users, links, their accounts on other resources)'],
+  ['import', 'import', 'import a resource: every account handled as if just created (unmatched -> new user, unlinked -> linked, linked -> synchronized); accounts that already agree need nothing'],
 ] as const) {
   program
     .command(`${name} <resource>`)

@@ -10,7 +10,7 @@ function duration(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** `[#####-----] 4210/~10000 seen, 12 synchronized, 0 errors, 1050/s, ETA 6s (objects)` */
+/** `[#####-----] 4210/~10000 seen, 12 synchronized, 4198 unchanged, 0 errors, 1050/s, ETA 6s (objects)` */
 export function formatRunProgress(p: RunProgress, nowMs: number): string {
   const elapsed = Math.max(0.001, (nowMs - Date.parse(p.startedAt)) / 1000);
   const rate = p.seen / elapsed;

@@ -618,9 +618,13 @@ export class Repository {
   }
 
   /** Ends a run (finished, failed, or abandoned by a dead workflow): the resource is free for the next one. */
-  async endRun(oid: string, end: { state: Exclude<RunDoc['state'], 'running'>; finishedAt: string; stats?: RunStats; message?: string }): Promise<void> {
+  async endRun(
+    oid: string,
+    end: { state: Exclude<RunDoc['state'], 'running'>; finishedAt: string; stats?: RunStats; message?: string; errors?: RunError[] },
+  ): Promise<void> {
     await this.collections.runs.updateOne(byId(oid), {
       $set: { state: end.state, phase: end.state, finishedAt: end.finishedAt, ...(end.stats ? { stats: end.stats } : {}), ...(end.message ? { message: end.message } : {}) },
+      ...(end.errors?.length ? { $push: { errors: { $each: end.errors, $slice: -100 } } } : {}),
       $inc: { version: 1 },
     });
   }

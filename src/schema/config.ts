@@ -233,10 +233,45 @@ export const synchronizationSchema = z
   .strict();
 export type SynchronizationPolicy = z.infer<typeof synchronizationSchema>;
 
-/** A cron expression of five fields (minute hour day-of-month month day-of-week), as Temporal Schedules take it. */
-export const cronSchema = z
-  .string()
-  .regex(/^\s*(\S+\s+){4}\S+\s*$/, 'expected a cron expression of five fields, such as "0 2 * * *" (02:00 every day)');
+const cronFields = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+/** Why a cron expression is wrong (naming the field), or null when it is a valid one. */
+export function cronProblem(cron: string): string | null {
+  const text = cron.trim();
+  if (/^@(yearly|annually|monthly|weekly|daily|hourly)$/.test(text)) return null;
+  const parts = text.split(/\s+/);
+  if (parts.length !== 5) return `expected five fields (minute hour day-of-month month day-of-week), such as "0 2 * * *", got ${parts.length}`;
+  for (const [i, part] of parts.entries()) {
+    const field = cronFields[i];
+    const number = (token: string): number | null => {
+      const named = field.names?.indexOf(token.toUpperCase()) ?? -1;
+      if (named >= 0) return field.name === 'month' ? named + 1 : named;
+      return /^\d+$/.test(token) ? Number(token) : null;
+    };
+    for (const item of part.split(',')) {
+      const m = /^(\*|[^-/]+(?:-[^-/]+)?)(?:\/(\d+))?$/.exec(item);
+      if (!m || (m[2] !== undefined && Number(m[2]) < 1)) return `${field.name}: '${item}' is not a value, a range or a step`;
+      if (m[1] === '*') continue;
+      for (const token of m[1].split('-')) {
+        const n = number(token);
+        if (n === null || n < field.min || n > field.max) return `${field.name}: '${token}' is not between ${field.min} and ${field.max}`;
+      }
+    }
+  }
+  return null;
+}
+
+/** A cron expression of five fields (minute hour day-of-month month day-of-week) or a macro such as @daily, as Temporal Schedules take it. */
+export const cronSchema = z.string().superRefine((cron, ctx) => {
+  const problem = cronProblem(cron);
+  if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron "${cron}": ${problem}` });
+});
 
 export const reconciliationSettingsSchema = z
   .object({

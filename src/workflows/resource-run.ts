@@ -145,7 +145,8 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
       report();
       await goOnAsNew();
     }
-    if (!isBucket) await steps.endRun({ runId: run.runId, state: 'finished', stats: progress().stats });
+    // A split run's errors were seen by its buckets only: the run document gets them now.
+    if (!isBucket) await steps.endRun({ runId: run.runId, state: 'finished', stats: progress().stats, errors: buckets > 1 ? run.errors : [] });
     ended = 'finished';
   } catch (e) {
     if (e instanceof ContinueAsNew) throw e;

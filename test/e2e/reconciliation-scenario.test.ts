@@ -3,7 +3,7 @@
  * created, changed and deleted with an LDAP client, never reported) are found by reconcileResource and
  * handled by the synchronization routine; an unchanged resource costs no change at all.
  */
-import { execFile } from 'node:child_process';
+import { runTallyCli } from '../support/tally-cli';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as LdapClient, Change, Attribute } from 'ldapts';
@@ -13,7 +13,7 @@ import { applyConfig } from '../../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import type { RunSummary } from '../../src/workflows/resource-run';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -120,6 +120,8 @@ test('accounts created and changed behind Tally\'s back: unmatched -> new user, 
   await eventually(() => pgRow('will'), (r) => r !== null, "will's MyLittleAD row");
   await settled();
 
+  await recordHistories(tally.stack.temporal, { 'reconcile-resource-behind-the-back': `recon:${LDAP_OID}` });
+
   const again = await reconcile();
   expect(again).toMatchObject({ seen: 3, unchanged: 3, synchronized: 0 });
 }, 120_000);
@@ -185,14 +187,7 @@ test('started as the Temporal UI does (any workflow id, only the resource named)
   expect(runs.filter((r) => r.state === 'running')).toHaveLength(0);
 }, 120_000);
 
-const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
-function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(tallyBin, args, { env: { ...process.env, ...tally.env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tallyCli = (args: string[]) => runTallyCli(tally.env, args);
 
 test('tally reconcile --wait follows the run to its statistics; tally runs lists it; an unknown resource is refused', async () => {
   const run = await tallyCli(['reconcile', 'OpenDJ LDAP directory', '--wait']);
@@ -234,4 +229,23 @@ test('POST /api/v1/resources/{ref}/reconciliation starts a run; its progress and
   } finally {
     await api.close();
   }
+}, 120_000);
+
+test('an import treats every account as just created: a new one becomes a user with his MyLittleAD account, the others need nothing; one that fails is counted and kept', async () => {
+  await addPerson('gibbs', 'Joshamee Gibbs', 'Gibbs');
+  // No uid: the inbound mappings give the new user no name, so this account fails alone.
+  const nameless = `cn=Nobody Known,ou=${ou},dc=example,dc=com`;
+  await ldap.add(nameless, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], cn: 'Nobody Known', sn: 'Known' });
+  const started = await startResourceRun(tally.services, { type: 'import', resource: LDAP_OID });
+  const summary = await waitForRun(tally.services, started.workflowId, () => undefined, 200);
+  await ldap.del(nameless);
+  expect(summary).toMatchObject({ type: 'import', phase: 'finished', errors: 1, synchronized: 1 });
+  expect(summary.lastErrors).toEqual([expect.objectContaining({ object: nameless, message: expect.stringMatching(/give the new user no name/) })]);
+  expect(summary.stats).toMatchObject({ unmatched: 1 });
+  expect(summary.unchanged).toBe(summary.seen - 2);
+  const [run] = await tally.services.repo.listRuns({ resourceRef: LDAP_OID, limit: 1 });
+  expect(run).toMatchObject({ type: 'import', state: 'finished', stats: expect.objectContaining({ errors: 1 }), errors: [expect.objectContaining({ object: nameless })] });
+  expect(await tally.services.repo.userByRef('gibbs')).toMatchObject({ fullName: 'Joshamee Gibbs', familyName: 'Gibbs' });
+  await eventually(() => pgRow('gibbs'), (r) => r !== null && r.cn === 'Joshamee Gibbs', "gibbs's MyLittleAD row");
+  await recordHistories(tally.stack.temporal, { 'import-from-resource': started.workflowId });
 }, 120_000);

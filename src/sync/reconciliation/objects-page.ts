@@ -1,7 +1,9 @@
 /**
  * Reconciliation's second phase, one page at a time: the page's objects are compared in bulk with their
  * shadows and owners (one read each); only the objects that need something go through the
- * synchronization routine. Import sends every object through it, as if just created.
+ * synchronization routine. Import does the same on its own channel (an account handled as if just
+ * created ends the same way: unmatched -> new user, unlinked -> linked, linked -> synchronized), without
+ * the third phase.
  */
 import { isConnectorError } from '../../connectors/connector-errors';
 import { bucketOf, reconciliationNeed } from '../../model';

@@ -10,7 +10,7 @@ export class RunAlreadyRunningError extends Error {
   override readonly name = 'RunAlreadyRunningError';
   constructor(readonly running: Pick<RunDoc, 'type' | 'workflowId' | 'resourceName' | 'startedAt'>) {
     super(
-      `a ${running.type === 'recon' ? 'reconciliation' : 'import'} of ${running.resourceName} is already running ` +
+      `${running.type === 'recon' ? 'a reconciliation' : 'an import'} of ${running.resourceName} is already running ` +
         `(workflow ${running.workflowId}, started ${running.startedAt}): follow that one, or wait for it to finish`,
     );
   }
@@ -74,7 +74,7 @@ export async function recordRunProgress(deps: SyncDeps, runId: string, progress:
 
 export async function endRun(
   deps: SyncDeps,
-  input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; finishedAt: string },
+  input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[]; finishedAt: string },
 ): Promise<void> {
-  await deps.repo.endRun(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, message: input.message });
+  await deps.repo.endRun(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, message: input.message, errors: input.errors });
 }

@@ -3,22 +3,14 @@
  * mistakes end with exit code 1 and a message naming what was wrong, and the user stays as it was.
  * The commands' successful paths run end to end in test/e2e/assignment-scenario.test.ts.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
+import { runTallyCli } from '../../support/tally-cli';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { propertyChangesFromWords, UserCommandError } from '../../../src/admin/user-commands';
 import { startTally, examplesForStack, type TallyHarness } from '../../support/tally-harness';
 
-const tallyBin = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
 let tally: TallyHarness;
 
-function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(tallyBin, args, { env: { ...process.env, ...tally.env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tallyCli = (args: string[]) => runTallyCli(tally.env, args);
 
 beforeAll(async () => {
   tally = await startTally('user-cli');

@@ -21,6 +21,7 @@ import { withConcurrency } from '../../../src/support/concurrency';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { getStack, scratchDir } from '../../support/stack';
+import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
 
 const ACCOUNTS = 5_000;
 const tallyBin = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
@@ -36,31 +37,17 @@ let ldap: LdapClient;
 const workers: ChildProcess[] = [];
 
 function resourceYaml(): string {
-  return `kind: Resource
-oid: ${resourceOid}
-name: Bulk LDAP
-connector:
-  type: ldap
-  url: ${getStack().ldap.url}
-  bindDn: ${getStack().ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${base}
-  primaryIdentifier: entryUUID
-schemaHandling:
-  accountType:
-    - name: Default Account
-      default: true
-      objectClass: inetOrgPerson
-      attribute:
-        - ref: icfs:name
-          outbound: { strength: weak, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${base}'" } } }
-        - ref: cn
+  return ldapResourceYaml({
+    oid: resourceOid,
+    name: 'Bulk LDAP',
+    ldap: getStack().ldap,
+    base,
+    attributes: `        - ref: cn
           inbound: { target: { path: $user/fullName } }
         - ref: sn
           inbound: { target: { path: $user/familyName } }
-        - ref: uid
-          inbound: { strength: weak, target: { path: $user/name } }
-synchronization:
+`,
+    tail: `synchronization:
   correlation:
     equal: { path: name, expression: { path: $account/attributes/uid } }
   reaction:
@@ -68,7 +55,8 @@ synchronization:
     - { situation: unlinked, action: { handler: link } }
     - { situation: linked, action: { handler: synchronize } }
     - { situation: deleted, action: { handler: unlink } }
-`;
+`,
+  });
 }
 
 /** A `tally worker` process of its own (killable like a real deployment's). */

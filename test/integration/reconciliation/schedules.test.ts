@@ -3,7 +3,8 @@
  * `tally apply` creates, updates and removes the resource's Temporal Schedule, `tally schedules` lists it,
  * and the schedule starts `reconcileResource` on the resource.
  */
-import { execFile } from 'node:child_process';
+import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { runTallyCli } from '../../support/tally-cli';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,6 @@ import type { ReconciliationSchedule, ScheduleChange } from '../../../src/admin/
 import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
-const tallyBin = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
 const resourceOid = randomUUID();
 const scheduleId = `reconcile-schedule:${resourceOid}`;
 /** Another Tally's schedule in the same Temporal namespace (another task queue): never Tally's to remove here. */
@@ -25,40 +25,14 @@ const base = `ou=${ou},dc=example,dc=com`;
 let tally: TallyHarness;
 let ldap: LdapClient;
 
-function tallyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(tallyBin, args, { env: { ...process.env, ...tally.env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tallyCli = (args: string[]) => runTallyCli(tally.env, args);
 
 /** `tally apply -f` of a directory holding only this resource, with these `reconciliation` settings (none: no key). */
 async function applyResource(reconciliation?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-schedules-'));
   writeFileSync(
     path.join(dir, 'resource.yaml'),
-    `kind: Resource
-oid: ${resourceOid}
-name: Scheduled LDAP
-connector:
-  type: ldap
-  url: ${tally.stack.ldap.url}
-  bindDn: ${tally.stack.ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${base}
-  primaryIdentifier: entryUUID
-schemaHandling:
-  accountType:
-    - name: Default Account
-      default: true
-      objectClass: inetOrgPerson
-      attribute:
-        - ref: icfs:name
-          outbound: { strength: weak, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${base}'" } } }
-        - ref: uid
-          inbound: { strength: weak, target: { path: $user/name } }
-${reconciliation ? `reconciliation: ${reconciliation}\n` : ''}`,
+    ldapResourceYaml({ oid: resourceOid, name: 'Scheduled LDAP', ldap: tally.stack.ldap, base, tail: reconciliation ? `reconciliation: ${reconciliation}\n` : '' }),
   );
   return tallyCli(['apply', '-f', dir]);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError, loadConfigFiles, loadConfigSources } from '../../../src/config/load-config';
 import { derivedOid } from '../../../src/config/oids';
+import { cronProblem } from '../../../src/schema/config';
 import { problemLines, validLdapResource, validTemplate, writeConfigDir } from './helpers';
 
 /** 1-based line of the first line containing `text`. */
@@ -284,5 +285,21 @@ describe('scripts are compiled when configuration is loaded', () => {
 
   test('the seeds\' scripts compile', () => {
     expect(() => loadConfigFiles([join(__dirname, '..', '..', '..', 'examples')])).not.toThrow();
+  });
+});
+
+describe('reconciliation schedule', () => {
+  test.each([
+    ['0 2 * * *', null],
+    ['*/15 8-18 * * MON-FRI', null],
+    ['@daily', null],
+    ['0 2 1,15 JAN,jul 0', null],
+    ['61 2 * * *', "minute: '61' is not between 0 and 59"],
+    ['0 2 * *', 'expected five fields (minute hour day-of-month month day-of-week), such as "0 2 * * *", got 4'],
+    ['0 24 * * *', "hour: '24' is not between 0 and 23"],
+    ['0 2 * * FUNDAY', "day of week: 'FUNDAY' is not between 0 and 7"],
+    ['*/0 2 * * *', "minute: '*/0' is not a value, a range or a step"],
+  ])('%s', (cron, problem) => {
+    expect(cronProblem(cron)).toBe(problem);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * A small LDAP account resource for tests on the shared stack's directory: accounts under `base`, named
+ * by `uid`, correlated by name; `attributes` and `tail` (more top-level YAML) add what a test needs.
+ */
+export function ldapResourceYaml(options: {
+  oid: string;
+  name: string;
+  ldap: { url: string; bindDn: string };
+  base: string;
+  /** More `attribute:` entries, already indented for the list. */
+  attributes?: string;
+  /** More top-level YAML after the schema handling. */
+  tail?: string;
+}): string {
+  return `kind: Resource
+oid: ${options.oid}
+name: ${options.name}
+connector:
+  type: ldap
+  url: ${options.ldap.url}
+  bindDn: ${options.ldap.bindDn}
+  bindPassword: { env: TALLY_LDAP_PASSWORD }
+  baseContext: ${options.base}
+  primaryIdentifier: entryUUID
+schemaHandling:
+  accountType:
+    - name: Default Account
+      default: true
+      objectClass: inetOrgPerson
+      attribute:
+        - ref: icfs:name
+          outbound: { strength: weak, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${options.base}'" } } }
+${options.attributes ?? ''}        - ref: uid
+          inbound: { strength: weak, target: { path: $user/name } }
+${options.tail ?? ''}`;
+}
