@@ -58,8 +58,8 @@ export function startCpuMeter(pids: Record<string, number | undefined>): CpuMete
 /** Prints CPU per process and in total, per unit of work (e.g. per change) in milliseconds. */
 export function printCpu(cpu: Record<string, number>, units: number, unit: string): number {
   const total = Object.values(cpu).reduce((a, b) => a + b, 0);
-  for (const [name, seconds] of Object.entries(cpu)) console.log(`    ${name.padEnd(28)} ${((seconds * 1000) / units).toFixed(1).padStart(7)} ms CPU per ${unit}`);
-  console.log(`    ${'all processes'.padEnd(28)} ${((total * 1000) / units).toFixed(1).padStart(7)} ms CPU per ${unit}`);
+  for (const [name, seconds] of Object.entries(cpu)) console.log(`    ${name.padEnd(28)} ${((seconds * 1000) / units).toFixed(2).padStart(7)} ms CPU per ${unit}`);
+  console.log(`    ${'all processes'.padEnd(28)} ${((total * 1000) / units).toFixed(2).padStart(7)} ms CPU per ${unit}`);
   return (total * 1000) / units;
 }
 

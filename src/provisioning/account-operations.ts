@@ -5,8 +5,8 @@
  * operation first, so one account's operations reach the resource one at a time and in order.
  */
 import type { Connector } from '../connectors/connector-types';
-import type { PendingOperation, ShadowDoc } from '../schema/objects';
-import type { Repository } from '../repository/repository';
+import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
+import type { AuditRecord, Patch, Repository } from '../repository/repository';
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
 import { removeShadow } from './shadows';
@@ -77,17 +77,7 @@ export async function executeNextPendingOperation(
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
     await runOperation(repo, connector, shadow, operation, now());
-    await repo.writeAudit([
-      {
-        timestamp: now(),
-        channel: operation.channel ?? 'user',
-        objectType: 'account',
-        objectOid: shadow.oid,
-        resourceRef: shadow.resourceRef,
-        delta: { type: operation.type, attributes: operation.attributes, delta: operation.delta },
-        workflowId: context.workflowId,
-      },
-    ]);
+    await repo.writeAudit([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
     const error = classifyError(e);
@@ -118,28 +108,37 @@ export async function executeNextPendingOperation(
   }
 }
 
+/** What the shadow learns when the resource did an add or a modify: the object as the resource now has it. */
+export function doneOperationPatch(type: 'add' | 'modify', object: ResourceObject, now: string): Patch {
+  const set = { secondaryIdentifier: object.secondaryIdentifier, attributes: object.attributes, 'metadata.modifyTimestamp': now };
+  return { set: type === 'add' ? { ...set, primaryIdentifier: object.primaryIdentifier, exists: true } : set };
+}
+
+/** The audit record of an operation the resource did. */
+export function operationAudit(shadow: Pick<ShadowDoc, 'oid' | 'resourceRef'>, op: PendingOperation, now: string, workflowId?: string): AuditRecord {
+  return {
+    timestamp: now,
+    channel: op.channel ?? 'user',
+    objectType: 'account',
+    objectOid: shadow.oid,
+    resourceRef: shadow.resourceRef,
+    delta: { type: op.type, attributes: op.attributes, delta: op.delta },
+    workflowId,
+  };
+}
+
 async function runOperation(repo: Repository, connector: Connector, shadow: ShadowDoc, op: PendingOperation, now: string) {
   switch (op.type) {
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.finishPendingOperation(shadow.oid, op.id, {
-        set: {
-          primaryIdentifier: created.primaryIdentifier,
-          secondaryIdentifier: created.secondaryIdentifier,
-          attributes: created.attributes,
-          exists: true,
-          'metadata.modifyTimestamp': now,
-        },
-      });
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.finishPendingOperation(shadow.oid, op.id, {
-        set: { secondaryIdentifier: modified.secondaryIdentifier, attributes: modified.attributes, 'metadata.modifyTimestamp': now },
-      });
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now));
       return;
     }
     case 'delete': {

@@ -1,70 +1,85 @@
 /**
- * Executing many new accounts' first operations at once (an import page): adds on a resource whose
- * connector creates in bulk go in one request, all or none; everything else, and a bulk request that
- * failed, goes one account at a time through the usual executor, side by side. Each shadow comes with its
- * first operation already claimed by the caller.
+ * Executing many new accounts' first operations at once (an import page). Each shadow comes with its
+ * first operation claimed by the caller. Adds on a resource whose connector creates in bulk go in one
+ * request, all or none; other adds and modifies go to the resource side by side. What the resource did
+ * is recorded on the shadows in one write, and audited in one. Whatever failed (and deletes) goes the
+ * usual way, one account at a time, where errors are classified, postponed or discovered.
  */
 import { isConnectorError } from '../connectors/connector-errors';
-import type { ShadowDoc } from '../schema/objects';
+import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import { withConcurrency } from '../support/concurrency';
 import { executeHere, summarized, type AccountResult } from './account-provisioning';
+import { doneOperationPatch, operationAudit } from './account-operations';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
-/** Accounts executed one at a time side by side. @default 8 */
-export const EXECUTION_WIDTH = 8;
+/** Accounts sent to their resources side by side. @default 16 */
+export const EXECUTION_WIDTH = 16;
+
+type Done = { shadow: ShadowDoc; object: ResourceObject };
 
 export async function executeClaimedInBulk(deps: ProvisioningDeps, shadows: readonly ShadowDoc[], workflowId?: string): Promise<AccountResult[]> {
-  const results: AccountResult[] = [];
-  const oneByOne: ShadowDoc[] = [];
+  const done: Done[] = [];
+  const usual: ShadowDoc[] = [];
+  const direct: ShadowDoc[] = [];
   const addsByResource = new Map<string, ShadowDoc[]>();
   for (const shadow of shadows) {
     const first = shadow.pendingOperations[0];
-    if (first?.type === 'add' && shadow.secondaryIdentifier) addsByResource.set(shadow.resourceRef, [...(addsByResource.get(shadow.resourceRef) ?? []), shadow]);
-    else if (first) oneByOne.push(shadow);
+    if (!first) continue;
+    if (first.type === 'add' && shadow.secondaryIdentifier) addsByResource.set(shadow.resourceRef, [...(addsByResource.get(shadow.resourceRef) ?? []), shadow]);
+    else if (first.type === 'modify' && shadow.primaryIdentifier && shadow.pendingOperations.length === 1) direct.push(shadow);
+    else usual.push(shadow);
   }
   for (const [resourceRef, adds] of addsByResource) {
-    const created = adds.length > 1 ? await createAll(deps, resourceRef, adds, workflowId) : null;
-    if (created) results.push(...created);
-    else oneByOne.push(...adds);
+    const created = adds.length > 1 ? await createAll(deps, resourceRef, adds) : null;
+    if (created) done.push(...created);
+    else direct.push(...adds);
   }
-  await withConcurrency(oneByOne, EXECUTION_WIDTH, async (shadow) => {
+  await withConcurrency(direct, EXECUTION_WIDTH, async (shadow) => {
+    const object = await sendOne(deps, shadow);
+    if (object) done.push({ shadow, object });
+    else usual.push(shadow);
+  });
+  await record(deps, done, workflowId);
+
+  const results = done.map(({ shadow }) => summarized({ shadowOid: shadow.oid, resourceRef: shadow.resourceRef, state: 'done', messages: [`${shadow.pendingOperations[0].type} done`] }));
+  await withConcurrency(usual, EXECUTION_WIDTH, async (shadow) => {
     results.push(summarized(await executeHere(deps, shadow, workflowId)));
   });
   return results;
 }
 
 /** One bulk create; null when the connector can't, or the request failed as a whole (nothing was created). */
-async function createAll(deps: ProvisioningDeps, resourceRef: string, adds: ShadowDoc[], workflowId?: string): Promise<AccountResult[] | null> {
+async function createAll(deps: ProvisioningDeps, resourceRef: string, adds: ShadowDoc[]): Promise<Done[] | null> {
   const { connector } = await deps.connectors.connectorFor(resourceRef);
   if (!connector.createMany) return null;
-  let created;
   try {
-    created = await connector.createMany(adds.map((s) => ({ secondaryIdentifier: s.secondaryIdentifier!, attributes: s.pendingOperations[0].attributes ?? {} })));
+    const created = await connector.createMany(adds.map((s) => ({ secondaryIdentifier: s.secondaryIdentifier!, attributes: s.pendingOperations[0].attributes ?? {} })));
+    return adds.map((shadow, i) => ({ shadow, object: created[i] }));
   } catch (e) {
     if (isConnectorError(e)) return null;
     throw e;
   }
+}
+
+/** The add or modify sent to the resource; null when it failed (the usual path tries it again and handles the error). */
+async function sendOne(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<ResourceObject | null> {
+  const op = shadow.pendingOperations[0];
+  try {
+    const { connector } = await deps.connectors.connectorFor(shadow.resourceRef);
+    return op.type === 'add' ? await connector.create(shadow.secondaryIdentifier!, op.attributes ?? {}) : await connector.modify(shadow.primaryIdentifier!, op.delta as never);
+  } catch (e) {
+    if (isConnectorError(e)) return null;
+    throw e;
+  }
+}
+
+async function record(deps: ProvisioningDeps, done: Done[], workflowId?: string): Promise<void> {
   const now = nowOf(deps);
   await deps.repo.finishPendingOperations(
-    adds.map((shadow, i) => ({
-      shadowOid: shadow.oid,
-      operationId: shadow.pendingOperations[0].id,
-      patch: {
-        set: {
-          primaryIdentifier: created[i].primaryIdentifier,
-          secondaryIdentifier: created[i].secondaryIdentifier,
-          attributes: created[i].attributes,
-          exists: true,
-          'metadata.modifyTimestamp': now,
-        },
-      },
-    })),
-  );
-  await deps.repo.writeAudit(
-    adds.map((shadow) => {
+    done.map(({ shadow, object }) => {
       const op = shadow.pendingOperations[0];
-      return { timestamp: now, channel: op.channel ?? 'user', objectType: 'account' as const, objectOid: shadow.oid, resourceRef, delta: { type: 'add', attributes: op.attributes }, workflowId };
+      return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now) };
     }),
   );
-  return adds.map((shadow) => summarized({ shadowOid: shadow.oid, resourceRef, state: 'done', messages: ['add done in bulk'] }));
+  await deps.repo.writeAudit(done.map(({ shadow }) => operationAudit(shadow, shadow.pendingOperations[0], now, workflowId)));
 }

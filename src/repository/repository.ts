@@ -305,6 +305,17 @@ export class Repository {
     await updateAtomically(this.collections.users, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
   }
 
+  /** Adds each user's shadows to his links, in one write (idempotent). */
+  async linkShadows(links: ReadonlyArray<{ userOid: string; shadowOids: string[] }>): Promise<void> {
+    if (links.length === 0) return;
+    await this.collections.users.bulkWrite(
+      links.map(({ userOid, shadowOids }) => ({
+        updateOne: { filter: byId<UserDoc>(userOid), update: updateOf<UserDoc>({}, { $addToSet: { linkRef: { $each: shadowOids } } } as never) },
+      })),
+      { ordered: false },
+    );
+  }
+
   /** Removes the shadow from the user's links (idempotent). */
   async unlinkShadow(userOid: string, shadowOid: string): Promise<void> {
     await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });

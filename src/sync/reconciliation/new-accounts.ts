@@ -165,12 +165,14 @@ function buildAccounts(
 }
 
 /**
- * Users first, then shadows: cut short in between, the account has no shadow yet, so the next run
- * correlates it to its user and links it. What a unique index refuses (a name taken, a shadow created
- * meanwhile) is undone and handed back to the routine.
+ * Users (without links), then their shadows, then the users' links, as a link is made one by one: cut
+ * short after the users, an account has no shadow yet, so the next run correlates it to its user and
+ * links it; cut short after the shadows, the next run finds the user's side missing and completes it.
+ * What a unique index refuses (a name taken, a shadow created meanwhile) is undone and handed back to
+ * the routine.
  */
 async function store(deps: SyncDeps, built: Built[], rest: ResourceObject[]): Promise<Built[]> {
-  const refusedUsers = await deps.repo.insertUsers(built.map((b) => b.user));
+  const refusedUsers = await deps.repo.insertUsers(built.map((b) => ({ ...b.user, linkRef: [] })));
   const withUser = built.filter((b) => !refusedUsers.has(b.user.oid));
   const refusedShadows = await deps.repo.insertShadows(withUser.flatMap((b) => b.shadows));
   const undone = withUser.filter((b) => b.shadows.some((s) => refusedShadows.has(s.oid)));
@@ -179,5 +181,7 @@ async function store(deps: SyncDeps, built: Built[], rest: ResourceObject[]): Pr
     await deps.repo.deleteUsers(undone.map((b) => b.user.oid));
   }
   rest.push(...built.filter((b) => refusedUsers.has(b.user.oid)).map((b) => b.object), ...undone.map((b) => b.object));
-  return withUser.filter((b) => !undone.includes(b));
+  const stored = withUser.filter((b) => !undone.includes(b));
+  await deps.repo.linkShadows(stored.map((b) => ({ userOid: b.user.oid, shadowOids: b.user.linkRef })));
+  return stored;
 }

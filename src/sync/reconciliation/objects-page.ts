@@ -109,7 +109,8 @@ async function objectsNeedingSynchronization(
       continue;
     }
     const owner = owners.get(c.ownerOid);
-    if (!owner || `${owner.version}` !== `${versions.get(c.ownerOid)}`) continue;
+    // A link cut short has the shadow's side only: the routine completes it.
+    if (!owner || `${owner.version}` !== `${versions.get(c.ownerOid)}` || !owner.linkRef.includes(c.shadow.oid)) continue;
     try {
       const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources });
       if (need !== null) continue;
