@@ -20,6 +20,7 @@ import { synchronizeChange } from '../sync/synchronize-change';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
 import type { SyncDeps } from '../sync/sync-deps';
 import { createResourceRunActivities } from './resource-runs';
+import { createLiveSyncActivities } from './live-sync';
 
 function currentWorkflowId(): string | undefined {
   try {
@@ -42,6 +43,7 @@ export function createActivities(deps: SyncDeps) {
     executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
   return {
     ...createResourceRunActivities(deps),
+    ...createLiveSyncActivities(deps),
     /** The whole synchronization routine for one change, including the owner's accounts that can be done now. */
     async synchronizeChange(change: ResourceChange) {
       return failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));

@@ -14,6 +14,8 @@ import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
 import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
+import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSync } from '../admin/live-sync';
+import { durationSchema, durationToMs } from '../schema/config';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const services = await openServices(loadSettings());
@@ -42,10 +44,12 @@ program
         await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
       }
       const schedules = (await syncReconciliationSchedules(services)).filter((s) => s.change !== 'unchanged');
-      print(!!opts.json, { ...result, schedules }, () =>
+      const liveSyncs = (await startConfiguredLiveSyncs(services)).filter((l) => !l.running);
+      print(!!opts.json, { ...result, schedules, liveSyncs }, () =>
         [
           ...result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`),
           ...schedules.map((s) => `schedule  ${s.change.padEnd(8)} ${s.scheduleId}  "${s.cron}"  ${s.resource}`),
+          ...liveSyncs.map((l) => `livesync  started  ${l.workflowId}  ${l.resourceName}`),
         ].join('\n'),
       );
     }),
@@ -273,6 +277,61 @@ program
       );
     }),
   );
+
+const livesync = program.command('livesync').description('live synchronization from resources\' changelogs');
+livesync
+  .command('start <resource>')
+  .description('start polling the resource\'s changelog (or say it runs already)')
+  .option('--interval <duration>', 'time between polls when nothing more waits, e.g. 500ms, 1s (default: the resource\'s liveSync.interval, else 1s)')
+  .option('--json', 'machine-readable output')
+  .action(async (resource: string, opts: { interval?: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const intervalMs = opts.interval === undefined ? undefined : durationOption(opts.interval, '--interval');
+      const started = await startLiveSync(services, resource, { intervalMs });
+      print(!!opts.json, started, () => `live sync of ${started.resourceName} ${started.running ? 'runs already' : 'started'}: ${started.workflowId}`);
+    }),
+  );
+for (const [action, what] of [
+  ['pause', 'pause polling (changes wait in the changelog)'],
+  ['resume', 'resume polling where it paused'],
+  ['stop', 'stop live sync (its position is kept: a start goes on from there)'],
+] as const) {
+  livesync
+    .command(`${action} <resource>`)
+    .description(what)
+    .action(async (resource: string) =>
+      withServices(async (services) => {
+        const done = await signalLiveSync(services, resource, action);
+        if (!done.workflowId) throw new Error(`no live sync runs for ${done.resourceName} (tally livesync start ${done.resourceName})`);
+        console.log(`live sync of ${done.resourceName}: ${action} sent to ${done.workflowId}`);
+      }),
+    );
+}
+livesync
+  .command('status [resource]')
+  .description('each resource\'s live sync: polling, paused or not running, with its counts and position')
+  .option('--json', 'machine-readable output')
+  .action(async (resource: string | undefined, opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const listing = await liveSyncStatuses(services, resource);
+      print(!!opts.json, listing, () =>
+        listing
+          .map((l) =>
+            l.status
+              ? `${l.resource}: ${l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}` +
+                l.status.lastErrors.map((e) => `\n    error ${e.object}: ${e.message}`).join('')
+              : `${l.resource}: not running; position ${l.token ?? 'not set'}`,
+          )
+          .join('\n') || '(no resources)',
+      );
+    }),
+  );
+
+function durationOption(value: string, option: string): number {
+  const parsed = durationSchema.safeParse(/^\d+$/.test(value) ? Number(value) : value);
+  if (!parsed.success) throw new Error(`${option}: expected a duration such as 500ms, 1s or 5m, got '${value}'`);
+  return durationToMs(parsed.data);
+}
 
 function positiveInt(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;

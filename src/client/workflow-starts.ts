@@ -2,7 +2,7 @@
  * Starting or feeding Tally's workflows from outside workflow code (activities, CLI, API):
  * signalWithStart on deterministic ids, so concurrent requests for one object meet in one workflow.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import type { WorkflowStarter } from '../provisioning/workflow-starter';
 import { searchAttributes, signals, workflowIds } from '../workflows/workflow-ids';
@@ -46,6 +46,23 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
       signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
         { key: searchAttributes.resource, value: change.resourceRef },
       ]),
+    async requestReconciliation(resourceOid) {
+      const workflowId = workflowIds.resourceRun('recon', resourceOid);
+      try {
+        await client.workflow.start('reconcileResource', {
+          taskQueue,
+          workflowId,
+          args: [{ resource: resourceOid }],
+          typedSearchAttributes: [
+            { key: searchAttributes.resource, value: resourceOid },
+            { key: searchAttributes.state, value: 'running' },
+          ],
+        });
+      } catch (e) {
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      }
+      return workflowId;
+    },
     async isWorkflowOpen(workflowId) {
       try {
         return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';

@@ -26,6 +26,11 @@ export interface ChangesPage {
   changes: ConnectorChange[];
   /** Position to continue from (the last change's token, or the input token if nothing new). */
   token: string;
+  /**
+   * The changelog no longer holds the given token (purged): changes after it may be lost, so only a
+   * reconciliation can tell what happened. `token` is then the changelog's current end.
+   */
+  expired?: boolean;
 }
 
 export interface Connector {

@@ -108,7 +108,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       'Temporal UI': temporal?.uiUrl ?? '(external Temporal: its own UI)',
       Temporal: env.TEMPORAL_ADDRESS,
       MongoDB: env.MONGODB_URI,
-      'LDAP resource': `${ldap.url} (bind ${ldap.bindDn}, password in ${path.join(dataDir, 'dev-secrets.json')})`,
+      'LDAP resource': `${ldap.url} (people's changes: bind ${ldap.bindDn}; Tally binds as ${ldap.serviceDn}; password in ${path.join(dataDir, 'dev-secrets.json')})`,
       'PostgreSQL resource': postgres.connectionString,
     };
     return { env, urls, stop };

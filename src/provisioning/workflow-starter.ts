@@ -11,6 +11,8 @@ export interface WorkflowStarter {
   requestAccountProvisioning(input: ProvisionAccountInput): Promise<string>;
   /** Starts or feeds `processChange` for the resource object; returns its workflow id. */
   reportChange(change: ProcessChangeInput): Promise<string>;
+  /** Starts a reconciliation of the resource unless one runs; returns its workflow id. */
+  requestReconciliation(resourceOid: string): Promise<string>;
   /** Whether the workflow with this id is still running (a run that continued as new still is). */
   isWorkflowOpen(workflowId: string): Promise<boolean>;
 }

@@ -30,8 +30,11 @@ export interface SyncTokenDoc extends Versioned {
   /** `livesync:<resourceOid>` */
   oid: string;
   resourceRef: string;
-  token: string;
-  updatedAt: string;
+  /** Absent until the first poll set it to the changelog's end. */
+  token?: string;
+  updatedAt?: string;
+  /** The live-sync workflow working on the resource. */
+  workflowId?: string;
 }
 
 /** One object's failure in a reconciliation or import run, kept for people to read. */
@@ -590,6 +593,39 @@ export class Repository {
       if (!refused) throw e;
       for (const i of refused) await this.finishPendingOperation(finished[i].shadowOid, finished[i].operationId, finished[i].patch);
     }
+  }
+
+  // ---- live sync ------------------------------------------------------------------------------
+
+  /** Where live sync of the resource is in its changelog; null before it first ran. */
+  async syncToken(resourceRef: string): Promise<SyncTokenDoc | null> {
+    return this.collections.syncTokens.findOne(byId(`livesync:${resourceRef}`), noId);
+  }
+
+  /** Moves the resource's live-sync position (written only once what came before it is applied or handed over). */
+  async saveSyncToken(resourceRef: string, token: string, now: string): Promise<void> {
+    const oid = `livesync:${resourceRef}`;
+    await this.collections.syncTokens.updateOne(
+      byId(oid),
+      { $set: { oid, resourceRef, token, updatedAt: now }, $inc: { version: 1 } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * Makes this workflow the resource's live sync; returns the workflow id that holds it instead, if another
+   * does (the caller decides whether that one still runs).
+   */
+  async claimLiveSync(resourceRef: string, workflowId: string, options: { takeOver: boolean }): Promise<string | null> {
+    const oid = `livesync:${resourceRef}`;
+    const current = await this.collections.syncTokens.findOne(byId(oid), noId);
+    if (current?.workflowId && current.workflowId !== workflowId && !options.takeOver) return current.workflowId;
+    await this.collections.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef, workflowId }, $inc: { version: 1 } }, { upsert: true });
+    return null;
+  }
+
+  async releaseLiveSync(resourceRef: string, workflowId: string): Promise<void> {
+    await this.collections.syncTokens.updateOne({ _id: `livesync:${resourceRef}`, workflowId } as unknown as Filter<SyncTokenDoc>, { $unset: { workflowId: '' }, $inc: { version: 1 } });
   }
 
   // ---- reconciliation and import runs -------------------------------------------------------

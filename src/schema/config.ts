@@ -94,7 +94,15 @@ export const ldapConnectorSchema = z
     pageSize: z.number().int().positive().default(500),
     timeout: durationSchema.default('10s'),
     changelog: z
-      .object({ type: z.literal('accesslog'), base: z.string().default('cn=accesslog') })
+      .object({
+        type: z.literal('accesslog'),
+        base: z.string().default('cn=accesslog'),
+        /**
+         * Changes made by these DNs are Tally's own writes coming back, not changes on the resource
+         * (midPoint's modifiersNamesToFilterOut). @default [the connector's bindDn]
+         */
+        ignoreModifiers: z.array(z.string().min(1)).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -117,6 +125,11 @@ export const postgresConnectorSchema = z
     secondaryIdentifier: z.string().default('name'),
     /** Column with the last modification time; enables `changes since token`. */
     modifiedColumn: z.string().optional(),
+    /**
+     * Column a trigger fills with the writing connection's `application_name`: rows Tally wrote last
+     * (its connections say `tally`) are its own writes coming back, and live sync skips them.
+     */
+    modifiedByColumn: z.string().optional(),
     pageSize: z.number().int().positive().default(1000),
     timeout: durationSchema.default('10s'),
   })
@@ -285,6 +298,16 @@ export const reconciliationSettingsSchema = z
   .strict();
 export type ReconciliationSettings = z.infer<typeof reconciliationSettingsSchema>;
 
+export const liveSyncSettingsSchema = z
+  .object({
+    /** How long live sync waits between polls when the changelog had nothing more. @default 1s */
+    interval: durationSchema.optional(),
+    /** Changes read per poll at most. @default 1000 */
+    batchSize: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+export type LiveSyncSettings = z.infer<typeof liveSyncSettingsSchema>;
+
 export const resourceSchema = z
   .object({
     kind: z.literal('Resource'),
@@ -315,6 +338,8 @@ export const resourceSchema = z
     synchronization: oneOrMany(synchronizationSchema).default([]),
     /** Whole-resource reconciliation: when it runs by itself, and how it reads the resource. */
     reconciliation: reconciliationSettingsSchema.optional(),
+    /** Live synchronization from the resource's changelog: `tally apply` starts it, and stops it when this goes. */
+    liveSync: liveSyncSettingsSchema.optional(),
   })
   .strict();
 export type ResourceConfig = z.infer<typeof resourceSchema>;

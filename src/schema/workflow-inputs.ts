@@ -78,3 +78,41 @@ export const resourceRunInputSchema = z
   })
   .strict();
 export type ResourceRunInput = z.input<typeof resourceRunInputSchema>;
+
+// ---- live sync ----------------------------------------------------------------------------
+
+export const liveSyncStatsSchema = z.object({
+  polls: z.number(),
+  changes: z.number(),
+  applied: z.number(),
+  handedOver: z.number(),
+  reconciliationsStarted: z.number(),
+});
+export type LiveSyncStats = z.infer<typeof liveSyncStatsSchema>;
+
+/** `liveSync`: `{ "resource": "<name or oid>" }`; the interval and batch size default from the resource's `liveSync` settings. */
+export const liveSyncInputSchema = z
+  .object({
+    resource: z.string().min(1, 'name or oid of the resource'),
+    /** Milliseconds between polls when nothing more is waiting. @default the resource's liveSync.interval, else 1000 */
+    intervalMs: z.number().int().min(10).max(3_600_000).optional(),
+    /** Changes read per poll at most. @default the resource's liveSync.batchSize, else 1000 */
+    batchSize: z.number().int().min(1).max(10_000).optional(),
+    /** Set by live sync itself when it continues as new. */
+    continuation: z
+      .object({
+        resourceOid: z.string(),
+        resourceName: z.string(),
+        intervalMs: z.number(),
+        batchSize: z.number(),
+        startedAt: z.string(),
+        paused: z.boolean(),
+        stats: liveSyncStatsSchema,
+        lastErrors: z.array(runErrorSchema),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type LiveSyncInput = z.input<typeof liveSyncInputSchema>;
+export type LiveSyncContinuation = NonNullable<z.output<typeof liveSyncInputSchema>['continuation']>;

@@ -3,3 +3,4 @@ export { processChange } from './process-change';
 export { provisionUser } from './provision-user';
 export { provisionAccount } from './provision-account';
 export { reconcileResource, importFromResource } from './resource-run';
+export { liveSync } from './live-sync';

@@ -27,6 +27,10 @@ export const signals = {
   wake: defineSignal('wake'),
   /** processChange: another change of the same object. */
   change: defineSignal<[ProcessChangeInput]>('change'),
+  /** liveSync: stop polling (until resumed), go on polling, end the workflow. */
+  pauseLiveSync: defineSignal('pause'),
+  resumeLiveSync: defineSignal('resume'),
+  stopLiveSync: defineSignal('stop'),
   /** reconcileResource/importFromResource: a bucket child's counts so far. */
   bucketProgress: defineSignal<[{ index: number; stats: Record<string, number> }]>('bucketProgress'),
 };
@@ -50,8 +54,25 @@ export interface RunProgress {
   lastErrors: Array<{ object: string; message: string; at: string }>;
 }
 
+/** What a liveSync workflow reports (its `status` query, and its result). */
+export interface LiveSyncStatus {
+  resource: string;
+  resourceOid: string;
+  state: 'polling' | 'paused' | 'stopped';
+  intervalMs: number;
+  startedAt: string;
+  lastPollAt: string | null;
+  polls: number;
+  changes: number;
+  applied: number;
+  handedOver: number;
+  reconciliationsStarted: number;
+  lastErrors: Array<{ object: string; message: string; at: string }>;
+}
+
 export const queries = {
   progress: defineQuery<RunProgress>('progress'),
+  liveSyncStatus: defineQuery<LiveSyncStatus>('status'),
 };
 
 /** Custom search attributes (registered on the Temporal server as Keyword). */

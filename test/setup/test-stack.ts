@@ -86,6 +86,7 @@ export async function startTestStack(): Promise<RunningStack> {
       url: ldap.url,
       port: ldap.port,
       bindDn: ldap.bindDn,
+      serviceDn: ldap.serviceDn,
       bindPassword: ldapPassword,
       baseDn: ldap.baseDn,
       peopleDn: ldap.peopleDn,

@@ -14,6 +14,8 @@ export interface StackInfo {
     url: string;
     port: number;
     bindDn: string;
+    /** Tally's own account (same password): the examples bind with it, so live sync skips its writes. */
+    serviceDn: string;
     /** Random per run; test data only. */
     bindPassword: string;
     baseDn: string;

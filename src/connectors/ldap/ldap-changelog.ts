@@ -12,6 +12,8 @@ export const CSN_PATTERN = /^\d{14}(\.\d{1,6})?Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f
 
 export interface ChangelogMapping {
   baseContext: string;
+  /** Bind DNs whose changes are left out (Tally's own writes), compared without regard to case and spaces. */
+  ignoreModifiers?: readonly string[];
   /** Whether reqEntryUUID is the connector's primary identifier (it is unless configured otherwise). */
   entryUuidIsPrimary: boolean;
 }
@@ -21,10 +23,19 @@ export function recordsToChanges(records: readonly AccesslogRecord[], m: Changel
   return [...records]
     .sort((a, b) => (a.entryCSN < b.entryCSN ? -1 : a.entryCSN > b.entryCSN ? 1 : 0))
     .filter((r) => isUnderDn(r.reqDN, m.baseContext) || (r.reqType === 'modrdn' && isUnderDn(newDnOf(r), m.baseContext)))
+    .filter((r) => !ignored(r.reqAuthzID, m.ignoreModifiers))
     .flatMap((r) => {
       const change = recordToChange(r, m);
       return change ? [change] : [];
     });
+}
+
+const normalizedDn = (dn: string) => dn.replace(/^dn:/i, '').replace(/\s*([,=])\s*/g, '$1').trim().toLowerCase();
+
+function ignored(authzId: string | undefined, modifiers: readonly string[] | undefined): boolean {
+  if (!authzId || !modifiers?.length) return false;
+  const who = normalizedDn(authzId);
+  return modifiers.some((m) => normalizedDn(m) === who);
 }
 
 function recordToChange(r: AccesslogRecord, m: ChangelogMapping): ConnectorChange | undefined {

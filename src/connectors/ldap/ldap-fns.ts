@@ -262,6 +262,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       reqDeleteOldRDN: one('reqDeleteOldRDN'),
       reqNewSuperior: one('reqNewSuperior'),
       reqNewDN: one('reqNewDN'),
+      reqAuthzID: one('reqAuthzID'),
     };
   }
 
@@ -275,10 +276,8 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
   async function changesSince(token: string, limit?: number): Promise<ChangesPage> {
     validToken(token);
     const filters: Filter[] = [equality('objectClass', 'auditWriteObject'), equality('reqResult', '0')];
-    if (token !== LDAP_INITIAL_TOKEN) {
-      // LDAP has no ">": entryCSN >= T and not = T.
-      filters.push(FilterParser.parseString(`(&(entryCSN>=${token})(!(entryCSN=${token})))`));
-    }
+    // The token's own record comes back too: when it is gone, the changelog was purged past it.
+    if (token !== LDAP_INITIAL_TOKEN) filters.push(FilterParser.parseString(`(entryCSN>=${token})`));
     return withClient(`changes since ${token}`, async (c) => {
       const entries = await readAccesslog(c, new AndFilter({ filters }), [
         'entryCSN',
@@ -290,11 +289,17 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
         'reqDeleteOldRDN',
         'reqNewSuperior',
         'reqNewDN',
+        'reqAuthzID',
       ]);
-      const records = entries.map(toRecord).filter((r) => r.entryCSN !== '');
+      const read = entries.map(toRecord).filter((r) => r.entryCSN !== '');
+      if (token !== LDAP_INITIAL_TOKEN && !read.some((r) => r.entryCSN === token)) {
+        return { changes: [], token: read.map((r) => r.entryCSN).sort().pop() ?? (await latestToken()), expired: true };
+      }
+      const records = read.filter((r) => r.entryCSN !== token);
       const all = recordsToChanges(records, {
         baseContext: config.baseContext,
         entryUuidIsPrimary: config.primaryIdentifier.toLowerCase() === 'entryuuid',
+        ignoreModifiers: config.changelog?.ignoreModifiers ?? [config.bindDn],
       });
       // The position advances over records outside the base context too, so they are not read again.
       const sortedCsns = records.map((r) => r.entryCSN).sort();

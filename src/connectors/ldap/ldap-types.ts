@@ -46,4 +46,6 @@ export interface AccesslogRecord {
   reqDeleteOldRDN?: string;
   reqNewSuperior?: string;
   reqNewDN?: string;
+  /** Who made the change: `dn:<bind DN>`. */
+  reqAuthzID?: string;
 }

@@ -19,13 +19,16 @@ type Row = Record<string, unknown>;
 const TOKEN_MODIFIED = '__tally_modified';
 const TOKEN_KEY = '__tally_key';
 
+/** The `application_name` of Tally's connections. */
+export const TALLY_APPLICATION_NAME = 'tally';
+
 export function createPostgresConnector(config: PostgresConnectorConfig, resolve: SecretResolver = resolveSecret): Connector {
   const timeoutMs = durationToMs(config.timeout);
   const tableName = `${config.schema}.${config.table}`;
   const table = `${quoteIdent(config.schema)}.${quoteIdent(config.table)}`;
   const pk = quoteIdent(config.primaryIdentifier);
   const nameColumn = quoteIdent(config.secondaryIdentifier);
-  const hidden = new Set([config.primaryIdentifier, TOKEN_MODIFIED, TOKEN_KEY]);
+  const hidden = new Set([config.primaryIdentifier, TOKEN_MODIFIED, TOKEN_KEY, ...(config.modifiedByColumn ? [config.modifiedByColumn] : [])]);
   /** Kept only to scrub it from error messages; never logged or returned. */
   let password: string | undefined;
 
@@ -43,6 +46,8 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
       : undefined,
     max: 4,
     idleTimeoutMillis: 10_000,
+    // What a `modifiedByColumn` trigger records: Tally's own writes are recognised by it.
+    application_name: TALLY_APPLICATION_NAME,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
     allowExitOnIdle: true,
@@ -192,17 +197,20 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
             after.key,
           ])
         : await pool.query<Row>(`${select} WHERE ${m} IS NOT NULL ${order}`, [limit ?? config.pageSize]);
-      const changes = rows.map((row) => {
+      const byTally = (row: Row) => !!config.modifiedByColumn && row[config.modifiedByColumn] === TALLY_APPLICATION_NAME;
+      const tokenOf = (row: Row) => encodeToken({ modified: String(row[TOKEN_MODIFIED]), key: String(row[TOKEN_KEY]) });
+      const changes = rows.filter((row) => !byTally(row)).map((row) => {
         const object = toObject(row);
         return {
           changeType: 'modify' as const,
           primaryIdentifier: object.primaryIdentifier,
           secondaryIdentifier: object.secondaryIdentifier,
           attributeDeltas: Object.entries(object.attributes).map(([path, values]) => ({ path, replace: values })),
-          token: encodeToken({ modified: String(row[TOKEN_MODIFIED]), key: String(row[TOKEN_KEY]) }),
+          token: tokenOf(row),
         };
       });
-      return { changes, token: changes.length > 0 ? changes[changes.length - 1].token : token };
+      // The position moves past Tally's own writes too.
+      return { changes, token: rows.length > 0 ? tokenOf(rows[rows.length - 1]) : token };
     });
   }
 

@@ -22,6 +22,11 @@ export interface SlapdServer extends ServerControl {
   readonly url: string;
   readonly port: number;
   readonly bindDn: string;
+  /**
+   * Tally's own account (`cn=tally,<base>`, the admin's password): its writes are recognised in the
+   * accesslog and skipped by live sync, so people's changes made as the admin still flow.
+   */
+  readonly serviceDn: string;
   readonly baseDn: string;
   readonly peopleDn: string;
   readonly accesslogBase: string;
@@ -38,7 +43,7 @@ export function sshaHash(password: string): string {
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }
 
-function slapdConf(dataDir: string, baseDn: string, bindDn: string, passwordHash: string): string {
+function slapdConf(dataDir: string, baseDn: string, bindDn: string, serviceDn: string, passwordHash: string): string {
   const schemaDir = tools.ldapSchemaDir();
   const schemas = ['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include ${schemaDir}/${s}.schema`);
   return [
@@ -70,6 +75,8 @@ function slapdConf(dataDir: string, baseDn: string, bindDn: string, passwordHash
     'sizelimit unlimited',
     'index objectClass eq',
     'index uid,cn,sn,mail,entryUUID,entryCSN eq',
+    `access to attrs=userPassword by dn.exact="${serviceDn}" write by anonymous auth by self write by * none`,
+    `access to * by dn.exact="${serviceDn}" write by * read`,
     'overlay accesslog',
     `logdb "${ACCESSLOG_BASE}"`,
     'logops writes',
@@ -101,6 +108,20 @@ async function answersRootDse(url: string): Promise<boolean> {
   }
 }
 
+/** Creates Tally's service account if a directory made before it existed lacks it. */
+async function ensureServiceAccount(url: string, bindDn: string, serviceDn: string, password: string): Promise<void> {
+  const client = new Client({ url });
+  try {
+    await client.bind(bindDn, password);
+    const found = await client.search(serviceDn, { scope: 'base', attributes: ['1.1'] }).catch(() => ({ searchEntries: [] }));
+    if (found.searchEntries.length === 0) {
+      await client.add(serviceDn, { objectClass: ['organizationalRole', 'simpleSecurityObject'], cn: 'tally', userPassword: sshaHash(password), description: "Tally's service account" });
+    }
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
 export async function startSlapd(options: SlapdOptions): Promise<SlapdServer> {
   return retryOnPortClash(options, startSlapdOnce);
 }
@@ -109,6 +130,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   const dataDir = path.resolve(options.dataDir);
   const baseDn = options.baseDn ?? 'dc=example,dc=com';
   const bindDn = `cn=admin,${baseDn}`;
+  const serviceDn = `cn=tally,${baseDn}`;
   const peopleDn = `ou=people,${baseDn}`;
   const port = options.port ?? (await freePort());
   const url = `ldap://127.0.0.1:${port}`;
@@ -117,7 +139,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   const mainDb = path.join(dataDir, 'db', 'main');
   mkdirSync(mainDb, { recursive: true });
   mkdirSync(path.join(dataDir, 'db', 'accesslog'), { recursive: true });
-  writeFileSync(confFile, slapdConf(dataDir, baseDn, bindDn, sshaHash(options.adminPassword)), { mode: 0o600 });
+  writeFileSync(confFile, slapdConf(dataDir, baseDn, bindDn, serviceDn, sshaHash(options.adminPassword)), { mode: 0o600 });
 
   if (!existsSync(path.join(mainDb, 'data.mdb'))) {
     const ldif = baseEntriesLdif(baseDn, peopleDn) + (options.seedLdif ?? '');
@@ -129,10 +151,13 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
     { probe: () => answersRootDse(url), what: `slapd on ${url}`, timeoutMs: options.startTimeoutMs },
   );
 
+  await ensureServiceAccount(url, bindDn, serviceDn, options.adminPassword);
+
   return {
     url,
     port,
     bindDn,
+    serviceDn,
     baseDn,
     peopleDn,
     accesslogBase: ACCESSLOG_BASE,

@@ -1,0 +1,91 @@
+/**
+ * One live-sync poll of a resource's changelog. The changes since the stored position are coalesced per
+ * object (the routine reads each object as it is now, so one pass applies all of an object's changes,
+ * in order) and synchronized side by side. A change that fails is handed to its own processChange
+ * workflow, which retries it, and the poll goes on. The position moves only when every change before it
+ * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
+ */
+import type { ConnectorChange } from '../../connectors/connector-types';
+import type { RunError } from '../../repository/repository';
+import type { ResourceChange } from '../../schema/objects';
+import { withConcurrency } from '../../support/concurrency';
+import { isOutage } from '../reconciliation/objects-page';
+import { objectError } from '../reconciliation/run-scope';
+import { synchronizeChange } from '../synchronize-change';
+import { nowOf, type SyncDeps } from '../sync-deps';
+
+/** Objects synchronized side by side in one poll. @default 16 */
+export const LIVE_SYNC_WIDTH = 16;
+
+export interface PollResult {
+  /** Changes read (Tally's own writes are not among them). */
+  changes: number;
+  /** Objects they were about. */
+  objects: number;
+  applied: number;
+  /** Changes handed to their own processChange workflow after they failed here. */
+  handedOver: number;
+  errors: RunError[];
+  /** First poll of the resource: the position was set to the changelog's end. */
+  started: boolean;
+  /** The changelog no longer held the position: a reconciliation must find what was missed. */
+  expired: boolean;
+  /** More changes are waiting: poll again at once. */
+  more: boolean;
+  token: string;
+}
+
+export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
+  const { resource, connector } = await deps.connectors.connectorFor(resourceOid);
+  const result: PollResult = { changes: 0, objects: 0, applied: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
+  const stored = await deps.repo.syncToken(resource.oid);
+  if (!stored?.token) {
+    result.token = await connector.latestToken();
+    await deps.repo.saveSyncToken(resource.oid, result.token, nowOf(deps));
+    return { ...result, started: true };
+  }
+  const page = await connector.changesSince(stored.token, options.limit);
+  if (page.expired) {
+    await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
+    return { ...result, expired: true, token: page.token };
+  }
+  const objects = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
+  await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
+    try {
+      await synchronizeChange(deps, change, options.workflowId);
+      result.applied++;
+    } catch (e) {
+      if (isOutage(e)) throw e;
+      await deps.workflows.reportChange(change);
+      result.handedOver++;
+      result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
+    }
+  });
+  if (page.token !== stored.token) await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
+  return { ...result, changes: page.changes.length, objects: objects.length, more: page.changes.length >= options.limit, token: page.token };
+}
+
+/** The changes grouped by object (its stable identifier, else its name), each group in changelog order. */
+export function coalesce(changes: readonly ConnectorChange[]): ConnectorChange[][] {
+  const groups = new Map<string, ConnectorChange[]>();
+  for (const change of changes) {
+    const key = change.primaryIdentifier ?? `name:${(change.secondaryIdentifier ?? '').toLowerCase()}`;
+    groups.set(key, [...(groups.get(key) ?? []), change]);
+  }
+  return [...groups.values()];
+}
+
+/** One object's changes as one change for the routine: its latest name and type; what changed, if every change says. */
+export function asResourceChange(resourceRef: string, changes: readonly ConnectorChange[]): ResourceChange {
+  const last = changes[changes.length - 1];
+  const knownDeltas = changes.every((c) => c.changeType === 'modify' && c.attributeDeltas);
+  return {
+    resourceRef,
+    channel: 'live-sync',
+    changeType: last.changeType,
+    primaryIdentifier: last.primaryIdentifier,
+    secondaryIdentifier: last.newSecondaryIdentifier ?? last.secondaryIdentifier,
+    ...(knownDeltas ? { attributeDeltas: changes.flatMap((c) => c.attributeDeltas!) } : {}),
+    token: last.token,
+  };
+}

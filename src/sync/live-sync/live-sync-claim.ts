@@ -1,0 +1,35 @@
+/** One live sync per resource: the workflow that begins it holds the resource's sync token until it ends. */
+import { durationToMs } from '../../schema/config';
+import type { SyncDeps } from '../sync-deps';
+
+export class LiveSyncAlreadyRunningError extends Error {
+  override readonly name = 'LiveSyncAlreadyRunningError';
+  constructor(
+    readonly resourceName: string,
+    readonly workflowId: string,
+  ) {
+    super(`live sync of ${resourceName} already runs as workflow ${workflowId}: stop that one first (tally livesync stop ${resourceName})`);
+  }
+}
+
+export interface BegunLiveSync {
+  resourceOid: string;
+  resourceName: string;
+  intervalMs: number;
+  batchSize: number;
+}
+
+export async function beginLiveSync(deps: SyncDeps, input: { resource: string; workflowId: string }): Promise<BegunLiveSync> {
+  const resource = await deps.connectors.resource(input.resource);
+  const holder = await deps.repo.claimLiveSync(resource.oid, input.workflowId, { takeOver: false });
+  if (holder) {
+    if (await deps.workflows.isWorkflowOpen(holder)) throw new LiveSyncAlreadyRunningError(resource.name, holder);
+    await deps.repo.claimLiveSync(resource.oid, input.workflowId, { takeOver: true });
+  }
+  return {
+    resourceOid: resource.oid,
+    resourceName: resource.name,
+    intervalMs: durationToMs(resource.liveSync?.interval ?? '1s'),
+    batchSize: resource.liveSync?.batchSize ?? 1000,
+  };
+}

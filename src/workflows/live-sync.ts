@@ -1,0 +1,113 @@
+/**
+ * `liveSync`: one per resource, polling its changelog. Each poll is one local activity that applies the
+ * batch through the synchronization routine (failed changes go to their own processChange workflows)
+ * and moves the stored position; between polls the workflow sleeps the interval, unless more changes
+ * wait. Signals pause, resume and stop it; the `status` query says where it is. It continues as new
+ * before its history grows large, so it can run for months.
+ */
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { liveSyncInputSchema, type LiveSyncContinuation } from '../schema/workflow-inputs';
+import { markedOnFailure } from './failure-state';
+import { parseWorkflowInput } from './workflow-input';
+import { queries, searchAttributes, signals, type LiveSyncStatus } from './workflow-ids';
+
+const failFast = ['TallyLiveSyncAlreadyRunning', 'TallyConfigurationError', 'TallyModelError', 'TallyInvalidInput'];
+
+const steps = proxyActivities<Pick<Activities, 'beginLiveSync' | 'requestReconciliation' | 'endLiveSync'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: failFast },
+});
+// While the resource or MongoDB is down the poll is tried again, and live sync waits there.
+const poll = proxyLocalActivities<Pick<Activities, 'pollChangelog'>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: failFast },
+});
+
+/** Continue as new past this many history events (a poll costs a few). */
+const HISTORY_EVENTS_BEFORE_CONTINUING = 2_000;
+
+export async function liveSync(raw: unknown): Promise<LiveSyncStatus> {
+  return markedOnFailure(() => liveSyncBody(raw));
+}
+
+async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
+  const input = parseWorkflowInput(liveSyncInputSchema, raw, 'liveSync');
+  const { workflowId } = workflowInfo();
+  const state: LiveSyncContinuation =
+    input.continuation ??
+    (await steps.beginLiveSync({ resource: input.resource, workflowId }).then((begun) => ({
+      resourceOid: begun.resourceOid,
+      resourceName: begun.resourceName,
+      intervalMs: input.intervalMs ?? begun.intervalMs,
+      batchSize: input.batchSize ?? begun.batchSize,
+      startedAt: new Date().toISOString(),
+      paused: false,
+      stats: { polls: 0, changes: 0, applied: 0, handedOver: 0, reconciliationsStarted: 0 },
+      lastErrors: [],
+    })));
+  let stopping = false;
+  let lastPollAt: string | null = null;
+  const status = (): LiveSyncStatus => ({
+    resource: state.resourceName,
+    resourceOid: state.resourceOid,
+    state: stopping ? 'stopped' : state.paused ? 'paused' : 'polling',
+    intervalMs: state.intervalMs,
+    startedAt: state.startedAt,
+    lastPollAt,
+    ...state.stats,
+    lastErrors: state.lastErrors,
+  });
+  const report = (news = '') => {
+    const s = status();
+    setCurrentDetails(`live sync of ${s.resource}: ${s.state}; ${s.polls} polls, ${s.changes} changes, ${s.applied} applied, ${s.handedOver} handed over${news ? `; ${news}` : ''}`);
+  };
+  setHandler(queries.liveSyncStatus, status);
+  setHandler(signals.pauseLiveSync, () => void (state.paused = true));
+  setHandler(signals.resumeLiveSync, () => void (state.paused = false));
+  setHandler(signals.stopLiveSync, () => void (stopping = true));
+  upsertSearchAttributes([
+    { key: searchAttributes.resource, value: state.resourceOid },
+    { key: searchAttributes.state, value: 'running' },
+  ]);
+  report();
+
+  while (!stopping) {
+    if (state.paused) {
+      report();
+      await condition(() => !state.paused || stopping);
+      continue;
+    }
+    const result = await poll.pollChangelog({ resourceOid: state.resourceOid, limit: state.batchSize });
+    lastPollAt = new Date().toISOString();
+    state.stats.polls++;
+    state.stats.changes += result.changes;
+    state.stats.applied += result.applied;
+    state.stats.handedOver += result.handedOver;
+    state.lastErrors = [...state.lastErrors, ...result.errors].slice(-20);
+    let news = '';
+    if (result.expired) {
+      const reconciliation = await steps.requestReconciliation({ resourceOid: state.resourceOid });
+      state.stats.reconciliationsStarted++;
+      news = `the changelog no longer held live sync's position (purged): reconciliation ${reconciliation} started to find what was missed`;
+    }
+    report(news);
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUING) {
+      await continueAsNew<typeof liveSync>({ resource: state.resourceOid, continuation: state });
+    }
+    if (!result.more) await condition(() => stopping, state.intervalMs);
+  }
+  await steps.endLiveSync({ resourceOid: state.resourceOid, workflowId });
+  upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
+  report();
+  return status();
+}
