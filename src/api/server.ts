@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { assignmentRequestSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
+import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { stuckOperations } from '../admin/stuck-operations';
@@ -98,6 +99,27 @@ export function openApiDocument() {
           summary: 'Start an import from the resource (or join the one running)',
           requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(runRequestSchema, { io: 'input' }) } } },
           responses: runStartResponses,
+        },
+      },
+      '/api/v1/resources/{ref}/livesync/{action}': {
+        parameters: [
+          resourceParameter,
+          { name: 'action', in: 'path', required: true, description: 'start, pause, resume or stop', schema: { type: 'string', enum: ['start', 'pause', 'resume', 'stop'] } },
+        ],
+        post: {
+          summary: "Start, pause, resume or stop the resource's live sync (the liveSync workflow)",
+          responses: {
+            '200': { description: 'start: { workflowId, running, resourceOid, resourceName }; others: { workflowId, resourceName }' },
+            '401': { description: 'no or wrong token' },
+            '404': { description: 'no such resource, or no such action' },
+            '409': { description: 'pause, resume or stop while no live sync runs for the resource' },
+          },
+        },
+      },
+      '/api/v1/livesync': {
+        get: {
+          summary: "Each resource's live sync (?resource=<name or oid> for one): state, counts, last errors, position",
+          responses: { '200': { description: '[{ resource, resourceOid, workflowId, status, token }]' }, '404': { description: 'no such resource' } },
         },
       },
       '/api/v1/runs': {
@@ -198,6 +220,29 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       }
     });
   }
+  app.post<{ Params: { ref: string; action: string } }>('/api/v1/resources/:ref/livesync/:action', async (request, reply) => {
+    const { ref, action } = request.params;
+    try {
+      if (action === 'start') return await startLiveSync(options.services, ref);
+      if (action !== 'pause' && action !== 'resume' && action !== 'stop') {
+        return reply.code(404).send({ error: 'not found', message: `no live sync action '${action}' (start, pause, resume, stop)` });
+      }
+      const done = await signalLiveSync(options.services, ref, action);
+      if (!done.workflowId) return reply.code(409).send({ error: 'not running', message: `no live sync runs for ${done.resourceName}` });
+      return done;
+    } catch (e) {
+      if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+      throw e;
+    }
+  });
+  app.get<{ Querystring: { resource?: string } }>('/api/v1/livesync', async (request, reply) => {
+    try {
+      return await liveSyncStatuses(options.services, request.query.resource);
+    } catch (e) {
+      if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+      throw e;
+    }
+  });
   app.get<{ Querystring: { resource?: string; limit?: string } }>('/api/v1/runs', async (request, reply) => {
     try {
       return await listRuns(options.services, { resource: request.query.resource, limit: Math.min(200, Math.max(1, Number(request.query.limit) || 20)) });

@@ -8,6 +8,7 @@ import { openServices } from '../runtime/services';
 import { createTallyWorker } from '../worker';
 import { buildApi } from '../api/server';
 import { applyConfig } from '../admin/apply-config';
+import { startConfiguredLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -60,6 +61,9 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
       await services.client.workflow.getHandle(started.workflowId).result();
     }
     log("jack's LDAP and MyLittleAD accounts are linked");
+    for (const started of await startConfiguredLiveSyncs(services)) {
+      log(`live sync of ${started.resourceName} ${started.running ? 'runs' : 'started'} (${started.workflowId}): changes on it reach Tally by themselves`);
+    }
 
     const urls = { ...stack.urls, 'HTTP API': `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1 (Bearer token: TALLY_API_TOKEN, or dev-secrets.json)` };
     for (const [name, url] of Object.entries(urls)) log(`${name.padEnd(20)} ${url}`);
@@ -68,7 +72,7 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
     log(`other shells: set -a; . ${envFile}; set +a   (then bin/tally ... talks to this stack)`);
     log('try the modification scenario:');
     log(`  ldapmodify -x -H ldap://127.0.0.1:3890 -D cn=admin,dc=example,dc=com -w "$(node -p 'require("./${options.dataDir}/dev-secrets.json").ldapPassword')" <<< $'dn: uid=jack,ou=people,dc=example,dc=com\\nchangetype: modify\\nreplace: cn\\ncn: cpt. Jack Sparrow'`);
-    log('  bin/tally change "OpenDJ LDAP directory" uid=jack,ou=people,dc=example,dc=com --wait');
+    log('  live sync applies it within a second: bin/tally user get jack   (bin/tally livesync status shows it working)');
     log('ready; Ctrl-C stops everything');
     await new Promise(() => undefined);
   } catch (e) {

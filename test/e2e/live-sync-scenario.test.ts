@@ -15,7 +15,8 @@ import { applyConfig } from '../../src/admin/apply-config';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../src/admin/live-sync';
 import { queries, type LiveSyncStatus } from '../../src/workflows/workflow-ids';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../support/tally-harness';
+import { runTallyCli } from '../support/tally-cli';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -154,4 +155,25 @@ test('a position the changelog no longer holds (purged) starts a reconciliation 
   expect(result.phase).toBe('finished');
   const position = (await tally.services.repo.syncToken(LDAP_OID))!.token!;
   expect(position > '20000101000000.000000Z').toBe(true);
+}, 120_000);
+
+test('the CLI and the API show and steer live sync', async () => {
+  const cli = await runTallyCli(tally.env, ['livesync', 'status', 'OpenDJ LDAP directory']);
+  expect(cli.code).toBe(0);
+  expect(cli.stdout).toMatch(/^OpenDJ LDAP directory: polling \(livesync:c0c010c0-d34d-b33f-f00d-333111111111\); \d+ polls, \d+ changes/);
+  const again = await runTallyCli(tally.env, ['livesync', 'start', LDAP_OID]);
+  expect(again.stdout).toMatch(/live sync of OpenDJ LDAP directory runs already: livesync:/);
+
+  const { api, url } = await listenApi(tally, 'livesync-token');
+  try {
+    const call = (p: string, method = 'GET') => fetch(`${url}/api/v1${p}`, { method, headers: { authorization: 'Bearer livesync-token' } });
+    expect((await call(`/resources/${AD_OID}/livesync/pause`, 'POST')).status).toBe(200);
+    await eventually(async () => ((await (await call(`/livesync?resource=${AD_OID}`)).json()) as Array<{ status: LiveSyncStatus }>)[0].status.state, (s) => s === 'paused', 'MyLittleAD paused');
+    expect((await call(`/resources/${AD_OID}/livesync/resume`, 'POST')).status).toBe(200);
+    await eventually(() => status(AD_OID), (s) => s.state === 'polling', 'MyLittleAD polling again');
+    expect((await call('/resources/Atlantis/livesync/start', 'POST')).status).toBe(404);
+    expect((await call(`/resources/${AD_OID}/livesync/rewind`, 'POST')).status).toBe(404);
+  } finally {
+    await api.close();
+  }
 }, 120_000);

@@ -11,6 +11,8 @@ export function ldapResourceYaml(options: {
   attributes?: string;
   /** More top-level YAML after the schema handling. */
   tail?: string;
+  /** The directory's accesslog as the changelog (for live sync). */
+  changelog?: boolean;
 }): string {
   return `kind: Resource
 oid: ${options.oid}
@@ -22,7 +24,7 @@ connector:
   bindPassword: { env: TALLY_LDAP_PASSWORD }
   baseContext: ${options.base}
   primaryIdentifier: entryUUID
-schemaHandling:
+${options.changelog ? '  changelog: { type: accesslog, base: cn=accesslog }\n' : ''}schemaHandling:
   accountType:
     - name: Default Account
       default: true

@@ -108,7 +108,7 @@ async function answersRootDse(url: string): Promise<boolean> {
   }
 }
 
-/** Creates Tally's service account if a directory made before it existed lacks it. */
+/** Creates Tally's service account in a directory made before it existed. */
 async function ensureServiceAccount(url: string, bindDn: string, serviceDn: string, password: string): Promise<void> {
   const client = new Client({ url });
   try {
@@ -142,7 +142,9 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   writeFileSync(confFile, slapdConf(dataDir, baseDn, bindDn, serviceDn, sshaHash(options.adminPassword)), { mode: 0o600 });
 
   if (!existsSync(path.join(mainDb, 'data.mdb'))) {
-    const ldif = baseEntriesLdif(baseDn, peopleDn) + (options.seedLdif ?? '');
+    // Tally's account is loaded with the base entries, so a new directory's accesslog starts empty.
+    const service = `dn: ${serviceDn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: tally\nuserPassword: ${sshaHash(options.adminPassword)}\ndescription: Tally's service account\n\n`;
+    const ldif = baseEntriesLdif(baseDn, peopleDn) + service + (options.seedLdif ?? '');
     await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn], { input: ldif });
   }
 

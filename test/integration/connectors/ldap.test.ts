@@ -65,7 +65,8 @@ beforeAll(async () => {
     bindPassword: { env: 'TALLY_TEST_LDAP_PASSWORD' },
     baseContext: server.peopleDn,
     timeout: '3s',
-    changelog: { type: 'accesslog', base: server.accesslogBase },
+    // This connector reads back its own writes: none are left out as Tally's.
+    changelog: { type: 'accesslog', base: server.accesslogBase, ignoreModifiers: [] },
   });
   ldap = connect();
 });

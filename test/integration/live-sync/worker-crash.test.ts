@@ -1,0 +1,119 @@
+/**
+ * Live sync with its worker process SIGKILLed in the middle of a batch: a new worker goes on from the
+ * stored position, and every change is applied (the final state equals an undisturbed run's).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { applyConfig } from '../../../src/admin/apply-config';
+import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../../src/admin/live-sync';
+import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
+import { loadSettings } from '../../../src/runtime/settings';
+import { openServices, type Services } from '../../../src/runtime/services';
+import { withConcurrency } from '../../../src/support/concurrency';
+import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { getStack } from '../../support/stack';
+import { tallyBin } from '../../support/tally-cli';
+import { eventually, tallyTestEnv } from '../../support/tally-harness';
+
+const ACCOUNTS = 2_000;
+const resourceOid = randomUUID();
+const ou = `live-${randomBytes(4).toString('hex')}`;
+const base = `ou=${ou},dc=example,dc=com`;
+const uidOf = (i: number) => `sailor${String(i).padStart(4, '0')}`;
+
+let services: Services;
+let env: Record<string, string>;
+let ldap: LdapClient;
+const workers: ChildProcess[] = [];
+
+async function startWorkerProcess(): Promise<ChildProcess> {
+  const child = spawn(tallyBin, ['worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  workers.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  await eventually(async () => output, (o) => o.includes('tally worker: task queue'), 'a worker process to start', 60_000);
+  return child;
+}
+
+const renamed = () => services.repo.collections.users.countDocuments({ fullName: /^Bosun / });
+
+beforeAll(async () => {
+  const stack = getStack();
+  env = { ...tallyTestEnv(stack, 'live-crash'), TALLY_LDAP_PASSWORD: stack.ldap.bindPassword };
+  services = await openServices(loadSettings(env), env);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-live-'));
+  writeFileSync(
+    path.join(dir, 'resource.yaml'),
+    ldapResourceYaml({
+      oid: resourceOid,
+      name: 'Live LDAP',
+      // Tally binds as its own account, so the test's changes (as the admin) are people's changes.
+      ldap: { url: stack.ldap.url, bindDn: stack.ldap.serviceDn },
+      base,
+      attributes: `        - ref: cn
+          inbound: { target: { path: $user/fullName } }
+`,
+      changelog: true,
+      tail: `synchronization:
+  correlation:
+    equal: { path: name, expression: { path: $account/attributes/uid } }
+  reaction:
+    - { situation: unmatched, action: { handler: addFocus } }
+    - { situation: linked, action: { handler: synchronize } }
+`,
+    }),
+  );
+  await applyConfig(services.repo, services.key, [dir]);
+  ldap = new LdapClient({ url: stack.ldap.url });
+  await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
+  await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
+  await withConcurrency(
+    Array.from({ length: ACCOUNTS }, (_, i) => i),
+    16,
+    async (i) => {
+      await ldap.add(`uid=${uidOf(i)},${base}`, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: uidOf(i), cn: `Sailor ${i}`, sn: `${i}` });
+    },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await signalLiveSync(services, resourceOid, 'stop').catch(() => undefined);
+  for (const w of workers.filter((c) => c.exitCode === null && c.signalCode === null)) w.kill('SIGKILL');
+  await ldap?.unbind();
+  await services?.close();
+});
+
+test(`live sync of ${ACCOUNTS} changes with the worker SIGKILLed mid-batch: every change is applied once a new worker runs`, async () => {
+  const first = await startWorkerProcess();
+  const imported = await startResourceRun(services, { type: 'import', resource: resourceOid });
+  expect((await waitForRun(services, imported.workflowId, () => undefined)).errors).toBe(0);
+  expect(await services.repo.collections.users.countDocuments({})).toBe(ACCOUNTS);
+
+  await startLiveSync(services, resourceOid, { intervalMs: 200 });
+  await eventually(async () => (await liveSyncStatuses(services, resourceOid))[0].status?.polls ?? 0, (n) => n >= 2, 'live sync polling');
+  await withConcurrency(
+    Array.from({ length: ACCOUNTS }, (_, i) => i),
+    16,
+    async (i) => {
+      await ldap.modify(`uid=${uidOf(i)},${base}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: [`Bosun ${i}`] }) }));
+    },
+  );
+  await eventually(renamed, (n) => n >= 100, 'live sync under way', 120_000);
+  const exited = new Promise((resolve) => first.once('exit', resolve));
+  first.kill('SIGKILL');
+  await exited;
+  expect(await renamed()).toBeLessThan(ACCOUNTS);
+
+  await startWorkerProcess();
+  await eventually(renamed, (n) => n === ACCOUNTS, 'every change applied', 180_000);
+  const users = await services.repo.collections.users.find({}, { projection: { _id: 0, name: 1, fullName: 1 } }).toArray();
+  expect(users).toHaveLength(ACCOUNTS);
+  expect(users.every((u) => u.fullName === `Bosun ${Number(u.name.slice('sailor'.length))}`)).toBe(true);
+  const [listing] = await liveSyncStatuses(services, resourceOid);
+  expect(listing.status).toMatchObject({ state: 'polling', handedOver: 0 });
+}, 300_000);

@@ -1,0 +1,40 @@
+import { recordsToChanges } from '../../../src/connectors/ldap/ldap-changelog';
+import { asResourceChange, coalesce } from '../../../src/sync/live-sync/changelog-poll';
+
+const record = (csn: string, reqType: string, uid: string, authz: string, extra: Record<string, unknown> = {}) => ({
+  dn: `reqStart=${csn},cn=accesslog`,
+  entryCSN: `20261201000000.0000${csn}Z#000000#000#000000`,
+  reqType,
+  reqDN: `uid=${uid},ou=people,dc=example,dc=com`,
+  reqEntryUUID: `uuid-${uid}`,
+  reqMod: ['cn:= Jack'],
+  reqAuthzID: authz,
+  ...extra,
+});
+
+test("Tally's own writes (its bind DN, any case and spacing) are left out of the changes", () => {
+  const changes = recordsToChanges(
+    [record('01', 'modify', 'jack', 'dn:cn=admin,dc=example,dc=com'), record('02', 'modify', 'jack', 'dn:CN=Tally, DC=example,dc=com'), record('03', 'add', 'will', 'dn:cn=admin,dc=example,dc=com')],
+    { baseContext: 'ou=people,dc=example,dc=com', entryUuidIsPrimary: true, ignoreModifiers: ['cn=tally,dc=example,dc=com'] },
+  );
+  expect(changes.map((c) => [c.changeType, c.primaryIdentifier])).toEqual([
+    ['modify', 'uuid-jack'],
+    ['add', 'uuid-will'],
+  ]);
+});
+
+test('changes are grouped by object in their order; one change per object keeps the latest name and type', () => {
+  const groups = coalesce([
+    { changeType: 'add', primaryIdentifier: 'a', secondaryIdentifier: 'uid=a', token: '1' },
+    { changeType: 'modify', primaryIdentifier: 'b', secondaryIdentifier: 'uid=b', attributeDeltas: [{ path: 'cn', replace: ['B'] }], token: '2' },
+    { changeType: 'modify', primaryIdentifier: 'a', secondaryIdentifier: 'uid=a', newSecondaryIdentifier: 'uid=a2', attributeDeltas: [], token: '3' },
+    { changeType: 'modify', primaryIdentifier: 'b', secondaryIdentifier: 'uid=b', attributeDeltas: [{ path: 'sn', replace: ['S'] }], token: '4' },
+  ]);
+  expect(groups.map((g) => g.map((c) => c.token))).toEqual([['1', '3'], ['2', '4']]);
+  // An add among them: what changed is unknown, so every inbound mapping applies.
+  expect(asResourceChange('r', groups[0])).toEqual({ resourceRef: 'r', channel: 'live-sync', changeType: 'modify', primaryIdentifier: 'a', secondaryIdentifier: 'uid=a2', token: '3' });
+  expect(asResourceChange('r', groups[1]).attributeDeltas).toEqual([
+    { path: 'cn', replace: ['B'] },
+    { path: 'sn', replace: ['S'] },
+  ]);
+});
