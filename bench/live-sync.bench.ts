@@ -1,0 +1,107 @@
+/**
+ * Live sync on the real stack, with the example configuration: N LDAP accounts imported (users with a
+ * MyLittleAD row each), live sync of the directory started; then
+ * 1. latency at a steady rate: `rate` cn changes per second for `seconds`, each timed from the LDAP modify
+ *    to the PostgreSQL row showing the new cn (p50, p99, max);
+ * 2. sustained throughput: M cn changes made as fast as the directory takes them, timed until every
+ *    PostgreSQL row followed (changes per second), with CPU per change in every process.
+ *
+ *   npx tsx bench/live-sync.bench.ts [accounts=5000] [rate=50] [seconds=20] [burst=5000] [intervalMs=100]
+ */
+import path from 'node:path';
+import { Attribute, Change } from 'ldapts';
+import { applyConfig } from '../src/admin/apply-config';
+import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../src/admin/live-sync';
+import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
+import { startTestStack } from '../test/setup/test-stack';
+import { startTally } from '../test/support/tally-harness';
+import { exampleResources } from './support/example-resources';
+import { percentile, printCpu, startCpuMeter, withConcurrency } from './support/measure';
+
+const accounts = Number(process.argv[2] ?? 5000);
+const rate = Number(process.argv[3] ?? 50);
+const seconds = Number(process.argv[4] ?? 20);
+const burst = Math.min(accounts, Number(process.argv[5] ?? 5000));
+const intervalMs = Number(process.argv[6] ?? 100);
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+
+async function main() {
+  const stack = await startTestStack();
+  const tally = await startTally('bench-live');
+  const { ldap, pg, base, table, examples, close } = await exampleResources(stack.info, 'live');
+  try {
+    await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
+    const names = Array.from({ length: accounts }, (_, i) => `sailor${i}`);
+    await withConcurrency(names, 16, async (n) => {
+      await ldap.add(`uid=${n},${base}`, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: n, cn: `Sailor ${n}`, givenName: 'Sailor', sn: n });
+    });
+    const imported = await startResourceRun(tally.services, { type: 'import', resource: LDAP_OID });
+    await waitForRun(tally.services, imported.workflowId, () => undefined);
+    while ((await tally.services.repo.collections.shadows.countDocuments({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 200));
+    await startLiveSync(tally.services, LDAP_OID, { intervalMs });
+    while (((await liveSyncStatuses(tally.services, LDAP_OID))[0].status?.polls ?? 0) < 2) await new Promise((r) => setTimeout(r, 100));
+    console.log(`${accounts} LDAP accounts imported (users + MyLittleAD rows); live sync polls every ${intervalMs} ms when idle`);
+
+    // Watches the PostgreSQL rows: when each login's cn first shows the value it waits for.
+    const watch = (expected: Map<string, string>) => {
+      const seenAt = new Map<string, number>();
+      let stop = false;
+      const done = (async () => {
+        while (!stop && seenAt.size < expected.size) {
+          const { rows } = await pg.query<{ login: string; cn: string }>(`SELECT login, cn FROM ${table} WHERE login = ANY($1)`, [[...expected.keys()].filter((l) => !seenAt.has(l))]);
+          const now = performance.now();
+          for (const r of rows) if (expected.get(r.login) === r.cn && !seenAt.has(r.login)) seenAt.set(r.login, now);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      return { seenAt, until: async (ms: number) => { const deadline = Date.now() + ms; while (seenAt.size < expected.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50)); stop = true; await done; } };
+    };
+    const setCn = (n: string, cn: string) => ldap.modify(`uid=${n},${base}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: [cn] }) }));
+
+    // 1. Latency at a steady rate.
+    const steady = names.slice(0, Math.min(accounts, rate * seconds));
+    const expected = new Map(steady.map((n) => [n, `Steady ${n}`]));
+    const watcher = watch(expected);
+    const madeAt = new Map<string, number>();
+    const start = performance.now();
+    for (const [i, n] of steady.entries()) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      void setCn(n, expected.get(n)!).then(() => madeAt.set(n, performance.now()));
+      madeAt.set(n, performance.now());
+    }
+    await watcher.until(60_000);
+    const latencies = steady.flatMap((n) => (watcher.seenAt.has(n) ? [watcher.seenAt.get(n)! - madeAt.get(n)!] : [])).sort((a, b) => a - b);
+    console.log(`latency at ${rate} changes/s for ${seconds} s (LDAP modify -> PostgreSQL row):`);
+    console.log(`  ${latencies.length} of ${steady.length} rows followed; p50 ${Math.round(percentile(latencies, 50))} ms, p99 ${Math.round(percentile(latencies, 99))} ms, max ${Math.round(latencies[latencies.length - 1] ?? NaN)} ms`);
+
+    // 2. Sustained throughput.
+    const many = names.slice(0, burst);
+    const expectedBurst = new Map(many.map((n) => [n, `Burst ${n}`]));
+    const burstWatcher = watch(expectedBurst);
+    const meter = startCpuMeter(stack.pids());
+    const t = performance.now();
+    await withConcurrency(many, 16, (n) => setCn(n, expectedBurst.get(n)!).then(() => undefined));
+    const written = performance.now() - t;
+    await burstWatcher.until(600_000);
+    const total = performance.now() - t;
+    const cpu = meter.read();
+    const burstLatencies = [...burstWatcher.seenAt.values()].map((v) => v - t).sort((a, b) => a - b);
+    console.log(`sustained: ${burst} cn changes written to LDAP in ${Math.round(written)} ms (${Math.round(burst / (written / 1000))}/s, the directory's pace)`);
+    console.log(`  ${burstWatcher.seenAt.size} PostgreSQL rows followed in ${Math.round(total)} ms -> ${Math.round(burstWatcher.seenAt.size / (total / 1000))} changes/s through live sync; last row ${Math.round(burstLatencies[burstLatencies.length - 1] ?? NaN)} ms after the first write`);
+    printCpu(cpu, burst, 'change');
+    const [listing] = await liveSyncStatuses(tally.services, LDAP_OID);
+    console.log(`  live sync: ${listing.status?.polls} polls, ${listing.status?.changes} changes, ${listing.status?.applied} applied, ${listing.status?.handedOver} handed over`);
+    await signalLiveSync(tally.services, LDAP_OID, 'stop');
+  } finally {
+    await close();
+    await tally.stop();
+    await stack.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
