@@ -104,7 +104,8 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUING) {
       await continueAsNew<typeof liveSync>({ resource: state.resourceOid, continuation: state });
     }
-    if (!result.more) await condition(() => stopping, state.intervalMs);
+    // After a poll that found changes the next follows at once (changes come in bursts); an idle poll waits.
+    if (!result.more && result.changes === 0) await condition(() => stopping, state.intervalMs);
   }
   await steps.endLiveSync({ resourceOid: state.resourceOid, workflowId });
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);

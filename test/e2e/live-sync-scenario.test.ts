@@ -15,7 +15,7 @@ import { applyConfig } from '../../src/admin/apply-config';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../src/admin/live-sync';
 import { queries, type LiveSyncStatus } from '../../src/workflows/workflow-ids';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 import { runTallyCli } from '../support/tally-cli';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -173,6 +173,13 @@ test('the CLI and the API show and steer live sync', async () => {
     await eventually(() => status(AD_OID), (s) => s.state === 'polling', 'MyLittleAD polling again');
     expect((await call('/resources/Atlantis/livesync/start', 'POST')).status).toBe(404);
     expect((await call(`/resources/${AD_OID}/livesync/rewind`, 'POST')).status).toBe(404);
+
+    expect((await call(`/resources/${AD_OID}/livesync/stop`, 'POST')).status).toBe(200);
+    const ended = (await tally.services.client.workflow.getHandle(`livesync:${AD_OID}`).result()) as LiveSyncStatus;
+    expect(ended).toMatchObject({ state: 'stopped', resourceOid: AD_OID });
+    expect(ended.changes).toBeGreaterThanOrEqual(1);
+    expect((await call(`/resources/${AD_OID}/livesync/pause`, 'POST')).status).toBe(409);
+    await recordHistories(tally.stack.temporal, { 'live-sync-stopped': `livesync:${AD_OID}` });
   } finally {
     await api.close();
   }
