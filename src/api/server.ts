@@ -5,11 +5,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { assignmentRequestSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
+import { assignmentRequestSchema, changeEventListSchema, changeEventsSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
+import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
-import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { stuckOperations } from '../admin/stuck-operations';
 import { getAccount } from '../provisioning';
@@ -55,9 +55,16 @@ export function openApiDocument() {
     paths: {
       '/api/v1/changes': {
         post: {
-          summary: 'Report a change of a resource object; starts (or feeds) its processChange workflow',
-          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(changeNotificationSchema, { io: 'input' }) } } },
-          responses: { '202': { description: 'accepted: { workflowId }' }, '400': { description: 'invalid body' }, '401': { description: 'no or wrong token' } },
+          summary:
+            'Report changes of resource objects: one event or an array of up to 1,000, stored durably in arrival order and applied by the resource\'s live sync (started if it is not running); an eventId sent again is applied once',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(changeEventsSchema, { io: 'input' }) } } },
+          responses: {
+            '202': { description: 'stored: { accepted, duplicates, resources }' },
+            '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
+            '401': { description: 'no or wrong token' },
+            '422': { description: 'an unknown resource: nothing of the request was stored' },
+            '429': { description: 'the resource has too many events waiting: send again after Retry-After seconds' },
+          },
         },
       },
       '/api/v1/users/{ref}': {
@@ -154,7 +161,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get('/api/v1/openapi.json', async () => openApiDocument());
 
   app.post('/api/v1/changes', async (request, reply) => {
-    const parsed = changeNotificationSchema.safeParse(request.body);
+    // Parsed by its own shape, so a problem names the field (`3.changeType`), not the union.
+    const parsed = Array.isArray(request.body) ? changeEventListSchema.safeParse(request.body) : changeNotificationSchema.safeParse(request.body);
     if (!parsed.success) {
       return reply.code(400).send({
         error: 'invalid change notification',
@@ -162,9 +170,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       });
     }
     try {
-      const started = await reportChangeNotification(options.services, parsed.data, 'api');
-      return reply.code(202).send(started);
+      const accepted = await acceptChangeEvents(options.services, Array.isArray(parsed.data) ? parsed.data : [parsed.data], 'api');
+      return reply.code(202).send(accepted);
     } catch (e) {
+      if (e instanceof BacklogFullError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many waiting', message: e.message });
       return reply.code(422).send({ error: 'change not accepted', message: (e as Error).message });
     }
   });

@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
 import type { WorkflowStarter } from '../provisioning/workflow-starter';
 import { searchAttributes, signals, workflowIds } from '../workflows/workflow-ids';
-import { changeObjectKey } from '../workflows/change-key';
+import { changeObjectKey } from '../schema/change-key';
 
 export interface StartOptions {
   client: Client;

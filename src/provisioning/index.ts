@@ -4,7 +4,7 @@
  * routine uses provisioning through this module only.
  */
 export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
-export { fetchResourceObject, isResourceUp, readAccount, searchResourceObjects } from './resource-objects';
+export { changelogEnd, fetchResourceObject, hasChangelog, isResourceUp, readAccount, readChangelog, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
 export { executeClaimedInBulk } from './bulk-execution';
 export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';

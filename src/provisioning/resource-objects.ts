@@ -3,6 +3,8 @@
  */
 import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
+import type { ConnectorConfig } from '../schema/config';
+import type { ChangesPage } from '../connectors/connector-types';
 import type { ShadowIdentifiers } from '../repository/repository';
 import type { ProvisioningDeps } from './provisioning-deps';
 
@@ -42,4 +44,21 @@ export async function searchResourceObjects(
 ): Promise<{ objects: ResourceObject[]; cursor?: string }> {
   const { connector } = await deps.connectors.connectorFor(resourceRef);
   return connector.search({ cursor: options.cursor, pageSize: options.pageSize });
+}
+
+/** Whether the resource's connector is configured with a changelog live sync can read. */
+export function hasChangelog(resource: { connector: ConnectorConfig }): boolean {
+  return resource.connector.type === 'ldap' ? !!resource.connector.changelog : !!resource.connector.modifiedColumn;
+}
+
+/** The changes after `token` (at most `limit`), oldest first. */
+export async function readChangelog(deps: ProvisioningDeps, resourceRef: string, token: string, limit: number): Promise<ChangesPage> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef);
+  return connector.changesSince(token, limit);
+}
+
+/** The changelog's current end, to start reading from "now". */
+export async function changelogEnd(deps: ProvisioningDeps, resourceRef: string): Promise<string> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef);
+  return connector.latestToken();
 }

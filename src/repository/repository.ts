@@ -2,10 +2,10 @@
  * Tally's MongoDB repository: storage, indexes and optimistic versioning, behind methods named for
  * their purpose. No business rules here, and nothing outside this folder builds a query or an update.
  */
-import type { Collection, Db, Filter } from 'mongodb';
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { CorrelationCondition } from '../model/situation';
-import type { PendingOperation, ShadowDoc, UserDoc } from '../schema/objects';
+import type { PendingOperation, ResourceChange, ShadowDoc, UserDoc } from '../schema/objects';
 import { isDuplicateKeyError } from './errors';
 import { modifyWithRetry, updateAtomically, updateOf, updateVersioned, type Patch, type Versioned } from './versioned';
 
@@ -65,6 +65,17 @@ export interface RunDoc extends Versioned {
   message?: string;
 }
 
+/** A change event a service sent (HTTP API or signal), stored until live sync has applied it. */
+export interface ChangeEventDoc {
+  resourceRef: string;
+  /** The sender's id of the event: the same id again is a duplicate. */
+  eventId?: string;
+  change: ResourceChange;
+  receivedAt: string;
+  done: boolean;
+  doneAt?: Date;
+}
+
 export interface AuditRecord {
   timestamp: string;
   channel: string;
@@ -96,6 +107,7 @@ export const collectionNames = {
   roles: 'roles',
   objectTemplates: 'objectTemplates',
   syncTokens: 'syncTokens',
+  changeEvents: 'changeEvents',
   runs: 'runs',
   audit: 'audit',
   storage: 'storage',
@@ -122,6 +134,7 @@ export class Repository {
     roles: Collection<StoredRole>;
     objectTemplates: Collection<StoredObjectTemplate>;
     syncTokens: Collection<SyncTokenDoc>;
+    changeEvents: Collection<ChangeEventDoc>;
     runs: Collection<RunDoc>;
     audit: Collection<AuditRecord>;
     storage: Collection<StorageDoc>;
@@ -144,6 +157,7 @@ export class Repository {
       roles: db.collection(collectionNames.roles),
       objectTemplates: db.collection(collectionNames.objectTemplates),
       syncTokens: db.collection(collectionNames.syncTokens),
+      changeEvents: db.collection(collectionNames.changeEvents),
       runs: db.collection(collectionNames.runs),
       audit: db.collection(collectionNames.audit),
       storage: db.collection(collectionNames.storage),
@@ -151,7 +165,7 @@ export class Repository {
   }
 
   async ensureIndexes(): Promise<void> {
-    const { users, shadows, resources, roles, objectTemplates, audit, runs } = this.collections;
+    const { users, shadows, resources, roles, objectTemplates, audit, runs, changeEvents } = this.collections;
     await Promise.all([
       users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
       // One shadow per resource object, by its stable identifier...
@@ -172,6 +186,10 @@ export class Repository {
       audit.createIndex({ objectOid: 1 }),
       runs.createIndex({ resourceRef: 1 }, { unique: true, partialFilterExpression: { state: 'running' }, name: 'one_running_run_per_resource' }),
       runs.createIndex({ resourceRef: 1, startedAt: -1 }, { name: 'runs_by_resource' }),
+      changeEvents.createIndex({ resourceRef: 1, done: 1, _id: 1 }, { name: 'change_events_to_apply' }),
+      changeEvents.createIndex({ resourceRef: 1, eventId: 1 }, { unique: true, partialFilterExpression: { eventId: { $type: 'string' } }, name: 'one_event_per_id' }),
+      // Applied events are kept a day, so a repeated event id is still recognised.
+      changeEvents.createIndex({ doneAt: 1 }, { expireAfterSeconds: 86_400, name: 'applied_events_expire' }),
     ]);
   }
 
@@ -626,6 +644,34 @@ export class Repository {
 
   async releaseLiveSync(resourceRef: string, workflowId: string): Promise<void> {
     await this.collections.syncTokens.updateOne({ _id: `livesync:${resourceRef}`, workflowId } as unknown as Filter<SyncTokenDoc>, { $unset: { workflowId: '' }, $inc: { version: 1 } });
+  }
+
+  /** Stores change events in arrival order, in one write; an event id seen before is a duplicate, not stored again. */
+  async acceptChangeEvents(events: ReadonlyArray<Omit<ChangeEventDoc, 'done'>>): Promise<{ accepted: number; duplicates: number }> {
+    if (events.length === 0) return { accepted: 0, duplicates: 0 };
+    try {
+      await this.collections.changeEvents.insertMany(events.map((e) => ({ ...e, done: false })), { ordered: false });
+      return { accepted: events.length, duplicates: 0 };
+    } catch (e) {
+      const refused = duplicateKeyIndexes(e);
+      if (!refused) throw e;
+      return { accepted: events.length - refused.length, duplicates: refused.length };
+    }
+  }
+
+  /** The resource's change events not applied yet, oldest first. */
+  async pendingChangeEvents(resourceRef: string, limit: number): Promise<Array<{ id: string; change: ResourceChange }>> {
+    const found = await this.collections.changeEvents.find({ resourceRef, done: false }, { projection: { change: 1 }, batchSize: limit }).sort({ _id: 1 }).limit(limit).toArray();
+    return found.map((e) => ({ id: e._id.toHexString(), change: e.change }));
+  }
+
+  async countPendingChangeEvents(resourceRef: string): Promise<number> {
+    return this.collections.changeEvents.countDocuments({ resourceRef, done: false });
+  }
+
+  async finishChangeEvents(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.collections.changeEvents.updateMany({ _id: { $in: ids.map((id) => ObjectId.createFromHexString(id)) } }, { $set: { done: true, doneAt: new Date() } });
   }
 
   // ---- reconciliation and import runs -------------------------------------------------------

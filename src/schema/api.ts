@@ -12,10 +12,17 @@ export const changeNotificationSchema = z
     primaryIdentifier: z.string().min(1).optional(),
     changeType: changeTypeSchema.default('unknown'),
     attributeDeltas: z.array(itemDeltaSchema).optional(),
+    /** The sender's id of this event: an event sent again with the same id is applied once. */
+    eventId: z.string().min(1).max(200).optional(),
   })
   .strict()
   .refine((c) => c.account || c.primaryIdentifier, { message: 'name the account: account (its name) or primaryIdentifier' });
 export type ChangeNotification = z.input<typeof changeNotificationSchema>;
+
+export const changeEventListSchema = z.array(changeNotificationSchema).min(1).max(1000);
+
+/** `POST /api/v1/changes`: one change event, or up to 1,000 in arrival order. */
+export const changeEventsSchema = z.union([changeNotificationSchema, changeEventListSchema]);
 
 // ---- users --------------------------------------------------------------------------------
 

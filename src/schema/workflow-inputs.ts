@@ -1,7 +1,7 @@
 /** Workflow inputs: each workflow takes ONE JSON object (the Temporal UI passes exactly one argument). */
 import { z } from 'zod';
 import { assignmentSchema, channelSchema } from './config';
-import { resourceChangeSchema } from './objects';
+import { changeTypeSchema, itemDeltaSchema, resourceChangeSchema } from './objects';
 
 export const provisionUserInputSchema = z
   .object({
@@ -116,3 +116,16 @@ export const liveSyncInputSchema = z
   .strict();
 export type LiveSyncInput = z.input<typeof liveSyncInputSchema>;
 export type LiveSyncContinuation = NonNullable<z.output<typeof liveSyncInputSchema>['continuation']>;
+
+/** A change event signalled to a resource's liveSync workflow: the object, what happened, an optional event id. */
+export const changeEventInputSchema = z
+  .object({
+    account: z.string().min(1).optional(),
+    primaryIdentifier: z.string().min(1).optional(),
+    changeType: changeTypeSchema.default('unknown'),
+    attributeDeltas: z.array(itemDeltaSchema).optional(),
+    eventId: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((c) => c.account || c.primaryIdentifier, { message: 'name the account: account (its name) or primaryIdentifier' });
+export type ChangeEventInput = z.input<typeof changeEventInputSchema>;

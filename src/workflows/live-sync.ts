@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { liveSyncInputSchema, type LiveSyncContinuation } from '../schema/workflow-inputs';
+import { changeEventInputSchema, liveSyncInputSchema, type ChangeEventInput, type LiveSyncContinuation } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
 import { parseWorkflowInput } from './workflow-input';
 import { queries, searchAttributes, signals, type LiveSyncStatus } from './workflow-ids';
@@ -28,7 +28,7 @@ const steps = proxyActivities<Pick<Activities, 'beginLiveSync' | 'requestReconci
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: failFast },
 });
 // While the resource or MongoDB is down the poll is tried again, and live sync waits there.
-const poll = proxyLocalActivities<Pick<Activities, 'pollChangelog'>>({
+const poll = proxyLocalActivities<Pick<Activities, 'pollChangelog' | 'storeChangeEvents'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: failFast },
 });
@@ -75,6 +75,12 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
   setHandler(signals.pauseLiveSync, () => void (state.paused = true));
   setHandler(signals.resumeLiveSync, () => void (state.paused = false));
   setHandler(signals.stopLiveSync, () => void (stopping = true));
+  const signalled: ChangeEventInput[] = [];
+  setHandler(signals.changeEvents, (events) => {
+    for (const event of Array.isArray(events) ? events : []) {
+      if (changeEventInputSchema.safeParse(event).success) signalled.push(event);
+    }
+  });
   upsertSearchAttributes([
     { key: searchAttributes.resource, value: state.resourceOid },
     { key: searchAttributes.state, value: 'running' },
@@ -87,6 +93,7 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       await condition(() => !state.paused || stopping);
       continue;
     }
+    if (signalled.length > 0) await poll.storeChangeEvents({ resourceOid: state.resourceOid, events: signalled.splice(0) });
     const result = await poll.pollChangelog({ resourceOid: state.resourceOid, limit: state.batchSize });
     lastPollAt = new Date().toISOString();
     state.stats.polls++;
@@ -105,8 +112,10 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       await continueAsNew<typeof liveSync>({ resource: state.resourceOid, continuation: state });
     }
     // After a poll that found changes the next follows at once (changes come in bursts); an idle poll waits.
-    if (!result.more && result.changes === 0) await condition(() => stopping, state.intervalMs);
+    if (!result.more && result.changes === 0) await condition(() => stopping || signalled.length > 0, state.intervalMs);
   }
+  // Events signalled with the stop are kept for the next live sync.
+  if (signalled.length > 0) await poll.storeChangeEvents({ resourceOid: state.resourceOid, events: signalled.splice(0) });
   await steps.endLiveSync({ resourceOid: state.resourceOid, workflowId });
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
   report();

@@ -4,7 +4,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { ChangeEventInput, ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
@@ -31,6 +31,8 @@ export const signals = {
   pauseLiveSync: defineSignal('pause'),
   resumeLiveSync: defineSignal('resume'),
   stopLiveSync: defineSignal('stop'),
+  /** liveSync: change events from a service that speaks Temporal (the resource is the workflow's). */
+  changeEvents: defineSignal<[ChangeEventInput[]]>('changes'),
   /** reconcileResource/importFromResource: a bucket child's counts so far. */
   bucketProgress: defineSignal<[{ index: number; stats: Record<string, number> }]>('bucketProgress'),
 };

@@ -1,11 +1,14 @@
 /**
- * One live-sync poll of a resource's changelog. The changes since the stored position are coalesced per
+ * One live-sync poll of a resource: its changelog (if it has one) and the change events services sent for
+ * it (HTTP API, signals). The changes since the stored position are coalesced per
  * object (the routine reads each object as it is now, so one pass applies all of an object's changes,
  * in order) and synchronized side by side. A change that fails is handed to its own processChange
  * workflow, which retries it, and the poll goes on. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
 import type { ConnectorChange } from '../../connectors/connector-types';
+import { changelogEnd, hasChangelog, readChangelog } from '../../provisioning';
+import { changeObjectKey } from '../../schema/change-key';
 import type { RunError } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
@@ -36,20 +39,33 @@ export interface PollResult {
 }
 
 export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
-  const { resource, connector } = await deps.connectors.connectorFor(resourceOid);
+  const resource = await deps.connectors.resource(resourceOid);
   const result: PollResult = { changes: 0, objects: 0, applied: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
-  const stored = await deps.repo.syncToken(resource.oid);
-  if (!stored?.token) {
-    result.token = await connector.latestToken();
-    await deps.repo.saveSyncToken(resource.oid, result.token, nowOf(deps));
-    return { ...result, started: true };
+  const events = await deps.repo.pendingChangeEvents(resource.oid, options.limit);
+  const fromEvents = coalesceEvents(events.map((e) => e.change));
+  let fromChangelog: ResourceChange[] = [];
+  let nextToken: string | undefined;
+  if (hasChangelog(resource)) {
+    const stored = (await deps.repo.syncToken(resource.oid))?.token;
+    if (!stored) {
+      result.token = await changelogEnd(deps, resource.oid);
+      await deps.repo.saveSyncToken(resource.oid, result.token, nowOf(deps));
+      result.started = true;
+    } else {
+      const page = await readChangelog(deps, resource.oid, stored, options.limit);
+      if (page.expired) {
+        await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
+        result.expired = true;
+      } else {
+        fromChangelog = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
+        result.changes = page.changes.length;
+        result.more = page.changes.length >= options.limit;
+        if (page.token !== stored) nextToken = page.token;
+      }
+      result.token = page.token;
+    }
   }
-  const page = await connector.changesSince(stored.token, options.limit);
-  if (page.expired) {
-    await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
-    return { ...result, expired: true, token: page.token };
-  }
-  const objects = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
+  const objects = [...fromChangelog, ...fromEvents];
   await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
     try {
       await synchronizeChange(deps, change, options.workflowId);
@@ -61,8 +77,19 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
       result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
     }
   });
-  if (page.token !== stored.token) await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
-  return { ...result, changes: page.changes.length, objects: objects.length, more: page.changes.length >= options.limit, token: page.token };
+  if (nextToken) await deps.repo.saveSyncToken(resource.oid, nextToken, nowOf(deps));
+  await deps.repo.finishChangeEvents(events.map((e) => e.id));
+  result.changes += events.length;
+  result.objects = objects.length;
+  result.more ||= events.length >= options.limit;
+  return result;
+}
+
+/** Change events grouped by object, each group's latest (the routine reads the object as it is now). */
+function coalesceEvents(changes: readonly ResourceChange[]): ResourceChange[] {
+  const latest = new Map<string, ResourceChange>();
+  for (const change of changes) latest.set(changeObjectKey(change).toLowerCase(), change);
+  return [...latest.values()];
 }
 
 /** The changes grouped by object (its stable identifier, else its name), each group in changelog order. */

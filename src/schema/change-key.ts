@@ -1,4 +1,4 @@
-import type { ProcessChangeInput } from '../schema/workflow-inputs';
+import type { ProcessChangeInput } from './workflow-inputs';
 
 /** The resource object a change is about, as used in `change:<resource>:<key>` workflow ids. */
 export function changeObjectKey(change: ProcessChangeInput): string {

@@ -1,0 +1,82 @@
+/**
+ * Change events from services: stored durably in arrival order (one write per request), deduplicated by
+ * their event id, and applied by the resource's live sync, which this starts when it doesn't run. A
+ * resource whose backlog is too long refuses more for a moment (HTTP 429) rather than drop any.
+ */
+import type { Channel } from '../schema/config';
+import { changeNotificationSchema, type ChangeNotification } from '../schema/api';
+import type { ResourceChange } from '../schema/objects';
+import type { Services } from '../runtime/services';
+import { startLiveSync } from './live-sync';
+import { UnknownResourceError } from './resource-runs';
+
+/** Events waiting for one resource past which new ones are refused. @default 100000 */
+export const MAX_BACKLOG = 100_000;
+/** How long a backlog count and "live sync runs" are taken as still true. */
+const BACKLOG_CHECK_MS = 1_000;
+const LIVE_SYNC_CHECK_MS = 10_000;
+
+export class BacklogFullError extends Error {
+  override readonly name = 'BacklogFullError';
+  constructor(
+    readonly resourceName: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`${resourceName} has ${MAX_BACKLOG} or more change events waiting to be applied: send again in ${retryAfterSeconds} s`);
+  }
+}
+
+const backlogs = new Map<string, { count: number; until: number }>();
+const liveSyncsSeen = new Map<string, number>();
+
+export async function acceptChangeEvents(
+  services: Services,
+  notifications: readonly ChangeNotification[],
+  channel: Channel,
+): Promise<{ accepted: number; duplicates: number; resources: string[] }> {
+  const resources = new Map<string, { oid: string; name: string }>();
+  const receivedAt = new Date().toISOString();
+  const events = [];
+  for (const notification of notifications) {
+    const parsed = changeNotificationSchema.parse(notification);
+    let resource = resources.get(parsed.resource);
+    if (!resource) {
+      const found = await services.repo.resource(parsed.resource);
+      if (!found) throw new UnknownResourceError(`no resource '${parsed.resource}' (tally apply it first)`);
+      resource = { oid: found.oid, name: found.name };
+      resources.set(parsed.resource, resource);
+    }
+    const change: ResourceChange = {
+      resourceRef: resource.oid,
+      channel,
+      changeType: parsed.changeType,
+      ...(parsed.account ? { secondaryIdentifier: parsed.account } : {}),
+      ...(parsed.primaryIdentifier ? { primaryIdentifier: parsed.primaryIdentifier } : {}),
+      ...(parsed.attributeDeltas ? { attributeDeltas: parsed.attributeDeltas } : {}),
+    };
+    events.push({ resourceRef: resource.oid, ...(parsed.eventId ? { eventId: parsed.eventId } : {}), change, receivedAt });
+  }
+  const distinct = [...new Map([...resources.values()].map((r) => [r.oid, r])).values()];
+  for (const resource of distinct) await refuseWhenBacklogFull(services, resource);
+  const stored = await services.repo.acceptChangeEvents(events);
+  for (const resource of distinct) await ensureLiveSync(services, resource.oid);
+  return { ...stored, resources: distinct.map((r) => r.oid) };
+}
+
+async function refuseWhenBacklogFull(services: Services, resource: { oid: string; name: string }): Promise<void> {
+  const now = Date.now();
+  const key = `${services.settings.TALLY_DATABASE}:${resource.oid}`;
+  let backlog = backlogs.get(key);
+  if (!backlog || backlog.until < now) {
+    backlog = { count: await services.repo.countPendingChangeEvents(resource.oid), until: now + BACKLOG_CHECK_MS };
+    backlogs.set(key, backlog);
+  }
+  if (backlog.count >= MAX_BACKLOG) throw new BacklogFullError(resource.name, 1);
+}
+
+async function ensureLiveSync(services: Services, resourceOid: string): Promise<void> {
+  const key = `${services.settings.TALLY_DATABASE}:${resourceOid}`;
+  if ((liveSyncsSeen.get(key) ?? 0) > Date.now()) return;
+  await startLiveSync(services, resourceOid);
+  liveSyncsSeen.set(key, Date.now() + LIVE_SYNC_CHECK_MS);
+}

@@ -1,0 +1,90 @@
+/**
+ * Change events from services, on the real stack: 1,000 events posted in parallel (and 100 of them sent
+ * again) are each applied exactly once; events signalled to the resource's liveSync workflow are applied
+ * the same way; bad input names the field.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { Client as LdapClient } from 'ldapts';
+import { applyConfig } from '../../../src/admin/apply-config';
+import { signals } from '../../../src/workflows/workflow-ids';
+import { withConcurrency } from '../../../src/support/concurrency';
+import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../../support/tally-harness';
+
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+const EVENTS = 1_000;
+const TOKEN = 'events-token';
+let tally: TallyHarness;
+let ldap: LdapClient;
+let pg: PgClient;
+let apiUrl: string;
+let closeApi: () => Promise<void>;
+let ou: string;
+const dn = (uid: string) => `uid=${uid},ou=${ou},dc=example,dc=com`;
+
+const post = (body: unknown) =>
+  fetch(`${apiUrl}/api/v1/changes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  tally = await startTally('events');
+  ou = `events-${randomBytes(4).toString('hex')}`;
+  ldap = new LdapClient({ url: tally.stack.ldap.url });
+  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
+  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
+  // The examples without jack: unmatched directory accounts become users with a MyLittleAD row each.
+  const table = `accounts_${ou.replace(/-/g, '_')}`;
+  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
+  await pg.connect();
+  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+  const examples = examplesForStack(tally.stack, { ldapOu: ou, table });
+  await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
+  await withConcurrency(
+    Array.from({ length: EVENTS + 1 }, (_, i) => i),
+    16,
+    async (i) => {
+      await ldap.add(dn(`crew${i}`), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: `crew${i}`, cn: `Crew ${i}`, sn: `${i}` });
+    },
+  );
+  const listening = await listenApi(tally, TOKEN);
+  apiUrl = listening.url;
+  closeApi = () => listening.api.close();
+}, 240_000);
+
+afterAll(async () => {
+  await closeApi?.();
+  await ldap?.unbind();
+  await pg?.end();
+  await tally?.stop();
+});
+
+test(`${EVENTS} events posted in parallel, 100 of them twice: each is applied exactly once`, async () => {
+  const events = Array.from({ length: EVENTS }, (_, i) => ({ resource: 'OpenDJ LDAP directory', account: dn(`crew${i}`), changeType: 'add', eventId: `hr-${i}` }));
+  const repeated = events.slice(0, 100);
+  const answers: Array<{ accepted: number; duplicates: number }> = [];
+  await withConcurrency([...events, ...repeated], 50, async (event) => {
+    const response = await post(event);
+    expect(response.status).toBe(202);
+    answers.push((await response.json()) as { accepted: number; duplicates: number });
+  });
+  expect(answers.reduce((n, a) => n + a.accepted, 0)).toBe(EVENTS);
+  expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(100);
+
+  await eventually(() => tally.services.repo.collections.users.countDocuments({ name: /^crew/ }), (n) => n === EVENTS, 'a user per event', 120_000);
+  await eventually(() => tally.services.repo.collections.changeEvents.countDocuments({ done: false }), (n) => n === 0, 'every event applied', 60_000);
+  expect(await tally.services.repo.collections.changeEvents.countDocuments({ resourceRef: LDAP_OID })).toBe(EVENTS);
+  // Applied once: one shadow per account, each linked to its own user.
+  expect(await tally.services.repo.collections.shadows.countDocuments({ resourceRef: LDAP_OID, situation: 'linked' })).toBe(EVENTS);
+}, 240_000);
+
+test('events signalled to the liveSync workflow are applied like posted ones; a bad body names the field', async () => {
+  await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.changeEvents, [{ account: dn(`crew${EVENTS}`), changeType: 'add', eventId: 'signal-1' }]);
+  await eventually(() => tally.services.repo.userByRef(`crew${EVENTS}`), (u) => u !== null, 'the signalled user');
+
+  const bad = await post([{ resource: 'OpenDJ LDAP directory', changeType: 'rename', account: 'x' }]);
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toMatchObject({ problems: [expect.objectContaining({ field: '0.changeType' })] });
+  const unknown = await post({ resource: 'Atlantis', account: 'x' });
+  expect(unknown.status).toBe(422);
+}, 120_000);
