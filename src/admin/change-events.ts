@@ -1,7 +1,8 @@
 /**
  * Change events from services: stored durably in arrival order (one write per request), deduplicated by
  * their event id, and applied by the resource's live sync, which this starts when it doesn't run. A
- * resource whose backlog is too long refuses more for a moment (HTTP 429) rather than drop any.
+ * resource whose backlog is too long (TALLY_MAX_EVENT_BACKLOG) refuses more for a moment (HTTP 429)
+ * rather than drop any.
  */
 import type { Channel } from '../schema/config';
 import { changeNotificationSchema, type ChangeNotification } from '../schema/api';
@@ -10,8 +11,6 @@ import type { Services } from '../runtime/services';
 import { startLiveSync } from './live-sync';
 import { UnknownResourceError } from './resource-runs';
 
-/** Events waiting for one resource past which new ones are refused. @default 100000 */
-export const MAX_BACKLOG = 100_000;
 /** How long a backlog count and "live sync runs" are taken as still true. */
 const BACKLOG_CHECK_MS = 1_000;
 const LIVE_SYNC_CHECK_MS = 10_000;
@@ -20,9 +19,10 @@ export class BacklogFullError extends Error {
   override readonly name = 'BacklogFullError';
   constructor(
     readonly resourceName: string,
+    readonly waiting: number,
     readonly retryAfterSeconds: number,
   ) {
-    super(`${resourceName} has ${MAX_BACKLOG} or more change events waiting to be applied: send again in ${retryAfterSeconds} s`);
+    super(`${resourceName} has ${waiting} change events waiting to be applied: send again in ${retryAfterSeconds} s`);
   }
 }
 
@@ -71,7 +71,7 @@ async function refuseWhenBacklogFull(services: Services, resource: { oid: string
     backlog = { count: await services.repo.countPendingChangeEvents(resource.oid), until: now + BACKLOG_CHECK_MS };
     backlogs.set(key, backlog);
   }
-  if (backlog.count >= MAX_BACKLOG) throw new BacklogFullError(resource.name, 1);
+  if (backlog.count >= services.settings.TALLY_MAX_EVENT_BACKLOG) throw new BacklogFullError(resource.name, backlog.count, 1);
 }
 
 async function ensureLiveSync(services: Services, resourceOid: string): Promise<void> {

@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   TALLY_API_PORT: z.coerce.number().int().positive().default(8080),
   /** @default '127.0.0.1' */
   TALLY_API_HOST: z.string().default('127.0.0.1'),
+  /** Change events waiting for one resource past which `POST /api/v1/changes` answers 429. @default 100000 */
+  TALLY_MAX_EVENT_BACKLOG: z.coerce.number().int().positive().default(100_000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

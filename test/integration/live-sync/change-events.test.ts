@@ -88,3 +88,26 @@ test('events signalled to the liveSync workflow are applied like posted ones; a 
   const unknown = await post({ resource: 'Atlantis', account: 'x' });
   expect(unknown.status).toBe(422);
 }, 120_000);
+
+test('a resource with too many events waiting answers 429 with Retry-After, and takes events again once they are applied', async () => {
+  await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.pauseLiveSync);
+  const settings = tally.services.settings as { TALLY_MAX_EVENT_BACKLOG: number };
+  const limit = settings.TALLY_MAX_EVENT_BACKLOG;
+  settings.TALLY_MAX_EVENT_BACKLOG = 3;
+  try {
+    const events = [0, 1, 2].map((i) => ({ resource: LDAP_OID, account: dn(`crew${i}`), eventId: `backlog-${i}` }));
+    expect((await post(events)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1100)); // the backlog count is looked at again after a second
+    const refused = await post({ resource: LDAP_OID, account: dn('crew3'), eventId: 'backlog-3' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ message: expect.stringMatching(/3 change events waiting/) });
+
+    await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.resumeLiveSync);
+    await eventually(() => tally.services.repo.countPendingChangeEvents(LDAP_OID), (n) => n === 0, 'the waiting events applied');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post({ resource: LDAP_OID, account: dn('crew3'), eventId: 'backlog-3' })).status).toBe(202);
+  } finally {
+    settings.TALLY_MAX_EVENT_BACKLOG = limit;
+  }
+}, 120_000);
