@@ -6,7 +6,10 @@
  * 2. sustained throughput: M cn changes made as fast as the directory takes them, timed until every
  *    PostgreSQL row followed (changes per second), with CPU per change in every process.
  *
- *   npx tsx bench/live-sync.bench.ts [accounts=5000] [rate=50] [seconds=20] [burst=5000] [intervalMs=100]
+ * 3. change events over HTTP: E events posted one per request, 50 in flight: accepted per second, and
+ *    the time until live sync applied them all (none lost).
+ *
+ *   npx tsx bench/live-sync.bench.ts [accounts=5000] [rate=50] [seconds=20] [burst=5000] [intervalMs=100] [events=5000]
  */
 import path from 'node:path';
 import { Attribute, Change } from 'ldapts';
@@ -14,7 +17,7 @@ import { applyConfig } from '../src/admin/apply-config';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
-import { startTally } from '../test/support/tally-harness';
+import { listenApi, startTally } from '../test/support/tally-harness';
 import { exampleResources } from './support/example-resources';
 import { percentile, printCpu, startCpuMeter, withConcurrency } from './support/measure';
 
@@ -23,6 +26,7 @@ const rate = Number(process.argv[3] ?? 50);
 const seconds = Number(process.argv[4] ?? 20);
 const burst = Math.min(accounts, Number(process.argv[5] ?? 5000));
 const intervalMs = Number(process.argv[6] ?? 100);
+const events = Number(process.argv[7] ?? 5000);
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 
 async function main() {
@@ -93,6 +97,27 @@ async function main() {
     printCpu(cpu, burst, 'change');
     const [listing] = await liveSyncStatuses(tally.services, LDAP_OID);
     console.log(`  live sync: ${listing.status?.polls} polls, ${listing.status?.changes} changes, ${listing.status?.applied} applied, ${listing.status?.handedOver} handed over`);
+
+    // 3. Change events over HTTP: one event per request, 50 requests in flight.
+    const { api, url } = await listenApi(tally, 'bench-token');
+    const sent = names.slice(0, Math.min(accounts, events));
+    const tEvents = performance.now();
+    let accepted = 0;
+    await withConcurrency(sent, 50, async (n) => {
+      const response = await fetch(`${url}/api/v1/changes`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer bench-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ resource: LDAP_OID, account: `uid=${n},${base}`, changeType: 'modify', eventId: `bench-${n}` }),
+      });
+      if (response.status === 202) accepted += ((await response.json()) as { accepted: number }).accepted;
+    });
+    const acceptMs = performance.now() - tEvents;
+    while ((await tally.services.repo.countPendingChangeEvents(LDAP_OID)) > 0) await new Promise((r) => setTimeout(r, 100));
+    const appliedMs = performance.now() - tEvents;
+    const done = await tally.services.repo.collections.changeEvents.countDocuments({ resourceRef: LDAP_OID, done: true, eventId: /^bench-/ });
+    console.log(`HTTP change events: ${sent.length} posted one per request, 50 in flight`);
+    console.log(`  accepted ${accepted} in ${Math.round(acceptMs)} ms -> ${Math.round(accepted / (acceptMs / 1000))} events/s; all applied after ${Math.round(appliedMs)} ms -> ${Math.round(done / (appliedMs / 1000))} events/s; lost: ${sent.length - done}`);
+    await api.close();
     await signalLiveSync(tally.services, LDAP_OID, 'stop');
   } finally {
     await close();
