@@ -22,12 +22,13 @@ async function resourceOf(services: Services, ref: string) {
   return resource;
 }
 
-/** The id of the workflow running the resource's live sync, or null. */
+/**
+ * The id of the workflow running the resource's live sync, or null: the one this repository's sync token
+ * names (a live sync that started a moment ago and hasn't claimed it yet is met by its workflow id).
+ */
 async function runningLiveSync(services: Services, resourceOid: string): Promise<string | null> {
   const holder = (await services.repo.syncToken(resourceOid))?.workflowId;
-  if (holder && (await services.workflows.isWorkflowOpen(holder))) return holder;
-  const usual = workflowIds.liveSync(resourceOid);
-  return (await services.workflows.isWorkflowOpen(usual)) ? usual : null;
+  return holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null;
 }
 
 export async function startLiveSync(services: Services, ref: string, options: { intervalMs?: number } = {}): Promise<LiveSyncStart> {

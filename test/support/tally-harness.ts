@@ -63,6 +63,11 @@ export async function startTally(name: string): Promise<TallyHarness> {
     services,
     worker,
     async stop() {
+      // Long-running workflows (live sync) of this test file end with it: other files use the same
+      // example resource oids, so the same workflow ids, in the shared namespace.
+      for await (const open of services.client.workflow.list({ query: `TaskQueue = '${settings.TALLY_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) {
+        await services.client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
+      }
       worker.shutdown();
       await running;
       await (connection as NativeConnection).close();
