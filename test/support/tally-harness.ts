@@ -65,6 +65,13 @@ export async function startTally(name: string): Promise<TallyHarness> {
     async stop() {
       // Long-running workflows (live sync) of this test file end with it: other files use the same
       // example resource oids, so the same workflow ids, in the shared namespace.
+      // The resources' live syncs are looked up by id (the list below may not show a just-started one yet).
+      const liveSyncIds = (await services.repo.configSnapshot()).resources.map((r) => `livesync:${r.oid}`);
+      for (const workflowId of liveSyncIds) {
+        const handle = services.client.workflow.getHandle(workflowId);
+        const described = await handle.describe().catch(() => null);
+        if (described?.status.name === 'RUNNING' && described.taskQueue === settings.TALLY_TASK_QUEUE) await handle.terminate('the test file ended');
+      }
       for await (const open of services.client.workflow.list({ query: `TaskQueue = '${settings.TALLY_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) {
         await services.client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
       }
