@@ -1,22 +1,14 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
-import { changeTypeSchema, itemDeltaSchema } from './objects';
+import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 
-export const changeNotificationSchema = z
-  .object({
+export const changeNotificationSchema = changeEventFieldsSchema
+  .extend({
     /** Resource oid or name. */
     resource: z.string().min(1),
-    /** The account's name on the resource (LDAP DN, login): its secondary identifier. */
-    account: z.string().min(1).optional(),
-    /** The account's stable identifier (LDAP entryUUID, row key). */
-    primaryIdentifier: z.string().min(1).optional(),
-    changeType: changeTypeSchema.default('unknown'),
-    attributeDeltas: z.array(itemDeltaSchema).optional(),
-    /** The sender's id of this event: an event sent again with the same id is applied once. */
-    eventId: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .refine((c) => c.account || c.primaryIdentifier, { message: 'name the account: account (its name) or primaryIdentifier' });
+  .refine(namesTheAccount, namesTheAccountMessage);
 export type ChangeNotification = z.input<typeof changeNotificationSchema>;
 
 export const changeEventListSchema = z.array(changeNotificationSchema).min(1).max(1000);

@@ -117,15 +117,21 @@ export const liveSyncInputSchema = z
 export type LiveSyncInput = z.input<typeof liveSyncInputSchema>;
 export type LiveSyncContinuation = NonNullable<z.output<typeof liveSyncInputSchema>['continuation']>;
 
-/** A change event signalled to a resource's liveSync workflow: the object, what happened, an optional event id. */
-export const changeEventInputSchema = z
-  .object({
-    account: z.string().min(1).optional(),
-    primaryIdentifier: z.string().min(1).optional(),
-    changeType: changeTypeSchema.default('unknown'),
-    attributeDeltas: z.array(itemDeltaSchema).optional(),
-    eventId: z.string().min(1).max(200).optional(),
-  })
-  .strict()
-  .refine((c) => c.account || c.primaryIdentifier, { message: 'name the account: account (its name) or primaryIdentifier' });
+/** What a change event says about one object (the HTTP API adds the resource; a signal has the workflow's). */
+export const changeEventFieldsSchema = z.object({
+  /** The account's name on the resource (LDAP DN, login): its secondary identifier. */
+  account: z.string().min(1).optional(),
+  /** The account's stable identifier (LDAP entryUUID, row key). */
+  primaryIdentifier: z.string().min(1).optional(),
+  changeType: changeTypeSchema.default('unknown'),
+  attributeDeltas: z.array(itemDeltaSchema).optional(),
+  /** The sender's id of this event: an event sent again with the same id is applied once. */
+  eventId: z.string().min(1).max(200).optional(),
+});
+
+export const namesTheAccount = (c: { account?: string; primaryIdentifier?: string }) => !!(c.account || c.primaryIdentifier);
+export const namesTheAccountMessage = { message: 'name the account: account (its name) or primaryIdentifier' };
+
+/** A change event signalled to a resource's liveSync workflow. */
+export const changeEventInputSchema = changeEventFieldsSchema.strict().refine(namesTheAccount, namesTheAccountMessage);
 export type ChangeEventInput = z.input<typeof changeEventInputSchema>;

@@ -36,3 +36,17 @@ ${options.attributes ?? ''}        - ref: uid
           inbound: { strength: weak, target: { path: $user/name } }
 ${options.tail ?? ''}`;
 }
+
+/** fullName from the account's cn. */
+export const cnToFullName = `        - ref: cn
+          inbound: { target: { path: $user/fullName } }
+`;
+
+/** Accounts nobody owns become users; linked ones are synchronized. */
+export const addFocusAndSynchronize = `synchronization:
+  correlation:
+    equal: { path: name, expression: { path: $account/attributes/uid } }
+  reaction:
+    - { situation: unmatched, action: { handler: addFocus } }
+    - { situation: linked, action: { handler: synchronize } }
+`;

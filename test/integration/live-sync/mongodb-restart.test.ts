@@ -16,7 +16,7 @@ import { loadSettings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { createTallyWorker } from '../../../src/worker';
-import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { addFocusAndSynchronize, cnToFullName, ldapResourceYaml } from '../../support/ldap-resource-yaml';
 import { getStack, scratchDir } from '../../support/stack';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 
@@ -53,16 +53,8 @@ beforeAll(async () => {
       ldap: { url: stack.ldap.url, bindDn: stack.ldap.serviceDn },
       base,
       changelog: true,
-      attributes: `        - ref: cn
-          inbound: { target: { path: $user/fullName } }
-`,
-      tail: `synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: linked, action: { handler: synchronize } }
-`,
+      attributes: cnToFullName,
+      tail: addFocusAndSynchronize,
     }),
   );
   await applyConfig(services.repo, services.key, [dir]);

@@ -2,7 +2,7 @@
  * Live sync with its worker process SIGKILLed in the middle of a batch: a new worker goes on from the
  * stored position, and every change is applied (the final state equals an undisturbed run's).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,10 +14,10 @@ import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import { loadSettings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
-import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { addFocusAndSynchronize, cnToFullName, ldapResourceYaml } from '../../support/ldap-resource-yaml';
 import { getStack } from '../../support/stack';
-import { tallyBin } from '../../support/tally-cli';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
+import { startWorkerProcess } from '../../support/worker-process';
 
 const ACCOUNTS = 2_000;
 const resourceOid = randomUUID();
@@ -30,13 +30,9 @@ let env: Record<string, string>;
 let ldap: LdapClient;
 const workers: ChildProcess[] = [];
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(tallyBin, ['worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess(env);
   workers.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await eventually(async () => output, (o) => o.includes('tally worker: task queue'), 'a worker process to start', 60_000);
   return child;
 }
 
@@ -55,17 +51,9 @@ beforeAll(async () => {
       // Tally binds as its own account, so the test's changes (as the admin) are people's changes.
       ldap: { url: stack.ldap.url, bindDn: stack.ldap.serviceDn },
       base,
-      attributes: `        - ref: cn
-          inbound: { target: { path: $user/fullName } }
-`,
+      attributes: cnToFullName,
       changelog: true,
-      tail: `synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: linked, action: { handler: synchronize } }
-`,
+      tail: addFocusAndSynchronize,
     }),
   );
   await applyConfig(services.repo, services.key, [dir]);
@@ -89,7 +77,7 @@ afterAll(async () => {
 });
 
 test(`live sync of ${ACCOUNTS} changes with the worker SIGKILLed mid-batch: every change is applied once a new worker runs`, async () => {
-  const first = await startWorkerProcess();
+  const first = await startWorker();
   const imported = await startResourceRun(services, { type: 'import', resource: resourceOid });
   expect((await waitForRun(services, imported.workflowId, () => undefined)).errors).toBe(0);
   expect(await services.repo.collections.users.countDocuments({})).toBe(ACCOUNTS);
@@ -109,7 +97,7 @@ test(`live sync of ${ACCOUNTS} changes with the worker SIGKILLed mid-batch: ever
   await exited;
   expect(await renamed()).toBeLessThan(ACCOUNTS);
 
-  await startWorkerProcess();
+  await startWorker();
   await eventually(renamed, (n) => n === ACCOUNTS, 'every change applied', 180_000);
   const users = await services.repo.collections.users.find({}, { projection: { _id: 0, name: 1, fullName: 1 } }).toArray();
   expect(users).toHaveLength(ACCOUNTS);

@@ -4,7 +4,7 @@
  * shared by two worker processes, with a second start joined or refused. Each ends in the state an
  * undisturbed run gives: every account once, nothing skipped, nothing doubled.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,11 +20,11 @@ import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
+import { startWorkerProcess } from '../../support/worker-process';
 import { getStack, scratchDir } from '../../support/stack';
 import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
 
 const ACCOUNTS = 5_000;
-const tallyBin = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
 const resourceOid = randomUUID();
 const ou = `bulk-${randomBytes(4).toString('hex')}`;
 const base = `ou=${ou},dc=example,dc=com`;
@@ -59,14 +59,9 @@ function resourceYaml(): string {
   });
 }
 
-/** A `tally worker` process of its own (killable like a real deployment's). */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(tallyBin, ['worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess(env);
   workers.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await eventually(async () => output, (o) => o.includes('tally worker: task queue'), 'a worker process to start', 60_000);
   return child;
 }
 
@@ -114,14 +109,14 @@ afterAll(async () => {
 });
 
 test(`import of ${ACCOUNTS} accounts with the worker SIGKILLed mid-run: every account becomes one linked user`, async () => {
-  const first = await startWorkerProcess();
+  const first = await startWorker();
   // Small pages, so the kill comes with most of the work still to do.
   const started = await startResourceRun(services, { type: 'import', resource: 'Bulk LDAP', pageSize: 20 });
   await eventually(() => services.repo.collections.users.countDocuments({}), (n) => n >= 200, 'the import to be under way', 120_000);
   await kill(first);
   expect((await runOf(started.workflowId))!.state).toBe('running');
 
-  await startWorkerProcess();
+  await startWorker();
   const summary = await waitForRun(services, started.workflowId, () => undefined);
   expect(summary.errors).toBe(0);
   expect(summary.seen).toBeGreaterThanOrEqual(ACCOUNTS); // a page redone after the kill is seen twice
@@ -155,7 +150,7 @@ test('a reconciliation while MongoDB restarts waits for it, then finishes with e
 }, 300_000);
 
 test('a run in two buckets is shared by two worker processes; a second start joins it, another workflow id is refused', async () => {
-  await startWorkerProcess(); // two worker processes now
+  await startWorker(); // two worker processes now
   await renameBehindTheBack(300, 500, (i) => `Quartermaster ${i}`);
   const started = await startResourceRun(services, { type: 'recon', resource: 'Bulk LDAP', pageSize: 100, buckets: 2 });
   const again = await startResourceRun(services, { type: 'recon', resource: 'Bulk LDAP' });
