@@ -19,7 +19,7 @@ import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
 import { listenApi, startTally } from '../test/support/tally-harness';
 import { exampleResources } from './support/example-resources';
-import { percentile, printCpu, startCpuMeter, withConcurrency } from './support/measure';
+import { percentile, printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 
 const accounts = Number(process.argv[2] ?? 5000);
 const rate = Number(process.argv[3] ?? 50);
@@ -85,11 +85,13 @@ async function main() {
     const expectedBurst = new Map(many.map((n) => [n, `Burst ${n}`]));
     const burstWatcher = watch(expectedBurst);
     const meter = startCpuMeter(stack.pids());
+    const profile = await startProfile(process.env.TALLY_BENCH_PROFILE);
     const t = performance.now();
     await withConcurrency(many, 16, (n) => setCn(n, expectedBurst.get(n)!).then(() => undefined));
     const written = performance.now() - t;
     await burstWatcher.until(600_000);
     const total = performance.now() - t;
+    await profile.stop();
     const cpu = meter.read();
     const burstLatencies = [...burstWatcher.seenAt.values()].map((v) => v - t).sort((a, b) => a - b);
     console.log(`sustained: ${burst} cn changes written to LDAP in ${Math.round(written)} ms (${Math.round(burst / (written / 1000))}/s, the directory's pace)`);
