@@ -48,8 +48,15 @@ export async function startLiveSync(services: Services, ref: string, options: { 
       ],
     });
   } catch (e) {
-    if (e instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, running: true, ...found };
-    throw e;
+    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    // Started a moment ago by someone else, before it claimed the resource; unless it isn't this Tally's.
+    const { taskQueue } = await services.client.workflow.getHandle(workflowId).describe();
+    if (taskQueue !== services.settings.TALLY_TASK_QUEUE) {
+      throw new Error(
+        `workflow ${workflowId} runs on task queue ${taskQueue}, not on this Tally's (${services.settings.TALLY_TASK_QUEUE}): another Tally in namespace ${services.settings.TEMPORAL_NAMESPACE} live-syncs ${resource.name}; stop it there, or give each Tally its own namespace`,
+      );
+    }
+    return { workflowId, running: true, ...found };
   }
   return { workflowId, running: false, ...found };
 }

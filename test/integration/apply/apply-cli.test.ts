@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { Client, Connection } from '@temporalio/client';
 import { getStack } from '../../support/stack';
 import { examplesForStack } from '../../support/tally-harness';
 
@@ -35,7 +36,22 @@ beforeAll(async () => {
   mongo = new MongoClient(getStack().mongo.uri);
   await mongo.connect();
 });
-afterAll(async () => mongo?.close());
+afterAll(async () => {
+  await mongo?.close();
+  // `tally apply` started the examples' live syncs on this test's task queue, where no worker runs:
+  // they end here, so other test files (same example oids, same workflow ids) start their own.
+  const connection = await Connection.connect({ address: getStack().temporal.address });
+  try {
+    const client = new Client({ connection, namespace: getStack().temporal.namespace });
+    for (const oid of ['c0c010c0-d34d-b33f-f00d-333111111111', 'c0c010c0-d34d-b33f-f00d-333111111112']) {
+      const handle = client.workflow.getHandle(`livesync:${oid}`);
+      const described = await handle.describe().catch(() => null);
+      if (described?.status.name === 'RUNNING' && described.taskQueue === env().TALLY_TASK_QUEUE) await handle.terminate('the test file ended');
+    }
+  } finally {
+    await connection.close();
+  }
+});
 
 test('an invalid file rejects the whole set, naming file, line, field and what was expected; nothing is stored', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-apply-'));
@@ -65,8 +81,12 @@ test('the examples apply; applying them again changes nothing', async () => {
     'Role:Pirate:created',
     'User:jack:created',
   ]);
+  // Both example resources ask for live sync: apply starts it (and only once).
+  const started = (JSON.parse(first.stdout) as { liveSyncs: Array<{ workflowId: string }> }).liveSyncs.map((l) => l.workflowId).sort();
+  expect(started).toEqual(['livesync:c0c010c0-d34d-b33f-f00d-333111111111', 'livesync:c0c010c0-d34d-b33f-f00d-333111111112']);
   const again = await runTally(['apply', '-f', dir, '--json']);
   expect((JSON.parse(again.stdout) as typeof stored).stored.filter((s) => s.change !== 'unchanged')).toEqual([]);
+  expect((JSON.parse(again.stdout) as { liveSyncs: unknown[] }).liveSyncs).toEqual([]);
   const resource = await mongo.db(database).collection('resources').findOne({ name: 'OpenDJ LDAP directory' });
   expect(resource?.connector.bindPassword).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
 });
