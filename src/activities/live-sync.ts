@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { beginLiveSync, LiveSyncAlreadyRunningError } from '../sync/live-sync/live-sync-claim';
 import { pollChangelog } from '../sync/live-sync/changelog-poll';
 import type { SyncDeps } from '../sync/sync-deps';
-import type { ChangeEventInput } from '../schema/workflow-inputs';
+import { changeOfEvent, type ChangeEventInput } from '../schema/workflow-inputs';
 import { failFastOnConfiguration } from './failures';
 
 export const liveSyncFailureTypes = { alreadyRunning: 'TallyLiveSyncAlreadyRunning' } as const;
@@ -26,23 +26,16 @@ export function createLiveSyncActivities(deps: SyncDeps) {
     },
     /** The changelog was purged past live sync's position: a reconciliation finds what was missed. */
     async requestReconciliation(input: { resourceOid: string }): Promise<string> {
-      return deps.workflows.requestReconciliation(input.resourceOid);
+      return (await deps.workflows.requestResourceRun({ type: 'recon', resourceOid: input.resourceOid })).workflowId;
     },
     /** Change events signalled to the workflow, stored with those the HTTP API takes. */
     async storeChangeEvents(input: { resourceOid: string; events: ChangeEventInput[] }) {
       const receivedAt = new Date().toISOString();
       return deps.repo.acceptChangeEvents(
-        input.events.map(({ eventId, account, primaryIdentifier, changeType, attributeDeltas }) => ({
+        input.events.map((event) => ({
           resourceRef: input.resourceOid,
-          ...(eventId ? { eventId } : {}),
-          change: {
-            resourceRef: input.resourceOid,
-            channel: 'api' as const,
-            changeType: changeType ?? 'unknown',
-            ...(account ? { secondaryIdentifier: account } : {}),
-            ...(primaryIdentifier ? { primaryIdentifier } : {}),
-            ...(attributeDeltas ? { attributeDeltas } : {}),
-          },
+          ...(event.eventId ? { eventId: event.eventId } : {}),
+          change: changeOfEvent(input.resourceOid, event, 'api'),
           receivedAt,
         })),
       );

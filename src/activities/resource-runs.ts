@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RunError, RunStats } from '../repository/repository';
-import type { RunType } from '../schema/workflow-inputs';
+import { addStats, type RunType } from '../schema/workflow-inputs';
 import { searchResourceObjects } from '../provisioning';
 import type { SearchPage } from '../connectors/connector-types';
 import { reconcileObjectsPage } from '../sync/reconciliation/objects-page';
@@ -52,11 +52,6 @@ interface SliceCheckpoint {
   done?: boolean;
   stats: RunStats;
   errors: RunError[];
-}
-
-function addStats(into: RunStats, from: RunStats): RunStats {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
-  return into;
 }
 
 /**

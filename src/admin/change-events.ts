@@ -6,7 +6,7 @@
  */
 import type { Channel } from '../schema/config';
 import { changeNotificationSchema, type ChangeNotification } from '../schema/api';
-import type { ResourceChange } from '../schema/objects';
+import { changeOfEvent } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
 import { startLiveSync } from './live-sync';
 import { UnknownResourceError } from './resource-runs';
@@ -46,15 +46,7 @@ export async function acceptChangeEvents(
       resource = { oid: found.oid, name: found.name };
       resources.set(parsed.resource, resource);
     }
-    const change: ResourceChange = {
-      resourceRef: resource.oid,
-      channel,
-      changeType: parsed.changeType,
-      ...(parsed.account ? { secondaryIdentifier: parsed.account } : {}),
-      ...(parsed.primaryIdentifier ? { primaryIdentifier: parsed.primaryIdentifier } : {}),
-      ...(parsed.attributeDeltas ? { attributeDeltas: parsed.attributeDeltas } : {}),
-    };
-    events.push({ resourceRef: resource.oid, ...(parsed.eventId ? { eventId: parsed.eventId } : {}), change, receivedAt });
+    events.push({ resourceRef: resource.oid, ...(parsed.eventId ? { eventId: parsed.eventId } : {}), change: changeOfEvent(resource.oid, parsed, channel), receivedAt });
   }
   const distinct = [...new Map([...resources.values()].map((r) => [r.oid, r])).values()];
   for (const resource of distinct) await refuseWhenBacklogFull(services, resource);

@@ -26,15 +26,16 @@ async function resourceOf(services: Services, ref: string) {
  * The id of the workflow running the resource's live sync, or null: the one this repository's sync token
  * names (a live sync that started a moment ago and hasn't claimed it yet is met by its workflow id).
  */
-async function runningLiveSync(services: Services, resourceOid: string): Promise<string | null> {
-  const holder = (await services.repo.syncToken(resourceOid))?.workflowId;
-  return holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null;
+async function runningLiveSync(services: Services, resourceOid: string): Promise<{ workflowId: string | null; token: string | null }> {
+  const stored = await services.repo.syncToken(resourceOid);
+  const holder = stored?.workflowId;
+  return { workflowId: holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null, token: stored?.token ?? null };
 }
 
 export async function startLiveSync(services: Services, ref: string, options: { intervalMs?: number } = {}): Promise<LiveSyncStart> {
   const resource = await resourceOf(services, ref);
   const found = { resourceOid: resource.oid, resourceName: resource.name };
-  const running = await runningLiveSync(services, resource.oid);
+  const running = (await runningLiveSync(services, resource.oid)).workflowId;
   if (running) return { workflowId: running, running: true, ...found };
   const workflowId = workflowIds.liveSync(resource.oid);
   try {
@@ -64,7 +65,7 @@ export async function startLiveSync(services: Services, ref: string, options: { 
 /** Pauses, resumes or stops the resource's live sync; false when none runs. */
 export async function signalLiveSync(services: Services, ref: string, action: 'pause' | 'resume' | 'stop'): Promise<{ workflowId: string | null; resourceName: string }> {
   const resource = await resourceOf(services, ref);
-  const workflowId = await runningLiveSync(services, resource.oid);
+  const { workflowId } = await runningLiveSync(services, resource.oid);
   if (workflowId) {
     const signal = action === 'pause' ? signals.pauseLiveSync : action === 'resume' ? signals.resumeLiveSync : signals.stopLiveSync;
     await services.client.workflow.getHandle(workflowId).signal(signal);
@@ -86,9 +87,9 @@ export async function liveSyncStatuses(services: Services, ref?: string): Promis
   const resources = ref ? [await resourceOf(services, ref)] : (await services.repo.configSnapshot()).resources;
   return Promise.all(
     resources.map(async (resource) => {
-      const workflowId = await runningLiveSync(services, resource.oid);
+      const { workflowId, token } = await runningLiveSync(services, resource.oid);
       const status = workflowId ? await services.client.workflow.getHandle(workflowId).query(queries.liveSyncStatus).catch(() => null) : null;
-      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token: (await services.repo.syncToken(resource.oid))?.token ?? null };
+      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token };
     }),
   );
 }

@@ -2,11 +2,11 @@
  * Starting and following reconciliation and import runs from the CLI and the API. A second start while
  * a run of the same kind is going joins it; a start while the other kind runs is refused, saying which.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { RunDoc } from '../repository/repository';
 import type { RunType } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
-import { queries, searchAttributes, workflowIds, type RunProgress } from '../workflows/workflow-ids';
+import { queries, type RunProgress } from '../workflows/workflow-ids';
 import type { RunSummary } from '../workflows/resource-run';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import { rootCause } from './root-cause';
@@ -37,23 +37,8 @@ export async function startResourceRun(
     if (running.type !== input.type) throw new RunAlreadyRunningError(running);
     return { workflowId: running.workflowId, joined: true, ...found };
   }
-  const workflowId = workflowIds.resourceRun(input.type, resource.oid);
-  try {
-    await services.client.workflow.start(runWorkflowTypes[input.type], {
-      taskQueue: services.settings.TALLY_TASK_QUEUE,
-      workflowId,
-      args: [{ resource: resource.oid, ...(input.pageSize ? { pageSize: input.pageSize } : {}), ...(input.buckets ? { buckets: input.buckets } : {}) }],
-      typedSearchAttributes: [
-        { key: searchAttributes.resource, value: resource.oid },
-        { key: searchAttributes.state, value: 'running' },
-      ],
-    });
-  } catch (e) {
-    // Started a moment ago by someone else, before its run was stored.
-    if (e instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, joined: true, ...found };
-    throw e;
-  }
-  return { workflowId, joined: false, ...found };
+  const { workflowId, started } = await services.workflows.requestResourceRun({ type: input.type, resourceOid: resource.oid, pageSize: input.pageSize, buckets: input.buckets });
+  return { workflowId, joined: !started, ...found };
 }
 
 /** The run's progress as its workflow reports it; null when the workflow isn't there (yet, or any more). */

@@ -46,22 +46,24 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
       signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
         { key: searchAttributes.resource, value: change.resourceRef },
       ]),
-    async requestReconciliation(resourceOid) {
-      const workflowId = workflowIds.resourceRun('recon', resourceOid);
+    async requestResourceRun({ type, resourceOid, pageSize, buckets }) {
+      const workflowId = workflowIds.resourceRun(type, resourceOid);
       try {
-        await client.workflow.start('reconcileResource', {
+        await client.workflow.start(type === 'recon' ? 'reconcileResource' : 'importFromResource', {
           taskQueue,
           workflowId,
-          args: [{ resource: resourceOid }],
+          args: [{ resource: resourceOid, ...(pageSize ? { pageSize } : {}), ...(buckets ? { buckets } : {}) }],
           typedSearchAttributes: [
             { key: searchAttributes.resource, value: resourceOid },
             { key: searchAttributes.state, value: 'running' },
           ],
         });
+        return { workflowId, started: true };
       } catch (e) {
+        // Started a moment ago by someone else.
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+        return { workflowId, started: false };
       }
-      return workflowId;
     },
     async isWorkflowOpen(workflowId) {
       try {

@@ -2,7 +2,14 @@
  * The port through which the synchronization routine and provisioning hand work to Tally's workflows
  * (implemented over the Temporal client in `client/`, handed to activities at start).
  */
-import type { ProcessChangeInput, ProvisionAccountInput, ProvisionUserInput } from '../schema/workflow-inputs';
+import type { ProcessChangeInput, ProvisionAccountInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+
+export interface ResourceRunRequest {
+  type: RunType;
+  resourceOid: string;
+  pageSize?: number;
+  buckets?: number;
+}
 
 export interface WorkflowStarter {
   /** Starts or feeds `provisionUser` for the user; returns its workflow id. */
@@ -11,8 +18,11 @@ export interface WorkflowStarter {
   requestAccountProvisioning(input: ProvisionAccountInput): Promise<string>;
   /** Starts or feeds `processChange` for the resource object; returns its workflow id. */
   reportChange(change: ProcessChangeInput): Promise<string>;
-  /** Starts a reconciliation of the resource unless one runs; returns its workflow id. */
-  requestReconciliation(resourceOid: string): Promise<string>;
+  /**
+   * Starts a reconciliation or import of the resource under its usual id; `started` is false when that
+   * workflow runs already (the caller joins it).
+   */
+  requestResourceRun(input: ResourceRunRequest): Promise<{ workflowId: string; started: boolean }>;
   /** Whether the workflow with this id is still running (a run that continued as new still is). */
   isWorkflowOpen(workflowId: string): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 /** Workflow inputs: each workflow takes ONE JSON object (the Temporal UI passes exactly one argument). */
 import { z } from 'zod';
-import { assignmentSchema, channelSchema } from './config';
-import { changeTypeSchema, itemDeltaSchema, resourceChangeSchema } from './objects';
+import { assignmentSchema, channelSchema, type Channel } from './config';
+import { changeTypeSchema, itemDeltaSchema, resourceChangeSchema, type ResourceChange } from './objects';
 
 export const provisionUserInputSchema = z
   .object({
@@ -37,6 +37,12 @@ export type RunType = z.infer<typeof runTypeSchema>;
 
 export const runErrorSchema = z.object({ object: z.string(), message: z.string(), at: z.string() });
 export const runStatsSchema = z.record(z.string(), z.number());
+
+/** Adds `from`'s counts into `into` (and returns it). */
+export function addStats(into: Record<string, number>, from: Readonly<Record<string, number>>): Record<string, number> {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  return into;
+}
 
 /** Where a run is, carried across continue-as-new and handed to bucket children (set by the run itself). */
 export const runContinuationSchema = z
@@ -131,6 +137,18 @@ export const changeEventFieldsSchema = z.object({
 
 export const namesTheAccount = (c: { account?: string; primaryIdentifier?: string }) => !!(c.account || c.primaryIdentifier);
 export const namesTheAccountMessage = { message: 'name the account: account (its name) or primaryIdentifier' };
+
+/** The change an event reports, as the synchronization routine takes it. */
+export function changeOfEvent(resourceOid: string, event: z.output<typeof changeEventFieldsSchema> | ChangeEventInput, channel: Channel): ResourceChange {
+  return {
+    resourceRef: resourceOid,
+    channel,
+    changeType: event.changeType ?? 'unknown',
+    ...(event.account ? { secondaryIdentifier: event.account } : {}),
+    ...(event.primaryIdentifier ? { primaryIdentifier: event.primaryIdentifier } : {}),
+    ...(event.attributeDeltas ? { attributeDeltas: event.attributeDeltas } : {}),
+  };
+}
 
 /** A change event signalled to a resource's liveSync workflow. */
 export const changeEventInputSchema = changeEventFieldsSchema.strict().refine(namesTheAccount, namesTheAccountMessage);

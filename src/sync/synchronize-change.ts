@@ -95,8 +95,9 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
 }
 
 async function recomputeFormerOwner(deps: SyncDeps, userOid: string, change: ResourceChange, outcome: ChangeOutcome, workflowId?: string): Promise<void> {
-  if (!(await deps.repo.user(userOid))) return;
-  const provisioned = await provisionUser(deps, { userOid, channel: change.channel, workflowId });
+  const user = await deps.repo.user(userOid);
+  if (!user) return;
+  const provisioned = await provisionUser(deps, { userOid, channel: change.channel, workflowId }, { user });
   outcome.accounts = provisioned.accounts.map((a) => a.summary);
   outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
 }

@@ -25,7 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunSliceResult } from '../activities/resource-runs';
-import { resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
+import { addStats, resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
 import { parseWorkflowInput } from './workflow-input';
 import { queries, searchAttributes, signals, workflowIds, type RunProgress } from './workflow-ids';
@@ -71,8 +71,7 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
   let ended: 'finished' | 'failed' | undefined;
 
   const progress = (phase: RunProgress['phase'] = ended ?? run.phase): RunProgress => {
-    const stats = { ...run.stats };
-    for (const s of bucketStats.values()) for (const [k, v] of Object.entries(s)) stats[k] = (stats[k] ?? 0) + v;
+    const stats = [...bucketStats.values()].reduce(addStats, { ...run.stats });
     return {
       type,
       runId: run.runId,
@@ -121,7 +120,7 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
   try {
     if (run.phase === 'operations') {
       const done = await steps.completePendingOperations({ resourceOid: run.resourceOid });
-      for (const [k, v] of Object.entries(done.stats)) run.stats[k] = (run.stats[k] ?? 0) + v;
+      addStats(run.stats, done.stats);
       run.phase = 'objects';
       report();
     }
@@ -197,7 +196,7 @@ async function runBuckets(type: RunType, run: RunContinuation, count: number, pa
     });
   });
   await Promise.all(children);
-  for (const s of bucketStats.values()) for (const [k, v] of Object.entries(s)) run.stats[k] = (run.stats[k] ?? 0) + v;
+  for (const s of bucketStats.values()) addStats(run.stats, s);
   bucketStats.clear();
 }
 

@@ -1,5 +1,5 @@
 import type { RunError, RunStats } from '../../repository/repository';
-import type { RunType } from '../../schema/workflow-inputs';
+import { addStats, type RunType } from '../../schema/workflow-inputs';
 
 /** What one piece of a reconciliation or import run works on. */
 export interface RunScope {
@@ -26,6 +26,6 @@ export function objectError(object: string, e: unknown, now: string): RunError {
 }
 
 export function addResult(into: RunPieceResult, from: RunPieceResult): void {
-  for (const [k, v] of Object.entries(from.stats)) count(into.stats, k, v);
+  addStats(into.stats, from.stats);
   into.errors.push(...from.errors);
 }
