@@ -15,7 +15,7 @@ import { changeUser } from '../sync/user-changes';
 export interface ApplyResult {
   stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
   /** Users whose accounts must be recomputed, with the assignments the change removed. */
-  usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[] }>;
+  usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }>;
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
@@ -43,7 +43,8 @@ export async function applyConfig(
       const password = passwords.get(entry);
       const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now);
       result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change: outcome.change });
-      if (outcome.change !== 'unchanged') result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments });
+      if (outcome.change !== 'unchanged')
+        result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });
       continue;
     }
     const change = await storeConfigObject(repo, object, now);
@@ -96,7 +97,7 @@ async function storeUser(
   config: UserConfig & { oid: string },
   password: string | undefined,
   now: string,
-): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[] }> {
+): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }> {
   const existing = (await repo.user(config.oid)) ?? (await repo.userByRef(config.name));
   const samePassword = (stored?: { encrypted: string }) => !!stored && password !== undefined && decryptSecret(stored.encrypted, key) === password;
   const encryptedPassword = password === undefined || samePassword(existing?.credentials?.password) ? undefined : encryptSecret(password, key);
@@ -113,12 +114,14 @@ async function storeUser(
     return { oid: user.oid, change: 'created', removedAssignments: [] };
   }
   let removedAssignments: Assignment[] = [];
+  let addedAssignments: Assignment[] = [];
   const changed = await changeUser(repo, existing.oid, 'user', now, (current) => {
     const desired = { ...current, ...userProperties(config, encryptedPassword), oid: current.oid };
     if (encryptedPassword === undefined && current.credentials) desired.credentials = current.credentials;
     removedAssignments = current.assignment.filter((a) => !desired.assignment.some((d) => JSON.stringify(d) === JSON.stringify(a)));
+    addedAssignments = desired.assignment.filter((d) => !current.assignment.some((a) => JSON.stringify(d) === JSON.stringify(a)));
     return desired;
   });
   const changedPaths = changed?.changedPaths ?? [];
-  return { oid: existing.oid, change: changedPaths.length ? 'updated' : 'unchanged', changedPaths, removedAssignments };
+  return { oid: existing.oid, change: changedPaths.length ? 'updated' : 'unchanged', changedPaths, removedAssignments, addedAssignments };
 }

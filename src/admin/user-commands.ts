@@ -153,6 +153,7 @@ async function changeAndProvision(
   channel: Channel,
   change: (current: UserDoc) => UserDoc,
   removedAssignments?: () => Assignment[],
+  addedAssignments?: () => Assignment[],
 ): Promise<UserCommandResult> {
   const changed = await changeUser(services.repo, user.oid, channel, new Date().toISOString(), change);
   if (!changed) throw new UserCommandError('not-found', `user '${user.name}' was deleted meanwhile`);
@@ -163,6 +164,7 @@ async function changeAndProvision(
     channel,
     changedUserPaths: changed.changedPaths,
     ...(removed.length ? { removedAssignments: removed } : {}),
+    ...(addedAssignments ? { addedAssignments: addedAssignments() } : {}),
     requestId: randomUUID(),
   });
   const stored = (await services.repo.userByRef(user.oid)) ?? changed.after;
@@ -174,8 +176,21 @@ async function changeAndProvision(
   };
 }
 
+/** A templateRef names a stored object template; it is stored as the template's oid. */
+async function resolveTemplateRef(repo: Repository, changes: UserPropertyChanges): Promise<UserPropertyChanges> {
+  if (!changes.templateRef) return changes;
+  const templates = (await repo.configSnapshot()).objectTemplates;
+  const template = templates.find((t) => t.oid === changes.templateRef || t.name === changes.templateRef);
+  if (!template) {
+    const message = `no object template '${changes.templateRef}'`;
+    const known = templates.map((t) => t.name).sort();
+    throw new UserCommandError('invalid', `${message}${known.length ? ` (object templates: ${known.join(', ')})` : ''}`, [{ field: 'templateRef', message }]);
+  }
+  return { ...changes, templateRef: template.oid };
+}
+
 export async function setUserProperties(services: Services, ref: string, body: unknown, channel: Channel, separator = '.'): Promise<UserCommandResult> {
-  const changes = parsePropertyChanges(body, separator);
+  const changes = await resolveTemplateRef(services.repo, parsePropertyChanges(body, separator));
   const user = await requireUser(services.repo, ref);
   return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes));
 }
@@ -186,8 +201,17 @@ export async function assignToUser(services: Services, ref: string, body: unknow
   const wanted = await resolveAssignment(services.repo, request);
   const equivalent = new Set([JSON.stringify(wanted)]);
   for (const a of user.assignment) if (await sameAssignment(services.repo, a, wanted)) equivalent.add(JSON.stringify(a));
-  return changeAndProvision(services, user, channel, (current) =>
-    current.assignment.some((a) => equivalent.has(JSON.stringify(a))) ? current : { ...current, assignment: [...current.assignment, wanted] },
+  let added: Assignment[] = [];
+  return changeAndProvision(
+    services,
+    user,
+    channel,
+    (current) => {
+      added = current.assignment.some((a) => equivalent.has(JSON.stringify(a))) ? [] : [wanted];
+      return added.length ? { ...current, assignment: [...current.assignment, wanted] } : current;
+    },
+    undefined,
+    () => added,
   );
 }
 
@@ -211,5 +235,6 @@ export async function unassignFromUser(services: Services, ref: string, body: un
       return { ...current, assignment: current.assignment.filter((a) => !matching.has(JSON.stringify(a))) };
     },
     () => removed,
+    () => [],
   );
 }

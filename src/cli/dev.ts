@@ -49,7 +49,7 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
 
     const applied = await applyConfig(services.repo, services.key, [path.join(repoRoot, 'examples')]);
     for (const user of applied.usersToProvision) {
-      await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
+      await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
     }
     log(`applied examples/: ${applied.stored.map((s) => `${s.kind} ${s.name} (${s.change})`).join(', ')}`);
     // The seeds' modification scenario starts with jack's two accounts linked: report them once.

@@ -41,7 +41,7 @@ program
     withServices(async (services) => {
       const result = await applyConfig(services.repo, services.key, opts.file);
       for (const user of result.usersToProvision) {
-        await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
+        await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
       }
       const schedules = (await syncReconciliationSchedules(services)).filter((s) => s.change !== 'unchanged');
       const liveSyncs = (await startConfiguredLiveSyncs(services)).filter((l) => !l.running);

@@ -15,6 +15,8 @@ export interface KnownObject {
   kind: ConfigKind;
   oid: string;
   name: string;
+  /** An object template that is the default one. */
+  default?: boolean;
 }
 
 export interface ValidDocument {
@@ -134,6 +136,7 @@ export function checkConfigSet(
     }
     if (valid.object.kind === 'Resource') checkResource(valid.object, (path, message) => report(valid, path, message));
   }
+  checkOneDefaultTemplate(objects, [...storedByOid.values()], report);
   return { objects, problems };
 }
 
@@ -152,4 +155,24 @@ function checkResource(resource: ResourceConfig, report: (path: PathSegment[], m
       report(['synchronization', i, 'intent'], `no ${sync.kind} object type with intent "${sync.intent}" in schemaHandling`);
     }
   });
+}
+
+/** At most one object template is the default: a second one (in the files or stored) is named. */
+function checkOneDefaultTemplate(
+  objects: ReadonlyArray<ValidDocument & { object: ConfigObjectWithOid }>,
+  stored: readonly KnownObject[],
+  report: (d: ValidDocument, path: PathSegment[], message: string) => void,
+): void {
+  const first: { name: string; where: string } | undefined = stored
+    .filter((k) => k.kind === 'ObjectTemplate' && k.default)
+    .map((k) => ({ name: k.name, where: 'the repository' }))[0];
+  let seen = first;
+  for (const valid of objects) {
+    if (valid.object.kind !== 'ObjectTemplate' || valid.object.default !== true) continue;
+    if (seen) {
+      report(valid, ['default'], `only one object template can be the default; "${seen.name}" (${seen.where}) already is`);
+      continue;
+    }
+    seen = { name: valid.object.name, where: `${valid.doc.file}:${valid.doc.lineOf(['default'])}` };
+  }
 }

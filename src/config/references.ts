@@ -105,6 +105,7 @@ export function referencesOf(object: ConfigObject, raw: unknown): Reference[] {
       });
       break;
     case 'User':
+      if (object.templateRef) refs.push({ path: ['templateRef'], kind: 'ObjectTemplate', ref: object.templateRef });
       object.assignment.forEach((assignment, i) => {
         const at: PathSegment[] = ['assignment', i];
         if (assignment.targetRef) refs.push({ path: [...at, 'targetRef'], kind: 'Role', ref: assignment.targetRef });

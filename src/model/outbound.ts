@@ -12,13 +12,18 @@
  *   (not read, not cached) weak mappings do not apply and the others give a replace.
  * - `strong` always applies: a current value that differs (a foreign edit) is reverted.
  * - `tolerant: false`: current values no mapping produces are removed.
+ * - A construction of an assignment this change added is new: its normal mappings apply, as if their
+ *   sources changed (midPoint: the assignment's constructions are in the plus set).
+ * - Constructions of assignments this change removed (the minus set) take back what they gave: their
+ *   mappings' values are removed from the account, tolerant attributes included, unless a remaining
+ *   mapping produces them too; other values (set by others on the resource) stay.
  */
 import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
 import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { includesValue, uniqueValues } from './deltas';
 import { ExpressionError, type ExpressionContext } from './expressions';
 import { applyIterationToken } from './iteration';
-import { compileMappingCached, evaluateMapping, strongerFirst, type MappingOutput } from './mappings';
+import { compileMappingCached, evaluateMapping, strongerFirst, type CompiledMapping, type MappingInput, type MappingOutput } from './mappings';
 import { attributeName, getAttributeValues, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER } from './paths';
 import { objectTypeLabel } from './resources';
 
@@ -27,16 +32,21 @@ export interface AttributeMappings {
   mappings: OutboundMapping[];
   /** Where a construction's mapping came from (`induced by role Pirate`); resource mappings have none. */
   origins: Map<OutboundMapping, string>;
+  /** Mappings of constructions whose assignment this change added (normal ones apply). */
+  added: Set<OutboundMapping>;
+  /** Mappings of constructions whose assignment this change removed: what they give is taken back. */
+  removed: OutboundMapping[];
 }
 
-export type OriginatedConstruction = AccountConstruction & { origin?: string };
+/** `added`: the construction's assignment was added by this change; `removed`: removed by it. */
+export type OriginatedConstruction = AccountConstruction & { origin?: string; added?: boolean; removed?: boolean };
 
 /** Definitions and outbound mappings per attribute (normalised name), constructions' mappings added. */
 export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly OriginatedConstruction[]): Map<string, AttributeMappings> {
   const byName = new Map<string, AttributeMappings>();
   const keyOf = (ref: string) => attributeName(ref).toLowerCase();
   for (const definition of objectType.attribute) {
-    byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound], origins: new Map() });
+    byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound], origins: new Map(), added: new Set(), removed: [] });
   }
   for (const construction of constructions) {
     for (const attribute of construction.attribute) {
@@ -45,8 +55,12 @@ export function collectAttributeMappings(objectType: ObjectTypeDefinition, const
         definition: { ref: attribute.ref, multiValued: false, tolerant: true, outbound: [], inbound: [] },
         mappings: [],
         origins: new Map(),
+        added: new Set(),
+        removed: [],
       };
-      entry.mappings.push(...attribute.outbound);
+      if (construction.removed) entry.removed.push(...attribute.outbound);
+      else entry.mappings.push(...attribute.outbound);
+      if (construction.added) for (const m of attribute.outbound) entry.added.add(m);
       if (construction.origin) for (const m of attribute.outbound) entry.origins.set(m, construction.origin);
       byName.set(key, entry);
     }
@@ -135,6 +149,17 @@ interface AttributeOutput extends Omit<MappingOutput, 'values' | 'retract'> {
 
 const usesIterationToken = (mapping: OutboundMapping) => mapping.expression?.script?.code.includes('iterationToken') ?? false;
 
+/** What the mappings of removed constructions give now (the minus set); a false condition gives nothing. */
+function minusValues(removed: readonly OutboundMapping[], compiled: (spec: OutboundMapping) => CompiledMapping, vars: MappingInput['vars']): AttributeValue[] {
+  const values: AttributeValue[] = [];
+  for (const spec of removed) {
+    const mapping = compiled(spec);
+    const output = evaluateMapping(mapping, { vars, changed: undefined, targetValues: undefined });
+    values.push(...toAttributeValues(output.values, mapping.context));
+  }
+  return uniqueValues(values);
+}
+
 export function computeOutbound(input: OutboundInput): OutboundResult {
   const { resource, objectType, user, mode } = input;
   const state = currentState(input);
@@ -145,22 +170,25 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
   const deltas: AttributeDelta[] = [];
   let secondaryIdentifier: string | undefined;
 
-  for (const { definition, mappings, origins } of collectAttributeMappings(objectType, input.constructions).values()) {
+  for (const { definition, mappings, origins, added, removed } of collectAttributeMappings(objectType, input.constructions).values()) {
     const name = attributeName(definition.ref);
-    if (name === PRIMARY_IDENTIFIER || mappings.length === 0) continue;
+    if (name === PRIMARY_IDENTIFIER || (mappings.length === 0 && removed.length === 0)) continue;
     const access = definition.access;
     if (access !== undefined && !access.includes(mode === 'add' ? 'create' : 'update')) continue;
 
     const context: ExpressionContext = { role: 'outbound mapping', attribute: definition.ref, objectType: objectTypeLabel(objectType), resource: resource.name };
     const known = state.known(name);
     const current = state.values(name);
+    const compiled = (spec: OutboundMapping) => {
+      const origin = origins.get(spec);
+      return compileMappingCached(spec, { context: origin ? { ...context, role: `outbound mapping ${origin}` } : context, defaultSourceRoot: 'user' });
+    };
     const outputs: AttributeOutput[] = [];
     for (const spec of mappings) {
-      const origin = origins.get(spec);
-      const mapping = compileMappingCached(spec, { context: origin ? { ...context, role: `outbound mapping ${origin}` } : context, defaultSourceRoot: 'user' });
+      const mapping = compiled(spec);
       const output = evaluateMapping(mapping, {
         vars,
-        changed: mode === 'add' ? undefined : input.changed,
+        changed: mode === 'add' || added.has(spec) ? undefined : input.changed,
         targetValues: known ? current : undefined,
       });
       outputs.push({
@@ -190,10 +218,11 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     }
 
     const produced = outputs.flatMap((o) => o.values);
+    const takenBack = minusValues(removed, compiled, vars).filter((v) => includesValue(current, v) && !includesValue(produced, v));
     if (definition.multiValued) {
       const add = uniqueValues(applying.flatMap((o) => o.values).filter((v) => !includesValue(current, v)));
       const undesired = !definition.tolerant && known ? current.filter((v) => !includesValue(produced, v)) : [];
-      const del = uniqueValues([...retract.filter((v) => includesValue(current, v)), ...undesired]).filter((v) => !includesValue(add, v));
+      const del = uniqueValues([...retract.filter((v) => includesValue(current, v)), ...undesired, ...takenBack]).filter((v) => !includesValue(add, v));
       if (add.length > 0 || del.length > 0) deltas.push({ path: name, ...(add.length > 0 ? { add } : {}), ...(del.length > 0 ? { delete: del } : {}) });
       continue;
     }
@@ -202,6 +231,7 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     if (winner) desired = winner.values.slice(0, 1);
     else if (retract.length > 0 && current.some((v) => includesValue(retract, v))) desired = [];
     else if (!definition.tolerant && known && current.length > 0 && !current.some((v) => includesValue(produced, v))) desired = produced.slice(0, 1);
+    else if (takenBack.length > 0) desired = [...outputs].sort(strongerFirst).find((o) => o.values.length > 0)?.values.slice(0, 1) ?? [];
     if (desired === undefined) continue;
     const same = known && current.length === desired.length && desired.every((v) => includesValue(current, v));
     if (!same) deltas.push({ path: name, replace: desired });

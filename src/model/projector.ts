@@ -11,6 +11,10 @@
  * linked accounts are kept and still get outbound mappings), `full` deletes it, `none` never does.
  * Dead shadows (a delete in progress) are ignored: if an assignment asks for the account, a new
  * one is planned.
+ *
+ * Assignments come and go with midPoint's semantics: the constructions of an assignment this change
+ * added are new, so their normal mappings apply to an existing account; the constructions of an
+ * assignment it removed take back the values they gave (see outbound.ts).
  */
 import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
@@ -34,8 +38,13 @@ export interface ProjectionInput {
   resources: ResourceConfig[];
   /** The user's linked accounts (current = as read now, null = unknown/not read). */
   accounts: Array<{ shadow: ShadowDoc; current: ResourceObject | null }>;
-  /** Assignments this change removed (for 'relative' enforcement). */
+  /** Assignments this change removed (for 'relative' enforcement, and the values their constructions gave). */
   removedAssignments?: Assignment[];
+  /**
+   * Assignments this change added (their constructions' normal mappings apply). Undefined = unknown:
+   * when `assignment` is among the changed paths, every assignment counts as added.
+   */
+  addedAssignments?: Assignment[];
 }
 
 export interface AccountPlan {
@@ -64,6 +73,12 @@ export interface Projection {
 
 /** A construction with where it came from, so errors in its mappings name the role. */
 const withOrigin = (c: ResolvedConstruction): OriginatedConstruction => ({ ...c.construction, origin: c.reason });
+
+const assignmentKey = (a: Assignment): string => JSON.stringify(a);
+const missingFrom = (from: readonly Assignment[], of: readonly Assignment[]): Assignment[] => {
+  const keys = new Set(of.map(assignmentKey));
+  return from.filter((a) => !keys.has(assignmentKey(a)));
+};
 
 export class ProjectionError extends Error {
   constructor(message: string) {
@@ -101,9 +116,16 @@ function groupConstructions(constructions: readonly ResolvedConstruction[], reso
   return wanted;
 }
 
-/** Keys of the accounts the removed assignments produced (unknown roles among them are skipped: they can't be resolved any more). */
-function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, string> {
-  const keys = new Map<AccountKey, string>();
+interface RemovedAccount {
+  /** Which removed assignment produced the account (`role Pirate`). */
+  what: string;
+  /** Its constructions, marked removed: what they gave is taken back. */
+  constructions: OriginatedConstruction[];
+}
+
+/** The accounts the removed assignments produced (unknown roles among them are skipped: they can't be resolved any more). */
+function removedAccounts(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, RemovedAccount> {
+  const keys = new Map<AccountKey, RemovedAccount>();
   for (const assignment of removed ?? []) {
     let constructions: ResolvedConstruction[];
     try {
@@ -116,7 +138,10 @@ function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLook
       const resource = resources(resolved.construction.resourceRef);
       if (!resource) continue;
       const what = assignment.targetRef ? `role ${assignment.targetRef}` : 'direct account assignment';
-      keys.set(keyOf(resourceId(resource), resolved.construction.kind, resolved.construction.intent), what);
+      const key = keyOf(resourceId(resource), resolved.construction.kind, resolved.construction.intent);
+      const entry = keys.get(key) ?? { what, constructions: [] };
+      entry.constructions.push({ ...withOrigin(resolved), removed: true });
+      keys.set(key, entry);
     }
   }
   return keys;
@@ -131,7 +156,9 @@ export function project(input: ProjectionInput): Projection {
   const resources = resourceLookup(input.resources);
 
   // 1. Template, then roles' focus mappings (which may add assignments: resolve again then).
-  const templated = applyTemplate({ user: input.user, template: input.template, changedUserPaths: input.changedUserPaths });
+  // A template the user has just been given is new to him: all its normal mappings apply.
+  const templateChanged = input.changedUserPaths?.includes('templateRef') === true;
+  const templated = applyTemplate({ user: input.user, template: input.template, changedUserPaths: templateChanged ? undefined : input.changedUserPaths });
   let user = templated.user;
   const touched = [...templated.changedKeys];
   const changedPaths = () => (input.changedUserPaths === undefined ? undefined : [...input.changedUserPaths, ...touched]);
@@ -150,9 +177,17 @@ export function project(input: ProjectionInput): Projection {
   const changedForOutbound = changedPaths();
   const changed = changedForOutbound === undefined ? undefined : userChangeKeys(changedForOutbound);
 
+  // Assignments that came (their constructions' normal mappings apply) and went (what they gave goes).
+  const everyAssignmentNew = input.addedAssignments === undefined && changed?.has('assignment') === true;
+  const added = new Set([...(input.addedAssignments ?? []), ...missingFrom(user.assignment, input.user.assignment)].map(assignmentKey));
+  const construct = (c: ResolvedConstruction): OriginatedConstruction =>
+    everyAssignmentNew || added.has(assignmentKey(c.assignment)) ? { ...withOrigin(c), added: true } : withOrigin(c);
+  const gone = missingFrom([...(input.removedAssignments ?? []), ...missingFrom(input.user.assignment, user.assignment)], user.assignment);
+
   // 2. Which accounts must exist.
   const wanted = groupConstructions(resolved.constructions, resources);
-  const removed = removedKeys(input.removedAssignments, roles, resources);
+  const removed = removedAccounts(gone, roles, resources);
+  const takenBack = (key: AccountKey): OriginatedConstruction[] => removed.get(key)?.constructions ?? [];
   const satisfied = new Set<AccountKey>();
   const plans: AccountPlan[] = [];
 
@@ -196,7 +231,7 @@ export function project(input: ProjectionInput): Projection {
     const want = wanted.get(key);
     if (want && !satisfied.has(key)) {
       satisfied.add(key);
-      plans.push(plannedExisting(resource, account, want.constructions.map(withOrigin), describeReasons(want.constructions)));
+      plans.push(plannedExisting(resource, account, [...want.constructions.map(construct), ...takenBack(key)], describeReasons(want.constructions)));
       continue;
     }
     const enforcement = resource.consistency.assignmentPolicyEnforcement;
@@ -211,13 +246,13 @@ export function project(input: ProjectionInput): Projection {
     });
     if (want) {
       // A second account for the same resource/kind/intent: one is enough.
-      plans.push(enforcement === 'none' ? plannedExisting(resource, account, [], 'linked account (enforcement none)') : deletePlan('duplicate account: another linked account has the same kind and intent'));
+      plans.push(enforcement === 'none' ? plannedExisting(resource, account, takenBack(key), 'linked account (enforcement none)') : deletePlan('duplicate account: another linked account has the same kind and intent'));
     } else if (enforcement === 'full') {
       plans.push(deletePlan('no assignment requires this account (full enforcement)'));
     } else if (enforcement === 'relative' && removed.has(key)) {
-      plans.push(deletePlan(`unassigned: ${removed.get(key)} was removed and no other assignment requires this account`));
+      plans.push(deletePlan(`unassigned: ${removed.get(key)!.what} was removed and no other assignment requires this account`));
     } else {
-      plans.push(plannedExisting(resource, account, [], `linked account (${enforcement} enforcement keeps it without an assignment)`));
+      plans.push(plannedExisting(resource, account, takenBack(key), `linked account (${enforcement} enforcement keeps it without an assignment)`));
     }
   }
 

@@ -8,9 +8,14 @@ import { computeInbound } from './inbound';
 import { project } from './projector';
 import { requireObjectType } from './resources';
 
-/** The object template a user is kept consistent with: his own, else the only one there is. */
+/**
+ * The object template a user is kept consistent with: his own (`templateRef`, by oid or name), else
+ * the default one (`default: true`, midPoint's system-wide default object policy for users), else none.
+ * A templateRef to a template that is gone gives none: the user asked for that one, not the default.
+ */
 export function templateFor<T extends ObjectTemplateConfig & { oid?: string }>(user: Pick<UserDoc, 'templateRef'>, templates: readonly T[]): T | undefined {
-  return templates.find((t) => t.oid === user.templateRef || t.name === user.templateRef) ?? (templates.length === 1 ? templates[0] : undefined);
+  if (user.templateRef !== undefined) return templates.find((t) => t.oid === user.templateRef || t.name === user.templateRef);
+  return templates.find((t) => t.default === true);
 }
 
 export interface AccountComparison {

@@ -243,11 +243,16 @@ export class Repository {
   }
 
   /** Oid and name of every configured object and user (what `tally apply` resolves references against). */
-  async knownObjects(): Promise<Array<{ kind: ConfigKind | 'User'; oid: string; name: string }>> {
+  async knownObjects(): Promise<Array<{ kind: ConfigKind | 'User'; oid: string; name: string; default?: boolean }>> {
     const names = { projection: { _id: 0, oid: 1, name: 1 } };
     const kinds: ConfigKind[] = ['Resource', 'ObjectTemplate', 'Role'];
+    const isDefault = (o: StoredConfig) => ('default' in o && o.default === true ? { default: true } : {});
     const [configured, users] = await Promise.all([
-      Promise.all(kinds.map(async (kind) => (await this.configCollection(kind).find({}, names).toArray()).map((o) => ({ kind, oid: o.oid, name: o.name })))),
+      Promise.all(
+        kinds.map(async (kind) =>
+          (await this.configCollection(kind).find({}, { projection: { _id: 0, oid: 1, name: 1, default: 1 } }).toArray()).map((o) => ({ kind, oid: o.oid, name: o.name, ...isDefault(o) })),
+        ),
+      ),
       this.collections.users.find({}, names).toArray(),
     ]);
     return [...configured.flat(), ...users.map((u) => ({ kind: 'User' as const, oid: u.oid, name: u.name }))];

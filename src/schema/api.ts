@@ -19,7 +19,7 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress'] as const;
+export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress', 'templateRef'] as const;
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
@@ -33,6 +33,8 @@ export const userPropertyChangesSchema = z
       givenName: propertyValue.optional(),
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      /** The user's object template (oid or name); empty: the default template. */
+      templateRef: propertyValue.optional(),
       /** `extension/<name>` on the command line. */
       extension: z
         .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {

@@ -352,6 +352,8 @@ export const objectTemplateSchema = z
     oid: z.string().min(1).optional(),
     name: z.string().min(1),
     description: z.string().optional(),
+    /** The template of every user without a templateRef of his own (at most one template is the default). */
+    default: z.boolean().optional(),
     mapping: oneOrMany(templateMappingSchema).default([]),
   })
   .strict();
@@ -443,6 +445,8 @@ export const userConfigSchema = z
     activation: activationSchema.optional(),
     credentials: z.object({ password: secretRefSchema.optional() }).strict().optional(),
     assignment: oneOrMany(assignmentSchema).default([]),
+    /** The object template this user is kept consistent with (oid or name); absent: the default template. */
+    templateRef: objectRefSchema.optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userConfigSchema>;

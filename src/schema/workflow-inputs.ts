@@ -10,6 +10,8 @@ export const provisionUserInputSchema = z
     /** User paths this change touched (for normal-strength mappings); absent = recompute everything. */
     changedUserPaths: z.array(z.string()).optional(),
     removedAssignments: z.array(assignmentSchema).optional(),
+    /** Assignments this change added (their constructions' normal mappings apply); absent = unknown. */
+    addedAssignments: z.array(assignmentSchema).optional(),
     /** Identifies one request, so a repeated signal for it is recognised and ignored. */
     requestId: z.string().optional(),
   })

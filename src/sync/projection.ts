@@ -14,6 +14,8 @@ export interface ProjectUserInput {
   channel: Channel;
   changedUserPaths?: string[];
   removedAssignments?: Assignment[];
+  /** Assignments this change added; absent = unknown (see ProjectionInput). */
+  addedAssignments?: Assignment[];
   workflowId?: string;
 }
 
@@ -50,6 +52,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     resources,
     accounts,
     removedAssignments: input.removedAssignments,
+    addedAssignments: input.addedAssignments,
   });
 
   const now = nowOf(deps);

@@ -57,6 +57,7 @@ async function provisionUserBody(raw: unknown): Promise<ProvisionUserResult> {
       channel: request.channel,
       changedUserPaths: request.changedUserPaths,
       removedAssignments: request.removedAssignments,
+      ...(request.addedAssignments ? { addedAssignments: request.addedAssignments } : {}),
     });
     result.accountOperations.push(...provisioned.plans.map((p) => ({ resourceRef: p.resourceRef, action: p.action, reason: p.reason })));
     result.shadowOids.push(...provisioned.accounts.map((a) => a.shadowOid));
