@@ -31,6 +31,7 @@ inducement:
 const template = `kind: ObjectTemplate
 oid: c0c010c0-d34d-b33f-f00d-777111111111
 name: Default User Template
+default: true
 mapping:
   - { strength: weak, source: [{ path: givenName }, { path: familyName }], expression: { script: { code: "givenName + ' ' + familyName" } }, target: { path: fullName } }
 `;

@@ -221,7 +221,7 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     const takenBack = minusValues(removed, compiled, vars).filter((v) => includesValue(current, v) && !includesValue(produced, v));
     if (definition.multiValued) {
       const add = uniqueValues(applying.flatMap((o) => o.values).filter((v) => !includesValue(current, v)));
-      const undesired = !definition.tolerant && known ? current.filter((v) => !includesValue(produced, v)) : [];
+      const undesired = !definition.tolerant && known && mappings.length > 0 ? current.filter((v) => !includesValue(produced, v)) : [];
       const del = uniqueValues([...retract.filter((v) => includesValue(current, v)), ...undesired, ...takenBack]).filter((v) => !includesValue(add, v));
       if (add.length > 0 || del.length > 0) deltas.push({ path: name, ...(add.length > 0 ? { add } : {}), ...(del.length > 0 ? { delete: del } : {}) });
       continue;
@@ -230,7 +230,7 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     let desired: AttributeValue[] | undefined;
     if (winner) desired = winner.values.slice(0, 1);
     else if (retract.length > 0 && current.some((v) => includesValue(retract, v))) desired = [];
-    else if (!definition.tolerant && known && current.length > 0 && !current.some((v) => includesValue(produced, v))) desired = produced.slice(0, 1);
+    else if (!definition.tolerant && known && mappings.length > 0 && current.length > 0 && !current.some((v) => includesValue(produced, v))) desired = produced.slice(0, 1);
     else if (takenBack.length > 0) desired = [...outputs].sort(strongerFirst).find((o) => o.values.length > 0)?.values.slice(0, 1) ?? [];
     if (desired === undefined) continue;
     const same = known && current.length === desired.length && desired.every((v) => includesValue(current, v));

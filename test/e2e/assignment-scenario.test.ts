@@ -31,6 +31,7 @@ const TOKEN = 'assignment-scenario-token';
 const testTemplate = `kind: ObjectTemplate
 oid: c0c010c0-d34d-b33f-f00d-777111111111
 name: Default User Template
+default: true
 mapping:
   - strength: normal
     source: [{ path: givenName }, { path: familyName }]
