@@ -78,7 +78,7 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(response.status).toBe(400);
     const fields = response.body.problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['givenName', '(body)', 'extension.bad name']));
-    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress and extension\/<name>/);
+    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, templateRef and extension\/<name>/);
     expect(response.body.message).toMatch(/givenName: /);
     expect((await tally.services.repo.userByRef('jack'))!.givenName).toBe('Jack');
   });
@@ -87,6 +87,14 @@ describe('PATCH /api/v1/users/{ref}', () => {
     const response = await call('PATCH', '/api/v1/users/jack', { emailAddress: 'not-an-address' });
     expect(response.status).toBe(400);
     expect(response.body.problems).toEqual([{ field: 'emailAddress', message: 'expected an e-mail address' }]);
+  });
+
+  test('a templateRef to an unknown object template is 400 naming the known ones', async () => {
+    const response = await call('PATCH', '/api/v1/users/jack', { templateRef: 'Nowhere' });
+    expect(response.status).toBe(400);
+    expect(response.body.problems).toEqual([{ field: 'templateRef', message: "no object template 'Nowhere'" }]);
+    expect(response.body.message).toBe("no object template 'Nowhere' (object templates: Default User Template)");
+    expect(await tally.services.repo.userByRef('jack')).not.toHaveProperty('templateRef');
   });
 
   test('an empty change is 400', async () => {
@@ -171,7 +179,7 @@ test('the OpenAPI document is served without a token and describes the user endp
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/changes', '/api/v1/users/{ref}', '/api/v1/users/{ref}/assignments', '/api/v1/shadows']));
   const schemaOf = (path: string, method: string) => doc.paths[path][method].requestBody!.content['application/json'].schema;
-  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual(['fullName', 'givenName', 'familyName', 'emailAddress', 'extension']);
+  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual(['fullName', 'givenName', 'familyName', 'emailAddress', 'templateRef', 'extension']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'post').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'delete').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
 });
