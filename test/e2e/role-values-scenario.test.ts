@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { Attribute, Change, Client as LdapClient, type Entry } from 'ldapts';
 import { applyConfig } from '../../src/admin/apply-config';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
+import { ldapResourceYaml } from '../support/ldap-resource-yaml';
 import { eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const run = promisify(execFile);
@@ -26,29 +27,14 @@ const RESOURCE_OID = 'c0c010c0-0000-4000-8000-0000000000b1';
 let tally: TallyHarness;
 let base: string;
 
-const resourceYaml = (ldap: { url: string; bindDn: string }) => `kind: Resource
-oid: ${RESOURCE_OID}
-name: Role Values LDAP
-connector:
-  type: ldap
-  url: ${ldap.url}
-  bindDn: ${ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${base}
-  primaryIdentifier: entryUUID
-schemaHandling:
-  accountType:
-    - name: Default Account
-      default: true
-      objectClass: inetOrgPerson
-      attribute:
-        - ref: icfs:name
-          outbound: { strength: weak, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${base}'" } } }
-        - ref: icfs:uid
-          access: [read]
-        - ref: uid
-          outbound: { source: [{ path: $user/name }] }
-        - ref: cn
+const resourceYaml = (ldap: { url: string; bindDn: string }) =>
+  ldapResourceYaml({
+    oid: RESOURCE_OID,
+    name: 'Role Values LDAP',
+    ldap,
+    base,
+    uidOutbound: true,
+    attributes: `        - ref: cn
           outbound: { source: [{ path: $user/fullName }] }
         - ref: sn
           outbound: { source: [{ path: $user/familyName }] }
@@ -57,7 +43,8 @@ schemaHandling:
         # Given by roles; tolerant (the default): values set by others on the directory stay.
         - ref: title
           multiValued: true
-`;
+`,
+  });
 
 const role = (name: string) => `kind: Role
 name: ${name}

@@ -13,6 +13,8 @@ export function ldapResourceYaml(options: {
   tail?: string;
   /** The directory's accesslog as the changelog (for live sync). */
   changelog?: boolean;
+  /** uid also outbound, from the user's name (for accounts Tally creates). */
+  uidOutbound?: boolean;
 }): string {
   return `kind: Resource
 oid: ${options.oid}
@@ -34,7 +36,7 @@ ${options.changelog ? '  changelog: { type: accesslog, base: cn=accesslog }\n' :
           outbound: { strength: weak, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${options.base}'" } } }
 ${options.attributes ?? ''}        - ref: uid
           inbound: { strength: weak, target: { path: $user/name } }
-${options.tail ?? ''}`;
+${options.uidOutbound ? '          outbound: { source: [{ path: $user/name }] }\n' : ''}${options.tail ?? ''}`;
 }
 
 /** fullName from the account's cn. */
