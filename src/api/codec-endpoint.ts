@@ -46,7 +46,8 @@ const payloadJsonSchema = z.object({
   metadata: z.record(z.string(), base64).nullish(),
   data: base64.nullish(),
 });
-export const codecRequestSchema = z.object({ payloads: z.array(payloadJsonSchema) });
+// Proto-JSON leaves an empty list out: the CLI sends `{}` for a query without arguments.
+export const codecRequestSchema = z.object({ payloads: z.array(payloadJsonSchema).default([]) });
 type PayloadJson = z.infer<typeof payloadJsonSchema>;
 
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));

@@ -16,7 +16,7 @@ import { freePort, startTemporalDevServer, tools, type TemporalDevServer } from 
 import type { ShadowDoc } from '../../src/schema/objects';
 import { eventually } from '../support/tally-harness';
 import { scratchDir } from '../support/stack';
-import { startOutageStack, userYaml, type OutageStack } from '../integration/consistency/outage-stack';
+import { LDAP_PASSWORD_ENV, startOutageStack, userYaml, type OutageStack } from '../integration/consistency/outage-stack';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const USER_PASSWORD_ENV = 'TALLY_UI_CODEC_USER_PASSWORD';
@@ -64,25 +64,108 @@ afterAll(async () => {
   await temporal?.stop();
 });
 
-async function openWorkflowPage(page: Page): Promise<void> {
-  await page.goto(`${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(waiting.workflowId)}/${waiting.runId}/history`);
+const workflowPage = (tab: 'history' | 'user-metadata') =>
+  `${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(waiting.workflowId)}/${waiting.runId}/${tab}`;
+const WAITING_DETAILS = /waiting for Outage LDAP \w+ to come back: add postponed \(attempt \d+/;
+
+/** The text of the page and of its frames (the UI renders current details as markdown in a frame). */
+async function pageText(page: Page): Promise<string> {
+  const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+  return texts.join('\n');
+}
+
+async function textUntil(page: Page, accept: (text: string) => boolean, what: string): Promise<string> {
+  return eventually(() => pageText(page), accept, what, 30_000);
+}
+
+/** The `temporal` CLI against this test's dev server; a failed command answers its output too. */
+async function temporalCli(args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const r = await promisify(execFile)(tools.temporal(), [...args, '--address', temporal.address, '--namespace', temporal.namespace], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    return { ok: true, output: r.stdout + r.stderr };
+  } catch (e) {
+    const failed = e as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? failed.message}` };
+  }
 }
 
 test('the workflow page shows the input and the current details as readable text, decoded through the codec endpoint', async () => {
   const page = await browser.newPage();
   const codecCalls: string[] = [];
   page.on('request', (r) => {
-    if (r.url().startsWith(codecEndpoint)) codecCalls.push(`${r.method()} ${r.url()}`);
+    if (r.url().startsWith(codecEndpoint)) codecCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
   });
   try {
-    await openWorkflowPage(page);
-    await page.waitForTimeout(3000);
-    await page.getByText('User Metadata').first().click();
-    await page.waitForTimeout(4000);
-    const text = await page.locator('main').innerText().catch(() => page.locator('body').innerText());
-    console.log(page.url(), text.slice(0, 3000), codecCalls.length);
-    await page.screenshot({ path: '/tmp/ui-codec.png', fullPage: false });
+    await page.goto(workflowPage('history'));
+    const history = await textUntil(page, (t) => t.includes(`"shadowOid": "${waiting.shadow.oid}"`), 'the decoded input on the history page');
+    expect(history).toContain(`"resourceOid": "${s.resourceOid}"`);
+    expect(history).not.toContain('binary/encrypted');
+
+    await page.goto(workflowPage('user-metadata'));
+    const metadata = await textUntil(page, (t) => WAITING_DETAILS.test(t), 'the decoded current details');
+    expect(metadata).toContain('create uid=anne,ou=people,dc=example,dc=com: LDAP server unreachable');
+    expect(codecCalls.length).toBeGreaterThan(0);
+    expect(new Set(codecCalls)).toEqual(new Set(['POST /codec/decode']));
   } finally {
     await page.close();
+  }
+});
+
+test('with the codec endpoint out of reach the same pages show neither the input nor the current details', async () => {
+  const page = await browser.newPage();
+  const failedCodecCalls: string[] = [];
+  await page.route(`${codecEndpoint}/**`, (route) => route.abort());
+  page.on('requestfailed', (r) => {
+    if (r.url().startsWith(codecEndpoint)) failedCodecCalls.push(r.url());
+  });
+  try {
+    await page.goto(workflowPage('history'));
+    const history = await textUntil(page, (t) => t.includes('Input') && t.includes('encryption-key-id'), 'the raw input on the history page');
+    expect(history).not.toContain('"shadowOid"');
+
+    const metadataAnswered = page.waitForResponse((r) => r.url().includes('__temporal_workflow_metadata'));
+    await page.goto(workflowPage('user-metadata'));
+    await metadataAnswered;
+    await eventually(async () => failedCodecCalls.length, (n) => n > 0, 'the UI trying the codec endpoint');
+    await page.waitForTimeout(1000);
+    const metadata = await textUntil(page, (t) => t.includes('Current Details'), 'the current details panel');
+    expect(metadata).not.toMatch(/waiting for/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the temporal CLI reads the input and the current details with --codec-endpoint, and not without', async () => {
+  const shown = await temporalCli(['workflow', 'show', '-w', waiting.workflowId, '--detailed', '--codec-endpoint', codecEndpoint]);
+  expect(shown.ok).toBe(true);
+  expect(shown.output).toContain(`input[0].shadowOid: ${waiting.shadow.oid}`);
+
+  const metadata = await temporalCli(['workflow', 'metadata', '-w', waiting.workflowId, '--codec-endpoint', codecEndpoint]);
+  expect(metadata.ok).toBe(true);
+  expect(metadata.output).toMatch(/Current Details:\s+waiting for Outage LDAP/);
+
+  // Without the codec the CLI can read neither: the symptom the endpoint removes.
+  const raw = await temporalCli(['workflow', 'show', '-w', waiting.workflowId, '--detailed']);
+  expect(raw.output).toContain('WorkflowExecutionStarted');
+  expect(raw.output).not.toContain('shadowOid');
+  const rawMetadata = await temporalCli(['workflow', 'metadata', '-w', waiting.workflowId]);
+  expect(rawMetadata.ok).toBe(false);
+  expect(rawMetadata.output).toContain('failed to unmarshal metadata');
+});
+
+test('decoded histories carry no secret: neither the resource password nor the user password', async () => {
+  const user = await s.services.repo.userByRef('anne');
+  expect(user?.credentials?.password?.encrypted).toMatch(/^enc:v1:/);
+  const ldapPassword = s.env[LDAP_PASSWORD_ENV];
+  for (const workflowId of [waiting.workflowId, `user:${user!.oid}`]) {
+    const shown = await temporalCli(['workflow', 'show', '-w', workflowId, '--codec-endpoint', codecEndpoint, '--output', 'json']);
+    expect(shown.ok).toBe(true);
+    // Every payload's data, decoded from its proto-JSON base64, next to the rest of the history.
+    const payloadData = [...shown.output.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+    const decoded = [shown.output, ...payloadData].join('\n');
+    expect(decoded).toContain(workflowId === waiting.workflowId ? `"shadowOid":"${waiting.shadow.oid}"` : `"userOid":"${user!.oid}"`);
+    expect(decoded).not.toContain('binary/encrypted');
+    expect(decoded).not.toContain(ldapPassword);
+    expect(decoded).not.toContain(USER_PASSWORD);
   }
 });
