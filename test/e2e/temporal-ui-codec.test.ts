@@ -18,7 +18,6 @@ import { eventually } from '../support/tally-harness';
 import { scratchDir } from '../support/stack';
 import { LDAP_PASSWORD_ENV, startOutageStack, userYaml, type OutageStack } from '../integration/consistency/outage-stack';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
 const USER_PASSWORD_ENV = 'TALLY_UI_CODEC_USER_PASSWORD';
 const USER_PASSWORD = 'Anne-s3cret-Passw0rd';
 
@@ -37,7 +36,7 @@ beforeAll(async () => {
   // The dev server's UI sends no token: the dev stack (TALLY_DEV=1) serves the codec without one.
   api = buildApi({ services: s.services, token: 'ui-codec-test-token', codec: { allowedOrigins: [temporal.uiUrl!], tokenRequired: false } });
   await api.listen({ host: '127.0.0.1', port: apiPort });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  browser = await chromium.launch({ executablePath: tools.chromium(), headless: true });
 
   process.env[USER_PASSWORD_ENV] = USER_PASSWORD;
   await s.slapd.stop();
