@@ -10,7 +10,7 @@ import { buildApi } from '../api/server';
 import { applyConfig } from '../admin/apply-config';
 import { startConfiguredLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
-import { codecEndpointUrl } from '../api/codec-endpoint';
+import { codecEndpointUrl, codecSettings } from '../api/codec-endpoint';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -74,6 +74,9 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
       'Codec endpoint': `${codecEndpoint} (the Temporal UI decodes with it; CLI: temporal workflow show -w <id> --codec-endpoint ${codecEndpoint})`,
     };
     for (const [name, url] of Object.entries(urls)) log(`${name.padEnd(20)} ${url}`);
+    if (codecSettings(process.env).tokenRequired) {
+      log('the codec endpoint wants the API token (TALLY_SECRET_KEY is set, TALLY_DEV is not), which the Temporal UI cannot send: run with TALLY_DEV=1 to serve it without one here');
+    }
     const envFile = path.join(repoRoot, options.dataDir, 'tally.env');
     writeFileSync(envFile, Object.entries(stack.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
     log(`other shells: set -a; . ${envFile}; set +a   (then bin/tally ... talks to this stack)`);

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { buildApi } from '../../../src/api/server';
-import { codecSettings, payloadToJson } from '../../../src/api/codec-endpoint';
+import { codecEndpointUrl, codecSettings, payloadToJson } from '../../../src/api/codec-endpoint';
 import { createPayloadCodec } from '../../../src/security/payload-codec';
 import { deriveSecretKey } from '../../../src/security/secret-key';
 import { startTally, type TallyHarness } from '../../support/tally-harness';
@@ -163,6 +163,11 @@ describe('CORS', () => {
   test('TALLY_CODEC_ORIGINS lists the origins; the default is the dev UI under both names', () => {
     expect(codecSettings({ TALLY_CODEC_ORIGINS: 'https://temporal.example.com/, http://127.0.0.1:9000' }).allowedOrigins).toEqual(['https://temporal.example.com', 'http://127.0.0.1:9000']);
     expect(codecSettings({}).allowedOrigins).toEqual(['http://127.0.0.1:8233', 'http://localhost:8233']);
+  });
+
+  test('the endpoint given to the UI and the CLI is the API address under /codec, a wildcard host made reachable', () => {
+    expect(codecEndpointUrl({ TALLY_API_HOST: '127.0.0.1', TALLY_API_PORT: 8080 })).toBe('http://127.0.0.1:8080/codec');
+    expect(codecEndpointUrl({ TALLY_API_HOST: '0.0.0.0', TALLY_API_PORT: 9090 })).toBe('http://127.0.0.1:9090/codec');
   });
 });
 
