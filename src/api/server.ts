@@ -15,11 +15,15 @@ import { stuckOperations } from '../admin/stuck-operations';
 import { getAccount } from '../provisioning';
 import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, type UserCommandResult } from '../admin/user-commands';
 import type { Services } from '../runtime/services';
+import { createPayloadCodec } from '../security/payload-codec';
+import { codecBypassesToken, codecOpenApiPaths, codecSettings, registerCodecEndpoint, type CodecEndpointOptions } from './codec-endpoint';
 
 export interface ApiOptions {
   services: Services;
   /** Required bearer token; requests without it get 401. */
   token: string;
+  /** The codec endpoint's UI origins and whether it needs the token; by default from TALLY_CODEC_ORIGINS and TALLY_DEV. */
+  codec?: Pick<CodecEndpointOptions, 'allowedOrigins' | 'tokenRequired'>;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -142,6 +146,7 @@ export function openApiDocument() {
           responses: { '200': { description: '{ phase, seen, total, synchronized, unchanged, errors, stats, lastErrors, startedAt }' }, '404': { description: 'no such run workflow' } },
         },
       },
+      ...codecOpenApiPaths,
       '/api/v1/status': { get: { summary: 'Operations that are not moving (waiting for a resource, or failed), with their details', responses: { '200': { description: 'stuck operations' } } } },
     },
   };
@@ -149,8 +154,10 @@ export function openApiDocument() {
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  const codec = options.codec ?? codecSettings(process.env);
+  registerCodecEndpoint(app, { ...codec, codec: createPayloadCodec(options.services.key) });
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/api/v1/health' || request.url === '/api/v1/openapi.json') return;
+    if (request.url === '/api/v1/health' || request.url === '/api/v1/openapi.json' || codecBypassesToken(request, codec)) return;
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!sameToken(token, options.token)) {

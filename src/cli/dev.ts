@@ -10,6 +10,7 @@ import { buildApi } from '../api/server';
 import { applyConfig } from '../admin/apply-config';
 import { startConfiguredLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
+import { codecEndpointUrl, codecSettings } from '../api/codec-endpoint';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -17,7 +18,9 @@ const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 export async function runDev(options: { dataDir: string }): Promise<void> {
   const log = (line: string) => console.log(`[tally dev] ${line}`);
   log('starting the embedded stack ...');
-  const stack = await startDevStack({ dataDir: options.dataDir, env: process.env, log });
+  // The UI decodes payloads through the API's codec endpoint, which listens where the settings say.
+  const codecEndpoint = codecEndpointUrl(loadSettings(process.env));
+  const stack = await startDevStack({ dataDir: options.dataDir, env: process.env, log, codecEndpoint });
   Object.assign(process.env, stack.env);
   const settings = loadSettings(process.env);
   let stopping = false;
@@ -65,8 +68,15 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
       log(`live sync of ${started.resourceName} ${started.running ? 'runs' : 'started'} (${started.workflowId}): changes on it reach Tally by themselves`);
     }
 
-    const urls = { ...stack.urls, 'HTTP API': `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1 (Bearer token: TALLY_API_TOKEN, or dev-secrets.json)` };
+    const urls = {
+      ...stack.urls,
+      'HTTP API': `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1 (Bearer token: TALLY_API_TOKEN, or dev-secrets.json)`,
+      'Codec endpoint': `${codecEndpoint} (the Temporal UI decodes with it; CLI: temporal workflow show -w <id> --codec-endpoint ${codecEndpoint})`,
+    };
     for (const [name, url] of Object.entries(urls)) log(`${name.padEnd(20)} ${url}`);
+    if (codecSettings(process.env).tokenRequired) {
+      log('the codec endpoint wants the API token (TALLY_SECRET_KEY is set, TALLY_DEV is not), which the Temporal UI cannot send: run with TALLY_DEV=1 to serve it without one here');
+    }
     const envFile = path.join(repoRoot, options.dataDir, 'tally.env');
     writeFileSync(envFile, Object.entries(stack.env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
     log(`other shells: set -a; . ${envFile}; set +a   (then bin/tally ... talks to this stack)`);

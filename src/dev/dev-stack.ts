@@ -22,6 +22,8 @@ export interface DevStackOptions {
   dataDir: string;
   env: Record<string, string | undefined>;
   log: (line: string) => void;
+  /** Tally's codec endpoint, for the Temporal UI (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
 }
 
 export interface DevStack {
@@ -78,7 +80,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const results = await Promise.allSettled([
       options.env.TEMPORAL_ADDRESS
         ? Promise.resolve(null)
-        : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi }),
+        : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi, uiCodecEndpoint: options.codecEndpoint }),
       // The repository; data left in .data/dev/ferretdb by the earlier FerretDB layout is unused (delete it).
       options.env.MONGODB_URI ? Promise.resolve(null) : startMongod({ dataDir: path.join(dataDir, 'mongodb'), port: devPorts.mongo }),
       startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com') }),

@@ -21,6 +21,8 @@ export interface TemporalDevServerOptions {
   port?: number;
   uiPort?: number;
   headless?: boolean;
+  /** The codec server the web UI decodes payloads with (`--ui-codec-endpoint`), e.g. Tally's API. */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** Where the server's output goes; by default temporal.log next to dbFile, or in a fresh temp dir. */
   logFile?: string;
@@ -76,6 +78,7 @@ async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Pr
   }
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
+  if (uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const name of TALLY_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
 

@@ -48,4 +48,6 @@ export const tools = {
   temporal: () => requirePath('temporal CLI', path.join(toolsBinDir, 'temporal')),
   temporalTestServer: () =>
     requirePath('temporal-test-server', path.join(toolsBinDir, 'temporal-test-server')),
+  /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
+  chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };

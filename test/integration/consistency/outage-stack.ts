@@ -123,11 +123,16 @@ function randomUUIDFor(name: string): string {
   return userOids.get(name)!;
 }
 
-export async function startOutageStack(name: string, policy: ResourcePolicy = SHORT_RETRIES): Promise<OutageStack> {
+/** `temporal`: another Temporal server than the shared stack's (e.g. a dev server with its web UI). */
+export async function startOutageStack(name: string, policy: ResourcePolicy = SHORT_RETRIES, options: { temporal?: { address: string; namespace: string } } = {}): Promise<OutageStack> {
   const stack = getStack();
   const password = `consistency-${randomBytes(9).toString('hex')}`;
   const slapd = await startSlapd({ dataDir: scratchDir(`consistency-${name}`), adminPassword: password });
-  const env: Record<string, string> = { ...tallyTestEnv(stack, name), [LDAP_PASSWORD_ENV]: password };
+  const env: Record<string, string> = {
+    ...tallyTestEnv(stack, name),
+    [LDAP_PASSWORD_ENV]: password,
+    ...(options.temporal ? { TEMPORAL_ADDRESS: options.temporal.address, TEMPORAL_NAMESPACE: options.temporal.namespace } : {}),
+  };
   Object.assign(process.env, env);
   const settings = loadSettings(env);
   const services = await openServices(settings, env);
