@@ -363,7 +363,8 @@ program
   .command('dev')
   .description('start the embedded stack (Temporal dev server + UI, mongod, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
   .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
-  .action(async (opts: { dataDir: string }) => runDev({ dataDir: opts.dataDir }));
+  .option('--examples', 'apply examples/ again (they are applied by themselves only into an empty repository, on the first start)')
+  .action(async (opts: { dataDir: string; examples?: boolean }) => runDev({ dataDir: opts.dataDir, examples: opts.examples }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`tally: ${e instanceof Error ? e.message : String(e)}`);
