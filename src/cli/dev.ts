@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadSettings } from '../runtime/settings';
 import { openServices } from '../runtime/services';
 import { createTallyWorker } from '../worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApi } from '../api/server';
 import { setUpDevExamples } from '../dev/dev-examples';
 
@@ -33,6 +34,8 @@ export async function runDev(options: { dataDir: string; examples?: boolean }): 
   try {
     const services = await openServices(settings, process.env);
     cleanups.push(() => services.close());
+    // The SDK's info lines (worker state changes) say nothing the dev stack's own lines don't; warnings and errors stay.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const { worker, connection } = await createTallyWorker({ settings, services });
     const running = worker.run();
     cleanups.push(async () => {

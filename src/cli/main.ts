@@ -18,7 +18,8 @@ import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSy
 import { durationSchema, durationToMs } from '../schema/config';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  const services = await openServices(loadSettings());
+  // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
+  const services = await openServices(loadSettings(), process.env, { devKeyWarning: () => undefined });
   try {
     return await work(services);
   } finally {
