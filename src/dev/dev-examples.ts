@@ -50,11 +50,16 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
     await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments });
   }
   log(`applied examples${contents ? ' again' : ' (first start: the repository was empty)'}: ${applied.stored.map((s) => `${s.kind} ${s.name} (${s.change})`).join(', ')}`);
+  // An account linked already (on a start with --examples) is not reported again: its values, read inbound,
+  // would race the re-applied user's own values on their way out.
+  const linked: string[] = [];
   for (const { resource, account } of options.existingAccounts) {
+    if ((await services.repo.shadowByIdentifiers(resource, { secondaryIdentifier: account }))?.ownerRef) continue;
     const started = await reportChangeNotification(services, { resource, account }, 'api');
     await services.client.workflow.getHandle(started.workflowId).result();
+    linked.push(account);
   }
-  if (options.existingAccounts.length > 0) log(`linked the accounts the example resources held: ${options.existingAccounts.map((a) => a.account).join(', ')}`);
+  if (linked.length > 0) log(`linked the accounts the example resources held: ${linked.join(', ')}`);
   for (const started of await startConfiguredLiveSyncs(services)) {
     log(`live sync of ${started.resourceName} ${started.running ? 'runs' : 'started'} (${started.workflowId}): changes on it reach Tally by themselves`);
   }

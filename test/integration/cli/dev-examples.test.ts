@@ -4,13 +4,10 @@
  * next start, which says it left the examples as they are; `tally dev --examples` applies them again on
  * purpose, as a merge (the file's properties win, the CLI's assignment stays).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
 import { setUpDevExamples } from '../../../src/dev/dev-examples';
 import { runTallyCli } from '../../support/tally-cli';
 import { eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { prepareJackAccounts } from '../../support/jack-accounts';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -22,27 +19,8 @@ let jackDn: string;
 beforeAll(async () => {
   tally = await startTally('dev-examples');
   const { stack } = tally;
-  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  const ou = `people-${suffix}`;
-  const table = `accounts_${suffix}`;
-  jackDn = `uid=jack,ou=${ou},dc=example,dc=com`;
-  // What the dev stack's resources hold before Tally: jack's LDAP entry and his MyLittleAD row.
-  const ldap = new LdapClient({ url: stack.ldap.url });
-  try {
-    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-    await ldap.add(jackDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'jack', cn: 'Jack Sparrow', givenName: 'Jack', sn: 'Sparrow' });
-  } finally {
-    await ldap.unbind();
-  }
-  const pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  try {
-    await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-    await pg.query(`INSERT INTO ${table} (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow')`);
-  } finally {
-    await pg.end();
-  }
+  const { ou, table, jackDn: dn } = await prepareJackAccounts(tally);
+  jackDn = dn;
   config = examplesForStack(stack, { ldapOu: ou, table });
 }, 180_000);
 
@@ -104,6 +82,7 @@ test("the first start applies the examples; the user's changes survive the next 
   const third = await start(true);
   expect(third.outcome).toBe('applied');
   expect(third.lines[0]).toMatch(/^applied examples again: .*User jack \(updated\)$/);
+  expect(third.lines.filter((l) => l.startsWith('linked'))).toEqual([]);
   expect((await jack()).fullName).toBe('Jack Sparrow');
   expect(await assignedTo()).toEqual(['Pirate', LDAP_OID]);
 }, 240_000);
