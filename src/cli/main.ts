@@ -18,7 +18,8 @@ import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSy
 import { durationSchema, durationToMs } from '../schema/config';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  const services = await openServices(loadSettings());
+  // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
+  const services = await openServices(loadSettings(), process.env, { devKeyWarning: () => undefined });
   try {
     return await work(services);
   } finally {
@@ -363,7 +364,8 @@ program
   .command('dev')
   .description('start the embedded stack (Temporal dev server + UI, mongod, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
   .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
-  .action(async (opts: { dataDir: string }) => runDev({ dataDir: opts.dataDir }));
+  .option('--examples', 'apply examples/ again (they are applied by themselves only into an empty repository, on the first start)')
+  .action(async (opts: { dataDir: string; examples?: boolean }) => runDev({ dataDir: opts.dataDir, examples: opts.examples }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`tally: ${e instanceof Error ? e.message : String(e)}`);

@@ -125,10 +125,12 @@ async function preparePostgresExample(connectionString: string): Promise<void> {
   const pg = new PgClient({ connectionString });
   await pg.connect();
   try {
+    // jack's row is seeded with the table only: a row deleted later (e.g. by Tally) stays deleted.
+    const created = (await pg.query(`SELECT to_regclass('accounts') IS NULL AS absent`)).rows[0].absent as boolean;
     await pg.query(readFileSync(path.join(repoRoot, 'examples', 'sql', 'accounts.sql'), 'utf8'));
-    await pg.query(
-      `INSERT INTO accounts (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow') ON CONFLICT (name) DO NOTHING`,
-    );
+    if (created) {
+      await pg.query(`INSERT INTO accounts (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow') ON CONFLICT (name) DO NOTHING`);
+    }
   } finally {
     await pg.end();
   }

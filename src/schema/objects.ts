@@ -76,6 +76,11 @@ export interface UserDoc {
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
   credentials?: { password?: { encrypted: string } };
   assignment: Assignment[];
+  /**
+   * The assignments the user's configuration file gave at its last `tally apply` (as written there). The
+   * next apply removes those the file no longer lists and keeps the others, e.g. ones made with the CLI or API.
+   */
+  configAssignment?: Assignment[];
   /** The object template this user is kept consistent with (set by the reaction that created it). */
   templateRef?: string;
   /** Oids of linked shadows. */
