@@ -57,7 +57,7 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
       [LDAP_OID, 'uid=jack,ou=people,dc=example,dc=com'],
       [AD_OID, 'cn=jack,o=Acme'],
     ]) {
-      const started = await reportChangeNotification(services, { resource, account }, 'api');
+      const started = await reportChangeNotification(services, { resource, account }, 'user');
       await services.client.workflow.getHandle(started.workflowId).result();
     }
     log("jack's LDAP and MyLittleAD accounts are linked");

@@ -74,6 +74,13 @@ export function sameDn(a: string, b: string): boolean {
   return normalizeDn(a) === normalizeDn(b);
 }
 
+/** True when dn is a well-formed DN (every RDN `type=value`) strictly below base. */
+export function isDnUnder(dn: string, base: string): boolean {
+  const rdns = splitDn(dn);
+  if (rdns.length <= splitDn(base).length || rdns.some((rdn) => rdn.indexOf('=') <= 0)) return false;
+  return isUnderDn(dn, base);
+}
+
 /** True when dn is base itself or below it. */
 export function isUnderDn(dn: string, base: string): boolean {
   const d = normalizeDn(dn);
