@@ -94,7 +94,8 @@ async function synchronizeWhenReadable(change: ResourceChange): Promise<ChangeOu
 }
 
 function unreachableResource(e: unknown): ResourceUnreachableDetails | null {
-  const cause = e instanceof ActivityFailure ? e.cause : undefined;
+  // A local activity's failure may come wrapped in an ActivityFailure or as it is.
+  const cause = e instanceof ActivityFailure ? e.cause : e;
   if (!(cause instanceof ApplicationFailure) || cause.type !== resourceUnreachable) return null;
   return (cause.details?.[0] as ResourceUnreachableDetails | undefined) ?? null;
 }
