@@ -74,11 +74,9 @@ export function sameDn(a: string, b: string): boolean {
   return normalizeDn(a) === normalizeDn(b);
 }
 
-/** True when dn is a well-formed DN (every RDN `type=value`) strictly below base. */
-export function isDnUnder(dn: string, base: string): boolean {
-  const rdns = splitDn(dn);
-  if (rdns.length <= splitDn(base).length || rdns.some((rdn) => rdn.indexOf('=') <= 0)) return false;
-  return isUnderDn(dn, base);
+/** True when dn is a well-formed DN (every RDN `type=value`) that is base or below it. */
+export function isWellFormedDnUnder(dn: string, base: string): boolean {
+  return !splitDn(dn).some((rdn) => rdn.indexOf('=') <= 0) && isUnderDn(dn, base);
 }
 
 /** True when dn is base itself or below it. */

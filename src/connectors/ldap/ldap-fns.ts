@@ -10,7 +10,7 @@ import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
 import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
-import { isDnUnder, parseRdn, splitDn } from './ldap-dn';
+import { isWellFormedDnUnder, parseRdn, splitDn } from './ldap-dn';
 import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
 import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
 import { planModify, type CurrentValues } from './ldap-modify';
@@ -126,7 +126,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
    * context (a typo, or `uid=*)(uid=*`) names no account of this resource.
    */
   async function readByDn(c: Client, dn: string, attributes: string[]): Promise<Entry> {
-    if (!isDnUnder(dn, config.baseContext)) throw new ConnectorError('not-found', `no entry ${dn} under ${config.baseContext}`);
+    if (!isWellFormedDnUnder(dn, config.baseContext)) throw new ConnectorError('not-found', `no entry ${dn} under ${config.baseContext}`);
     try {
       const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
       if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
