@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { assignmentRequestSchema, changeEventListSchema, changeEventsSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
 import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
+import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
@@ -66,6 +67,7 @@ export function openApiDocument() {
             '202': { description: 'stored: { accepted, duplicates, resources }' },
             '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
             '401': { description: 'no or wrong token' },
+            '404': { description: 'one event (not an array) of an account neither Tally nor the resource knows: { error, message: "no account X on resource Y" }; nothing was stored' },
             '422': { description: 'an unknown resource: nothing of the request was stored' },
             '429': { description: 'the resource has too many events waiting: send again after Retry-After seconds' },
           },
@@ -177,9 +179,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       });
     }
     try {
+      if (!Array.isArray(parsed.data)) await requireKnownAccountOfNotification(options.services, parsed.data);
       const accepted = await acceptChangeEvents(options.services, Array.isArray(parsed.data) ? parsed.data : [parsed.data], 'api');
       return reply.code(202).send(accepted);
     } catch (e) {
+      if (e instanceof NoSuchAccountError) return reply.code(404).send({ error: 'not found', message: e.message });
       if (e instanceof BacklogFullError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many waiting', message: e.message });
       return reply.code(422).send({ error: 'change not accepted', message: (e as Error).message });
     }

@@ -1,5 +1,7 @@
 /** The `tally` command line. Entry point only: parses arguments and calls admin services. */
 import { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { rootCause } from '../admin/root-cause';
 import { loadSettings } from '../runtime/settings';
 import { openServices, type Services } from '../runtime/services';
 import { applyConfig } from '../admin/apply-config';
@@ -16,6 +18,8 @@ import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
 import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSync } from '../admin/live-sync';
 import { durationSchema, durationToMs } from '../schema/config';
+import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
+import { waitForWorkflowResult } from './workflow-wait';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
@@ -60,19 +64,28 @@ program
   .command('change <resource> <account>')
   .description('report a change of an account (its name, e.g. an LDAP DN, or --primary with its stable id)')
   .option('--primary', 'the account is given by its primary identifier')
-  .option('--wait', 'wait for the synchronization to finish and print its outcome')
+  .option('--wait', 'wait for the synchronization to finish and print its outcome (says what it waits for while the resource is down)')
+  .option('--timeout <duration>', 'with --wait: give up waiting after this long (e.g. 30s); the change is still processed later')
   .option('--json', 'machine-readable output')
-  .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; json?: boolean }) =>
+  .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; timeout?: string; json?: boolean }) =>
     withServices(async (services) => {
+      const timeoutMs = opts.timeout !== undefined ? durationOption(opts.timeout, '--timeout') : undefined;
       const started = await reportChangeNotification(
         services,
         opts.primary ? { resource, primaryIdentifier: account } : { resource, account },
-        'api',
+        'user',
       );
-      const outcome = opts.wait ? await services.client.workflow.getHandle(started.workflowId).result() : undefined;
-      print(!!opts.json, { ...started, outcome }, () =>
-        `processChange ${started.workflowId}` + (outcome ? `\n${JSON.stringify(outcome, null, 2)}` : ''),
+      const outcomes = opts.wait
+        ? await waitForWorkflowResult<ChangeOutcome[]>(services.client, started.workflowId, {
+            timeoutMs,
+            onWaiting: (details) => console.error(`processChange ${started.workflowId} is waiting: ${details}`),
+          })
+        : undefined;
+      print(!!opts.json, { ...started, outcome: outcomes }, () =>
+        [`processChange ${started.workflowId}`, ...(outcomes ?? []).map((o) => `  ${summarizeChangeOutcome(o)}`)].join('\n'),
       );
+      const unknown = outcomes?.find((o) => o.found === false);
+      if (unknown) throw new Error(summarizeChangeOutcome(unknown));
     }),
   );
 
@@ -368,6 +381,7 @@ program
   .action(async (opts: { dataDir: string; examples?: boolean }) => runDev({ dataDir: opts.dataDir, examples: opts.examples }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`tally: ${e instanceof Error ? e.message : String(e)}`);
+  // A failed workflow says why in its innermost cause, not in "Workflow execution failed".
+  console.error(`tally: ${e instanceof WorkflowFailedError ? `${e.message}: ${rootCause(e)}` : e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -55,7 +55,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   const linked: string[] = [];
   for (const { resource, account } of options.existingAccounts) {
     if ((await services.repo.shadowByIdentifiers(resource, { secondaryIdentifier: account }))?.ownerRef) continue;
-    const started = await reportChangeNotification(services, { resource, account }, 'api');
+    const started = await reportChangeNotification(services, { resource, account }, 'user');
     await services.client.workflow.getHandle(started.workflowId).result();
     linked.push(account);
   }

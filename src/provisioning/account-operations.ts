@@ -5,6 +5,7 @@
  * operation first, so one account's operations reach the resource one at a time and in order.
  */
 import type { Connector } from '../connectors/connector-types';
+import type { Channel } from '../schema/config';
 import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
 import type { AuditRecord, Patch, Repository } from '../repository/repository';
 import { classifyError, type ClassifiedError } from './error-classification';
@@ -109,10 +110,13 @@ export async function executeNextPendingOperation(
 }
 
 /** What the shadow learns when the resource did an add or a modify: the object as the resource now has it. */
-export function doneOperationPatch(type: 'add' | 'modify', object: ResourceObject, now: string): Patch {
-  const set = { secondaryIdentifier: object.secondaryIdentifier, attributes: object.attributes, 'metadata.modifyTimestamp': now };
+export function doneOperationPatch(type: 'add' | 'modify', object: ResourceObject, now: string, channel?: Channel): Patch {
+  const set = { secondaryIdentifier: object.secondaryIdentifier, attributes: object.attributes, 'metadata.modifyTimestamp': now, ...channelStamp(channel) };
   return { set: type === 'add' ? { ...set, primaryIdentifier: object.primaryIdentifier, exists: true } : set };
 }
+
+/** The channel a shadow change came through, for its metadata (none known: the stored one stays). */
+export const channelStamp = (channel: Channel | undefined) => (channel ? { 'metadata.modifyChannel': channel } : {});
 
 /** The audit record of an operation the resource did. */
 export function operationAudit(shadow: Pick<ShadowDoc, 'oid' | 'resourceRef'>, op: PendingOperation, now: string, workflowId?: string): AuditRecord {
@@ -132,13 +136,13 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now));
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now));
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
       return;
     }
     case 'delete': {
@@ -155,6 +159,7 @@ export async function recordFailedOperation(repo: Repository, shadowOid: string,
     set: {
       lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,
+      ...channelStamp(op.channel),
     },
   });
 }

@@ -78,7 +78,7 @@ async function record(deps: ProvisioningDeps, done: Done[], workflowId?: string)
   await deps.repo.finishPendingOperations(
     done.map(({ shadow, object }) => {
       const op = shadow.pendingOperations[0];
-      return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now) };
+      return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now, op.channel) };
     }),
   );
   await deps.repo.writeAudit(done.map(({ shadow }) => operationAudit(shadow, shadow.pendingOperations[0], now, workflowId)));

@@ -23,7 +23,7 @@ import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
 export type DiscoveryOutcome =
   /** The shadow's pending operations were rewritten: execute them again. */
-  | { outcome: 'retry'; message: string }
+  | { outcome: 'retry'; message: string; /** The account found already there was linked to the owner. */ linked?: true }
   /** Nothing is left to do for the shadow (it may be gone). */
   | { outcome: 'done'; message: string }
   /** The operation can't be completed; it was recorded as the shadow's last failed operation. */
@@ -137,6 +137,7 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
   ]);
   return {
     outcome: 'retry',
+    linked: true,
     message: `${account.secondaryIdentifier} already existed and belongs to the owner: linked${delta.length ? `, modifying ${delta.map((d) => d.path).join(', ')}` : ''}`,
   };
 }

@@ -101,8 +101,8 @@ export async function ensureShadow(
 }
 
 /** The resource object is gone: the shadow remembers that (no write when it already knew). */
-export async function markShadowGone(repo: Repository, shadow: ShadowDoc): Promise<void> {
-  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false } });
+export async function markShadowGone(repo: Repository, shadow: ShadowDoc, channel: string, now = new Date().toISOString()): Promise<void> {
+  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
 }
 
 /**

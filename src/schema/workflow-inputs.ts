@@ -155,3 +155,31 @@ export function changeOfEvent(resourceOid: string, event: z.output<typeof change
 /** A change event signalled to a resource's liveSync workflow. */
 export const changeEventInputSchema = changeEventFieldsSchema.strict().refine(namesTheAccount, namesTheAccountMessage);
 export type ChangeEventInput = z.input<typeof changeEventInputSchema>;
+
+// ---- the short shapes people type (the Temporal UI), as the CLI and API take them ----------
+
+/** An object input with `key` and without `longKey`: the short shape. */
+export const isShortShape = (raw: unknown, key: string, longKey: string): raw is Record<string, unknown> =>
+  typeof raw === 'object' && raw !== null && !Array.isArray(raw) && key in raw && !(longKey in raw);
+
+/** `processChange` as typed: `{ "resource": "<name or oid>", "account": "<name>" }`; the channel defaults to `user`. */
+export const processChangeShortInputSchema = changeEventFieldsSchema
+  .omit({ eventId: true })
+  .extend({
+    resource: z.string().min(1, 'name or oid of the resource'),
+    channel: channelSchema.default('user'),
+  })
+  .strict()
+  .refine(namesTheAccount, namesTheAccountMessage);
+export type ProcessChangeShortInput = z.output<typeof processChangeShortInputSchema>;
+
+/** `provisionUser` as typed: `{ "user": "<name or oid>" }`; the channel defaults to `user`. */
+export const provisionUserShortInputSchema = z
+  .object({
+    user: z.string().min(1, 'name or oid of the user'),
+    channel: channelSchema.default('user'),
+  })
+  .strict();
+
+/** `provisionAccount` as typed: `{ "shadow": "<shadow oid>" }`. */
+export const provisionAccountShortInputSchema = z.object({ shadow: z.string().min(1, 'oid of the shadow') }).strict();

@@ -73,7 +73,9 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
   };
 }
 
-export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows'> {
+export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows' | 'plans'> {
+  /** The plans as done: an add that found the account already there and linked it says `link`. */
+  plans: Array<Omit<AccountPlan, 'action'> & { action: AccountPlan['action'] | 'link' }>;
   accounts: AccountResult[];
 }
 
@@ -84,5 +86,7 @@ export async function provisionUser(deps: SyncDeps, input: ProjectUserInput, kno
     projection.plans.length > 0
       ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId }, shadows)
       : [];
-  return { ...projection, accounts };
+  const linked = new Set(accounts.filter((a) => a.linked).map((a) => a.resourceRef));
+  const plans = projection.plans.map((p) => (p.action === 'add' && linked.has(p.resourceRef) ? { ...p, action: 'link' as const, reason: `${p.reason}; found already there: linked` } : p));
+  return { ...projection, plans, accounts };
 }

@@ -3,14 +3,14 @@
  * (OpenLDAP keeps paged-results state per connection), accesslog as the changelog.
  */
 import { randomUUID } from 'node:crypto';
-import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, InvalidDNSyntaxError, type Entry, type Filter } from 'ldapts';
 import { durationToMs, type SecretRef } from '../../schema/config';
 import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
 import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
 import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
-import { parseRdn, splitDn } from './ldap-dn';
+import { isWellFormedDnUnder, parseRdn, splitDn } from './ldap-dn';
 import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
 import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
 import { planModify, type CurrentValues } from './ldap-modify';
@@ -121,10 +121,20 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     return searchEntries[0];
   }
 
+  /**
+   * A name is only ever the base of a search, never part of a filter: a name that is no DN under the base
+   * context (a typo, or `uid=*)(uid=*`) names no account of this resource.
+   */
   async function readByDn(c: Client, dn: string, attributes: string[]): Promise<Entry> {
-    const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
-    if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
-    return searchEntries[0];
+    if (!isWellFormedDnUnder(dn, config.baseContext)) throw new ConnectorError('not-found', `no entry ${dn} under ${config.baseContext}`);
+    try {
+      const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
+      if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
+      return searchEntries[0];
+    } catch (e) {
+      if (e instanceof InvalidDNSyntaxError) throw new ConnectorError('not-found', `no entry ${dn} (not a valid DN)`);
+      throw e;
+    }
   }
 
   const toObject = (entry: Entry, requested?: string[]): ResourceObject =>
