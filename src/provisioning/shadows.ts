@@ -7,6 +7,7 @@ import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { requireObjectType } from '../model/resources';
+import { isProtected } from '../model/protected-accounts';
 
 export function newShadow(fields: {
   resourceRef: string;
@@ -71,13 +72,18 @@ export async function ensureShadow(
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
       const attributesChanged = !!object.attributes && !sameAttributes(existing.attributes, object.attributes);
       const reappeared = !existing.exists && !existing.dead && existing.pendingOperations.length === 0;
-      if (!renamed && !identified && !attributesChanged && !reappeared) return { shadow: existing, created: false };
+      // Without attributes a filter on them can't be judged: what was known stays.
+      const protectedObject =
+        isProtected(requireObjectType(resource, existing.kind, existing.intent), object) || (!object.attributes && (existing.protectedObject ?? false));
+      const protectionChanged = protectedObject !== (existing.protectedObject ?? false);
+      if (!renamed && !identified && !attributesChanged && !reappeared && !protectionChanged) return { shadow: existing, created: false };
       const updated = await repo.patchShadow(existing.oid, {
         set: {
           secondaryIdentifier: object.secondaryIdentifier,
           primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
           ...(object.attributes ? { attributes: object.attributes } : {}),
           ...(reappeared ? { exists: true } : {}),
+          ...(protectionChanged ? { protectedObject } : {}),
           'metadata.modifyTimestamp': now,
           'metadata.modifyChannel': channel,
         },
@@ -94,6 +100,7 @@ export async function ensureShadow(
       channel,
     });
     if (object.attributes) shadow.attributes = object.attributes;
+    if (isProtected(requireObjectType(resource), object)) shadow.protectedObject = true;
     // false: a concurrent change created the shadow first; the next lookup finds it.
     if (await repo.insertShadow(shadow)) return { shadow, created: true };
   }

@@ -122,6 +122,8 @@ export interface ShadowDoc {
   /** Cached attributes as last read or written. */
   attributes?: Record<string, AttributeValue[]>;
   ownerRef: string | null;
+  /** A protected account (the object type's `protected`): never correlated, modified or deleted. */
+  protectedObject?: boolean;
   situation?: Situation;
   situationTimestamp?: string;
   exists: boolean;

@@ -13,6 +13,7 @@ import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
   shadowOid: string | null;
+  /** The situation, or `protected` for a protected account (nothing was done). */
   situation: string | null;
   ownerOid: string | null;
   actions: string[];
@@ -27,6 +28,11 @@ export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, 
   const observed = await observeResourceObject(deps, change);
   const outcome: ChangeOutcome = { shadowOid: observed.shadowOid, situation: null, ownerOid: null, actions: [], changedUserPaths: [], accounts: [], handedOver: [] };
   if (!observed.shadowOid) return outcome;
+  if (observed.shadow?.protectedObject) {
+    // A protected account is never correlated, linked or changed: its shadow is all Tally keeps of it.
+    outcome.situation = 'protected';
+    return outcome;
+  }
 
   const decided = await decideSituation(deps, {
     resourceOid: observed.resourceOid,
