@@ -177,7 +177,7 @@ program
         shadows
           .map((s) =>
             [
-              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.dead ? '  DEAD' : ''}`,
+              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.protectedObject ? '  PROTECTED' : ''}${s.dead ? '  DEAD' : ''}`,
               ...s.pendingOperations.map(
                 (op) => `    pending ${op.type}: attempt ${op.attemptNumber}, ${op.result.status}${op.result.message ? `: ${op.result.message}` : ''}`,
               ),
