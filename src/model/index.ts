@@ -17,3 +17,4 @@ export * from './reconciliation';
 export * from './model-errors';
 export * from './matching-rules';
 export * from './protected-accounts';
+export * from './user-properties';

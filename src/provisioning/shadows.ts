@@ -8,6 +8,7 @@ import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { requireObjectType } from '../model/resources';
 import { isProtected } from '../model/protected-accounts';
+import { sameValuesMatching, type MatchingRuleName } from '../model/matching-rules';
 
 export function newShadow(fields: {
   resourceRef: string;
@@ -40,14 +41,19 @@ export function newShadow(fields: {
   };
 }
 
-/** Whether two attribute sets hold the same values (in any order within an attribute). */
-export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes']): boolean {
+/**
+ * Whether two attribute sets hold the same values (in any order within an attribute); exactly, or under
+ * each attribute's matching rule when `ruleOf` is given.
+ */
+export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes'], ruleOf?: (attribute: string) => MatchingRuleName): boolean {
   const keys = Object.keys(a ?? {});
   if (keys.length !== Object.keys(b ?? {}).length) return false;
   return keys.every((k) => {
     const x = a![k] ?? [];
     const y = b?.[k];
     if (!y || x.length !== y.length) return false;
+    const rule = ruleOf?.(k);
+    if (rule && rule !== 'default') return sameValuesMatching(rule, x, y);
     if (x.length === 1) return String(x[0]) === String(y[0]);
     const sorted = (v: readonly unknown[]) => v.map(String).sort().join('\u0000');
     return sorted(x) === sorted(y);
