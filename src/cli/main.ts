@@ -123,7 +123,7 @@ const assignmentBody = (role: string | undefined, opts: AssignmentOptions) => ({
 
 user
   .command('set <ref> <property=value...>')
-  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, extension/x=1; an empty value clears) and recompute the accounts')
+  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, title=Captain, organizationalUnit=Crew organizationalUnit=Deck, extension/x=1; an empty value clears) and recompute the accounts')
   .option('--wait', 'wait for the recomputation and print the account operations it handed over')
   .option('--json', 'machine-readable output')
   .action(async (ref: string, words: string[], opts: { wait?: boolean; json?: boolean }) =>

@@ -19,10 +19,23 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress'] as const;
+export const settableUserProperties = [
+  'fullName',
+  'givenName',
+  'familyName',
+  'emailAddress',
+  'telephoneNumber',
+  'title',
+  'locality',
+  'employeeNumber',
+  'employeeType',
+  'organization',
+  'organizationalUnit',
+] as const;
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
+const propertyValues = z.union([z.string(), z.array(z.string().min(1))]).nullable();
 const extensionNameRule = 'an extension property name is letters, digits, _ and -';
 const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, extensionNameRule);
 
@@ -33,6 +46,14 @@ export const userPropertyChangesSchema = z
       givenName: propertyValue.optional(),
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      telephoneNumber: propertyValue.optional(),
+      title: propertyValue.optional(),
+      locality: propertyValue.optional(),
+      employeeNumber: propertyValue.optional(),
+      /** Multi-valued: the new values as a whole (one value or a list; an empty list, "" or null clears). */
+      employeeType: propertyValues.optional(),
+      organization: propertyValues.optional(),
+      organizationalUnit: propertyValues.optional(),
       /** `extension/<name>` on the command line. */
       extension: z
         .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {

@@ -471,6 +471,9 @@ export const activationSchema = z
   .strict();
 export type Activation = z.infer<typeof activationSchema>;
 
+/** A multi-valued text property: one value or a list. */
+const textValues = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string()));
+
 export const userConfigSchema = z
   .object({
     kind: z.literal('User'),
@@ -480,6 +483,13 @@ export const userConfigSchema = z
     givenName: z.string().optional(),
     familyName: z.string().optional(),
     emailAddress: z.string().optional(),
+    telephoneNumber: z.string().optional(),
+    title: z.string().optional(),
+    locality: z.string().optional(),
+    employeeNumber: z.string().optional(),
+    employeeType: textValues.optional(),
+    organization: textValues.optional(),
+    organizationalUnit: textValues.optional(),
     extension: z.record(z.string(), z.unknown()).optional(),
     activation: activationSchema.optional(),
     credentials: z.object({ password: secretRefSchema.optional() }).strict().optional(),

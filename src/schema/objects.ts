@@ -71,6 +71,13 @@ export interface UserDoc {
   givenName?: string;
   familyName?: string;
   emailAddress?: string;
+  telephoneNumber?: string;
+  title?: string;
+  locality?: string;
+  employeeNumber?: string;
+  employeeType?: string[];
+  organization?: string[];
+  organizationalUnit?: string[];
   extension?: Record<string, unknown>;
   activation?: Activation;
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
