@@ -2,22 +2,7 @@
  * The user's properties as paths address them, so a path to something a user doesn't have (`$user/nmae`)
  * is refused where it is written instead of addressing nothing.
  */
-
-/** Single-valued text properties (midPoint's UserType items people map every day). */
-export const SINGLE_VALUED_USER_PROPERTIES = [
-  'name',
-  'fullName',
-  'givenName',
-  'familyName',
-  'emailAddress',
-  'telephoneNumber',
-  'title',
-  'locality',
-  'employeeNumber',
-] as const;
-
-/** Multi-valued text properties: their values are a set, which mappings set as a whole. */
-export const MULTI_VALUED_TEXT_USER_PROPERTIES = ['employeeType', 'organization', 'organizationalUnit'] as const;
+import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from '../schema/objects';
 
 /** Properties holding structure: any path below them is theirs to define. */
 const STRUCTURED_USER_PROPERTIES = ['extension', 'activation', 'credentials'];

@@ -1,6 +1,7 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
+import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
 export const changeNotificationSchema = changeEventFieldsSchema
   .extend({
@@ -19,19 +20,7 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = [
-  'fullName',
-  'givenName',
-  'familyName',
-  'emailAddress',
-  'telephoneNumber',
-  'title',
-  'locality',
-  'employeeNumber',
-  'employeeType',
-  'organization',
-  'organizationalUnit',
-] as const;
+export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES];
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();

@@ -63,6 +63,22 @@ export const metadataSchema = z.object({
 });
 export type Metadata = z.infer<typeof metadataSchema>;
 
+/** Single-valued text properties of a user (midPoint's UserType items people map every day). */
+export const SINGLE_VALUED_USER_PROPERTIES = [
+  'name',
+  'fullName',
+  'givenName',
+  'familyName',
+  'emailAddress',
+  'telephoneNumber',
+  'title',
+  'locality',
+  'employeeNumber',
+] as const;
+
+/** Multi-valued text properties of a user: their values are a set. */
+export const MULTI_VALUED_TEXT_USER_PROPERTIES = ['employeeType', 'organization', 'organizationalUnit'] as const;
+
 /** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
 export interface UserDoc {
   oid: string;

@@ -97,32 +97,15 @@ describe('comparisons under matching rules', () => {
   const jackShadow = makeShadow({ oid: 's-jack', resourceRef: caseless.oid!, secondaryIdentifier: 'uid=JACK,ou=people,dc=example,dc=com', ownerRef: 'oid-jack' });
   const jackAccount = account('uid=JACK, ou=People,dc=example,dc=com', { uid: ['JACK'], cn: ['JACK SPARROW'], givenName: ['Jack'], sn: ['Sparrow'], description: ['Created by IDM'] });
 
+  const outboundAgainst = (current: typeof jackAccount) =>
+    computeOutbound({ resource: caseless, objectType: caselessType, constructions: [], user: jack(), mode: 'existing', changed: undefined, shadow: jackShadow, current });
+
   it('outbound: an account whose uid, cn and name differ only in case needs no modify and no rename', () => {
-    const result = computeOutbound({
-      resource: caseless,
-      objectType: caselessType,
-      constructions: [],
-      user: jack(),
-      mode: 'existing',
-      changed: undefined,
-      shadow: jackShadow,
-      current: jackAccount,
-    });
-    expect(result).toEqual({ attributes: {}, deltas: [] });
+    expect(outboundAgainst(jackAccount)).toEqual({ attributes: {}, deltas: [] });
   });
 
   it('outbound: a value that differs beyond case is replaced', () => {
-    const result = computeOutbound({
-      resource: caseless,
-      objectType: caselessType,
-      constructions: [],
-      user: jack(),
-      mode: 'existing',
-      changed: undefined,
-      shadow: jackShadow,
-      current: { ...jackAccount, attributes: { ...jackAccount.attributes, uid: ['jake'] } },
-    });
-    expect(result.deltas).toEqual([{ path: 'uid', replace: ['jack'] }]);
+    expect(outboundAgainst({ ...jackAccount, attributes: { ...jackAccount.attributes, uid: ['jake'] } }).deltas).toEqual([{ path: 'uid', replace: ['jack'] }]);
   });
 
   it('inbound: cn JACK SPARROW does not change fullName Jack Sparrow; ou sets organizationalUnit as a whole', () => {
