@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Client as LdapClient } from 'ldapts';
+import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import type { ProvisionUserResult } from '../../../src/workflows/provision-user';
@@ -221,6 +221,16 @@ test('users whose account names collide with protected accounts: refused with Pr
     expect(await shadowNamed(uid)).toMatchObject({ protectedObject: true, ownerRef: null });
   }
 }, 120_000);
+
+test('a reported change of a protected account (tally change): nothing is correlated or done, the outcome says protected', async () => {
+  await ldap.modify(dn('admin'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Directory Admin 2'] }) })]);
+  const changed = await runTallyCli(tally.env, ['change', 'Safety LDAP', dn('admin'), '--wait', '--json']);
+  expect(changed.code).toBe(0);
+  const { outcome } = JSON.parse(changed.stdout) as { outcome: Array<{ situation: string; ownerOid: string | null; actions: string[]; accounts: string[] }> };
+  expect(outcome).toEqual([expect.objectContaining({ situation: 'protected', ownerOid: null, actions: [], accounts: [] })]);
+  expect(await shadowNamed('admin')).toMatchObject({ protectedObject: true, ownerRef: null, attributes: expect.objectContaining({ cn: ['Directory Admin 2'] }) });
+  expect(await entry('(uid=admin)')).toMatchObject({ cn: 'Directory Admin 2', description: 'keep out' });
+}, 60_000);
 
 test('shown as protected: tally shadows and GET /api/v1/shadows', async () => {
   const listed = await runTallyCli(tally.env, ['shadows', '--resource', 'Safety LDAP']);
