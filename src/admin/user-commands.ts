@@ -17,6 +17,7 @@ import type { Services } from '../runtime/services';
 import { changeUser } from '../sync/user-changes';
 import { workflowIds } from '../workflows/workflow-ids';
 import { presentUser } from './inspect';
+import { isMultiValuedTextUserProperty } from '../model/user-properties';
 
 export class UserCommandError extends Error {
   constructor(
@@ -51,6 +52,10 @@ export function propertyChangesFromWords(words: string[]): Record<string, unknow
     if (key.startsWith('extension/')) {
       const extension = (changes.extension ??= {}) as Record<string, unknown>;
       extension[key.slice('extension/'.length)] = value;
+    } else if (isMultiValuedTextUserProperty(key)) {
+      // `organizationalUnit=Crew organizationalUnit=Deck`: the words of one property are its values.
+      const values = Array.isArray(changes[key]) ? (changes[key] as string[]) : [];
+      changes[key] = value === '' ? values : [...values, value];
     } else {
       changes[key] = value;
     }
@@ -80,8 +85,9 @@ function applyProperties(user: UserDoc, changes: UserPropertyChanges): UserDoc {
   const target = next as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(changes)) {
     if (key === 'extension') continue;
-    if (value === null || value === '') delete target[key];
-    else target[key] = value;
+    const values = isMultiValuedTextUserProperty(key) && typeof value === 'string' ? [value] : value;
+    if (values === null || values === '' || (Array.isArray(values) && values.length === 0)) delete target[key];
+    else target[key] = Array.isArray(values) ? [...new Set(values)] : values;
   }
   if (changes.extension) {
     const extension: Record<string, unknown> = { ...(user.extension ?? {}) };

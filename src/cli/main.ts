@@ -137,7 +137,7 @@ const assignmentBody = (role: string | undefined, opts: AssignmentOptions) => ({
 
 user
   .command('set <ref> <property=value...>')
-  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, templateRef="Default User Template", extension/x=1; an empty value clears) and recompute the accounts')
+  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, title=Captain, templateRef="Default User Template", organizationalUnit=Crew organizationalUnit=Deck, extension/x=1; an empty value clears) and recompute the accounts')
   .option('--wait', 'wait for the recomputation and print the account operations it handed over')
   .option('--json', 'machine-readable output')
   .action(async (ref: string, words: string[], opts: { wait?: boolean; json?: boolean }) =>
@@ -191,7 +191,7 @@ program
         shadows
           .map((s) =>
             [
-              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.dead ? '  DEAD' : ''}`,
+              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.protectedObject ? '  PROTECTED' : ''}${s.dead ? '  DEAD' : ''}`,
               ...s.pendingOperations.map(
                 (op) => `    pending ${op.type}: attempt ${op.attemptNumber}, ${op.result.status}${op.result.message ? `: ${op.result.message}` : ''}`,
               ),

@@ -7,7 +7,9 @@
 import type { Connector } from '../connectors/connector-types';
 import type { Channel } from '../schema/config';
 import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
-import type { AuditRecord, Patch, Repository } from '../repository/repository';
+import type { AuditRecord, Patch, Repository, StoredResource } from '../repository/repository';
+import { findObjectType } from '../model/resources';
+import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../model/protected-accounts';
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
 import { removeShadow } from './shadows';
@@ -60,11 +62,14 @@ export async function executeNextPendingOperation(
   if (context.operationId && next.id !== context.operationId) return { outcome: 'stale' };
 
   let connector: Connector;
+  let resource: StoredResource;
   try {
-    ({ connector } = await registry.connectorFor(read.resourceRef));
+    ({ connector, resource } = await registry.connectorFor(read.resourceRef));
   } catch (e) {
     return failOperation(repo, read, next, classifyError(e), now());
   }
+  const refusal = protectedAccountRefusal(resource, read, next);
+  if (refusal) return failOperation(repo, read, next, refusal, now());
 
   const started = now();
   const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started));
@@ -107,6 +112,15 @@ export async function executeNextPendingOperation(
         return failOperation(repo, shadow, operation, error, now());
     }
   }
+}
+
+/** An operation on a protected account (or an add that would create one) is refused before the resource is asked. */
+export function protectedAccountRefusal(resource: StoredResource, shadow: ShadowDoc, op: PendingOperation): ClassifiedError | null {
+  const objectType = findObjectType(resource, shadow.kind, shadow.intent);
+  const attributes = op.type === 'add' ? op.attributes : shadow.attributes;
+  const why = protectionOf(objectType, { secondaryIdentifier: shadow.secondaryIdentifier, primaryIdentifier: shadow.primaryIdentifier, attributes });
+  if (!why && !(shadow.protectedObject && op.type !== 'add')) return null;
+  return { handling: 'fail', kind: PROTECTED_ACCOUNT, message: protectedAccountMessage(op.type, shadow.secondaryIdentifier, resource.name, why ?? 'marked protected') };
 }
 
 /** What the shadow learns when the resource did an add or a modify: the object as the resource now has it. */

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { accountForIteration, canIterate, maxIterations, requireObjectType } from '../model';
+import { accountForIteration, canIterate, maxIterations, PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf, requireObjectType } from '../model';
 import type { StoredResource, StoredRole } from '../repository/repository';
 import { linkShadow, removeShadow } from './shadows';
 import { recordFailedOperation } from './account-operations';
@@ -64,6 +64,13 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
   }
   // Gone meanwhile: executing the add again sorts it out.
   if (!conflict) return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone meanwhile` };
+  const protection = protectionOf(requireObjectType(resource, shadow.kind, shadow.intent), conflict);
+  if (protection) {
+    // Not linked, not changed, not reported: the name belongs to an account Tally leaves alone.
+    const why = protectedAccountMessage('add', conflict.secondaryIdentifier, resource.name, protection);
+    await failPendingOperation(deps, shadow.oid, add.id, why, PROTECTED_ACCOUNT);
+    return { outcome: 'failed', message: why };
+  }
   const owner = await ownerOf(deps, resource.oid, shadow, conflict);
   if (owner.userOid && owner.userOid === shadow.ownerRef) {
     if (owner.otherShadow) {

@@ -115,6 +115,8 @@ export const collectionNames = {
 
 /** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */
 const nameCollation = { locale: 'en', strength: 2 } as const;
+/** Correlation under a matching rule that ignores case (and accents): a superset the caller narrows by the rule. */
+const ignoringCaseCollation = { locale: 'en', strength: 1 } as const;
 const noId = { projection: { _id: 0 } } as const;
 const byId = <T>(oid: string) => ({ _id: oid }) as unknown as Filter<T>;
 const withId = <T extends { oid: string }>(object: T) => ({ ...object, _id: object.oid });
@@ -168,6 +170,7 @@ export class Repository {
     const { users, shadows, resources, roles, objectTemplates, audit, runs, changeEvents } = this.collections;
     await Promise.all([
       users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
+      users.createIndex({ name: 1 }, { collation: ignoringCaseCollation, name: 'user_by_name_ignoring_case' }),
       // One shadow per resource object, by its stable identifier...
       shadows.createIndex(
         { resourceRef: 1, primaryIdentifier: 1 },
@@ -302,9 +305,15 @@ export class Repository {
     return new Map(found.map((u) => [(u as unknown as { _id: string })._id, u.version]));
   }
 
-  /** Users matching a correlation condition (at most `limit`). */
+  /**
+   * Users matching a correlation condition (at most `limit`). Under a matching rule other than exact the
+   * answer may hold more users than the rule matches (case and accents are ignored): narrow it with
+   * userMatchesCondition.
+   */
   async usersMatching(condition: CorrelationCondition, limit: number): Promise<UserDoc[]> {
-    return this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId).limit(limit).toArray();
+    const found = this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId);
+    if (hasMatchingRule(condition)) found.collation(ignoringCaseCollation);
+    return found.limit(limit).toArray();
   }
 
   /** Throws a duplicate-key error (code 11000) when the name is taken. */
@@ -770,6 +779,11 @@ function duplicateKeyIndexes(e: unknown): number[] | null {
   const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
   if (list.length === 0 || list.some((w) => w.code !== 11000)) return null;
   return list.map((w) => w.index);
+}
+
+function hasMatchingRule(condition: CorrelationCondition): boolean {
+  if ('equal' in condition) return condition.equal.matchingRule !== undefined;
+  return ('and' in condition ? condition.and : condition.or).some(hasMatchingRule);
 }
 
 /** The users filter of a correlation condition; no values match nobody. */

@@ -1,6 +1,7 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
+import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
 export const changeNotificationSchema = changeEventFieldsSchema
   .extend({
@@ -19,10 +20,11 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress', 'templateRef'] as const;
+export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES, 'templateRef'];
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
+const propertyValues = z.union([z.string(), z.array(z.string().min(1))]).nullable();
 const extensionNameRule = 'an extension property name is letters, digits, _ and -';
 const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, extensionNameRule);
 
@@ -33,6 +35,14 @@ export const userPropertyChangesSchema = z
       givenName: propertyValue.optional(),
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      telephoneNumber: propertyValue.optional(),
+      title: propertyValue.optional(),
+      locality: propertyValue.optional(),
+      employeeNumber: propertyValue.optional(),
+      /** Multi-valued: the new values as a whole (one value or a list; an empty list, "" or null clears). */
+      employeeType: propertyValues.optional(),
+      organization: propertyValues.optional(),
+      organizationalUnit: propertyValues.optional(),
       /** The user's object template (oid or name); empty: the default template. */
       templateRef: propertyValue.optional(),
       /** `extension/<name>` on the command line. */

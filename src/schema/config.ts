@@ -150,6 +150,17 @@ export const retryPolicySchema = z
   .strict();
 export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
 
+/**
+ * How values of an attribute are compared (midPoint's matching rules; `mr:stringIgnoreCase` and the full
+ * matching-rule URI are accepted too). `default` compares values exactly.
+ */
+export const matchingRuleNames = ['default', 'polyStringOrig', 'polyStringStrict', 'polyStringNorm', 'stringIgnoreCase', 'distinguishedName', 'uuid'] as const;
+export const matchingRuleSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.replace(/^(mr:|http:\/\/prism\.evolveum\.com\/xml\/ns\/public\/matching-rule-3#)/, '') : v),
+  z.enum(matchingRuleNames, { error: `expected a matching rule: ${matchingRuleNames.join(', ')}` }),
+);
+export type MatchingRuleName = (typeof matchingRuleNames)[number];
+
 export const attributeDefinitionSchema = z
   .object({
     /** `icfs:name` / `icfs:uid` are the connector's secondary / primary identifier; `ri:cn` or `cn` an attribute. */
@@ -157,6 +168,8 @@ export const attributeDefinitionSchema = z
     displayName: z.string().optional(),
     access: oneOrMany(z.enum(['read', 'create', 'update'])).optional(),
     multiValued: z.boolean().default(false),
+    /** How values are compared: `uid` JACK and jack are one value under `stringIgnoreCase`. @default default (exact) */
+    matchingRule: matchingRuleSchema.optional(),
     /** false: values on the resource that no mapping produces are removed. */
     tolerant: z.boolean().default(true),
     outbound: oneOrMany(outboundMappingSchema).default([]),
@@ -173,6 +186,28 @@ export const iterationSchema = z
   })
   .strict();
 
+/**
+ * An account Tally never correlates, modifies or deletes (midPoint's `protected`): by its name (icfs:name,
+ * compared with that attribute's matching rule, else as a distinguished name) or by an attribute's value.
+ */
+export const protectedAccountSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    filter: z
+      .object({
+        equal: z
+          .object({ path: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) })
+          .strict(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((p) => (p.name === undefined) !== (p.filter === undefined), {
+    message: 'a protected account needs exactly one of name or filter: { equal: { path, value } }',
+  });
+export type ProtectedAccount = z.infer<typeof protectedAccountSchema>;
+
 export const objectTypeSchema = z
   .object({
     name: z.string().optional(),
@@ -183,6 +218,7 @@ export const objectTypeSchema = z
     objectClass: z.string().min(1),
     attribute: oneOrMany(attributeDefinitionSchema).default([]),
     iteration: iterationSchema.optional(),
+    protected: oneOrMany(protectedAccountSchema).default([]),
   })
   .strict();
 export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
@@ -222,12 +258,17 @@ export type Reaction = z.infer<typeof reactionSchema>;
 
 /** A correlation query: `equal` of a user property and an expression over the account, combinable with `and`. */
 export type CorrelationQuery =
-  | { equal: { path: string; expression: Expression } }
+  | { equal: { path: string; expression: Expression; matching?: MatchingRuleName } }
   | { and: CorrelationQuery[] }
   | { or: CorrelationQuery[] };
 export const correlationQuerySchema: z.ZodType<CorrelationQuery> = z.lazy(() =>
   z.union([
-    z.object({ equal: z.object({ path: z.string().min(1), expression: expressionSchema }).strict() }).strict(),
+    z
+      .object({
+        // `matching` as midPoint's query writes it; without it, the matching rule of the attribute the expression reads.
+        equal: z.object({ path: z.string().min(1), expression: expressionSchema, matching: matchingRuleSchema.optional() }).strict(),
+      })
+      .strict(),
     z.object({ and: z.array(correlationQuerySchema).min(1) }).strict(),
     z.object({ or: z.array(correlationQuerySchema).min(1) }).strict(),
   ]),
@@ -432,6 +473,9 @@ export const activationSchema = z
   .strict();
 export type Activation = z.infer<typeof activationSchema>;
 
+/** A multi-valued text property: one value or a list. */
+const textValues = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string()));
+
 export const userConfigSchema = z
   .object({
     kind: z.literal('User'),
@@ -441,6 +485,13 @@ export const userConfigSchema = z
     givenName: z.string().optional(),
     familyName: z.string().optional(),
     emailAddress: z.string().optional(),
+    telephoneNumber: z.string().optional(),
+    title: z.string().optional(),
+    locality: z.string().optional(),
+    employeeNumber: z.string().optional(),
+    employeeType: textValues.optional(),
+    organization: textValues.optional(),
+    organizationalUnit: textValues.optional(),
     extension: z.record(z.string(), z.unknown()).optional(),
     activation: activationSchema.optional(),
     credentials: z.object({ password: secretRefSchema.optional() }).strict().optional(),

@@ -63,6 +63,22 @@ export const metadataSchema = z.object({
 });
 export type Metadata = z.infer<typeof metadataSchema>;
 
+/** Single-valued text properties of a user (midPoint's UserType items people map every day). */
+export const SINGLE_VALUED_USER_PROPERTIES = [
+  'name',
+  'fullName',
+  'givenName',
+  'familyName',
+  'emailAddress',
+  'telephoneNumber',
+  'title',
+  'locality',
+  'employeeNumber',
+] as const;
+
+/** Multi-valued text properties of a user: their values are a set. */
+export const MULTI_VALUED_TEXT_USER_PROPERTIES = ['employeeType', 'organization', 'organizationalUnit'] as const;
+
 /** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
 export interface UserDoc {
   oid: string;
@@ -71,6 +87,13 @@ export interface UserDoc {
   givenName?: string;
   familyName?: string;
   emailAddress?: string;
+  telephoneNumber?: string;
+  title?: string;
+  locality?: string;
+  employeeNumber?: string;
+  employeeType?: string[];
+  organization?: string[];
+  organizationalUnit?: string[];
   extension?: Record<string, unknown>;
   activation?: Activation;
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
@@ -127,6 +150,8 @@ export interface ShadowDoc {
   /** Cached attributes as last read or written. */
   attributes?: Record<string, AttributeValue[]>;
   ownerRef: string | null;
+  /** A protected account (the object type's `protected`): never correlated, modified or deleted. */
+  protectedObject?: boolean;
   situation?: Situation;
   situationTimestamp?: string;
   exists: boolean;

@@ -20,6 +20,7 @@ export interface ChangeOutcome {
   /** One line for people: what happened (the situation, the reaction, what was done). */
   summary?: string;
   shadowOid: string | null;
+  /** The situation, or `protected` for a protected account (nothing was done). */
   situation: string | null;
   ownerOid: string | null;
   actions: string[];
@@ -50,6 +51,11 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
     handedOver: [],
   };
   if (!observed.shadowOid) return outcome;
+  if (observed.shadow?.protectedObject) {
+    // A protected account is never correlated, linked or changed: its shadow is all Tally keeps of it.
+    outcome.situation = 'protected';
+    return outcome;
+  }
 
   const decided = await decideSituation(deps, {
     resourceOid: observed.resourceOid,

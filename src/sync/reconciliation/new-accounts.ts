@@ -9,7 +9,7 @@
 import type { Channel, ResourceConfig, SynchronizationPolicy } from '../../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import type { StoredResource } from '../../repository/repository';
-import { confirmCandidates, correlationCondition, getUserValues, isModelError, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
+import { confirmCandidates, correlationCondition, getUserValues, isModelError, isProtected, normalizeValue, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
 import { executeClaimedInBulk, newShadow, withClaimedOperation } from '../../provisioning';
 import { newUserFromAccount } from '../focus-actions';
 import { nowOf, type SyncDeps } from '../sync-deps';
@@ -34,9 +34,13 @@ export async function createUsersForNewAccounts(
   const objectType = requireObjectType(resource);
   const policies = resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent);
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation: 'unmatched', channel });
-  if (objects.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result };
+  // Protected accounts get their shadow from the one-object routine, and nothing else.
+  const guarded = objects.filter((o) => isProtected(objectType, o));
+  const open = guarded.length > 0 ? objects.filter((o) => !guarded.includes(o)) : objects;
+  if (open.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result };
 
-  const { unmatched, rest } = await withoutCandidates(deps, resource, policies, objects);
+  const { unmatched, rest } = await withoutCandidates(deps, resource, policies, open);
+  rest.push(...guarded);
   const snapshot = await deps.repo.configSnapshot();
   const now = nowOf(deps);
   const built: Built[] = [];
@@ -89,23 +93,26 @@ async function withoutCandidates(
   if (!policy?.correlation) return { unmatched: [...objects], rest: [] };
   let conditions: CorrelationCondition[];
   try {
-    conditions = objects.map((o) => correlationCondition(policy.correlation!, o, { resourceName: resource.name }));
+    const objectType = requireObjectType(resource);
+    conditions = objects.map((o) => correlationCondition(policy.correlation!, o, { resourceName: resource.name, objectType }));
   } catch {
     return { unmatched: [], rest: [...objects] };
   }
   const equal = conditions.map((c) => ('equal' in c ? c.equal : null));
   const field = equal[0]?.field;
-  if (!field || equal.some((e) => e?.field !== field)) return { unmatched: [], rest: [...objects] };
+  const matchingRule = equal[0]?.matchingRule;
+  if (!field || equal.some((e) => e?.field !== field || e.matchingRule !== matchingRule)) return { unmatched: [], rest: [...objects] };
   const values = [...new Set(equal.flatMap((e) => e!.values))];
-  const users = values.length > 0 ? await deps.repo.usersMatching({ equal: { field, values } }, values.length * 2 + 10) : [];
+  const users = values.length > 0 ? await deps.repo.usersMatching({ equal: { field, values, ...(matchingRule ? { matchingRule } : {}) } }, values.length * 2 + 10) : [];
+  const keyOf = (v: unknown) => String(normalizeValue(matchingRule, v));
   const byValue = new Map<string, UserDoc[]>();
   for (const user of users) {
-    for (const v of getUserValues(user, field.split('.'))) byValue.set(String(v), [...(byValue.get(String(v)) ?? []), user]);
+    for (const v of getUserValues(user, field.split('.'))) byValue.set(keyOf(v), [...(byValue.get(keyOf(v)) ?? []), user]);
   }
   const unmatched: ResourceObject[] = [];
   const rest: ResourceObject[] = [];
   objects.forEach((object, i) => {
-    const candidates = [...new Set(equal[i]!.values.flatMap((v) => byValue.get(String(v)) ?? []))];
+    const candidates = [...new Set(equal[i]!.values.flatMap((v) => byValue.get(keyOf(v)) ?? []))];
     const confirmed = candidates.length > 0 ? confirmCandidates(policy.confirmation, object, candidates, { resourceName: resource.name }) : [];
     (confirmed.length === 0 ? unmatched : rest).push(object);
   });
