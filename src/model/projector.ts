@@ -13,7 +13,8 @@
  * one is planned.
  */
 import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
-import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import type { AttributeDelta, Attributes, AttributeValue, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { associationRetractions } from './associations';
 import { diffUserProperties } from './deltas';
 import { userChangeKeys } from './mappings';
 import { computeOutbound, type OriginatedConstruction } from './outbound';
@@ -21,6 +22,7 @@ import { ConfigurationLookupError, requireObjectType, resourceId, resourceLookup
 import { resolveAssignments, roleLookup, RoleResolutionError, type ResolvedConstruction, type RoleLookup } from './roles';
 import { applyTemplate } from './template';
 import { iterationToken as tokenFor } from './iteration';
+import { getAttributeValues } from './paths';
 
 export interface ProjectionInput {
   /** Current user (after inbound deltas applied by the caller). */
@@ -122,6 +124,36 @@ function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLook
   return keys;
 }
 
+/** The constructions the removed assignments gave, by account key (for retracting their associations). */
+function removedConstructions(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, AccountConstruction[]> {
+  const byKey = new Map<AccountKey, AccountConstruction[]>();
+  for (const assignment of removed ?? []) {
+    let constructions: ResolvedConstruction[];
+    try {
+      constructions = resolveAssignments([assignment], roles).constructions;
+    } catch (e) {
+      if (e instanceof RoleResolutionError) continue;
+      throw e;
+    }
+    for (const { construction } of constructions) {
+      const resource = resources(construction.resourceRef);
+      if (!resource || !construction.association?.length) continue;
+      const key = keyOf(resourceId(resource), construction.kind, construction.intent);
+      byKey.set(key, [...(byKey.get(key) ?? []), construction]);
+    }
+  }
+  return byKey;
+}
+
+/** Adds to a kept account's plan the removal of memberships only the removed constructions gave. */
+function retractAssociations(plan: AccountPlan, removed: readonly AccountConstruction[] | undefined, remaining: readonly AccountConstruction[], user: UserDoc, current: ResourceObject | null): AccountPlan {
+  if (!removed || removed.length === 0) return plan;
+  const known = current ? (a: string) => getAttributeValues(current, a) as AttributeValue[] : undefined;
+  const retractions = associationRetractions(removed, remaining, user, known);
+  if (retractions.length === 0) return plan;
+  return { ...plan, action: 'modify', deltas: [...(plan.deltas ?? []), ...retractions] };
+}
+
 function describeReasons(constructions: readonly ResolvedConstruction[]): string {
   return [...new Set(constructions.map((c) => c.reason))].join('; ');
 }
@@ -153,6 +185,7 @@ export function project(input: ProjectionInput): Projection {
   // 2. Which accounts must exist.
   const wanted = groupConstructions(resolved.constructions, resources);
   const removed = removedKeys(input.removedAssignments, roles, resources);
+  const removedByKey = removedConstructions(input.removedAssignments, roles, resources);
   const satisfied = new Set<AccountKey>();
   const plans: AccountPlan[] = [];
 
@@ -196,7 +229,9 @@ export function project(input: ProjectionInput): Projection {
     const want = wanted.get(key);
     if (want && !satisfied.has(key)) {
       satisfied.add(key);
-      plans.push(plannedExisting(resource, account, want.constructions.map(withOrigin), describeReasons(want.constructions)));
+      const remaining = want.constructions.map(withOrigin);
+      const plan = plannedExisting(resource, account, remaining, describeReasons(want.constructions));
+      plans.push(retractAssociations(plan, removedByKey.get(key), remaining, user, account.current));
       continue;
     }
     const enforcement = resource.consistency.assignmentPolicyEnforcement;
