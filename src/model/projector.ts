@@ -103,30 +103,9 @@ function groupConstructions(constructions: readonly ResolvedConstruction[], reso
   return wanted;
 }
 
-/** Keys of the accounts the removed assignments produced (unknown roles among them are skipped: they can't be resolved any more). */
-function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, string> {
-  const keys = new Map<AccountKey, string>();
-  for (const assignment of removed ?? []) {
-    let constructions: ResolvedConstruction[];
-    try {
-      constructions = resolveAssignments([assignment], roles).constructions;
-    } catch (e) {
-      if (e instanceof RoleResolutionError) continue;
-      throw e;
-    }
-    for (const resolved of constructions) {
-      const resource = resources(resolved.construction.resourceRef);
-      if (!resource) continue;
-      const what = assignment.targetRef ? `role ${assignment.targetRef}` : 'direct account assignment';
-      keys.set(keyOf(resourceId(resource), resolved.construction.kind, resolved.construction.intent), what);
-    }
-  }
-  return keys;
-}
-
-/** The constructions the removed assignments gave, by account key (for retracting their associations). */
-function removedConstructions(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, AccountConstruction[]> {
-  const byKey = new Map<AccountKey, AccountConstruction[]>();
+/** The constructions the removed assignments gave, with their account keys (unknown roles among them are skipped: they can't be resolved any more). */
+function removedConstructionsOf(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Array<{ assignment: Assignment; construction: AccountConstruction; key: AccountKey }> {
+  const out: Array<{ assignment: Assignment; construction: AccountConstruction; key: AccountKey }> = [];
   for (const assignment of removed ?? []) {
     let constructions: ResolvedConstruction[];
     try {
@@ -137,10 +116,26 @@ function removedConstructions(removed: readonly Assignment[] | undefined, roles:
     }
     for (const { construction } of constructions) {
       const resource = resources(construction.resourceRef);
-      if (!resource || !construction.association?.length) continue;
-      const key = keyOf(resourceId(resource), construction.kind, construction.intent);
-      byKey.set(key, [...(byKey.get(key) ?? []), construction]);
+      if (resource) out.push({ assignment, construction, key: keyOf(resourceId(resource), construction.kind, construction.intent) });
     }
+  }
+  return out;
+}
+
+/** Keys of the accounts the removed assignments produced. */
+function removedKeys(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, string> {
+  const keys = new Map<AccountKey, string>();
+  for (const { assignment, key } of removedConstructionsOf(removed, roles, resources)) {
+    keys.set(key, assignment.targetRef ? `role ${assignment.targetRef}` : 'direct account assignment');
+  }
+  return keys;
+}
+
+/** The removed constructions that gave associations, by account key (for retracting them). */
+function removedConstructions(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, AccountConstruction[]> {
+  const byKey = new Map<AccountKey, AccountConstruction[]>();
+  for (const { construction, key } of removedConstructionsOf(removed, roles, resources)) {
+    if (construction.association?.length) byKey.set(key, [...(byKey.get(key) ?? []), construction]);
   }
   return byKey;
 }

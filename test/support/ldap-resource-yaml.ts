@@ -1,3 +1,17 @@
+/** The resource's identity and LDAP connector, binding with the password in TALLY_LDAP_PASSWORD. */
+function resourceHead(options: { oid: string; name: string; ldap: { url: string; bindDn: string } }, baseContext: string): string {
+  return `kind: Resource
+oid: ${options.oid}
+name: ${options.name}
+connector:
+  type: ldap
+  url: ${options.ldap.url}
+  bindDn: ${options.ldap.bindDn}
+  bindPassword: { env: TALLY_LDAP_PASSWORD }
+  baseContext: ${baseContext}
+  primaryIdentifier: entryUUID`;
+}
+
 /**
  * A small LDAP account resource for tests on the shared stack's directory: accounts under `base`, named
  * by `uid`, correlated by name; `attributes` and `tail` (more top-level YAML) add what a test needs.
@@ -14,16 +28,7 @@ export function ldapResourceYaml(options: {
   /** The directory's accesslog as the changelog (for live sync). */
   changelog?: boolean;
 }): string {
-  return `kind: Resource
-oid: ${options.oid}
-name: ${options.name}
-connector:
-  type: ldap
-  url: ${options.ldap.url}
-  bindDn: ${options.ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${options.base}
-  primaryIdentifier: entryUUID
+  return `${resourceHead(options, options.base)}
 ${options.changelog ? '  changelog: { type: accesslog, base: cn=accesslog }\n' : ''}schemaHandling:
   accountType:
     - name: Default Account
@@ -58,16 +63,7 @@ export const addFocusAndSynchronize = `synchronization:
  * `ri:group` association: objectToSubject, the group's `member` holds the account's DN.
  */
 export function ldapGroupsResourceYaml(options: { oid: string; name: string; ldap: { url: string; bindDn: string }; people: string; groups: string }): string {
-  return `kind: Resource
-oid: ${options.oid}
-name: ${options.name}
-connector:
-  type: ldap
-  url: ${options.ldap.url}
-  bindDn: ${options.ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: dc=example,dc=com
-  primaryIdentifier: entryUUID
+  return `${resourceHead(options, 'dc=example,dc=com')}
 schemaHandling:
   objectType:
     - kind: account
