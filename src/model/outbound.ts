@@ -21,6 +21,7 @@
  */
 import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
 import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { associationAttributeDefinitions, associationConstructionAttributes } from './associations';
 import { uniqueValues } from './deltas';
 import { includesMatching, matchingRuleOf, valuesMatch } from './matching-rules';
 import { ExpressionError, type ExpressionContext } from './expressions';
@@ -47,11 +48,11 @@ export type OriginatedConstruction = AccountConstruction & { origin?: string; ad
 export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly OriginatedConstruction[]): Map<string, AttributeMappings> {
   const byName = new Map<string, AttributeMappings>();
   const keyOf = (ref: string) => attributeName(ref).toLowerCase();
-  for (const definition of objectType.attribute) {
+  for (const definition of [...objectType.attribute, ...associationAttributeDefinitions(objectType)]) {
     byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound], origins: new Map(), added: new Set(), removed: [] });
   }
   for (const construction of constructions) {
-    for (const attribute of construction.attribute) {
+    for (const attribute of [...construction.attribute, ...associationConstructionAttributes(construction)]) {
       const key = keyOf(attribute.ref);
       const entry: AttributeMappings = byName.get(key) ?? {
         definition: { ref: attribute.ref, multiValued: false, tolerant: true, outbound: [], inbound: [] },

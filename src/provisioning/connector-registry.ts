@@ -20,7 +20,7 @@ export class ConnectorRegistry {
     const cached = this.cache.get(resource.oid);
     if (cached && cached.version === resource.version) return { resource, connector: cached.connector };
     if (cached) await cached.connector.close().catch(() => undefined);
-    const connector = createConnector(resource.connector);
+    const connector = createConnector(resource.connector, resource.schemaHandling.objectType);
     this.cache.set(resource.oid, { version: resource.version, connector });
     return { resource, connector };
   }

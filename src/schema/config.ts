@@ -208,6 +208,37 @@ export const protectedAccountSchema = z
   });
 export type ProtectedAccount = z.infer<typeof protectedAccountSchema>;
 
+/**
+ * midPoint's association of an account with entitlements (`ri:group`). `objectToSubject`: the
+ * entitlement (an LDAP group) holds the membership, its `associationAttribute` (`member`) lists the
+ * account's `valueAttribute` (`dn`: the account's DN, or an attribute such as `uid` for memberUid).
+ */
+export const associationDefinitionSchema = z
+  .object({
+    /** The association's name, `ri:group` or `group`; constructions refer to it. */
+    ref: z.string().min(1),
+    displayName: z.string().optional(),
+    kind: z.literal('entitlement').default('entitlement'),
+    /** The intent of the resource's entitlement object type the targets belong to. */
+    intent: z.string().min(1),
+    direction: z.enum(['objectToSubject', 'subjectToObject']).default('objectToSubject'),
+    /** Attribute of the entitlement that holds the members (`member`, `uniqueMember`, `memberUid`). */
+    associationAttribute: z.string().min(1),
+    /** What of the account the member values are: `dn` (its name, icfs:name) or one of its attributes. @default dn */
+    valueAttribute: z.string().min(1).default('dn'),
+    /** false: memberships no construction gives are removed. */
+    tolerant: z.boolean().default(true),
+    /** Tally keeps the entitlements' member values right when an account is renamed or deleted. */
+    explicitReferentialIntegrity: z.boolean().default(true),
+    /**
+     * Written instead of the last member when it goes (groupOfNames needs at least one `member`);
+     * unset, removing a group's last member fails with an error saying so.
+     */
+    placeholderValue: z.string().min(1).optional(),
+  })
+  .strict();
+export type AssociationDefinition = z.infer<typeof associationDefinitionSchema>;
+
 export const objectTypeSchema = z
   .object({
     name: z.string().optional(),
@@ -216,7 +247,14 @@ export const objectTypeSchema = z
     default: z.boolean().default(false),
     displayName: z.string().optional(),
     objectClass: z.string().min(1),
+    /** LDAP: where objects of this type live. @default the connector's baseContext */
+    baseContext: z.string().min(1).optional(),
+    /** LDAP: which entries under the base context are of this type. @default the connector's searchFilter for accounts, (objectClass=<objectClass>) otherwise */
+    searchFilter: z.string().min(1).optional(),
+    /** LDAP: object classes given to created entries of this type. @default the connector's objectClasses */
+    objectClasses: z.array(z.string().min(1)).min(1).optional(),
     attribute: oneOrMany(attributeDefinitionSchema).default([]),
+    association: oneOrMany(associationDefinitionSchema).optional(),
     iteration: iterationSchema.optional(),
     protected: oneOrMany(protectedAccountSchema).default([]),
   })
@@ -404,12 +442,30 @@ export const constructionAttributeSchema = z
   .object({ ref: z.string().min(1), outbound: oneOrMany(outboundMappingSchema).default([]) })
   .strict();
 
+/**
+ * The entitlements a construction gives (midPoint's construction `association`): `targets` are the
+ * entitlements' names (an LDAP group's DN), a strong fixed value; or `outbound` mappings that produce
+ * them. Either way reconciliation puts back a membership that a strong mapping asks for.
+ */
+export const constructionAssociationSchema = z
+  .object({
+    ref: z.string().min(1),
+    targets: oneOrMany(z.string().min(1, 'expected the entitlement\'s name (an LDAP group DN)')).optional(),
+    outbound: oneOrMany(outboundMappingSchema).optional(),
+  })
+  .strict()
+  .refine((a) => (a.targets === undefined) !== (a.outbound === undefined), {
+    message: 'an association needs exactly one of targets (the entitlements\' names) or outbound',
+  });
+export type ConstructionAssociation = z.infer<typeof constructionAssociationSchema>;
+
 export const accountConstructionSchema = z
   .object({
     resourceRef: objectRefSchema,
     kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
     intent: z.string().default('default'),
     attribute: oneOrMany(constructionAttributeSchema).default([]),
+    association: oneOrMany(constructionAssociationSchema).optional(),
   })
   .strict();
 export type AccountConstruction = z.infer<typeof accountConstructionSchema>;
