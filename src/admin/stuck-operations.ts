@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { searchAttributes } from '../workflows/workflow-ids';
 import { rootCause } from './root-cause';
+import type { Repository } from '../repository/repository';
 
 export interface StuckOperation {
   workflowId: string;
@@ -17,11 +18,13 @@ export interface StuckOperation {
   details: string;
 }
 
-export async function stuckOperations(client: Client, options: { limit?: number } = {}): Promise<StuckOperation[]> {
+/** `repo`: runs an operator gave up (`tally operation cancel`) are left out. */
+export async function stuckOperations(client: Client, options: { limit?: number; repo?: Repository } = {}): Promise<StuckOperation[]> {
   const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
   const found: StuckOperation[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (found.length >= (options.limit ?? 200)) break;
+    if (options.repo && (await options.repo.cancelledOperations([`${execution.workflowId}/${execution.runId}`])).size > 0) continue;
     const sa = execution.typedSearchAttributes;
     // The current-details line says what the workflow waits for and the last error (a running one answers
     // the metadata query; a failed one has its failure).
