@@ -9,7 +9,6 @@
  * `lastFailedOperation`, status `cancelled`, and audited); a waiting workflow is cancelled; a failed run
  * is recorded as given up. `tally status` then no longer lists it.
  */
-import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { OperationAction } from '../schema/api';
@@ -83,6 +82,9 @@ export async function cancelOperation(services: Services, workflowId: string, re
   const stuck = (status === 'RUNNING' && isWaitingOrFailed(described)) || status === 'FAILED' || status === 'TIMED_OUT';
   if (!stuck) throw new OperationNotStuckError(`${workflowId} is ${status.toLowerCase()} (${stateOf(described)}): it is not stuck, there is nothing to cancel`);
 
+  if ((await services.repo.cancelledOperations([`${workflowId}/${described.runId}`])).size > 0) {
+    return { workflowId, action: 'cancel', done: 'already cancelled', message: `${workflowId} was cancelled already` };
+  }
   const parts: string[] = [];
   const shadowOid = shadowOf(described);
   if (described.type === 'provisionAccount' && shadowOid) {
@@ -101,7 +103,7 @@ export async function cancelOperation(services: Services, workflowId: string, re
       channel: 'user',
       objectType: shadowOid ? 'shadow' : 'user',
       objectOid: shadowOid ?? workflowId,
-      delta: { cancelled: workflowId, runId: described.runId, state: stateOf(described), id: randomUUID() },
+      delta: { cancelled: workflowId, runId: described.runId, state: stateOf(described) },
       workflowId,
       message: `operation ${workflowId} cancelled: ${reason}`,
     },

@@ -43,17 +43,21 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
     return checks;
   }
   const offered = new Set(schema.attributes.map((a) => a.toLowerCase()));
+  const c = resource.connector;
   for (const type of resource.schemaHandling.objectType) {
     const what = `${type.kind}/${type.intent}`;
-    const classThere = schema.objectClass.toLowerCase() === type.objectClass.toLowerCase() && schema.attributes.length > 0;
+    // A PostgreSQL resource's objects are its table's rows; an LDAP one's entries of the connector's object classes.
+    const container = c.type === 'postgres' ? `table ${c.table}` : `object class ${type.objectClass}`;
+    const served = c.type === 'postgres' || c.objectClasses.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());
+    const classThere = served && schema.attributes.length > 0;
     checks.push({
-      check: `object class ${type.objectClass} (${what})`,
+      check: `${container} (${what})`,
       ok: classThere,
       message: classThere
-        ? `${type.objectClass} offers ${schema.attributes.length} attributes`
-        : schema.attributes.length === 0
-          ? `the resource knows no ${resource.connector.type === 'postgres' ? 'table' : 'object class'} ${schema.objectClass}`
-          : `the connector works on ${schema.objectClass}, not ${type.objectClass}`,
+        ? `${container} has ${schema.attributes.length} attributes`
+        : !served
+          ? `the connector creates entries of ${c.type === 'ldap' ? c.objectClasses.join(', ') : schema.objectClass}, not ${type.objectClass}`
+          : `the resource has no ${container}`,
     });
     if (!classThere) continue;
     const mapped = type.attribute.map((a) => schemaAttributeName(a.ref)).filter((a): a is string => a !== null);
@@ -64,7 +68,7 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
       message:
         missing.length === 0
           ? `all ${mapped.length} mapped attributes exist: ${mapped.join(', ')}`
-          : `missing on ${type.objectClass}: ${missing.join(', ')}`,
+          : `missing on ${c.type === 'postgres' ? c.table : type.objectClass}: ${missing.join(', ')}`,
     });
   }
   return checks;
