@@ -227,7 +227,7 @@ test('a failed operation is retried once its cause is fixed, and a cancelled one
   await tally.services.repo.insertConfigObject('Role', { ...broken, oid: 'role-cursed', version: 1, storedAt: new Date().toISOString() });
   const stuckIds: string[] = [];
   for (const name of ['barbossa', 'bootstrap']) {
-    const created = await cliJson<{ provisioningWorkflowId: string }>(['user', 'create', name, `familyName=${name}`, '--assign', 'Cursed']);
+    const created = await cliJson<{ provisioningWorkflowId: string }>(['user', 'create', name, 'givenName=Captain', `familyName=${name}`, '--assign', 'Cursed']);
     await expect(tally.services.client.workflow.getHandle(created.provisioningWorkflowId).result()).rejects.toThrow();
     stuckIds.push(created.provisioningWorkflowId);
   }
