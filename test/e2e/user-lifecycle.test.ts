@@ -28,6 +28,7 @@ let base: string;
 let pg: PgClient;
 let ou: string;
 let table: string;
+let config: string;
 
 const documented = openApiDocument() as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
 
@@ -88,7 +89,7 @@ beforeAll(async () => {
   pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
   await pg.connect();
   await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  const config = examplesForStack(tally.stack, { ldapOu: ou, table });
+  config = examplesForStack(tally.stack, { ldapOu: ou, table });
   rmSync(path.join(config, 'users', 'jack.yaml'));
   await applyConfig(tally.services.repo, tally.services.key, [config]);
   const listening = await listenApi(tally, TOKEN);
@@ -257,4 +258,20 @@ test('a failed operation is retried once its cause is fixed, and a cancelled one
   const unknown = await cli(['operation', 'cancel', 'no-such-workflow']);
   expect(unknown.code).not.toBe(0);
   expect(unknown.stderr).toMatch(/no operation 'no-such-workflow'/);
+});
+
+test('an account its resource keeps without an assignment (enforcement none) is unlinked and left on the resource when its owner is deleted', async () => {
+  const hrYaml = readFileSync(path.join(config, 'resources', 'hr-postgres.yaml'), 'utf8');
+  await applyYaml('hr-none', `${hrYaml}\nconsistency:\n  assignmentPolicyEnforcement: none\n`);
+  // Without roles, the template's weak assignment gives gibbs his MyLittleAD row.
+  const created = await call('POST', '/api/v1/users', '/api/v1/users', { name: 'gibbs', properties: { givenName: 'Joshamee', familyName: 'Gibbs' } });
+  await tally.services.client.workflow.getHandle(created.body.provisioningWorkflowId as string).result();
+  expect(await pgRow('gibbs')).toMatchObject({ cn: 'Joshamee Gibbs' });
+  const [shadowOid] = (await tally.services.repo.userByRef('gibbs'))!.linkRef;
+
+  const deleted = await cliJson<{ outcome: { deleted: boolean; accounts: Array<{ resource: string; action: string; state: string }> } }>(['user', 'delete', 'gibbs', '--wait']);
+  expect(deleted.outcome).toMatchObject({ deleted: true, accounts: [{ resource: 'MyLittleAD', action: 'unlink', state: 'done' }] });
+  expect(await pgRow('gibbs')).toMatchObject({ cn: 'Joshamee Gibbs' });
+  expect(await tally.services.repo.shadow(shadowOid)).toMatchObject({ ownerRef: null, exists: true });
+  expect(await tally.services.repo.userByRef('gibbs')).toBeNull();
 });
