@@ -6,7 +6,8 @@
  * audited) and `tally status` no longer lists it.
  */
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually } from '../../support/tally-harness';
+import { eventually, recordHistories } from '../../support/tally-harness';
+import { getStack } from '../../support/stack';
 import { ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
 import { deleteUser } from '../../../src/admin/user-deletion';
 import type { DeleteUserResult } from '../../../src/workflows/delete-user';
@@ -48,6 +49,7 @@ test('a user deleted while his resource is down keeps waiting, and is gone with 
   expect(await ldapEntries(s, '(uid=davy)')).toEqual([]);
   expect(await s.services.repo.user(davy.oid)).toBeNull();
   expect(await s.services.repo.shadow(shadow.oid)).toBeNull();
+  await recordHistories(getStack().temporal, { 'delete-user-while-down': started.workflowId });
 });
 
 test('a waiting operation is retried at once, or given up: cancelled on its shadow, audited, and gone from tally status', async () => {
