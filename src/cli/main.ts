@@ -121,7 +121,7 @@ user
   .option('--json', 'machine-readable output')
   .action(async (name: string, words: string[], opts: { assign?: string[]; wait?: boolean; json?: boolean }) =>
     withServices(async (services) =>
-      reportUserCommand(services, await createUser(services, { name, properties: propertyChangesFromWords(words), ...(opts.assign ? { assign: opts.assign } : {}) }, 'user', '/'), opts),
+      reportUserCommand(services, await createUser(services, { name, properties: propertyChangesFromWords(words), ...(opts.assign ? { assign: opts.assign } : {}) }, 'user', '/'), opts, 'created with'),
     ),
   );
 
@@ -206,13 +206,13 @@ program
   );
 
 /** Prints what a user command did; with --wait also the account operations provisionUser handed over. */
-async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }) {
+async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }, verb = 'changed') {
   const provisioning: ProvisionUserResult | undefined =
     opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
   const resourceNames = new Map((await services.repo.configSnapshot()).resources.map((r) => [r.oid, r.name]));
   print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
     [
-      result.changedPaths.length ? `${result.user.name}: changed ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
+      result.changedPaths.length ? `${result.user.name}: ${verb} ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
       ...(result.provisioningWorkflowId ? [`provisionUser ${result.provisioningWorkflowId}`] : []),
       ...(provisioning
         ? provisioning.accountOperations.length
