@@ -100,15 +100,15 @@ export const lifecyclePaths: Record<string, PathItem> = {
 };
 
 const errorDescriptions: Record<string, string> = {
-  '400': 'invalid request',
+  '400': 'invalid request (a body that is not JSON, or that the route does not accept)',
   '401': 'no or wrong token',
   '500': 'an unexpected error; the message says what',
 };
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
 /**
- * Every operation's error answers: 401 unless the route is public, 400 where a JSON body is taken (a body
- * that isn't JSON), 500 everywhere; each 4xx and 5xx answer carries the error body schema.
+ * Every operation's error answers: 401 unless the route is public, 400 for anything but a GET (a body that
+ * isn't JSON), 500 everywhere; each 4xx and 5xx answer carries the error body schema.
  */
 export function withErrorResponses<T extends { paths: Record<string, PathItem> }>(document: T): T {
   const errorContent = json(errorBodySchema);
@@ -117,7 +117,8 @@ export function withErrorResponses<T extends { paths: Record<string, PathItem> }
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
       const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
-      const add = [...(isPublic ? [] : ['401']), ...(operation.requestBody ? ['400'] : []), '500'];
+      // Any request but a GET may carry a body, and one that isn't JSON is refused before the route runs.
+      const add = [...(isPublic ? [] : ['401']), ...(method !== 'get' ? ['400'] : []), '500'];
       for (const status of add) operation.responses[status] ??= { description: errorDescriptions[status] };
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) >= 400 && !response.content) response.content = errorContent;

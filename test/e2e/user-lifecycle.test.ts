@@ -190,6 +190,10 @@ test('tally resource test checks connection and schema, says why a check failed,
   expect(cliSchema.stdout).toMatch(/ok +connection/);
   expect(cliSchema.stdout).toMatch(/failed mapped attributes \(account\/default\): missing on inetOrgPerson: shoeSize/);
   expect((await call('POST', '/api/v1/resources/nowhere/test', '/api/v1/resources/{ref}/test')).status).toBe(404);
+  const notJson = await fetch(`${base}/api/v1/resources/MyLittleAD/test`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{not json' });
+  expect(notJson.status).toBe(400);
+  expect(Object.keys(documented.paths['/api/v1/resources/{ref}/test'].post.responses)).toContain('400');
+  expect(await notJson.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
 });
 
 test('tally user delete deletes his LDAP account and PostgreSQL row from the real resources, then him', async () => {
