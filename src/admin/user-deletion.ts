@@ -16,7 +16,19 @@ export interface UserDeletion {
   outcome?: { deleted: boolean; accounts: DeleteUserResult['accounts'] };
 }
 
-export async function deleteUser(services: Services, ref: string, channel: Channel, options: { wait?: boolean } = {}): Promise<UserDeletion> {
+/** How often a waiting caller looks at what the deletion waits for. */
+const WATCH_EVERY_MS = 2000;
+
+/**
+ * `wait`: resolves when the user is gone; meanwhile `onWaiting` hears each new line of what the deletion
+ * waits for (an account delete on a resource that is down).
+ */
+export async function deleteUser(
+  services: Services,
+  ref: string,
+  channel: Channel,
+  options: { wait?: boolean; onWaiting?: (details: string) => void } = {},
+): Promise<UserDeletion> {
   const user = await services.repo.userByRef(ref);
   if (!user) throw new UserCommandError('not-found', `no user '${ref}'`);
   const workflowId = workflowIds.deleteUser(user.oid);
@@ -36,6 +48,18 @@ export async function deleteUser(services: Services, ref: string, channel: Chann
   }
   const started = { userOid: user.oid, name: user.name, workflowId };
   if (!options.wait) return started;
-  const result = await services.client.workflow.getHandle<(raw: unknown) => Promise<DeleteUserResult>>(workflowId).result();
+  const handle = services.client.workflow.getHandle<(raw: unknown) => Promise<DeleteUserResult>>(workflowId);
+  let lastDetails = '';
+  const watch = options.onWaiting
+    ? setInterval(() => {
+        handle
+          .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
+          .then(({ currentDetails }) => {
+            if (currentDetails && currentDetails !== lastDetails && /waiting/.test(currentDetails)) options.onWaiting!((lastDetails = currentDetails));
+          })
+          .catch(() => undefined);
+      }, WATCH_EVERY_MS)
+    : undefined;
+  const result = await handle.result().finally(() => clearInterval(watch));
   return { ...started, outcome: { deleted: result.state === 'deleted', accounts: result.accounts } };
 }

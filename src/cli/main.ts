@@ -132,7 +132,7 @@ user
   .option('--json', 'machine-readable output')
   .action(async (ref: string, opts: { wait?: boolean; json?: boolean }) =>
     withServices(async (services) => {
-      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait });
+      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait, onWaiting: (details) => console.error(details) });
       print(!!opts.json, deletion, () =>
         [
           `deleteUser ${deletion.workflowId} (${deletion.name})`,

@@ -5,7 +5,8 @@
  * operation retry` wakes a waiting operation, `tally operation cancel` gives it up (marked cancelled,
  * audited) and `tally status` no longer lists it.
  */
-import { runTallyCli } from '../../support/tally-cli';
+import { spawn } from 'node:child_process';
+import { runTallyCli, tallyBin } from '../../support/tally-cli';
 import { eventually, recordHistories } from '../../support/tally-harness';
 import { getStack } from '../../support/stack';
 import { ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
@@ -50,6 +51,24 @@ test('a user deleted while his resource is down keeps waiting, and is gone with 
   expect(await s.services.repo.user(davy.oid)).toBeNull();
   expect(await s.services.repo.shadow(shadow.oid)).toBeNull();
   await recordHistories(getStack().temporal, { 'delete-user-while-down': started.workflowId });
+});
+
+test('tally user delete --wait says what it waits for while the resource is down, and ends when it is back', async () => {
+  await s.applyAndProvision(userYaml(s.resourceOid, 'bootstrap', 'Bootstrap Bill'), { wait: true });
+  await s.settled();
+  await s.slapd.stop();
+  let stderr = '';
+  const child = spawn(tallyBin, ['user', 'delete', 'bootstrap', '--wait'], { env: { ...process.env, ...s.env } });
+  child.stderr.on('data', (d) => (stderr += d));
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await eventually(async () => stderr, (e) => /deleting user bootstrap: waiting for account deletes on Outage LDAP/.test(e), 'the waiting line on stderr', 60_000);
+  await s.slapd.restart();
+  expect(await exited).toBe(0);
+  expect(stdout).toMatch(/delete +Outage LDAP .*: done/);
+  expect(stdout).toMatch(/user bootstrap deleted/);
+  expect(await ldapEntries(s, '(uid=bootstrap)')).toEqual([]);
 });
 
 test('a waiting operation is retried at once, or given up: cancelled on its shadow, audited, and gone from tally status', async () => {
