@@ -19,6 +19,7 @@ import {
 } from '../provisioning';
 import { synchronizeChange } from '../sync/synchronize-change';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
+import { userDeletionStep, type UserDeletionStepInput } from '../sync/user-deletion';
 import type { SyncDeps } from '../sync/sync-deps';
 import { createResourceRunActivities } from './resource-runs';
 import { createLiveSyncActivities } from './live-sync';
@@ -90,6 +91,10 @@ export function createActivities(deps: SyncDeps) {
     /** Recomputes the user and provisions his accounts; what must wait is handed to provisionAccount. */
     async provisionUser(input: Omit<ProjectUserInput, 'workflowId'>) {
       return failFastOnConfiguration(() => provisionUser(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    /** One step of deleting a user: deprovision what is still linked; remove him when no delete is pending. */
+    async deleteUserStep(input: Omit<UserDeletionStepInput, 'workflowId'>) {
+      return failFastOnConfiguration(() => userDeletionStep(deps, { ...input, workflowId: currentWorkflowId() }));
     },
     async nextPendingOperation(input: { shadowOid: string }) {
       return nextPendingOperation(deps.repo, input.shadowOid);

@@ -18,6 +18,8 @@ import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, ty
 import type { Services } from '../runtime/services';
 import { createPayloadCodec } from '../security/payload-codec';
 import { codecBypassesToken, codecOpenApiPaths, codecSettings, registerCodecEndpoint, type CodecEndpointOptions } from './codec-endpoint';
+import { registerLifecycleRoutes } from './lifecycle-routes';
+import { lifecyclePaths, withErrorResponses, withPaths } from './openapi-lifecycle';
 
 export interface ApiOptions {
   services: Services;
@@ -52,6 +54,10 @@ const runStartResponses = {
 };
 
 export function openApiDocument() {
+  return withErrorResponses(withPaths(lifecyclePaths, baseOpenApiDocument()));
+}
+
+function baseOpenApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'Tally', version: '0.1.0' },
@@ -93,6 +99,7 @@ export function openApiDocument() {
       },
       '/api/v1/shadows': { get: { summary: 'Shadows, filtered by ?resource= and ?pending=true', responses: { '200': { description: 'shadows' } } } },
       '/api/v1/shadows/{oid}/account': {
+        parameters: [{ name: 'oid', in: 'path', required: true, description: 'shadow oid', schema: { type: 'string' } }],
         get: {
           summary: 'An account read through its shadow: pending operations finished first when the resource is up; the shadow as Tally knows it while it is down',
           responses: { '200': { description: '{ state: fresh | pending | gone, resourceUp, account, shadow, message }' }, '404': { description: 'no such shadow' } },
@@ -154,8 +161,20 @@ export function openApiDocument() {
   };
 }
 
+const registered = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
+
+/** The routes an API built by buildApi serves (method and fastify path, e.g. `/api/v1/users/:ref`). */
+export function registeredRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  return [...(registered.get(app) ?? [])];
+}
+
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  const routes: Array<{ method: string; url: string }> = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   const codec = options.codec ?? codecSettings(process.env);
   registerCodecEndpoint(app, { ...codec, codec: createPayloadCodec(options.services.key) });
   app.addHook('onRequest', async (request, reply) => {
@@ -277,6 +296,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return progress;
   });
 
-  app.get('/api/v1/status', async () => stuckOperations(options.services.client));
+  app.get('/api/v1/status', async () => stuckOperations(options.services.client, { repo: options.services.repo }));
+  registerLifecycleRoutes(app, options.services);
   return app;
 }

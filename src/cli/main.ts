@@ -20,6 +20,11 @@ import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSy
 import { durationSchema, durationToMs } from '../schema/config';
 import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
 import { waitForWorkflowResult } from './workflow-wait';
+import { listResources, listRoles, listTemplates, listUsers } from '../admin/listings';
+import { createUser } from '../admin/user-creation';
+import { deleteUser } from '../admin/user-deletion';
+import { testResource } from '../admin/resource-test';
+import { cancelOperation, retryOperation } from '../admin/operation-control';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
@@ -102,14 +107,126 @@ user
     }),
   );
 
+user
+  .command('list')
+  .description('users in name order, a page at a time')
+  .option('--name <substring>', 'only users whose name contains this (any case)')
+  .option('--limit <n>', 'users per page (at most 500)', '50')
+  .option('--after <cursor>', 'the next page: the cursor the previous page printed')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { name?: string; limit: string; after?: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const listing = await listUsers(services, { name: opts.name, limit: positiveInt(opts.limit, '--limit'), after: opts.after });
+      print(!!opts.json, listing, () =>
+        [
+          ...listing.users.map((u) => `${u.name.padEnd(20)} ${u.oid}  ${u.fullName ?? '-'}  assignments=${u.assignments} accounts=${u.accounts}`),
+          ...(listing.users.length === 0 ? ['(no users)'] : []),
+          ...(listing.next ? [`more: tally user list --after '${listing.next}'${opts.name ? ` --name '${opts.name}'` : ''} --limit ${opts.limit}`] : []),
+        ].join('\n'),
+      );
+    }),
+  );
+
+user
+  .command('create <name> [property=value...]')
+  .description('create a user (givenName=Will fullName="Will Turner" extension/x=1) with roles, and provision his accounts')
+  .option('--assign <role...>', 'roles (name or oid) to assign')
+  .option('--wait', 'wait for the provisioning and print the account operations')
+  .option('--json', 'machine-readable output')
+  .action(async (name: string, words: string[], opts: { assign?: string[]; wait?: boolean; json?: boolean }) =>
+    withServices(async (services) =>
+      reportUserCommand(services, await createUser(services, { name, properties: propertyChangesFromWords(words), ...(opts.assign ? { assign: opts.assign } : {}) }, 'user', '/'), opts, 'created with'),
+    ),
+  );
+
+user
+  .command('delete <ref>')
+  .description('delete a user: his accounts are deprovisioned as his assignments say, then he is removed (workflow deleteUser)')
+  .option('--wait', 'wait until his accounts are handled and he is gone (while a resource is down, until it is back)')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { wait?: boolean; json?: boolean }) =>
+    withServices(async (services) => {
+      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait, onWaiting: (details) => console.error(details) });
+      print(!!opts.json, deletion, () =>
+        [
+          `deleteUser ${deletion.workflowId} (${deletion.name})`,
+          ...(deletion.outcome
+            ? [
+                ...deletion.outcome.accounts.map((a) => `  ${a.action.padEnd(6)} ${a.resource}: ${a.state}${a.message ? ` (${a.message})` : ''}`),
+                deletion.outcome.deleted ? `user ${deletion.name} deleted` : `user ${deletion.name} not deleted yet`,
+              ]
+            : []),
+        ].join('\n'),
+      );
+    }),
+  );
+
+program
+  .command('resources')
+  .description('configured resources: connector, live sync and reconciliation settings, shadow counts')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const resources = await listResources(services);
+      print(!!opts.json, resources, () =>
+        resources
+          .map((r) =>
+            [
+              `${r.name}  ${r.oid}  ${r.connectorType}  ${r.endpoint}`,
+              `    live sync: ${r.liveSync.configured ? `configured${r.liveSync.interval !== undefined ? `, every ${r.liveSync.interval}` : ''}` : 'not configured'}; reconciliation: ${r.reconciliation.schedule ? `"${r.reconciliation.schedule}"` : 'no schedule'}; enforcement ${r.assignmentPolicyEnforcement}`,
+              `    shadows: ${r.shadows.total} (${r.shadows.existing} existing, ${r.shadows.dead} dead, ${r.shadows.pending} with pending operations)`,
+            ].join('\n'),
+          )
+          .join('\n') || '(no resources)',
+      );
+    }),
+  );
+
+const resourceCommand = program.command('resource').description('one resource');
+resourceCommand
+  .command('test <resource>')
+  .description('test a resource: can Tally connect and log in, and are the object class (table) and the mapped attributes (columns) there')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const tested = await testResource(services, ref);
+      print(!!opts.json, tested, () =>
+        [`${tested.resource} (${tested.resourceOid})`, ...tested.checks.map((c) => `  ${c.ok ? 'ok    ' : 'failed'} ${c.check}: ${c.message}`)].join('\n'),
+      );
+      if (!tested.ok) process.exitCode = 1;
+    }),
+  );
+
+program
+  .command('roles')
+  .description('configured roles and what each gives')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const roles = await listRoles(services);
+      print(!!opts.json, roles, () => roles.map((r) => [`${r.name}  ${r.oid}${r.description ? `  ${r.description}` : ''}`, ...r.inducements.map((i) => `    ${i}`)].join('\n')).join('\n') || '(no roles)');
+    }),
+  );
+
+program
+  .command('templates')
+  .description('configured object templates and their mappings')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const templates = await listTemplates(services);
+      print(!!opts.json, templates, () => templates.map((t) => [`${t.name}  ${t.oid}`, ...t.mappings.map((m) => `    ${m}`)].join('\n')).join('\n') || '(no templates)');
+    }),
+  );
+
 /** Prints what a user command did; with --wait also the account operations provisionUser handed over. */
-async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }) {
+async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }, verb = 'changed') {
   const provisioning: ProvisionUserResult | undefined =
     opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
   const resourceNames = new Map((await services.repo.configSnapshot()).resources.map((r) => [r.oid, r.name]));
   print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
     [
-      result.changedPaths.length ? `${result.user.name}: changed ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
+      result.changedPaths.length ? `${result.user.name}: ${verb} ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
       ...(result.provisioningWorkflowId ? [`provisionUser ${result.provisioningWorkflowId}`] : []),
       ...(provisioning
         ? provisioning.accountOperations.length
@@ -208,7 +325,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (opts: { json?: boolean }) =>
     withServices(async (services) => {
-      const stuck = await stuckOperations(services.client);
+      const stuck = await stuckOperations(services.client, { repo: services.repo });
       print(!!opts.json, stuck, () =>
         stuck.length === 0
           ? 'nothing is stuck'
@@ -216,6 +333,23 @@ program
       );
     }),
   );
+
+const operation = program.command('operation').description('stuck operations, by the workflow id tally status shows');
+for (const [action, what, run] of [
+  ['retry', 'run a failed operation again from its start (a waiting account operation: try now); retrying twice is retrying once', retryOperation],
+  ['cancel', 'give a stuck operation up: an account\'s pending operations leave its shadow (marked cancelled, audited); tally status no longer lists it', cancelOperation],
+] as const) {
+  operation
+    .command(`${action} <id>`)
+    .description(what)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withServices(async (services) => {
+        const done = await run(services, id);
+        print(!!opts.json, done, () => `${done.done}: ${done.message}`);
+      }),
+    );
+}
 
 for (const [type, name, what] of [
   ['recon', 'reconcile', 'reconcile a resource: finish its pending operations, compare every object with its shadow and owner, and find accounts deleted behind Tally\'s back'],

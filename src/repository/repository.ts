@@ -111,6 +111,7 @@ export const collectionNames = {
   runs: 'runs',
   audit: 'audit',
   storage: 'storage',
+  operationCancellations: 'operationCancellations',
 } as const;
 
 /** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */
@@ -121,6 +122,16 @@ const noId = { projection: { _id: 0 } } as const;
 const byId = <T>(oid: string) => ({ _id: oid }) as unknown as Filter<T>;
 const withId = <T extends { oid: string }>(object: T) => ({ ...object, _id: object.oid });
 const hasPending = { 'pendingOperations.0': { $exists: true } } as const;
+
+/** An operator gave up a stuck operation (one run of its workflow): `tally status` no longer lists it. */
+export interface OperationCancellationDoc {
+  /** `<workflowId>/<runId>` */
+  _id: string;
+  workflowId: string;
+  runId: string;
+  cancelledAt: string;
+  reason: string;
+}
 
 interface StorageDoc {
   _id: string;
@@ -140,6 +151,7 @@ export class Repository {
     runs: Collection<RunDoc>;
     audit: Collection<AuditRecord>;
     storage: Collection<StorageDoc>;
+    operationCancellations: Collection<OperationCancellationDoc>;
   };
   private snapshot: Promise<ConfigSnapshot> | undefined;
   private snapshotCheckedAt = 0;
@@ -163,6 +175,7 @@ export class Repository {
       runs: db.collection(collectionNames.runs),
       audit: db.collection(collectionNames.audit),
       storage: db.collection(collectionNames.storage),
+      operationCancellations: db.collection(collectionNames.operationCancellations),
     };
   }
 
@@ -325,6 +338,12 @@ export class Repository {
     await this.collections.users.deleteOne(byId(oid));
   }
 
+  /** Removes the user only if he is still at `expectedVersion`; false when he changed (or is gone). */
+  async deleteUserAtVersion(oid: string, expectedVersion: number): Promise<boolean> {
+    const { deletedCount } = await this.collections.users.deleteOne({ _id: oid, version: expectedVersion } as unknown as Filter<UserDoc>);
+    return deletedCount === 1;
+  }
+
   /** Applies the patch only if the user is still at `expectedVersion`; VersionConflictError otherwise. */
   async updateUser(oid: string, expectedVersion: number, patch: Patch): Promise<UserDoc> {
     return updateVersioned(this.collections.users, oid, expectedVersion, updateOf(patch));
@@ -356,10 +375,11 @@ export class Repository {
     await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
   }
 
-  /** Users by name prefix, in name order, a page at a time. */
-  async listUsers(options: { nameStartsWith?: string; after?: string; limit: number }): Promise<UserDoc[]> {
+  /** Users by name prefix (or a part of the name), in name order, a page at a time. */
+  async listUsers(options: { nameStartsWith?: string; nameContains?: string; after?: string; limit: number }): Promise<UserDoc[]> {
     const filter: Record<string, unknown> = {};
     if (options.nameStartsWith) filter.name = { $regex: `^${escapeRegex(options.nameStartsWith)}` };
+    if (options.nameContains) filter.name = { $regex: escapeRegex(options.nameContains), $options: 'i' };
     if (options.after) filter.name = { ...((filter.name as object) ?? {}), $gt: options.after };
     return this.collections.users.find(filter as Filter<UserDoc>, noId).sort({ name: 1 }).limit(options.limit).toArray();
   }
@@ -406,6 +426,24 @@ export class Repository {
 
   async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {
     return this.collections.shadows.find({ ownerRef }, noId).toArray();
+  }
+
+  /** Per resource: its shadows, those that exist on the resource, the dead ones, and those with pending operations. */
+  async shadowCountsByResource(): Promise<Map<string, { total: number; existing: number; dead: number; pending: number }>> {
+    const rows = await this.collections.shadows
+      .aggregate<{ _id: string; total: number; existing: number; dead: number; pending: number }>([
+        {
+          $group: {
+            _id: '$resourceRef',
+            total: { $sum: 1 },
+            existing: { $sum: { $cond: [{ $and: ['$exists', { $not: ['$dead'] }] }, 1, 0] } },
+            dead: { $sum: { $cond: ['$dead', 1, 0] } },
+            pending: { $sum: { $cond: [{ $gt: [{ $size: { $ifNull: ['$pendingOperations', []] } }, 0] }, 1, 0] } },
+          },
+        },
+      ])
+      .toArray();
+    return new Map(rows.map(({ _id, ...counts }) => [_id, counts]));
   }
 
   /** Shadows for people to look at, in name order. */
@@ -743,6 +781,21 @@ export class Repository {
       .sort({ startedAt: -1 })
       .limit(options.limit)
       .toArray();
+  }
+
+  // ---- operations given up by an operator -------------------------------------------------
+
+  /** Records that a stuck workflow run was given up (idempotent). */
+  async recordOperationCancellation(cancellation: Omit<OperationCancellationDoc, '_id'>): Promise<void> {
+    const _id = `${cancellation.workflowId}/${cancellation.runId}`;
+    await this.collections.operationCancellations.updateOne({ _id }, { $setOnInsert: { _id, ...cancellation } }, { upsert: true });
+  }
+
+  /** Which of these workflow runs (`<workflowId>/<runId>`) an operator gave up. */
+  async cancelledOperations(runKeys: readonly string[]): Promise<Set<string>> {
+    if (runKeys.length === 0) return new Set();
+    const found = await this.collections.operationCancellations.find({ _id: { $in: [...runKeys] } }, { projection: { _id: 1 } }).toArray();
+    return new Set(found.map((d) => d._id));
   }
 
   // ---- audit -----------------------------------------------------------------------------

@@ -108,6 +108,8 @@ export interface UserDoc {
   templateRef?: string;
   /** Oids of linked shadows. */
   linkRef: string[];
+  /** Set while the user is being deleted: his accounts are deprovisioned, nothing provisions new ones. */
+  deletion?: { workflowId: string; requestedAt: string };
   version: number;
   metadata: Metadata;
 }
@@ -116,7 +118,8 @@ export interface UserDoc {
 export const pendingOperationTypeSchema = z.enum(['add', 'modify', 'delete']);
 export type PendingOperationType = z.infer<typeof pendingOperationTypeSchema>;
 
-export const operationResultStatusSchema = z.enum(['in-progress', 'success', 'postponed', 'fatal-error']);
+/** `cancelled`: an operator gave the operation up (`tally operation cancel`). */
+export const operationResultStatusSchema = z.enum(['in-progress', 'success', 'postponed', 'fatal-error', 'cancelled']);
 
 /** An operation the resource has not confirmed yet (the consistency mechanism's memory). */
 export const pendingOperationSchema = z.object({

@@ -32,6 +32,17 @@ export const processChangeInputSchema = resourceChangeSchema.refine(
 );
 export type ProcessChangeInput = z.input<typeof processChangeInputSchema>;
 
+/** `deleteUser`: deprovision the user's accounts, then remove him. */
+export const deleteUserInputSchema = z
+  .object({
+    userOid: z.string().min(1),
+    channel: channelSchema.default('user'),
+    /** Shadows whose delete was handed over and is still awaited (carried across continue-as-new). */
+    waitingFor: z.array(z.string()).optional(),
+  })
+  .strict();
+export type DeleteUserInput = z.input<typeof deleteUserInputSchema>;
+
 // ---- reconciliation and import runs -------------------------------------------------------
 
 export const runTypeSchema = z.enum(['recon', 'import']);

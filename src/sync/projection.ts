@@ -36,7 +36,8 @@ export interface ProjectUserResult {
 export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<ProjectUserResult> {
   const { repo } = deps;
   const user = known.user?.oid === input.userOid ? known.user : await repo.user(input.userOid);
-  if (!user) return { userChangedPaths: [], plans: [], shadows: [] };
+  // A user being deleted gets no new accounts: his deletion deprovisions them (sync/user-deletion.ts).
+  if (!user || user.deletion) return { userChangedPaths: [], plans: [], shadows: [] };
   const [{ resources, roles, objectTemplates: templates }, shadows] = await Promise.all([
     repo.configSnapshot(),
     repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),

@@ -9,6 +9,7 @@ import type { ChangeEventInput, ProcessChangeInput, ProvisionUserInput, RunType 
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
+  deleteUser: (userOid: string) => `delete-user:${userOid}`,
   processChange: (resourceOid: string, objectKey: string) => `change:${resourceOid}:${objectKey}`,
   liveSync: (resourceOid: string) => `livesync:${resourceOid}`,
   /**
