@@ -15,3 +15,6 @@ export * from './reactions';
 export * from './iteration';
 export * from './reconciliation';
 export * from './model-errors';
+export * from './activation';
+export * from './credentials';
+export * from './value-policy';

@@ -63,6 +63,17 @@ export const metadataSchema = z.object({
 });
 export type Metadata = z.infer<typeof metadataSchema>;
 
+export type EffectiveStatus = 'enabled' | 'disabled' | 'archived';
+
+/**
+ * The user's activation: what people set (`administrativeStatus`, `validFrom`, `validTo`) and what Tally
+ * computes from it (`effectiveStatus`, `validityStatus`), as midPoint does.
+ */
+export type UserActivation = Activation & {
+  effectiveStatus?: EffectiveStatus;
+  validityStatus?: 'before' | 'in' | 'after';
+};
+
 /** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
 export interface UserDoc {
   oid: string;
@@ -72,9 +83,9 @@ export interface UserDoc {
   familyName?: string;
   emailAddress?: string;
   extension?: Record<string, unknown>;
-  activation?: Activation;
+  activation?: UserActivation;
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
-  credentials?: { password?: { encrypted: string } };
+  credentials?: { password?: { encrypted: string; changedAt?: string } };
   assignment: Assignment[];
   /** The object template this user is kept consistent with (set by the reaction that created it). */
   templateRef?: string;

@@ -4,3 +4,4 @@ export { provisionUser } from './provision-user';
 export { provisionAccount } from './provision-account';
 export { reconcileResource, importFromResource } from './resource-run';
 export { liveSync } from './live-sync';
+export { activationTimer } from './activation-timer';

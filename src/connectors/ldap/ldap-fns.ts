@@ -16,6 +16,7 @@ import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
 import { planModify, type CurrentValues } from './ldap-modify';
 import { attributesOfClasses } from './ldap-schema';
 import { LDAP_INITIAL_TOKEN, OPERATIONAL_ATTRIBUTES, type AccesslogRecord, type LdapConnectorConfig } from './ldap-types';
+import { hashPasswordAttributes, hashPasswordDeltas } from './ldap-passwords';
 
 type SecretResolver = (ref: SecretRef) => string;
 
@@ -373,7 +374,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     search,
 
     async create(dn, attributes) {
-      const record = entryAttributes(dn, attributes);
+      const record = entryAttributes(dn, hashPasswordAttributes(attributes));
       return withClient(`create ${dn}`, async (c) => {
         try {
           await c.add(dn, record);
@@ -390,7 +391,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     async modify(primaryIdentifier, deltas: AttributeDelta[]) {
       return withClient(`modify ${primaryIdentifier}`, async (c) => {
         const entry = await findByPrimary(c, primaryIdentifier, readAttributes());
-        const plan = planModify(entry.dn, currentValues(entry), deltas);
+        const plan = planModify(entry.dn, currentValues(entry), hashPasswordDeltas(deltas));
         let dn = entry.dn;
         if (plan.newDn !== undefined) {
           await c.modifyDN(dn, plan.newDn);
