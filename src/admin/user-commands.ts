@@ -14,7 +14,9 @@ import {
 } from '../schema/api';
 import type { Repository } from '../repository/repository';
 import type { Services } from '../runtime/services';
+import { encryptSecret } from '../security/secret-box';
 import { changeUser } from '../sync/user-changes';
+import { applyActivationChanges } from './activation-changes';
 import { workflowIds } from '../workflows/workflow-ids';
 import { presentUser } from './inspect';
 
@@ -51,6 +53,11 @@ export function propertyChangesFromWords(words: string[]): Record<string, unknow
     if (key.startsWith('extension/')) {
       const extension = (changes.extension ??= {}) as Record<string, unknown>;
       extension[key.slice('extension/'.length)] = value;
+    } else if (key.startsWith('activation/')) {
+      const activation = (changes.activation ??= {}) as Record<string, unknown>;
+      activation[key.slice('activation/'.length)] = value;
+    } else if (key.startsWith('credentials/')) {
+      throw new UserCommandError('invalid', `a password is never given on the command line: use --password (reads it from standard input) or --password-file`);
     } else {
       changes[key] = value;
     }
@@ -75,11 +82,14 @@ function invalid(what: string, error: import('zod').ZodError, separator = '.'): 
   return new UserCommandError('invalid', `${what}: ${problems.map((p) => (p.field === '(body)' ? p.message : `${p.field}: ${p.message}`)).join('; ')}`, problems);
 }
 
-function applyProperties(user: UserDoc, changes: UserPropertyChanges): UserDoc {
-  const next: UserDoc = { ...user };
+/** A password change as stored: sealed with the secret key, with the time it changed. */
+export type SealedPasswordChange = { encrypted: string; changedAt: string };
+
+function applyProperties(user: UserDoc, changes: UserPropertyChanges, password?: SealedPasswordChange): UserDoc {
+  const next: UserDoc = { ...applyActivationChanges(user, changes.activation), ...(password ? { credentials: { ...user.credentials, password } } : {}) };
   const target = next as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(changes)) {
-    if (key === 'extension') continue;
+    if (key === 'extension' || key === 'activation' || key === 'credentials') continue;
     if (value === null || value === '') delete target[key];
     else target[key] = value;
   }
@@ -177,7 +187,9 @@ async function changeAndProvision(
 export async function setUserProperties(services: Services, ref: string, body: unknown, channel: Channel, separator = '.'): Promise<UserCommandResult> {
   const changes = parsePropertyChanges(body, separator);
   const user = await requireUser(services.repo, ref);
-  return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes));
+  const plain = changes.credentials?.password.value;
+  const password = plain === undefined ? undefined : { encrypted: encryptSecret(plain, services.key), changedAt: new Date().toISOString() };
+  return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes, password));
 }
 
 export async function assignToUser(services: Services, ref: string, body: unknown, channel: Channel): Promise<UserCommandResult> {

@@ -41,7 +41,7 @@ export async function openServices(settings: Settings, env: Record<string, strin
   }
   const connectors = new ConnectorRegistry(repo, key);
   const workflows = createWorkflowStarter({ client: temporal.client, taskQueue: settings.TALLY_TASK_QUEUE });
-  const syncDeps: SyncDeps = { repo, connectors, workflows, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
+  const syncDeps: SyncDeps = { repo, connectors, workflows, secretKey: key, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
   return {
     settings,
     key,

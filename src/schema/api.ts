@@ -1,5 +1,6 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
+import { isDateTime } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 
 export const changeNotificationSchema = changeEventFieldsSchema
@@ -19,7 +20,21 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress'] as const;
+export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress', 'activation/administrativeStatus', 'activation/validFrom', 'activation/validTo', 'credentials/password/value'] as const;
+
+/** `activation`: what people set of a user's activation; an empty string or null clears an item. */
+export const activationChangesSchema = z
+  .strictObject({
+    administrativeStatus: z.union([z.enum(['enabled', 'disabled', 'archived'], 'expected enabled, disabled or archived'), z.literal('')]).nullable().optional(),
+    validFrom: z.union([z.string().refine(isDateTime, 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z'), z.literal('')]).nullable().optional(),
+    validTo: z.union([z.string().refine(isDateTime, 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z'), z.literal('')]).nullable().optional(),
+  })
+  .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' });
+
+/** `credentials`: a new password (the API's only way to give one; it is sealed before it is stored). */
+export const credentialsChangesSchema = z.strictObject({
+  password: z.strictObject({ value: z.string().min(1, 'a password is not empty').max(1024) }),
+});
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
@@ -33,6 +48,8 @@ export const userPropertyChangesSchema = z
       givenName: propertyValue.optional(),
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      activation: activationChangesSchema.optional(),
+      credentials: credentialsChangesSchema.optional(),
       /** `extension/<name>` on the command line. */
       extension: z
         .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {

@@ -43,7 +43,7 @@ export async function createUsersForNewAccounts(
   const names = new Set<string>();
   for (const object of unmatched) {
     try {
-      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now });
+      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now, secretKey: deps.secretKey });
       if (names.has(user.name)) {
         rest.push(object); // two accounts of one user in a page: the routine links the second
         continue;
