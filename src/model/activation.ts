@@ -62,7 +62,7 @@ export function nextValidityBoundary(activation: Activation | undefined, now: st
     .map((iso) => ({ iso, t: instant(iso) }))
     .filter((b): b is { iso: string; t: number } => b.t !== undefined && b.t > at)
     .sort((a, b) => a.t - b.t)[0];
-  return next ? new Date(next.t).toISOString() : undefined;
+  return next?.iso;
 }
 
 // ---- the account's status attribute --------------------------------------------------------

@@ -28,7 +28,7 @@ import { createPayloadCodec } from '../../src/security/payload-codec';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
 import { tallyBin } from '../support/tally-cli';
 import { addFocusAndSynchronize, ldapResourceYaml } from '../support/ldap-resource-yaml';
-import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../support/tally-harness';
+import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const EventType = temporal.api.enums.v1.EventType;
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -249,6 +249,7 @@ test('validTo disables the accounts when it passes, through one durable timer', 
   expect(count(EventType.EVENT_TYPE_TIMER_STARTED)).toBe(1);
   expect(count(EventType.EVENT_TYPE_TIMER_FIRED)).toBe(1);
   expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
+  await recordHistories(tally.stack.temporal, { 'activation-timer-validity': timerId });
 });
 
 test('an import gives a user without a password a generated one that satisfies the policy, and his status from the account', async () => {

@@ -35,8 +35,8 @@ describe('effective status', () => {
 
   it('names the next validity boundary ahead', () => {
     const activation = { validFrom: '2026-07-01T00:00:00Z', validTo: '2026-08-01T00:00:00+02:00' };
-    expect(nextValidityBoundary(activation, NOW)).toBe('2026-07-01T00:00:00.000Z');
-    expect(nextValidityBoundary(activation, '2026-07-01T00:00:00Z')).toBe('2026-07-31T22:00:00.000Z');
+    expect(nextValidityBoundary(activation, NOW)).toBe('2026-07-01T00:00:00Z');
+    expect(nextValidityBoundary(activation, '2026-07-01T00:00:00Z')).toBe('2026-08-01T00:00:00+02:00');
     expect(nextValidityBoundary(activation, '2026-09-01T00:00:00Z')).toBeUndefined();
     expect(nextValidityBoundary(undefined, NOW)).toBeUndefined();
   });
