@@ -22,12 +22,14 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
 export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress', 'activation/administrativeStatus', 'activation/validFrom', 'activation/validTo', 'credentials/password/value'] as const;
 
+const dateTimeOrEmpty = z.string().refine((s) => s === '' || isDateTime(s), 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z');
+
 /** `activation`: what people set of a user's activation; an empty string or null clears an item. */
 export const activationChangesSchema = z
   .strictObject({
-    administrativeStatus: z.union([z.enum(['enabled', 'disabled', 'archived'], 'expected enabled, disabled or archived'), z.literal('')]).nullable().optional(),
-    validFrom: z.union([z.string().refine(isDateTime, 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z'), z.literal('')]).nullable().optional(),
-    validTo: z.union([z.string().refine(isDateTime, 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z'), z.literal('')]).nullable().optional(),
+    administrativeStatus: z.union([z.enum(['enabled', 'disabled', 'archived']), z.literal('')], { error: 'expected enabled, disabled or archived' }).nullable().optional(),
+    validFrom: dateTimeOrEmpty.nullable().optional(),
+    validTo: dateTimeOrEmpty.nullable().optional(),
   })
   .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' });
 

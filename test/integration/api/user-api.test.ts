@@ -78,7 +78,7 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(response.status).toBe(400);
     const fields = response.body.problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['givenName', '(body)', 'extension.bad name']));
-    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress and extension\/<name>/);
+    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, activation\/administrativeStatus, activation\/validFrom, activation\/validTo, credentials\/password\/value and extension\/<name>/);
     expect(response.body.message).toMatch(/givenName: /);
     expect((await tally.services.repo.userByRef('jack'))!.givenName).toBe('Jack');
   });
@@ -171,7 +171,7 @@ test('the OpenAPI document is served without a token and describes the user endp
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/changes', '/api/v1/users/{ref}', '/api/v1/users/{ref}/assignments', '/api/v1/shadows']));
   const schemaOf = (path: string, method: string) => doc.paths[path][method].requestBody!.content['application/json'].schema;
-  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual(['fullName', 'givenName', 'familyName', 'emailAddress', 'extension']);
+  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual(['fullName', 'givenName', 'familyName', 'emailAddress', 'activation', 'credentials', 'extension']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'post').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'delete').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
 });
