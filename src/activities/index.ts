@@ -96,6 +96,15 @@ export function createActivities(deps: SyncDeps) {
     async deleteUserStep(input: Omit<UserDeletionStepInput, 'workflowId'>) {
       return failFastOnConfiguration(() => userDeletionStep(deps, { ...input, workflowId: currentWorkflowId() }));
     },
+    /** A user's validFrom or validTo passed: his provisionUser workflow recomputes him (once per boundary). */
+    async validityBoundaryPassed(input: { userOid: string; at: string }) {
+      return deps.workflows.requestUserProvisioning({
+        userOid: input.userOid,
+        channel: 'user',
+        changedUserPaths: ['activation'],
+        requestId: `validity:${input.userOid}:${input.at}`,
+      });
+    },
     async nextPendingOperation(input: { shadowOid: string }) {
       return nextPendingOperation(deps.repo, input.shadowOid);
     },

@@ -6,7 +6,7 @@ import { loadConfigFiles, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
 import { resolveSecret } from '../connectors/secrets';
 import type { Assignment, ConfigObject, UserConfig } from '../schema/config';
-import type { UserDoc } from '../schema/objects';
+import type { UserActivation, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
@@ -89,7 +89,13 @@ async function storeConfigObject(
 /** Properties a User file sets; anything else on the stored user (links, metadata) is Tally's own. */
 function userProperties(config: UserConfig, encryptedPassword?: string): Partial<UserDoc> {
   const { kind: _kind, credentials: _credentials, ...properties } = config;
-  return { ...properties, ...(encryptedPassword ? { credentials: { password: { encrypted: encryptedPassword } } } : {}) };
+  return { ...properties, ...(encryptedPassword ? { credentials: { password: { encrypted: encryptedPassword, changedAt: new Date().toISOString() } } } : {}) };
+}
+
+/** What a User file sets of the activation, with what Tally computed from it kept (the recomputation corrects it). */
+function withComputedActivationOf(desired: UserActivation, current: UserActivation): UserActivation {
+  const { effectiveStatus, validityStatus } = current;
+  return { ...desired, ...(effectiveStatus ? { effectiveStatus } : {}), ...(validityStatus ? { validityStatus } : {}) };
 }
 
 /**
@@ -146,6 +152,7 @@ async function storeUser(
     const desired: UserDoc = { ...current, ...userProperties(config, encryptedPassword), oid: current.oid, ...mergeFileAssignments(current, config.assignment, resolve) };
     if (desired.configAssignment === undefined) delete desired.configAssignment;
     if (encryptedPassword === undefined && current.credentials) desired.credentials = current.credentials;
+    if (desired.activation && current.activation) desired.activation = withComputedActivationOf(desired.activation, current.activation);
     removedAssignments = current.assignment.filter((a) => !desired.assignment.some((d) => JSON.stringify(d) === JSON.stringify(a)));
     addedAssignments = desired.assignment.filter((d) => !current.assignment.some((a) => JSON.stringify(d) === JSON.stringify(a)));
     return desired;

@@ -11,6 +11,7 @@ import { runDev } from './dev';
 import { getAccount } from '../provisioning';
 import { stuckOperations } from '../admin/stuck-operations';
 import { buildApi } from '../api/server';
+import { readPassword } from './read-password';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
@@ -253,13 +254,19 @@ const assignmentBody = (role: string | undefined, opts: AssignmentOptions) => ({
 });
 
 user
-  .command('set <ref> <property=value...>')
-  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, title=Captain, templateRef="Default User Template", organizationalUnit=Crew organizationalUnit=Deck, extension/x=1; an empty value clears) and recompute the accounts')
+  .command('set <ref> [property=value...]')
+  .description(
+    'set user properties (fullName="Jack Sparrow", givenName=Jack, title=Captain, templateRef="Default User Template", organizationalUnit=Crew organizationalUnit=Deck, extension/x=1, activation/administrativeStatus=disabled, activation/validTo=2026-12-31T18:00:00Z; an empty value clears) and recompute the accounts',
+  )
+  .option('--password', 'set a new password, typed at a prompt or read from standard input (one line)')
+  .option('--password-file <path>', 'set a new password, read from the first line of this file')
   .option('--wait', 'wait for the recomputation and print the account operations it handed over')
   .option('--json', 'machine-readable output')
-  .action(async (ref: string, words: string[], opts: { wait?: boolean; json?: boolean }) =>
-    withServices(async (services) => reportUserCommand(services, await setUserProperties(services, ref, propertyChangesFromWords(words), 'user', '/'), opts)),
-  );
+  .action(async (ref: string, words: string[], opts: { password?: boolean; passwordFile?: string; wait?: boolean; json?: boolean }) => {
+    const changes = propertyChangesFromWords(words);
+    if (opts.password || opts.passwordFile !== undefined) changes.credentials = { password: { value: await readPassword({ file: opts.passwordFile }) } };
+    await withServices(async (services) => reportUserCommand(services, await setUserProperties(services, ref, changes, 'user', '/'), opts));
+  });
 
 for (const [name, description, command] of [
   ['assign', 'assign a role (by name or oid), or with --resource an account on a resource, and provision it', assignToUser],

@@ -5,6 +5,7 @@
  */
 import type { MatchingRuleName, ObjectTypeDefinition } from '../schema/config';
 import type { ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { activationInbound } from './activation';
 import { ExpressionError, type ExpressionContext } from './expressions';
 import { attributeChangeKeys, compileMappingCached, evaluateMapping, type MappingOutput } from './mappings';
 import { attributeName, getUserValues, parsePath } from './paths';
@@ -69,5 +70,6 @@ export function computeInbound(input: InboundInput): ItemDelta[] {
     const delta = userTargetDelta(key, getUserValues(user, key), outputs, ruleByTarget.get(key));
     if (delta) deltas.push(delta);
   }
+  deltas.push(...activationInbound(objectType, account, user, input.changedAttributes));
   return deltas;
 }

@@ -18,3 +18,6 @@ export * from './model-errors';
 export * from './matching-rules';
 export * from './protected-accounts';
 export * from './user-properties';
+export * from './activation';
+export * from './credentials';
+export * from './value-policy';

@@ -21,7 +21,9 @@
  */
 import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
 import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { appendActivationOutbound } from './activation';
 import { associationAttributeDefinitions, associationConstructionAttributes } from './associations';
+import { appendCredentialsOutbound } from './credentials';
 import { uniqueValues } from './deltas';
 import { includesMatching, matchingRuleOf, valuesMatch } from './matching-rules';
 import { ExpressionError, type ExpressionContext } from './expressions';
@@ -237,6 +239,9 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     const same = known && current.length === desired.length && desired.every((v) => includesValue(current, v));
     if (!same) deltas.push({ path: name, replace: desired });
   }
+
+  appendActivationOutbound({ objectType, user, mode, changed: input.changed, current: (a) => ({ known: state.known(a), values: state.values(a) }) }, attributes, deltas);
+  appendCredentialsOutbound({ objectType, user, mode, changed: input.changed }, attributes, deltas);
 
   if (mode === 'add' && secondaryIdentifier === undefined) {
     throw new ExpressionError(

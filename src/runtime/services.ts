@@ -47,9 +47,9 @@ export async function openServices(settings: Settings, env: Record<string, strin
     await mongo.client.close();
     throw new Error(`cannot reach Temporal at ${settings.TEMPORAL_ADDRESS}: ${(e as Error).message}`);
   }
-  const connectors = new ConnectorRegistry(repo);
+  const connectors = new ConnectorRegistry(repo, key);
   const workflows = createWorkflowStarter({ client: temporal.client, taskQueue: settings.TALLY_TASK_QUEUE });
-  const syncDeps: SyncDeps = { repo, connectors, workflows, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
+  const syncDeps: SyncDeps = { repo, connectors, workflows, secretKey: key, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
   return {
     settings,
     key,

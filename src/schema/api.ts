@@ -1,5 +1,6 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
+import { isDateTime } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
@@ -20,7 +21,23 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES, 'templateRef'];
+export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES, 'templateRef', 'activation/administrativeStatus', 'activation/validFrom', 'activation/validTo', 'credentials/password/value'];
+
+const dateTimeOrEmpty = z.string().refine((s) => s === '' || isDateTime(s), 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z');
+
+/** `activation`: what people set of a user's activation; an empty string or null clears an item. */
+export const activationChangesSchema = z
+  .strictObject({
+    administrativeStatus: z.union([z.enum(['enabled', 'disabled', 'archived']), z.literal('')], { error: 'expected enabled, disabled or archived' }).nullable().optional(),
+    validFrom: dateTimeOrEmpty.nullable().optional(),
+    validTo: dateTimeOrEmpty.nullable().optional(),
+  })
+  .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' });
+
+/** `credentials`: a new password (the API's only way to give one; it is sealed before it is stored). */
+export const credentialsChangesSchema = z.strictObject({
+  password: z.strictObject({ value: z.string().min(1, 'a password is not empty').max(1024) }),
+});
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
@@ -45,6 +62,8 @@ export const userPropertyChangesSchema = z
       organizationalUnit: propertyValues.optional(),
       /** The user's object template (oid or name); empty: the default template. */
       templateRef: propertyValue.optional(),
+      activation: activationChangesSchema.optional(),
+      credentials: credentialsChangesSchema.optional(),
       /** `extension/<name>` on the command line. */
       extension: z
         .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {

@@ -130,6 +130,8 @@ export const postgresConnectorSchema = z
      * (its connections say `tally`) are its own writes coming back, and live sync skips them.
      */
     modifiedByColumn: z.string().optional(),
+    /** Column holding the account's password: values written to it are stored as `{SSHA256}` hashes, and it is never read back. */
+    passwordColumn: z.string().min(1).optional(),
     pageSize: z.number().int().positive().default(1000),
     timeout: durationSchema.default('10s'),
   })
@@ -238,6 +240,79 @@ export const associationDefinitionSchema = z
   })
   .strict();
 export type AssociationDefinition = z.infer<typeof associationDefinitionSchema>;
+/** How strongly an activation or credentials mapping applies (as for attribute mappings). */
+const strengthOnlySchema = z.object({ strength: strengthSchema.default('normal') }).strict();
+
+/**
+ * The account's administrative status on the resource (midPoint's simulated activation capability): an
+ * attribute with a value for disabled and, optionally, one for enabled (without `enabledValue` an enabled
+ * account has no value in the attribute). `outbound` writes the user's effective status; `inbound` reads
+ * the account's status into the user's `activation/administrativeStatus`.
+ */
+export const administrativeStatusConfigSchema = z
+  .object({
+    attribute: z.string().min(1),
+    enabledValue: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    disabledValue: z.union([z.string(), z.number(), z.boolean()]),
+    outbound: strengthOnlySchema.optional(),
+    inbound: strengthOnlySchema.optional(),
+  })
+  .strict()
+  .refine((s) => s.enabledValue === undefined || String(s.enabledValue) !== String(s.disabledValue), {
+    message: 'enabledValue and disabledValue must differ',
+  });
+export type AdministrativeStatusConfig = z.infer<typeof administrativeStatusConfigSchema>;
+
+export const activationConfigSchema = z.object({ administrativeStatus: administrativeStatusConfigSchema.optional() }).strict();
+export type ActivationConfig = z.infer<typeof activationConfigSchema>;
+
+/**
+ * What a generated password must be (midPoint's value policy, string limitations): its length and the
+ * least number of characters of each class.
+ */
+export const valuePolicySchema = z
+  .object({
+    minLength: z.number().int().min(1).max(256).default(12),
+    maxLength: z.number().int().min(1).max(256).optional(),
+    minLowercase: z.number().int().nonnegative().default(1),
+    minUppercase: z.number().int().nonnegative().default(1),
+    minDigits: z.number().int().nonnegative().default(1),
+    minSpecial: z.number().int().nonnegative().default(0),
+    /** The characters that count as special. */
+    specialCharacters: z.string().min(1).default('!#$%&*+-=?@^_~'),
+  })
+  .strict()
+  .refine((p) => p.maxLength === undefined || p.maxLength >= p.minLength, { message: 'maxLength must not be less than minLength', path: ['maxLength'] })
+  .refine((p) => p.minLowercase + p.minUppercase + p.minDigits + p.minSpecial <= (p.maxLength ?? Math.max(p.minLength, 256)), {
+    message: 'the character class minimums add up to more than maxLength',
+  });
+export type ValuePolicy = z.infer<typeof valuePolicySchema>;
+
+/**
+ * The account's password: `outbound` gives it the user's password as it is (midPoint's `asIs`), sealed
+ * until the connector call; `inbound` with `expression: { generate: {} }` gives a user without a password
+ * one made by `valuePolicy`.
+ */
+export const passwordConfigSchema = z
+  .object({
+    /** The attribute holding the password (LDAP `userPassword`; the PostgreSQL connector's `passwordColumn`). */
+    attribute: z.string().min(1),
+    outbound: strengthOnlySchema.optional(),
+    inbound: z
+      .object({
+        /** Only weak: a password is generated for a user who has none, never over his own. */
+        strength: z.literal('weak', { error: "a generated password is weak only: it is given to users who have none" }).default('weak'),
+        expression: z.object({ generate: z.object({}).strict() }).strict(),
+      })
+      .strict()
+      .optional(),
+    valuePolicy: valuePolicySchema.optional(),
+  })
+  .strict();
+export type PasswordConfig = z.infer<typeof passwordConfigSchema>;
+
+export const credentialsConfigSchema = z.object({ password: passwordConfigSchema.optional() }).strict();
+export type CredentialsConfig = z.infer<typeof credentialsConfigSchema>;
 
 export const objectTypeSchema = z
   .object({
@@ -257,6 +332,8 @@ export const objectTypeSchema = z
     association: oneOrMany(associationDefinitionSchema).optional(),
     iteration: iterationSchema.optional(),
     protected: oneOrMany(protectedAccountSchema).default([]),
+    activation: activationConfigSchema.optional(),
+    credentials: credentialsConfigSchema.optional(),
   })
   .strict();
 export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
@@ -520,11 +597,15 @@ export const roleSchema = z
   .strict();
 export type RoleConfig = z.infer<typeof roleSchema>;
 
+const dateTimeRule = 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z';
+/** An ISO 8601 date and time with a zone (`Z` or `+01:00`), so it means one instant wherever it is read. */
+export const isDateTime = (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s));
+
 export const activationSchema = z
   .object({
     administrativeStatus: z.enum(['enabled', 'disabled', 'archived']).optional(),
-    validFrom: z.string().optional(),
-    validTo: z.string().optional(),
+    validFrom: z.string().refine(isDateTime, dateTimeRule).optional(),
+    validTo: z.string().refine(isDateTime, dateTimeRule).optional(),
   })
   .strict();
 export type Activation = z.infer<typeof activationSchema>;

@@ -79,6 +79,17 @@ export const SINGLE_VALUED_USER_PROPERTIES = [
 /** Multi-valued text properties of a user: their values are a set. */
 export const MULTI_VALUED_TEXT_USER_PROPERTIES = ['employeeType', 'organization', 'organizationalUnit'] as const;
 
+export type EffectiveStatus = 'enabled' | 'disabled' | 'archived';
+
+/**
+ * The user's activation: what people set (`administrativeStatus`, `validFrom`, `validTo`) and what Tally
+ * computes from it (`effectiveStatus`, `validityStatus`), as midPoint does.
+ */
+export type UserActivation = Activation & {
+  effectiveStatus?: EffectiveStatus;
+  validityStatus?: 'before' | 'in' | 'after';
+};
+
 /** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
 export interface UserDoc {
   oid: string;
@@ -95,9 +106,9 @@ export interface UserDoc {
   organization?: string[];
   organizationalUnit?: string[];
   extension?: Record<string, unknown>;
-  activation?: Activation;
+  activation?: UserActivation;
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
-  credentials?: { password?: { encrypted: string } };
+  credentials?: { password?: { encrypted: string; changedAt?: string } };
   assignment: Assignment[];
   /**
    * The assignments the user's configuration file gave at its last `tally apply` (as written there). The

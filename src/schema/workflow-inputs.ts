@@ -18,6 +18,16 @@ export const provisionUserInputSchema = z
   .strict();
 export type ProvisionUserInput = z.input<typeof provisionUserInputSchema>;
 
+/** `activationTimer`: recompute the user when his validity boundary `at` passes. */
+export const activationTimerInputSchema = z
+  .object({
+    userOid: z.string().min(1),
+    /** The next validFrom or validTo, an ISO date and time. */
+    at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date and time'),
+  })
+  .strict();
+export type ActivationTimerInput = z.input<typeof activationTimerInputSchema>;
+
 export const provisionAccountInputSchema = z
   .object({
     shadowOid: z.string().min(1),

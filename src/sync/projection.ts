@@ -7,6 +7,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, templateFor, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
+import { armValidityTimer } from './validity-timer';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ProjectUserInput {
@@ -54,6 +55,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     accounts,
     removedAssignments: input.removedAssignments,
     addedAssignments: input.addedAssignments,
+    now: nowOf(deps),
   });
 
   const now = nowOf(deps);
@@ -67,6 +69,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
       { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: projection.userDeltas, workflowId: input.workflowId, message: 'object template' },
     ]);
   }
+  await armValidityTimer(deps, changed?.after ?? user, now);
   return {
     userChangedPaths: changed?.changedPaths ?? [],
     plans: projection.accounts.filter((p) => p.action !== 'keep'),

@@ -5,3 +5,4 @@ export { provisionAccount } from './provision-account';
 export { deleteUser } from './delete-user';
 export { reconcileResource, importFromResource } from './resource-run';
 export { liveSync } from './live-sync';
+export { activationTimer } from './activation-timer';

@@ -28,6 +28,7 @@ import {
 import { planModify, type CurrentValues } from './ldap-modify';
 import { attributesOfClasses } from './ldap-schema';
 import { LDAP_INITIAL_TOKEN, OPERATIONAL_ATTRIBUTES, type AccesslogRecord, type LdapConnectorConfig } from './ldap-types';
+import { hashPasswordAttributes, hashPasswordDeltas } from './ldap-passwords';
 
 type SecretResolver = (ref: SecretRef) => string;
 
@@ -432,7 +433,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
 
     async create(dn, attributes) {
       const own = Object.fromEntries(Object.entries(attributes).filter(([name]) => !isAssociationOf(associations, name)));
-      const record = entryAttributes(dn, own);
+      const record = entryAttributes(dn, hashPasswordAttributes(own));
       return withClient(`create ${dn}`, async (c) => {
         try {
           await c.add(dn, record);
@@ -456,7 +457,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       return withClient(`modify ${primaryIdentifier}`, async (c) => {
         const entry = await findByPrimary(c, primaryIdentifier, readAttributes());
         const membershipDeltas = deltas.filter((d) => isAssociationOf(associations, d.path));
-        const plan = planModify(entry.dn, currentValues(entry), deltas.filter((d) => !isAssociationOf(associations, d.path)));
+        const plan = planModify(entry.dn, currentValues(entry), hashPasswordDeltas(deltas.filter((d) => !isAssociationOf(associations, d.path))));
         let dn = entry.dn;
         if (plan.newDn !== undefined) {
           await c.modifyDN(dn, plan.newDn);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { saltedHash } from '../../connectors/password-hash';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'ldapts';
@@ -48,9 +48,7 @@ const ACCESSLOG_BASE = 'cn=accesslog';
 
 /** `{SSHA}` as slappasswd makes it, computed here so the password never appears in a command line. */
 export function sshaHash(password: string): string {
-  const salt = randomBytes(8);
-  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
-  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+  return saltedHash(password, 'SSHA');
 }
 
 function slapdConf(dataDir: string, baseDn: string, bindDn: string, serviceDn: string, passwordHash: string): string {

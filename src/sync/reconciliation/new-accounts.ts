@@ -12,6 +12,7 @@ import type { StoredResource } from '../../repository/repository';
 import { confirmCandidates, correlationCondition, getUserValues, isModelError, isProtected, normalizeValue, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
 import { executeClaimedInBulk, newShadow, withClaimedOperation } from '../../provisioning';
 import { newUserFromAccount } from '../focus-actions';
+import { armValidityTimer } from '../validity-timer';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 
@@ -47,7 +48,7 @@ export async function createUsersForNewAccounts(
   const names = new Set<string>();
   for (const object of unmatched) {
     try {
-      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now });
+      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now, secretKey: deps.secretKey });
       if (names.has(user.name)) {
         rest.push(object); // two accounts of one user in a page: the routine links the second
         continue;
@@ -76,6 +77,7 @@ export async function createUsersForNewAccounts(
       })),
     );
     await executeClaimedInBulk(deps, stored.flatMap((b) => b.toExecute), scope.workflowId);
+    for (const b of stored) await armValidityTimer(deps, b.user, now);
   }
   count(result.stats, 'synchronized', stored.length);
   count(result.stats, 'unmatched', stored.length);
@@ -140,7 +142,7 @@ function buildAccounts(
   });
   source.attributes = object.attributes;
   if (scope.type === 'recon') source.lastSeenRunId = scope.runId;
-  const projection = project({ user, template: templateFor(user, snapshot.objectTemplates), roles: snapshot.roles, resources: snapshot.resources, accounts: [{ shadow: source, current: object }] });
+  const projection = project({ user, template: templateFor(user, snapshot.objectTemplates), roles: snapshot.roles, resources: snapshot.resources, accounts: [{ shadow: source, current: object }], now });
   const operationMeta = { now, channel, workflowId: scope.workflowId };
   const others: ShadowDoc[] = [];
   for (const plan of projection.accounts) {
