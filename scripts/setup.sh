@@ -54,12 +54,13 @@ npm_install() {
   command -v npm >/dev/null || fail "npm not found: install Node.js >= 20.3"
   local log="$TOOLS/npm-ci.log"
   if ! (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1); then
-    # A lockfile written where node_modules existed lacks other platforms' optional entries
-    # (npm/cli#4828, e.g. @swc/core-darwin-*); newer npm ci rejects it, npm install keeps its pins.
-    grep -q 'are in sync' "$log" || fail "npm ci failed, see $log"
-    echo "npm ci rejected package-lock.json (missing optional platform entries); using npm install" >&2
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >>"$log" 2>&1) \
-      || fail "npm install failed, see $log"
+    # No fallback to `npm install`: it would quietly install other versions than the committed lockfile's.
+    # test/unit/setup/lockfile.test.ts keeps the lockfile acceptable to npm ci.
+    grep '^npm error' "$log" | head -n 12 >&2 || true
+    if grep -q 'are in sync' "$log"; then
+      fail "npm ci rejected package-lock.json (it does not match package.json); run \`npm install\` to update it, commit it, and run this again (full log: $log)"
+    fi
+    fail "npm ci failed, see $log"
   fi
   write_stamp npm "$(npm_hash)"
 }

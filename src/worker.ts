@@ -7,6 +7,7 @@ import { createActivities } from './activities';
 import { loadSettings, type Settings } from './runtime/settings';
 import { openServices, type Services } from './runtime/services';
 import { tallyDataConverter } from './runtime/temporal-connection';
+import { tallyWorkflowBundle } from './runtime/workflow-bundle';
 
 export interface TallyWorkerOptions {
   settings: Settings;
@@ -22,7 +23,7 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<{ 
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TALLY_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    workflowBundle: await tallyWorkflowBundle(),
     activities: createActivities(services.syncDeps),
     dataConverter: tallyDataConverter(services.key),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,

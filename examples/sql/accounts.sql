@@ -15,6 +15,9 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 
 ALTER TABLE accounts ADD COLUMN IF NOT EXISTS modified_by text;
+-- The account's administrative status (activation) and its password, stored as an {SSHA256} hash.
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS enabled boolean NOT NULL DEFAULT true;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS password_hash text;
 
 CREATE INDEX IF NOT EXISTS accounts_modified_at ON accounts (modified_at, id);
 

@@ -11,6 +11,8 @@ export const failureTypes = {
   /** A mapping, expression, role or template could not be evaluated: fix the configuration. */
   model: 'TallyModelError',
   invalidInput: 'TallyInvalidInput',
+  /** The resource a change must be read from can't be reached: the workflow waits for it (retryable). */
+  resourceUnreachable: 'TallyResourceUnreachable',
 } as const;
 
 /** Configuration and model errors won't heal by retrying the activity: fail fast with a typed failure. */

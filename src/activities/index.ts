@@ -3,8 +3,9 @@
  * dependencies. Domain failures that retrying can't fix are raised as non-retryable ApplicationFailures
  * with a `type`, so workflows match them by type.
  */
-import { Context } from '@temporalio/activity';
-import { failFastOnConfiguration } from './failures';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { failFastOnConfiguration, failureTypes } from './failures';
+import { ResourceUnreachableError } from '../sync/observe';
 import { durationToMs } from '../schema/config';
 import type { ResourceChange } from '../schema/objects';
 import {
@@ -18,9 +19,11 @@ import {
 } from '../provisioning';
 import { synchronizeChange } from '../sync/synchronize-change';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
+import { userDeletionStep, type UserDeletionStepInput } from '../sync/user-deletion';
 import type { SyncDeps } from '../sync/sync-deps';
 import { createResourceRunActivities } from './resource-runs';
 import { createLiveSyncActivities } from './live-sync';
+import { createInputResolutionActivities } from './input-resolution';
 
 function currentWorkflowId(): string | undefined {
   try {
@@ -36,7 +39,36 @@ export interface AccountOperationInput {
   operationId: string;
 }
 
+/** A resource's retry policy, in milliseconds. */
+export interface ResourceRetryPolicy {
+  resourceOid: string;
+  resourceName: string;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number | null;
+  livenessCheckIntervalMs: number;
+}
+
+/** What a `TallyResourceUnreachable` failure carries: how to wait for the resource, and why. */
+export interface ResourceUnreachableDetails extends ResourceRetryPolicy {
+  error: string;
+}
+
 export function createActivities(deps: SyncDeps) {
+  const retryPolicyOf = async (resourceRef: string): Promise<ResourceRetryPolicy> => {
+    const resource = await deps.connectors.resource(resourceRef);
+    const retry = resource.consistency.retry;
+    return {
+      resourceOid: resource.oid,
+      resourceName: resource.name,
+      initialIntervalMs: durationToMs(retry.initialInterval),
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumIntervalMs: durationToMs(retry.maximumInterval),
+      maximumAttempts: retry.maximumAttempts ?? null,
+      livenessCheckIntervalMs: durationToMs(resource.consistency.livenessCheckInterval),
+    };
+  };
   /** When each resource's waiting operations were last woken: the ones postponed before are awake already. */
   const lastWake = new Map<string, string>();
   const executeOperation = (input: AccountOperationInput) =>
@@ -44,13 +76,34 @@ export function createActivities(deps: SyncDeps) {
   return {
     ...createResourceRunActivities(deps),
     ...createLiveSyncActivities(deps),
+    ...createInputResolutionActivities(deps),
     /** The whole synchronization routine for one change, including the owner's accounts that can be done now. */
     async synchronizeChange(change: ResourceChange) {
-      return failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));
+      try {
+        return await failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));
+      } catch (e) {
+        if (!(e instanceof ResourceUnreachableError)) throw e;
+        // The workflow waits for the resource visibly (TallyState) instead of this activity retrying unseen.
+        const details: ResourceUnreachableDetails = { ...(await retryPolicyOf(e.resourceOid)), error: e.message };
+        throw ApplicationFailure.create({ message: e.message, type: failureTypes.resourceUnreachable, details: [details] });
+      }
     },
     /** Recomputes the user and provisions his accounts; what must wait is handed to provisionAccount. */
     async provisionUser(input: Omit<ProjectUserInput, 'workflowId'>) {
       return failFastOnConfiguration(() => provisionUser(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    /** One step of deleting a user: deprovision what is still linked; remove him when no delete is pending. */
+    async deleteUserStep(input: Omit<UserDeletionStepInput, 'workflowId'>) {
+      return failFastOnConfiguration(() => userDeletionStep(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    /** A user's validFrom or validTo passed: his provisionUser workflow recomputes him (once per boundary). */
+    async validityBoundaryPassed(input: { userOid: string; at: string }) {
+      return deps.workflows.requestUserProvisioning({
+        userOid: input.userOid,
+        channel: 'user',
+        changedUserPaths: ['activation'],
+        requestId: `validity:${input.userOid}:${input.at}`,
+      });
     },
     async nextPendingOperation(input: { shadowOid: string }) {
       return nextPendingOperation(deps.repo, input.shadowOid);
@@ -89,20 +142,10 @@ export function createActivities(deps: SyncDeps) {
       return resumePendingOperations(deps, input.resourceOid);
     },
     /** The retry policy of the shadow's resource, in milliseconds. */
-    async retryPolicyForShadow(input: { shadowOid: string }) {
+    async retryPolicyForShadow(input: { shadowOid: string }): Promise<ResourceRetryPolicy | null> {
       const shadow = await deps.repo.shadow(input.shadowOid);
       if (!shadow) return null;
-      const resource = await deps.connectors.resource(shadow.resourceRef);
-      const retry = resource.consistency.retry;
-      return {
-        resourceOid: resource.oid,
-        resourceName: resource.name,
-        initialIntervalMs: durationToMs(retry.initialInterval),
-        backoffCoefficient: retry.backoffCoefficient,
-        maximumIntervalMs: durationToMs(retry.maximumInterval),
-        maximumAttempts: retry.maximumAttempts ?? null,
-        livenessCheckIntervalMs: durationToMs(resource.consistency.livenessCheckInterval),
-      };
+      return retryPolicyOf(shadow.resourceRef);
     },
     /** True when the resource answers; used to wake waiting operations before their backoff ends. */
     async isResourceUp(input: { resourceOid: string }): Promise<boolean> {

@@ -6,11 +6,12 @@ import { loadConfigFiles, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
 import { resolveSecret } from '../connectors/secrets';
 import type { Assignment, ConfigObject, UserConfig } from '../schema/config';
-import type { UserDoc } from '../schema/objects';
+import type { UserActivation, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
 import { changeUser } from '../sync/user-changes';
+import { assignmentRefs, mergeFileAssignments, type RefResolver } from './assignment-merge';
 
 export interface ApplyResult {
   stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
@@ -41,7 +42,7 @@ export async function applyConfig(
     const object = entry.object;
     if (object.kind === 'User') {
       const password = passwords.get(entry);
-      const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now);
+      const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now, loaded.objects);
       result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change: outcome.change });
       if (outcome.change !== 'unchanged')
         result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });
@@ -88,15 +89,45 @@ async function storeConfigObject(
 /** Properties a User file sets; anything else on the stored user (links, metadata) is Tally's own. */
 function userProperties(config: UserConfig, encryptedPassword?: string): Partial<UserDoc> {
   const { kind: _kind, credentials: _credentials, ...properties } = config;
-  return { ...properties, ...(encryptedPassword ? { credentials: { password: { encrypted: encryptedPassword } } } : {}) };
+  return { ...properties, ...(encryptedPassword ? { credentials: { password: { encrypted: encryptedPassword, changedAt: new Date().toISOString() } } } : {}) };
 }
 
+/** What a User file sets of the activation, with what Tally computed from it kept (the recomputation corrects it). */
+function withComputedActivationOf(desired: UserActivation, current: UserActivation): UserActivation {
+  const { effectiveStatus, validityStatus } = current;
+  return { ...desired, ...(effectiveStatus ? { effectiveStatus } : {}), ...(validityStatus ? { validityStatus } : {}) };
+}
+
+/**
+ * Resolves the role and resource references of these assignments to oids: the objects of this apply first,
+ * then the repository; a reference found nowhere stands for itself.
+ */
+async function refResolver(repo: Repository, applied: LoadedObject[], assignments: Assignment[]): Promise<RefResolver> {
+  const known = new Map<string, string>();
+  for (const { object } of applied) {
+    if (object.kind !== 'Role' && object.kind !== 'Resource') continue;
+    known.set(`${object.kind}:${object.name}`, object.oid!);
+    known.set(`${object.kind}:${object.oid}`, object.oid!);
+  }
+  for (const { kind, ref } of assignmentRefs(assignments)) {
+    if (known.has(`${kind}:${ref}`)) continue;
+    const stored = kind === 'Role' ? await repo.role(ref) : await repo.resource(ref);
+    if (stored) known.set(`${kind}:${ref}`, stored.oid);
+  }
+  return (kind, ref) => known.get(`${kind}:${ref}`) ?? ref;
+}
+
+/**
+ * A User file wins for the properties it names and leaves the others as they are; its assignments are merged
+ * (see assignment-merge.ts): assignments made with the CLI or API survive a re-apply.
+ */
 async function storeUser(
   repo: Repository,
   key: SecretKey,
   config: UserConfig & { oid: string },
   password: string | undefined,
   now: string,
+  applied: LoadedObject[],
 ): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }> {
   const existing = (await repo.user(config.oid)) ?? (await repo.userByRef(config.name));
   const samePassword = (stored?: { encrypted: string }) => !!stored && password !== undefined && decryptSecret(stored.encrypted, key) === password;
@@ -106,6 +137,7 @@ async function storeUser(
       ...(userProperties(config, encryptedPassword) as UserDoc),
       oid: config.oid,
       assignment: config.assignment,
+      ...(config.assignment.length > 0 ? { configAssignment: config.assignment } : {}),
       linkRef: [],
       version: 1,
       metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: 'user', modifyChannel: 'user' },
@@ -113,11 +145,14 @@ async function storeUser(
     await repo.insertUser(user);
     return { oid: user.oid, change: 'created', removedAssignments: [] };
   }
+  const resolve = await refResolver(repo, applied, [...existing.assignment, ...(existing.configAssignment ?? []), ...config.assignment]);
   let removedAssignments: Assignment[] = [];
   let addedAssignments: Assignment[] = [];
   const changed = await changeUser(repo, existing.oid, 'user', now, (current) => {
-    const desired = { ...current, ...userProperties(config, encryptedPassword), oid: current.oid };
+    const desired: UserDoc = { ...current, ...userProperties(config, encryptedPassword), oid: current.oid, ...mergeFileAssignments(current, config.assignment, resolve) };
+    if (desired.configAssignment === undefined) delete desired.configAssignment;
     if (encryptedPassword === undefined && current.credentials) desired.credentials = current.credentials;
+    if (desired.activation && current.activation) desired.activation = withComputedActivationOf(desired.activation, current.activation);
     removedAssignments = current.assignment.filter((a) => !desired.assignment.some((d) => JSON.stringify(d) === JSON.stringify(a)));
     addedAssignments = desired.assignment.filter((d) => !current.assignment.some((a) => JSON.stringify(d) === JSON.stringify(a)));
     return desired;

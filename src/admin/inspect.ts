@@ -3,9 +3,10 @@ import type { ShadowDoc, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 
 /** A user as shown to people: the password never leaves the repository. */
-export function presentUser(user: UserDoc): Omit<UserDoc, 'credentials'> & { credentials?: { password: 'set' } } {
+export function presentUser(user: UserDoc): Omit<UserDoc, 'credentials'> & { credentials?: { password: { set: true; changedAt?: string } } } {
   const { credentials, ...rest } = user;
-  return { ...rest, ...(credentials?.password ? { credentials: { password: 'set' as const } } : {}) };
+  const password = credentials?.password;
+  return { ...rest, ...(password ? { credentials: { password: { set: true as const, ...(password.changedAt ? { changedAt: password.changedAt } : {}) } } } : {}) };
 }
 
 export async function findShadows(repo: Repository, options: { resource?: string; pending?: boolean; owner?: string }): Promise<ShadowDoc[]> {

@@ -3,10 +3,13 @@ import type { Channel } from '../schema/config';
 import type { ChangeNotification } from '../schema/api';
 import { changeNotificationSchema } from '../schema/api';
 import type { Services } from '../runtime/services';
+import { requireKnownAccount } from './account-presence';
 
 export async function reportChangeNotification(services: Services, notification: ChangeNotification, channel: Channel) {
   const parsed = changeNotificationSchema.parse(notification);
   const resource = await services.connectors.resource(parsed.resource);
+  // A change of an account neither Tally nor the resource knows is refused before anything starts.
+  await requireKnownAccount(services, resource, parsed);
   const workflowId = await services.workflows.reportChange({
     resourceRef: resource.oid,
     channel,
@@ -15,5 +18,5 @@ export async function reportChangeNotification(services: Services, notification:
     primaryIdentifier: parsed.primaryIdentifier,
     attributeDeltas: parsed.attributeDeltas,
   });
-  return { workflowId, resourceOid: resource.oid };
+  return { workflowId, resourceOid: resource.oid, resourceName: resource.name };
 }

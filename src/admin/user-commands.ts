@@ -14,9 +14,12 @@ import {
 } from '../schema/api';
 import type { Repository } from '../repository/repository';
 import type { Services } from '../runtime/services';
+import { encryptSecret } from '../security/secret-box';
 import { changeUser } from '../sync/user-changes';
+import { applyActivationChanges } from './activation-changes';
 import { workflowIds } from '../workflows/workflow-ids';
 import { presentUser } from './inspect';
+import { isMultiValuedTextUserProperty } from '../model/user-properties';
 
 export class UserCommandError extends Error {
   constructor(
@@ -51,6 +54,15 @@ export function propertyChangesFromWords(words: string[]): Record<string, unknow
     if (key.startsWith('extension/')) {
       const extension = (changes.extension ??= {}) as Record<string, unknown>;
       extension[key.slice('extension/'.length)] = value;
+    } else if (isMultiValuedTextUserProperty(key)) {
+      // `organizationalUnit=Crew organizationalUnit=Deck`: the words of one property are its values.
+      const values = Array.isArray(changes[key]) ? (changes[key] as string[]) : [];
+      changes[key] = value === '' ? values : [...values, value];
+    } else if (key.startsWith('activation/')) {
+      const activation = (changes.activation ??= {}) as Record<string, unknown>;
+      activation[key.slice('activation/'.length)] = value;
+    } else if (key.startsWith('credentials/')) {
+      throw new UserCommandError('invalid', `a password is never given on the command line: use --password (reads it from standard input) or --password-file`);
     } else {
       changes[key] = value;
     }
@@ -75,13 +87,17 @@ function invalid(what: string, error: import('zod').ZodError, separator = '.'): 
   return new UserCommandError('invalid', `${what}: ${problems.map((p) => (p.field === '(body)' ? p.message : `${p.field}: ${p.message}`)).join('; ')}`, problems);
 }
 
-function applyProperties(user: UserDoc, changes: UserPropertyChanges): UserDoc {
-  const next: UserDoc = { ...user };
+/** A password change as stored: sealed with the secret key, with the time it changed. */
+export type SealedPasswordChange = { encrypted: string; changedAt: string };
+
+function applyProperties(user: UserDoc, changes: UserPropertyChanges, password?: SealedPasswordChange): UserDoc {
+  const next: UserDoc = { ...applyActivationChanges(user, changes.activation), ...(password ? { credentials: { ...user.credentials, password } } : {}) };
   const target = next as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(changes)) {
-    if (key === 'extension') continue;
-    if (value === null || value === '') delete target[key];
-    else target[key] = value;
+    if (key === 'extension' || key === 'activation' || key === 'credentials') continue;
+    const values = isMultiValuedTextUserProperty(key) && typeof value === 'string' ? [value] : value;
+    if (values === null || values === '' || (Array.isArray(values) && values.length === 0)) delete target[key];
+    else target[key] = Array.isArray(values) ? [...new Set(values)] : values;
   }
   if (changes.extension) {
     const extension: Record<string, unknown> = { ...(user.extension ?? {}) };
@@ -192,7 +208,9 @@ async function resolveTemplateRef(repo: Repository, changes: UserPropertyChanges
 export async function setUserProperties(services: Services, ref: string, body: unknown, channel: Channel, separator = '.'): Promise<UserCommandResult> {
   const changes = await resolveTemplateRef(services.repo, parsePropertyChanges(body, separator));
   const user = await requireUser(services.repo, ref);
-  return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes));
+  const plain = changes.credentials?.password.value;
+  const password = plain === undefined ? undefined : { encrypted: encryptSecret(plain, services.key), changedAt: new Date().toISOString() };
+  return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes, password));
 }
 
 export async function assignToUser(services: Services, ref: string, body: unknown, channel: Channel): Promise<UserCommandResult> {

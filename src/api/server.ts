@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { assignmentRequestSchema, changeEventListSchema, changeEventsSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
 import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
+import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
@@ -17,6 +18,8 @@ import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, ty
 import type { Services } from '../runtime/services';
 import { createPayloadCodec } from '../security/payload-codec';
 import { codecBypassesToken, codecOpenApiPaths, codecSettings, registerCodecEndpoint, type CodecEndpointOptions } from './codec-endpoint';
+import { registerLifecycleRoutes } from './lifecycle-routes';
+import { lifecyclePaths, withErrorResponses, withPaths } from './openapi-lifecycle';
 
 export interface ApiOptions {
   services: Services;
@@ -51,6 +54,10 @@ const runStartResponses = {
 };
 
 export function openApiDocument() {
+  return withErrorResponses(withPaths(lifecyclePaths, baseOpenApiDocument()));
+}
+
+function baseOpenApiDocument() {
   return {
     openapi: '3.1.0',
     info: { title: 'Tally', version: '0.1.0' },
@@ -66,6 +73,7 @@ export function openApiDocument() {
             '202': { description: 'stored: { accepted, duplicates, resources }' },
             '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
             '401': { description: 'no or wrong token' },
+            '404': { description: 'one event (not an array) of an account neither Tally nor the resource knows: { error, message: "no account X on resource Y" }; nothing was stored' },
             '422': { description: 'an unknown resource: nothing of the request was stored' },
             '429': { description: 'the resource has too many events waiting: send again after Retry-After seconds' },
           },
@@ -91,6 +99,7 @@ export function openApiDocument() {
       },
       '/api/v1/shadows': { get: { summary: 'Shadows, filtered by ?resource= and ?pending=true', responses: { '200': { description: 'shadows' } } } },
       '/api/v1/shadows/{oid}/account': {
+        parameters: [{ name: 'oid', in: 'path', required: true, description: 'shadow oid', schema: { type: 'string' } }],
         get: {
           summary: 'An account read through its shadow: pending operations finished first when the resource is up; the shadow as Tally knows it while it is down',
           responses: { '200': { description: '{ state: fresh | pending | gone, resourceUp, account, shadow, message }' }, '404': { description: 'no such shadow' } },
@@ -152,8 +161,20 @@ export function openApiDocument() {
   };
 }
 
+const registered = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
+
+/** The routes an API built by buildApi serves (method and fastify path, e.g. `/api/v1/users/:ref`). */
+export function registeredRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  return [...(registered.get(app) ?? [])];
+}
+
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  const routes: Array<{ method: string; url: string }> = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   const codec = options.codec ?? codecSettings(process.env);
   registerCodecEndpoint(app, { ...codec, codec: createPayloadCodec(options.services.key) });
   app.addHook('onRequest', async (request, reply) => {
@@ -177,9 +198,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       });
     }
     try {
+      if (!Array.isArray(parsed.data)) await requireKnownAccountOfNotification(options.services, parsed.data);
       const accepted = await acceptChangeEvents(options.services, Array.isArray(parsed.data) ? parsed.data : [parsed.data], 'api');
       return reply.code(202).send(accepted);
     } catch (e) {
+      if (e instanceof NoSuchAccountError) return reply.code(404).send({ error: 'not found', message: e.message });
       if (e instanceof BacklogFullError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many waiting', message: e.message });
       return reply.code(422).send({ error: 'change not accepted', message: (e as Error).message });
     }
@@ -273,6 +296,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return progress;
   });
 
-  app.get('/api/v1/status', async () => stuckOperations(options.services.client));
+  app.get('/api/v1/status', async () => stuckOperations(options.services.client, { repo: options.services.repo }));
+  registerLifecycleRoutes(app, options.services);
   return app;
 }

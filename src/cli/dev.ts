@@ -6,16 +6,15 @@ import path from 'node:path';
 import { loadSettings } from '../runtime/settings';
 import { openServices } from '../runtime/services';
 import { createTallyWorker } from '../worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApi } from '../api/server';
-import { applyConfig } from '../admin/apply-config';
-import { startConfiguredLiveSyncs } from '../admin/live-sync';
-import { reportChangeNotification } from '../admin/report-change';
 import { codecEndpointUrl, codecSettings } from '../api/codec-endpoint';
+import { setUpDevExamples } from '../dev/dev-examples';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
-export async function runDev(options: { dataDir: string }): Promise<void> {
+export async function runDev(options: { dataDir: string; examples?: boolean }): Promise<void> {
   const log = (line: string) => console.log(`[tally dev] ${line}`);
   log('starting the embedded stack ...');
   // The UI decodes payloads through the API's codec endpoint, which listens where the settings say.
@@ -38,6 +37,8 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
   try {
     const services = await openServices(settings, process.env);
     cleanups.push(() => services.close());
+    // The SDK's info lines (worker state changes) say nothing the dev stack's own lines don't; warnings and errors stay.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const { worker, connection } = await createTallyWorker({ settings, services });
     const running = worker.run();
     cleanups.push(async () => {
@@ -50,23 +51,16 @@ export async function runDev(options: { dataDir: string }): Promise<void> {
     await api.listen({ host: settings.TALLY_API_HOST, port: settings.TALLY_API_PORT });
     cleanups.push(() => api.close());
 
-    const applied = await applyConfig(services.repo, services.key, [path.join(repoRoot, 'examples')]);
-    for (const user of applied.usersToProvision) {
-      await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
-    }
-    log(`applied examples/: ${applied.stored.map((s) => `${s.kind} ${s.name} (${s.change})`).join(', ')}`);
-    // The seeds' modification scenario starts with jack's two accounts linked: report them once.
-    for (const [resource, account] of [
-      [LDAP_OID, 'uid=jack,ou=people,dc=example,dc=com'],
-      [AD_OID, 'cn=jack,o=Acme'],
-    ]) {
-      const started = await reportChangeNotification(services, { resource, account }, 'api');
-      await services.client.workflow.getHandle(started.workflowId).result();
-    }
-    log("jack's LDAP and MyLittleAD accounts are linked");
-    for (const started of await startConfiguredLiveSyncs(services)) {
-      log(`live sync of ${started.resourceName} ${started.running ? 'runs' : 'started'} (${started.workflowId}): changes on it reach Tally by themselves`);
-    }
+    await setUpDevExamples(services, {
+      paths: [path.join(repoRoot, 'examples')],
+      force: options.examples,
+      // The seeds' modification scenario starts with jack's two accounts linked.
+      existingAccounts: [
+        { resource: LDAP_OID, account: 'uid=jack,ou=people,dc=example,dc=com' },
+        { resource: AD_OID, account: 'cn=jack,o=Acme' },
+      ],
+      log,
+    });
 
     const urls = {
       ...stack.urls,

@@ -1,5 +1,7 @@
 /** The `tally` command line. Entry point only: parses arguments and calls admin services. */
 import { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { rootCause } from '../admin/root-cause';
 import { loadSettings } from '../runtime/settings';
 import { openServices, type Services } from '../runtime/services';
 import { applyConfig } from '../admin/apply-config';
@@ -9,6 +11,7 @@ import { runDev } from './dev';
 import { getAccount } from '../provisioning';
 import { stuckOperations } from '../admin/stuck-operations';
 import { buildApi } from '../api/server';
+import { readPassword } from './read-password';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
@@ -16,9 +19,17 @@ import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
 import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSync } from '../admin/live-sync';
 import { durationSchema, durationToMs } from '../schema/config';
+import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
+import { waitForWorkflowResult } from './workflow-wait';
+import { listResources, listRoles, listTemplates, listUsers } from '../admin/listings';
+import { createUser } from '../admin/user-creation';
+import { deleteUser } from '../admin/user-deletion';
+import { testResource } from '../admin/resource-test';
+import { cancelOperation, retryOperation } from '../admin/operation-control';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  const services = await openServices(loadSettings());
+  // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
+  const services = await openServices(loadSettings(), process.env, { devKeyWarning: () => undefined });
   try {
     return await work(services);
   } finally {
@@ -59,19 +70,28 @@ program
   .command('change <resource> <account>')
   .description('report a change of an account (its name, e.g. an LDAP DN, or --primary with its stable id)')
   .option('--primary', 'the account is given by its primary identifier')
-  .option('--wait', 'wait for the synchronization to finish and print its outcome')
+  .option('--wait', 'wait for the synchronization to finish and print its outcome (says what it waits for while the resource is down)')
+  .option('--timeout <duration>', 'with --wait: give up waiting after this long (e.g. 30s); the change is still processed later')
   .option('--json', 'machine-readable output')
-  .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; json?: boolean }) =>
+  .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; timeout?: string; json?: boolean }) =>
     withServices(async (services) => {
+      const timeoutMs = opts.timeout !== undefined ? durationOption(opts.timeout, '--timeout') : undefined;
       const started = await reportChangeNotification(
         services,
         opts.primary ? { resource, primaryIdentifier: account } : { resource, account },
-        'api',
+        'user',
       );
-      const outcome = opts.wait ? await services.client.workflow.getHandle(started.workflowId).result() : undefined;
-      print(!!opts.json, { ...started, outcome }, () =>
-        `processChange ${started.workflowId}` + (outcome ? `\n${JSON.stringify(outcome, null, 2)}` : ''),
+      const outcomes = opts.wait
+        ? await waitForWorkflowResult<ChangeOutcome[]>(services.client, started.workflowId, {
+            timeoutMs,
+            onWaiting: (details) => console.error(`processChange ${started.workflowId} is waiting: ${details}`),
+          })
+        : undefined;
+      print(!!opts.json, { ...started, outcome: outcomes }, () =>
+        [`processChange ${started.workflowId}`, ...(outcomes ?? []).map((o) => `  ${summarizeChangeOutcome(o)}`)].join('\n'),
       );
+      const unknown = outcomes?.find((o) => o.found === false);
+      if (unknown) throw new Error(summarizeChangeOutcome(unknown));
     }),
   );
 
@@ -88,14 +108,126 @@ user
     }),
   );
 
+user
+  .command('list')
+  .description('users in name order, a page at a time')
+  .option('--name <substring>', 'only users whose name contains this (any case)')
+  .option('--limit <n>', 'users per page (at most 500)', '50')
+  .option('--after <cursor>', 'the next page: the cursor the previous page printed')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { name?: string; limit: string; after?: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const listing = await listUsers(services, { name: opts.name, limit: positiveInt(opts.limit, '--limit'), after: opts.after });
+      print(!!opts.json, listing, () =>
+        [
+          ...listing.users.map((u) => `${u.name.padEnd(20)} ${u.oid}  ${u.fullName ?? '-'}  assignments=${u.assignments} accounts=${u.accounts}`),
+          ...(listing.users.length === 0 ? ['(no users)'] : []),
+          ...(listing.next ? [`more: tally user list --after '${listing.next}'${opts.name ? ` --name '${opts.name}'` : ''} --limit ${opts.limit}`] : []),
+        ].join('\n'),
+      );
+    }),
+  );
+
+user
+  .command('create <name> [property=value...]')
+  .description('create a user (givenName=Will fullName="Will Turner" extension/x=1) with roles, and provision his accounts')
+  .option('--assign <role...>', 'roles (name or oid) to assign')
+  .option('--wait', 'wait for the provisioning and print the account operations')
+  .option('--json', 'machine-readable output')
+  .action(async (name: string, words: string[], opts: { assign?: string[]; wait?: boolean; json?: boolean }) =>
+    withServices(async (services) =>
+      reportUserCommand(services, await createUser(services, { name, properties: propertyChangesFromWords(words), ...(opts.assign ? { assign: opts.assign } : {}) }, 'user', '/'), opts, 'created with'),
+    ),
+  );
+
+user
+  .command('delete <ref>')
+  .description('delete a user: his accounts are deprovisioned as his assignments say, then he is removed (workflow deleteUser)')
+  .option('--wait', 'wait until his accounts are handled and he is gone (while a resource is down, until it is back)')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { wait?: boolean; json?: boolean }) =>
+    withServices(async (services) => {
+      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait, onWaiting: (details) => console.error(details) });
+      print(!!opts.json, deletion, () =>
+        [
+          `deleteUser ${deletion.workflowId} (${deletion.name})`,
+          ...(deletion.outcome
+            ? [
+                ...deletion.outcome.accounts.map((a) => `  ${a.action.padEnd(6)} ${a.resource}: ${a.state}${a.message ? ` (${a.message})` : ''}`),
+                deletion.outcome.deleted ? `user ${deletion.name} deleted` : `user ${deletion.name} not deleted yet`,
+              ]
+            : []),
+        ].join('\n'),
+      );
+    }),
+  );
+
+program
+  .command('resources')
+  .description('configured resources: connector, live sync and reconciliation settings, shadow counts')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const resources = await listResources(services);
+      print(!!opts.json, resources, () =>
+        resources
+          .map((r) =>
+            [
+              `${r.name}  ${r.oid}  ${r.connectorType}  ${r.endpoint}`,
+              `    live sync: ${r.liveSync.configured ? `configured${r.liveSync.interval !== undefined ? `, every ${r.liveSync.interval}` : ''}` : 'not configured'}; reconciliation: ${r.reconciliation.schedule ? `"${r.reconciliation.schedule}"` : 'no schedule'}; enforcement ${r.assignmentPolicyEnforcement}`,
+              `    shadows: ${r.shadows.total} (${r.shadows.existing} existing, ${r.shadows.dead} dead, ${r.shadows.pending} with pending operations)`,
+            ].join('\n'),
+          )
+          .join('\n') || '(no resources)',
+      );
+    }),
+  );
+
+const resourceCommand = program.command('resource').description('one resource');
+resourceCommand
+  .command('test <resource>')
+  .description('test a resource: can Tally connect and log in, and are the object class (table) and the mapped attributes (columns) there')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const tested = await testResource(services, ref);
+      print(!!opts.json, tested, () =>
+        [`${tested.resource} (${tested.resourceOid})`, ...tested.checks.map((c) => `  ${c.ok ? 'ok    ' : 'failed'} ${c.check}: ${c.message}`)].join('\n'),
+      );
+      if (!tested.ok) process.exitCode = 1;
+    }),
+  );
+
+program
+  .command('roles')
+  .description('configured roles and what each gives')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const roles = await listRoles(services);
+      print(!!opts.json, roles, () => roles.map((r) => [`${r.name}  ${r.oid}${r.description ? `  ${r.description}` : ''}`, ...r.inducements.map((i) => `    ${i}`)].join('\n')).join('\n') || '(no roles)');
+    }),
+  );
+
+program
+  .command('templates')
+  .description('configured object templates and their mappings')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) =>
+    withServices(async (services) => {
+      const templates = await listTemplates(services);
+      print(!!opts.json, templates, () => templates.map((t) => [`${t.name}  ${t.oid}`, ...t.mappings.map((m) => `    ${m}`)].join('\n')).join('\n') || '(no templates)');
+    }),
+  );
+
 /** Prints what a user command did; with --wait also the account operations provisionUser handed over. */
-async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }) {
+async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }, verb = 'changed') {
   const provisioning: ProvisionUserResult | undefined =
     opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
   const resourceNames = new Map((await services.repo.configSnapshot()).resources.map((r) => [r.oid, r.name]));
   print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
     [
-      result.changedPaths.length ? `${result.user.name}: changed ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
+      result.changedPaths.length ? `${result.user.name}: ${verb} ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,
       ...(result.provisioningWorkflowId ? [`provisionUser ${result.provisioningWorkflowId}`] : []),
       ...(provisioning
         ? provisioning.accountOperations.length
@@ -122,13 +254,19 @@ const assignmentBody = (role: string | undefined, opts: AssignmentOptions) => ({
 });
 
 user
-  .command('set <ref> <property=value...>')
-  .description('set user properties (fullName="Jack Sparrow", givenName=Jack, templateRef="Default User Template", extension/x=1; an empty value clears) and recompute the accounts')
+  .command('set <ref> [property=value...]')
+  .description(
+    'set user properties (fullName="Jack Sparrow", givenName=Jack, title=Captain, templateRef="Default User Template", organizationalUnit=Crew organizationalUnit=Deck, extension/x=1, activation/administrativeStatus=disabled, activation/validTo=2026-12-31T18:00:00Z; an empty value clears) and recompute the accounts',
+  )
+  .option('--password', 'set a new password, typed at a prompt or read from standard input (one line)')
+  .option('--password-file <path>', 'set a new password, read from the first line of this file')
   .option('--wait', 'wait for the recomputation and print the account operations it handed over')
   .option('--json', 'machine-readable output')
-  .action(async (ref: string, words: string[], opts: { wait?: boolean; json?: boolean }) =>
-    withServices(async (services) => reportUserCommand(services, await setUserProperties(services, ref, propertyChangesFromWords(words), 'user', '/'), opts)),
-  );
+  .action(async (ref: string, words: string[], opts: { password?: boolean; passwordFile?: string; wait?: boolean; json?: boolean }) => {
+    const changes = propertyChangesFromWords(words);
+    if (opts.password || opts.passwordFile !== undefined) changes.credentials = { password: { value: await readPassword({ file: opts.passwordFile }) } };
+    await withServices(async (services) => reportUserCommand(services, await setUserProperties(services, ref, changes, 'user', '/'), opts));
+  });
 
 for (const [name, description, command] of [
   ['assign', 'assign a role (by name or oid), or with --resource an account on a resource, and provision it', assignToUser],
@@ -177,7 +315,7 @@ program
         shadows
           .map((s) =>
             [
-              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.dead ? '  DEAD' : ''}`,
+              `${s.secondaryIdentifier ?? '(no name yet)'}  ${s.resourceRef}  owner=${s.ownerRef ?? '-'}  situation=${s.situation ?? '-'}${s.protectedObject ? '  PROTECTED' : ''}${s.dead ? '  DEAD' : ''}`,
               ...s.pendingOperations.map(
                 (op) => `    pending ${op.type}: attempt ${op.attemptNumber}, ${op.result.status}${op.result.message ? `: ${op.result.message}` : ''}`,
               ),
@@ -194,7 +332,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (opts: { json?: boolean }) =>
     withServices(async (services) => {
-      const stuck = await stuckOperations(services.client);
+      const stuck = await stuckOperations(services.client, { repo: services.repo });
       print(!!opts.json, stuck, () =>
         stuck.length === 0
           ? 'nothing is stuck'
@@ -202,6 +340,23 @@ program
       );
     }),
   );
+
+const operation = program.command('operation').description('stuck operations, by the workflow id tally status shows');
+for (const [action, what, run] of [
+  ['retry', 'run a failed operation again from its start (a waiting account operation: try now); retrying twice is retrying once', retryOperation],
+  ['cancel', 'give a stuck operation up: an account\'s pending operations leave its shadow (marked cancelled, audited); tally status no longer lists it', cancelOperation],
+] as const) {
+  operation
+    .command(`${action} <id>`)
+    .description(what)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withServices(async (services) => {
+        const done = await run(services, id);
+        print(!!opts.json, done, () => `${done.done}: ${done.message}`);
+      }),
+    );
+}
 
 for (const [type, name, what] of [
   ['recon', 'reconcile', 'reconcile a resource: finish its pending operations, compare every object with its shadow and owner, and find accounts deleted behind Tally\'s back'],
@@ -363,9 +518,11 @@ program
   .command('dev')
   .description('start the embedded stack (Temporal dev server + UI, mongod, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
   .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
-  .action(async (opts: { dataDir: string }) => runDev({ dataDir: opts.dataDir }));
+  .option('--examples', 'apply examples/ again (they are applied by themselves only into an empty repository, on the first start)')
+  .action(async (opts: { dataDir: string; examples?: boolean }) => runDev({ dataDir: opts.dataDir, examples: opts.examples }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`tally: ${e instanceof Error ? e.message : String(e)}`);
+  // A failed workflow says why in its innermost cause, not in "Workflow execution failed".
+  console.error(`tally: ${e instanceof WorkflowFailedError ? `${e.message}: ${rootCause(e)}` : e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -37,6 +37,8 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
   return {
     requestUserProvisioning: (input) =>
       signalWithStart('provisionUser', workflowIds.provisionUser(input.userOid), input, signals.recompute, [input], [{ key: searchAttributes.user, value: input.userOid }]),
+    requestActivationTimer: (input) =>
+      signalWithStart('activationTimer', workflowIds.activationTimer(input.userOid), input, signals.rearm, [input], [{ key: searchAttributes.user, value: input.userOid }]),
     requestAccountProvisioning: (input) =>
       signalWithStart('provisionAccount', workflowIds.provisionAccount(input.shadowOid), input, signals.wake, [], [
         { key: searchAttributes.shadow, value: input.shadowOid },

@@ -11,6 +11,7 @@ import { describeIssues } from './format-issues';
 import { parseYamlDocuments } from './yaml-documents';
 import { fieldPathText, valueAt, writtenPath, type PathSegment } from './value-path';
 import { mappingProblems } from '../model/mapping-check';
+import { objectTypeProblems } from './association-checks';
 
 export { ConfigError, formatProblem, type ConfigProblem } from './config-error';
 export type { ConfigObjectWithOid, KnownObject } from './cross-check';
@@ -97,7 +98,7 @@ export function loadConfigSources(
     }
   }
   for (const { doc, object } of valid) {
-    for (const p of mappingProblems(object)) {
+    for (const p of [...mappingProblems(object), ...objectTypeProblems(object)]) {
       const path = writtenPath(doc.data, asWritten(doc.data, p.path));
       problems.push({ file: doc.file, line: doc.lineOf(path), field: fieldPathText(path), message: p.message });
     }

@@ -13,6 +13,8 @@ export interface Reference {
   ref: string;
   /** For account constructions: which object type of the resource the account must have. */
   objectType?: { kind: string; intent: string };
+  /** For account constructions: the associations (by ref) it gives memberships of. */
+  associations?: string[];
 }
 
 /** Schemas accept both names for a construction; the path must use the one written in the file. */
@@ -28,6 +30,7 @@ function constructionRefs(construction: AccountConstruction, path: PathSegment[]
       kind: 'Resource',
       ref: construction.resourceRef,
       objectType: { kind: construction.kind, intent: construction.intent },
+      ...(construction.association?.length ? { associations: construction.association.map((a) => a.ref) } : {}),
     },
   ];
 }

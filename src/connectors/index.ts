@@ -1,13 +1,17 @@
 /** Builds the connector a resource's configuration asks for. */
-import type { ConnectorConfig } from '../schema/config';
+import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
 import { createLdapConnector } from './ldap/ldap-fns';
+import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { createPostgresConnector } from './postgres/postgres-fns';
 
-export function createConnector(config: ConnectorConfig): Connector {
+/** `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations). */
+export function createConnector(config: ConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[]): Connector {
   switch (config.type) {
-    case 'ldap':
-      return createLdapConnector(config);
+    case 'ldap': {
+      const scoped = ldapObjectTypes(config, objectTypes);
+      return createLdapConnector(scoped.config, undefined, scoped.associations);
+    }
     case 'postgres':
       return createPostgresConnector(config);
   }

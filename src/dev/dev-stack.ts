@@ -40,6 +40,9 @@ const examplePeople: Array<{ uid: string; givenName: string; sn: string }> = [
   { uid: 'hector', givenName: 'Hector', sn: 'Barbossa' },
 ];
 
+/** The examples' groups (the Pirate role gives membership of cn=pirates). */
+export const exampleGroups = ['pirates'];
+
 function seedLdif(peopleDn: string): string {
   return examplePeople
     .map((p) =>
@@ -83,7 +86,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         : startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port: devPorts.temporal, uiPort: devPorts.temporalUi, uiCodecEndpoint: options.codecEndpoint }),
       // The repository; data left in .data/dev/ferretdb by the earlier FerretDB layout is unused (delete it).
       options.env.MONGODB_URI ? Promise.resolve(null) : startMongod({ dataDir: path.join(dataDir, 'mongodb'), port: devPorts.mongo }),
-      startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com') }),
+      startSlapd({ dataDir: path.join(dataDir, 'slapd'), port: devPorts.ldap, adminPassword: secrets.ldapPassword, seedLdif: seedLdif('ou=people,dc=example,dc=com'), groups: exampleGroups }),
       startPostgres({ dataDir: path.join(dataDir, 'postgres'), port: devPorts.postgres }),
     ] as const);
     for (const r of results) if (r.status === 'fulfilled' && r.value) stops.push(() => r.value!.stop());
@@ -125,10 +128,12 @@ async function preparePostgresExample(connectionString: string): Promise<void> {
   const pg = new PgClient({ connectionString });
   await pg.connect();
   try {
+    // jack's row is seeded with the table only: a row deleted later (e.g. by Tally) stays deleted.
+    const created = (await pg.query(`SELECT to_regclass('accounts') IS NULL AS absent`)).rows[0].absent as boolean;
     await pg.query(readFileSync(path.join(repoRoot, 'examples', 'sql', 'accounts.sql'), 'utf8'));
-    await pg.query(
-      `INSERT INTO accounts (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow') ON CONFLICT (name) DO NOTHING`,
-    );
+    if (created) {
+      await pg.query(`INSERT INTO accounts (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow') ON CONFLICT (name) DO NOTHING`);
+    }
   } finally {
     await pg.end();
   }

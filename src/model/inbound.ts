@@ -3,8 +3,9 @@
  * The attribute is each inbound mapping's implicit first source (a script sees it by its name,
  * `cn` for `ri:cn`); without an expression its values are copied as they are.
  */
-import type { ObjectTypeDefinition } from '../schema/config';
+import type { MatchingRuleName, ObjectTypeDefinition } from '../schema/config';
 import type { ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { activationInbound } from './activation';
 import { ExpressionError, type ExpressionContext } from './expressions';
 import { attributeChangeKeys, compileMappingCached, evaluateMapping, type MappingOutput } from './mappings';
 import { attributeName, getUserValues, parsePath } from './paths';
@@ -26,6 +27,8 @@ export function computeInbound(input: InboundInput): ItemDelta[] {
   const { objectType, account, user } = input;
   const changed = input.changedAttributes === undefined ? undefined : attributeChangeKeys(input.changedAttributes);
   const outputsByTarget = new Map<string, MappingOutput[]>();
+  // A value equal to the user's under the attribute's matching rule (`JACK` for `jack`) changes nothing.
+  const ruleByTarget = new Map<string, MatchingRuleName | undefined>();
 
   for (const attribute of objectType.attribute) {
     if (attribute.inbound.length === 0) continue;
@@ -58,13 +61,15 @@ export function computeInbound(input: InboundInput): ItemDelta[] {
         retract: targetValuesFor(key, output.retract, mapping.context),
       });
       outputsByTarget.set(key, list);
+      if (!ruleByTarget.has(key)) ruleByTarget.set(key, attribute.matchingRule);
     }
   }
 
   const deltas: ItemDelta[] = [];
   for (const [key, outputs] of outputsByTarget) {
-    const delta = userTargetDelta(key, getUserValues(user, key), outputs);
+    const delta = userTargetDelta(key, getUserValues(user, key), outputs, ruleByTarget.get(key));
     if (delta) deltas.push(delta);
   }
+  deltas.push(...activationInbound(objectType, account, user, input.changedAttributes));
   return deltas;
 }

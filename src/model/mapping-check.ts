@@ -1,11 +1,13 @@
 /**
  * Compiles every mapping and expression of a configuration object, so `tally apply` refuses a script that
- * would fail later (unknown variable, forbidden property, syntax) with the place it is written.
+ * would fail later (unknown variable, forbidden property, syntax) or a path that names nothing, with the
+ * place it is written.
  */
-import type { ConfigObject, Expression } from '../schema/config';
+import type { ConfigObject, CorrelationQuery, Expression } from '../schema/config';
 import { compileExpression } from './expressions';
 import { compileMapping, type MappingSpec } from './mappings';
-import { attributeName } from './paths';
+import { attributeName, parsePath, PathError } from './paths';
+import { userPropertyProblem } from './user-properties';
 
 export type CheckPath = Array<string | number>;
 export interface MappingProblem {
@@ -29,7 +31,83 @@ const expression = (problems: MappingProblem[], path: CheckPath, expr: Expressio
   if (expr) attempt(problems, path, () => compileExpression(expr, { context: { role }, sources }));
 };
 
+/**
+ * A path that names nothing is refused: a user path outside the user's properties and `extension/`, an
+ * account path where an attribute is expected, a variable that isn't one.
+ */
+function pathProblem(problems: MappingProblem[], at: CheckPath, path: string, defaultRoot: 'user' | 'account', expected?: 'user' | 'account'): void {
+  let parsed;
+  try {
+    parsed = parsePath(path, defaultRoot);
+  } catch (e) {
+    // A mapping's sources are parsed when it is compiled, which reports the same error.
+    if (!(e instanceof PathError)) throw e;
+    if (at[at.length - 3] !== 'source') problems.push({ path: at, message: e.message });
+    return;
+  }
+  if (expected && parsed.root !== expected) {
+    const what = expected === 'user' ? 'a user property ($user/<property>)' : 'an account attribute (attributes/<attribute>)';
+    problems.push({ path: at, message: `expected ${what}, got '${path}'` });
+    return;
+  }
+  const problem = parsed.root === 'user' ? userPropertyProblem(parsed.segments) : null;
+  if (problem) problems.push({ path: at, message: problem });
+}
+
+const sourcePaths = (problems: MappingProblem[], at: CheckPath, spec: MappingSpec, defaultRoot: 'user' | 'account') =>
+  spec.source.forEach((source, i) => pathProblem(problems, [...at, 'source', i, 'path'], source.path, defaultRoot));
+
+const userTarget = (problems: MappingProblem[], at: CheckPath, target: { path: string }) =>
+  pathProblem(problems, [...at, 'target', 'path'], target.path, 'user', 'user');
+
+function correlationPaths(problems: MappingProblem[], at: CheckPath, query: CorrelationQuery): void {
+  if ('equal' in query) pathProblem(problems, [...at, 'equal', 'path'], query.equal.path, 'user', 'user');
+  else ('and' in query ? query.and : query.or).forEach((q, i) => correlationPaths(problems, [...at, 'and' in query ? 'and' : 'or', i], q));
+}
+
 export function mappingProblems(object: ConfigObject): MappingProblem[] {
+  const problems = mappingCompileProblems(object);
+  switch (object.kind) {
+    case 'Resource':
+      object.schemaHandling.objectType.forEach((type, t) => {
+        const at: CheckPath = ['schemaHandling', 'objectType', t];
+        type.attribute.forEach((attribute, a) => {
+          attribute.outbound.forEach((spec, i) => sourcePaths(problems, [...at, 'attribute', a, 'outbound', i], spec, 'user'));
+          attribute.inbound.forEach((spec, i) => {
+            sourcePaths(problems, [...at, 'attribute', a, 'inbound', i], spec, 'account');
+            userTarget(problems, [...at, 'attribute', a, 'inbound', i], spec.target);
+          });
+        });
+        type.protected.forEach((entry, p) => {
+          if (entry.filter) pathProblem(problems, [...at, 'protected', p, 'filter', 'equal', 'path'], entry.filter.equal.path.replace(/^attributes\//, '$account/attributes/'), 'account', 'account');
+        });
+      });
+      object.synchronization.forEach((policy, p) => policy.correlation && correlationPaths(problems, ['synchronization', p, 'correlation'], policy.correlation));
+      break;
+    case 'ObjectTemplate':
+      object.mapping.forEach((spec, i) => {
+        sourcePaths(problems, ['mapping', i], spec, 'user');
+        userTarget(problems, ['mapping', i], spec.target);
+      });
+      break;
+    case 'Role':
+      object.inducement.forEach((inducement, i) => {
+        inducement.construction?.attribute.forEach((attribute, a) =>
+          attribute.outbound.forEach((spec, m) => sourcePaths(problems, ['inducement', i, 'construction', 'attribute', a, 'outbound', m], spec, 'user')),
+        );
+        inducement.focusMappings?.mapping.forEach((spec, m) => {
+          sourcePaths(problems, ['inducement', i, 'focusMappings', 'mapping', m], spec, 'user');
+          userTarget(problems, ['inducement', i, 'focusMappings', 'mapping', m], spec.target);
+        });
+      });
+      break;
+    case 'User':
+      break;
+  }
+  return problems;
+}
+
+function mappingCompileProblems(object: ConfigObject): MappingProblem[] {
   const problems: MappingProblem[] = [];
   switch (object.kind) {
     case 'Resource':

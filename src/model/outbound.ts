@@ -6,7 +6,8 @@
  * account as it is.
  *
  * - `icfs:name` gives the secondary identifier (a name for an add, a rename otherwise; names are
- *   compared ignoring case and spaces after commas, as DNs are); `icfs:uid` is never written.
+ *   compared under icfs:name's matching rule, by default as distinguished names); `icfs:uid` is never written.
+ * - Values are compared under each attribute's `matchingRule`.
  * - Attributes whose `access` lacks `create` (for an add) or `update` (otherwise) get no values.
  * - `weak` applies when the attribute is empty (always on add); when the current state is unknown
  *   (not read, not cached) weak mappings do not apply and the others give a replace.
@@ -20,7 +21,11 @@
  */
 import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
 import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { includesValue, uniqueValues } from './deltas';
+import { appendActivationOutbound } from './activation';
+import { associationAttributeDefinitions, associationConstructionAttributes } from './associations';
+import { appendCredentialsOutbound } from './credentials';
+import { uniqueValues } from './deltas';
+import { includesMatching, matchingRuleOf, valuesMatch } from './matching-rules';
 import { ExpressionError, type ExpressionContext } from './expressions';
 import { applyIterationToken } from './iteration';
 import { compileMappingCached, evaluateMapping, strongerFirst, type CompiledMapping, type MappingInput, type MappingOutput } from './mappings';
@@ -45,11 +50,11 @@ export type OriginatedConstruction = AccountConstruction & { origin?: string; ad
 export function collectAttributeMappings(objectType: ObjectTypeDefinition, constructions: readonly OriginatedConstruction[]): Map<string, AttributeMappings> {
   const byName = new Map<string, AttributeMappings>();
   const keyOf = (ref: string) => attributeName(ref).toLowerCase();
-  for (const definition of objectType.attribute) {
+  for (const definition of [...objectType.attribute, ...associationAttributeDefinitions(objectType)]) {
     byName.set(keyOf(definition.ref), { definition, mappings: [...definition.outbound], origins: new Map(), added: new Set(), removed: [] });
   }
   for (const construction of constructions) {
-    for (const attribute of construction.attribute) {
+    for (const attribute of [...construction.attribute, ...associationConstructionAttributes(construction)]) {
       const key = keyOf(attribute.ref);
       const entry: AttributeMappings = byName.get(key) ?? {
         definition: { ref: attribute.ref, multiValued: false, tolerant: true, outbound: [], inbound: [] },
@@ -90,10 +95,6 @@ export interface OutboundResult {
   deltas: AttributeDelta[];
   /** add: the name; existing: a new name (rename) or undefined. */
   secondaryIdentifier?: string;
-}
-
-function normalizeName(name: string): string {
-  return name.replace(/,\s+/g, ',').toLowerCase();
 }
 
 function toAttributeValues(values: unknown[], context: ExpressionContext): AttributeValue[] {
@@ -183,6 +184,8 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
       const origin = origins.get(spec);
       return compileMappingCached(spec, { context: origin ? { ...context, role: `outbound mapping ${origin}` } : context, defaultSourceRoot: 'user' });
     };
+    // Values are compared under the attribute's matching rule: `JACK` on the resource is `jack` under stringIgnoreCase.
+    const includesValue = (list: readonly AttributeValue[], value: AttributeValue) => includesMatching(definition.matchingRule, list, value);
     const outputs: AttributeOutput[] = [];
     for (const spec of mappings) {
       const mapping = compiled(spec);
@@ -207,7 +210,7 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
       if (value === undefined) continue;
       const named = iteration > 0 && !usesIterationToken(winner!.mapping) ? applyIterationToken(String(value), iterationToken) : String(value);
       const have = current[0];
-      if (mode === 'add' || have === undefined || normalizeName(String(have)) !== normalizeName(named)) secondaryIdentifier = named;
+      if (mode === 'add' || have === undefined || !valuesMatch(matchingRuleOf(objectType, SECONDARY_IDENTIFIER), have, named)) secondaryIdentifier = named;
       continue;
     }
 
@@ -236,6 +239,9 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     const same = known && current.length === desired.length && desired.every((v) => includesValue(current, v));
     if (!same) deltas.push({ path: name, replace: desired });
   }
+
+  appendActivationOutbound({ objectType, user, mode, changed: input.changed, current: (a) => ({ known: state.known(a), values: state.values(a) }) }, attributes, deltas);
+  appendCredentialsOutbound({ objectType, user, mode, changed: input.changed }, attributes, deltas);
 
   if (mode === 'add' && secondaryIdentifier === undefined) {
     throw new ExpressionError(

@@ -3,11 +3,13 @@
  *
  * - `$user/fullName`, `$focus/fullName`, `fullName` (bare, in a user context): a user property;
  *   `extension/x` is a key of the user's extension map; `activation/administrativeStatus` nests.
+ *   midPoint's prefixes are accepted: `$c:user/c:givenName` is `$user/givenName`.
  * - `$account/attributes/cn`, `$account/attributes/ri:cn`, `ri:cn`, `cn` (bare, in an account context):
  *   a resource attribute; `icfs:name` / `icfs:uid` are the secondary / primary identifier.
  * - `$shadow/...`: a field of the shadow document (`$shadow/attributes/x` reads its cached attributes).
  */
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { isMultiValuedTextUserProperty } from './user-properties';
 
 export const SECONDARY_IDENTIFIER = 'icfs:name';
 export const PRIMARY_IDENTIFIER = 'icfs:uid';
@@ -39,14 +41,23 @@ export function variableName(path: string): string {
   return colon >= 0 ? last.slice(colon + 1) : last;
 }
 
+/**
+ * User path segments without the namespace prefixes midPoint users write: `c:givenName` -> `givenName`,
+ * `extension/ext:badge` -> `extension/badge`.
+ */
+function userSegments(segments: readonly string[]): string[] {
+  return segments.map((segment, i) => (i > 0 && segments[0] === 'extension' ? segment.replace(/^[A-Za-z][\w-]*:/, '') : segment.replace(/^c:/, '')));
+}
+
 export function parsePath(path: string, defaultRoot: 'user' | 'account' = 'user'): ItemPath {
   const trimmed = path.trim();
   if (trimmed.length === 0) throw new PathError('empty path');
   const segments = trimmed.split('/').filter((s) => s.length > 0);
-  const head = segments[0]!;
+  // `$c:user` is midPoint's qualified `$user`.
+  const head = segments[0]!.replace(/^\$c:/, '$');
   if (head === '$user' || head === '$focus') {
     if (segments.length < 2) throw new PathError(`path '${path}' names no user property`);
-    return { root: 'user', segments: segments.slice(1) };
+    return { root: 'user', segments: userSegments(segments.slice(1)) };
   }
   if (head === '$account' || head === '$projection') {
     const rest = segments.slice(1);
@@ -65,7 +76,7 @@ export function parsePath(path: string, defaultRoot: 'user' | 'account' = 'user'
   if (segments.length === 1 && (/^(ri|icfs):/.test(head) || defaultRoot === 'account')) {
     return { root: 'account', attribute: attributeName(head) };
   }
-  return { root: 'user', segments };
+  return { root: 'user', segments: userSegments(segments) };
 }
 
 /** The canonical key of a user path, as used in ItemDelta.path and changedUserPaths: `fullName`, `extension/x`. */
@@ -89,7 +100,7 @@ export function pathToString(path: ItemPath): string {
 /** User properties that hold a list of values. */
 const MULTI_VALUED_USER_PROPERTIES = new Set(['assignment', 'linkRef']);
 export function isMultiValuedUserPath(key: string): boolean {
-  return MULTI_VALUED_USER_PROPERTIES.has(key);
+  return MULTI_VALUED_USER_PROPERTIES.has(key) || isMultiValuedTextUserProperty(key);
 }
 
 /** Any value as a list: undefined/null -> [], an array as is, anything else -> [value]. */

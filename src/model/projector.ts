@@ -18,6 +18,7 @@
  */
 import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { EFFECTIVE_STATUS_PATH, withComputedActivation } from './activation';
 import { diffUserProperties } from './deltas';
 import { userChangeKeys } from './mappings';
 import { computeOutbound, type OriginatedConstruction } from './outbound';
@@ -45,6 +46,8 @@ export interface ProjectionInput {
    * when `assignment` is among the changed paths, every assignment counts as added.
    */
   addedAssignments?: Assignment[];
+  /** The time the effective status is computed for; without it the stored one stands. */
+  now?: string;
 }
 
 export interface AccountPlan {
@@ -172,6 +175,13 @@ export function project(input: ProjectionInput): Projection {
     user = focus.user;
     for (const key of focus.changedKeys) if (!touched.includes(key)) touched.push(key);
     if (focus.changedKeys.includes('assignment')) resolved = resolveAssignments(user.assignment, roles);
+  }
+  if (input.now !== undefined) {
+    const activated = withComputedActivation(user, input.now);
+    if (JSON.stringify(activated.activation) !== JSON.stringify(user.activation)) {
+      user = activated;
+      if (!touched.includes(EFFECTIVE_STATUS_PATH)) touched.push(EFFECTIVE_STATUS_PATH, 'activation/validityStatus');
+    }
   }
   const userDeltas = diffUserProperties(input.user, user, touched);
   const changedForOutbound = changedPaths();

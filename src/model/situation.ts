@@ -3,10 +3,11 @@
  * over the account, which the repository turns into its query), confirmation (second filtering of the
  * candidates) and the resulting situation.
  */
-import type { CorrelationQuery, Expression, Situation } from '../schema/config';
+import type { CorrelationQuery, Expression, MatchingRuleName, ObjectTypeDefinition, Situation } from '../schema/config';
+import { includesMatching, matchingRuleOf } from './matching-rules';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { compileExpression, isTrue, type Evaluator, type ExpressionContext } from './expressions';
-import { parsePath, PathError } from './paths';
+import { getUserValues, parsePath, PathError } from './paths';
 import { ExpressionError } from './expressions';
 
 const evaluators = new WeakMap<object, Evaluator>();
@@ -32,9 +33,12 @@ function userField(path: string, context: ExpressionContext): string {
   return parsed.segments.join('.');
 }
 
-/** A condition on user properties: `field` is a dotted property path (`extension.employeeNumber`). */
+/**
+ * A condition on user properties: `field` is a dotted property path (`extension.employeeNumber`); values
+ * match under `matchingRule` (exactly without one).
+ */
 export type CorrelationCondition =
-  | { equal: { field: string; values: unknown[] } }
+  | { equal: { field: string; values: unknown[]; matchingRule?: MatchingRuleName } }
   | { and: CorrelationCondition[] }
   | { or: CorrelationCondition[] };
 
@@ -45,16 +49,37 @@ export type CorrelationCondition =
 export function correlationCondition(
   query: CorrelationQuery,
   account: ResourceObject,
-  options: { shadow?: ShadowDoc | null; resourceName?: string } = {},
+  options: { shadow?: ShadowDoc | null; resourceName?: string; objectType?: ObjectTypeDefinition } = {},
 ): CorrelationCondition {
   const context: ExpressionContext = { role: 'correlation', resource: options.resourceName };
   if ('equal' in query) {
     const field = userField(query.equal.path, context);
     const values = evaluatorFor(query.equal.expression, context)({ account, shadow: options.shadow ?? null });
-    return { equal: { field, values } };
+    const matchingRule = query.equal.matching ?? expressionMatchingRule(query.equal.expression, options.objectType);
+    return { equal: { field, values, ...(matchingRule && matchingRule !== 'default' ? { matchingRule } : {}) } };
   }
   if ('and' in query) return { and: query.and.map((q) => correlationCondition(q, account, options)) };
   return { or: query.or.map((q) => correlationCondition(q, account, options)) };
+}
+
+/** Whether the user matches the condition, each value compared under its matching rule. */
+export function userMatchesCondition(user: UserDoc, condition: CorrelationCondition): boolean {
+  if ('and' in condition) return condition.and.every((c) => userMatchesCondition(user, c));
+  if ('or' in condition) return condition.or.some((c) => userMatchesCondition(user, c));
+  const { field, values, matchingRule } = condition.equal;
+  const have = getUserValues(user, field.split('.'));
+  return values.some((v) => includesMatching(matchingRule, have, v));
+}
+
+/** The matching rule of the account attribute an expression copies (`path: $account/attributes/uid`), if it is one. */
+function expressionMatchingRule(expression: Expression, objectType: ObjectTypeDefinition | undefined): MatchingRuleName | undefined {
+  if (!objectType || expression.path === undefined) return undefined;
+  try {
+    const path = parsePath(expression.path, 'account');
+    return path.root === 'account' ? matchingRuleOf(objectType, path.attribute) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Candidates the confirmation expression (over `user` and `account`) accepts; all of them without one. */

@@ -5,8 +5,11 @@
  * operation first, so one account's operations reach the resource one at a time and in order.
  */
 import type { Connector } from '../connectors/connector-types';
+import type { Channel } from '../schema/config';
 import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
-import type { AuditRecord, Patch, Repository } from '../repository/repository';
+import type { AuditRecord, Patch, Repository, StoredResource } from '../repository/repository';
+import { findObjectType } from '../model/resources';
+import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../model/protected-accounts';
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
 import { removeShadow } from './shadows';
@@ -59,11 +62,14 @@ export async function executeNextPendingOperation(
   if (context.operationId && next.id !== context.operationId) return { outcome: 'stale' };
 
   let connector: Connector;
+  let resource: StoredResource;
   try {
-    ({ connector } = await registry.connectorFor(read.resourceRef));
+    ({ connector, resource } = await registry.connectorFor(read.resourceRef));
   } catch (e) {
     return failOperation(repo, read, next, classifyError(e), now());
   }
+  const refusal = protectedAccountRefusal(resource, read, next);
+  if (refusal) return failOperation(repo, read, next, refusal, now());
 
   const started = now();
   const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started));
@@ -108,11 +114,23 @@ export async function executeNextPendingOperation(
   }
 }
 
+/** An operation on a protected account (or an add that would create one) is refused before the resource is asked. */
+export function protectedAccountRefusal(resource: StoredResource, shadow: ShadowDoc, op: PendingOperation): ClassifiedError | null {
+  const objectType = findObjectType(resource, shadow.kind, shadow.intent);
+  const attributes = op.type === 'add' ? op.attributes : shadow.attributes;
+  const why = protectionOf(objectType, { secondaryIdentifier: shadow.secondaryIdentifier, primaryIdentifier: shadow.primaryIdentifier, attributes });
+  if (!why && !(shadow.protectedObject && op.type !== 'add')) return null;
+  return { handling: 'fail', kind: PROTECTED_ACCOUNT, message: protectedAccountMessage(op.type, shadow.secondaryIdentifier, resource.name, why ?? 'marked protected') };
+}
+
 /** What the shadow learns when the resource did an add or a modify: the object as the resource now has it. */
-export function doneOperationPatch(type: 'add' | 'modify', object: ResourceObject, now: string): Patch {
-  const set = { secondaryIdentifier: object.secondaryIdentifier, attributes: object.attributes, 'metadata.modifyTimestamp': now };
+export function doneOperationPatch(type: 'add' | 'modify', object: ResourceObject, now: string, channel?: Channel): Patch {
+  const set = { secondaryIdentifier: object.secondaryIdentifier, attributes: object.attributes, 'metadata.modifyTimestamp': now, ...channelStamp(channel) };
   return { set: type === 'add' ? { ...set, primaryIdentifier: object.primaryIdentifier, exists: true } : set };
 }
+
+/** The channel a shadow change came through, for its metadata (none known: the stored one stays). */
+export const channelStamp = (channel: Channel | undefined) => (channel ? { 'metadata.modifyChannel': channel } : {});
 
 /** The audit record of an operation the resource did. */
 export function operationAudit(shadow: Pick<ShadowDoc, 'oid' | 'resourceRef'>, op: PendingOperation, now: string, workflowId?: string): AuditRecord {
@@ -132,13 +150,13 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now));
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now));
+      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
       return;
     }
     case 'delete': {
@@ -155,6 +173,7 @@ export async function recordFailedOperation(repo: Repository, shadowOid: string,
     set: {
       lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,
+      ...channelStamp(op.channel),
     },
   });
 }

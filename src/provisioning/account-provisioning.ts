@@ -29,13 +29,15 @@ export interface AccountResult {
   /** done: the resource has it; handed-over: its provisionAccount workflow holds it; dropped: nothing left to do. */
   state: 'done' | 'handed-over' | 'dropped';
   messages: string[];
+  /** The account was found already there and linked (the add became a link). */
+  linked?: boolean;
   /** One line for people: `<resource>: <state> (<what was done>)`. */
   summary: string;
 }
 
 export const summarized = (account: Omit<AccountResult, 'summary'>): AccountResult => ({
   ...account,
-  summary: `${account.resourceRef}: ${account.state}${account.messages.length ? ` (${account.messages.join('; ')})` : ''}`,
+  summary: `${account.resourceRef}: ${account.linked && account.state === 'done' ? 'linked' : account.state}${account.messages.length ? ` (${account.messages.join('; ')})` : ''}`,
 });
 
 /** Steps one account may take here before the rest is left to its workflow. */
@@ -53,7 +55,7 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
           ? { type: 'delete' }
           : { type: 'modify', delta: plan.deltas ?? [] };
     if (requested.type === 'modify' && requested.delta.length === 0) continue;
-    const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan) : plan.shadowOid;
+    const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan, input.channel) : plan.shadowOid;
     if (!shadowOid) continue;
     const enqueued = await enqueueOnShadow(deps, shadowOid, requested, input, known.get(shadowOid));
     // Nothing left to do on the shadow (the operation cancelled what was waiting, or was already done).
@@ -90,6 +92,7 @@ export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, w
         continue;
       case 'discovery': {
         const discovered = await discoverAccount(deps, { shadowOid, found: outcome.error.handling === 'discover-existing' ? 'existing' : 'missing', workflowId });
+        if (discovered.outcome === 'retry' && discovered.linked) result.linked = true;
         result.messages.push(`discovery after ${outcome.operation} (${outcome.error.kind}): ${discovered.message}`);
         continue;
       }
@@ -104,7 +107,7 @@ export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, w
   return { ...result, state: 'handed-over' };
 }
 
-async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: AccountPlan): Promise<string> {
+async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: AccountPlan, channel: Channel): Promise<string> {
   const user = await deps.repo.user(userOid);
   const existing = (user ? await deps.repo.linkedShadows(user) : []).find(
     (s) => s.resourceRef === plan.resourceRef && s.kind === plan.kind && s.intent === plan.intent && !s.dead,
@@ -119,7 +122,7 @@ async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: Accou
     exists: false,
     ownerRef: userOid,
     now: nowOf(deps),
-    channel: 'user',
+    channel,
   });
   // Link first: a crash in between leaves a link to nothing (ignored), never a shadow nobody finds.
   await deps.repo.linkShadow(userOid, shadow.oid);
@@ -156,6 +159,7 @@ async function enqueueOnShadow(
         dead: queued.dead,
         ...(queued.dead ? { ownerRef: null } : {}),
         'metadata.modifyTimestamp': now,
+        'metadata.modifyChannel': meta.channel,
       },
     };
   }, known);

@@ -9,7 +9,8 @@ import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import { withConcurrency } from '../support/concurrency';
 import { executeHere, summarized, type AccountResult } from './account-provisioning';
-import { doneOperationPatch, operationAudit } from './account-operations';
+import { doneOperationPatch, operationAudit, protectedAccountRefusal } from './account-operations';
+import type { StoredResource } from '../repository/repository';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
 /** Accounts sent to their resources side by side. @default 16 */
@@ -22,10 +23,15 @@ export async function executeClaimedInBulk(deps: ProvisioningDeps, shadows: read
   const usual: ShadowDoc[] = [];
   const direct: ShadowDoc[] = [];
   const addsByResource = new Map<string, ShadowDoc[]>();
+  const resources = new Map<string, StoredResource>();
   for (const shadow of shadows) {
     const first = shadow.pendingOperations[0];
     if (!first) continue;
-    if (first.type === 'add' && shadow.secondaryIdentifier) addsByResource.set(shadow.resourceRef, [...(addsByResource.get(shadow.resourceRef) ?? []), shadow]);
+    const resource = resources.get(shadow.resourceRef) ?? (await deps.connectors.resource(shadow.resourceRef));
+    resources.set(shadow.resourceRef, resource);
+    // A protected account is refused one account at a time, where the refusal is recorded.
+    if (protectedAccountRefusal(resource, shadow, first)) usual.push(shadow);
+    else if (first.type === 'add' && shadow.secondaryIdentifier) addsByResource.set(shadow.resourceRef, [...(addsByResource.get(shadow.resourceRef) ?? []), shadow]);
     else if (first.type === 'modify' && shadow.primaryIdentifier && shadow.pendingOperations.length === 1) direct.push(shadow);
     else usual.push(shadow);
   }
@@ -78,7 +84,7 @@ async function record(deps: ProvisioningDeps, done: Done[], workflowId?: string)
   await deps.repo.finishPendingOperations(
     done.map(({ shadow, object }) => {
       const op = shadow.pendingOperations[0];
-      return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now) };
+      return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now, op.channel) };
     }),
   );
   await deps.repo.writeAudit(done.map(({ shadow }) => operationAudit(shadow, shadow.pendingOperations[0], now, workflowId)));

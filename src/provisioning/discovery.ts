@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { accountForIteration, canIterate, maxIterations, requireObjectType } from '../model';
+import { accountForIteration, canIterate, maxIterations, PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf, requireObjectType } from '../model';
 import type { StoredResource, StoredRole } from '../repository/repository';
 import { linkShadow, removeShadow } from './shadows';
 import { recordFailedOperation } from './account-operations';
@@ -23,7 +23,7 @@ import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
 export type DiscoveryOutcome =
   /** The shadow's pending operations were rewritten: execute them again. */
-  | { outcome: 'retry'; message: string }
+  | { outcome: 'retry'; message: string; /** The account found already there was linked to the owner. */ linked?: true }
   /** Nothing is left to do for the shadow (it may be gone). */
   | { outcome: 'done'; message: string }
   /** The operation can't be completed; it was recorded as the shadow's last failed operation. */
@@ -64,6 +64,13 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
   }
   // Gone meanwhile: executing the add again sorts it out.
   if (!conflict) return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone meanwhile` };
+  const protection = protectionOf(requireObjectType(resource, shadow.kind, shadow.intent), conflict);
+  if (protection) {
+    // Not linked, not changed, not reported: the name belongs to an account Tally leaves alone.
+    const why = protectedAccountMessage('add', conflict.secondaryIdentifier, resource.name, protection);
+    await failPendingOperation(deps, shadow.oid, add.id, why, PROTECTED_ACCOUNT);
+    return { outcome: 'failed', message: why };
+  }
   const owner = await ownerOf(deps, resource.oid, shadow, conflict);
   if (owner.userOid && owner.userOid === shadow.ownerRef) {
     if (owner.otherShadow) {
@@ -137,6 +144,7 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
   ]);
   return {
     outcome: 'retry',
+    linked: true,
     message: `${account.secondaryIdentifier} already existed and belongs to the owner: linked${delta.length ? `, modifying ${delta.map((d) => d.path).join(', ')}` : ''}`,
   };
 }

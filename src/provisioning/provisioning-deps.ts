@@ -2,6 +2,7 @@ import type { Repository } from '../repository/repository';
 import type { ResourceObject } from '../schema/objects';
 import type { ConnectorRegistry } from './connector-registry';
 import type { WorkflowStarter } from './workflow-starter';
+import type { SecretKey } from '../security/secret-key';
 
 /** What provisioning (and the synchronization routine above it) needs: storage, connectors, workflows. */
 export interface ProvisioningDeps {
@@ -13,6 +14,8 @@ export interface ProvisioningDeps {
    * (the owner's oid, or null when no single user matches).
    */
   correlate?: (resourceOid: string, object: ResourceObject) => Promise<string | null>;
+  /** Seals passwords Tally generates (credentials inbound `generate`). */
+  secretKey?: SecretKey;
   /** Injected clock, so tests can pin time. @default () => new Date().toISOString() */
   now?: () => string;
 }

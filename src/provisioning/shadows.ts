@@ -7,6 +7,8 @@ import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { requireObjectType } from '../model/resources';
+import { isProtected } from '../model/protected-accounts';
+import { sameValuesMatching, type MatchingRuleName } from '../model/matching-rules';
 
 export function newShadow(fields: {
   resourceRef: string;
@@ -39,14 +41,19 @@ export function newShadow(fields: {
   };
 }
 
-/** Whether two attribute sets hold the same values (in any order within an attribute). */
-export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes']): boolean {
+/**
+ * Whether two attribute sets hold the same values (in any order within an attribute); exactly, or under
+ * each attribute's matching rule when `ruleOf` is given.
+ */
+export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attributes'], ruleOf?: (attribute: string) => MatchingRuleName): boolean {
   const keys = Object.keys(a ?? {});
   if (keys.length !== Object.keys(b ?? {}).length) return false;
   return keys.every((k) => {
     const x = a![k] ?? [];
     const y = b?.[k];
     if (!y || x.length !== y.length) return false;
+    const rule = ruleOf?.(k);
+    if (rule && rule !== 'default') return sameValuesMatching(rule, x, y);
     if (x.length === 1) return String(x[0]) === String(y[0]);
     const sorted = (v: readonly unknown[]) => v.map(String).sort().join('\u0000');
     return sorted(x) === sorted(y);
@@ -71,13 +78,18 @@ export async function ensureShadow(
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
       const attributesChanged = !!object.attributes && !sameAttributes(existing.attributes, object.attributes);
       const reappeared = !existing.exists && !existing.dead && existing.pendingOperations.length === 0;
-      if (!renamed && !identified && !attributesChanged && !reappeared) return { shadow: existing, created: false };
+      // Without attributes a filter on them can't be judged: what was known stays.
+      const protectedObject =
+        isProtected(requireObjectType(resource, existing.kind, existing.intent), object) || (!object.attributes && (existing.protectedObject ?? false));
+      const protectionChanged = protectedObject !== (existing.protectedObject ?? false);
+      if (!renamed && !identified && !attributesChanged && !reappeared && !protectionChanged) return { shadow: existing, created: false };
       const updated = await repo.patchShadow(existing.oid, {
         set: {
           secondaryIdentifier: object.secondaryIdentifier,
           primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
           ...(object.attributes ? { attributes: object.attributes } : {}),
           ...(reappeared ? { exists: true } : {}),
+          ...(protectionChanged ? { protectedObject } : {}),
           'metadata.modifyTimestamp': now,
           'metadata.modifyChannel': channel,
         },
@@ -94,6 +106,7 @@ export async function ensureShadow(
       channel,
     });
     if (object.attributes) shadow.attributes = object.attributes;
+    if (isProtected(requireObjectType(resource), object)) shadow.protectedObject = true;
     // false: a concurrent change created the shadow first; the next lookup finds it.
     if (await repo.insertShadow(shadow)) return { shadow, created: true };
   }
@@ -101,8 +114,8 @@ export async function ensureShadow(
 }
 
 /** The resource object is gone: the shadow remembers that (no write when it already knew). */
-export async function markShadowGone(repo: Repository, shadow: ShadowDoc): Promise<void> {
-  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false } });
+export async function markShadowGone(repo: Repository, shadow: ShadowDoc, channel: string, now = new Date().toISOString()): Promise<void> {
+  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
 }
 
 /**

@@ -111,14 +111,27 @@ export const collectionNames = {
   runs: 'runs',
   audit: 'audit',
   storage: 'storage',
+  operationCancellations: 'operationCancellations',
 } as const;
 
 /** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */
 const nameCollation = { locale: 'en', strength: 2 } as const;
+/** Correlation under a matching rule that ignores case (and accents): a superset the caller narrows by the rule. */
+const ignoringCaseCollation = { locale: 'en', strength: 1 } as const;
 const noId = { projection: { _id: 0 } } as const;
 const byId = <T>(oid: string) => ({ _id: oid }) as unknown as Filter<T>;
 const withId = <T extends { oid: string }>(object: T) => ({ ...object, _id: object.oid });
 const hasPending = { 'pendingOperations.0': { $exists: true } } as const;
+
+/** An operator gave up a stuck operation (one run of its workflow): `tally status` no longer lists it. */
+export interface OperationCancellationDoc {
+  /** `<workflowId>/<runId>` */
+  _id: string;
+  workflowId: string;
+  runId: string;
+  cancelledAt: string;
+  reason: string;
+}
 
 interface StorageDoc {
   _id: string;
@@ -138,6 +151,7 @@ export class Repository {
     runs: Collection<RunDoc>;
     audit: Collection<AuditRecord>;
     storage: Collection<StorageDoc>;
+    operationCancellations: Collection<OperationCancellationDoc>;
   };
   private snapshot: Promise<ConfigSnapshot> | undefined;
   private snapshotCheckedAt = 0;
@@ -161,6 +175,7 @@ export class Repository {
       runs: db.collection(collectionNames.runs),
       audit: db.collection(collectionNames.audit),
       storage: db.collection(collectionNames.storage),
+      operationCancellations: db.collection(collectionNames.operationCancellations),
     };
   }
 
@@ -168,6 +183,7 @@ export class Repository {
     const { users, shadows, resources, roles, objectTemplates, audit, runs, changeEvents } = this.collections;
     await Promise.all([
       users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
+      users.createIndex({ name: 1 }, { collation: ignoringCaseCollation, name: 'user_by_name_ignoring_case' }),
       // One shadow per resource object, by its stable identifier...
       shadows.createIndex(
         { resourceRef: 1, primaryIdentifier: 1 },
@@ -302,9 +318,15 @@ export class Repository {
     return new Map(found.map((u) => [(u as unknown as { _id: string })._id, u.version]));
   }
 
-  /** Users matching a correlation condition (at most `limit`). */
+  /**
+   * Users matching a correlation condition (at most `limit`). Under a matching rule other than exact the
+   * answer may hold more users than the rule matches (case and accents are ignored): narrow it with
+   * userMatchesCondition.
+   */
   async usersMatching(condition: CorrelationCondition, limit: number): Promise<UserDoc[]> {
-    return this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId).limit(limit).toArray();
+    const found = this.collections.users.find(correlationFilter(condition) as Filter<UserDoc>, noId);
+    if (hasMatchingRule(condition)) found.collation(ignoringCaseCollation);
+    return found.limit(limit).toArray();
   }
 
   /** Throws a duplicate-key error (code 11000) when the name is taken. */
@@ -314,6 +336,12 @@ export class Repository {
 
   async deleteUser(oid: string): Promise<void> {
     await this.collections.users.deleteOne(byId(oid));
+  }
+
+  /** Removes the user only if he is still at `expectedVersion`; false when he changed (or is gone). */
+  async deleteUserAtVersion(oid: string, expectedVersion: number): Promise<boolean> {
+    const { deletedCount } = await this.collections.users.deleteOne({ _id: oid, version: expectedVersion } as unknown as Filter<UserDoc>);
+    return deletedCount === 1;
   }
 
   /** Applies the patch only if the user is still at `expectedVersion`; VersionConflictError otherwise. */
@@ -347,10 +375,11 @@ export class Repository {
     await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
   }
 
-  /** Users by name prefix, in name order, a page at a time. */
-  async listUsers(options: { nameStartsWith?: string; after?: string; limit: number }): Promise<UserDoc[]> {
+  /** Users by name prefix (or a part of the name), in name order, a page at a time. */
+  async listUsers(options: { nameStartsWith?: string; nameContains?: string; after?: string; limit: number }): Promise<UserDoc[]> {
     const filter: Record<string, unknown> = {};
     if (options.nameStartsWith) filter.name = { $regex: `^${escapeRegex(options.nameStartsWith)}` };
+    if (options.nameContains) filter.name = { $regex: escapeRegex(options.nameContains), $options: 'i' };
     if (options.after) filter.name = { ...((filter.name as object) ?? {}), $gt: options.after };
     return this.collections.users.find(filter as Filter<UserDoc>, noId).sort({ name: 1 }).limit(options.limit).toArray();
   }
@@ -397,6 +426,24 @@ export class Repository {
 
   async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {
     return this.collections.shadows.find({ ownerRef }, noId).toArray();
+  }
+
+  /** Per resource: its shadows, those that exist on the resource, the dead ones, and those with pending operations. */
+  async shadowCountsByResource(): Promise<Map<string, { total: number; existing: number; dead: number; pending: number }>> {
+    const rows = await this.collections.shadows
+      .aggregate<{ _id: string; total: number; existing: number; dead: number; pending: number }>([
+        {
+          $group: {
+            _id: '$resourceRef',
+            total: { $sum: 1 },
+            existing: { $sum: { $cond: [{ $and: ['$exists', { $not: ['$dead'] }] }, 1, 0] } },
+            dead: { $sum: { $cond: ['$dead', 1, 0] } },
+            pending: { $sum: { $cond: [{ $gt: [{ $size: { $ifNull: ['$pendingOperations', []] } }, 0] }, 1, 0] } },
+          },
+        },
+      ])
+      .toArray();
+    return new Map(rows.map(({ _id, ...counts }) => [_id, counts]));
   }
 
   /** Shadows for people to look at, in name order. */
@@ -736,6 +783,21 @@ export class Repository {
       .toArray();
   }
 
+  // ---- operations given up by an operator -------------------------------------------------
+
+  /** Records that a stuck workflow run was given up (idempotent). */
+  async recordOperationCancellation(cancellation: Omit<OperationCancellationDoc, '_id'>): Promise<void> {
+    const _id = `${cancellation.workflowId}/${cancellation.runId}`;
+    await this.collections.operationCancellations.updateOne({ _id }, { $setOnInsert: { _id, ...cancellation } }, { upsert: true });
+  }
+
+  /** Which of these workflow runs (`<workflowId>/<runId>`) an operator gave up. */
+  async cancelledOperations(runKeys: readonly string[]): Promise<Set<string>> {
+    if (runKeys.length === 0) return new Set();
+    const found = await this.collections.operationCancellations.find({ _id: { $in: [...runKeys] } }, { projection: { _id: 1 } }).toArray();
+    return new Set(found.map((d) => d._id));
+  }
+
   // ---- audit -----------------------------------------------------------------------------
 
   async writeAudit(records: AuditRecord[]): Promise<void> {
@@ -770,6 +832,11 @@ function duplicateKeyIndexes(e: unknown): number[] | null {
   const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
   if (list.length === 0 || list.some((w) => w.code !== 11000)) return null;
   return list.map((w) => w.index);
+}
+
+function hasMatchingRule(condition: CorrelationCondition): boolean {
+  if ('equal' in condition) return condition.equal.matchingRule !== undefined;
+  return ('and' in condition ? condition.and : condition.or).some(hasMatchingRule);
 }
 
 /** The users filter of a correlation condition; no values match nobody. */

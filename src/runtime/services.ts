@@ -27,8 +27,16 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function openServices(settings: Settings, env: Record<string, string | undefined> = process.env): Promise<Services> {
-  const key = loadSecretKey(env);
+export interface OpenServicesOptions {
+  /**
+   * Where the warning about the built-in development key (TALLY_DEV=1) goes: stderr by default, as for the
+   * worker, the API and the dev stack, which say it once at their start. One-shot CLI commands pass a no-op.
+   */
+  devKeyWarning?: (message: string) => void;
+}
+
+export async function openServices(settings: Settings, env: Record<string, string | undefined> = process.env, options: OpenServicesOptions = {}): Promise<Services> {
+  const key = loadSecretKey(env, options.devKeyWarning);
   const mongo: { client: MongoClient } & { db: import('mongodb').Db } = await connectMongo({ uri: settings.MONGODB_URI, database: settings.TALLY_DATABASE });
   const repo = new Repository(mongo.db);
   await repo.ensureIndexes();
@@ -39,9 +47,9 @@ export async function openServices(settings: Settings, env: Record<string, strin
     await mongo.client.close();
     throw new Error(`cannot reach Temporal at ${settings.TEMPORAL_ADDRESS}: ${(e as Error).message}`);
   }
-  const connectors = new ConnectorRegistry(repo);
+  const connectors = new ConnectorRegistry(repo, key);
   const workflows = createWorkflowStarter({ client: temporal.client, taskQueue: settings.TALLY_TASK_QUEUE });
-  const syncDeps: SyncDeps = { repo, connectors, workflows, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
+  const syncDeps: SyncDeps = { repo, connectors, workflows, secretKey: key, correlate: (resourceOid, object) => correlate(syncDeps, resourceOid, object) };
   return {
     settings,
     key,

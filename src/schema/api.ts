@@ -1,6 +1,8 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
+import { isDateTime } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
+import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
 export const changeNotificationSchema = changeEventFieldsSchema
   .extend({
@@ -19,10 +21,27 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 // ---- users --------------------------------------------------------------------------------
 
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
-export const settableUserProperties = ['fullName', 'givenName', 'familyName', 'emailAddress', 'templateRef'] as const;
+export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES, 'templateRef', 'activation/administrativeStatus', 'activation/validFrom', 'activation/validTo', 'credentials/password/value'];
+
+const dateTimeOrEmpty = z.string().refine((s) => s === '' || isDateTime(s), 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z');
+
+/** `activation`: what people set of a user's activation; an empty string or null clears an item. */
+export const activationChangesSchema = z
+  .strictObject({
+    administrativeStatus: z.union([z.enum(['enabled', 'disabled', 'archived']), z.literal('')], { error: 'expected enabled, disabled or archived' }).nullable().optional(),
+    validFrom: dateTimeOrEmpty.nullable().optional(),
+    validTo: dateTimeOrEmpty.nullable().optional(),
+  })
+  .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' });
+
+/** `credentials`: a new password (the API's only way to give one; it is sealed before it is stored). */
+export const credentialsChangesSchema = z.strictObject({
+  password: z.strictObject({ value: z.string().min(1, 'a password is not empty').max(1024) }),
+});
 
 /** A property's new value; an empty string or null clears it. */
 const propertyValue = z.string().nullable();
+const propertyValues = z.union([z.string(), z.array(z.string().min(1))]).nullable();
 const extensionNameRule = 'an extension property name is letters, digits, _ and -';
 const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, extensionNameRule);
 
@@ -33,8 +52,18 @@ export const userPropertyChangesSchema = z
       givenName: propertyValue.optional(),
       familyName: propertyValue.optional(),
       emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
+      telephoneNumber: propertyValue.optional(),
+      title: propertyValue.optional(),
+      locality: propertyValue.optional(),
+      employeeNumber: propertyValue.optional(),
+      /** Multi-valued: the new values as a whole (one value or a list; an empty list, "" or null clears). */
+      employeeType: propertyValues.optional(),
+      organization: propertyValues.optional(),
+      organizationalUnit: propertyValues.optional(),
       /** The user's object template (oid or name); empty: the default template. */
       templateRef: propertyValue.optional(),
+      activation: activationChangesSchema.optional(),
+      credentials: credentialsChangesSchema.optional(),
       /** `extension/<name>` on the command line. */
       extension: z
         .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {
@@ -90,3 +119,115 @@ export const runRequestSchema = z
     buckets: z.number().int().min(1).max(64).optional(),
   })
   .strict();
+
+// ---- listings and lifecycle ---------------------------------------------------------------
+
+/** Every error answer of the API: a short kind, a sentence, and for 400 the fields at fault. */
+export const errorBodySchema = z.object({
+  error: z.string(),
+  message: z.string().optional(),
+  problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** `POST /api/v1/users`, `tally user create <name> [property=value...] [--assign role...]`. */
+export const userCreationSchema = z.strictObject(
+  {
+    name: z
+      .string()
+      .min(1, 'a user needs a name')
+      .max(256)
+      .regex(/^\S(.*\S)?$/, 'a user name has no spaces at its start or end'),
+    /** fullName, givenName, familyName, emailAddress, extension: as `PATCH /api/v1/users/{ref}` takes them. */
+    properties: z.record(z.string(), z.unknown()).optional(),
+    /** Roles (oid or name) to assign. */
+    assign: z.array(z.string().min(1)).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; a new user is { name, properties?, assign? }` : undefined) },
+);
+
+/** `GET /api/v1/users?name=&limit=&after=`. */
+export const userListQuerySchema = z.strictObject({
+  /** Users whose name contains this (any case). */
+  name: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** The `next` of the previous page. */
+  after: z.string().optional(),
+});
+
+export const userListingSchema = z.object({
+  users: z.array(
+    z.object({ oid: z.string(), name: z.string(), fullName: z.string().optional(), assignments: z.number(), accounts: z.number(), modified: z.string() }),
+  ),
+  /** The cursor of the next page (give it as `after`); absent on the last page. */
+  next: z.string().optional(),
+  /** The next page's path, when there is one. */
+  nextLink: z.string().optional(),
+});
+export type UserListing = z.infer<typeof userListingSchema>;
+
+const shadowCountsSchema = z.object({ total: z.number(), existing: z.number(), dead: z.number(), pending: z.number() });
+
+export const resourceListingSchema = z.object({
+  oid: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  connectorType: z.string(),
+  /** Where the connector points (URL and base, or host, database and table); never a secret. */
+  endpoint: z.string(),
+  objectTypes: z.array(z.object({ kind: z.string(), intent: z.string(), objectClass: z.string(), attributes: z.number() })),
+  liveSync: z.object({ configured: z.boolean(), interval: z.union([z.string(), z.number()]).optional(), batchSize: z.number().optional(), workflowId: z.string() }),
+  reconciliation: z.object({ schedule: z.string().optional(), scheduleId: z.string().optional(), pageSize: z.number().optional(), buckets: z.number().optional() }),
+  assignmentPolicyEnforcement: z.string(),
+  shadows: shadowCountsSchema,
+});
+export type ResourceListing = z.infer<typeof resourceListingSchema>;
+
+export const roleListingSchema = z.object({
+  oid: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  /** What the role gives: `account on <resource> (<kind>/<intent>)`, `role <name>` or focus mappings. */
+  inducements: z.array(z.string()),
+});
+export type RoleListing = z.infer<typeof roleListingSchema>;
+
+export const templateListingSchema = z.object({
+  oid: z.string(),
+  name: z.string(),
+  /** `<strength> <sources> -> <target>` per mapping. */
+  mappings: z.array(z.string()),
+});
+export type TemplateListing = z.infer<typeof templateListingSchema>;
+
+/** `tally resource test`, `POST /api/v1/resources/{ref}/test`: each check with its outcome. */
+export const resourceTestSchema = z.object({
+  resource: z.string(),
+  resourceOid: z.string(),
+  ok: z.boolean(),
+  checks: z.array(z.object({ check: z.string(), ok: z.boolean(), message: z.string() })),
+});
+export type ResourceTest = z.infer<typeof resourceTestSchema>;
+
+/** `tally user delete`, `DELETE /api/v1/users/{ref}`. */
+export const userDeletionSchema = z.object({
+  userOid: z.string(),
+  name: z.string(),
+  workflowId: z.string(),
+  /** With --wait (or `?wait=true`): what was done to each account, and whether the user is gone. */
+  outcome: z
+    .object({
+      deleted: z.boolean(),
+      accounts: z.array(z.object({ shadowOid: z.string(), resource: z.string(), action: z.string(), state: z.string() })),
+    })
+    .optional(),
+});
+
+/** `tally operation retry|cancel`, `POST /api/v1/operations/{id}/retry|cancel`. */
+export const operationActionSchema = z.object({
+  workflowId: z.string(),
+  action: z.enum(['retry', 'cancel']),
+  /** What was done: `reset`, `woken`, `cancelled`, `already running` ... */
+  done: z.string(),
+  message: z.string(),
+});
+export type OperationAction = z.infer<typeof operationActionSchema>;

@@ -130,6 +130,8 @@ export const postgresConnectorSchema = z
      * (its connections say `tally`) are its own writes coming back, and live sync skips them.
      */
     modifiedByColumn: z.string().optional(),
+    /** Column holding the account's password: values written to it are stored as `{SSHA256}` hashes, and it is never read back. */
+    passwordColumn: z.string().min(1).optional(),
     pageSize: z.number().int().positive().default(1000),
     timeout: durationSchema.default('10s'),
   })
@@ -150,6 +152,17 @@ export const retryPolicySchema = z
   .strict();
 export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
 
+/**
+ * How values of an attribute are compared (midPoint's matching rules; `mr:stringIgnoreCase` and the full
+ * matching-rule URI are accepted too). `default` compares values exactly.
+ */
+export const matchingRuleNames = ['default', 'polyStringOrig', 'polyStringStrict', 'polyStringNorm', 'stringIgnoreCase', 'distinguishedName', 'uuid'] as const;
+export const matchingRuleSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.replace(/^(mr:|http:\/\/prism\.evolveum\.com\/xml\/ns\/public\/matching-rule-3#)/, '') : v),
+  z.enum(matchingRuleNames, { error: `expected a matching rule: ${matchingRuleNames.join(', ')}` }),
+);
+export type MatchingRuleName = (typeof matchingRuleNames)[number];
+
 export const attributeDefinitionSchema = z
   .object({
     /** `icfs:name` / `icfs:uid` are the connector's secondary / primary identifier; `ri:cn` or `cn` an attribute. */
@@ -157,6 +170,8 @@ export const attributeDefinitionSchema = z
     displayName: z.string().optional(),
     access: oneOrMany(z.enum(['read', 'create', 'update'])).optional(),
     multiValued: z.boolean().default(false),
+    /** How values are compared: `uid` JACK and jack are one value under `stringIgnoreCase`. @default default (exact) */
+    matchingRule: matchingRuleSchema.optional(),
     /** false: values on the resource that no mapping produces are removed. */
     tolerant: z.boolean().default(true),
     outbound: oneOrMany(outboundMappingSchema).default([]),
@@ -173,6 +188,132 @@ export const iterationSchema = z
   })
   .strict();
 
+/**
+ * An account Tally never correlates, modifies or deletes (midPoint's `protected`): by its name (icfs:name,
+ * compared with that attribute's matching rule, else as a distinguished name) or by an attribute's value.
+ */
+export const protectedAccountSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    filter: z
+      .object({
+        equal: z
+          .object({ path: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) })
+          .strict(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((p) => (p.name === undefined) !== (p.filter === undefined), {
+    message: 'a protected account needs exactly one of name or filter: { equal: { path, value } }',
+  });
+export type ProtectedAccount = z.infer<typeof protectedAccountSchema>;
+
+/**
+ * midPoint's association of an account with entitlements (`ri:group`). `objectToSubject`: the
+ * entitlement (an LDAP group) holds the membership, its `associationAttribute` (`member`) lists the
+ * account's `valueAttribute` (`dn`: the account's DN, or an attribute such as `uid` for memberUid).
+ */
+export const associationDefinitionSchema = z
+  .object({
+    /** The association's name, `ri:group` or `group`; constructions refer to it. */
+    ref: z.string().min(1),
+    displayName: z.string().optional(),
+    kind: z.literal('entitlement').default('entitlement'),
+    /** The intent of the resource's entitlement object type the targets belong to. */
+    intent: z.string().min(1),
+    direction: z.enum(['objectToSubject', 'subjectToObject']).default('objectToSubject'),
+    /** Attribute of the entitlement that holds the members (`member`, `uniqueMember`, `memberUid`). */
+    associationAttribute: z.string().min(1),
+    /** What of the account the member values are: `dn` (its name, icfs:name) or one of its attributes. @default dn */
+    valueAttribute: z.string().min(1).default('dn'),
+    /** false: memberships no construction gives are removed. */
+    tolerant: z.boolean().default(true),
+    /** Tally keeps the entitlements' member values right when an account is renamed or deleted. */
+    explicitReferentialIntegrity: z.boolean().default(true),
+    /**
+     * Written instead of the last member when it goes (groupOfNames needs at least one `member`);
+     * unset, removing a group's last member fails with an error saying so.
+     */
+    placeholderValue: z.string().min(1).optional(),
+  })
+  .strict();
+export type AssociationDefinition = z.infer<typeof associationDefinitionSchema>;
+/** How strongly an activation or credentials mapping applies (as for attribute mappings). */
+const strengthOnlySchema = z.object({ strength: strengthSchema.default('normal') }).strict();
+
+/**
+ * The account's administrative status on the resource (midPoint's simulated activation capability): an
+ * attribute with a value for disabled and, optionally, one for enabled (without `enabledValue` an enabled
+ * account has no value in the attribute). `outbound` writes the user's effective status; `inbound` reads
+ * the account's status into the user's `activation/administrativeStatus`.
+ */
+export const administrativeStatusConfigSchema = z
+  .object({
+    attribute: z.string().min(1),
+    enabledValue: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    disabledValue: z.union([z.string(), z.number(), z.boolean()]),
+    outbound: strengthOnlySchema.optional(),
+    inbound: strengthOnlySchema.optional(),
+  })
+  .strict()
+  .refine((s) => s.enabledValue === undefined || String(s.enabledValue) !== String(s.disabledValue), {
+    message: 'enabledValue and disabledValue must differ',
+  });
+export type AdministrativeStatusConfig = z.infer<typeof administrativeStatusConfigSchema>;
+
+export const activationConfigSchema = z.object({ administrativeStatus: administrativeStatusConfigSchema.optional() }).strict();
+export type ActivationConfig = z.infer<typeof activationConfigSchema>;
+
+/**
+ * What a generated password must be (midPoint's value policy, string limitations): its length and the
+ * least number of characters of each class.
+ */
+export const valuePolicySchema = z
+  .object({
+    minLength: z.number().int().min(1).max(256).default(12),
+    maxLength: z.number().int().min(1).max(256).optional(),
+    minLowercase: z.number().int().nonnegative().default(1),
+    minUppercase: z.number().int().nonnegative().default(1),
+    minDigits: z.number().int().nonnegative().default(1),
+    minSpecial: z.number().int().nonnegative().default(0),
+    /** The characters that count as special. */
+    specialCharacters: z.string().min(1).default('!#$%&*+-=?@^_~'),
+  })
+  .strict()
+  .refine((p) => p.maxLength === undefined || p.maxLength >= p.minLength, { message: 'maxLength must not be less than minLength', path: ['maxLength'] })
+  .refine((p) => p.minLowercase + p.minUppercase + p.minDigits + p.minSpecial <= (p.maxLength ?? Math.max(p.minLength, 256)), {
+    message: 'the character class minimums add up to more than maxLength',
+  });
+export type ValuePolicy = z.infer<typeof valuePolicySchema>;
+
+/**
+ * The account's password: `outbound` gives it the user's password as it is (midPoint's `asIs`), sealed
+ * until the connector call; `inbound` with `expression: { generate: {} }` gives a user without a password
+ * one made by `valuePolicy`.
+ */
+export const passwordConfigSchema = z
+  .object({
+    /** The attribute holding the password (LDAP `userPassword`; the PostgreSQL connector's `passwordColumn`). */
+    attribute: z.string().min(1),
+    outbound: strengthOnlySchema.optional(),
+    inbound: z
+      .object({
+        /** Only weak: a password is generated for a user who has none, never over his own. */
+        strength: z.literal('weak', { error: "a generated password is weak only: it is given to users who have none" }).default('weak'),
+        expression: z.object({ generate: z.object({}).strict() }).strict(),
+      })
+      .strict()
+      .optional(),
+    valuePolicy: valuePolicySchema.optional(),
+  })
+  .strict();
+export type PasswordConfig = z.infer<typeof passwordConfigSchema>;
+
+export const credentialsConfigSchema = z.object({ password: passwordConfigSchema.optional() }).strict();
+export type CredentialsConfig = z.infer<typeof credentialsConfigSchema>;
+
 export const objectTypeSchema = z
   .object({
     name: z.string().optional(),
@@ -181,8 +322,18 @@ export const objectTypeSchema = z
     default: z.boolean().default(false),
     displayName: z.string().optional(),
     objectClass: z.string().min(1),
+    /** LDAP: where objects of this type live. @default the connector's baseContext */
+    baseContext: z.string().min(1).optional(),
+    /** LDAP: which entries under the base context are of this type. @default the connector's searchFilter for accounts, (objectClass=<objectClass>) otherwise */
+    searchFilter: z.string().min(1).optional(),
+    /** LDAP: object classes given to created entries of this type. @default the connector's objectClasses */
+    objectClasses: z.array(z.string().min(1)).min(1).optional(),
     attribute: oneOrMany(attributeDefinitionSchema).default([]),
+    association: oneOrMany(associationDefinitionSchema).optional(),
     iteration: iterationSchema.optional(),
+    protected: oneOrMany(protectedAccountSchema).default([]),
+    activation: activationConfigSchema.optional(),
+    credentials: credentialsConfigSchema.optional(),
   })
   .strict();
 export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
@@ -222,12 +373,17 @@ export type Reaction = z.infer<typeof reactionSchema>;
 
 /** A correlation query: `equal` of a user property and an expression over the account, combinable with `and`. */
 export type CorrelationQuery =
-  | { equal: { path: string; expression: Expression } }
+  | { equal: { path: string; expression: Expression; matching?: MatchingRuleName } }
   | { and: CorrelationQuery[] }
   | { or: CorrelationQuery[] };
 export const correlationQuerySchema: z.ZodType<CorrelationQuery> = z.lazy(() =>
   z.union([
-    z.object({ equal: z.object({ path: z.string().min(1), expression: expressionSchema }).strict() }).strict(),
+    z
+      .object({
+        // `matching` as midPoint's query writes it; without it, the matching rule of the attribute the expression reads.
+        equal: z.object({ path: z.string().min(1), expression: expressionSchema, matching: matchingRuleSchema.optional() }).strict(),
+      })
+      .strict(),
     z.object({ and: z.array(correlationQuerySchema).min(1) }).strict(),
     z.object({ or: z.array(correlationQuerySchema).min(1) }).strict(),
   ]),
@@ -363,12 +519,30 @@ export const constructionAttributeSchema = z
   .object({ ref: z.string().min(1), outbound: oneOrMany(outboundMappingSchema).default([]) })
   .strict();
 
+/**
+ * The entitlements a construction gives (midPoint's construction `association`): `targets` are the
+ * entitlements' names (an LDAP group's DN), a strong fixed value; or `outbound` mappings that produce
+ * them. Either way reconciliation puts back a membership that a strong mapping asks for.
+ */
+export const constructionAssociationSchema = z
+  .object({
+    ref: z.string().min(1),
+    targets: oneOrMany(z.string().min(1, 'expected the entitlement\'s name (an LDAP group DN)')).optional(),
+    outbound: oneOrMany(outboundMappingSchema).optional(),
+  })
+  .strict()
+  .refine((a) => (a.targets === undefined) !== (a.outbound === undefined), {
+    message: 'an association needs exactly one of targets (the entitlements\' names) or outbound',
+  });
+export type ConstructionAssociation = z.infer<typeof constructionAssociationSchema>;
+
 export const accountConstructionSchema = z
   .object({
     resourceRef: objectRefSchema,
     kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
     intent: z.string().default('default'),
     attribute: oneOrMany(constructionAttributeSchema).default([]),
+    association: oneOrMany(constructionAssociationSchema).optional(),
   })
   .strict();
 export type AccountConstruction = z.infer<typeof accountConstructionSchema>;
@@ -423,14 +597,21 @@ export const roleSchema = z
   .strict();
 export type RoleConfig = z.infer<typeof roleSchema>;
 
+const dateTimeRule = 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z';
+/** An ISO 8601 date and time with a zone (`Z` or `+01:00`), so it means one instant wherever it is read. */
+export const isDateTime = (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s));
+
 export const activationSchema = z
   .object({
     administrativeStatus: z.enum(['enabled', 'disabled', 'archived']).optional(),
-    validFrom: z.string().optional(),
-    validTo: z.string().optional(),
+    validFrom: z.string().refine(isDateTime, dateTimeRule).optional(),
+    validTo: z.string().refine(isDateTime, dateTimeRule).optional(),
   })
   .strict();
 export type Activation = z.infer<typeof activationSchema>;
+
+/** A multi-valued text property: one value or a list. */
+const textValues = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string()));
 
 export const userConfigSchema = z
   .object({
@@ -441,6 +622,13 @@ export const userConfigSchema = z
     givenName: z.string().optional(),
     familyName: z.string().optional(),
     emailAddress: z.string().optional(),
+    telephoneNumber: z.string().optional(),
+    title: z.string().optional(),
+    locality: z.string().optional(),
+    employeeNumber: z.string().optional(),
+    employeeType: textValues.optional(),
+    organization: textValues.optional(),
+    organizationalUnit: textValues.optional(),
     extension: z.record(z.string(), z.unknown()).optional(),
     activation: activationSchema.optional(),
     credentials: z.object({ password: secretRefSchema.optional() }).strict().optional(),

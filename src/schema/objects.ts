@@ -63,6 +63,33 @@ export const metadataSchema = z.object({
 });
 export type Metadata = z.infer<typeof metadataSchema>;
 
+/** Single-valued text properties of a user (midPoint's UserType items people map every day). */
+export const SINGLE_VALUED_USER_PROPERTIES = [
+  'name',
+  'fullName',
+  'givenName',
+  'familyName',
+  'emailAddress',
+  'telephoneNumber',
+  'title',
+  'locality',
+  'employeeNumber',
+] as const;
+
+/** Multi-valued text properties of a user: their values are a set. */
+export const MULTI_VALUED_TEXT_USER_PROPERTIES = ['employeeType', 'organization', 'organizationalUnit'] as const;
+
+export type EffectiveStatus = 'enabled' | 'disabled' | 'archived';
+
+/**
+ * The user's activation: what people set (`administrativeStatus`, `validFrom`, `validTo`) and what Tally
+ * computes from it (`effectiveStatus`, `validityStatus`), as midPoint does.
+ */
+export type UserActivation = Activation & {
+  effectiveStatus?: EffectiveStatus;
+  validityStatus?: 'before' | 'in' | 'after';
+};
+
 /** The focus. Field names follow the seeds' XML (`assignment`, `linkRef`), as template target paths do. */
 export interface UserDoc {
   oid: string;
@@ -71,15 +98,29 @@ export interface UserDoc {
   givenName?: string;
   familyName?: string;
   emailAddress?: string;
+  telephoneNumber?: string;
+  title?: string;
+  locality?: string;
+  employeeNumber?: string;
+  employeeType?: string[];
+  organization?: string[];
+  organizationalUnit?: string[];
   extension?: Record<string, unknown>;
-  activation?: Activation;
+  activation?: UserActivation;
   /** The password encrypted with TALLY_SECRET_KEY (`enc:v1:...`), never plaintext. */
-  credentials?: { password?: { encrypted: string } };
+  credentials?: { password?: { encrypted: string; changedAt?: string } };
   assignment: Assignment[];
+  /**
+   * The assignments the user's configuration file gave at its last `tally apply` (as written there). The
+   * next apply removes those the file no longer lists and keeps the others, e.g. ones made with the CLI or API.
+   */
+  configAssignment?: Assignment[];
   /** The object template this user is kept consistent with (set by the reaction that created it). */
   templateRef?: string;
   /** Oids of linked shadows. */
   linkRef: string[];
+  /** Set while the user is being deleted: his accounts are deprovisioned, nothing provisions new ones. */
+  deletion?: { workflowId: string; requestedAt: string };
   version: number;
   metadata: Metadata;
 }
@@ -88,7 +129,8 @@ export interface UserDoc {
 export const pendingOperationTypeSchema = z.enum(['add', 'modify', 'delete']);
 export type PendingOperationType = z.infer<typeof pendingOperationTypeSchema>;
 
-export const operationResultStatusSchema = z.enum(['in-progress', 'success', 'postponed', 'fatal-error']);
+/** `cancelled`: an operator gave the operation up (`tally operation cancel`). */
+export const operationResultStatusSchema = z.enum(['in-progress', 'success', 'postponed', 'fatal-error', 'cancelled']);
 
 /** An operation the resource has not confirmed yet (the consistency mechanism's memory). */
 export const pendingOperationSchema = z.object({
@@ -122,6 +164,8 @@ export interface ShadowDoc {
   /** Cached attributes as last read or written. */
   attributes?: Record<string, AttributeValue[]>;
   ownerRef: string | null;
+  /** A protected account (the object type's `protected`): never correlated, modified or deleted. */
+  protectedObject?: boolean;
   situation?: Situation;
   situationTimestamp?: string;
   exists: boolean;

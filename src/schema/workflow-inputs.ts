@@ -18,6 +18,16 @@ export const provisionUserInputSchema = z
   .strict();
 export type ProvisionUserInput = z.input<typeof provisionUserInputSchema>;
 
+/** `activationTimer`: recompute the user when his validity boundary `at` passes. */
+export const activationTimerInputSchema = z
+  .object({
+    userOid: z.string().min(1),
+    /** The next validFrom or validTo, an ISO date and time. */
+    at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date and time'),
+  })
+  .strict();
+export type ActivationTimerInput = z.input<typeof activationTimerInputSchema>;
+
 export const provisionAccountInputSchema = z
   .object({
     shadowOid: z.string().min(1),
@@ -31,6 +41,17 @@ export const processChangeInputSchema = resourceChangeSchema.refine(
   { message: 'a change needs primaryIdentifier, secondaryIdentifier or currentObject to find the resource object' },
 );
 export type ProcessChangeInput = z.input<typeof processChangeInputSchema>;
+
+/** `deleteUser`: deprovision the user's accounts, then remove him. */
+export const deleteUserInputSchema = z
+  .object({
+    userOid: z.string().min(1),
+    channel: channelSchema.default('user'),
+    /** Shadows whose delete was handed over and is still awaited (carried across continue-as-new). */
+    waitingFor: z.array(z.string()).optional(),
+  })
+  .strict();
+export type DeleteUserInput = z.input<typeof deleteUserInputSchema>;
 
 // ---- reconciliation and import runs -------------------------------------------------------
 
@@ -155,3 +176,31 @@ export function changeOfEvent(resourceOid: string, event: z.output<typeof change
 /** A change event signalled to a resource's liveSync workflow. */
 export const changeEventInputSchema = changeEventFieldsSchema.strict().refine(namesTheAccount, namesTheAccountMessage);
 export type ChangeEventInput = z.input<typeof changeEventInputSchema>;
+
+// ---- the short shapes people type (the Temporal UI), as the CLI and API take them ----------
+
+/** An object input with `key` and without `longKey`: the short shape. */
+export const isShortShape = (raw: unknown, key: string, longKey: string): raw is Record<string, unknown> =>
+  typeof raw === 'object' && raw !== null && !Array.isArray(raw) && key in raw && !(longKey in raw);
+
+/** `processChange` as typed: `{ "resource": "<name or oid>", "account": "<name>" }`; the channel defaults to `user`. */
+export const processChangeShortInputSchema = changeEventFieldsSchema
+  .omit({ eventId: true })
+  .extend({
+    resource: z.string().min(1, 'name or oid of the resource'),
+    channel: channelSchema.default('user'),
+  })
+  .strict()
+  .refine(namesTheAccount, namesTheAccountMessage);
+export type ProcessChangeShortInput = z.output<typeof processChangeShortInputSchema>;
+
+/** `provisionUser` as typed: `{ "user": "<name or oid>" }`; the channel defaults to `user`. */
+export const provisionUserShortInputSchema = z
+  .object({
+    user: z.string().min(1, 'name or oid of the user'),
+    channel: channelSchema.default('user'),
+  })
+  .strict();
+
+/** `provisionAccount` as typed: `{ "shadow": "<shadow oid>" }`. */
+export const provisionAccountShortInputSchema = z.object({ shadow: z.string().min(1, 'oid of the shadow') }).strict();

@@ -53,7 +53,7 @@ export function deriveSecretKey(passphrase: string): SecretKey {
 
 /**
  * TALLY_SECRET_KEY is required; only with TALLY_DEV=1 a fixed, publicly known development key is used,
- * and a warning says so every time.
+ * and `warn` is told so (stderr unless the caller, a one-shot CLI command, passes its own).
  */
 export function loadSecretKey(
   env: Readonly<Record<string, string | undefined>> = process.env,

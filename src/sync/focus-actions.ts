@@ -10,6 +10,8 @@ import { isDuplicateKeyError } from '../repository/errors';
 import { ConfigurationLookupError } from '../model/resources';
 import { linkShadow, unlinkShadow } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
+import { withGeneratedPassword } from './generated-password';
+import type { SecretKey } from '../security/secret-key';
 
 export interface ActionInput {
   action: ReactionAction;
@@ -68,7 +70,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
   const resource = await deps.connectors.resource(input.resourceOid);
   const now = nowOf(deps);
-  const user = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now });
+  const user = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now, secretKey: deps.secretKey });
   try {
     await deps.repo.insertUser(user);
   } catch (e) {
@@ -94,6 +96,8 @@ export function newUserFromAccount(input: {
   channel: Channel;
   templateRef?: string;
   now: string;
+  /** Seals a generated password, when the object type's password inbound generates one. */
+  secretKey?: SecretKey;
 }): UserDoc {
   const objectType = requireObjectType(input.resource, input.shadow?.kind, input.shadow?.intent);
   const { now, channel } = input;
@@ -110,7 +114,7 @@ export function newUserFromAccount(input: {
   if (!user.name) {
     throw new ConfigurationLookupError(`addFocus: the inbound mappings of ${input.resource.name} give the new user no name (map an attribute to $user/name)`);
   }
-  return user;
+  return withGeneratedPassword(user, objectType, input.secretKey, now);
 }
 
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {

@@ -4,10 +4,12 @@
  */
 import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
 import { ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
+import { isConnectorError } from '../connectors/connector-errors';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface Observation {
   resourceOid: string;
+  resourceName: string;
   /** Null when the object is gone and Tally never knew it. */
   shadowOid: string | null;
   shadowCreated: boolean;
@@ -18,18 +20,39 @@ export interface Observation {
   shadow: ShadowDoc | null;
 }
 
+/** The resource can't be asked about the object now (the change waits for it to come back). */
+export class ResourceUnreachableError extends Error {
+  override readonly name = 'ResourceUnreachableError';
+  constructor(
+    readonly resourceOid: string,
+    readonly resourceName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function observeResourceObject(deps: SyncDeps, change: ResourceChange): Promise<Observation> {
   const resource = await deps.connectors.resource(change.resourceRef);
   const ids = {
     primaryIdentifier: change.primaryIdentifier ?? change.currentObject?.primaryIdentifier,
     secondaryIdentifier: change.secondaryIdentifier ?? change.currentObject?.secondaryIdentifier,
   };
-  const object = change.currentObject ?? (change.changeType === 'delete' ? null : await fetchResourceObject(deps, resource.oid, ids));
+  const object = change.currentObject ?? (change.changeType === 'delete' ? null : await fetchOrUnreachable(deps, resource, ids));
   if (!object) {
     const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
-    if (shadow) await markShadowGone(deps.repo, shadow);
-    return { resourceOid: resource.oid, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null, shadow };
+    if (shadow) await markShadowGone(deps.repo, shadow, change.channel, nowOf(deps));
+    return { resourceOid: resource.oid, resourceName: resource.name, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null, shadow };
   }
   const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));
-  return { resourceOid: resource.oid, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef, shadow };
+  return { resourceOid: resource.oid, resourceName: resource.name, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef, shadow };
+}
+
+async function fetchOrUnreachable(deps: SyncDeps, resource: { oid: string; name: string }, ids: Parameters<typeof fetchResourceObject>[2]): Promise<ResourceObject | null> {
+  try {
+    return await fetchResourceObject(deps, resource.oid, ids);
+  } catch (e) {
+    if (isConnectorError(e) && e.kind === 'communication') throw new ResourceUnreachableError(resource.oid, resource.name, e.message);
+    throw e;
+  }
 }

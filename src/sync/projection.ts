@@ -7,6 +7,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, templateFor, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
+import { armValidityTimer } from './validity-timer';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ProjectUserInput {
@@ -36,7 +37,8 @@ export interface ProjectUserResult {
 export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<ProjectUserResult> {
   const { repo } = deps;
   const user = known.user?.oid === input.userOid ? known.user : await repo.user(input.userOid);
-  if (!user) return { userChangedPaths: [], plans: [], shadows: [] };
+  // A user being deleted gets no new accounts: his deletion deprovisions them (sync/user-deletion.ts).
+  if (!user || user.deletion) return { userChangedPaths: [], plans: [], shadows: [] };
   const [{ resources, roles, objectTemplates: templates }, shadows] = await Promise.all([
     repo.configSnapshot(),
     repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
@@ -53,6 +55,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     accounts,
     removedAssignments: input.removedAssignments,
     addedAssignments: input.addedAssignments,
+    now: nowOf(deps),
   });
 
   const now = nowOf(deps);
@@ -66,6 +69,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
       { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: projection.userDeltas, workflowId: input.workflowId, message: 'object template' },
     ]);
   }
+  await armValidityTimer(deps, changed?.after ?? user, now);
   return {
     userChangedPaths: changed?.changedPaths ?? [],
     plans: projection.accounts.filter((p) => p.action !== 'keep'),
@@ -73,7 +77,9 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
   };
 }
 
-export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows'> {
+export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows' | 'plans'> {
+  /** The plans as done: an add that found the account already there and linked it says `link`. */
+  plans: Array<Omit<AccountPlan, 'action'> & { action: AccountPlan['action'] | 'link' }>;
   accounts: AccountResult[];
 }
 
@@ -84,5 +90,7 @@ export async function provisionUser(deps: SyncDeps, input: ProjectUserInput, kno
     projection.plans.length > 0
       ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId }, shadows)
       : [];
-  return { ...projection, accounts };
+  const linked = new Set(accounts.filter((a) => a.linked).map((a) => a.resourceRef));
+  const plans = projection.plans.map((p) => (p.action === 'add' && linked.has(p.resourceRef) ? { ...p, action: 'link' as const, reason: `${p.reason}; found already there: linked` } : p));
+  return { ...projection, plans, accounts };
 }

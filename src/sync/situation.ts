@@ -2,7 +2,7 @@
 import type { Channel, ReactionAction, Situation } from '../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import type { StoredResource } from '../repository/repository';
-import { confirmCandidates, correlationCondition, determineSituation, reactionFor, requireObjectType } from '../model';
+import { confirmCandidates, correlationCondition, determineSituation, isProtected, reactionFor, requireObjectType, userMatchesCondition } from '../model';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface SituationResult {
@@ -23,9 +23,12 @@ function policiesFor(resource: StoredResource, shadow: Pick<ShadowDoc, 'kind' | 
 
 /** The users the account correlates to (after confirmation), by the first policy that has a correlation. */
 async function candidatesFor(deps: SyncDeps, resource: StoredResource, shadow: ShadowDoc | null, object: ResourceObject): Promise<UserDoc[]> {
-  for (const policy of policiesFor(resource, shadow).policies) {
+  const { objectType, policies } = policiesFor(resource, shadow);
+  if (shadow?.protectedObject || isProtected(objectType, object)) return []; // never anybody's
+  for (const policy of policies) {
     if (!policy.correlation) continue;
-    const found = await deps.repo.usersMatching(correlationCondition(policy.correlation, object, { shadow, resourceName: resource.name }), 10);
+    const condition = correlationCondition(policy.correlation, object, { shadow, resourceName: resource.name, objectType });
+    const found = (await deps.repo.usersMatching(condition, 10)).filter((user) => userMatchesCondition(user, condition));
     return policy.confirmation ? confirmCandidates(policy.confirmation, object, found, { shadow, resourceName: resource.name }) : found;
   }
   return [];

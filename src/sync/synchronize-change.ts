@@ -12,7 +12,15 @@ import { resumePendingOperations } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
+  /** The account as the change names it, and its resource's name. */
+  account?: string;
+  resource?: string;
+  /** False when neither the resource nor Tally knows the account: nothing was done. */
+  found?: boolean;
+  /** One line for people: what happened (the situation, the reaction, what was done). */
+  summary?: string;
   shadowOid: string | null;
+  /** The situation, or `protected` for a protected account (nothing was done). */
   situation: string | null;
   ownerOid: string | null;
   actions: string[];
@@ -24,9 +32,30 @@ export interface ChangeOutcome {
 }
 
 export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {
+  const outcome = await synchronizeObserved(deps, change, workflowId);
+  return { ...outcome, summary: summarizeChangeOutcome(outcome) };
+}
+
+async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {
   const observed = await observeResourceObject(deps, change);
-  const outcome: ChangeOutcome = { shadowOid: observed.shadowOid, situation: null, ownerOid: null, actions: [], changedUserPaths: [], accounts: [], handedOver: [] };
+  const outcome: ChangeOutcome = {
+    account: observed.object?.secondaryIdentifier ?? observed.shadow?.secondaryIdentifier ?? changeAccountName(change),
+    resource: observed.resourceName,
+    found: !!observed.shadowOid,
+    shadowOid: observed.shadowOid,
+    situation: null,
+    ownerOid: null,
+    actions: [],
+    changedUserPaths: [],
+    accounts: [],
+    handedOver: [],
+  };
   if (!observed.shadowOid) return outcome;
+  if (observed.shadow?.protectedObject) {
+    // A protected account is never correlated, linked or changed: its shadow is all Tally keeps of it.
+    outcome.situation = 'protected';
+    return outcome;
+  }
 
   const decided = await decideSituation(deps, {
     resourceOid: observed.resourceOid,
@@ -100,4 +129,22 @@ async function recomputeFormerOwner(deps: SyncDeps, userOid: string, change: Res
   const provisioned = await provisionUser(deps, { userOid, channel: change.channel, workflowId }, { user });
   outcome.accounts = provisioned.accounts.map((a) => a.summary);
   outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
+}
+
+/** How a change names its account: by name, else by its stable identifier. */
+export function changeAccountName(change: Pick<ResourceChange, 'secondaryIdentifier' | 'primaryIdentifier' | 'currentObject'>): string {
+  return change.secondaryIdentifier ?? change.currentObject?.secondaryIdentifier ?? change.primaryIdentifier ?? change.currentObject?.primaryIdentifier ?? '?';
+}
+
+/** `no account X on resource Y`, the message for a change of an account nobody knows. */
+export const noAccountMessage = (account: string, resource: string) => `no account ${account} on resource ${resource}`;
+
+/** One line saying what a change did: `<situation>: <reaction>; <accounts>`, or that the account is unknown. */
+export function summarizeChangeOutcome(outcome: ChangeOutcome): string {
+  if (outcome.found === false) return noAccountMessage(outcome.account ?? '?', outcome.resource ?? '?');
+  const reaction = outcome.actions.length ? outcome.actions.join('; ') : 'no reaction';
+  const user = outcome.changedUserPaths.length ? `; user changed ${outcome.changedUserPaths.join(', ')}` : '';
+  const accounts = outcome.accounts.length ? `; accounts: ${outcome.accounts.join('; ')}` : '';
+  const waiting = outcome.handedOver.length ? `; ${outcome.handedOver.length} waiting in provisionAccount` : '';
+  return `${outcome.account ?? outcome.shadowOid}: ${outcome.situation ?? 'no situation'}: ${reaction}${user}${accounts}${waiting}`;
 }

@@ -2,5 +2,7 @@
 export { processChange } from './process-change';
 export { provisionUser } from './provision-user';
 export { provisionAccount } from './provision-account';
+export { deleteUser } from './delete-user';
 export { reconcileResource, importFromResource } from './resource-run';
 export { liveSync } from './live-sync';
+export { activationTimer } from './activation-timer';

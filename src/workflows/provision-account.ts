@@ -13,11 +13,12 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { provisionAccountInputSchema } from '../schema/workflow-inputs';
+import { isShortShape, provisionAccountInputSchema, provisionAccountShortInputSchema } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
 import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals, type TallyState } from './workflow-ids';
 import { backoffDelayMs } from './backoff';
+import { waitForResource } from './resource-wait';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -30,12 +31,6 @@ const operationActivity = { add: acts.addAccount, modify: acts.modifyAccount, de
 const reads = proxyLocalActivities<Pick<Activities, 'nextPendingOperation' | 'retryPolicyForShadow'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-/** A connection test is short: if its worker dies, another one repeats it soon. */
-const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
 /** Longest wait for another executor before looking again. */
@@ -55,7 +50,10 @@ export async function provisionAccount(raw: unknown): Promise<ProvisionAccountRe
 }
 
 async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResult> {
-  const input = parseWorkflowInput(provisionAccountInputSchema, raw, 'provisionAccount');
+  // The short shape people type, `{ "shadow": "<oid>" }`, names the same shadow.
+  const input = isShortShape(raw, 'shadow', 'shadowOid')
+    ? { shadowOid: parseWorkflowInput(provisionAccountShortInputSchema, raw, 'provisionAccount').shadow }
+    : parseWorkflowInput(provisionAccountInputSchema, raw, 'provisionAccount');
   let woken = false;
   setHandler(signals.wake, () => {
     woken = true;
@@ -131,15 +129,4 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
     }
   }
   return continueAsNew<typeof provisionAccount>(input);
-}
-
-/** Sleeps up to `delayMs`, ending early when signalled or when the resource answers a connection test. */
-async function waitForResource(resourceOid: string, delayMs: number, checkEveryMs: number, wokenUp: () => boolean) {
-  let waited = 0;
-  while (waited < delayMs) {
-    const slice = Math.min(checkEveryMs, delayMs - waited);
-    if (await condition(wokenUp, slice)) return;
-    waited += slice;
-    if (waited < delayMs && (await probe.isResourceUp({ resourceOid }))) return;
-  }
 }

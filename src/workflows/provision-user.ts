@@ -4,13 +4,13 @@
  */
 import { proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { provisionUserInputSchema } from '../schema/workflow-inputs';
+import { isShortShape, provisionUserInputSchema, provisionUserShortInputSchema } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
 import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals } from './workflow-ids';
 import { mergeRecomputeRequests, type RecomputeRequest } from './recompute-requests';
 
-const acts = proxyLocalActivities<Pick<Activities, 'provisionUser'>>({
+const acts = proxyLocalActivities<Pick<Activities, 'provisionUser' | 'resolveUserInput'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -29,8 +29,15 @@ export async function provisionUser(raw: unknown): Promise<ProvisionUserResult> 
   return markedOnFailure(() => provisionUserBody(raw));
 }
 
+/** The long shape as it is, or the short one people type (`{ user: "<name or oid>" }`) resolved by an activity. */
+async function firstRequest(raw: unknown): Promise<RecomputeRequest> {
+  if (!isShortShape(raw, 'user', 'userOid')) return parseWorkflowInput(provisionUserInputSchema, raw, 'provisionUser');
+  const { user, channel } = parseWorkflowInput(provisionUserShortInputSchema, raw, 'provisionUser');
+  return { ...(await acts.resolveUserInput({ user })), channel };
+}
+
 async function provisionUserBody(raw: unknown): Promise<ProvisionUserResult> {
-  const first: RecomputeRequest = parseWorkflowInput(provisionUserInputSchema, raw, 'provisionUser');
+  const first: RecomputeRequest = await firstRequest(raw);
   const seen = new Set<string>(first.requestId ? [first.requestId] : []);
   const waiting: RecomputeRequest[] = [first];
   setHandler(signals.recompute, (request) => {

@@ -4,11 +4,14 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChangeEventInput, ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { ActivationTimerInput, ChangeEventInput, ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
+  /** The durable timer that recomputes a user when his validFrom or validTo passes. */
+  activationTimer: (userOid: string) => `activation:${userOid}`,
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
+  deleteUser: (userOid: string) => `delete-user:${userOid}`,
   processChange: (resourceOid: string, objectKey: string) => `change:${resourceOid}:${objectKey}`,
   liveSync: (resourceOid: string) => `livesync:${resourceOid}`,
   /**
@@ -23,6 +26,8 @@ export const workflowIds = {
 export const signals = {
   /** provisionUser: recompute again with these changes. */
   recompute: defineSignal<[ProvisionUserInput]>('recompute'),
+  /** activationTimer: the user's next validity boundary is now this one. */
+  rearm: defineSignal<[ActivationTimerInput]>('rearm'),
   /** provisionAccount: new pending operations, or the resource is back. */
   wake: defineSignal('wake'),
   /** processChange: another change of the same object. */

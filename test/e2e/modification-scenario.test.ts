@@ -5,14 +5,13 @@
  * fullName outbound to the PostgreSQL account's cn.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
 import { reportChangeNotification } from '../../src/admin/report-change';
 import { startTally, examplesForStack, eventually, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { prepareJackAccounts } from '../support/jack-accounts';
 
 const run = promisify(execFile);
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -27,24 +26,9 @@ let jackDn: string;
 beforeAll(async () => {
   tally = await startTally('modification');
   const { stack } = tally;
-  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  jackDn = `uid=jack,ou=${ou},dc=example,dc=com`;
-
-  const ldap = new LdapClient({ url: stack.ldap.url });
-  try {
-    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-    await ldap.add(jackDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'jack', cn: 'Jack Sparrow', givenName: 'Jack', sn: 'Sparrow' });
-  } finally {
-    await ldap.unbind();
-  }
-
+  ({ ou, table, jackDn } = await prepareJackAccounts(tally));
   pg = new PgClient({ connectionString: stack.postgres.connectionString });
   await pg.connect();
-  const ddl = readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table);
-  await pg.query(ddl);
-  await pg.query(`INSERT INTO ${table} (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow')`);
 
   await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
   // Both accounts exist already: reporting them links them to jack (situation unlinked -> link).

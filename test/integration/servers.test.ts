@@ -123,15 +123,18 @@ describe('a private slapd survives a restart', () => {
         await after.unbind();
       }
 
-      // Starting anew with the same options (as a restarted process would) also keeps the data.
+      // Starting anew with the same options (as a restarted process would) also keeps the data; groups
+      // asked for now are added to the directory made without them.
       await slapd.stop();
-      const again = await startSlapd({ dataDir, adminPassword, port: slapd.port });
+      const again = await startSlapd({ dataDir, adminPassword, port: slapd.port, groups: ['pirates'] });
       try {
         const client = new LdapClient({ url: again.url });
         try {
           await client.bind(again.bindDn, adminPassword);
           const { searchEntries } = await client.search(`uid=kept,${again.peopleDn}`, { scope: 'base' });
           expect(searchEntries).toHaveLength(1);
+          const group = await client.search(`cn=pirates,${again.groupsDn}`, { scope: 'base', attributes: ['objectClass', 'member'] });
+          expect(group.searchEntries[0]).toMatchObject({ objectClass: 'groupOfNames', member: 'cn=nobody' });
         } finally {
           await client.unbind();
         }

@@ -29,7 +29,7 @@ test('there are recorded histories of every workflow type', () => {
           .events[0].workflowExecutionStartedEventAttributes!.workflowType.name,
     ),
   );
-  expect([...types].sort()).toEqual(['importFromResource', 'liveSync', 'processChange', 'provisionAccount', 'provisionUser', 'reconcileResource']);
+  expect([...types].sort()).toEqual(['activationTimer', 'deleteUser', 'importFromResource', 'liveSync', 'processChange', 'provisionAccount', 'provisionUser', 'reconcileResource']);
 });
 
 test('every recorded history replays deterministically', async () => {

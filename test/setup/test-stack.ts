@@ -13,6 +13,7 @@ import {
   type SlapdServer,
   type TemporalDevServer,
 } from '../../src/dev/servers';
+import { exampleGroups } from '../../src/dev/dev-stack';
 import { STACK_FILE_ENV, type StackInfo } from '../support/stack';
 
 export interface RunningStack {
@@ -59,7 +60,8 @@ export async function startTestStack(): Promise<RunningStack> {
   const results = await Promise.allSettled([
     startTemporalDevServer({ headless: true, logFile: path.join(dataDir, 'temporal', 'temporal.log') }),
     startMongod({ dataDir: path.join(dataDir, 'mongodb') }),
-    startSlapd({ dataDir: path.join(dataDir, 'slapd'), adminPassword: ldapPassword }),
+    // The examples' groups: test files apply examples/, whose Pirate role gives membership of cn=pirates.
+    startSlapd({ dataDir: path.join(dataDir, 'slapd'), adminPassword: ldapPassword, groups: exampleGroups }),
     startPostgres({ dataDir: path.join(dataDir, 'postgres') }),
   ]);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Stoppable] : []));
@@ -90,6 +92,7 @@ export async function startTestStack(): Promise<RunningStack> {
       bindPassword: ldapPassword,
       baseDn: ldap.baseDn,
       peopleDn: ldap.peopleDn,
+      groupsDn: ldap.groupsDn,
       accesslogBase: ldap.accesslogBase,
     },
     postgres: {

@@ -1,3 +1,17 @@
+/** The resource's identity and LDAP connector, binding with the password in TALLY_LDAP_PASSWORD. */
+function resourceHead(options: { oid: string; name: string; ldap: { url: string; bindDn: string } }, baseContext: string): string {
+  return `kind: Resource
+oid: ${options.oid}
+name: ${options.name}
+connector:
+  type: ldap
+  url: ${options.ldap.url}
+  bindDn: ${options.ldap.bindDn}
+  bindPassword: { env: TALLY_LDAP_PASSWORD }
+  baseContext: ${baseContext}
+  primaryIdentifier: entryUUID`;
+}
+
 /**
  * A small LDAP account resource for tests on the shared stack's directory: accounts under `base`, named
  * by `uid`, correlated by name; `attributes` and `tail` (more top-level YAML) add what a test needs.
@@ -16,16 +30,7 @@ export function ldapResourceYaml(options: {
   /** uid also outbound, from the user's name (for accounts Tally creates). */
   uidOutbound?: boolean;
 }): string {
-  return `kind: Resource
-oid: ${options.oid}
-name: ${options.name}
-connector:
-  type: ldap
-  url: ${options.ldap.url}
-  bindDn: ${options.ldap.bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${options.base}
-  primaryIdentifier: entryUUID
+  return `${resourceHead(options, options.base)}
 ${options.changelog ? '  changelog: { type: accesslog, base: cn=accesslog }\n' : ''}schemaHandling:
   accountType:
     - name: Default Account
@@ -52,3 +57,60 @@ export const addFocusAndSynchronize = `synchronization:
     - { situation: unmatched, action: { handler: addFocus } }
     - { situation: linked, action: { handler: synchronize } }
 `;
+
+/**
+ * An LDAP resource with accounts and groups as midPoint's OpenLDAP sample sets it up: the connector's
+ * base is the suffix; accounts (inetOrgPerson, named `cn=<given> <family>`: a new family name changes cn,
+ * which renames them) live under `people`, groups (groupOfNames) under `groups`; the account type's
+ * `ri:group` association: objectToSubject, the group's `member` holds the account's DN.
+ */
+export function ldapGroupsResourceYaml(options: { oid: string; name: string; ldap: { url: string; bindDn: string }; people: string; groups: string }): string {
+  return `${resourceHead(options, 'dc=example,dc=com')}
+schemaHandling:
+  objectType:
+    - kind: account
+      intent: default
+      default: true
+      objectClass: inetOrgPerson
+      baseContext: ${options.people}
+      searchFilter: (objectClass=inetOrgPerson)
+      objectClasses: [top, person, organizationalPerson, inetOrgPerson]
+      attribute:
+        - ref: icfs:name
+          outbound:
+            strength: weak
+            source: [{ path: $user/givenName }, { path: $user/familyName }]
+            expression: { script: { code: "'cn=' + givenName + ' ' + familyName + ',${options.people}'" } }
+        # The naming attribute: a new value renames the entry.
+        - ref: ri:cn
+          outbound:
+            source: [{ path: $user/givenName }, { path: $user/familyName }]
+            expression: { script: { code: "givenName + ' ' + familyName" } }
+        - ref: ri:sn
+          outbound: { source: [{ path: $user/familyName }] }
+        - ref: ri:uid
+          outbound: { source: [{ path: $user/name }] }
+      association:
+        - ref: ri:group
+          displayName: LDAP Group Membership
+          kind: entitlement
+          intent: group
+          direction: objectToSubject
+          associationAttribute: ri:member
+          valueAttribute: ri:dn
+          placeholderValue: cn=nobody
+    - kind: entitlement
+      intent: group
+      displayName: LDAP Group
+      objectClass: groupOfNames
+      baseContext: ${options.groups}
+      searchFilter: (objectClass=groupOfNames)
+synchronization:
+  correlation:
+    equal: { path: name, expression: { path: $account/attributes/uid } }
+  reaction:
+    - { situation: linked, action: { handler: synchronize } }
+    - { situation: unlinked, action: { handler: link } }
+    - { situation: deleted, action: { handler: unlink } }
+`;
+}

@@ -20,6 +20,8 @@ export interface StackInfo {
     bindPassword: string;
     baseDn: string;
     peopleDn: string;
+    /** ou=groups: the examples' groups (cn=pirates) live here. */
+    groupsDn: string;
     accesslogBase: string;
   };
   postgres: {

@@ -74,6 +74,11 @@ export function sameDn(a: string, b: string): boolean {
   return normalizeDn(a) === normalizeDn(b);
 }
 
+/** True when dn is a well-formed DN (every RDN `type=value`) that is base or below it. */
+export function isWellFormedDnUnder(dn: string, base: string): boolean {
+  return !splitDn(dn).some((rdn) => rdn.indexOf('=') <= 0) && isUnderDn(dn, base);
+}
+
 /** True when dn is base itself or below it. */
 export function isUnderDn(dn: string, base: string): boolean {
   const d = normalizeDn(dn);

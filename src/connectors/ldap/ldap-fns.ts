@@ -3,19 +3,32 @@
  * (OpenLDAP keeps paged-results state per connection), accesslog as the changelog.
  */
 import { randomUUID } from 'node:crypto';
-import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, InvalidDNSyntaxError, type Entry, type Filter } from 'ldapts';
 import { durationToMs, type SecretRef } from '../../schema/config';
 import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
 import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
 import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
-import { parseRdn, splitDn } from './ldap-dn';
+import { isWellFormedDnUnder, parseRdn, splitDn } from './ldap-dn';
 import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
 import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
+import {
+  applyMembershipDeltas,
+  isAssociationOf,
+  membershipIndex,
+  membershipsFromIndex,
+  removeAllMemberships,
+  renameMember,
+  subjectValue,
+  valueAttributesToRead,
+  groupsWithMember,
+  type LdapAssociation,
+} from './ldap-associations';
 import { planModify, type CurrentValues } from './ldap-modify';
 import { attributesOfClasses } from './ldap-schema';
 import { LDAP_INITIAL_TOKEN, OPERATIONAL_ATTRIBUTES, type AccesslogRecord, type LdapConnectorConfig } from './ldap-types';
+import { hashPasswordAttributes, hashPasswordDeltas } from './ldap-passwords';
 
 type SecretResolver = (ref: SecretRef) => string;
 
@@ -39,14 +52,22 @@ const MAX_SEARCH_SESSIONS = 8;
 /** A search nobody asked for the next page of in this long is abandoned: its connection is closed. */
 const SEARCH_SESSION_IDLE_MS = 10 * 60_000;
 
-export function createLdapConnector(config: LdapConnectorConfig, resolve: SecretResolver = resolveSecret): Connector {
+/**
+ * @param associations the account type's associations (see ldap-object-types): memberships are read
+ *   into and written from their pseudo-attributes (`association/group`).
+ */
+export function createLdapConnector(config: LdapConnectorConfig, resolve: SecretResolver = resolveSecret, associations: readonly LdapAssociation[] = []): Connector {
   const timeoutMs = durationToMs(config.timeout);
   const structuralClass = config.objectClasses[config.objectClasses.length - 1] ?? 'top';
   const readAttributes = (attributesToGet?: string[]) => [
-    ...(attributesToGet ?? ['*']),
+    ...(attributesToGet?.filter((a) => !isAssociationOf(associations, a)) ?? ['*']),
+    ...(attributesToGet && associations.length > 0 ? valueAttributesToRead(associations) : []),
     config.primaryIdentifier,
     'structuralObjectClass',
   ];
+  /** Associations asked for: all when no attributes are named, else those named. */
+  const wantedAssociations = (attributesToGet?: string[]) =>
+    attributesToGet === undefined ? associations : associations.filter((a) => attributesToGet.some((n) => n.toLowerCase() === a.attribute.toLowerCase()));
   /** Kept only to scrub it from error messages; never logged or returned. */
   let password: string | undefined;
   let main: Promise<Client> | undefined;
@@ -121,14 +142,52 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     return searchEntries[0];
   }
 
+  /**
+   * A name is only ever the base of a search, never part of a filter: a name that is no DN under the base
+   * context (a typo, or `uid=*)(uid=*`) names no account of this resource.
+   */
   async function readByDn(c: Client, dn: string, attributes: string[]): Promise<Entry> {
-    const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
-    if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
-    return searchEntries[0];
+    if (!isWellFormedDnUnder(dn, config.baseContext)) throw new ConnectorError('not-found', `no entry ${dn} under ${config.baseContext}`);
+    try {
+      const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
+      if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
+      return searchEntries[0];
+    } catch (e) {
+      if (e instanceof InvalidDNSyntaxError) throw new ConnectorError('not-found', `no entry ${dn} (not a valid DN)`);
+      throw e;
+    }
   }
 
   const toObject = (entry: Entry, requested?: string[]): ResourceObject =>
     entryToResourceObject(entry, { primaryIdentifier: config.primaryIdentifier, defaultObjectClass: structuralClass, requested });
+
+  /** The entry as a resource object with its memberships (one search per association). */
+  async function toObjectWithAssociations(c: Client, entry: Entry, requested?: string[]): Promise<ResourceObject> {
+    const object = toObject(entry, requested);
+    for (const a of wantedAssociations(requested)) {
+      const value = subjectValue(a, entry);
+      const groups = value === undefined ? [] : await groupsWithMember(c, a, value);
+      if (groups.length > 0) object.attributes[a.attribute] = groups;
+    }
+    return object;
+  }
+
+  /** Memberships of a page of entries, from one read of each association's groups. */
+  async function pageWithAssociations(entries: Entry[], requested?: string[]): Promise<ResourceObject[]> {
+    const objects = entries.map((e) => toObject(e, requested));
+    const wanted = wantedAssociations(requested);
+    if (wanted.length === 0 || entries.length === 0) return objects;
+    await withClient('read group memberships', async (c) => {
+      for (const a of wanted) {
+        const index = await membershipIndex(c, a);
+        entries.forEach((entry, i) => {
+          const groups = membershipsFromIndex(a, index, subjectValue(a, entry));
+          if (groups.length > 0) objects[i].attributes[a.attribute] = groups;
+        });
+      }
+    });
+    return objects;
+  }
 
   function currentValues(entry: Entry): CurrentValues {
     const map: CurrentValues = new Map();
@@ -223,7 +282,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       const more = !s.done || s.buffer.length > 0;
       if (!more) closeSession(cursor.id);
       return {
-        objects: entries.map((e) => toObject(e, options.attributesToGet)),
+        objects: await pageWithAssociations(entries, options.attributesToGet),
         cursor: more ? encodeCursor({ id: cursor.id, offset: s.offset }) : undefined,
       };
     } catch (e) {
@@ -366,14 +425,15 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
           primaryIdentifier !== undefined
             ? await findByPrimary(c, primaryIdentifier, attributes)
             : await readByDn(c, secondaryIdentifier!, attributes);
-        return toObject(entry, attributesToGet);
+        return toObjectWithAssociations(c, entry, attributesToGet);
       });
     },
 
     search,
 
     async create(dn, attributes) {
-      const record = entryAttributes(dn, attributes);
+      const own = Object.fromEntries(Object.entries(attributes).filter(([name]) => !isAssociationOf(associations, name)));
+      const record = entryAttributes(dn, hashPasswordAttributes(own));
       return withClient(`create ${dn}`, async (c) => {
         try {
           await c.add(dn, record);
@@ -383,14 +443,21 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
           if (mapped.kind === 'not-found') throw new ConnectorError('configuration', `create ${dn}: parent entry does not exist`, 32);
           throw mapped;
         }
-        return toObject(await readByDn(c, dn, readAttributes()));
+        const created = await readByDn(c, dn, readAttributes());
+        for (const a of associations) {
+          const groups = Object.entries(attributes).find(([name]) => isAssociationOf([a], name))?.[1] ?? [];
+          const value = subjectValue(a, created);
+          if (groups.length > 0 && value !== undefined) await applyMembershipDeltas(c, a, value, [{ path: a.attribute, add: groups }]);
+        }
+        return toObjectWithAssociations(c, created);
       });
     },
 
     async modify(primaryIdentifier, deltas: AttributeDelta[]) {
       return withClient(`modify ${primaryIdentifier}`, async (c) => {
         const entry = await findByPrimary(c, primaryIdentifier, readAttributes());
-        const plan = planModify(entry.dn, currentValues(entry), deltas);
+        const membershipDeltas = deltas.filter((d) => isAssociationOf(associations, d.path));
+        const plan = planModify(entry.dn, currentValues(entry), hashPasswordDeltas(deltas.filter((d) => !isAssociationOf(associations, d.path))));
         let dn = entry.dn;
         if (plan.newDn !== undefined) {
           await c.modifyDN(dn, plan.newDn);
@@ -404,13 +471,28 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
             ),
           );
         }
-        return toObject(await readByDn(c, dn, readAttributes()));
+        const after = await readByDn(c, dn, readAttributes());
+        for (const a of associations) {
+          const before = subjectValue(a, entry);
+          const now = subjectValue(a, after);
+          // Without the refint overlay the groups still list the old DN: Tally moves the memberships.
+          if (a.referentialIntegrity && before !== undefined && now !== undefined && before !== now) await renameMember(c, a, before, now);
+          const own = membershipDeltas.filter((d) => isAssociationOf([a], d.path));
+          if (own.length > 0 && now !== undefined) await applyMembershipDeltas(c, a, now, own);
+        }
+        return toObjectWithAssociations(c, after);
       });
     },
 
     async delete(primaryIdentifier) {
       await withClient(`delete ${primaryIdentifier}`, async (c) => {
-        const entry = await findByPrimary(c, primaryIdentifier, ['1.1']);
+        const cleaned = associations.filter((a) => a.referentialIntegrity);
+        const entry = await findByPrimary(c, primaryIdentifier, cleaned.length > 0 ? ['1.1', ...valueAttributesToRead(cleaned)] : ['1.1']);
+        // The groups first: a retried delete after a crash in between finds the entry and cleans again.
+        for (const a of cleaned) {
+          const value = subjectValue(a, entry);
+          if (value !== undefined) await removeAllMemberships(c, a, value);
+        }
         await c.del(entry.dn);
       });
     },

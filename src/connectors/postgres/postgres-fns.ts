@@ -4,9 +4,10 @@
  */
 import { Pool, type PoolClient } from 'pg';
 import { durationToMs, type SecretRef } from '../../schema/config';
-import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
+import type { AttributeDelta, AttributeValue, Attributes, ResourceObject } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
+import { hashedPasswords } from '../password-hash';
 import { resolveSecret } from '../secrets';
 import { isPgCommunicationError, mapPgError } from './postgres-errors';
 import { applyDelta, column, quoteIdent, readCatalog, rowAttributes, toAttributeValues, toColumnValue } from './postgres-sql';
@@ -28,7 +29,16 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
   const table = `${quoteIdent(config.schema)}.${quoteIdent(config.table)}`;
   const pk = quoteIdent(config.primaryIdentifier);
   const nameColumn = quoteIdent(config.secondaryIdentifier);
-  const hidden = new Set([config.primaryIdentifier, TOKEN_MODIFIED, TOKEN_KEY, ...(config.modifiedByColumn ? [config.modifiedByColumn] : [])]);
+  const hidden = new Set([
+    config.primaryIdentifier,
+    TOKEN_MODIFIED,
+    TOKEN_KEY,
+    ...(config.modifiedByColumn ? [config.modifiedByColumn] : []),
+    ...(config.passwordColumn ? [config.passwordColumn] : []),
+  ]);
+  /** What a column stores: passwords hashed. */
+  const stored = (columnName: string, values: readonly AttributeValue[]): AttributeValue[] =>
+    columnName === config.passwordColumn ? (hashedPasswords(values, 'SSHA256') as AttributeValue[]) : [...values];
   /** Kept only to scrub it from error messages; never logged or returned. */
   let password: string | undefined;
 
@@ -230,7 +240,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
     const row = new Map<string, unknown>();
     for (const [attr, values] of Object.entries(attributes)) {
       const c = column(cat, attr, tableName);
-      row.set(c.name, toColumnValue(c, values, tableName));
+      row.set(c.name, toColumnValue(c, stored(c.name, values), tableName));
     }
     row.set(config.secondaryIdentifier, name);
     const names = [...row.keys()];
@@ -256,7 +266,7 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
         for (const [name, ds] of byColumn) {
           const c = column(cat, name, tableName);
           const before = toAttributeValues(current.rows[0][name]);
-          const after = ds.reduce((vals, d) => applyDelta(vals, d), before);
+          const after = stored(name, ds.reduce((vals, d) => applyDelta(vals, d), before));
           if (after.length === before.length && after.every((v, i) => String(v) === String(before[i]))) continue;
           params.push(toColumnValue(c, after, tableName));
           sets.push(`${quoteIdent(c.name)} = $${params.length}::${c.castType}`);

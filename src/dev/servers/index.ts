@@ -1,4 +1,4 @@
-export { startSlapd, sshaHash, type SlapdOptions, type SlapdServer } from './slapd';
+export { startSlapd, sshaHash, GROUP_PLACEHOLDER_MEMBER, type SlapdOptions, type SlapdServer } from './slapd';
 export { removePostgresData, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
 export { startMongod, type MongodOptions, type MongodServer } from './mongod';
 export {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { saltedHash } from '../../connectors/password-hash';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'ldapts';
@@ -14,8 +14,16 @@ export interface SlapdOptions {
   adminPassword: string;
   /** LDIF text loaded with `slapadd -q` when the database is new (entries under ou=people, not the base or ou=people itself). */
   seedLdif?: string;
+  /**
+   * groupOfNames entries kept under `ou=groups,<base>` (created when missing, also in a directory made
+   * before): `cn=<name>`, with the placeholder member GROUP_PLACEHOLDER_MEMBER until someone joins.
+   */
+  groups?: string[];
   startTimeoutMs?: number;
 }
+
+/** The member a group holds when nobody else is (groupOfNames needs one); the examples' association says so. */
+export const GROUP_PLACEHOLDER_MEMBER = 'cn=nobody';
 
 /** A private OpenLDAP instance with the accesslog overlay as its changelog. */
 export interface SlapdServer extends ServerControl {
@@ -29,6 +37,8 @@ export interface SlapdServer extends ServerControl {
   readonly serviceDn: string;
   readonly baseDn: string;
   readonly peopleDn: string;
+  /** `ou=groups,<base>`: the groups (groupOfNames). */
+  readonly groupsDn: string;
   readonly accesslogBase: string;
   readonly dataDir: string;
   readonly logFile: string;
@@ -38,9 +48,7 @@ const ACCESSLOG_BASE = 'cn=accesslog';
 
 /** `{SSHA}` as slappasswd makes it, computed here so the password never appears in a command line. */
 export function sshaHash(password: string): string {
-  const salt = randomBytes(8);
-  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
-  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+  return saltedHash(password, 'SSHA');
 }
 
 function slapdConf(dataDir: string, baseDn: string, bindDn: string, serviceDn: string, passwordHash: string): string {
@@ -108,6 +116,27 @@ async function answersRootDse(url: string): Promise<boolean> {
   }
 }
 
+function groupLdif(groupsDn: string, name: string): string {
+  return `dn: cn=${name},${groupsDn}\nobjectClass: groupOfNames\ncn: ${name}\nmember: ${GROUP_PLACEHOLDER_MEMBER}\n\n`;
+}
+
+/** Creates ou=groups and the groups in a directory made before they were part of the seed. */
+async function ensureGroups(url: string, bindDn: string, password: string, groupsDn: string, groups: readonly string[]): Promise<void> {
+  const client = new Client({ url });
+  const exists = async (dn: string) =>
+    (await client.search(dn, { scope: 'base', attributes: ['1.1'] }).catch(() => ({ searchEntries: [] }))).searchEntries.length > 0;
+  try {
+    await client.bind(bindDn, password);
+    if (!(await exists(groupsDn))) await client.add(groupsDn, { objectClass: 'organizationalUnit', ou: 'groups' });
+    for (const name of groups) {
+      const dn = `cn=${name},${groupsDn}`;
+      if (!(await exists(dn))) await client.add(dn, { objectClass: 'groupOfNames', cn: name, member: GROUP_PLACEHOLDER_MEMBER });
+    }
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
 /** Creates Tally's service account in a directory made before it existed. */
 async function ensureServiceAccount(url: string, bindDn: string, serviceDn: string, password: string): Promise<void> {
   const client = new Client({ url });
@@ -132,6 +161,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   const bindDn = `cn=admin,${baseDn}`;
   const serviceDn = `cn=tally,${baseDn}`;
   const peopleDn = `ou=people,${baseDn}`;
+  const groupsDn = `ou=groups,${baseDn}`;
   const port = options.port ?? (await freePort());
   const url = `ldap://127.0.0.1:${port}`;
   const confFile = path.join(dataDir, 'slapd.conf');
@@ -144,7 +174,8 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   if (!existsSync(path.join(mainDb, 'data.mdb'))) {
     // Tally's account is loaded with the base entries, so a new directory's accesslog starts empty.
     const service = `dn: ${serviceDn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: tally\nuserPassword: ${sshaHash(options.adminPassword)}\ndescription: Tally's service account\n\n`;
-    const ldif = baseEntriesLdif(baseDn, peopleDn) + service + (options.seedLdif ?? '');
+    const groups = `dn: ${groupsDn}\nobjectClass: organizationalUnit\nou: groups\n\n` + (options.groups ?? []).map((g) => groupLdif(groupsDn, g)).join('');
+    const ldif = baseEntriesLdif(baseDn, peopleDn) + service + groups + (options.seedLdif ?? '');
     await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn], { input: ldif });
   }
 
@@ -154,6 +185,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
   );
 
   await ensureServiceAccount(url, bindDn, serviceDn, options.adminPassword);
+  await ensureGroups(url, bindDn, options.adminPassword, groupsDn, options.groups ?? []);
 
   return {
     url,
@@ -162,6 +194,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
     serviceDn,
     baseDn,
     peopleDn,
+    groupsDn,
     accesslogBase: ACCESSLOG_BASE,
     dataDir,
     logFile,

@@ -26,6 +26,8 @@ export interface PollResult {
   /** Objects they were about. */
   objects: number;
   applied: number;
+  /** Objects skipped because they are protected accounts. */
+  protected: number;
   /** Changes handed to their own processChange workflow after they failed here. */
   handedOver: number;
   errors: RunError[];
@@ -40,7 +42,7 @@ export interface PollResult {
 
 export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
   const resource = await deps.connectors.resource(resourceOid);
-  const result: PollResult = { changes: 0, objects: 0, applied: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
+  const result: PollResult = { changes: 0, objects: 0, applied: 0, protected: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
   const events = await deps.repo.pendingChangeEvents(resource.oid, options.limit);
   const fromEvents = coalesceEvents(events.map((e) => e.change));
   let fromChangelog: ResourceChange[] = [];
@@ -68,8 +70,9 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   const objects = [...fromChangelog, ...fromEvents];
   await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
     try {
-      await synchronizeChange(deps, change, options.workflowId);
-      result.applied++;
+      const outcome = await synchronizeChange(deps, change, options.workflowId);
+      if (outcome.situation === 'protected') result.protected++;
+      else result.applied++;
     } catch (e) {
       if (isOutage(e)) throw e;
       await deps.workflows.reportChange(change);

@@ -9,9 +9,10 @@
 import type { Channel, ResourceConfig, SynchronizationPolicy } from '../../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import type { StoredResource } from '../../repository/repository';
-import { confirmCandidates, correlationCondition, getUserValues, isModelError, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
+import { confirmCandidates, correlationCondition, getUserValues, isModelError, isProtected, normalizeValue, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
 import { executeClaimedInBulk, newShadow, withClaimedOperation } from '../../provisioning';
 import { newUserFromAccount } from '../focus-actions';
+import { armValidityTimer } from '../validity-timer';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 
@@ -34,16 +35,20 @@ export async function createUsersForNewAccounts(
   const objectType = requireObjectType(resource);
   const policies = resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent);
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation: 'unmatched', channel });
-  if (objects.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result };
+  // Protected accounts get their shadow from the one-object routine, and nothing else.
+  const guarded = objects.filter((o) => isProtected(objectType, o));
+  const open = guarded.length > 0 ? objects.filter((o) => !guarded.includes(o)) : objects;
+  if (open.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result };
 
-  const { unmatched, rest } = await withoutCandidates(deps, resource, policies, objects);
+  const { unmatched, rest } = await withoutCandidates(deps, resource, policies, open);
+  rest.push(...guarded);
   const snapshot = await deps.repo.configSnapshot();
   const now = nowOf(deps);
   const built: Built[] = [];
   const names = new Set<string>();
   for (const object of unmatched) {
     try {
-      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now });
+      const user = newUserFromAccount({ resource, shadow: null, object, channel, templateRef: reaction.actions[0].objectTemplateRef, now, secretKey: deps.secretKey });
       if (names.has(user.name)) {
         rest.push(object); // two accounts of one user in a page: the routine links the second
         continue;
@@ -72,6 +77,7 @@ export async function createUsersForNewAccounts(
       })),
     );
     await executeClaimedInBulk(deps, stored.flatMap((b) => b.toExecute), scope.workflowId);
+    for (const b of stored) await armValidityTimer(deps, b.user, now);
   }
   count(result.stats, 'synchronized', stored.length);
   count(result.stats, 'unmatched', stored.length);
@@ -89,23 +95,26 @@ async function withoutCandidates(
   if (!policy?.correlation) return { unmatched: [...objects], rest: [] };
   let conditions: CorrelationCondition[];
   try {
-    conditions = objects.map((o) => correlationCondition(policy.correlation!, o, { resourceName: resource.name }));
+    const objectType = requireObjectType(resource);
+    conditions = objects.map((o) => correlationCondition(policy.correlation!, o, { resourceName: resource.name, objectType }));
   } catch {
     return { unmatched: [], rest: [...objects] };
   }
   const equal = conditions.map((c) => ('equal' in c ? c.equal : null));
   const field = equal[0]?.field;
-  if (!field || equal.some((e) => e?.field !== field)) return { unmatched: [], rest: [...objects] };
+  const matchingRule = equal[0]?.matchingRule;
+  if (!field || equal.some((e) => e?.field !== field || e.matchingRule !== matchingRule)) return { unmatched: [], rest: [...objects] };
   const values = [...new Set(equal.flatMap((e) => e!.values))];
-  const users = values.length > 0 ? await deps.repo.usersMatching({ equal: { field, values } }, values.length * 2 + 10) : [];
+  const users = values.length > 0 ? await deps.repo.usersMatching({ equal: { field, values, ...(matchingRule ? { matchingRule } : {}) } }, values.length * 2 + 10) : [];
+  const keyOf = (v: unknown) => String(normalizeValue(matchingRule, v));
   const byValue = new Map<string, UserDoc[]>();
   for (const user of users) {
-    for (const v of getUserValues(user, field.split('.'))) byValue.set(String(v), [...(byValue.get(String(v)) ?? []), user]);
+    for (const v of getUserValues(user, field.split('.'))) byValue.set(keyOf(v), [...(byValue.get(keyOf(v)) ?? []), user]);
   }
   const unmatched: ResourceObject[] = [];
   const rest: ResourceObject[] = [];
   objects.forEach((object, i) => {
-    const candidates = [...new Set(equal[i]!.values.flatMap((v) => byValue.get(String(v)) ?? []))];
+    const candidates = [...new Set(equal[i]!.values.flatMap((v) => byValue.get(keyOf(v)) ?? []))];
     const confirmed = candidates.length > 0 ? confirmCandidates(policy.confirmation, object, candidates, { resourceName: resource.name }) : [];
     (confirmed.length === 0 ? unmatched : rest).push(object);
   });
@@ -133,7 +142,7 @@ function buildAccounts(
   });
   source.attributes = object.attributes;
   if (scope.type === 'recon') source.lastSeenRunId = scope.runId;
-  const projection = project({ user, template: templateFor(user, snapshot.objectTemplates), roles: snapshot.roles, resources: snapshot.resources, accounts: [{ shadow: source, current: object }] });
+  const projection = project({ user, template: templateFor(user, snapshot.objectTemplates), roles: snapshot.roles, resources: snapshot.resources, accounts: [{ shadow: source, current: object }], now });
   const operationMeta = { now, channel, workflowId: scope.workflowId };
   const others: ShadowDoc[] = [];
   for (const plan of projection.accounts) {

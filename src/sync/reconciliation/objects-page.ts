@@ -6,7 +6,7 @@
  * the third phase.
  */
 import { isConnectorError } from '../../connectors/connector-errors';
-import { bucketOf, reconciliationNeed } from '../../model';
+import { bucketOf, findObjectType, matchingRuleOf, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
 import { sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
@@ -47,7 +47,8 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
     try {
       const outcome = await synchronizeChange(deps, { resourceRef: scope.resourceOid, channel, changeType: 'unknown', currentObject: object }, scope.workflowId);
-      count(result.stats, 'synchronized');
+      // A protected account is skipped: counted as protected, not as synchronized.
+      if (outcome.situation !== 'protected') count(result.stats, 'synchronized');
       if (outcome.situation) count(result.stats, outcome.situation);
     } catch (e) {
       if (isOutage(e)) throw e;
@@ -92,7 +93,12 @@ async function objectsNeedingSynchronization(
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;
     const settled = shadow.ownerRef && shadow.situation === 'linked' && shadow.exists && !shadow.dead && shadow.pendingOperations.length === 0;
-    const same = settled && shadow.secondaryIdentifier === object.secondaryIdentifier && sameAttributes(shadow.attributes, object.attributes);
+    // Under the attributes' matching rules: a value that differs only where the rule doesn't look is the same value.
+    const objectType = findObjectType(resource, shadow.kind, shadow.intent);
+    const same =
+      settled &&
+      valuesMatch(matchingRuleOf(objectType, SECONDARY_IDENTIFIER), shadow.secondaryIdentifier, object.secondaryIdentifier) &&
+      sameAttributes(shadow.attributes, object.attributes, (attribute) => matchingRuleOf(objectType, attribute));
     return same ? [{ object, shadow, ownerOid: shadow.ownerRef! }] : [];
   });
   // Owners' versions first: an owner whose agreement is remembered isn't read whole.

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { applyConfig } from '../../../src/admin/apply-config';
+import { settableUserProperties } from '../../../src/schema/api';
 import { startTally, examplesForStack, type TallyHarness, listenApi } from '../../support/tally-harness';
 
 const TOKEN = 'user-api-test-token';
@@ -78,7 +79,7 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(response.status).toBe(400);
     const fields = response.body.problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['givenName', '(body)', 'extension.bad name']));
-    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, templateRef and extension\/<name>/);
+    expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, telephoneNumber, title, locality, employeeNumber, employeeType, organization, organizationalUnit, templateRef, activation\/administrativeStatus, activation\/validFrom, activation\/validTo, credentials\/password\/value and extension\/<name>/);
     expect(response.body.message).toMatch(/givenName: /);
     expect((await tally.services.repo.userByRef('jack'))!.givenName).toBe('Jack');
   });
@@ -179,7 +180,13 @@ test('the OpenAPI document is served without a token and describes the user endp
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/changes', '/api/v1/users/{ref}', '/api/v1/users/{ref}/assignments', '/api/v1/shadows']));
   const schemaOf = (path: string, method: string) => doc.paths[path][method].requestBody!.content['application/json'].schema;
-  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual(['fullName', 'givenName', 'familyName', 'emailAddress', 'templateRef', 'extension']);
+  expect(Object.keys(schemaOf('/api/v1/users/{ref}', 'patch').properties!)).toEqual([
+    ...settableUserProperties.filter((p) => !p.includes('/')),
+    'activation',
+    'credentials',
+    'extension',
+  ]);
+  expect(settableUserProperties).toEqual(expect.arrayContaining(['fullName', 'emailAddress', 'title', 'telephoneNumber', 'organizationalUnit']));
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'post').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
   expect(Object.keys(schemaOf('/api/v1/users/{ref}/assignments', 'delete').properties!)).toEqual(['role', 'resource', 'kind', 'intent']);
 });

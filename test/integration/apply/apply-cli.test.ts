@@ -90,3 +90,40 @@ test('the examples apply; applying them again changes nothing', async () => {
   const resource = await mongo.db(database).collection('resources').findOne({ name: 'OpenDJ LDAP directory' });
   expect(resource?.connector.bindPassword).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
 });
+
+test("applying a User file again keeps assignments made with the CLI; one the file no longer lists is removed, and the file's properties win", async () => {
+  const dir = examplesForStack(getStack(), { ldapOu: 'people', table: 'accounts' });
+  expect((await runTally(['apply', '-f', dir])).code).toBe(0);
+  const assigned = await runTally(['user', 'assign', 'jack', '--resource', 'MyLittleAD']);
+  expect(assigned.stdout).toMatch(/^jack: changed assignment$/m);
+  const users = mongo.db(database).collection('users');
+  const jack = async () => (await users.findOne({ name: 'jack' }))!;
+  const targets = async () => (await jack()).assignment.map((a: { targetRef?: string; accountConstruction?: { resourceRef: string } }) => a.targetRef ?? a.accountConstruction!.resourceRef);
+  const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
+  expect(await targets()).toEqual(['Pirate', AD_OID]);
+
+  const again = await runTally(['apply', '-f', dir]);
+  expect(again.stdout).toMatch(/^unchanged\s+User jack /m);
+  expect(await targets()).toEqual(['Pirate', AD_OID]);
+
+  // The file now gives an LDAP account instead of the Pirate role, names the MyLittleAD account the CLI gave
+  // (by name, where the CLI stored the oid: still one assignment), and another fullName.
+  writeFileSync(
+    path.join(dir, 'users', 'jack.yaml'),
+    [
+      'kind: User',
+      'oid: c0c010c0-d34d-b33f-f00d-111111111111',
+      'name: jack',
+      'fullName: Captain Jack Sparrow',
+      'assignment:',
+      '  - accountConstruction: { resourceRef: OpenDJ LDAP directory }',
+      '  - accountConstruction: { resourceRef: MyLittleAD }',
+      '',
+    ].join('\n'),
+  );
+  const changed = await runTally(['apply', '-f', dir]);
+  expect(changed.stdout).toMatch(/^updated\s+User jack /m);
+  expect(await targets()).toEqual([AD_OID, 'OpenDJ LDAP directory']);
+  // Properties the file no longer names are left as they were.
+  expect(await jack()).toMatchObject({ fullName: 'Captain Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
+});

@@ -34,7 +34,9 @@ test('property=value words become a property change; extension/<name> goes under
 test('mistakes exit with 1 and say what was wrong; the user is unchanged', async () => {
   const before = await tally.services.repo.userByRef('jack');
   const cases: Array<[string[], RegExp]> = [
-    [['user', 'set', 'jack', 'nickname=Jacky'], /^tally: invalid user properties: unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, templateRef and extension\/<name>$/m],
+    [['user', 'set', 'jack', 'nickname=Jacky'], /^tally: invalid user properties: unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, telephoneNumber, title, locality, employeeNumber, employeeType, organization, organizationalUnit, templateRef, activation\/administrativeStatus, activation\/validFrom, activation\/validTo, credentials\/password\/value and extension\/<name>$/m],
+    [['user', 'set', 'jack', 'activation/administrativeStatus=off'], /^tally: invalid user properties: activation\/administrativeStatus: expected enabled, disabled or archived$/m],
+    [['user', 'set', 'jack'], /^tally: invalid user properties: name at least one property to set$/m],
     [['user', 'set', 'jack', 'extension/bad name=x'], /^tally: invalid user properties: extension\/bad name: an extension property name is letters, digits, _ and -$/m],
     [['user', 'set', 'jack', 'givenName'], /^tally: expected property=value, got 'givenName'$/m],
     [['user', 'set', 'nobody', 'givenName=No'], /^tally: no user 'nobody'$/m],

@@ -56,7 +56,9 @@ test('add finds the owner\'s account already there: the shadow links it and the 
   // Done at once by the user's provisioning, discovery included: nothing had to wait.
   const result = (await s.services.client.workflow.getHandle(`user:${shadow.ownerRef}`).result()) as ProvisionUserResult;
   expect(result.handedOver).toEqual([]);
-  expect(result.accounts).toEqual([expect.stringMatching(/: done \(discovery after add \(already-exists\): .*linked.*; modify done\)$/)]);
+  // An add that found the account and linked it says so: linked, and the planned add reads link.
+  expect(result.accounts).toEqual([expect.stringMatching(/: linked \(discovery after add \(already-exists\): .*linked.*; modify done\)$/)]);
+  expect(result.accountOperations.map((op) => op.action)).toEqual(['link']);
 });
 
 test('add finds someone else\'s account: the name is iterated (anne -> anne1) and the other account stays untouched', async () => {

@@ -19,6 +19,14 @@ test.each([
   ['provisionUser', { userOid: 42 }, /provisionUser: invalid input: userOid: .*expected string/],
   ['provisionUser', { userOid: 'u1', colour: 'blue' }, /Unrecognized key: "colour"/],
   ['provisionAccount', 'not an object', /provisionAccount: invalid input: \(input\): .*expected object/],
+  // The short shapes people type: a name that names nothing fails as well, naming the field.
+  ['processChange', { resource: 'Nowhere', account: 'uid=x' }, /^processChange: invalid input: resource: no resource 'Nowhere' \(resources: none\)$/],
+  ['processChange', { resource: 'Nowhere' }, /^processChange: invalid input: \(input\): name the account: account \(its name\) or primaryIdentifier$/],
+  ['processChange', { resource: 'Nowhere', account: 'uid=x', channel: 'fax' }, /^processChange: invalid input: channel: Invalid option/],
+  ['processChange', { resource: 'Nowhere', account: 'uid=x', colour: 'blue' }, /Unrecognized key: "colour"/],
+  ['provisionUser', { user: 'nobody' }, /^provisionUser: invalid input: user: no user 'nobody'$/],
+  ['provisionUser', { user: '' }, /^provisionUser: invalid input: user: name or oid of the user$/],
+  ['provisionAccount', { shadow: 42 }, /^provisionAccount: invalid input: shadow: .*expected string/],
 ])('%s with %j fails fast', async (workflowType, input, message) => {
   const handle = await tally.services.client.workflow.start(workflowType, {
     taskQueue: tally.settings.TALLY_TASK_QUEUE,

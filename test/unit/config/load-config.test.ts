@@ -117,7 +117,7 @@ describe('loadConfigFiles: rejected files name file, line, field, what was expec
     const dir = writeConfigDir({ 'u.yaml': 'kind: User\nname: will\nshoeSize: 44\n' });
     expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
       `${join(dir, 'u.yaml')}:3: shoeSize: unknown key "shoeSize"; expected one of kind, oid, name, fullName, givenName, ` +
-        'familyName, emailAddress, extension, activation, credentials, assignment, templateRef',
+        'familyName, emailAddress, telephoneNumber, title, locality, employeeNumber, employeeType, organization, organizationalUnit, extension, activation, credentials, assignment, templateRef',
     ]);
   });
 

@@ -1,0 +1,50 @@
+/**
+ * Checks of a resource's object types that need the whole resource: LDAP-only delineation
+ * (baseContext, searchFilter, objectClasses) and associations that name an entitlement type of the
+ * resource, in a direction Tally carries out.
+ */
+import type { ConfigObject } from '../schema/config';
+import { associationAttribute } from '../schema/association-names';
+import type { PathSegment } from './value-path';
+
+/** Problems with paths into the parsed object (`schemaHandling.objectType[i]`, as mappingProblems gives them). */
+export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegment[]; message: string }> {
+  if (object.kind !== 'Resource') return [];
+  const resource = object;
+  const problems: Array<{ path: PathSegment[]; message: string }> = [];
+  const report = (path: PathSegment[], message: string) => problems.push({ path, message });
+  const ldap = resource.connector.type === 'ldap';
+  const key = 'objectType' as const;
+  resource.schemaHandling.objectType.forEach((type, i) => {
+    const at: PathSegment[] = ['schemaHandling', key, i];
+    if (!ldap) {
+      for (const field of ['baseContext', 'searchFilter', 'objectClasses'] as const) {
+        if (type[field] !== undefined) report([...at, field], `${field} is an LDAP setting; the ${resource.connector.type} connector has one table per resource`);
+      }
+    }
+    const seen = new Set<string>();
+    (type.association ?? []).forEach((a, j) => {
+      const where: PathSegment[] = [...at, 'association', j];
+      if (!ldap) {
+        report(where, `the ${resource.connector.type} connector has no entitlements (groups): associations need an LDAP resource`);
+        return;
+      }
+      if (type.kind !== 'account') report(where, `associations belong to an account type; this type is of kind ${type.kind}`);
+      const name = associationAttribute(a.ref).toLowerCase();
+      if (seen.has(name)) report([...where, 'ref'], `duplicate association "${a.ref}" on this object type`);
+      seen.add(name);
+      if (a.direction !== 'objectToSubject') {
+        report([...where, 'direction'], 'only objectToSubject is supported: the entitlement (group) lists its members');
+      }
+      const entitlement = resource.schemaHandling.objectType.find((t) => t.kind === 'entitlement' && t.intent === a.intent);
+      if (!entitlement) {
+        const intents = resource.schemaHandling.objectType.filter((t) => t.kind === 'entitlement').map((t) => `"${t.intent}"`);
+        report(
+          [...where, 'intent'],
+          `no entitlement object type with intent "${a.intent}" in schemaHandling${intents.length > 0 ? ` (entitlement intents: ${intents.join(', ')})` : ' (add one: kind: entitlement, objectClass: groupOfNames, baseContext: ...)'}`,
+        );
+      }
+    });
+  });
+  return problems;
+}
