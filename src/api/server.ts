@@ -173,7 +173,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const routes: Array<{ method: string; url: string }> = [];
   registered.set(app, routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: route.url });
   });
   const codec = options.codec ?? codecSettings(process.env);
   registerCodecEndpoint(app, { ...codec, codec: createPayloadCodec(options.services.key) });

@@ -48,7 +48,9 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
     const what = `${type.kind}/${type.intent}`;
     // A PostgreSQL resource's objects are its table's rows; an LDAP one's entries of the connector's object classes.
     const container = c.type === 'postgres' ? `table ${c.table}` : `object class ${type.objectClass}`;
-    const served = c.type === 'postgres' || c.objectClasses.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());
+    // An object type with its own object classes (LDAP groups) creates entries of those, the others the connector's.
+    const created = c.type === 'postgres' ? [] : (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [type.objectClass]));
+    const served = c.type === 'postgres' || created.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());
     const classThere = served && schema.attributes.length > 0;
     checks.push({
       check: `${container} (${what})`,
@@ -56,7 +58,7 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
       message: classThere
         ? `${container} has ${schema.attributes.length} attributes`
         : !served
-          ? `the connector creates entries of ${c.type === 'ldap' ? c.objectClasses.join(', ') : schema.objectClass}, not ${type.objectClass}`
+          ? `the connector creates entries of ${c.type === 'ldap' ? created.join(', ') : schema.objectClass}, not ${type.objectClass}`
           : `the resource has no ${container}`,
     });
     if (!classThere) continue;

@@ -169,7 +169,8 @@ test('tally resource test checks connection and schema, says why a check failed,
   for (const name of ['OpenDJ LDAP directory', 'MyLittleAD']) {
     const tested = await cliJson<{ ok: boolean; checks: Array<{ check: string; ok: boolean }> }>(['resource', 'test', name]);
     expect(tested.ok).toBe(true);
-    expect(tested.checks.map((c) => c.check)).toEqual(['connection', (name === 'MyLittleAD' ? `table ${table}` : 'object class inetOrgPerson') + ' (account/default)', 'mapped attributes (account/default)']);
+    const groups = name === 'MyLittleAD' ? [] : ['object class groupOfNames (entitlement/group)', 'mapped attributes (entitlement/group)'];
+    expect(tested.checks.map((c) => c.check)).toEqual(['connection', (name === 'MyLittleAD' ? `table ${table}` : 'object class inetOrgPerson') + ' (account/default)', 'mapped attributes (account/default)', ...groups]);
   }
   const wrongPassword = 'not-the-password-0451';
   process.env.TALLY_LIFECYCLE_WRONG_PASSWORD = wrongPassword;

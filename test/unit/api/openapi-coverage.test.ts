@@ -5,12 +5,13 @@
  */
 import { buildApi, openApiDocument, registeredRoutes } from '../../../src/api/server';
 import type { Services } from '../../../src/runtime/services';
+import { SecretKey } from '../../../src/security/secret-key';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }>; requestBody?: unknown; security?: unknown[] };
 
 const document = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation | unknown>> };
-/** Registering routes touches no service: requests would, and none is sent here. */
-const app = buildApi({ services: {} as Services, token: 'unused' });
+/** Registering routes touches no service but the key (the codec endpoint's): requests would, and none is sent here. */
+const app = buildApi({ services: { key: new SecretKey(Buffer.alloc(32, 7)) } as Services, token: 'unused' });
 const routes = registeredRoutes(app);
 const openApiPath = (url: string) => url.replace(/:([A-Za-z]+)/g, '{$1}');
 
