@@ -22,10 +22,10 @@ export function createInputResolutionActivities(deps: Pick<SyncDeps, 'repo'>) {
       }
       return changeOfEvent(resource.oid, input, input.channel);
     },
-    /** provisionUser `{ user }` -> the user's oid. */
-    async resolveUserInput(input: { user: string }): Promise<{ userOid: string }> {
+    /** provisionUser or deleteUser `{ user }` -> the user's oid. */
+    async resolveUserInput(input: { user: string; workflowType?: string }): Promise<{ userOid: string }> {
       const user = await deps.repo.userByRef(input.user);
-      if (!user) throw invalid('provisionUser', 'user', `no user '${input.user}'`);
+      if (!user) throw invalid(input.workflowType ?? 'provisionUser', 'user', `no user '${input.user}'`);
       return { userOid: user.oid };
     },
   };

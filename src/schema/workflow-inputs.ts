@@ -194,7 +194,7 @@ export const processChangeShortInputSchema = changeEventFieldsSchema
   .refine(namesTheAccount, namesTheAccountMessage);
 export type ProcessChangeShortInput = z.output<typeof processChangeShortInputSchema>;
 
-/** `provisionUser` as typed: `{ "user": "<name or oid>" }`; the channel defaults to `user`. */
+/** `provisionUser` and `deleteUser` as typed: `{ "user": "<name or oid>" }`; the channel defaults to `user`. */
 export const provisionUserShortInputSchema = z
   .object({
     user: z.string().min(1, 'name or oid of the user'),

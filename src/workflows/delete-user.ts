@@ -7,12 +7,12 @@
 import { continueAsNew, proxyLocalActivities, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { UserDeletionStep } from '../sync/user-deletion';
-import { deleteUserInputSchema } from '../schema/workflow-inputs';
+import { deleteUserInputSchema, isShortShape, provisionUserShortInputSchema, type DeleteUserInput } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
 import { markedOnFailure } from './failure-state';
 import { searchAttributes } from './workflow-ids';
 
-const acts = proxyLocalActivities<Pick<Activities, 'deleteUserStep'>>({
+const acts = proxyLocalActivities<Pick<Activities, 'deleteUserStep' | 'resolveUserInput'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -28,8 +28,16 @@ export async function deleteUser(raw: unknown): Promise<DeleteUserResult> {
   return markedOnFailure(() => deleteUserBody(raw));
 }
 
+/** `{ userOid }` as Tally starts it, or `{ user: "<name or oid>" }` as people type it. */
+async function deleteUserInput(raw: unknown) {
+  if (!isShortShape(raw, 'user', 'userOid')) return parseWorkflowInput(deleteUserInputSchema, raw, 'deleteUser');
+  const { user, channel } = parseWorkflowInput(provisionUserShortInputSchema, raw, 'deleteUser');
+  const resolved: DeleteUserInput = { ...(await acts.resolveUserInput({ user, workflowType: 'deleteUser' })), channel };
+  return parseWorkflowInput(deleteUserInputSchema, resolved, 'deleteUser');
+}
+
 async function deleteUserBody(raw: unknown): Promise<DeleteUserResult> {
-  const input = parseWorkflowInput(deleteUserInputSchema, raw, 'deleteUser');
+  const input = await deleteUserInput(raw);
   upsertSearchAttributes([
     { key: searchAttributes.user, value: input.userOid },
     { key: searchAttributes.state, value: 'running' },

@@ -27,6 +27,8 @@ test.each([
   ['provisionUser', { user: 'nobody' }, /^provisionUser: invalid input: user: no user 'nobody'$/],
   ['provisionUser', { user: '' }, /^provisionUser: invalid input: user: name or oid of the user$/],
   ['provisionAccount', { shadow: 42 }, /^provisionAccount: invalid input: shadow: .*expected string/],
+  ['deleteUser', { user: 'nobody' }, /^deleteUser: invalid input: user: no user 'nobody'$/],
+  ['deleteUser', { user: 'x', colour: 'blue' }, /^deleteUser: invalid input: .*Unrecognized key: "colour"/],
 ])('%s with %j fails fast', async (workflowType, input, message) => {
   const handle = await tally.services.client.workflow.start(workflowType, {
     taskQueue: tally.settings.TALLY_TASK_QUEUE,

@@ -10,6 +10,7 @@ import { applyConfig } from '../../../src/admin/apply-config';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
 import type { ProvisionAccountResult } from '../../../src/workflows/provision-account';
 import type { ProvisionUserResult } from '../../../src/workflows/provision-user';
+import type { DeleteUserResult } from '../../../src/workflows/delete-user';
 import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import { examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
 
@@ -89,4 +90,22 @@ test('provisionAccount { shadow: <oid> } works on that shadow', async () => {
   const described = await tally.services.client.workflow.getHandle(workflowId).describe();
   expect(described.typedSearchAttributes.get(searchAttributes.shadow)).toBe(shadow.oid);
   expect(described.typedSearchAttributes.get(searchAttributes.resource)).toBe(LDAP_OID);
+}, 120_000);
+
+test('deleteUser { user: <name> } deletes that user: his MyLittleAD account (the template gave it) is deleted, his LDAP account (no assignment gave it) unlinked and kept', async () => {
+  const user = (await tally.services.repo.userByRef('gibbs'))!;
+  const { result, workflowId } = await run<DeleteUserResult>('deleteUser', { user: 'gibbs' });
+  expect(result.state).toBe('deleted');
+  expect(result.accounts.map((a) => [a.resource, a.action, a.state]).sort()).toEqual([['MyLittleAD', 'delete', 'done'], [LDAP, 'unlink', 'done']]);
+  expect(await tally.services.repo.user(user.oid)).toBeNull();
+  const described = await tally.services.client.workflow.getHandle(workflowId).describe();
+  expect(described.typedSearchAttributes.get(searchAttributes.user)).toBe(user.oid);
+  const ldap = new LdapClient({ url: tally.stack.ldap.url });
+  try {
+    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
+    const { searchEntries } = await ldap.search(`ou=${ou},dc=example,dc=com`, { filter: '(uid=gibbs)' });
+    expect(searchEntries.map((e) => e.dn)).toEqual([dn('gibbs')]);
+  } finally {
+    await ldap.unbind();
+  }
 }, 120_000);
