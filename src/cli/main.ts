@@ -75,6 +75,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; timeout?: string; json?: boolean }) =>
     withServices(async (services) => {
+      if (opts.timeout !== undefined && !opts.wait) throw new Error('--timeout limits --wait: give both, or neither');
       const timeoutMs = opts.timeout !== undefined ? durationOption(opts.timeout, '--timeout') : undefined;
       const started = await reportChangeNotification(
         services,

@@ -66,6 +66,8 @@ test('a change of an account neither Tally nor the resource knows exits 1 with "
     const resource = args[1];
     expect({ args, code: result.code, stderr: result.stderr.trim() }).toEqual({ args, code: 1, stderr: `tally: no account ${account} on resource ${resource}` });
   }
+  const timeoutAlone = await tallyCli(['change', LDAP, dn('nobody'), '--timeout', '3s']);
+  expect({ code: timeoutAlone.code, stderr: timeoutAlone.stderr.trim() }).toEqual({ code: 1, stderr: 'tally: --timeout limits --wait: give both, or neither' });
   // Nothing was started or stored for them.
   expect(await tally.services.repo.collections.shadows.countDocuments({})).toBe(0);
   expect(await tally.services.repo.collections.users.countDocuments({})).toBe(0);
