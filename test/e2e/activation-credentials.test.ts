@@ -28,7 +28,7 @@ import { createPayloadCodec } from '../../src/security/payload-codec';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
 import { tallyBin } from '../support/tally-cli';
 import { addFocusAndSynchronize, ldapResourceYaml } from '../support/ldap-resource-yaml';
-import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const EventType = temporal.api.enums.v1.EventType;
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -137,10 +137,7 @@ beforeAll(async () => {
   const config = examplesForStack(stack, { ldapOu: ou, table });
   rmSync(path.join(config, 'users', 'jack.yaml'));
   writeFileSync(path.join(config, 'users', 'will.yaml'), will);
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [config]);
-  for (const user of applied.usersToProvision) {
-    await tally.services.client.workflow.getHandle(await tally.services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' })).result();
-  }
+  await applyAndProvision(tally.services, [config]);
   willOid = (await tally.services.repo.userByRef('will'))!.oid;
   await eventually(() => tally.services.repo.shadowsOfOwner(willOid), (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0), "will's two accounts");
   const listening = await listenApi(tally, TOKEN);

@@ -11,9 +11,8 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient, type Entry } from 'ldapts';
 import { Client as PgClient } from 'pg';
-import { applyConfig } from '../../src/admin/apply-config';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
-import { startTally, examplesForStack, eventually, recordHistories, type TallyHarness, listenApi } from '../support/tally-harness';
+import { applyAndProvision, startTally, examplesForStack, eventually, recordHistories, type TallyHarness, listenApi } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
@@ -127,12 +126,8 @@ beforeAll(async () => {
   writeFileSync(path.join(config, 'templates', 'default-user.yaml'), testTemplate);
   writeFileSync(path.join(config, 'roles', 'captain.yaml'), captainRole);
   writeFileSync(path.join(config, 'users', 'anne.yaml'), anne);
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [config]);
   // As `tally apply` does: the new user is recomputed (the template sets her fullName).
-  for (const user of applied.usersToProvision) {
-    const handle = tally.services.client.workflow.getHandle(await tally.services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' }));
-    await handle.result();
-  }
+  await applyAndProvision(tally.services, [config]);
   anneOid = (await tally.services.repo.userByRef('anne'))!.oid;
 
   const listening = await listenApi(tally, TOKEN);

@@ -11,11 +11,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
-import { applyConfig } from '../../src/admin/apply-config';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../src/admin/live-sync';
 import { queries, type LiveSyncStatus } from '../../src/workflows/workflow-ids';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 import { runTallyCli } from '../support/tally-cli';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -73,8 +72,7 @@ beforeAll(async () => {
   const examples = examplesForStack(stack, { ldapOu: ou, table });
   const jackYaml = path.join(examples, 'users', 'jack.yaml');
   writeFileSync(jackYaml, `${readFileSync(jackYaml, 'utf8')}  - construction: { resourceRef: ${AD_OID} }\n`);
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [examples]);
-  for (const u of applied.usersToProvision) await tally.services.workflows.requestUserProvisioning({ userOid: u.userOid, channel: 'user' });
+  await applyAndProvision(tally.services, [examples], { wait: false });
   await eventually(() => pgRow('jack'), (r) => r !== null, "jack's MyLittleAD row");
   await eventually(() => ldapEntry('jack'), (e) => e !== null, "jack's LDAP account");
 

@@ -9,11 +9,10 @@ import path from 'node:path';
 import { Client as LdapClient, Change, Attribute } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
-import { applyConfig } from '../../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import type { RunSummary } from '../../src/workflows/resource-run';
 import { rootCause } from '../../src/admin/root-cause';
-import { startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -72,8 +71,7 @@ beforeAll(async () => {
   const jackYaml = path.join(examples, 'users', 'jack.yaml');
   writeFileSync(jackYaml, `${readFileSync(jackYaml, 'utf8')}  - construction: { resourceRef: ${AD_OID} }\n`);
   writeFileSync(path.join(examples, 'users', 'anne.yaml'), 'kind: User\nname: anne\nfullName: Anne Bonny\ngivenName: Anne\nfamilyName: Bonny\n');
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [examples]);
-  for (const u of applied.usersToProvision) await tally.services.workflows.requestUserProvisioning({ userOid: u.userOid, channel: 'user' });
+  await applyAndProvision(tally.services, [examples], { wait: false });
   await eventually(() => ldapEntry('jack'), (e) => e !== null, "jack's LDAP account");
   await eventually(() => pgRow('anne'), (r) => r !== null, "anne's PostgreSQL row");
   await eventually(() => pgRow('jack'), (r) => r !== null, "jack's PostgreSQL row");

@@ -15,10 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client as LdapClient, type Entry } from 'ldapts';
-import { applyConfig } from '../../src/admin/apply-config';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
 import { ldapResourceYaml } from '../support/ldap-resource-yaml';
-import { eventually, startTally, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
@@ -116,11 +115,8 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'roles.yaml'), `${role('Gunner')}---\n${role('Navigator')}`);
   writeFileSync(path.join(dir, 'templates.yaml'), `${template('Sea', 'sea.example')}---\n${template('Land', 'land.example')}`);
   writeFileSync(path.join(dir, 'users.yaml'), users);
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [dir]);
   // As `tally apply` does: the new users are recomputed (template, roles, accounts).
-  for (const user of applied.usersToProvision) {
-    await tally.services.client.workflow.getHandle(await tally.services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' })).result();
-  }
+  await applyAndProvision(tally.services, [dir]);
 }, 180_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server';
+import { applyConfig, type ApplyResult } from '../../src/admin/apply-config';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { tools } from '../../src/dev/servers';
@@ -139,4 +140,17 @@ export async function listenApi(tally: TallyHarness, token: string): Promise<{ a
   const api = buildApi({ services: tally.services, token });
   await api.listen({ host: '127.0.0.1', port: 0 });
   return { api, url: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` };
+}
+
+/**
+ * As `tally apply` does: stores the configuration, then recomputes the users it stored (their
+ * provisionUser workflows), waiting for each unless `wait` is false.
+ */
+export async function applyAndProvision(services: Services, paths: string[], options: { wait?: boolean } = {}): Promise<ApplyResult> {
+  const applied = await applyConfig(services.repo, services.key, paths);
+  for (const user of applied.usersToProvision) {
+    const workflowId = await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' });
+    if (options.wait !== false) await services.client.workflow.getHandle(workflowId).result();
+  }
+  return applied;
 }

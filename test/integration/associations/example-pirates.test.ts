@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
-import { applyConfig } from '../../../src/admin/apply-config';
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const PIRATES = 'cn=pirates,ou=groups,dc=example,dc=com';
 
@@ -45,11 +44,7 @@ beforeAll(async () => {
   await pg.connect();
   await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
 
-  const applied = await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
-  for (const user of applied.usersToProvision) {
-    const id = await tally.services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user' });
-    await tally.services.client.workflow.getHandle(id).result();
-  }
+  await applyAndProvision(tally.services, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
 }, 180_000);
 
 afterAll(async () => {
