@@ -1,5 +1,6 @@
 /** `tally apply` from the outside: valid configuration is stored; one invalid file rejects the whole set. */
 import { execFile } from 'node:child_process';
+import { workflowIds } from '../../../src/workflows/workflow-ids';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,15 +39,24 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await mongo?.close();
-  // `tally apply` started the examples' live syncs on this test's task queue, where no worker runs:
-  // they end here, so other test files (same example oids, same workflow ids) start their own.
+  // `tally apply` started the examples' live syncs and jack's provisionUser on this test's task queue, where
+  // no worker runs: they end here, so other test files (same example oids, same workflow ids) start their own.
   const connection = await Connection.connect({ address: getStack().temporal.address });
   try {
     const client = new Client({ connection, namespace: getStack().temporal.namespace });
-    for (const oid of ['c0c010c0-d34d-b33f-f00d-333111111111', 'c0c010c0-d34d-b33f-f00d-333111111112']) {
-      const handle = client.workflow.getHandle(`livesync:${oid}`);
+    const jackOid = 'c0c010c0-d34d-b33f-f00d-111111111111';
+    const ids = [
+      ...['c0c010c0-d34d-b33f-f00d-333111111111', 'c0c010c0-d34d-b33f-f00d-333111111112'].map(workflowIds.liveSync),
+      workflowIds.provisionUser(jackOid),
+      workflowIds.activationTimer(jackOid),
+    ];
+    for (const workflowId of ids) {
+      const handle = client.workflow.getHandle(workflowId);
       const described = await handle.describe().catch(() => null);
       if (described?.status.name === 'RUNNING' && described.taskQueue === env().TALLY_TASK_QUEUE) await handle.terminate('the test file ended');
+    }
+    for await (const open of client.workflow.list({ query: `TaskQueue = '${env().TALLY_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) {
+      await client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
     }
   } finally {
     await connection.close();
