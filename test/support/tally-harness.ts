@@ -20,6 +20,7 @@ import { openServices, type Services } from '../../src/runtime/services';
 import { createTallyWorker } from '../../src/worker';
 import { getStack, type StackInfo } from './stack';
 import { workflowIds } from '../../src/workflows/workflow-ids';
+import { endWorkflowsOfTaskQueue } from './end-workflows';
 
 import { REPLAY_FIXTURE_KEY } from './replay-fixtures';
 
@@ -65,22 +66,11 @@ export async function startTally(name: string): Promise<TallyHarness> {
     services,
     worker,
     async stop() {
-      // Long-running workflows (live sync) of this test file end with it: other files use the same
-      // example resource oids, so the same workflow ids, in the shared namespace.
-      // The resources' live syncs are looked up by id (the list below may not show a just-started one yet).
+      // Live syncs and users' workflows are known by id: the examples' resources and users have fixed oids.
       const liveSyncIds = (await services.repo.configSnapshot()).resources.map((r) => workflowIds.liveSync(r.oid));
-      // So are a user's workflows: the examples' users have fixed oids, so other files meet the same ids, and
-      // one started just before the end (a CLI call without --wait) may not be listed yet.
       const users = await services.repo.collections.users.find({}, { projection: { _id: 1 } }).limit(200).toArray();
       const userIds = users.flatMap((u) => [workflowIds.provisionUser(String(u._id)), workflowIds.activationTimer(String(u._id)), workflowIds.deleteUser(String(u._id))]);
-      for (const workflowId of [...liveSyncIds, ...userIds]) {
-        const handle = services.client.workflow.getHandle(workflowId);
-        const described = await handle.describe().catch(() => null);
-        if (described?.status.name === 'RUNNING' && described.taskQueue === settings.TALLY_TASK_QUEUE) await handle.terminate('the test file ended');
-      }
-      for await (const open of services.client.workflow.list({ query: `TaskQueue = '${settings.TALLY_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) {
-        await services.client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
-      }
+      await endWorkflowsOfTaskQueue(services.client, settings.TALLY_TASK_QUEUE, [...liveSyncIds, ...userIds]);
       worker.shutdown();
       await running;
       await (connection as NativeConnection).close();

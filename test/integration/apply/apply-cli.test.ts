@@ -1,6 +1,7 @@
 /** `tally apply` from the outside: valid configuration is stored; one invalid file rejects the whole set. */
 import { execFile } from 'node:child_process';
 import { workflowIds } from '../../../src/workflows/workflow-ids';
+import { endWorkflowsOfTaskQueue } from '../../support/end-workflows';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,8 @@ const tally = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
 const database = `apply_cli_${process.pid}_${Date.now()}`;
 let mongo: MongoClient;
 
+const taskQueue = `apply-cli-${process.pid}`;
+
 function env(): NodeJS.ProcessEnv {
   const stack = getStack();
   return {
@@ -21,7 +24,7 @@ function env(): NodeJS.ProcessEnv {
     MONGODB_URI: stack.mongo.uri,
     TALLY_DATABASE: database,
     TEMPORAL_ADDRESS: stack.temporal.address,
-    TALLY_TASK_QUEUE: `apply-cli-${process.pid}`,
+    TALLY_TASK_QUEUE: taskQueue,
     TALLY_SECRET_KEY: 'apply-cli-test-key',
   };
 }
@@ -50,14 +53,7 @@ afterAll(async () => {
       workflowIds.provisionUser(jackOid),
       workflowIds.activationTimer(jackOid),
     ];
-    for (const workflowId of ids) {
-      const handle = client.workflow.getHandle(workflowId);
-      const described = await handle.describe().catch(() => null);
-      if (described?.status.name === 'RUNNING' && described.taskQueue === env().TALLY_TASK_QUEUE) await handle.terminate('the test file ended');
-    }
-    for await (const open of client.workflow.list({ query: `TaskQueue = '${env().TALLY_TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) {
-      await client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
-    }
+    await endWorkflowsOfTaskQueue(client, taskQueue, ids);
   } finally {
     await connection.close();
   }

@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+
+/**
+ * Ends a test file's open workflows on its task queue. Other files use the examples' fixed oids, so the same
+ * workflow ids, in the shared namespace: a workflow left open where no worker runs any more would take their
+ * signals. `knownIds` are described one by one, since the list may not show a just-started workflow yet.
+ */
+export async function endWorkflowsOfTaskQueue(client: Client, taskQueue: string, knownIds: readonly string[]): Promise<void> {
+  for (const workflowId of knownIds) {
+    const handle = client.workflow.getHandle(workflowId);
+    const described = await handle.describe().catch(() => null);
+    if (described?.status.name === 'RUNNING' && described.taskQueue === taskQueue) await handle.terminate('the test file ended');
+  }
+  for await (const open of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
+    await client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
+  }
+}
