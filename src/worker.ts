@@ -24,7 +24,7 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<{ 
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TALLY_TASK_QUEUE,
     workflowBundle: await tallyWorkflowBundle(),
-    activities: createActivities(services.syncDeps),
+    activities: createActivities(services.syncDeps, { waitingHistoryEvents: settings.TALLY_WAITING_HISTORY_EVENTS }),
     dataConverter: tallyDataConverter(services.key),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
   });

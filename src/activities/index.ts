@@ -48,6 +48,14 @@ export interface ResourceRetryPolicy {
   maximumIntervalMs: number;
   maximumAttempts: number | null;
   livenessCheckIntervalMs: number;
+  /** History events a waiting workflow gathers before it continues as new (absent in histories written before it existed). */
+  waitingHistoryEvents?: number;
+}
+
+/** Worker-wide options of the activities. */
+export interface ActivityOptions {
+  /** See TALLY_WAITING_HISTORY_EVENTS. @default 2000 */
+  waitingHistoryEvents?: number;
 }
 
 /** What a `TallyResourceUnreachable` failure carries: how to wait for the resource, and why. */
@@ -55,7 +63,7 @@ export interface ResourceUnreachableDetails extends ResourceRetryPolicy {
   error: string;
 }
 
-export function createActivities(deps: SyncDeps) {
+export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) {
   const retryPolicyOf = async (resourceRef: string): Promise<ResourceRetryPolicy> => {
     const resource = await deps.connectors.resource(resourceRef);
     const retry = resource.consistency.retry;
@@ -67,6 +75,7 @@ export function createActivities(deps: SyncDeps) {
       maximumIntervalMs: durationToMs(retry.maximumInterval),
       maximumAttempts: retry.maximumAttempts ?? null,
       livenessCheckIntervalMs: durationToMs(resource.consistency.livenessCheckInterval),
+      waitingHistoryEvents: options.waitingHistoryEvents ?? 2_000,
     };
   };
   /** When each resource's waiting operations were last woken: the ones postponed before are awake already. */

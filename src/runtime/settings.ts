@@ -20,6 +20,12 @@ export const settingsSchema = z.object({
   TALLY_API_HOST: z.string().default('127.0.0.1'),
   /** Change events waiting for one resource past which `POST /api/v1/changes` answers 429. @default 100000 */
   TALLY_MAX_EVENT_BACKLOG: z.coerce.number().int().positive().default(100_000),
+  /**
+   * History events a workflow waiting for a resource (provisionAccount, processChange) gathers before it
+   * goes on waiting in a fresh run, well below Temporal's 51,200-event limit: a liveness test every 15 s
+   * adds some 60,000 events a day. @default 2000
+   */
+  TALLY_WAITING_HISTORY_EVENTS: z.coerce.number().int().min(50).default(2_000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

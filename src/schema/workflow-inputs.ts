@@ -28,10 +28,16 @@ export const activationTimerInputSchema = z
   .strict();
 export type ActivationTimerInput = z.input<typeof activationTimerInputSchema>;
 
+/** A wait for a resource that goes on in a fresh run: what is left of it, and what it waits for. */
+export const resumeWaitSchema = z.object({ remainingMs: z.number().int().min(1), details: z.string() }).strict();
+export type ResumeWait = z.infer<typeof resumeWaitSchema>;
+
 export const provisionAccountInputSchema = z
   .object({
     shadowOid: z.string().min(1),
     resourceOid: z.string().min(1).optional(),
+    /** The rest of a wait for the resource that an earlier run began (carried across continue-as-new). */
+    resumeWait: resumeWaitSchema.optional(),
   })
   .strict();
 export type ProvisionAccountInput = z.input<typeof provisionAccountInputSchema>;
@@ -41,6 +47,26 @@ export const processChangeInputSchema = resourceChangeSchema.refine(
   { message: 'a change needs primaryIdentifier, secondaryIdentifier or currentObject to find the resource object' },
 );
 export type ProcessChangeInput = z.input<typeof processChangeInputSchema>;
+
+/**
+ * `processChange` going on in a fresh run (continue-as-new) while it waits for a resource: the change it
+ * waits with, the changes signalled after it, the outcomes so far, and its place in the resource's backoff.
+ */
+export const processChangeContinuedInputSchema = z
+  .object({
+    continued: z
+      .object({
+        change: processChangeInputSchema,
+        queued: z.array(processChangeInputSchema),
+        outcomes: z.array(z.record(z.string(), z.unknown())),
+        attempt: z.number().int().min(1),
+        resumeWait: resumeWaitSchema,
+        /** The resource's retry policy as the failed read reported it. */
+        resource: z.record(z.string(), z.unknown()),
+      })
+      .strict(),
+  })
+  .strict();
 
 /** `deleteUser`: deprovision the user's accounts, then remove him. */
 export const deleteUserInputSchema = z

@@ -4,9 +4,9 @@
  * Accounts whose operation must wait are handed to their provisionAccount workflows. While the resource
  * can't be read, the change waits for it, searchable as TallyState=waiting-for-resource.
  */
-import { ActivityFailure, ApplicationFailure, proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, continueAsNew, proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities, ResourceUnreachableDetails } from '../activities';
-import { isShortShape, processChangeInputSchema, processChangeShortInputSchema } from '../schema/workflow-inputs';
+import { isShortShape, processChangeContinuedInputSchema, processChangeInputSchema, processChangeShortInputSchema, type ResumeWait } from '../schema/workflow-inputs';
 import type { ResourceChange } from '../schema/objects';
 import type { ChangeOutcome } from '../sync/synchronize-change';
 import { parseWorkflowInput } from './workflow-input';
@@ -35,11 +35,21 @@ async function firstChange(raw: unknown): Promise<ResourceChange> {
   return acts.resolveChangeInput(parseWorkflowInput(processChangeShortInputSchema, raw, 'processChange'));
 }
 
+/** Where a change stands in its wait for the resource, when the wait goes on in a fresh run. */
+interface Waiting {
+  attempt: number;
+  resumeWait: ResumeWait;
+  resource: ResourceUnreachableDetails;
+}
+
 async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
-  const first = await firstChange(raw);
-  const queue: ResourceChange[] = [first];
+  const continued = isShortShape(raw, 'continued', 'resourceRef')
+    ? parseWorkflowInput(processChangeContinuedInputSchema, raw, 'processChange').continued
+    : null;
+  const first = continued ? continued.change : await firstChange(raw);
+  const queue: ResourceChange[] = [first, ...(continued?.queued ?? [])];
   // signalWithStart delivers the starting change once more as a signal: skip that copy.
-  let skipCopyOfFirst = true;
+  let skipCopyOfFirst = !continued;
   setHandler(signals.change, (change) => {
     if (skipCopyOfFirst && JSON.stringify(change) === JSON.stringify(raw)) {
       skipCopyOfFirst = false;
@@ -49,12 +59,19 @@ async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
     if (parsed.success) queue.push(parsed.data);
   });
 
-  const outcomes: ChangeOutcome[] = [];
+  const outcomes = (continued?.outcomes ?? []) as unknown as ChangeOutcome[];
+  let waiting: Waiting | null = continued ? { attempt: continued.attempt, resumeWait: continued.resumeWait, resource: continued.resource as unknown as ResourceUnreachableDetails } : null;
   // A change signalled while the last one completes is not lost: the server refuses that completion
-  // and delivers the signal, and this loop runs again.
+  // (or the continue-as-new) and delivers the signal, and this loop runs again.
   while (queue.length > 0) {
-    const change = queue.shift()!;
-    outcomes.push(await synchronizeWhenReadable(change));
+    const done = await synchronizeWhenReadable(queue[0], waiting);
+    waiting = null;
+    if ('goOnWaiting' in done) {
+      const { attempt, resumeWait, resource } = done.goOnWaiting;
+      return continueAsNew<typeof processChange>({ continued: { change: queue[0], queued: queue.slice(1), outcomes, attempt, resumeWait, resource } });
+    }
+    queue.shift();
+    outcomes.push(done.outcome);
   }
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
   return outcomes;
@@ -63,14 +80,37 @@ async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
 const describe = (change: ResourceChange) =>
   `${change.changeType} of ${change.secondaryIdentifier ?? change.primaryIdentifier ?? '?'} (${change.channel})`;
 
-/** Runs the routine for the change; while its resource can't be read, waits for it with the resource's backoff. */
-async function synchronizeWhenReadable(change: ResourceChange): Promise<ChangeOutcome> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * Runs the routine for the change; while its resource can't be read, waits for it with the resource's
+ * backoff. `resumed`: a wait an earlier run began, finished first. Hands the wait back when the history is
+ * long, for a fresh run to go on with.
+ */
+async function synchronizeWhenReadable(change: ResourceChange, resumed: Waiting | null): Promise<{ outcome: ChangeOutcome } | { goOnWaiting: Waiting }> {
+  const waitFor = async (waiting: Waiting): Promise<Waiting | null> => {
+    upsertSearchAttributes([
+      { key: searchAttributes.state, value: 'waiting-for-resource' },
+      { key: searchAttributes.resource, value: waiting.resource.resourceOid },
+    ]);
+    setCurrentDetails(waiting.resumeWait.details);
+    const { resource } = waiting;
+    const remainingMs = await waitForResource(
+      { resourceOid: resource.resourceOid, delayMs: waiting.resumeWait.remainingMs, checkEveryMs: resource.livenessCheckIntervalMs, historyEvents: resource.waitingHistoryEvents },
+      () => false,
+    );
+    return remainingMs > 0 ? { ...waiting, resumeWait: { ...waiting.resumeWait, remainingMs } } : null;
+  };
+  let attempt = 1;
+  if (resumed) {
+    const left = await waitFor(resumed);
+    if (left) return { goOnWaiting: left };
+    attempt = resumed.attempt + 1;
+  }
+  for (; ; attempt++) {
     setCurrentDetails(`processing ${describe(change)}`);
     try {
       const outcome = await acts.synchronizeChange(change);
       if (attempt > 1) upsertSearchAttributes([{ key: searchAttributes.state, value: 'running' }]);
-      return outcome;
+      return { outcome };
     } catch (e) {
       const unreachable = unreachableResource(e);
       if (!unreachable) throw e;
@@ -80,15 +120,10 @@ async function synchronizeWhenReadable(change: ResourceChange): Promise<ChangeOu
           resourceUnreachable,
         );
       }
-      upsertSearchAttributes([
-        { key: searchAttributes.state, value: 'waiting-for-resource' },
-        { key: searchAttributes.resource, value: unreachable.resourceOid },
-      ]);
       const delay = backoffDelayMs(unreachable, attempt);
-      setCurrentDetails(
-        `waiting for ${unreachable.resourceName} to come back: ${describe(change)} can't be read (attempt ${attempt}, next in ${Math.round(delay / 1000)} s): ${unreachable.error}`,
-      );
-      await waitForResource(unreachable.resourceOid, delay, unreachable.livenessCheckIntervalMs, () => false);
+      const details = `waiting for ${unreachable.resourceName} to come back: ${describe(change)} can't be read (attempt ${attempt}, next in ${Math.round(delay / 1000)} s): ${unreachable.error}`;
+      const left = await waitFor({ attempt, resumeWait: { remainingMs: delay, details }, resource: unreachable });
+      if (left) return { goOnWaiting: left };
     }
   }
 }

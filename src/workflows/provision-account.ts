@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { isShortShape, provisionAccountInputSchema, provisionAccountShortInputSchema } from '../schema/workflow-inputs';
+import { isShortShape, provisionAccountInputSchema, provisionAccountShortInputSchema, type ResumeWait } from '../schema/workflow-inputs';
 import { parseWorkflowInput } from './workflow-input';
 import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals, type TallyState } from './workflow-ids';
@@ -66,8 +66,23 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
   if (!policy) return result;
   upsertSearchAttributes([{ key: searchAttributes.resource, value: policy.resourceOid }]);
 
+  const waitOn = (delayMs: number) =>
+    waitForResource(
+      { resourceOid: policy.resourceOid, delayMs, checkEveryMs: policy.livenessCheckIntervalMs, historyEvents: policy.waitingHistoryEvents },
+      () => woken,
+    );
+  const goOnWaitingInNewRun = (resumeWait: ResumeWait) =>
+    continueAsNew<typeof provisionAccount>({ shadowOid: input.shadowOid, ...(input.resourceOid ? { resourceOid: input.resourceOid } : {}), resumeWait });
+
   // Set once an operation had to wait for the resource: its first success means the resource is back.
   let waitedForResource = false;
+  if (input.resumeWait) {
+    waitedForResource = true;
+    setState('waiting-for-resource');
+    setCurrentDetails(input.resumeWait.details);
+    const remainingMs = await waitOn(input.resumeWait.remainingMs);
+    if (remainingMs > 0) return goOnWaitingInNewRun({ remainingMs, details: input.resumeWait.details });
+  }
   for (let step = 0; step < stepsPerRun; step++) {
     woken = false;
     const next = await reads.nextPendingOperation({ shadowOid: input.shadowOid });
@@ -120,10 +135,10 @@ async function provisionAccountBody(raw: unknown): Promise<ProvisionAccountResul
         setState('waiting-for-resource');
         upsertSearchAttributes([{ key: searchAttributes.operation, value: outcome.operation }]);
         const delay = backoffDelayMs(policy, outcome.attemptNumber);
-        setCurrentDetails(
-          `waiting for ${policy.resourceName} to come back: ${outcome.operation} postponed (attempt ${outcome.attemptNumber}, next in ${Math.round(delay / 1000)} s): ${outcome.error}`,
-        );
-        await waitForResource(policy.resourceOid, delay, policy.livenessCheckIntervalMs, () => woken);
+        const details = `waiting for ${policy.resourceName} to come back: ${outcome.operation} postponed (attempt ${outcome.attemptNumber}, next in ${Math.round(delay / 1000)} s): ${outcome.error}`;
+        setCurrentDetails(details);
+        const remainingMs = await waitOn(delay);
+        if (remainingMs > 0) return goOnWaitingInNewRun({ remainingMs, details });
         continue;
       }
     }

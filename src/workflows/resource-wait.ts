@@ -1,5 +1,5 @@
 /** Waiting in a workflow for a resource that is down: a durable timer, cut short when the resource answers. */
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** A connection test is short: if its worker dies, another one repeats it soon. */
@@ -8,13 +8,36 @@ const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
 
-/** Sleeps up to `delayMs`, ending early when signalled or when the resource answers a connection test. */
-export async function waitForResource(resourceOid: string, delayMs: number, checkEveryMs: number, wokenUp: () => boolean) {
+/** History events gathered while waiting before the wait goes on in a fresh run, for policies that don't say. */
+const DEFAULT_WAITING_HISTORY_EVENTS = 2_000;
+
+export interface ResourceWait {
+  resourceOid: string;
+  delayMs: number;
+  checkEveryMs: number;
+  /** History length past which the wait hands over to a fresh run (continue-as-new). */
+  historyEvents?: number;
+}
+
+/**
+ * Sleeps up to `delayMs`, ending early when `wokenUp()` or when the resource answers a connection test.
+ * Returns the part of the wait still ahead when the history grew too long to go on in this run (the
+ * caller continues as new with it), else 0.
+ */
+export async function waitForResource(wait: ResourceWait, wokenUp: () => boolean): Promise<number> {
+  const historyLimit = wait.historyEvents ?? DEFAULT_WAITING_HISTORY_EVENTS;
   let waited = 0;
-  while (waited < delayMs) {
-    const slice = Math.min(checkEveryMs, delayMs - waited);
-    if (await condition(wokenUp, slice)) return;
+  while (waited < wait.delayMs) {
+    const slice = Math.min(wait.checkEveryMs, wait.delayMs - waited);
+    if (await condition(wokenUp, slice)) return 0;
     waited += slice;
-    if (waited < delayMs && (await probe.isResourceUp({ resourceOid }))) return;
+    if (waited < wait.delayMs && (await probe.isResourceUp({ resourceOid: wait.resourceOid }))) return 0;
+    if (waited < wait.delayMs && historyIsLong(historyLimit)) return wait.delayMs - waited;
   }
+  return 0;
+}
+
+export function historyIsLong(limit: number): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > limit;
 }

@@ -124,7 +124,12 @@ function randomUUIDFor(name: string): string {
 }
 
 /** `temporal`: another Temporal server than the shared stack's (e.g. a dev server with its web UI). */
-export async function startOutageStack(name: string, policy: ResourcePolicy = SHORT_RETRIES, options: { temporal?: { address: string; namespace: string } } = {}): Promise<OutageStack> {
+/** `env`: settings of this Tally's worker beyond the stack's (e.g. TALLY_WAITING_HISTORY_EVENTS). */
+export async function startOutageStack(
+  name: string,
+  policy: ResourcePolicy = SHORT_RETRIES,
+  options: { temporal?: { address: string; namespace: string }; env?: Record<string, string> } = {},
+): Promise<OutageStack> {
   const stack = getStack();
   const password = `consistency-${randomBytes(9).toString('hex')}`;
   const slapd = await startSlapd({ dataDir: scratchDir(`consistency-${name}`), adminPassword: password });
@@ -132,6 +137,7 @@ export async function startOutageStack(name: string, policy: ResourcePolicy = SH
     ...tallyTestEnv(stack, name),
     [LDAP_PASSWORD_ENV]: password,
     ...(options.temporal ? { TEMPORAL_ADDRESS: options.temporal.address, TEMPORAL_NAMESPACE: options.temporal.namespace } : {}),
+    ...options.env,
   };
   Object.assign(process.env, env);
   const settings = loadSettings(env);
