@@ -24,6 +24,17 @@ import type { SyncDeps } from '../sync/sync-deps';
 import { createResourceRunActivities } from './resource-runs';
 import { createLiveSyncActivities } from './live-sync';
 import { createInputResolutionActivities } from './input-resolution';
+import { whileHeartbeating } from './heartbeat';
+
+/** This activity across its attempts: a later attempt is one Temporal started after giving the earlier up. */
+function currentActivityKey(): string | undefined {
+  try {
+    const { workflowExecution, activityId } = Context.current().info;
+    return workflowExecution ? `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function currentWorkflowId(): string | undefined {
   try {
@@ -81,7 +92,9 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
   /** When each resource's waiting operations were last woken: the ones postponed before are awake already. */
   const lastWake = new Map<string, string>();
   const executeOperation = (input: AccountOperationInput) =>
-    executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId });
+    whileHeartbeating(() =>
+      executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId, claimant: currentActivityKey() }),
+    );
   return {
     ...createResourceRunActivities(deps),
     ...createLiveSyncActivities(deps),
@@ -129,7 +142,7 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
     },
     /** Discovery after "already exists" or "not found": rewrites the shadow's pending operations. */
     async discoverAccount(input: Omit<DiscoveryInput, 'workflowId'>) {
-      return failFastOnConfiguration(() => discoverAccount(deps, { ...input, workflowId: currentWorkflowId() }));
+      return whileHeartbeating(() => failFastOnConfiguration(() => discoverAccount(deps, { ...input, workflowId: currentWorkflowId() })));
     },
     /** Reads an account through its shadow, finishing its pending operations first when the resource is up. */
     async getAccount(input: { shadowOid: string; waitMs?: number }) {
@@ -143,7 +156,9 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
     async wakeWaitingOperations(input: { resourceOid: string; exceptShadowOid: string }): Promise<number> {
       const postponedAfter = lastWake.get(input.resourceOid);
       lastWake.set(input.resourceOid, new Date().toISOString());
-      const { shadowOids } = await resumePendingOperations(deps, input.resourceOid, { onlyPostponed: true, exceptShadowOid: input.exceptShadowOid, postponedAfter });
+      const { shadowOids } = await whileHeartbeating(() =>
+        resumePendingOperations(deps, input.resourceOid, { onlyPostponed: true, exceptShadowOid: input.exceptShadowOid, postponedAfter }),
+      );
       return shadowOids.length;
     },
     /** (Re)starts the provisioning workflow of every shadow with pending operations. */

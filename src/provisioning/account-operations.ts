@@ -53,6 +53,11 @@ export async function executeNextPendingOperation(
     shadow?: ShadowDoc | null;
     /** The caller claimed the first operation already (when it queued it): `shadow` is as it stored it. */
     claimed?: boolean;
+    /**
+     * Who claims: an executor that runs one operation at a time and is repeated only once its earlier
+     * attempt is given up (an activity of provisionAccount). It may take over its own claim.
+     */
+    claimant?: string;
   } = {},
 ): Promise<OperationOutcome> {
   const now = context.now ?? (() => new Date().toISOString());
@@ -72,7 +77,7 @@ export async function executeNextPendingOperation(
   if (refusal) return failOperation(repo, read, next, refusal, now());
 
   const started = now();
-  const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started));
+  const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started), context.claimant);
   if (!shadow) {
     const current = await repo.shadow(shadowOid);
     const first = current?.pendingOperations[0];

@@ -519,17 +519,18 @@ export class Repository {
    * Marks the shadow's first pending operation as executing, unless someone else executes it (until
    * `until`): the one claim that lets exactly one executor talk to the resource for this account.
    */
-  async claimPendingOperation(shadowOid: string, operationId: string, now: string, until: string): Promise<ShadowDoc | null> {
+  async claimPendingOperation(shadowOid: string, operationId: string, now: string, until: string, by?: string): Promise<ShadowDoc | null> {
     return updateAtomically(
       this.collections.shadows,
       shadowOid,
-      updateOf({ set: { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': until } }),
+      updateOf({ set: { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': until, ...(by ? { 'pendingOperations.0.executingBy': by } : {}) } }),
       {
         'pendingOperations.0.id': operationId,
         $or: [
           { 'pendingOperations.0.executing': { $ne: true } },
           { 'pendingOperations.0.executingUntil': { $lt: now } },
           { 'pendingOperations.0.executingUntil': { $exists: false } },
+          ...(by ? [{ 'pendingOperations.0.executingBy': by }] : []),
         ],
       },
     );

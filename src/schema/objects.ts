@@ -149,6 +149,11 @@ export const pendingOperationSchema = z.object({
   executing: z.boolean().optional(),
   /** The executor's claim lasts until then: past it, a crashed executor's claim may be taken over. */
   executingUntil: z.string().optional(),
+  /**
+   * The workflow whose activity holds the claim. Temporal runs a workflow's activity again only once it
+   * has given the earlier attempt up (a worker that died), so that workflow may take its own claim over.
+   */
+  executingBy: z.string().optional(),
 });
 export type PendingOperation = z.infer<typeof pendingOperationSchema>;
 

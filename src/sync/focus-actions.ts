@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ReactionAction, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
+import { applyTemplate, applyUserDeltas, computeInbound, requireObjectType, templateFor } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
 import { ConfigurationLookupError } from '../model/resources';
 import { linkShadow, unlinkShadow } from '../provisioning';
@@ -70,7 +70,9 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
   const resource = await deps.connectors.resource(input.resourceOid);
   const now = nowOf(deps);
-  const user = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now, secretKey: deps.secretKey });
+  const fromAccount = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now, secretKey: deps.secretKey });
+  // Stored with the template applied, as the bulk import stores its users: nobody reads him half made.
+  const user = applyTemplate({ user: fromAccount, template: templateFor(fromAccount, (await deps.repo.configSnapshot()).objectTemplates) }).user;
   try {
     await deps.repo.insertUser(user);
   } catch (e) {

@@ -20,8 +20,10 @@ import { searchAttributes, signals, type TallyState } from './workflow-ids';
 import { backoffDelayMs } from './backoff';
 import { waitForResource } from './resource-wait';
 
+// The activities heartbeat while they run: a dead worker's attempt is retried after 10 s, not 2 minutes.
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -72,3 +72,14 @@ test('one executor at a time claims a pending operation; a claim past its end is
   const finished = await repo.finishPendingOperation(shadow.oid, 'op-1', { set: { attributes: { cn: ['x'] } } });
   expect(finished).toMatchObject({ pendingOperations: [], attributes: { cn: ['x'] } });
 });
+
+test("an activity's later attempt takes over its own claim before the claim ends; nobody else does", async () => {
+  const { shadow } = await ensureShadow(repo, resource, { primaryIdentifier: 'uuid-own-claim', secondaryIdentifier: 'uid=own-claim,ou=people' }, 'recon');
+  const op = { id: 'op-2', type: 'add' as const, attributes: {}, attemptNumber: 0, requestTimestamp: '2026-01-01T00:00:00Z', result: { status: 'in-progress' as const } };
+  await repo.modifyShadow(shadow.oid, () => ({ set: { pendingOperations: [op] } }));
+  const attempt = 'provision:x/run-1/3';
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-2', '2026-01-01T00:00:00Z', '2026-01-01T00:02:00Z', attempt)).toMatchObject({ pendingOperations: [{ executing: true, executingBy: attempt }] });
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-2', '2026-01-01T00:00:10Z', '2026-01-01T00:02:10Z', 'provision:x/run-1/4')).toBeNull();
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-2', '2026-01-01T00:00:10Z', '2026-01-01T00:02:10Z')).toBeNull();
+  expect(await repo.claimPendingOperation(shadow.oid, 'op-2', '2026-01-01T00:00:10Z', '2026-01-01T00:02:10Z', attempt)).toMatchObject({ pendingOperations: [{ executingUntil: '2026-01-01T00:02:10Z' }] });
+});
