@@ -8,26 +8,26 @@ import type { Services } from '../runtime/services';
 import type { DeleteUserResult } from '../workflows/delete-user';
 import { searchAttributes, workflowIds } from '../workflows/workflow-ids';
 import { UserCommandError } from './user-commands';
+import { WaitTimeoutError, waitForWorkflowResult } from './workflow-wait';
 
 export interface UserDeletion {
   userOid: string;
   name: string;
   workflowId: string;
   outcome?: { deleted: boolean; accounts: DeleteUserResult['accounts'] };
+  /** Set when the wait was given up: what the deletion waits for (it goes on). */
+  waiting?: string;
 }
 
-/** How often a waiting caller looks at what the deletion waits for. */
-const WATCH_EVERY_MS = 2000;
-
 /**
- * `wait`: resolves when the user is gone; meanwhile `onWaiting` hears each new line of what the deletion
- * waits for (an account delete on a resource that is down).
+ * `wait`: resolves when the user is gone, or after `timeoutMs` with `waiting` saying what the deletion
+ * waits for; meanwhile `onWaiting` hears once what it waits for (an account delete on a resource that is down).
  */
 export async function deleteUser(
   services: Services,
   ref: string,
   channel: Channel,
-  options: { wait?: boolean; onWaiting?: (details: string) => void } = {},
+  options: { wait?: boolean; timeoutMs?: number; onWaiting?: (details: string) => void } = {},
 ): Promise<UserDeletion> {
   const user = await services.repo.userByRef(ref);
   if (!user) throw new UserCommandError('not-found', `no user '${ref}'`);
@@ -48,18 +48,11 @@ export async function deleteUser(
   }
   const started = { userOid: user.oid, name: user.name, workflowId };
   if (!options.wait) return started;
-  const handle = services.client.workflow.getHandle<(raw: unknown) => Promise<DeleteUserResult>>(workflowId);
-  let lastDetails = '';
-  const watch = options.onWaiting
-    ? setInterval(() => {
-        handle
-          .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
-          .then(({ currentDetails }) => {
-            if (currentDetails && currentDetails !== lastDetails && /waiting/.test(currentDetails)) options.onWaiting!((lastDetails = currentDetails));
-          })
-          .catch(() => undefined);
-      }, WATCH_EVERY_MS)
-    : undefined;
-  const result = await handle.result().finally(() => clearInterval(watch));
-  return { ...started, outcome: { deleted: result.state === 'deleted', accounts: result.accounts } };
+  try {
+    const result = await waitForWorkflowResult<DeleteUserResult>(services.client, workflowId, { timeoutMs: options.timeoutMs, onWaiting: options.onWaiting ?? (() => undefined) });
+    return { ...started, outcome: { deleted: result.state === 'deleted', accounts: result.accounts } };
+  } catch (e) {
+    if (!(e instanceof WaitTimeoutError)) throw e;
+    return { ...started, waiting: e.message };
+  }
 }

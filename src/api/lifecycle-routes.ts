@@ -4,7 +4,7 @@
  * shape of `errorBodySchema`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { issueList, userListQuerySchema } from '../schema/api';
+import { issueList, userDeletionQuerySchema, userListQuerySchema } from '../schema/api';
 import type { Services } from '../runtime/services';
 import { listResources, listRoles, listTemplates, listUsers, showResource } from '../admin/listings';
 import { createUser, UserExistsError } from '../admin/user-creation';
@@ -44,12 +44,15 @@ export function registerLifecycleRoutes(app: FastifyInstance, services: Services
     answering(reply, async () => reply.code(201).send(await createUser(services, request.body, 'api'))),
   );
 
-  app.delete<{ Params: { ref: string }; Querystring: { wait?: string } }>('/api/v1/users/:ref', async (request, reply) =>
-    answering(reply, async () => {
-      const wait = request.query.wait === 'true';
-      return reply.code(wait ? 200 : 202).send(await deleteUser(services, request.params.ref, 'api', { wait }));
-    }),
-  );
+  app.delete<{ Params: { ref: string }; Querystring: Record<string, string> }>('/api/v1/users/:ref', async (request, reply) => {
+    const parsed = userDeletionQuerySchema.safeParse(request.query ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid query', message: 'see problems', problems: issueList(parsed.error) });
+    return answering(reply, async () => {
+      const deletion = await deleteUser(services, request.params.ref, 'api', parsed.data);
+      // 200 with the outcome; 202 when it goes on (not waited for, or still waiting at the timeout).
+      return reply.code(deletion.outcome ? 200 : 202).send(deletion);
+    });
+  });
 
   app.get('/api/v1/resources', async () => listResources(services));
   app.get<{ Params: { ref: string } }>('/api/v1/resources/:ref', async (request, reply) => {

@@ -60,10 +60,14 @@ export const lifecyclePaths: Record<string, PathItem> = {
     parameters: [userRef],
     delete: {
       summary: 'Delete a user (workflow deleteUser, delete-user:<oid>): his accounts are deprovisioned as his assignments say, then he is removed; ?wait=true answers when he is gone',
-      parameters: [{ name: 'wait', in: 'query', required: false, description: 'true: wait for the outcome', schema: { type: 'boolean' } }],
+      parameters: [
+        { name: 'wait', in: 'query', required: false, description: 'true: wait for the outcome', schema: { type: 'boolean' } },
+        { name: 'timeout', in: 'query', required: false, description: 'with wait=true: give up waiting after this long (500ms, 30s, 5m...; default 30s); the deletion goes on', schema: { type: 'string' } },
+      ],
       responses: {
         '200': ok('with ?wait=true: the outcome', userDeletionSchema),
-        '202': ok('the deletion started (or joined the one running)', userDeletionSchema),
+        '202': ok('the deletion started (or joined the one running); with ?wait=true, still going at the timeout: `waiting` says what it waits for', userDeletionSchema),
+        '400': { description: 'a bad query (timeout without wait=true, or not a duration)' },
         '404': { description: 'no such user' },
       },
     },

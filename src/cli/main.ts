@@ -20,7 +20,7 @@ import { listReconciliationSchedules, syncReconciliationSchedules } from '../adm
 import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSync } from '../admin/live-sync';
 import { durationSchema, durationToMs } from '../schema/config';
 import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
-import { waitForWorkflowResult } from './workflow-wait';
+import { waitForWorkflowResult } from '../admin/workflow-wait';
 import { listResources, listRoles, listTemplates, listUsers } from '../admin/listings';
 import { createUser } from '../admin/user-creation';
 import { deleteUser } from '../admin/user-deletion';
@@ -75,8 +75,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (resource: string, account: string, opts: { primary?: boolean; wait?: boolean; timeout?: string; json?: boolean }) =>
     withServices(async (services) => {
-      if (opts.timeout !== undefined && !opts.wait) throw new Error('--timeout limits --wait: give both, or neither');
-      const timeoutMs = opts.timeout !== undefined ? durationOption(opts.timeout, '--timeout') : undefined;
+      const timeoutMs = waitTimeoutOption(opts);
       const started = await reportChangeNotification(
         services,
         opts.primary ? { resource, primaryIdentifier: account } : { resource, account },
@@ -145,10 +144,12 @@ user
   .command('delete <ref>')
   .description('delete a user: his accounts are deprovisioned as his assignments say, then he is removed (workflow deleteUser)')
   .option('--wait', 'wait until his accounts are handled and he is gone (while a resource is down, until it is back)')
+  .option('--timeout <duration>', 'with --wait: give up waiting after this long (e.g. 30s); the deletion goes on')
   .option('--json', 'machine-readable output')
-  .action(async (ref: string, opts: { wait?: boolean; json?: boolean }) =>
+  .action(async (ref: string, opts: { wait?: boolean; timeout?: string; json?: boolean }) =>
     withServices(async (services) => {
-      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait, onWaiting: (details) => console.error(details) });
+      const timeoutMs = waitTimeoutOption(opts);
+      const deletion = await deleteUser(services, ref, 'user', { wait: opts.wait, timeoutMs, onWaiting: (details) => console.error(details) });
       print(!!opts.json, deletion, () =>
         [
           `deleteUser ${deletion.workflowId} (${deletion.name})`,
@@ -160,6 +161,7 @@ user
             : []),
         ].join('\n'),
       );
+      if (deletion.waiting) throw new Error(deletion.waiting);
     }),
   );
 
@@ -482,6 +484,12 @@ livesync
       );
     }),
   );
+
+/** `--timeout`, which only limits `--wait`. */
+function waitTimeoutOption(opts: { wait?: boolean; timeout?: string }): number | undefined {
+  if (opts.timeout !== undefined && !opts.wait) throw new Error('--timeout limits --wait: give both, or neither');
+  return opts.timeout !== undefined ? durationOption(opts.timeout, '--timeout') : undefined;
+}
 
 function durationOption(value: string, option: string): number {
   const parsed = durationSchema.safeParse(/^\d+$/.test(value) ? Number(value) : value);

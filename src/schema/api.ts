@@ -1,6 +1,6 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
-import { isDateTime } from './config';
+import { durationSchema, durationToMs, isDateTime } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
@@ -154,6 +154,15 @@ export const userListQuerySchema = z.strictObject({
   after: z.string().optional(),
 });
 
+/** `DELETE /api/v1/users/{ref}`: `wait=true` answers when he is gone, or after `timeout` (default 30s) with what it waits for. */
+export const userDeletionQuerySchema = z
+  .strictObject({
+    wait: z.enum(['true', 'false']).optional(),
+    timeout: durationSchema.optional(),
+  })
+  .refine((q) => q.timeout === undefined || q.wait === 'true', { message: 'timeout limits wait=true: give both, or neither', path: ['timeout'] })
+  .transform((q) => ({ wait: q.wait === 'true', timeoutMs: q.wait === 'true' ? durationToMs(q.timeout ?? '30s') : undefined }));
+
 export const userListingSchema = z.object({
   users: z.array(
     z.object({ oid: z.string(), name: z.string(), fullName: z.string().optional(), assignments: z.number(), accounts: z.number(), modified: z.string() }),
@@ -220,6 +229,8 @@ export const userDeletionSchema = z.object({
       accounts: z.array(z.object({ shadowOid: z.string(), resource: z.string(), action: z.string(), state: z.string() })),
     })
     .optional(),
+  /** Waited for and still going at the timeout: what the deletion waits for. */
+  waiting: z.string().optional(),
 });
 
 /** `tally operation retry|cancel`, `POST /api/v1/operations/{id}/retry|cancel`. */

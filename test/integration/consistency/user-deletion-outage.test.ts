@@ -6,11 +6,13 @@
  * audited) and `tally status` no longer lists it.
  */
 import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { runTallyCli, tallyBin } from '../../support/tally-cli';
 import { eventually, recordHistories } from '../../support/tally-harness';
 import { getStack } from '../../support/stack';
 import { ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
 import { deleteUser } from '../../../src/admin/user-deletion';
+import { buildApi } from '../../../src/api/server';
 import type { DeleteUserResult } from '../../../src/workflows/delete-user';
 
 let s: OutageStack;
@@ -69,6 +71,39 @@ test('tally user delete --wait says what it waits for while the resource is down
   expect(stdout).toMatch(/delete +Outage LDAP .*: done/);
   expect(stdout).toMatch(/user bootstrap deleted/);
   expect(await ldapEntries(s, '(uid=bootstrap)')).toEqual([]);
+});
+
+test('a deletion waited for past its timeout answers what it waits for (API 202, CLI exit 1) and goes on', async () => {
+  await s.applyAndProvision(userYaml(s.resourceOid, 'norrington', 'James Norrington'), { wait: true });
+  await s.settled();
+  await s.slapd.stop();
+  const api = buildApi({ services: s.services, token: 'deletion-timeout' });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  const users = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/api/v1/users`;
+  const remove = (query: string) => fetch(`${users}/norrington${query}`, { method: 'DELETE', headers: { authorization: 'Bearer deletion-timeout' } });
+  try {
+    const bad = await remove('?timeout=1s');
+    expect({ status: bad.status, body: await bad.json() }).toMatchObject({ status: 400, body: { problems: [expect.objectContaining({ field: 'timeout' })] } });
+
+    const waited = await remove('?wait=true&timeout=2s');
+    expect(waited.status).toBe(202);
+    const body = (await waited.json()) as { workflowId: string; waiting: string; outcome?: unknown };
+    expect(body.outcome).toBeUndefined();
+    expect(body.waiting).toMatch(new RegExp(`^gave up waiting after 2 s for ${body.workflowId}: deleting user norrington: waiting for account deletes on Outage LDAP`));
+
+    const cli = await runTallyCli(s.env, ['user', 'delete', 'norrington', '--wait', '--timeout', '1s']);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(new RegExp(`^tally: gave up waiting after 1 s for ${body.workflowId}: `, 'm'));
+
+    await s.slapd.restart();
+    const done = await remove('?wait=true');
+    // Gone meanwhile, or gone by the time this wait ends.
+    expect([200, 404]).toContain(done.status);
+    await eventually(() => s.services.repo.userByRef('norrington'), (u) => u === null, 'norrington deleted once the resource is back');
+    expect(await ldapEntries(s, '(uid=norrington)')).toEqual([]);
+  } finally {
+    await api.close();
+  }
 });
 
 test('a waiting operation is retried at once, or given up: cancelled on its shadow, audited, and gone from tally status', async () => {
