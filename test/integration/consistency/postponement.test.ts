@@ -201,6 +201,24 @@ test('nothing waits forever: resumePendingOperations restarts the workflow of a 
   expect(await handle.result()).toMatchObject({ done: 1, failed: [] });
 });
 
+test("a worker that died before handing a postponed operation over: the user's recompute, which its workflow repeats, starts the operation's workflow", async () => {
+  await s.slapd.stop();
+  await s.applyAndProvision(userYaml(s.resourceOid, 'gwen', 'Gwen Gold'));
+  const waiting = await onlyShadow('gwen', postponed('add'), "gwen's postponed add");
+  const handle = s.services.client.workflow.getHandle(`provision:${waiting.oid}`);
+  // As if the worker had died between storing the postponement and starting this workflow.
+  await handle.terminate('simulating a hand-over lost with its worker');
+  const user = await s.services.repo.userByRef('gwen');
+  const recompute = await s.services.workflows.requestUserProvisioning({ userOid: user!.oid, channel: 'user' });
+  await s.services.client.workflow.getHandle(recompute).result();
+  expect((await s.services.client.workflow.getHandle(`provision:${waiting.oid}`).describe()).status.name).toBe('RUNNING');
+
+  await s.slapd.restart();
+  await s.settled();
+  const [entry] = await ldapEntries(s, '(uid=gwen)');
+  expect(entry.cn).toBe('Gwen Gold');
+});
+
 test('with maximumAttempts the workflow gives up but the operation stays in the shadow for a later resume', async () => {
   await s.reconfigure({ ...SHORT_RETRIES, maximumAttempts: 2 });
   await s.slapd.stop();
