@@ -9,6 +9,7 @@ import { runReactionAction } from './focus-actions';
 import { applyInbound } from './inbound';
 import { provisionUser } from './projection';
 import { resumePendingOperations } from '../provisioning';
+import { isAssociationAttribute } from '../schema/association-names';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
@@ -106,7 +107,10 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
   // Reconciliation and import compare everything: "what should be" against "what is" on every account.
   const fullRecompute = newUser || change.channel === 'recon' || change.channel === 'import';
-  if (inbound.changedUserPaths.length === 0 && !fullRecompute && decided.situation === 'linked') {
+  // Memberships have no inbound: the owner is recomputed with nothing changed on him, so the strong
+  // (and non-tolerant) memberships his roles give are put back and the others are left as they are.
+  const membershipsChanged = change.attributeDeltas?.some((d) => isAssociationAttribute(d.path)) ?? false;
+  if (inbound.changedUserPaths.length === 0 && !fullRecompute && !membershipsChanged && decided.situation === 'linked') {
     // Nothing to provision. An earlier attempt of this change may have stored account operations and
     // died before executing them: whatever waits unclaimed goes to its workflow.
     const { shadowOids } = await resumePendingOperations(deps, undefined, { ownerRef: ownerOid, onlyStranded: { now: nowOf(deps) } });

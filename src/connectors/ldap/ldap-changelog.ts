@@ -4,7 +4,7 @@
  */
 import type { ConnectorChange } from '../connector-types';
 import type { AttributeDelta } from '../../schema/objects';
-import { isUnderDn, parentDn, parseRdn, splitDn } from './ldap-dn';
+import { isUnderDn, isWellFormedDnUnder, parentDn, parseRdn, sameDn, splitDn } from './ldap-dn';
 import { OPERATIONAL_ATTRIBUTES, SECRET_ATTRIBUTES, type AccesslogRecord } from './ldap-types';
 
 /** CSNs compare as strings: `YYYYmmddHHMMSS.uuuuuuZ#count#sid#mod`. */
@@ -16,18 +16,76 @@ export interface ChangelogMapping {
   ignoreModifiers?: readonly string[];
   /** Whether reqEntryUUID is the connector's primary identifier (it is unless configured otherwise). */
   entryUuidIsPrimary: boolean;
+  /** Groups whose member attribute holds accounts' DNs: a change of their members is a change of those accounts. */
+  entitlements?: readonly ChangelogEntitlement[];
 }
 
-/** Records under the base context, oldest first, as changes. Records of other types are dropped. */
+export interface ChangelogEntitlement {
+  /** Where the groups live (the entitlement type's base context). */
+  baseContext: string;
+  /** The group's attribute listing members by DN (`member`). */
+  memberAttribute: string;
+  /** The association's pseudo-attribute on the account (`association/group`). */
+  association: string;
+}
+
+/**
+ * Records under the base context, oldest first, as changes; a group's record, as changes of the accounts
+ * it adds or removes as members (see membershipChanges). Records of other types are dropped.
+ */
 export function recordsToChanges(records: readonly AccesslogRecord[], m: ChangelogMapping): ConnectorChange[] {
   return [...records]
     .sort((a, b) => (a.entryCSN < b.entryCSN ? -1 : a.entryCSN > b.entryCSN ? 1 : 0))
-    .filter((r) => isUnderDn(r.reqDN, m.baseContext) || (r.reqType === 'modrdn' && isUnderDn(newDnOf(r), m.baseContext)))
     .filter((r) => !ignored(r.reqAuthzID, m.ignoreModifiers))
     .flatMap((r) => {
-      const change = recordToChange(r, m);
-      return change ? [change] : [];
+      const underBase = isUnderDn(r.reqDN, m.baseContext) || (r.reqType === 'modrdn' && isUnderDn(newDnOf(r), m.baseContext));
+      const change = underBase ? recordToChange(r, m) : undefined;
+      return [...(change ? [change] : []), ...membershipChanges(r, m)];
     });
+}
+
+/**
+ * A group's add or modify that adds or deletes member values: one `modify` change per value that is an
+ * account's DN (under the base context), named by that DN, with the membership as its association delta.
+ * The group's entryUUID is not the account's, so these changes carry no primary identifier. A replace
+ * of the whole member list yields its values as added: the members it removed are not in the record
+ * (reconciliation finds them), nor are a group's renames and deletions.
+ */
+function membershipChanges(r: AccesslogRecord, m: ChangelogMapping): ConnectorChange[] {
+  if (r.reqType !== 'add' && r.reqType !== 'modify') return [];
+  const changes: ConnectorChange[] = [];
+  for (const e of m.entitlements ?? []) {
+    if (!isUnderDn(r.reqDN, e.baseContext)) continue;
+    for (const delta of parseReqMod(r.reqMod).filter((d) => d.path.toLowerCase() === e.memberAttribute.toLowerCase())) {
+      const members = [
+        ...[...(delta.add ?? []), ...(delta.replace ?? [])].map((dn) => ({ dn: String(dn), add: true })),
+        ...(delta.delete ?? []).map((dn) => ({ dn: String(dn), add: false })),
+      ];
+      for (const member of members.filter((x) => isAccountDn(x.dn, m.baseContext))) {
+        changes.push({
+          changeType: 'modify',
+          secondaryIdentifier: member.dn,
+          attributeDeltas: [{ path: e.association, ...(member.add ? { add: [r.reqDN] } : { delete: [r.reqDN] }) }],
+          token: r.entryCSN,
+        });
+      }
+    }
+  }
+  return changes;
+}
+
+const isAccountDn = (dn: string, baseContext: string) => isWellFormedDnUnder(dn, baseContext) && !sameDn(dn, baseContext);
+
+/**
+ * The first `max` changes, and the rest of the record the last of them came from: changes of one
+ * record (a group's members) share its CSN, the position a page ends at, so a page never ends inside a
+ * record (what came after the position would be left unread). A page may so exceed `max` by a group's
+ * members.
+ */
+export function pageOfChanges(changes: readonly ConnectorChange[], max: number): ConnectorChange[] {
+  let end = Math.max(1, Math.min(max, changes.length));
+  while (end < changes.length && changes[end].token === changes[end - 1].token) end++;
+  return changes.slice(0, end);
 }
 
 const normalizedDn = (dn: string) => dn.replace(/^dn:/i, '').replace(/\s*([,=])\s*/g, '$1').trim().toLowerCase();

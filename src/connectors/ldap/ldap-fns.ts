@@ -9,7 +9,7 @@ import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/ob
 import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
-import { CSN_PATTERN, recordsToChanges } from './ldap-changelog';
+import { CSN_PATTERN, pageOfChanges, recordsToChanges, type ChangelogEntitlement } from './ldap-changelog';
 import { isWellFormedDnUnder, parseRdn, splitDn } from './ldap-dn';
 import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
 import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
@@ -23,6 +23,7 @@ import {
   subjectValue,
   valueAttributesToRead,
   groupsWithMember,
+  isDnValue,
   type LdapAssociation,
 } from './ldap-associations';
 import { planModify, type CurrentValues } from './ldap-modify';
@@ -293,6 +294,11 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
 
   // ---- changelog ---------------------------------------------------------------------------
 
+  /** Groups listing members by DN: their member changes are changes of the accounts (memberUid groups are not). */
+  const changelogEntitlements: ChangelogEntitlement[] = associations
+    .filter(isDnValue)
+    .map((a) => ({ baseContext: a.base, memberAttribute: a.memberAttribute, association: a.attribute }));
+
   function changelogBase(): string {
     if (!config.changelog) {
       throw new ConnectorError('configuration', `resource ${config.url} has no changelog configured (changelog: { type: accesslog })`);
@@ -359,15 +365,15 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
         baseContext: config.baseContext,
         entryUuidIsPrimary: config.primaryIdentifier.toLowerCase() === 'entryuuid',
         ignoreModifiers: config.changelog?.ignoreModifiers ?? [config.bindDn],
+        entitlements: changelogEntitlements,
       });
       // The position advances over records outside the base context too, so they are not read again.
       const sortedCsns = records.map((r) => r.entryCSN).sort();
       // A bounded page by default: the result travels in a workflow history.
-      const max = limit ?? config.pageSize;
-      if (all.length <= max) {
+      const changes = pageOfChanges(all, limit ?? config.pageSize);
+      if (changes.length === all.length) {
         return { changes: all, token: sortedCsns[sortedCsns.length - 1] ?? token };
       }
-      const changes = all.slice(0, max);
       return { changes, token: changes[changes.length - 1].token };
     });
   }

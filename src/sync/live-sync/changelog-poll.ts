@@ -95,11 +95,21 @@ function coalesceEvents(changes: readonly ResourceChange[]): ResourceChange[] {
   return [...latest.values()];
 }
 
-/** The changes grouped by object (its stable identifier, else its name), each group in changelog order. */
+/**
+ * The changes grouped by object (its stable identifier, else its name), each group in changelog order.
+ * A change known only by its name (an LDAP group's member) joins the object that name belongs to in the
+ * same page, so one object is never synchronized twice side by side.
+ */
 export function coalesce(changes: readonly ConnectorChange[]): ConnectorChange[][] {
+  const nameKey = (name: string | undefined) => (name ?? '').toLowerCase();
+  const primaryByName = new Map<string, string>();
+  for (const change of changes) {
+    if (change.primaryIdentifier === undefined) continue;
+    for (const name of [change.secondaryIdentifier, change.newSecondaryIdentifier]) if (name) primaryByName.set(nameKey(name), change.primaryIdentifier);
+  }
   const groups = new Map<string, ConnectorChange[]>();
   for (const change of changes) {
-    const key = change.primaryIdentifier ?? `name:${(change.secondaryIdentifier ?? '').toLowerCase()}`;
+    const key = change.primaryIdentifier ?? primaryByName.get(nameKey(change.secondaryIdentifier)) ?? `name:${nameKey(change.secondaryIdentifier)}`;
     groups.set(key, [...(groups.get(key) ?? []), change]);
   }
   return [...groups.values()];
@@ -113,7 +123,7 @@ export function asResourceChange(resourceRef: string, changes: readonly Connecto
     resourceRef,
     channel: 'live-sync',
     changeType: last.changeType,
-    primaryIdentifier: last.primaryIdentifier,
+    primaryIdentifier: [...changes].reverse().find((c) => c.primaryIdentifier !== undefined)?.primaryIdentifier,
     secondaryIdentifier: last.newSecondaryIdentifier ?? last.secondaryIdentifier,
     ...(knownDeltas ? { attributeDeltas: changes.flatMap((c) => c.attributeDeltas!) } : {}),
     token: last.token,

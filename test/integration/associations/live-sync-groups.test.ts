@@ -1,0 +1,123 @@
+/**
+ * Group changes made in the directory by its admin reach live sync as changes of the member accounts:
+ * a membership a role gives (strong) that the admin takes away comes back with no reconciliation; one
+ * the admin gives that no role gives stays (the association is tolerant). A group change with several
+ * members is read whole, whatever the page size.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Attribute, Change, Client as LdapClient } from 'ldapts';
+import { Client as PgClient } from 'pg';
+import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../../src/admin/live-sync';
+import type { LiveSyncStatus } from '../../../src/workflows/workflow-ids';
+import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+const PIRATES = 'cn=pirates,ou=groups,dc=example,dc=com';
+
+let tally: TallyHarness;
+let pg: PgClient;
+let people: string;
+let parrots: string;
+let jackDn: string;
+
+async function asAdmin<T>(fn: (c: LdapClient) => Promise<T>): Promise<T> {
+  const ldap = new LdapClient({ url: tally.stack.ldap.url });
+  try {
+    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
+    return await fn(ldap);
+  } finally {
+    await ldap.unbind();
+  }
+}
+
+async function members(group: string): Promise<string[]> {
+  const member = (await asAdmin((c) => c.search(group, { scope: 'base', attributes: ['member'] }))).searchEntries[0]?.member ?? [];
+  return (Array.isArray(member) ? member : [member]).map((m) => String(m).toLowerCase());
+}
+
+const memberChange = (operation: 'add' | 'delete', values: string[]) => new Change({ operation, modification: new Attribute({ type: 'member', values }) });
+
+/** The admin takes jack out of cn=pirates; a member of no account stands in, as jack may be the last one (groupOfNames needs one). */
+async function removeJackFromPirates(standIn: string): Promise<void> {
+  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
+  await asAdmin((c) => c.modify(PIRATES, [memberChange('add', [`cn=${standIn}-${suffix},ou=nobody,dc=example,dc=com`]), memberChange('delete', [jackDn])]));
+}
+
+async function status(): Promise<LiveSyncStatus> {
+  const [listing] = await liveSyncStatuses(tally.services, LDAP_OID);
+  if (!listing.status) throw new Error('live sync of the LDAP resource does not run');
+  return listing.status;
+}
+
+async function jackShadowGroups(): Promise<string[]> {
+  const jack = (await tally.services.repo.userByRef('jack'))!;
+  const shadow = (await tally.services.repo.shadowsOfOwner(jack.oid)).find((s) => s.resourceRef === LDAP_OID);
+  return ((shadow?.attributes?.['association/group'] as string[] | undefined) ?? []).map((g) => g.toLowerCase());
+}
+
+beforeAll(async () => {
+  tally = await startTally('lsgroups');
+  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
+  const ou = `people-${suffix}`;
+  const table = `accounts_${suffix}`;
+  people = `ou=${ou},dc=example,dc=com`;
+  jackDn = `uid=jack,${people}`;
+  parrots = `cn=parrots-${suffix},ou=groups,dc=example,dc=com`;
+  await asAdmin(async (c) => {
+    await c.add(people, { objectClass: ['top', 'organizationalUnit'], ou });
+    await c.add(parrots, { objectClass: 'groupOfNames', cn: `parrots-${suffix}`, member: 'cn=nobody' });
+  });
+  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
+  await pg.connect();
+  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+  await applyAndProvision(tally.services, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
+  expect(await members(PIRATES)).toContain(jackDn.toLowerCase());
+
+  await startLiveSync(tally.services, LDAP_OID, { intervalMs: 200 });
+  await eventually(() => status().catch(() => null), (s) => (s?.polls ?? 0) >= 2, 'live sync polling');
+}, 180_000);
+
+afterAll(async () => {
+  await signalLiveSync(tally.services, LDAP_OID, 'stop').catch(() => undefined);
+  await pg?.end();
+  await tally?.stop();
+});
+
+test('a member the Pirate role gives, removed from cn=pirates by the admin, is added back by live sync without a reconciliation', async () => {
+  const before = await status();
+  await removeJackFromPirates('first');
+  expect(await members(PIRATES)).not.toContain(jackDn.toLowerCase());
+
+  await eventually(() => members(PIRATES), (m) => m.includes(jackDn.toLowerCase()), 'jack back in cn=pirates', 30_000);
+  const after = await status();
+  expect(after.applied).toBeGreaterThan(before.applied);
+  expect(after.reconciliationsStarted).toBe(0);
+  await expect(tally.services.client.workflow.getHandle(`recon:${LDAP_OID}`).describe()).rejects.toThrow(/not found/i);
+  await eventually(jackShadowGroups, (groups) => groups.includes(PIRATES), "jack's shadow with cn=pirates");
+}, 60_000);
+
+test('a member the admin adds to a group no role gives stays: the association is tolerant', async () => {
+  await asAdmin((c) => c.modify(parrots, [memberChange('add', [jackDn])]));
+  await eventually(jackShadowGroups, (groups) => groups.includes(parrots.toLowerCase()), "jack's shadow with the parrots", 30_000);
+  // Then a membership his role gives goes: its recompute sees the parrots too, and leaves them.
+  await removeJackFromPirates('second');
+  await eventually(() => members(PIRATES), (m) => m.includes(jackDn.toLowerCase()), 'jack back in cn=pirates', 30_000);
+  const settled = await status();
+  await eventually(status, (s) => s.polls >= settled.polls + 3, 'three more polls');
+  expect(await members(parrots)).toContain(jackDn.toLowerCase());
+  expect(await jackShadowGroups()).toEqual(expect.arrayContaining([PIRATES, parrots.toLowerCase()]));
+}, 60_000);
+
+test('a group change with several members is read whole, even by pages of one change; the next page starts after it', async () => {
+  const { connector } = await tally.services.connectors.connectorFor(LDAP_OID);
+  const start = await connector.latestToken();
+  const ghosts = ['one', 'two', 'three'].map((n) => `uid=ghost-${n},${people}`);
+  await asAdmin((c) => c.modify(parrots, [memberChange('add', ghosts)]));
+
+  const page = await connector.changesSince(start, 1);
+  expect(page.changes.map((c) => c.secondaryIdentifier?.toLowerCase())).toEqual(ghosts.map((g) => g.toLowerCase()));
+  expect(new Set(page.changes.map((c) => c.token))).toEqual(new Set([page.token]));
+  const next = await connector.changesSince(page.token, 1);
+  expect(next.changes.filter((c) => c.secondaryIdentifier?.toLowerCase().startsWith('uid=ghost-'))).toEqual([]);
+});
