@@ -21,3 +21,4 @@ export * from './user-properties';
 export * from './activation';
 export * from './credentials';
 export * from './value-policy';
+export * from './enforced-attributes';

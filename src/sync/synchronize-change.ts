@@ -2,14 +2,15 @@
  * The synchronization routine for one resource object, whatever found the change: shadow -> situation ->
  * reaction actions -> inbound -> provisioning of the owner's accounts (outbound).
  */
-import type { ResourceChange } from '../schema/objects';
+import type { AccountConstruction } from '../schema/config';
+import type { ResourceChange, ShadowDoc, UserDoc } from '../schema/objects';
+import { enforcedAttributes, findObjectType, isModelError, resolveAssignments, touchesEnforced } from '../model';
 import { observeResourceObject } from './observe';
 import { decideSituation } from './situation';
 import { runReactionAction } from './focus-actions';
 import { applyInbound } from './inbound';
 import { provisionUser } from './projection';
 import { resumePendingOperations } from '../provisioning';
-import { isAssociationAttribute } from '../schema/association-names';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
@@ -107,10 +108,7 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
   // Reconciliation and import compare everything: "what should be" against "what is" on every account.
   const fullRecompute = newUser || change.channel === 'recon' || change.channel === 'import';
-  // Memberships have no inbound: the owner is recomputed with nothing changed on him, so the strong
-  // (and non-tolerant) memberships his roles give are put back and the others are left as they are.
-  const membershipsChanged = change.attributeDeltas?.some((d) => isAssociationAttribute(d.path)) ?? false;
-  if (inbound.changedUserPaths.length === 0 && !fullRecompute && !membershipsChanged && decided.situation === 'linked') {
+  if (inbound.changedUserPaths.length === 0 && !fullRecompute && decided.situation === 'linked' && !(await enforcedValuesTouched(deps, change, observed.shadow, inbound.user))) {
     // Nothing to provision. An earlier attempt of this change may have stored account operations and
     // died before executing them: whatever waits unclaimed goes to its workflow.
     const { shadowOids } = await resumePendingOperations(deps, undefined, { ownerRef: ownerOid, onlyStranded: { now: nowOf(deps) } });
@@ -125,6 +123,27 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
     outcome.handedOver = provisioned.accounts.filter((a) => a.state === 'handed-over').map((a) => a.shadowOid);
   }
   return outcome;
+}
+
+/**
+ * Whether the change touched what the owner's mappings enforce (strong values, non-tolerant attributes,
+ * memberships). Then the owner is recomputed with nothing changed on him: only strong and non-tolerant
+ * mappings act, so what was put out of line is put back and values others may set are left.
+ */
+async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, shadow: ShadowDoc | null, owner: UserDoc | null): Promise<boolean> {
+  const changed = change.attributeDeltas?.map((d) => d.path) ?? [];
+  if (changed.length === 0 || !shadow) return false;
+  const resource = await deps.connectors.resource(shadow.resourceRef);
+  const objectType = findObjectType(resource, shadow.kind, shadow.intent);
+  if (!objectType) return false;
+  let constructions: AccountConstruction[] = [];
+  try {
+    constructions = owner ? resolveAssignments(owner.assignment, (await deps.repo.configSnapshot()).roles).constructions.map((c) => c.construction) : [];
+  } catch (e) {
+    if (!isModelError(e)) throw e;
+    return true; // the recompute says what is wrong with his roles
+  }
+  return touchesEnforced(changed, enforcedAttributes({ resource, objectType, constructions }));
 }
 
 async function recomputeFormerOwner(deps: SyncDeps, userOid: string, change: ResourceChange, outcome: ChangeOutcome, workflowId?: string): Promise<void> {

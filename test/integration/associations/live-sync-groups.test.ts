@@ -2,7 +2,8 @@
  * Group changes made in the directory by its admin reach live sync as changes of the member accounts:
  * a membership a role gives (strong) that the admin takes away comes back with no reconciliation; one
  * the admin gives that no role gives stays (the association is tolerant). A group change with several
- * members is read whole, whatever the page size.
+ * members is read whole, whatever the page size. Attributes are enforced the same way: a value a strong
+ * mapping gives comes back, one of a normal mapping is left to the admin.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -107,6 +108,27 @@ test('a member the admin adds to a group no role gives stays: the association is
   await eventually(status, (s) => s.polls >= settled.polls + 3, 'three more polls');
   expect(await members(parrots)).toContain(jackDn.toLowerCase());
   expect(await jackShadowGroups()).toEqual(expect.arrayContaining([PIRATES, parrots.toLowerCase()]));
+}, 60_000);
+
+async function jackEntry(): Promise<Record<string, unknown>> {
+  return (await asAdmin((c) => c.search(jackDn, { scope: 'base', attributes: ['title', 'description'] }))).searchEntries[0]!;
+}
+const valuesOf = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+
+test("a value a strong mapping gives, changed by the admin, is put back by live sync; a normal mapping's value the admin changes stays", async () => {
+  const before = await status();
+  const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+  // title: Pirate comes from the Pirate role's strong mapping; description from a normal one.
+  await asAdmin((c) => c.modify(jackDn, [replace('title', ['Cook']), replace('description', ['Set by the admin'])]));
+  await eventually(async () => valuesOf((await jackEntry()).title), (t) => t.includes('Pirate'), "jack's title Pirate again", 30_000);
+  const after = await status();
+  expect(after.reconciliationsStarted).toBe(before.reconciliationsStarted);
+  const settled = await status();
+  await eventually(status, (st) => st.polls >= settled.polls + 3, 'three more polls');
+  const entry = await jackEntry();
+  // title is single-valued in the example's schema handling: the strong value replaces the admin's.
+  expect(valuesOf(entry.title)).toEqual(['Pirate']);
+  expect(valuesOf(entry.description)).toEqual(['Set by the admin']);
 }, 60_000);
 
 test('a group change with several members is read whole, even by pages of one change; the next page starts after it', async () => {
