@@ -38,6 +38,8 @@ export function associationAttributeDefinitions(objectType: ObjectTypeDefinition
     ...(a.displayName !== undefined ? { displayName: a.displayName } : {}),
     multiValued: true,
     tolerant: a.tolerant,
+    // The values are the entitlements' names (LDAP group DNs): `CN=Pirates,...` is `cn=pirates,...`.
+    matchingRule: 'distinguishedName' as const,
     outbound: [],
     inbound: [],
   }));

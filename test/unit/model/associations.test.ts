@@ -45,6 +45,12 @@ describe('associations in the projector', () => {
     expect(complete.accounts[0]).toMatchObject({ action: 'keep' });
   });
 
+  it('a target spelled otherwise than the directory spells the group is the same group (DNs compared as DNs)', () => {
+    const shouted = groupRole('Bosun', 'CN=Crew, OU=Groups, DC=Example, DC=Com');
+    const projection = project({ user: jack({ assignment: assigned('Bosun') }), roles: [shouted], resources: [withGroups], accounts: [{ shadow: jackLdapShadow, current: jackAccount([CREW]) }] });
+    expect(projection.accounts[0]).toMatchObject({ action: 'keep' });
+  });
+
   it('unassigning a role retracts only the memberships it alone gave; memberships set by others stay', () => {
     const other = 'cn=others,ou=groups,dc=example,dc=com';
     const projection = project({
