@@ -27,6 +27,8 @@ export interface AccountComparison {
   templates: readonly ObjectTemplateConfig[];
   roles: RoleConfig[];
   resources: ResourceConfig[];
+  /** The effective status is computed at this time: a validity that passed since the last recompute counts. */
+  now?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export function reconciliationNeed(input: AccountComparison): string | null {
     roles: input.roles,
     resources: input.resources,
     accounts: [{ shadow, current: object }],
+    ...(input.now !== undefined ? { now: input.now } : {}),
   });
   if (projection.userDeltas.length > 0) return 'template';
   const plan = projection.accounts.find((p) => p.shadowOid === shadow.oid);

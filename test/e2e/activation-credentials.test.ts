@@ -249,6 +249,29 @@ test('validTo disables the accounts when it passes, through one durable timer', 
   await recordHistories(tally.stack.temporal, { 'activation-timer-validity': timerId });
 });
 
+test("a validity that passed while its timer was lost is found by reconciliation, even where an earlier run found the account in agreement", async () => {
+  const validTo = new Date(Date.now() + 6_000).toISOString();
+  const response = await apiCall('/users/will', { method: 'PATCH', body: JSON.stringify({ activation: { administrativeStatus: null, validTo } }) });
+  await tally.services.client.workflow.getHandle(((await response.json()) as { provisioningWorkflowId: string }).provisioningWorkflowId).result();
+  await eventually(() => ldapEntry(willDn()), (e) => e !== null && e.businessCategory === undefined, 'the LDAP entry enabled');
+  // The timer is lost (as if terminated by mistake): only reconciliation can see the validity pass.
+  await tally.services.client.workflow.getHandle(`activation:${willOid}`).terminate('simulating a lost validity timer');
+
+  const reconcile = async () => {
+    const started = await startResourceRun(tally.services, { type: 'recon', resource: 'OpenDJ LDAP directory' });
+    return waitForRun(tally.services, started.workflowId, () => undefined, 200);
+  };
+  // Before validTo: the account agrees, and this worker remembers so.
+  await reconcile();
+  expect(Date.now()).toBeLessThan(Date.parse(validTo));
+  expect((await ldapEntry(willDn()))?.businessCategory).toBeUndefined();
+
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(validTo) - Date.now()) + 500));
+  await reconcile();
+  await eventually(() => ldapEntry(willDn()), (e) => e?.businessCategory === 'disabled', 'the LDAP entry disabled by the reconciliation', 20_000);
+  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { validTo, effectiveStatus: 'disabled', validityStatus: 'after' } });
+});
+
 test('an import gives a user without a password a generated one that satisfies the policy, and his status from the account', async () => {
   const policy = { minLength: 16, maxLength: 16, minLowercase: 2, minUppercase: 2, minDigits: 2, minSpecial: 2 };
   const base = `ou=${importOu},dc=example,dc=com`;

@@ -6,7 +6,7 @@
  * the third phase.
  */
 import { isConnectorError } from '../../connectors/connector-errors';
-import { bucketOf, findObjectType, matchingRuleOf, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
+import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
 import { sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
@@ -68,16 +68,22 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
 
 /**
  * What this worker found in agreement, by shadow: the shadow's and the owner's versions and the
- * configuration's generation then. The comparison depends on nothing else (the account equals the
- * shadow's cached attributes when it is asked), so while those stay the same it needn't be made again.
+ * configuration's generation then, and the owner's next validity boundary. The comparison depends on
+ * nothing else (the account equals the shadow's cached attributes when it is asked; time only through
+ * validity), so while those stay the same and the boundary is ahead it needn't be made again.
  */
-const agreements = new Map<string, string>();
+const agreements = new Map<string, { key: string; until?: string }>();
 /** Shadows remembered at most; past it the memory starts again. */
 const AGREEMENTS_KEPT = 1_000_000;
 
-function remember(shadowOid: string, key: string): void {
+function remember(shadowOid: string, key: string, until: string | undefined): void {
   if (agreements.size >= AGREEMENTS_KEPT) agreements.clear();
-  agreements.set(shadowOid, key);
+  agreements.set(shadowOid, until === undefined ? { key } : { key, until });
+}
+
+function agreed(shadowOid: string, key: string, now: string): boolean {
+  const agreement = agreements.get(shadowOid);
+  return agreement?.key === key && (agreement.until === undefined || Date.parse(now) < Date.parse(agreement.until));
 }
 
 /** The objects whose shadow, owner or account don't agree; the others are counted as unchanged. */
@@ -104,13 +110,14 @@ async function objectsNeedingSynchronization(
   // Owners' versions first: an owner whose agreement is remembered isn't read whole.
   const versions = await deps.repo.userVersions([...new Set(candidates.map((c) => c.ownerOid))]);
   const keyOf = (c: (typeof candidates)[number]) => `${c.shadow.version}:${versions.get(c.ownerOid)}:${snapshot.generation}`;
-  const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && agreements.get(c.shadow.oid) !== keyOf(c));
+  const now = nowOf(deps);
+  const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !agreed(c.shadow.oid, keyOf(c), now));
   const owners = new Map((await deps.repo.usersByOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
   const unchanged = new Set<ResourceObject>();
   for (const c of candidates) {
     if (!versions.has(c.ownerOid)) continue;
     const key = keyOf(c);
-    if (agreements.get(c.shadow.oid) === key) {
+    if (agreed(c.shadow.oid, key, now)) {
       unchanged.add(c.object);
       continue;
     }
@@ -118,12 +125,12 @@ async function objectsNeedingSynchronization(
     // A link cut short has the shadow's side only: the routine completes it.
     if (!owner || `${owner.version}` !== `${versions.get(c.ownerOid)}` || !owner.linkRef.includes(c.shadow.oid)) continue;
     try {
-      const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources });
+      const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources, now });
       if (need !== null) continue;
     } catch {
       continue; // a mapping that can't be evaluated: the routine meets the same error and records it for this object
     }
-    remember(c.shadow.oid, key);
+    remember(c.shadow.oid, key, nextValidityBoundary(owner.activation, now));
     unchanged.add(c.object);
   }
   count(result.stats, 'unchanged', unchanged.size);
