@@ -4,6 +4,9 @@
  */
 import type { AttributeDelta, Attributes, ResourceObject } from '../schema/objects';
 
+/** The delta path of a modify that renames the object: its one value is the new secondary identifier (icfs:name). */
+export const NAME_PATH = '__NAME__';
+
 export interface SearchPage {
   objects: ResourceObject[];
   /** Opaque cursor for the next page; undefined when this was the last page. */

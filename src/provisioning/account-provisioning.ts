@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '../schema/config';
 import type { AccountPlan } from '../model';
-import type { PendingOperation, ShadowDoc } from '../schema/objects';
+import type { AttributeDelta, PendingOperation, ShadowDoc } from '../schema/objects';
+import { NAME_PATH } from '../connectors/connector-types';
 import { requireObjectType } from '../model';
 import { enqueueOperation, type RequestedOperation } from './pending-operations';
 import { claimUntil, executeNextPendingOperation } from './account-operations';
@@ -40,6 +41,10 @@ export const summarized = (account: Omit<AccountResult, 'summary'>): AccountResu
   summary: `${account.resourceRef}: ${account.linked && account.state === 'done' ? 'linked' : account.state}${account.messages.length ? ` (${account.messages.join('; ')})` : ''}`,
 });
 
+/** A modify plan that names the account otherwise (an outbound icfs:name mapping that applies) renames it. */
+const renameOf = (plan: AccountPlan): AttributeDelta[] =>
+  plan.action === 'modify' && plan.secondaryIdentifier !== undefined ? [{ path: NAME_PATH, replace: [plan.secondaryIdentifier] }] : [];
+
 /** Steps one account may take here before the rest is left to its workflow. */
 const MAX_INLINE_STEPS = 10;
 
@@ -53,7 +58,7 @@ export async function provisionAccounts(deps: ProvisioningDeps, input: AccountPr
         ? { type: 'add', attributes: plan.attributes ?? {} }
         : plan.action === 'delete'
           ? { type: 'delete' }
-          : { type: 'modify', delta: plan.deltas ?? [] };
+          : { type: 'modify', delta: [...(plan.deltas ?? []), ...renameOf(plan)] };
     if (requested.type === 'modify' && requested.delta.length === 0) continue;
     const shadowOid = plan.action === 'add' ? await shadowForAdd(deps, input.userOid, plan, input.channel) : plan.shadowOid;
     if (!shadowOid) continue;
@@ -158,6 +163,7 @@ async function enqueueOnShadow(
         pendingOperations,
         dead: queued.dead,
         ...(queued.dead ? { ownerRef: null } : {}),
+        ...(queued.renameTo !== undefined ? { secondaryIdentifier: queued.renameTo } : {}),
         'metadata.modifyTimestamp': now,
         'metadata.modifyChannel': meta.channel,
       },

@@ -5,6 +5,7 @@
 import type { Channel } from '../schema/config';
 import type { AttributeDelta, Attributes, PendingOperation, ShadowDoc } from '../schema/objects';
 import { applyAttributeDeltas } from '../model/deltas';
+import { NAME_PATH } from '../connectors/connector-types';
 
 export type RequestedOperation =
   | { type: 'add'; attributes: Attributes }
@@ -17,6 +18,8 @@ export interface QueueChange {
   dropShadow: boolean;
   /** A delete is waiting: the shadow is unlinked and dead until the resource confirms. */
   dead: boolean;
+  /** A rename merged into the waiting add: the account is to be created under this name. */
+  renameTo?: string;
 }
 
 export function enqueueOperation(
@@ -44,9 +47,17 @@ export function enqueueOperation(
       return { pendingOperations: [...queue, fresh({ type: 'add', attributes: requested.attributes })], dropShadow: false, dead: false };
     case 'modify':
       if (mergeableAdd) {
-        // Modify before created: one add with the final values, no modify.
-        const merged = { ...mergeableAdd, attributes: applyAttributeDeltas(mergeableAdd.attributes ?? {}, requested.delta) };
-        return { pendingOperations: queue.map((op) => (op === mergeableAdd ? merged : op)), dropShadow: false, dead: false };
+        // Modify before created: one add with the final values (and name), no modify.
+        const renames = requested.delta.filter((d) => d.path === NAME_PATH);
+        const attributeDeltas = requested.delta.filter((d) => d.path !== NAME_PATH);
+        const merged = { ...mergeableAdd, attributes: applyAttributeDeltas(mergeableAdd.attributes ?? {}, attributeDeltas) };
+        const renameTo = renames.at(-1)?.replace?.[0];
+        return {
+          pendingOperations: queue.map((op) => (op === mergeableAdd ? merged : op)),
+          dropShadow: false,
+          dead: false,
+          ...(renameTo !== undefined ? { renameTo: String(renameTo) } : {}),
+        };
       }
       if (queue.some((op) => op.type === 'delete')) return { pendingOperations: queue, dropShadow: false, dead: true };
       return { pendingOperations: [...queue, fresh({ type: 'modify', delta: requested.delta })], dropShadow: false, dead: false };

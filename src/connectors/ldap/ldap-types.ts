@@ -4,8 +4,7 @@ export type { LdapConnectorConfig } from '../../schema/config';
 /** The changelog token meaning "from the beginning" (accesslog empty or never read). */
 export const LDAP_INITIAL_TOKEN = '0';
 
-/** The delta path that renames an object (its secondary identifier, icfs:name). */
-export const NAME_PATH = '__NAME__';
+export { NAME_PATH } from '../connector-types';
 
 /**
  * Operational attributes: maintained by the server, never part of `attributes` nor of changelog deltas.

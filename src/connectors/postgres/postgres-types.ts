@@ -4,8 +4,7 @@ export type { PostgresConnectorConfig } from '../../schema/config';
 /** The changelog token meaning "from the beginning" (no modified rows seen yet). */
 export const POSTGRES_INITIAL_TOKEN = '0';
 
-/** The delta path that renames an object (its secondary identifier column). */
-export const NAME_PATH = '__NAME__';
+export { NAME_PATH } from '../connector-types';
 
 /** A column of the connector's table, as read from information_schema. */
 export interface ColumnInfo {

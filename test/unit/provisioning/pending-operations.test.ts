@@ -36,6 +36,14 @@ describe('enqueueOperation', () => {
     expect(shadow.pendingOperations[0]).toMatchObject({ type: 'add', attributes: { cn: ['Captain Jack Sparrow'], title: ['Captain'] } });
   });
 
+  test('a rename of an account whose add is pending names the add instead of becoming an attribute', () => {
+    const shadow = withQueue(neverCreated, enqueue(neverCreated, { type: 'add', attributes: { cn: ['Jack'] } }).pendingOperations);
+    const queued = enqueue(shadow, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }, { path: '__NAME__', replace: ['uid=captain,ou=people'] }] });
+    expect(queued.renameTo).toBe('uid=captain,ou=people');
+    expect(queued.pendingOperations).toEqual([expect.objectContaining({ type: 'add', attributes: { cn: ['Jack Sparrow'] } })]);
+    expect(enqueue(shadow, { type: 'modify', delta: [{ path: 'cn', replace: ['J'] }] }).renameTo).toBeUndefined();
+  });
+
   test('a modify is not merged into an add the resource is executing right now', () => {
     const [add] = enqueue(neverCreated, { type: 'add', attributes: { cn: ['Jack'] } }).pendingOperations;
     const executing = withQueue(neverCreated, [{ ...add, executing: true }]);
