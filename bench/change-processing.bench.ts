@@ -19,7 +19,7 @@ import { requireObjectType } from '../src/model';
 import type { ShadowDoc, UserDoc } from '../src/schema/objects';
 import { startTestStack } from '../test/setup/test-stack';
 import { startTally } from '../test/support/tally-harness';
-import { exampleResources } from './support/example-resources';
+import { exampleResources } from '../test/support/example-resources';
 import { STACK_FILE_ENV } from '../test/support/stack';
 import { inBatches, percentile, printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 import { temporalFloor } from './support/temporal-floor';

@@ -18,7 +18,7 @@ import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../src/admin/li
 import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
 import { listenApi, startTally } from '../test/support/tally-harness';
-import { exampleResources } from './support/example-resources';
+import { exampleResources } from '../test/support/example-resources';
 import { percentile, printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 
 const accounts = Number(process.argv[2] ?? 5000);

@@ -17,7 +17,7 @@ import { applyConfig } from '../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
 import { startTally } from '../test/support/tally-harness';
-import { exampleResources } from './support/example-resources';
+import { exampleResources } from '../test/support/example-resources';
 import { printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
 
 const accounts = Number(process.argv[2] ?? 10_000);

@@ -5,32 +5,23 @@
  * members is read whole, whatever the page size. Attributes are enforced the same way: a value a strong
  * mapping gives comes back, one of a normal mapping is left to the admin.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Attribute, Change, Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import { Attribute, Change, type Client as LdapClient } from 'ldapts';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../../src/admin/live-sync';
 import type { LiveSyncStatus } from '../../../src/workflows/workflow-ids';
-import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources } from '../../support/example-resources';
+import { applyAndProvision, eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const PIRATES = 'cn=pirates,ou=groups,dc=example,dc=com';
 
 let tally: TallyHarness;
-let pg: PgClient;
+let resources: Awaited<ReturnType<typeof exampleResources>>;
 let people: string;
 let parrots: string;
 let jackDn: string;
 
-async function asAdmin<T>(fn: (c: LdapClient) => Promise<T>): Promise<T> {
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    return await fn(ldap);
-  } finally {
-    await ldap.unbind();
-  }
-}
+/** As the directory's admin (the test's own connection), as a person editing it by hand would. */
+const asAdmin = <T>(fn: (c: LdapClient) => Promise<T>): Promise<T> => fn(resources.ldap);
 
 async function members(group: string): Promise<string[]> {
   const member = (await asAdmin((c) => c.search(group, { scope: 'base', attributes: ['member'] }))).searchEntries[0]?.member ?? [];
@@ -60,19 +51,12 @@ async function jackShadowGroups(): Promise<string[]> {
 beforeAll(async () => {
   tally = await startTally('lsgroups');
   const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  const ou = `people-${suffix}`;
-  const table = `accounts_${suffix}`;
-  people = `ou=${ou},dc=example,dc=com`;
+  resources = await exampleResources(tally.stack, suffix);
+  people = resources.base;
   jackDn = `uid=jack,${people}`;
   parrots = `cn=parrots-${suffix},ou=groups,dc=example,dc=com`;
-  await asAdmin(async (c) => {
-    await c.add(people, { objectClass: ['top', 'organizationalUnit'], ou });
-    await c.add(parrots, { objectClass: 'groupOfNames', cn: `parrots-${suffix}`, member: 'cn=nobody' });
-  });
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  await applyAndProvision(tally.services, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
+  await asAdmin((c) => c.add(parrots, { objectClass: 'groupOfNames', cn: `parrots-${suffix}`, member: 'cn=nobody' }));
+  await applyAndProvision(tally.services, [resources.examples]);
   expect(await members(PIRATES)).toContain(jackDn.toLowerCase());
 
   await startLiveSync(tally.services, LDAP_OID, { intervalMs: 200 });
@@ -81,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await signalLiveSync(tally.services, LDAP_OID, 'stop').catch(() => undefined);
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -5,20 +5,17 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
-import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources } from '../../support/example-resources';
+import { applyAndProvision, eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 const PINTEL_OID = 'c0c010c0-d34d-b33f-f00d-444000000001';
 
 let tally: TallyHarness;
-let pg: PgClient;
-let ldap: LdapClient;
+let resources: Awaited<ReturnType<typeof exampleResources>>;
 let config: string;
 let people: string;
-let table: string;
 
 const userFile = (name: string) => `kind: User
 oid: ${PINTEL_OID}
@@ -37,29 +34,20 @@ async function applyUser(name: string): Promise<void> {
   await applyAndProvision(tally.services, [path.join(config, 'users', 'pintel.yaml')]);
 }
 
-const ldapUids = async () => (await ldap.search(people, { scope: 'one', filter: '(uid=pintel*)', attributes: ['uid'] })).searchEntries.map((e) => e.dn.toLowerCase());
-const pgRows = async () => (await pg.query(`SELECT id, name, login FROM ${table} WHERE login LIKE 'pintel%'`)).rows as Array<{ id: string; name: string; login: string }>;
+const ldapUids = async () => (await resources.ldap.search(people, { scope: 'one', filter: '(uid=pintel*)', attributes: ['uid'] })).searchEntries.map((e) => e.dn.toLowerCase());
+const pgRows = async () => (await resources.pg.query(`SELECT id, name, login FROM ${resources.table} WHERE login LIKE 'pintel%'`)).rows as Array<{ id: string; name: string; login: string }>;
 
 beforeAll(async () => {
   tally = await startTally('rename');
-  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  people = `ou=people-${suffix},dc=example,dc=com`;
-  table = `accounts_${suffix}`;
-  ldap = new LdapClient({ url: tally.stack.ldap.url });
-  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-  await ldap.add(people, { objectClass: ['top', 'organizationalUnit'], ou: `people-${suffix}` });
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  config = examplesForStack(tally.stack, { ldapOu: `people-${suffix}`, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  people = resources.base;
+  config = resources.examples;
   rmSync(path.join(config, 'users', 'jack.yaml'));
   await applyAndProvision(tally.services, [config]);
 }, 180_000);
 
 afterAll(async () => {
-  await ldap?.unbind();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
-import { examplesForStack } from '../../test/support/tally-harness';
-import type { StackInfo } from '../../test/support/stack';
+import { examplesForStack } from './tally-harness';
+import type { StackInfo } from './stack';
 
 /**
  * The example resources on the bench's stack, each empty and its own: an LDAP container `ou=people-<name>`
