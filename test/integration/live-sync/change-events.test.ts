@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Client as LdapClient } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
+import { liveSyncStatuses } from '../../../src/admin/live-sync';
 import { signals } from '../../../src/workflows/workflow-ids';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../../support/tally-harness';
@@ -91,6 +92,8 @@ test('events signalled to the liveSync workflow are applied like posted ones; a 
 
 test('a resource with too many events waiting answers 429 with Retry-After, and takes events again once they are applied', async () => {
   await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.pauseLiveSync);
+  // Paused for real: a poll running when the signal came would apply the events below at once.
+  await eventually(async () => (await liveSyncStatuses(tally.services, LDAP_OID))[0]?.status?.state, (state) => state === 'paused', 'live sync paused');
   const settings = tally.services.settings as { TALLY_MAX_EVENT_BACKLOG: number };
   const limit = settings.TALLY_MAX_EVENT_BACKLOG;
   settings.TALLY_MAX_EVENT_BACKLOG = 3;
