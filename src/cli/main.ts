@@ -155,7 +155,7 @@ user
           `deleteUser ${deletion.workflowId} (${deletion.name})`,
           ...(deletion.outcome
             ? [
-                ...deletion.outcome.accounts.map((a) => `  ${a.action.padEnd(6)} ${a.resource}: ${a.state}${a.message ? ` (${a.message})` : ''}`),
+                ...deletion.outcome.accounts.map((a) => `  ${a.action.padEnd(7)} ${a.resource}: ${a.state}${a.message ? ` (${a.message})` : ''}`),
                 deletion.outcome.deleted ? `user ${deletion.name} deleted` : `user ${deletion.name} not deleted yet`,
               ]
             : []),

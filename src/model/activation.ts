@@ -115,10 +115,39 @@ export function appendActivationOutbound(input: ActivationOutboundInput, attribu
   }
   const { known, values } = input.current(name);
   if (!applies(config.outbound.strength, changedActivation(input.changed), known, values.length === 0)) return;
-  if (known && sameValues(values, desired)) return;
+  replaceStatus(deltas, name, desired, { known, values });
+}
+
+/** Replaces whatever the deltas say of the status attribute by `desired`, unless the account holds it already. */
+function replaceStatus(deltas: AttributeDelta[], name: string, desired: AttributeValue[], current: { known: boolean; values: AttributeValue[] }): void {
+  if (current.known && sameValues(current.values, desired)) return;
   const at = deltas.findIndex((d) => d.path.toLowerCase() === name.toLowerCase());
   if (at >= 0) deltas.splice(at, 1);
   deltas.push({ path: name, replace: desired });
+}
+
+/**
+ * Sets the account's status to `status` whatever the outbound mapping's strength: an account disabled
+ * instead of deleted (`disabled`), or one given back to its owner (his effective status).
+ */
+export function forceAccountStatus(
+  objectType: ObjectTypeDefinition,
+  status: EffectiveStatus,
+  current: (attribute: string) => { known: boolean; values: AttributeValue[] },
+  deltas: AttributeDelta[],
+): void {
+  const config = objectType.activation?.administrativeStatus;
+  if (!config) return;
+  const name = attributeName(config.attribute);
+  // What the status mapping planned gives way, even when the account holds the forced status already.
+  const planned = deltas.findIndex((d) => d.path.toLowerCase() === name.toLowerCase());
+  if (planned >= 0) deltas.splice(planned, 1);
+  replaceStatus(deltas, name, statusValues(config, status), current(name));
+}
+
+/** What the object type does with an account nothing asks for any more: delete it (the default) or disable it. */
+export function deprovisioningAction(objectType: ObjectTypeDefinition): 'delete' | 'disable' {
+  return objectType.activation?.deprovisioning?.action ?? 'delete';
 }
 
 /**

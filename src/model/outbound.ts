@@ -20,8 +20,8 @@
  *   mapping produces them too; other values (set by others on the resource) stay.
  */
 import type { AccountConstruction, AttributeDefinition, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
-import type { AttributeDelta, AttributeValue, Attributes, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { appendActivationOutbound } from './activation';
+import type { AttributeDelta, AttributeValue, Attributes, EffectiveStatus, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import { appendActivationOutbound, forceAccountStatus } from './activation';
 import { associationAttributeDefinitions, associationConstructionAttributes } from './associations';
 import { appendCredentialsOutbound } from './credentials';
 import { uniqueValues } from './deltas';
@@ -86,6 +86,11 @@ export interface OutboundInput {
   current?: ResourceObject | null;
   iteration?: number;
   iterationToken?: string;
+  /**
+   * existing: the status the account must have whatever the status mapping's strength (an account
+   * disabled instead of deleted, or one given back to its owner).
+   */
+  forceStatus?: EffectiveStatus;
 }
 
 export interface OutboundResult {
@@ -240,7 +245,9 @@ export function computeOutbound(input: OutboundInput): OutboundResult {
     if (!same) deltas.push({ path: name, replace: desired });
   }
 
-  appendActivationOutbound({ objectType, user, mode, changed: input.changed, current: (a) => ({ known: state.known(a), values: state.values(a) }) }, attributes, deltas);
+  const currentStatus = (a: string) => ({ known: state.known(a), values: state.values(a) });
+  appendActivationOutbound({ objectType, user, mode, changed: input.changed, current: currentStatus }, attributes, deltas);
+  if (mode === 'existing' && input.forceStatus !== undefined) forceAccountStatus(objectType, input.forceStatus, currentStatus, deltas);
   appendCredentialsOutbound({ objectType, user, mode, changed: input.changed }, attributes, deltas);
 
   if (mode === 'add' && secondaryIdentifier === undefined) {

@@ -12,13 +12,17 @@
  * Dead shadows (a delete in progress) are ignored: if an assignment asks for the account, a new
  * one is planned.
  *
+ * Where the enforcement would delete an account whose object type says `deprovisioning.action: disable`,
+ * the account is kept and disabled instead (and stays disabled while nothing asks for it); a construction
+ * that asks for it again gets the same account back, with the owner's status.
+ *
  * Assignments come and go with midPoint's semantics: the constructions of an assignment this change
  * added are new, so their normal mappings apply to an existing account; the constructions of an
  * assignment it removed take back the values they gave (see outbound.ts).
  */
 import type { AccountConstruction, Assignment, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { AttributeDelta, Attributes, ItemDelta, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { EFFECTIVE_STATUS_PATH, withComputedActivation } from './activation';
+import { deprovisioningAction, EFFECTIVE_STATUS_PATH, effectiveStatusOf, withComputedActivation } from './activation';
 import { diffUserProperties } from './deltas';
 import { userChangeKeys } from './mappings';
 import { computeOutbound, type OriginatedConstruction } from './outbound';
@@ -66,6 +70,11 @@ export interface AccountPlan {
   deltas?: AttributeDelta[];
   /** Human-readable why. */
   reason: string;
+  /**
+   * `disable`: the account is disabled instead of deleted (its shadow records since when, if it doesn't
+   * yet); `restore`: a construction asks again for an account so disabled (its shadow's record goes).
+   */
+  deprovisioning?: 'disable' | 'restore';
 }
 
 export interface Projection {
@@ -206,9 +215,11 @@ export function project(input: ProjectionInput): Projection {
     account: { shadow: ShadowDoc; current: ResourceObject | null },
     constructions: AccountConstruction[],
     reason: string,
+    deprovisioning?: AccountPlan['deprovisioning'],
   ): AccountPlan => {
     const { shadow } = account;
     const objectType = requireObjectType(resource, shadow.kind, shadow.intent);
+    const forceStatus = deprovisioning === undefined ? undefined : deprovisioning === 'disable' ? 'disabled' : effectiveStatusOf(user);
     const result = computeOutbound({
       resource,
       objectType,
@@ -218,6 +229,7 @@ export function project(input: ProjectionInput): Projection {
       changed,
       shadow,
       current: account.current,
+      ...(forceStatus !== undefined ? { forceStatus } : {}),
     });
     const changes = result.deltas.length > 0 || result.secondaryIdentifier !== undefined;
     return {
@@ -230,6 +242,7 @@ export function project(input: ProjectionInput): Projection {
       ...(result.secondaryIdentifier !== undefined ? { secondaryIdentifier: result.secondaryIdentifier } : {}),
       ...(changes ? { deltas: result.deltas } : {}),
       reason,
+      ...(deprovisioning !== undefined ? { deprovisioning } : {}),
     };
   };
 
@@ -241,19 +254,24 @@ export function project(input: ProjectionInput): Projection {
     const want = wanted.get(key);
     if (want && !satisfied.has(key)) {
       satisfied.add(key);
-      plans.push(plannedExisting(resource, account, [...want.constructions.map(construct), ...takenBack(key)], describeReasons(want.constructions)));
+      const restore = shadow.deprovisionedAt !== undefined ? 'restore' : undefined;
+      plans.push(plannedExisting(resource, account, [...want.constructions.map(construct), ...takenBack(key)], describeReasons(want.constructions), restore));
       continue;
     }
     const enforcement = resource.consistency.assignmentPolicyEnforcement;
-    const deletePlan = (reason: string): AccountPlan => ({
-      resourceRef: resourceId(resource),
-      kind: shadow.kind,
-      intent: shadow.intent,
-      objectClass: shadow.objectClass,
-      shadowOid: shadow.oid,
-      action: 'delete',
-      reason,
-    });
+    const disables = deprovisioningAction(requireObjectType(resource, shadow.kind, shadow.intent)) === 'disable';
+    const deletePlan = (reason: string): AccountPlan =>
+      disables
+        ? plannedExisting(resource, account, takenBack(key), `${reason}: disabled instead of deleted`, 'disable')
+        : {
+            resourceRef: resourceId(resource),
+            kind: shadow.kind,
+            intent: shadow.intent,
+            objectClass: shadow.objectClass,
+            shadowOid: shadow.oid,
+            action: 'delete',
+            reason,
+          };
     if (want) {
       // A second account for the same resource/kind/intent: one is enough.
       plans.push(enforcement === 'none' ? plannedExisting(resource, account, takenBack(key), 'linked account (enforcement none)') : deletePlan('duplicate account: another linked account has the same kind and intent'));
@@ -261,6 +279,8 @@ export function project(input: ProjectionInput): Projection {
       plans.push(deletePlan('no assignment requires this account (full enforcement)'));
     } else if (enforcement === 'relative' && removed.has(key)) {
       plans.push(deletePlan(`unassigned: ${removed.get(key)!.what} was removed and no other assignment requires this account`));
+    } else if (shadow.deprovisionedAt !== undefined) {
+      plans.push(plannedExisting(resource, account, takenBack(key), `disabled instead of deleted since ${shadow.deprovisionedAt}: no assignment requires this account`, 'disable'));
     } else {
       plans.push(plannedExisting(resource, account, takenBack(key), `linked account (${enforcement} enforcement keeps it without an assignment)`));
     }

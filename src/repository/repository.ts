@@ -199,6 +199,10 @@ export class Repository {
       shadows.createIndex({ resourceRef: 1, oid: 1 }, { partialFilterExpression: hasPending, name: 'shadows_with_pending_operations' }),
       ...[resources, roles, objectTemplates].map((c) => (c as Collection<StoredConfig>).createIndex({ name: 1 }, { unique: true })),
       shadows.createIndex({ resourceRef: 1, dead: 1, _id: 1 }, { name: 'shadows_of_resource' }),
+      shadows.createIndex(
+        { resourceRef: 1, deprovisionedAt: 1 },
+        { partialFilterExpression: { deprovisionedAt: { $type: 'string' } }, name: 'shadows_disabled_instead_of_deleted' },
+      ),
       audit.createIndex({ objectOid: 1 }),
       runs.createIndex({ resourceRef: 1 }, { unique: true, partialFilterExpression: { state: 'running' }, name: 'one_running_run_per_resource' }),
       runs.createIndex({ resourceRef: 1, startedAt: -1 }, { name: 'runs_by_resource' }),
@@ -604,6 +608,25 @@ export class Repository {
       primaryIdentifier: { $type: 'string' },
       lastSeenRunId: { $ne: runId },
       'metadata.createTimestamp': { $lt: options.createdBefore },
+    } as unknown as Filter<ShadowDoc>;
+    return this.collections.shadows.find(filter, noId).sort({ _id: 1 }).limit(options.limit).toArray();
+  }
+
+  /**
+   * Live shadows of one object type of the resource disabled instead of deleted before `before`: the next
+   * page in oid order after `after`.
+   */
+  async deprovisionedShadows(
+    resourceRef: string,
+    options: { kind: string; intent: string; before: string; after?: string; limit: number },
+  ): Promise<ShadowDoc[]> {
+    const filter = {
+      resourceRef,
+      deprovisionedAt: { $type: 'string', $lt: options.before },
+      dead: false,
+      kind: options.kind,
+      intent: options.intent,
+      ...(options.after ? { _id: { $gt: options.after } } : {}),
     } as unknown as Filter<ShadowDoc>;
     return this.collections.shadows.find(filter, noId).sort({ _id: 1 }).limit(options.limit).toArray();
   }

@@ -263,7 +263,31 @@ export const administrativeStatusConfigSchema = z
   });
 export type AdministrativeStatusConfig = z.infer<typeof administrativeStatusConfigSchema>;
 
-export const activationConfigSchema = z.object({ administrativeStatus: administrativeStatusConfigSchema.optional() }).strict();
+/**
+ * What happens to an account no construction asks for any more (its assignment went, or its user was
+ * deleted), where the resource's enforcement would delete it: `delete` (the default) deletes it;
+ * `disable` keeps it, disabled through the status attribute, and `deleteAfter` lets reconciliation
+ * delete it once it has been so that long (midPoint's disable instead of delete, delayed delete).
+ */
+export const deprovisioningConfigSchema = z
+  .object({
+    action: z.enum(['delete', 'disable']).default('delete'),
+    deleteAfter: durationSchema.optional(),
+  })
+  .strict();
+export type DeprovisioningConfig = z.infer<typeof deprovisioningConfigSchema>;
+
+export const activationConfigSchema = z
+  .object({ administrativeStatus: administrativeStatusConfigSchema.optional(), deprovisioning: deprovisioningConfigSchema.optional() })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.deprovisioning?.action === 'disable' && !a.administrativeStatus) {
+      ctx.addIssue({ code: 'custom', path: ['deprovisioning', 'action'], message: 'disable needs activation.administrativeStatus: the attribute that says the account is disabled' });
+    }
+    if (a.deprovisioning?.deleteAfter !== undefined && a.deprovisioning.action !== 'disable') {
+      ctx.addIssue({ code: 'custom', path: ['deprovisioning', 'deleteAfter'], message: 'deleteAfter applies to accounts disabled instead of deleted: it needs action: disable' });
+    }
+  });
 export type ActivationConfig = z.infer<typeof activationConfigSchema>;
 
 /**

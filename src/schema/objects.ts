@@ -182,6 +182,11 @@ export interface ShadowDoc {
   lastFailedOperation?: PendingOperation;
   /** Last reconciliation run that saw this object on the resource. */
   lastSeenRunId?: string;
+  /**
+   * Since when the account is disabled instead of deleted because nothing asks for it (the object type's
+   * `activation.deprovisioning.action: disable`); reconciliation deletes it after `deleteAfter`.
+   */
+  deprovisionedAt?: string;
   version: number;
   metadata: Metadata;
 }

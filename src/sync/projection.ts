@@ -8,6 +8,7 @@ import { project, templateFor, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
 import { armValidityTimer } from './validity-timer';
+import { recordDeprovisioning } from './deprovisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ProjectUserInput {
@@ -39,12 +40,12 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
   const user = known.user?.oid === input.userOid ? known.user : await repo.user(input.userOid);
   // A user being deleted gets no new accounts: his deletion deprovisions them (sync/user-deletion.ts).
   if (!user || user.deletion) return { userChangedPaths: [], plans: [], shadows: [] };
-  const [{ resources, roles, objectTemplates: templates }, shadows] = await Promise.all([
+  const [{ resources, roles, objectTemplates: templates }, linked] = await Promise.all([
     repo.configSnapshot(),
     repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
   ]);
   const template = templateFor(user, templates);
-  const accounts = await Promise.all(shadows.map(async (shadow) => ({ shadow, current: known.accounts?.[shadow.oid] ?? (await readAccount(deps, shadow)) })));
+  const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: known.accounts?.[shadow.oid] ?? (await readAccount(deps, shadow)) })));
 
   const projection = project({
     user,
@@ -70,6 +71,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     ]);
   }
   await armValidityTimer(deps, changed?.after ?? user, now);
+  const shadows = await recordDeprovisioning(deps, projection.accounts, linked, input.channel);
   return {
     userChangedPaths: changed?.changedPaths ?? [],
     plans: projection.accounts.filter((p) => p.action !== 'keep'),

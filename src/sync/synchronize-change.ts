@@ -22,7 +22,10 @@ export interface ChangeOutcome {
   /** One line for people: what happened (the situation, the reaction, what was done). */
   summary?: string;
   shadowOid: string | null;
-  /** The situation, or `protected` for a protected account (nothing was done). */
+  /**
+   * The situation, or `protected` for a protected account, `deprovisioned` for an account disabled
+   * instead of deleted whose owner is gone (nothing was done).
+   */
   situation: string | null;
   ownerOid: string | null;
   actions: string[];
@@ -56,6 +59,12 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
   if (observed.shadow?.protectedObject) {
     // A protected account is never correlated, linked or changed: its shadow is all Tally keeps of it.
     outcome.situation = 'protected';
+    return outcome;
+  }
+  if (observed.exists && observed.shadow?.deprovisionedAt !== undefined && !observed.shadow.ownerRef) {
+    // Disabled instead of deleted when its owner was deleted: nobody's by Tally's own decision, not to be
+    // correlated (which could bring the deleted user back); it waits for its delayed delete.
+    outcome.situation = 'deprovisioned';
     return outcome;
   }
 

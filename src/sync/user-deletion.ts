@@ -1,8 +1,8 @@
 /**
  * Deleting a user: his accounts are deprovisioned as his assignments say (each account whose assignment
  * goes away is deleted, per its resource's `assignmentPolicyEnforcement`; one the resource keeps without
- * an assignment is unlinked and left on the resource), and the user is removed only when every delete
- * is done. A delete that must wait (its resource is down) waits as a pending operation in its
+ * an assignment is unlinked and left on the resource; one its object type disables instead of deleting is
+ * disabled and unlinked), and the user is removed only when every delete is done. A delete that must wait (its resource is down) waits as a pending operation in its
  * provisionAccount workflow; this step is then called again until it is done.
  *
  * One step is idempotent: it marks the user (versioned), deprovisions whatever is still linked, and
@@ -13,6 +13,7 @@ import type { ShadowDoc, UserDoc } from '../schema/objects';
 import { project } from '../model';
 import { provisionAccounts, unlinkShadow } from '../provisioning';
 import { changeUser } from './user-changes';
+import { recordDeprovisioning } from './deprovisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface UserDeletionStepInput {
@@ -26,8 +27,11 @@ export interface UserDeletionStepInput {
 export interface DeprovisionedAccount {
   shadowOid: string;
   resource: string;
-  /** delete: the account is deleted from the resource; unlink: the resource keeps it, without an owner. */
-  action: 'delete' | 'unlink';
+  /**
+   * delete: the account is deleted from the resource; unlink: the resource keeps it, without an owner;
+   * disable: the resource keeps it disabled, without an owner (reconciliation deletes it after `deleteAfter`).
+   */
+  action: 'delete' | 'unlink' | 'disable';
   /** done | waiting (its delete is pending: the resource is down) | failed (given up; see the shadow) */
   state: 'done' | 'waiting' | 'failed';
   message?: string;
@@ -62,10 +66,17 @@ async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionSte
   });
   const deletes = projection.accounts.filter((p) => p.action === 'delete');
   const done: DeprovisionedAccount[] = [];
-  for (const kept of projection.accounts.filter((p) => p.action !== 'delete' && p.shadowOid)) {
-    const shadow = shadows.find((s) => s.oid === kept.shadowOid)!;
+  const kept = projection.accounts.filter((p) => p.action !== 'delete' && p.shadowOid);
+  // Disabled while still his (the operation is his account's), then unlinked: a disable that must wait stays pending on the shadow.
+  const disabling = kept.filter((p) => p.deprovisioning === 'disable');
+  const recorded = await recordDeprovisioning(deps, disabling, shadows, input.channel);
+  const disabled = await provisionAccounts(deps, { userOid: user.oid, plans: disabling.filter((p) => p.action === 'modify'), channel: input.channel, workflowId: input.workflowId }, recorded);
+  for (const plan of kept) {
+    const shadow = shadows.find((s) => s.oid === plan.shadowOid)!;
     await unlinkShadow(deps.repo, shadow);
-    done.push({ shadowOid: shadow.oid, resource: resourceName(shadow.resourceRef), action: 'unlink', state: 'done', message: kept.reason });
+    const result = disabled.find((r) => r.shadowOid === shadow.oid);
+    const action = plan.deprovisioning === 'disable' ? 'disable' : 'unlink';
+    done.push({ shadowOid: shadow.oid, resource: resourceName(shadow.resourceRef), action, state: 'done', message: result?.messages.join('; ') || plan.reason });
   }
   if (deletes.length === 0) return done;
   const results = await provisionAccounts(deps, { userOid: user.oid, plans: deletes, channel: input.channel, workflowId: input.workflowId }, shadows);

@@ -47,8 +47,8 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
     try {
       const outcome = await synchronizeChange(deps, { resourceRef: scope.resourceOid, channel, changeType: 'unknown', currentObject: object }, scope.workflowId);
-      // A protected account is skipped: counted as protected, not as synchronized.
-      if (outcome.situation !== 'protected') count(result.stats, 'synchronized');
+      // A protected account, or one disabled instead of deleted whose owner is gone, is skipped: counted as such, not as synchronized.
+      if (outcome.situation !== 'protected' && outcome.situation !== 'deprovisioned') count(result.stats, 'synchronized');
       if (outcome.situation) count(result.stats, outcome.situation);
     } catch (e) {
       if (isOutage(e)) throw e;

@@ -1,11 +1,13 @@
 /**
  * Reconciliation's first phase, operation completion: every shadow of the resource with pending
  * operations gets its provisionAccount workflow woken or started again, and shadows of accounts long gone
- * (no owner, nothing pending, past the resource's dead-shadow retention) are removed.
+ * (no owner, nothing pending, past the resource's dead-shadow retention) are removed; accounts disabled
+ * instead of deleted longer than their object type's `deleteAfter` are deleted.
  */
 import { durationToMs } from '../../schema/config';
 import { resumePendingOperations } from '../../provisioning';
 import { nowOf, type SyncDeps } from '../sync-deps';
+import { deleteExpiredDeprovisioned } from '../deprovisioning';
 import type { RunPieceResult, RunScope } from './run-scope';
 
 export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid'>): Promise<RunPieceResult> {
@@ -13,5 +15,6 @@ export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunS
   const { shadowOids } = await resumePendingOperations(deps, resource.oid);
   const before = new Date(Date.parse(nowOf(deps)) - durationToMs(resource.consistency.deadShadowRetention)).toISOString();
   const removed = await deps.repo.removeGoneShadows(resource.oid, before);
-  return { stats: { operationsResumed: shadowOids.length, goneShadowsRemoved: removed }, errors: [] };
+  const expired = await deleteExpiredDeprovisioned(deps, resource);
+  return { stats: { operationsResumed: shadowOids.length, goneShadowsRemoved: removed, ...(expired > 0 ? { disabledAccountsDeleted: expired } : {}) }, errors: [] };
 }

@@ -102,6 +102,45 @@ describe('loadConfigFiles: rejected files name file, line, field, what was expec
     expect(lines.join('\n')).not.toContain('Sup3rS3cret');
   });
 
+  describe('activation.deprovisioning', () => {
+    const resourceWith = (activation: string) =>
+      validLdapResource.replace('      attribute:\n', `      activation:\n${activation}      attribute:\n`) + `---\n${validTemplate}`;
+    const status = '        administrativeStatus: { attribute: businessCategory, disabledValue: disabled, outbound: { strength: normal } }\n';
+
+    it('disable with a delayed delete loads; delete stays the default', () => {
+      const dir = writeConfigDir({ 'ldap.yaml': resourceWith(`${status}        deprovisioning: { action: disable, deleteAfter: 30d }\n`) });
+      const resource = loadConfigFiles([dir]).objects.find((o) => o.object.kind === 'Resource')!.object;
+      expect(resource.kind === 'Resource' && resource.schemaHandling.objectType[0]!.activation?.deprovisioning).toEqual({ action: 'disable', deleteAfter: '30d' });
+      const defaults = writeConfigDir({ 'ldap.yaml': resourceWith(`${status}        deprovisioning: {}\n`) });
+      const plain = loadConfigFiles([defaults]).objects.find((o) => o.object.kind === 'Resource')!.object;
+      expect(plain.kind === 'Resource' && plain.schemaHandling.objectType[0]!.activation?.deprovisioning).toEqual({ action: 'delete' });
+    });
+
+    it('disable without an administrativeStatus: the account could not be disabled', () => {
+      const content = resourceWith('        deprovisioning: { action: disable }\n');
+      const dir = writeConfigDir({ 'ldap.yaml': content });
+      expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
+        `${join(dir, 'ldap.yaml')}:${lineOf(content, 'deprovisioning:')}: schemaHandling.accountType[0].activation.deprovisioning.action: ` +
+          'disable needs activation.administrativeStatus: the attribute that says the account is disabled, found "disable"',
+      ]);
+    });
+
+    it('deleteAfter without disable, a bad duration and an unknown action', () => {
+      const content = resourceWith(`${status}        deprovisioning: { deleteAfter: 30d }\n`);
+      const dir = writeConfigDir({ 'ldap.yaml': content });
+      expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
+        `${join(dir, 'ldap.yaml')}:${lineOf(content, 'deprovisioning:')}: schemaHandling.accountType[0].activation.deprovisioning.deleteAfter: ` +
+          'deleteAfter applies to accounts disabled instead of deleted: it needs action: disable, found "30d"',
+      ]);
+      const bad = resourceWith(`${status}        deprovisioning:\n          action: disabled\n          deleteAfter: 30 days\n`);
+      const badDir = writeConfigDir({ 'ldap.yaml': bad });
+      const lines = problemLines(() => loadConfigFiles([badDir]));
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(new RegExp(`^${join(badDir, 'ldap.yaml')}:${lineOf(bad, 'action: disabled')}: schemaHandling.accountType\\[0\\].activation.deprovisioning.action: expected one of "delete", "disable"`));
+      expect(lines[1]).toMatch(new RegExp(`^${join(badDir, 'ldap.yaml')}:${lineOf(bad, 'deleteAfter: 30 days')}: schemaHandling.accountType\\[0\\].activation.deprovisioning.deleteAfter: `));
+    });
+  });
+
   it('an unknown key, with the closest allowed key', () => {
     const content = validLdapResource.replace('  baseContext:', '  basecontext:') + `---\n${validTemplate}`;
     const dir = writeConfigDir({ 'ldap.yaml': content });

@@ -199,7 +199,13 @@ export const ldapObjectType = ldapResource.schemaHandling.objectType[0]!;
 export const adObjectType = adResource.schemaHandling.objectType[0]!;
 
 /** A variant of MyLittleAD with further attribute definitions and consistency settings. */
-export function adResourceWith(options: { attributes?: unknown[]; enforcement?: 'none' | 'relative' | 'full'; cnStrength?: 'weak' | 'normal' | 'strong'; nameStrength?: 'weak' | 'normal' | 'strong' }): ResourceConfig {
+export function adResourceWith(options: {
+  attributes?: unknown[];
+  enforcement?: 'none' | 'relative' | 'full';
+  cnStrength?: 'weak' | 'normal' | 'strong';
+  nameStrength?: 'weak' | 'normal' | 'strong';
+  activation?: unknown;
+}): ResourceConfig {
   return resourceSchema.parse({
     kind: 'Resource',
     oid: AD_OID,
@@ -219,6 +225,7 @@ export function adResourceWith(options: { attributes?: unknown[]; enforcement?: 
           { ref: 'ri:cn', outbound: { strength: options.cnStrength ?? 'normal', source: { path: '$user/fullName' } } },
           ...(options.attributes ?? []),
         ],
+        ...(options.activation ? { activation: options.activation } : {}),
       },
     },
   });
