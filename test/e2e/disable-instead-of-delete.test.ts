@@ -11,13 +11,13 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as LdapClient, type Entry } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import type { Entry } from 'ldapts';
+import { exampleResources } from '../support/example-resources';
 import { assignToUser, unassignFromUser } from '../../src/admin/user-commands';
 import { deleteUser } from '../../src/admin/user-deletion';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import type { ShadowDoc } from '../../src/schema/objects';
-import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -34,24 +34,16 @@ assignment:
 `;
 
 let tally: TallyHarness;
-let pg: PgClient;
-let ou: string;
-let table: string;
+let resources: Awaited<ReturnType<typeof exampleResources>>;
 let config: string;
-const dn = (name: string) => `uid=${name},ou=${ou},dc=example,dc=com`;
+const dn = (name: string) => `uid=${name},${resources.base}`;
 
 async function ldapEntry(entryDn: string): Promise<Entry | null> {
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    return (await ldap.search(entryDn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null;
-  } finally {
-    await ldap.unbind();
-  }
+  return (await resources.ldap.search(entryDn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null;
 }
 
 async function pgRow(name: string): Promise<Record<string, unknown> | null> {
-  return ((await pg.query(`SELECT * FROM ${table} WHERE name = $1`, [name])).rows[0] as Record<string, unknown> | undefined) ?? null;
+  return ((await resources.pg.query(`SELECT * FROM ${resources.table} WHERE name = $1`, [name])).rows[0] as Record<string, unknown> | undefined) ?? null;
 }
 
 /** The examples' object types, disabling instead of deleting, disabled accounts deleted after `deleteAfter`. */
@@ -79,18 +71,8 @@ async function reconcile(resource: string) {
 
 beforeAll(async () => {
   tally = await startTally('deprovision');
-  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  ou = `people-${suffix}`;
-  table = `accounts_${suffix}`;
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  await ldap.unbind();
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  config = examplesForStack(tally.stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  config = resources.examples;
   rmSync(path.join(config, 'users', 'jack.yaml'));
   // The examples' default template gives everybody a MyLittleAD account (weak: while he has no assignment); here only the users' own assignments count.
   const template = path.join(config, 'templates', 'default-user.yaml');
@@ -107,7 +89,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 
@@ -144,7 +126,7 @@ test('assigning again enables the same entry and row: no second account', async 
   expect(after.map((s) => [s.oid, s.primaryIdentifier]).sort()).toEqual(before.map((s) => [s.oid, s.primaryIdentifier]).sort());
   expect(after.map((s) => s.deprovisionedAt)).toEqual([undefined, undefined]);
   expect(await shadowsOn(LDAP_OID, 'will')).toHaveLength(1);
-  expect((await pg.query(`SELECT count(*)::int AS n FROM ${table} WHERE name = 'cn=will,o=Acme'`)).rows[0]).toEqual({ n: 1 });
+  expect((await resources.pg.query(`SELECT count(*)::int AS n FROM ${resources.table} WHERE name = 'cn=will,o=Acme'`)).rows[0]).toEqual({ n: 1 });
 });
 
 test('deleting a user disables and unlinks his accounts; reconciliation keeps them until deleteAfter, then deletes them', async () => {
