@@ -59,7 +59,7 @@ export interface ResourceRetryPolicy {
   maximumIntervalMs: number;
   maximumAttempts: number | null;
   livenessCheckIntervalMs: number;
-  /** History events a waiting workflow gathers before it continues as new (absent in histories written before it existed). */
+  /** History events a waiting workflow gathers before it continues as new (absent: the workflow's default, 2000). */
   waitingHistoryEvents?: number;
 }
 
@@ -86,7 +86,7 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
       maximumIntervalMs: durationToMs(retry.maximumInterval),
       maximumAttempts: retry.maximumAttempts ?? null,
       livenessCheckIntervalMs: durationToMs(resource.consistency.livenessCheckInterval),
-      waitingHistoryEvents: options.waitingHistoryEvents ?? 2_000,
+      ...(options.waitingHistoryEvents !== undefined ? { waitingHistoryEvents: options.waitingHistoryEvents } : {}),
     };
   };
   /** When each resource's waiting operations were last woken: the ones postponed before are awake already. */

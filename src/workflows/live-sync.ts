@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { historyIsLong } from './history-budget';
 import { changeEventInputSchema, liveSyncInputSchema, type ChangeEventInput, type LiveSyncContinuation } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
 import { parseWorkflowInput } from './workflow-input';
@@ -108,7 +109,7 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       news = `the changelog no longer held live sync's position (purged): reconciliation ${reconciliation} started to find what was missed`;
     }
     report(news);
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUING) {
+    if (historyIsLong(HISTORY_EVENTS_BEFORE_CONTINUING)) {
       await continueAsNew<typeof liveSync>({ resource: state.resourceOid, continuation: state });
     }
     // After a poll that found changes the next follows at once (changes come in bursts); an idle poll waits.

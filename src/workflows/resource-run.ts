@@ -24,6 +24,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { historyIsLong } from './history-budget';
 import type { RunSliceResult } from '../activities/resource-runs';
 import { addStats, resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
@@ -112,7 +113,7 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
     run.errors = [...run.errors, ...result.errors].slice(-20);
   };
   const goOnAsNew = async () => {
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUING) {
+    if (historyIsLong(HISTORY_EVENTS_BEFORE_CONTINUING)) {
       await continueAsNew<typeof reconcileResource>({ ...input, continuation: run });
     }
   };

@@ -1,6 +1,7 @@
 /** Waiting in a workflow for a resource that is down: a durable timer, cut short when the resource answers. */
-import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { historyIsLong } from './history-budget';
 
 /** A connection test is short: if its worker dies, another one repeats it soon. */
 const probe = proxyActivities<Pick<Activities, 'isResourceUp'>>({
@@ -35,9 +36,4 @@ export async function waitForResource(wait: ResourceWait, wokenUp: () => boolean
     if (waited < wait.delayMs && historyIsLong(historyLimit)) return wait.delayMs - waited;
   }
   return 0;
-}
-
-export function historyIsLong(limit: number): boolean {
-  const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > limit;
 }

@@ -78,7 +78,7 @@ const AGREEMENTS_KEPT = 1_000_000;
 
 function remember(shadowOid: string, key: string, until: string | undefined): void {
   if (agreements.size >= AGREEMENTS_KEPT) agreements.clear();
-  agreements.set(shadowOid, until === undefined ? { key } : { key, until });
+  agreements.set(shadowOid, { key, until });
 }
 
 function agreed(shadowOid: string, key: string, now: string): boolean {
