@@ -8,6 +8,7 @@ import { loadSettings, type Settings } from './runtime/settings';
 import { openServices, type Services } from './runtime/services';
 import { tallyDataConverter } from './runtime/temporal-connection';
 import { tallyWorkflowBundle } from './runtime/workflow-bundle';
+import { startStrandedWorkSweeper } from './sync/stranded-work';
 
 export interface TallyWorkerOptions {
   settings: Settings;
@@ -16,7 +17,14 @@ export interface TallyWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-export async function createTallyWorker(options: TallyWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export interface TallyWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  /** Runs the worker, and beside it the sweep for stranded work, until the worker shuts down. */
+  run(): Promise<void>;
+}
+
+export async function createTallyWorker(options: TallyWorkerOptions): Promise<TallyWorker> {
   const { settings, services } = options;
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
@@ -28,16 +36,27 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<{ 
     dataConverter: tallyDataConverter(services.key),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
   });
-  return { worker, connection };
+  const run = async () => {
+    const sweeper = startStrandedWorkSweeper(services.syncDeps, {
+      intervalMs: settings.TALLY_STRANDED_WORK_INTERVAL_MS,
+      onError: (e) => console.error(`tally worker: sweeping for stranded work failed: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    try {
+      await worker.run();
+    } finally {
+      await sweeper.stop();
+    }
+  };
+  return { worker, connection, run };
 }
 
 export async function runWorkerMain() {
   const settings = loadSettings();
   const services = await openServices(settings);
-  const { worker, connection } = await createTallyWorker({ settings, services });
+  const { connection, run } = await createTallyWorker({ settings, services });
   console.log(`tally worker: task queue ${settings.TALLY_TASK_QUEUE} on ${settings.TEMPORAL_ADDRESS}`);
   try {
-    await worker.run();
+    await run();
   } finally {
     await connection.close();
     await services.close();

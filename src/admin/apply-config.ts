@@ -10,7 +10,7 @@ import type { UserActivation, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
-import { changeUser } from '../sync/user-changes';
+import { changeUser, projectionDueAfter } from '../sync/user-changes';
 import { assignmentRefs, mergeFileAssignments, type RefResolver } from './assignment-merge';
 
 export interface ApplyResult {
@@ -139,6 +139,7 @@ async function storeUser(
       assignment: config.assignment,
       ...(config.assignment.length > 0 ? { configAssignment: config.assignment } : {}),
       linkRef: [],
+      projectionDue: projectionDueAfter(undefined, undefined, now),
       version: 1,
       metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: 'user', modifyChannel: 'user' },
     };

@@ -9,6 +9,7 @@ import { issueList, userCreationSchema } from '../schema/api';
 import { isDuplicateKeyError } from '../repository/errors';
 import type { Services } from '../runtime/services';
 import { workflowIds } from '../workflows/workflow-ids';
+import { projectionDueAfter } from '../sync/user-changes';
 import { presentUser } from './inspect';
 import { parsePropertyChanges, resolveAssignment, UserCommandError, type UserCommandResult } from './user-commands';
 
@@ -41,6 +42,7 @@ export async function createUser(services: Services, body: unknown, channel: Cha
       : {}),
     assignment: assignments,
     linkRef: [],
+    projectionDue: projectionDueAfter(undefined, undefined, now),
     version: 1,
     metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: channel, modifyChannel: channel },
   };

@@ -39,8 +39,8 @@ export async function runDev(options: { dataDir: string; examples?: boolean }): 
     cleanups.push(() => services.close());
     // The SDK's info lines (worker state changes) say nothing the dev stack's own lines don't; warnings and errors stay.
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const { worker, connection } = await createTallyWorker({ settings, services });
-    const running = worker.run();
+    const { worker, connection, run } = await createTallyWorker({ settings, services });
+    const running = run();
     cleanups.push(async () => {
       // The SDK reacts to Ctrl-C itself; shutting down twice is refused.
       if (worker.getState() === 'RUNNING') worker.shutdown();

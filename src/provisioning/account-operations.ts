@@ -13,6 +13,7 @@ import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../mod
 import { classifyError, type ClassifiedError } from './error-classification';
 import type { ConnectorRegistry } from './connector-registry';
 import { removeShadow } from './shadows';
+import { claimUntil, holdingClaims } from './claim-lease';
 
 export type OperationOutcome =
   | { outcome: 'idle' }
@@ -26,11 +27,6 @@ export type OperationOutcome =
   | { outcome: 'failed'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number }
   | { outcome: 'discovery'; operation: PendingOperation['type']; error: ClassifiedError; remaining: number };
 
-/** How long an executor's claim on an operation lasts: longer than any connector call may take. */
-export const CLAIM_MS = 2 * 60_000;
-
-/** When a claim made at `now` ends. */
-export const claimUntil = (now: string) => new Date(Date.parse(now) + CLAIM_MS).toISOString();
 
 /** The operation a shadow's workflow should execute next, if any. */
 export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
@@ -87,7 +83,7 @@ export async function executeNextPendingOperation(
   const operation = shadow.pendingOperations[0]!;
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
-    await runOperation(repo, connector, shadow, operation, now());
+    await holdingClaims(repo, [{ shadowOid: shadow.oid, operationId: operation.id }], now, () => runOperation(repo, connector, shadow, operation, now()));
     await repo.writeAudit([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {

@@ -12,7 +12,8 @@ import type { AttributeDelta, PendingOperation, ShadowDoc } from '../schema/obje
 import { NAME_PATH } from '../connectors/connector-types';
 import { requireObjectType } from '../model';
 import { enqueueOperation, type RequestedOperation } from './pending-operations';
-import { claimUntil, executeNextPendingOperation } from './account-operations';
+import { executeNextPendingOperation } from './account-operations';
+import { claimUntil } from './claim-lease';
 import { discoverAccount } from './discovery';
 import { newShadow } from './shadows';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
@@ -157,7 +158,7 @@ async function enqueueOnShadow(
     unlinkFrom = queued.dead ? shadow.ownerRef : null;
     // Nothing was waiting: this executor claims the operation with the same write, and runs it at once.
     const [first, ...rest] = queued.pendingOperations;
-    const pendingOperations = wasIdle ? [claimed(first!, now), ...rest] : queued.pendingOperations;
+    const pendingOperations = wasIdle ? [claimed(first!, now, meta.workflowId), ...rest] : queued.pendingOperations;
     return {
       set: {
         pendingOperations,
@@ -178,10 +179,16 @@ async function enqueueOnShadow(
   return { wasIdle, shadow: stored };
 }
 
-const claimed = (operation: PendingOperation, now: string): PendingOperation => ({ ...operation, executing: true, executingUntil: claimUntil(now) });
+/** The operation claimed by an executor running inside `workflowId`'s activity (shown to people reading the shadow). */
+const claimed = (operation: PendingOperation, now: string, workflowId?: string): PendingOperation => ({
+  ...operation,
+  executing: true,
+  executingUntil: claimUntil(now),
+  executingBy: `inline:${workflowId ?? 'no workflow'}`,
+});
 
 /** A new shadow holding its first operation, claimed by the caller who executes it (bulk creation). */
 export function withClaimedOperation(shadow: ShadowDoc, requested: RequestedOperation, meta: { now: string; channel: Channel; workflowId?: string }): ShadowDoc {
   const [first, ...rest] = enqueueOperation(shadow, requested, { id: randomUUID(), ...meta }).pendingOperations;
-  return { ...shadow, pendingOperations: first ? [claimed(first, meta.now), ...rest] : [] };
+  return { ...shadow, pendingOperations: first ? [claimed(first, meta.now, meta.workflowId), ...rest] : [] };
 }

@@ -12,6 +12,7 @@ import { executeHere, summarized, type AccountResult } from './account-provision
 import { doneOperationPatch, operationAudit, protectedAccountRefusal } from './account-operations';
 import type { StoredResource } from '../repository/repository';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+import { holdingClaims } from './claim-lease';
 
 /** Accounts sent to their resources side by side. @default 16 */
 export const EXECUTION_WIDTH = 16;
@@ -19,6 +20,11 @@ export const EXECUTION_WIDTH = 16;
 type Done = { shadow: ShadowDoc; object: ResourceObject };
 
 export async function executeClaimedInBulk(deps: ProvisioningDeps, shadows: readonly ShadowDoc[], workflowId?: string): Promise<AccountResult[]> {
+  const claims = shadows.flatMap((s) => (s.pendingOperations[0] ? [{ shadowOid: s.oid, operationId: s.pendingOperations[0].id }] : []));
+  return holdingClaims(deps.repo, claims, () => nowOf(deps), () => executeAll(deps, shadows, workflowId));
+}
+
+async function executeAll(deps: ProvisioningDeps, shadows: readonly ShadowDoc[], workflowId?: string): Promise<AccountResult[]> {
   const done: Done[] = [];
   const usual: ShadowDoc[] = [];
   const direct: ShadowDoc[] = [];

@@ -22,6 +22,17 @@ export interface QueueChange {
   renameTo?: string;
 }
 
+/**
+ * The deltas the last waiting modify does not already carry as they are: asking twice for one change (a
+ * retried change whose first attempt queued it and died) queues it once.
+ */
+function notYetQueued(queue: readonly PendingOperation[], deltas: AttributeDelta[]): AttributeDelta[] {
+  const last = [...queue].reverse().find((op) => op.type === 'modify');
+  if (!last?.delta) return deltas;
+  const queued = new Set(last.delta.map((d) => JSON.stringify(d)));
+  return deltas.filter((d) => !queued.has(JSON.stringify(d)));
+}
+
 export function enqueueOperation(
   shadow: Pick<ShadowDoc, 'pendingOperations' | 'exists' | 'primaryIdentifier'>,
   requested: RequestedOperation,
@@ -60,7 +71,11 @@ export function enqueueOperation(
         };
       }
       if (queue.some((op) => op.type === 'delete')) return { pendingOperations: queue, dropShadow: false, dead: true };
-      return { pendingOperations: [...queue, fresh({ type: 'modify', delta: requested.delta })], dropShadow: false, dead: false };
+      {
+        const delta = notYetQueued(queue, requested.delta);
+        if (delta.length === 0) return { pendingOperations: queue, dropShadow: false, dead: false };
+        return { pendingOperations: [...queue, fresh({ type: 'modify', delta })], dropShadow: false, dead: false };
+      }
     case 'delete':
       if (mergeableAdd && !shadow.exists) return { pendingOperations: [], dropShadow: true, dead: true };
       if (queue.some((op) => op.type === 'delete')) return { pendingOperations: queue, dropShadow: false, dead: true };

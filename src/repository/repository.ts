@@ -184,6 +184,7 @@ export class Repository {
     await Promise.all([
       users.createIndex({ name: 1 }, { unique: true, name: 'one_user_per_name' }),
       users.createIndex({ name: 1 }, { collation: ignoringCaseCollation, name: 'user_by_name_ignoring_case' }),
+      users.createIndex({ 'projectionDue.since': 1 }, { sparse: true, name: 'users_with_projection_due' }),
       // One shadow per resource object, by its stable identifier...
       shadows.createIndex(
         { resourceRef: 1, primaryIdentifier: 1 },
@@ -358,6 +359,31 @@ export class Repository {
     return updateAtomically(this.collections.users, oid, updateOf({ set }));
   }
 
+  /** Removes the user's provisioning mark (`projectionDue`), unless a change after the one with `token` renewed it. */
+  async clearProjectionDue(oid: string, token: string): Promise<void> {
+    await updateAtomically(this.collections.users, oid, updateOf({ unset: ['projectionDue'] }), { 'projectionDue.token': token });
+  }
+
+  /**
+   * Users changed before `before` whose accounts were never provisioned after it, not being deleted, and not
+   * handed over since `handedOverBefore` (oldest first, at most `limit`).
+   */
+  async usersWithProjectionDue(options: { before: string; handedOverBefore: string; limit: number }): Promise<Array<Pick<UserDoc, 'oid' | 'projectionDue'> & { metadata?: Partial<UserDoc['metadata']> }>> {
+    const filter = {
+      'projectionDue.since': { $lt: options.before },
+      deletion: { $exists: false },
+      $or: [{ 'projectionDue.handedOverAt': { $exists: false } }, { 'projectionDue.handedOverAt': { $lt: options.handedOverBefore } }],
+    };
+    return this.collections.users
+      .find(filter as Filter<UserDoc>, { projection: { _id: 0, oid: 1, projectionDue: 1, 'metadata.modifyChannel': 1 }, sort: { 'projectionDue.since': 1 }, limit: options.limit })
+      .toArray();
+  }
+
+  /** Notes that the user's provisioning was asked for at `now` (the mark stays until it is done). */
+  async markProjectionHandedOver(oid: string, token: string, now: string): Promise<void> {
+    await updateAtomically(this.collections.users, oid, updateOf({ set: { 'projectionDue.handedOverAt': now } }), { 'projectionDue.token': token });
+  }
+
   /** Adds the shadow to the user's links (idempotent). */
   async linkShadow(userOid: string, shadowOid: string): Promise<void> {
     await updateAtomically(this.collections.users, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
@@ -527,7 +553,7 @@ export class Repository {
     return updateAtomically(
       this.collections.shadows,
       shadowOid,
-      updateOf({ set: { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': until, ...(by ? { 'pendingOperations.0.executingBy': by } : {}) } }),
+      updateOf({ set: { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': until, 'pendingOperations.0.executingBy': by ?? 'inline' } }),
       {
         'pendingOperations.0.id': operationId,
         $or: [
@@ -538,6 +564,41 @@ export class Repository {
         ],
       },
     );
+  }
+
+  /** Extends the executor's claims on these operations (each still the first of its shadow, still claimed) to `until`. */
+  async renewClaims(claims: ReadonlyArray<{ shadowOid: string; operationId: string }>, until: string): Promise<void> {
+    if (claims.length === 0) return;
+    await this.collections.shadows.bulkWrite(
+      claims.map(({ shadowOid, operationId }) => ({
+        updateOne: {
+          filter: { _id: shadowOid, 'pendingOperations.0.id': operationId, 'pendingOperations.0.executing': true } as unknown as Filter<ShadowDoc>,
+          update: updateOf<ShadowDoc>({ set: { 'pendingOperations.0.executingUntil': until } }),
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /**
+   * Shadows whose first pending operation no executor holds: claimed by one whose claim ended before `now`,
+   * or queued before `queuedBefore`, never tried and never claimed (at most `limit`).
+   */
+  async shadowsAwaitingExecutor(options: { now: string; queuedBefore: string; limit: number }): Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>> {
+    const filter = {
+      ...hasPending,
+      $or: [
+        { 'pendingOperations.0.executing': true, 'pendingOperations.0.executingUntil': { $lt: options.now } },
+        {
+          'pendingOperations.0.executing': { $ne: true },
+          'pendingOperations.0.result.status': 'in-progress',
+          'pendingOperations.0.requestTimestamp': { $lt: options.queuedBefore },
+        },
+      ],
+    };
+    return this.collections.shadows
+      .find(filter as Filter<ShadowDoc>, { projection: { _id: 0, oid: 1, resourceRef: 1, pendingOperations: 1 }, limit: options.limit })
+      .toArray() as Promise<Array<Pick<ShadowDoc, 'oid' | 'resourceRef' | 'pendingOperations'>>>;
   }
 
   /** Removes a pending operation and sets the fields its outcome gives the shadow, in one update. */

@@ -26,6 +26,11 @@ export const settingsSchema = z.object({
    * adds some 60,000 events a day. @default 2000
    */
   TALLY_WAITING_HISTORY_EVENTS: z.coerce.number().int().min(50).default(2_000),
+  /**
+   * How often a worker looks for stranded work (operations whose executor's claim ran out, users whose
+   * provisioning never ran after a change) and hands it to its workflow. @default 10000
+   */
+  TALLY_STRANDED_WORK_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

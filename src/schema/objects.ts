@@ -121,11 +121,26 @@ export interface UserDoc {
   linkRef: string[];
   /** Set while the user is being deleted: his accounts are deprovisioned, nothing provisions new ones. */
   deletion?: { workflowId: string; requestedAt: string };
+  /**
+   * Set by every change of the user and removed once his accounts were provisioned after it: a change whose
+   * provisioning never ran to its end (its executor died) is found and provisioned again.
+   */
+  projectionDue?: ProjectionDue;
   version: number;
   metadata: Metadata;
 }
 
-
+/** The outbox mark of a user changed since his accounts were last provisioned (`UserDoc.projectionDue`). */
+export interface ProjectionDue {
+  /** When the first change not yet provisioned was stored. */
+  since: string;
+  /** New at every change: a provisioning removes the mark only if no change came after what it read. */
+  token: string;
+  /** The paths those changes touched; absent: not known (everything is compared). */
+  paths?: string[];
+  /** When the stranded-work sweeper last asked for the user's provisioning. */
+  handedOverAt?: string;
+}
 export const pendingOperationTypeSchema = z.enum(['add', 'modify', 'delete']);
 export type PendingOperationType = z.infer<typeof pendingOperationTypeSchema>;
 
@@ -150,8 +165,9 @@ export const pendingOperationSchema = z.object({
   /** The executor's claim lasts until then: past it, a crashed executor's claim may be taken over. */
   executingUntil: z.string().optional(),
   /**
-   * The workflow whose activity holds the claim. Temporal runs a workflow's activity again only once it
-   * has given the earlier attempt up (a worker that died), so that workflow may take its own claim over.
+   * Who holds the claim. For an activity of provisionAccount, the activity: Temporal runs it again only once
+   * it has given the earlier attempt up (a worker that died), so it may take its own claim over. For an
+   * executor inside another workflow's activity, `inline:<workflowId>`.
    */
   executingBy: z.string().optional(),
 });

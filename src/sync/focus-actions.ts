@@ -11,6 +11,7 @@ import { ConfigurationLookupError } from '../model/resources';
 import { linkShadow, unlinkShadow } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 import { withGeneratedPassword } from './generated-password';
+import { projectionDueAfter } from './user-changes';
 import type { SecretKey } from '../security/secret-key';
 
 export interface ActionInput {
@@ -74,7 +75,8 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   // Stored with the template applied, as the bulk import stores its users: nobody reads him half made.
   const user = applyTemplate({ user: fromAccount, template: templateFor(fromAccount, (await deps.repo.configSnapshot()).objectTemplates) }).user;
   try {
-    await deps.repo.insertUser(user);
+    // Due for provisioning from the start: the routine provisions him next, or the sweeper does if it dies first.
+    await deps.repo.insertUser({ ...user, projectionDue: projectionDueAfter(undefined, undefined, now) });
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     // A retry of this activity, or a concurrent creation: link to the user of that name.

@@ -3,7 +3,7 @@
  * hand the difference to provisioning, which executes each account's operation or holds it durably.
  */
 import type { Assignment, Channel } from '../schema/config';
-import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import type { ProjectionDue, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, templateFor, type AccountPlan } from '../model';
 import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
@@ -30,6 +30,8 @@ export interface KnownState {
 
 export interface ProjectUserResult {
   userChangedPaths: string[];
+  /** The user's provisioning mark as the projection read it (removed once his accounts are provisioned). */
+  due?: ProjectionDue;
   plans: AccountPlan[];
   /** The user's linked shadows, as read for the projection. */
   shadows: ShadowDoc[];
@@ -49,7 +51,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
 
   const projection = project({
     user,
-    changedUserPaths: input.changedUserPaths,
+    changedUserPaths: pathsToProvision(input.changedUserPaths, user.projectionDue),
     template,
     roles,
     resources,
@@ -64,6 +66,8 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     // The projection's user differs from the stored one only by what the template set.
     current.version === user.version ? { ...projection.user, linkRef: current.linkRef, version: current.version } : current,
     user,
+    // What the template sets is provisioned by this projection itself.
+    { markProjectionDue: false },
   );
   if (changed && changed.changedPaths.length > 0) {
     await repo.writeAudit([
@@ -74,9 +78,19 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
   const shadows = await recordDeprovisioning(deps, projection.accounts, linked, input.channel);
   return {
     userChangedPaths: changed?.changedPaths ?? [],
+    due: user.projectionDue,
     plans: projection.accounts.filter((p) => p.action !== 'keep'),
     shadows,
   };
+}
+
+/**
+ * The paths whose normal mappings apply: this change's, and every change since the user's accounts were
+ * last provisioned (one whose provisioning died half-way is provisioned with this one).
+ */
+function pathsToProvision(changed: string[] | undefined, due: ProjectionDue | undefined): string[] | undefined {
+  if (!changed || !due) return changed;
+  return due.paths && [...new Set([...due.paths, ...changed])];
 }
 
 export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows' | 'plans'> {
@@ -85,13 +99,17 @@ export interface UserProvisioningResult extends Omit<ProjectUserResult, 'shadows
   accounts: AccountResult[];
 }
 
-/** Recomputes the user and provisions every account that must change. */
+/**
+ * Recomputes the user and provisions every account that must change. Once every operation is executed or
+ * held by its workflow, the user's provisioning mark is removed (unless a later change renewed it).
+ */
 export async function provisionUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<UserProvisioningResult> {
-  const { shadows, ...projection } = await projectUser(deps, input, known);
+  const { shadows, due, ...projection } = await projectUser(deps, input, known);
   const accounts =
     projection.plans.length > 0
       ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId }, shadows)
       : [];
+  if (due) await deps.repo.clearProjectionDue(input.userOid, due.token);
   const linked = new Set(accounts.filter((a) => a.linked).map((a) => a.resourceRef));
   const plans = projection.plans.map((p) => (p.action === 'add' && linked.has(p.resourceRef) ? { ...p, action: 'link' as const, reason: `${p.reason}; found already there: linked` } : p));
   return { ...projection, plans, accounts };

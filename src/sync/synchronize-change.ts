@@ -117,7 +117,16 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
   const newUser = decided.actions.some((a) => a.handler === 'addFocus');
   // Reconciliation and import compare everything: "what should be" against "what is" on every account.
   const fullRecompute = newUser || change.channel === 'recon' || change.channel === 'import';
-  if (inbound.changedUserPaths.length === 0 && !fullRecompute && decided.situation === 'linked' && !(await enforcedValuesTouched(deps, change, observed.shadow, inbound.user))) {
+  // A user changed earlier whose provisioning never finished (an earlier attempt of this change died
+  // half-way) is provisioned now, whatever this change did to him.
+  const provisioningDue = !!inbound.user?.projectionDue;
+  if (
+    inbound.changedUserPaths.length === 0 &&
+    !fullRecompute &&
+    !provisioningDue &&
+    decided.situation === 'linked' &&
+    !(await enforcedValuesTouched(deps, change, observed.shadow, inbound.user))
+  ) {
     // Nothing to provision. An earlier attempt of this change may have stored account operations and
     // died before executing them: whatever waits unclaimed goes to its workflow.
     const { shadowOids } = await resumePendingOperations(deps, undefined, { ownerRef: ownerOid, onlyStranded: { now: nowOf(deps) } });

@@ -1,9 +1,10 @@
-import type { UserDoc } from '../schema/objects';
+import { randomUUID } from 'node:crypto';
+import type { ProjectionDue, UserDoc } from '../schema/objects';
 import type { Channel } from '../schema/config';
 import { VersionConflictError } from '../repository/errors';
 import type { Repository } from '../repository/repository';
 
-const bookkeeping = new Set(['oid', 'version', 'metadata', 'linkRef', '_id']);
+const bookkeeping = new Set(['oid', 'version', 'metadata', 'linkRef', '_id', 'projectionDue']);
 
 /** User paths whose values differ between two states of a user (`extension/x` for extension items). */
 export function changedUserPaths(before: UserDoc, after: UserDoc): string[] {
@@ -26,6 +27,25 @@ export function changedUserPaths(before: UserDoc, after: UserDoc): string[] {
 }
 
 /**
+ * The user's outbox mark after a change of `paths` stored at `now`: the earliest unprovisioned change's
+ * time, a new token, and every path changed since (none known: everything).
+ */
+export function projectionDueAfter(current: ProjectionDue | undefined, paths: string[] | undefined, now: string): ProjectionDue {
+  const known = current ? current.paths && paths && [...new Set([...current.paths, ...paths])] : paths;
+  return { since: current?.since ?? now, token: `${now}/${randomUUID()}`, ...(known ? { paths: known } : {}) };
+}
+
+export interface ChangeUserOptions {
+  /**
+   * Marks the user's accounts as due for provisioning (`projectionDue`), which the provisioning that follows
+   * removes. Off only for the projection's own writes. @default true
+   */
+  markProjectionDue?: boolean;
+  /** Tries before a lost race is given up. @default 20 */
+  attempts?: number;
+}
+
+/**
  * Read-modify-write of a user under optimistic concurrency: `change` gets the current user and returns
  * the desired one; the changed properties are stored with a version check, re-read and recomputed on a
  * lost race. Nothing is written when nothing changed. Returns the paths that changed (null: no such user).
@@ -38,7 +58,7 @@ export async function changeUser(
   change: (current: UserDoc) => UserDoc,
   /** The caller's copy of the user, which saves the first read (a lost race reads afresh). */
   known?: UserDoc,
-  attempts = 20,
+  options: ChangeUserOptions = {},
 ): Promise<{ before: UserDoc; after: UserDoc; changedPaths: string[] } | null> {
   for (let attempt = 1; ; attempt++) {
     const current = attempt === 1 && known?.oid === userOid ? known : await repo.user(userOid);
@@ -47,6 +67,7 @@ export async function changeUser(
     const changedPaths = changedUserPaths(current, desired);
     if (changedPaths.length === 0) return { before: current, after: current, changedPaths };
     const set: Record<string, unknown> = { 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel };
+    if (options.markProjectionDue ?? true) set.projectionDue = projectionDueAfter(current.projectionDue, changedPaths, now);
     const unset: string[] = [];
     for (const key of new Set(changedPaths.map((p) => p.split('/')[0]))) {
       const value = (desired as unknown as Record<string, unknown>)[key];
@@ -57,7 +78,7 @@ export async function changeUser(
       const after = await repo.updateUser(userOid, current.version, { set, unset });
       return { before: current, after, changedPaths };
     } catch (e) {
-      if (!(e instanceof VersionConflictError) || attempt >= attempts) throw e;
+      if (!(e instanceof VersionConflictError) || attempt >= (options.attempts ?? 20)) throw e;
       await new Promise((r) => setTimeout(r, Math.min(100, 2 * attempt) * (0.5 + Math.random())));
     }
   }

@@ -49,7 +49,10 @@ export interface UserDeletionStep {
 async function markForDeletion(deps: SyncDeps, user: UserDoc, input: UserDeletionStepInput): Promise<UserDoc | null> {
   if (user.deletion) return user;
   const now = nowOf(deps);
-  const changed = await changeUser(deps.repo, user.oid, input.channel, now, (current) => ({ ...current, deletion: { workflowId: input.workflowId ?? '', requestedAt: now } }), user);
+  const changed = await changeUser(deps.repo, user.oid, input.channel, now, (current) => ({ ...current, deletion: { workflowId: input.workflowId ?? '', requestedAt: now } }), user, {
+    // The deletion deprovisions his accounts itself.
+    markProjectionDue: false,
+  });
   return changed?.after ?? null;
 }
 

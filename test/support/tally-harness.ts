@@ -57,8 +57,8 @@ export async function startTally(name: string): Promise<TallyHarness> {
   Object.assign(process.env, env);
   const settings = loadSettings(env);
   const services = await openServices(settings, env);
-  const { worker, connection } = await createTallyWorker({ settings, services });
-  const running = worker.run();
+  const { worker, connection, run } = await createTallyWorker({ settings, services });
+  const running = run();
   return {
     stack,
     settings,

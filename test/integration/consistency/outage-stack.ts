@@ -149,7 +149,7 @@ export async function startOutageStack(
   let worker: { worker: Worker; connection: NativeConnection; running: Promise<void> } | undefined;
   const startWorker = async () => {
     const created = await createTallyWorker({ settings, services });
-    worker = { ...created, running: created.worker.run() };
+    worker = { ...created, running: created.run() };
   };
   const stopWorker = async () => {
     if (!worker) return;

@@ -37,8 +37,8 @@ beforeAll(async () => {
   Object.assign(process.env, env); // the in-process worker's connectors resolve secrets from it
   const settings = loadSettings(env);
   services = await openServices(settings, env);
-  const { worker, connection } = await createTallyWorker({ settings, services });
-  const running = worker.run();
+  const { worker, connection, run } = await createTallyWorker({ settings, services });
+  const running = run();
   stopWorker = async () => {
     worker.shutdown();
     await running;

@@ -52,6 +52,16 @@ describe('enqueueOperation', () => {
     expect(queued.pendingOperations[0].attributes).toEqual({ cn: ['Jack'] });
   });
 
+  test('a modify asked for again while the first one waits, claimed or not, is queued once', () => {
+    const first = enqueue(existing, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }] }).pendingOperations;
+    const claimed = withQueue(existing, [{ ...first[0], executing: true, executingUntil: '2026-01-01T00:00:30.000Z' }]);
+    expect(enqueue(claimed, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }] }).pendingOperations).toBe(claimed.pendingOperations);
+    const partly = enqueue(claimed, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }, { path: 'title', replace: ['Captain'] }] });
+    expect(partly.pendingOperations.map((op) => op.delta)).toEqual([[{ path: 'cn', replace: ['Jack Sparrow'] }], [{ path: 'title', replace: ['Captain'] }]]);
+    // Another value of the same attribute is a change of its own.
+    expect(enqueue(claimed, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack'] }] }).pendingOperations).toHaveLength(2);
+  });
+
   test('a modify of an existing account waits as its delta', () => {
     const queued = enqueue(existing, { type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }] });
     expect(queued.pendingOperations).toEqual([expect.objectContaining({ type: 'modify', delta: [{ path: 'cn', replace: ['Jack Sparrow'] }] })]);

@@ -1,0 +1,103 @@
+/**
+ * Work whose executor died is noticed and finished, whatever path left it: a user changed whose
+ * provisioning never ran, an operation claimed by an executor that is gone, and a change repeated after
+ * its first attempt changed the user and died before provisioning.
+ */
+import { Client as PgClient } from 'pg';
+import { Client as LdapClient, Change, Attribute } from 'ldapts';
+import { applyConfig } from '../../../src/admin/apply-config';
+import { reportChangeNotification } from '../../../src/admin/report-change';
+import { changeUser } from '../../../src/sync/user-changes';
+import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
+import { prepareJackAccounts } from '../../support/jack-accounts';
+import { eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
+const SQL_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
+
+let tally: TallyHarness;
+let pg: PgClient;
+let table: string;
+let jackDn: string;
+let jackOid: string;
+
+const rowCn = async () => (await pg.query(`SELECT cn FROM ${table} WHERE login = 'jack'`)).rows.map((r) => r.cn as string);
+const jack = async () => (await tally.services.repo.user(jackOid))!;
+const sqlShadow = async () => (await tally.services.repo.shadowsOfOwner(jackOid)).find((s) => s.resourceRef === SQL_OID)!;
+
+beforeAll(async () => {
+  tally = await startTally('stranded');
+  let ou: string;
+  ({ ou, table, jackDn } = await prepareJackAccounts(tally));
+  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
+  await pg.connect();
+  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
+  for (const [resource, account] of [
+    [LDAP_OID, jackDn],
+    [SQL_OID, 'cn=jack,o=Acme'],
+  ]) {
+    const started = await reportChangeNotification(tally.services, { resource, account }, 'api');
+    await tally.services.client.workflow.getHandle(started.workflowId).result();
+  }
+  jackOid = (await tally.services.repo.userByRef('jack'))!.oid;
+  await eventually(jack, (u) => !u.projectionDue && u.linkRef.length === 2, "jack linked and provisioned");
+}, 180_000);
+
+afterAll(async () => {
+  await pg?.end();
+  await tally?.stop();
+});
+
+test('a user changed whose provisioning never ran (the writer died right after the write) is provisioned by the sweep', async () => {
+  const changed = await changeUser(tally.services.repo, jackOid, 'api', new Date().toISOString(), (u) => ({ ...u, fullName: 'Jack Orphaned' }));
+  expect(changed?.after.projectionDue?.paths).toEqual(['fullName']);
+  // Nobody asks for his provisioning: only the worker's sweep can find him.
+  await eventually(rowCn, (cn) => cn[0] === 'Jack Orphaned', "fullName on jack's row", 90_000);
+  await eventually(jack, (u) => !u.projectionDue, "jack's provisioning mark removed");
+}, 120_000);
+
+test('an operation claimed by an executor that died is finished once its claim has run out', async () => {
+  const shadow = await sqlShadow();
+  const claimedAt = new Date(Date.now() - 60_000).toISOString();
+  // What a live-sync activity leaves when its worker is killed between queueing (claimed) and executing.
+  await tally.services.repo.patchShadow(shadow.oid, {
+    set: {
+      pendingOperations: [
+        {
+          id: 'stranded-modify',
+          type: 'modify',
+          delta: [{ path: 'cn', replace: ['Jack Stranded'] }],
+          attemptNumber: 0,
+          requestTimestamp: claimedAt,
+          result: { status: 'in-progress' },
+          channel: 'live-sync',
+          workflowId: 'livesync:dead',
+          executing: true,
+          executingUntil: new Date(Date.now() + 2_000).toISOString(),
+          executingBy: 'inline:livesync:dead',
+        },
+      ],
+    },
+  });
+  await eventually(rowCn, (cn) => cn[0] === 'Jack Stranded', 'the stranded modify executed', 90_000);
+  expect((await sqlShadow()).pendingOperations).toEqual([]);
+}, 120_000);
+
+test('a change repeated after its first attempt changed the user and died provisions his accounts, though its inbound changes nothing now', async () => {
+  const ldap = new LdapClient({ url: tally.stack.ldap.url });
+  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
+  try {
+    await ldap.modify(jackDn, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Jack Repeated'] }) }));
+  } finally {
+    await ldap.unbind();
+  }
+  // The first attempt: inbound stored cn -> fullName, then its worker died before provisioning.
+  await changeUser(tally.services.repo, jackOid, 'api', new Date().toISOString(), (u) => ({ ...u, fullName: 'Jack Repeated' }));
+
+  const started = await reportChangeNotification(tally.services, { resource: LDAP_OID, account: jackDn }, 'api');
+  const outcome = ((await tally.services.client.workflow.getHandle(started.workflowId).result()) as ChangeOutcome[]).at(-1)!;
+  expect(outcome.changedUserPaths).toEqual([]);
+  expect(outcome.accounts.join('; ')).toContain(`${SQL_OID}: done`);
+  expect(await rowCn()).toEqual(['Jack Repeated']);
+  expect((await jack()).projectionDue).toBeUndefined();
+}, 120_000);
