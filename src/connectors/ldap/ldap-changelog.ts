@@ -4,7 +4,8 @@
  */
 import type { ConnectorChange } from '../connector-types';
 import type { AttributeDelta } from '../../schema/objects';
-import { isUnderDn, isWellFormedDnUnder, parentDn, parseRdn, sameDn, splitDn } from './ldap-dn';
+import { isWithin, type LdapDelineation } from './ldap-delineation';
+import { isUnderDn, isWellFormedDnUnder, normalizeDn, parentDn, parseRdn, sameDn, splitDn } from './ldap-dn';
 import { OPERATIONAL_ATTRIBUTES, SECRET_ATTRIBUTES, type AccesslogRecord } from './ldap-types';
 
 /** CSNs compare as strings: `YYYYmmddHHMMSS.uuuuuuZ#count#sid#mod`. */
@@ -72,6 +73,33 @@ function membershipChanges(r: AccesslogRecord, m: ChangelogMapping): ConnectorCh
     }
   }
   return changes;
+}
+
+/**
+ * The changes that are the type's: a change named by an entry within one of `shared` (other types whose
+ * base is also the type's, e.g. groups under the directory suffix) is kept only when `isOfType` says its
+ * entry is of the type. A group's own change so goes (its member changes are the accounts', see
+ * membershipChanges); a change of an entry that is gone (undefined) stays: reading it finds nothing.
+ * Each entry is asked once.
+ */
+export async function routeToType(
+  changes: readonly ConnectorChange[],
+  shared: readonly LdapDelineation[],
+  isOfType: (dn: string) => Promise<boolean | undefined>,
+): Promise<ConnectorChange[]> {
+  if (shared.length === 0) return [...changes];
+  const verdicts = new Map<string, boolean | undefined>();
+  const kept: ConnectorChange[] = [];
+  for (const change of changes) {
+    const dn = change.newSecondaryIdentifier ?? change.secondaryIdentifier;
+    if (dn !== undefined && shared.some((d) => isWithin(d, dn))) {
+      const key = normalizeDn(dn);
+      if (!verdicts.has(key)) verdicts.set(key, await isOfType(dn));
+      if (verdicts.get(key) === false) continue;
+    }
+    kept.push(change);
+  }
+  return kept;
 }
 
 const isAccountDn = (dn: string, baseContext: string) => isWellFormedDnUnder(dn, baseContext) && !sameDn(dn, baseContext);
