@@ -185,6 +185,18 @@ test('reading by DN or entryUUID through the account type returns no group, and 
   expect((await findByIdentifier(admin, groups, 'entryUUID', crewUuid, ['1.1'])).dn.toLowerCase()).toBe(CREW);
 });
 
+test("the changelog routes a group's own change away from the accounts and keeps its member changes as the accounts'", async () => {
+  const { connector } = await tally.services.connectors.connectorFor(oid);
+  const start = await connector.latestToken();
+  await admin.modify(PARROTS, [change('replace', 'description', ['Loud birds']), change('add', 'member', [JACK])]);
+
+  const page = await connector.changesSince(start);
+  expect(page.changes.map((c) => ({ name: c.secondaryIdentifier?.toLowerCase(), deltas: c.attributeDeltas }))).toEqual([
+    { name: JACK, deltas: [{ path: 'association/group', add: [PARROTS] }] },
+  ]);
+  expect(page.token).not.toBe(start);
+});
+
 test('a reconciliation of the resource counts no error and makes no user of a group', async () => {
   const started = await startResourceRun(tally.services, { type: 'recon', resource: oid });
   const summary = await waitForRun(tally.services, started.workflowId, () => undefined);
