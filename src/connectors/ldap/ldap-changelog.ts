@@ -80,7 +80,7 @@ function membershipChanges(r: AccesslogRecord, m: ChangelogMapping): ConnectorCh
  * base is also the type's, e.g. groups under the directory suffix) is kept only when `isOfType` says its
  * entry is of the type. A group's own change so goes (its member changes are the accounts', see
  * membershipChanges); a change of an entry that is gone (undefined) stays: reading it finds nothing.
- * Each entry is asked once.
+ * Each entry is asked once, up to ENTRIES_ASKED_TOGETHER at a time.
  */
 export async function routeToType(
   changes: readonly ConnectorChange[],
@@ -88,19 +88,22 @@ export async function routeToType(
   isOfType: (dn: string) => Promise<boolean | undefined>,
 ): Promise<ConnectorChange[]> {
   if (shared.length === 0) return [...changes];
+  const nameOf = (change: ConnectorChange) => change.newSecondaryIdentifier ?? change.secondaryIdentifier;
+  const inQuestion = new Map<string, string>();
+  for (const dn of changes.map(nameOf)) if (dn !== undefined && shared.some((d) => isWithin(d, dn))) inQuestion.set(normalizeDn(dn), dn);
   const verdicts = new Map<string, boolean | undefined>();
-  const kept: ConnectorChange[] = [];
-  for (const change of changes) {
-    const dn = change.newSecondaryIdentifier ?? change.secondaryIdentifier;
-    if (dn !== undefined && shared.some((d) => isWithin(d, dn))) {
-      const key = normalizeDn(dn);
-      if (!verdicts.has(key)) verdicts.set(key, await isOfType(dn));
-      if (verdicts.get(key) === false) continue;
-    }
-    kept.push(change);
+  const keys = [...inQuestion.keys()];
+  for (let i = 0; i < keys.length; i += ENTRIES_ASKED_TOGETHER) {
+    await Promise.all(keys.slice(i, i + ENTRIES_ASKED_TOGETHER).map(async (key) => verdicts.set(key, await isOfType(inQuestion.get(key)!))));
   }
-  return kept;
+  return changes.filter((change) => {
+    const dn = nameOf(change);
+    return dn === undefined || verdicts.get(normalizeDn(dn)) !== false;
+  });
 }
+
+/** Reads of entries whose type a page's changes need, sent together on the connection. */
+const ENTRIES_ASKED_TOGETHER = 16;
 
 const isAccountDn = (dn: string, baseContext: string) => isWellFormedDnUnder(dn, baseContext) && !sameDn(dn, baseContext);
 
