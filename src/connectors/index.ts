@@ -10,7 +10,7 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
   switch (config.type) {
     case 'ldap': {
       const scoped = ldapObjectTypes(config, objectTypes);
-      return createLdapConnector(scoped.config, undefined, scoped.associations);
+      return createLdapConnector(scoped.config, undefined, scoped.associations, scoped.entitlements);
     }
     case 'postgres':
       return createPostgresConnector(config);

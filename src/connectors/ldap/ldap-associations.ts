@@ -5,17 +5,16 @@
  * account's value; writes add or remove that one value (never a replace), so concurrent changes of
  * other members are not lost and a repeated write is a no-op.
  */
-import { AndFilter, Attribute, Change, EqualityFilter, FilterParser, type Client, type Entry } from 'ldapts';
+import { Attribute, Change, EqualityFilter, type Client, type Entry } from 'ldapts';
 import { ConnectorError } from '../connector-errors';
 import type { AttributeDelta } from '../../schema/objects';
+import { searchPages, typeFilter, type LdapDelineation } from './ldap-delineation';
 import { entryAttribute, entryValues, toLdapStrings } from './ldap-entries';
 
-export interface LdapAssociation {
+/** `base` and `filter`: the delineation of the entitlement type (where the groups live and which entries they are). */
+export interface LdapAssociation extends LdapDelineation {
   /** The pseudo-attribute it is carried in (`association/group`). */
   attribute: string;
-  /** Where the entitlements live and which entries they are. */
-  base: string;
-  filter: string;
   /** The group's attribute listing members (`member`). */
   memberAttribute: string;
   /** `dn`, or an attribute of the account. */
@@ -49,21 +48,16 @@ export function valueAttributesToRead(associations: readonly LdapAssociation[]):
   return associations.filter((a) => !isDnValue(a)).map((a) => a.valueAttribute.replace(/^ri:/, ''));
 }
 
-function groupFilter(a: LdapAssociation, value?: string) {
-  const type = FilterParser.parseString(a.filter);
-  return value === undefined ? type : new AndFilter({ filters: [type, new EqualityFilter({ attribute: a.memberAttribute, value })] });
-}
-
 /** DNs of the groups whose member attribute holds `value`. */
 export async function groupsWithMember(c: Client, a: LdapAssociation, value: string): Promise<string[]> {
-  const { searchEntries } = await c.search(a.base, { scope: 'sub', filter: groupFilter(a, value), attributes: ['1.1'] });
+  const { searchEntries } = await c.search(a.base, { scope: 'sub', filter: typeFilter(a, new EqualityFilter({ attribute: a.memberAttribute, value })), attributes: ['1.1'] });
   return searchEntries.map((e) => e.dn);
 }
 
 /** Every group's members, as member value -> group DNs (one search for a page of accounts). */
 export async function membershipIndex(c: Client, a: LdapAssociation): Promise<Map<string, string[]>> {
   const index = new Map<string, string[]>();
-  for await (const page of c.searchPaginated(a.base, { scope: 'sub', filter: groupFilter(a), attributes: [a.memberAttribute], paged: { pageSize: 500 } })) {
+  for await (const page of searchPages(c, a, [a.memberAttribute], 500)) {
     for (const group of page.searchEntries) {
       for (const member of entryValues(group[a.memberAttribute] ?? entryAttribute(group, a.memberAttribute))) {
         const key = memberKey(a, member);

@@ -4,7 +4,8 @@
  */
 import type { ConnectorChange } from '../connector-types';
 import type { AttributeDelta } from '../../schema/objects';
-import { isUnderDn, isWellFormedDnUnder, parentDn, parseRdn, sameDn, splitDn } from './ldap-dn';
+import { isWithin, type LdapDelineation } from './ldap-delineation';
+import { isUnderDn, isWellFormedDnUnder, normalizeDn, parentDn, parseRdn, sameDn, splitDn } from './ldap-dn';
 import { OPERATIONAL_ATTRIBUTES, SECRET_ATTRIBUTES, type AccesslogRecord } from './ldap-types';
 
 /** CSNs compare as strings: `YYYYmmddHHMMSS.uuuuuuZ#count#sid#mod`. */
@@ -73,6 +74,36 @@ function membershipChanges(r: AccesslogRecord, m: ChangelogMapping): ConnectorCh
   }
   return changes;
 }
+
+/**
+ * The changes that are the type's: a change named by an entry within one of `shared` (other types whose
+ * base is also the type's, e.g. groups under the directory suffix) is kept only when `isOfType` says its
+ * entry is of the type. A group's own change so goes (its member changes are the accounts', see
+ * membershipChanges); a change of an entry that is gone (undefined) stays: reading it finds nothing.
+ * Each entry is asked once, up to ENTRIES_ASKED_TOGETHER at a time.
+ */
+export async function routeToType(
+  changes: readonly ConnectorChange[],
+  shared: readonly LdapDelineation[],
+  isOfType: (dn: string) => Promise<boolean | undefined>,
+): Promise<ConnectorChange[]> {
+  if (shared.length === 0) return [...changes];
+  const nameOf = (change: ConnectorChange) => change.newSecondaryIdentifier ?? change.secondaryIdentifier;
+  const inQuestion = new Map<string, string>();
+  for (const dn of changes.map(nameOf)) if (dn !== undefined && shared.some((d) => isWithin(d, dn))) inQuestion.set(normalizeDn(dn), dn);
+  const verdicts = new Map<string, boolean | undefined>();
+  const keys = [...inQuestion.keys()];
+  for (let i = 0; i < keys.length; i += ENTRIES_ASKED_TOGETHER) {
+    await Promise.all(keys.slice(i, i + ENTRIES_ASKED_TOGETHER).map(async (key) => verdicts.set(key, await isOfType(inQuestion.get(key)!))));
+  }
+  return changes.filter((change) => {
+    const dn = nameOf(change);
+    return dn === undefined || verdicts.get(normalizeDn(dn)) !== false;
+  });
+}
+
+/** Reads of entries whose type a page's changes need, sent together on the connection. */
+const ENTRIES_ASKED_TOGETHER = 16;
 
 const isAccountDn = (dn: string, baseContext: string) => isWellFormedDnUnder(dn, baseContext) && !sameDn(dn, baseContext);
 

@@ -3,14 +3,15 @@
  * (OpenLDAP keeps paged-results state per connection), accesslog as the changelog.
  */
 import { randomUUID } from 'node:crypto';
-import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, InvalidDNSyntaxError, type Entry, type Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, type Entry, type Filter } from 'ldapts';
 import { durationToMs, type SecretRef } from '../../schema/config';
 import type { AttributeDelta, Attributes, ResourceObject } from '../../schema/objects';
 import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { ChangesPage, Connector, SearchPage } from '../connector-types';
 import { resolveSecret } from '../secrets';
-import { CSN_PATTERN, pageOfChanges, recordsToChanges, type ChangelogEntitlement } from './ldap-changelog';
-import { isWellFormedDnUnder, parseRdn, splitDn } from './ldap-dn';
+import { CSN_PATTERN, pageOfChanges, recordsToChanges, routeToType, type ChangelogEntitlement } from './ldap-changelog';
+import { anyEntryUnder, findByIdentifier, isOfType, overlaps, readByDn, searchPages, type LdapDelineation } from './ldap-delineation';
+import { parseRdn, splitDn } from './ldap-dn';
 import { entryAttribute, entryToResourceObject, entryValues, toLdapStrings } from './ldap-entries';
 import { isLdapCommunicationError, mapLdapError } from './ldap-errors';
 import {
@@ -54,11 +55,20 @@ const MAX_SEARCH_SESSIONS = 8;
 const SEARCH_SESSION_IDLE_MS = 10 * 60_000;
 
 /**
+ * The connector reads and writes the account type, delineated by `config.baseContext` and `config.searchFilter`.
  * @param associations the account type's associations (see ldap-object-types): memberships are read
  *   into and written from their pseudo-attributes (`association/group`).
+ * @param entitlements the resource's other object types: a change of one of their entries under the
+ *   accounts' base context is not an account's change.
  */
-export function createLdapConnector(config: LdapConnectorConfig, resolve: SecretResolver = resolveSecret, associations: readonly LdapAssociation[] = []): Connector {
+export function createLdapConnector(
+  config: LdapConnectorConfig,
+  resolve: SecretResolver = resolveSecret,
+  associations: readonly LdapAssociation[] = [],
+  entitlements: readonly LdapDelineation[] = [],
+): Connector {
   const timeoutMs = durationToMs(config.timeout);
+  const accounts: LdapDelineation = { base: config.baseContext, filter: config.searchFilter };
   const structuralClass = config.objectClasses[config.objectClasses.length - 1] ?? 'top';
   const readAttributes = (attributesToGet?: string[]) => [
     ...(attributesToGet?.filter((a) => !isAssociationOf(associations, a)) ?? ['*']),
@@ -128,36 +138,8 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     return new EqualityFilter({ attribute, value });
   }
 
-  async function findByPrimary(c: Client, primaryIdentifier: string, attributes: string[]): Promise<Entry> {
-    const { searchEntries } = await c.search(config.baseContext, {
-      scope: 'sub',
-      filter: equality(config.primaryIdentifier, primaryIdentifier),
-      attributes,
-    });
-    if (searchEntries.length === 0) {
-      throw new ConnectorError('not-found', `no entry with ${config.primaryIdentifier}=${primaryIdentifier} under ${config.baseContext}`);
-    }
-    if (searchEntries.length > 1) {
-      throw new ConnectorError('configuration', `${config.primaryIdentifier}=${primaryIdentifier} is not unique under ${config.baseContext}`);
-    }
-    return searchEntries[0];
-  }
-
-  /**
-   * A name is only ever the base of a search, never part of a filter: a name that is no DN under the base
-   * context (a typo, or `uid=*)(uid=*`) names no account of this resource.
-   */
-  async function readByDn(c: Client, dn: string, attributes: string[]): Promise<Entry> {
-    if (!isWellFormedDnUnder(dn, config.baseContext)) throw new ConnectorError('not-found', `no entry ${dn} under ${config.baseContext}`);
-    try {
-      const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
-      if (searchEntries.length === 0) throw new ConnectorError('not-found', `no entry ${dn}`);
-      return searchEntries[0];
-    } catch (e) {
-      if (e instanceof InvalidDNSyntaxError) throw new ConnectorError('not-found', `no entry ${dn} (not a valid DN)`);
-      throw e;
-    }
-  }
+  const findByPrimary = (c: Client, primaryIdentifier: string, attributes: string[]) =>
+    findByIdentifier(c, accounts, config.primaryIdentifier, primaryIdentifier, attributes);
 
   const toObject = (entry: Entry, requested?: string[]): ResourceObject =>
     entryToResourceObject(entry, { primaryIdentifier: config.primaryIdentifier, defaultObjectClass: structuralClass, requested });
@@ -242,12 +224,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       closeSession(oldest[0]);
     }
     const client = await openBoundClient();
-    const pages = client.searchPaginated(config.baseContext, {
-      scope: 'sub',
-      filter: config.searchFilter,
-      attributes,
-      paged: { pageSize },
-    });
+    const pages = searchPages(client, accounts, attributes, pageSize);
     const session: SearchSession = { client, pages, buffer: [], offset: 0, done: false, lastUsed: Date.now() };
     sessions.set(id, session);
     return session;
@@ -298,6 +275,9 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
   const changelogEntitlements: ChangelogEntitlement[] = associations
     .filter(isDnValue)
     .map((a) => ({ baseContext: a.base, memberAttribute: a.memberAttribute, association: a.attribute }));
+
+  /** Entitlement types whose entries may be under the accounts' base: their changes there are told apart by reading the entry. */
+  const sharedBases = entitlements.filter((e) => overlaps(e, accounts));
 
   function changelogBase(): string {
     if (!config.changelog) {
@@ -371,10 +351,11 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
       const sortedCsns = records.map((r) => r.entryCSN).sort();
       // A bounded page by default: the result travels in a workflow history.
       const changes = pageOfChanges(all, limit ?? config.pageSize);
+      const routed = await routeToType(changes, sharedBases, (dn) => isOfType(c, accounts, dn));
       if (changes.length === all.length) {
-        return { changes: all, token: sortedCsns[sortedCsns.length - 1] ?? token };
+        return { changes: routed, token: sortedCsns[sortedCsns.length - 1] ?? token };
       }
-      return { changes, token: changes[changes.length - 1].token };
+      return { changes: routed, token: changes[changes.length - 1].token };
     });
   }
 
@@ -396,7 +377,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
     async testConnection() {
       await withClient(`test connection to ${config.url}`, async (c) => {
         try {
-          await readByDn(c, config.baseContext, ['1.1']);
+          await readByDn(c, anyEntryUnder(config.baseContext), config.baseContext, ['1.1']);
         } catch (e) {
           if (e instanceof ConnectorError && e.kind === 'not-found') {
             throw new ConnectorError('configuration', `base context ${config.baseContext} does not exist`);
@@ -430,7 +411,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
         const entry =
           primaryIdentifier !== undefined
             ? await findByPrimary(c, primaryIdentifier, attributes)
-            : await readByDn(c, secondaryIdentifier!, attributes);
+            : await readByDn(c, accounts, secondaryIdentifier!, attributes);
         return toObjectWithAssociations(c, entry, attributesToGet);
       });
     },
@@ -449,7 +430,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
           if (mapped.kind === 'not-found') throw new ConnectorError('configuration', `create ${dn}: parent entry does not exist`, 32);
           throw mapped;
         }
-        const created = await readByDn(c, dn, readAttributes());
+        const created = await readByDn(c, anyEntryUnder(config.baseContext), dn, readAttributes());
         for (const a of associations) {
           const groups = Object.entries(attributes).find(([name]) => isAssociationOf([a], name))?.[1] ?? [];
           const value = subjectValue(a, created);
@@ -477,7 +458,7 @@ export function createLdapConnector(config: LdapConnectorConfig, resolve: Secret
             ),
           );
         }
-        const after = await readByDn(c, dn, readAttributes());
+        const after = await readByDn(c, anyEntryUnder(config.baseContext), dn, readAttributes());
         for (const a of associations) {
           const before = subjectValue(a, entry);
           const now = subjectValue(a, after);

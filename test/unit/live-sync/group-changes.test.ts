@@ -2,7 +2,8 @@
  * Accesslog records of groups as changes of their members' accounts (the `ri:group` association,
  * groupOfNames under their own base context), and pages that never end inside a record.
  */
-import { pageOfChanges, recordsToChanges, type ChangelogMapping } from '../../../src/connectors/ldap/ldap-changelog';
+import { pageOfChanges, recordsToChanges, routeToType, type ChangelogMapping } from '../../../src/connectors/ldap/ldap-changelog';
+import { delineationFilter } from '../../../src/connectors/ldap/ldap-delineation';
 import type { ConnectorChange } from '../../../src/connectors/connector-types';
 import { asResourceChange, coalesce } from '../../../src/sync/live-sync/changelog-poll';
 
@@ -97,4 +98,31 @@ test("a membership change joins the account's own changes in the page (one objec
       { path: 'association/group', delete: [PIRATES] },
     ],
   });
+});
+
+test("under a base accounts and groups share, a group's own change is routed away from the accounts; its members', a gone entry's and other entries' stay", async () => {
+  const suffix = 'dc=example,dc=com';
+  const groups = [{ base: suffix, filter: '(objectClass=groupOfNames)' }];
+  const changes = recordsToChanges(
+    [
+      groupRecord('01', ['description:= The crew', `member:+ ${person('will')}`]),
+      { dn: 'reqStart=02,cn=accesslog', entryCSN: csn('02'), reqType: 'delete', reqDN: person('gone'), reqEntryUUID: 'uuid-gone', reqMod: [], reqAuthzID: 'dn:cn=admin,dc=example,dc=com' },
+    ],
+    { ...mapping, baseContext: suffix, entitlements: [{ baseContext: suffix, memberAttribute: 'member', association: 'association/group' }] },
+  );
+  expect(changes.map((c) => c.secondaryIdentifier)).toEqual([PIRATES, person('will'), person('gone')]);
+  const asked: string[] = [];
+  const kinds: Record<string, boolean | undefined> = { [PIRATES]: false, [person('will')]: true, [person('gone')]: undefined };
+  const routed = await routeToType(changes, groups, async (dn) => (asked.push(dn), kinds[dn]));
+  expect(routed.map((c) => c.secondaryIdentifier)).toEqual([person('will'), person('gone')]);
+  expect(asked).toEqual([PIRATES, person('will'), person('gone')]);
+  // Separate bases: nothing is asked, nothing routed away.
+  expect(await routeToType(changes, [], () => Promise.reject(new Error('not asked')))).toEqual(changes);
+});
+
+test("an object type's filter is its object class and its search filter", () => {
+  expect(delineationFilter('inetOrgPerson', undefined)).toBe('(objectClass=inetOrgPerson)');
+  expect(delineationFilter('inetOrgPerson', '(objectclass=inetOrgPerson)')).toBe('(objectClass=inetOrgPerson)');
+  expect(delineationFilter('ri:inetOrgPerson', '(employeeType=crew)')).toBe('(&(objectClass=inetOrgPerson)(employeeType=crew))');
+  expect(delineationFilter(undefined, '(uid=*)')).toBe('(uid=*)');
 });
