@@ -3,7 +3,8 @@
  * (TallyState="waiting-for-resource" or "failed"), each with what it waits for and its last error.
  */
 import type { Client } from '@temporalio/client';
-import { searchAttributes } from '../workflows/workflow-ids';
+import { searchAttributes, workflowIds } from '../workflows/workflow-ids';
+import { findStrandedWork } from '../sync/stranded-work';
 import { rootCause } from './root-cause';
 import type { Repository } from '../repository/repository';
 
@@ -18,7 +19,11 @@ export interface StuckOperation {
   details: string;
 }
 
-/** `repo`: runs an operator gave up (`tally operation cancel`) are left out. */
+/**
+ * `repo`: runs an operator gave up (`tally operation cancel`) are left out, and work no executor holds is
+ * listed as `stranded` (a running worker's sweep hands it to its workflow within seconds; listed longer, no
+ * worker runs).
+ */
 export async function stuckOperations(client: Client, options: { limit?: number; repo?: Repository } = {}): Promise<StuckOperation[]> {
   const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
   const found: StuckOperation[] = [];
@@ -49,7 +54,33 @@ export async function stuckOperations(client: Client, options: { limit?: number;
       details,
     });
   }
+  if (options.repo) found.push(...(await strandedWork(options.repo)));
   return found;
+}
+
+async function strandedWork(repo: Repository): Promise<StuckOperation[]> {
+  const { shadows, users } = await findStrandedWork(repo, new Date().toISOString(), { reaskAfterMs: 0, limit: 200 });
+  return [
+    ...shadows.map(({ oid, resourceRef, pendingOperations: [first] }) => ({
+      workflowId: workflowIds.provisionAccount(oid),
+      type: 'provisionAccount',
+      state: 'stranded',
+      resource: resourceRef,
+      shadow: oid,
+      since: first.requestTimestamp,
+      details: first.executing
+        ? `${first.type} claimed by ${first.executingBy ?? 'an executor'} until ${first.executingUntil}, which stopped before finishing it`
+        : `${first.type} queued and not handed to its workflow`,
+    })),
+    ...users.map(({ oid, projectionDue }) => ({
+      workflowId: workflowIds.provisionUser(oid),
+      type: 'provisionUser',
+      state: 'stranded',
+      user: oid,
+      since: projectionDue!.since,
+      details: `changed (${projectionDue!.paths?.join(', ') ?? 'everything'}) and his accounts not provisioned since${projectionDue!.handedOverAt ? `; asked for at ${projectionDue!.handedOverAt}` : ''}`,
+    })),
+  ];
 }
 
 async function isSuperseded(client: Client, workflowId: string, runId: string): Promise<boolean> {

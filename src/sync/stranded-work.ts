@@ -7,6 +7,7 @@
  */
 import { channelSchema, type Channel } from '../schema/config';
 import { CLAIM_MS } from '../provisioning/claim-lease';
+import type { Repository } from '../repository/repository';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface StrandedWorkOptions {
@@ -30,14 +31,20 @@ const channelOf = (stored: string | undefined): Channel => channelSchema.safePar
 
 const ago = (now: string, ms: number) => new Date(Date.parse(now) - ms).toISOString();
 
-export async function handOverStrandedWork(deps: SyncDeps, options: StrandedWorkOptions = {}): Promise<StrandedWork> {
-  const now = nowOf(deps);
+/** The stranded work at `now`: with `reaskAfterMs` 0, also the users the sweep has asked for already. */
+export async function findStrandedWork(repo: Pick<Repository, 'shadowsAwaitingExecutor' | 'usersWithProjectionDue'>, now: string, options: StrandedWorkOptions = {}) {
   const graceMs = options.graceMs ?? CLAIM_MS;
   const limit = options.limit ?? 500;
   const [shadows, users] = await Promise.all([
-    deps.repo.shadowsAwaitingExecutor({ now, queuedBefore: ago(now, graceMs), limit }),
-    deps.repo.usersWithProjectionDue({ before: ago(now, graceMs), handedOverBefore: ago(now, options.reaskAfterMs ?? 5 * 60_000), limit }),
+    repo.shadowsAwaitingExecutor({ now, queuedBefore: ago(now, graceMs), limit }),
+    repo.usersWithProjectionDue({ before: ago(now, graceMs), handedOverBefore: ago(now, options.reaskAfterMs ?? 5 * 60_000), limit }),
   ]);
+  return { shadows, users };
+}
+
+export async function handOverStrandedWork(deps: SyncDeps, options: StrandedWorkOptions = {}): Promise<StrandedWork> {
+  const now = nowOf(deps);
+  const { shadows, users } = await findStrandedWork(deps.repo, now, options);
   for (const shadow of shadows) {
     await deps.workflows.requestAccountProvisioning({ shadowOid: shadow.oid, resourceOid: shadow.resourceRef });
   }

@@ -10,6 +10,7 @@ import { applyConfig } from '../../../src/admin/apply-config';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import { assignToUser } from '../../../src/admin/user-commands';
+import { stuckOperations } from '../../../src/admin/stuck-operations';
 import { loadSettings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
@@ -135,3 +136,43 @@ test('a worker killed during an assignment burst: every assigned user gets the r
   await eventually(titled, (n) => n === SAILORS, 'every sailor titled Pirate', 180_000);
   await expectEverySailorsRow((i) => `Bosun ${i}`, 'rows unchanged by the assignments');
 }, 400_000);
+
+test('while no worker runs, tally status lists what is stranded; the next worker finishes it', async () => {
+  for (const w of workers.filter((c) => c.exitCode === null && c.signalCode === null)) {
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.kill('SIGKILL');
+    await exited;
+  }
+  const sailor = (await services.repo.userByName(uidOf(7)))!;
+  const sqlShadow = (await services.repo.shadowsOfOwner(sailor.oid)).find((s) => s.resourceRef !== LDAP_OID)!;
+  const longAgo = new Date(Date.now() - 5 * 60_000).toISOString();
+  await services.repo.patchShadow(sqlShadow.oid, {
+    set: {
+      pendingOperations: [
+        {
+          id: 'claimed-by-the-dead',
+          type: 'modify',
+          delta: [{ path: 'cn', replace: ['Bosun 7 (stranded)'] }],
+          attemptNumber: 0,
+          requestTimestamp: longAgo,
+          result: { status: 'in-progress' },
+          executing: true,
+          executingUntil: longAgo,
+          executingBy: 'inline:livesync:gone',
+        },
+      ],
+    },
+  });
+  const other = (await services.repo.userByName(uidOf(8)))!;
+  await services.repo.updateUser(other.oid, other.version, { set: { fullName: 'Bosun 8 (due)', projectionDue: { since: longAgo, token: 'died', paths: ['fullName'] } } });
+
+  const listed = await stuckOperations(services.client, { repo: services.repo });
+  expect(listed.filter((s) => s.state === 'stranded')).toEqual([
+    expect.objectContaining({ workflowId: `provision:${sqlShadow.oid}`, details: expect.stringContaining('claimed by inline:livesync:gone') }),
+    expect.objectContaining({ workflowId: `user:${other.oid}`, details: expect.stringContaining('changed (fullName)') }),
+  ]);
+
+  await startWorker();
+  await expectEverySailorsRow((i) => (i === 7 ? 'Bosun 7 (stranded)' : i === 8 ? 'Bosun 8 (due)' : `Bosun ${i}`), 'the stranded work done');
+  expect((await stuckOperations(services.client, { repo: services.repo })).filter((s) => s.state === 'stranded')).toEqual([]);
+}, 300_000);
