@@ -2,7 +2,7 @@
  * `tally apply`: validate configuration files as a whole, then store every object. Nothing is stored when
  * any file is invalid. Users' passwords are resolved from their references and stored encrypted only.
  */
-import { loadConfigFiles, type LoadedObject } from '../config/load-config';
+import { ConfigError, loadConfigFiles, sortProblems, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
 import { resolveSecret } from '../connectors/secrets';
 import type { Assignment, ConfigObject, UserConfig } from '../schema/config';
@@ -11,12 +11,15 @@ import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
 import { changeUser, projectionDueAfter } from '../sync/user-changes';
+import { checkAttributeNames } from './attribute-name-check';
 import { assignmentRefs, mergeFileAssignments, type RefResolver } from './assignment-merge';
 
 export interface ApplyResult {
   stored: Array<{ kind: ConfigObject['kind']; oid: string; name: string; file: string; change: 'created' | 'updated' | 'unchanged' }>;
   /** Users whose accounts must be recomputed, with the assignments the change removed. */
   usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }>;
+  /** Resources whose attribute names were not checked (their schema could not be read), and why. */
+  unchecked: string[];
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
@@ -29,6 +32,8 @@ export async function applyConfig(
   paths: string[],
 ): Promise<ApplyResult> {
   const loaded = loadConfigFiles(paths, { known: await knownObjects(repo) });
+  const names = await checkAttributeNames(loaded.objects);
+  if (names.problems.length > 0) throw new ConfigError(sortProblems(names.problems));
   // Resolve every secret before storing anything, so a missing one leaves the repository untouched.
   const passwords = new Map<LoadedObject, string>();
   for (const entry of loaded.objects) {
@@ -36,7 +41,7 @@ export async function applyConfig(
       passwords.set(entry, resolveSecret(entry.object.credentials.password));
     }
   }
-  const result: ApplyResult = { stored: [], usersToProvision: [] };
+  const result: ApplyResult = { stored: [], usersToProvision: [], unchecked: names.unchecked };
   const now = new Date().toISOString();
   for (const entry of loaded.objects) {
     const object = entry.object;

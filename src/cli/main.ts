@@ -51,6 +51,7 @@ program
   .action(async (opts: { file: string[]; json?: boolean }) =>
     withServices(async (services) => {
       const result = await applyConfig(services.repo, services.key, opts.file);
+      for (const note of result.unchecked) console.error(`tally: ${note}`);
       for (const user of result.usersToProvision) {
         await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
       }

@@ -22,3 +22,8 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/** Problems by file, then line. */
+export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
+}

@@ -46,7 +46,8 @@ const ARTICLES: Record<string, string> = {
 
 const quoteAll = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to the word (a few edits at most), to suggest it. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {

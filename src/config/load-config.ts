@@ -5,15 +5,16 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { configObjectSchema } from '../schema/config';
-import { ConfigError, type ConfigProblem } from './config-error';
+import { ConfigError, sortProblems, type ConfigProblem } from './config-error';
 import { checkConfigSet, type ConfigObjectWithOid, type KnownObject, type ValidDocument } from './cross-check';
 import { describeIssues } from './format-issues';
-import { parseYamlDocuments } from './yaml-documents';
+import { parseYamlDocuments, type YamlDocument } from './yaml-documents';
 import { fieldPathText, valueAt, writtenPath, type PathSegment } from './value-path';
 import { mappingProblems } from '../model/mapping-check';
 import { objectTypeProblems } from './association-checks';
+import { withIdentifierNames } from '../model/identifier-names';
 
-export { ConfigError, formatProblem, type ConfigProblem } from './config-error';
+export { ConfigError, formatProblem, sortProblems, type ConfigProblem } from './config-error';
 export type { ConfigObjectWithOid, KnownObject } from './cross-check';
 
 export interface LoadedObject {
@@ -21,6 +22,8 @@ export interface LoadedObject {
   /** Position of the document in its file, from 0. */
   index: number;
   object: ConfigObjectWithOid;
+  /** A problem at a path into the parsed object, with the file, line and field path as written. */
+  problemAt(path: readonly PathSegment[], message: string): ConfigProblem;
 }
 
 export interface LoadedConfig {
@@ -57,9 +60,6 @@ function collectFiles(path: string, problems: ConfigProblem[]): string[] {
   return found;
 }
 
-function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
-  return [...problems].sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) : a.file < b.file ? -1 : 1));
-}
 
 export function loadConfigFiles(paths: readonly string[], options: LoadOptions = {}): LoadedConfig {
   const problems: ConfigProblem[] = [];
@@ -89,7 +89,7 @@ export function loadConfigSources(
     for (const doc of parsed.documents) {
       const result = configObjectSchema.safeParse(doc.data);
       if (result.success) {
-        valid.push({ doc, object: result.data });
+        valid.push({ doc, object: result.data.kind === 'Resource' ? withIdentifierNames(result.data) : result.data });
         continue;
       }
       for (const p of describeIssues(result.error.issues, doc.data, configObjectSchema)) {
@@ -98,16 +98,20 @@ export function loadConfigSources(
     }
   }
   for (const { doc, object } of valid) {
-    for (const p of [...mappingProblems(object), ...objectTypeProblems(object)]) {
-      const path = writtenPath(doc.data, asWritten(doc.data, p.path));
-      problems.push({ file: doc.file, line: doc.lineOf(path), field: fieldPathText(path), message: p.message });
-    }
+    for (const p of [...mappingProblems(object), ...objectTypeProblems(object)]) problems.push(problemIn(doc, p.path, p.message));
   }
   // Cross-object checks on a partly broken set would report references into the broken files as dangling.
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
   const checked = checkConfigSet(valid, options.known ?? []);
   if (checked.problems.length > 0) throw new ConfigError(sortProblems(checked.problems));
-  return { objects: checked.objects.map((o) => ({ file: o.doc.file, index: o.doc.index, object: o.object })) };
+  return {
+    objects: checked.objects.map((o) => ({ file: o.doc.file, index: o.doc.index, object: o.object, problemAt: (path, message) => problemIn(o.doc, path, message) })),
+  };
+}
+
+function problemIn(doc: YamlDocument, parsedPath: readonly PathSegment[], message: string): ConfigProblem {
+  const path = writtenPath(doc.data, asWritten(doc.data, parsedPath));
+  return { file: doc.file, line: doc.lineOf(path), field: fieldPathText(path), message };
 }
 
 /** The parsed resource lists `accountType` entries after `objectType` ones: point back at the written key. */

@@ -41,6 +41,12 @@ export interface Connector {
   testConnection(): Promise<void>;
   /** Attribute names the resource object class offers (for validation and UI). */
   schema(): Promise<{ objectClass: string; attributes: string[] }>;
+  /**
+   * The attributes an object of these object classes can have (LDAP: from the directory's subschema,
+   * superclasses and operational attributes included, under every name; PostgreSQL: the table's columns,
+   * whatever the classes). `unknownClasses`: those the resource's schema doesn't have.
+   */
+  attributesOf(objectClasses: readonly string[]): Promise<{ attributes: string[]; unknownClasses: string[] }>;
   /** Throws ConnectorError kind not-found when there is no such object. */
   get(identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string }, attributesToGet?: string[]): Promise<ResourceObject>;
   search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage>;

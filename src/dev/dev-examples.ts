@@ -46,6 +46,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
     return 'left';
   }
   const applied = await applyConfig(services.repo, services.key, options.paths);
+  applied.unchecked.forEach(log);
   for (const user of applied.usersToProvision) {
     await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
   }

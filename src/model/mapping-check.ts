@@ -3,7 +3,7 @@
  * would fail later (unknown variable, forbidden property, syntax) or a path that names nothing, with the
  * place it is written.
  */
-import type { ConfigObject, CorrelationQuery, Expression } from '../schema/config';
+import type { ConfigObject, CorrelationQuery, Expression, ProtectionFilter } from '../schema/config';
 import { compileExpression } from './expressions';
 import { compileMapping, type MappingSpec } from './mappings';
 import { attributeName, parsePath, PathError } from './paths';
@@ -60,6 +60,14 @@ const sourcePaths = (problems: MappingProblem[], at: CheckPath, spec: MappingSpe
 const userTarget = (problems: MappingProblem[], at: CheckPath, target: { path: string }) =>
   pathProblem(problems, [...at, 'target', 'path'], target.path, 'user', 'user');
 
+/** The `equal` and `endsWith` terms of a protected filter, with where each is. */
+export function filterTerms(filter: ProtectionFilter | undefined, at: CheckPath): Array<{ at: CheckPath; path: string }> {
+  if (!filter) return [];
+  if ('and' in filter) return filter.and.flatMap((f, i) => filterTerms(f, [...at, 'and', i]));
+  if ('or' in filter) return filter.or.flatMap((f, i) => filterTerms(f, [...at, 'or', i]));
+  return 'equal' in filter ? [{ at: [...at, 'equal'], path: filter.equal.path }] : [{ at: [...at, 'endsWith'], path: filter.endsWith.path }];
+}
+
 function correlationPaths(problems: MappingProblem[], at: CheckPath, query: CorrelationQuery): void {
   if ('equal' in query) pathProblem(problems, [...at, 'equal', 'path'], query.equal.path, 'user', 'user');
   else ('and' in query ? query.and : query.or).forEach((q, i) => correlationPaths(problems, [...at, 'and' in query ? 'and' : 'or', i], q));
@@ -79,7 +87,9 @@ export function mappingProblems(object: ConfigObject): MappingProblem[] {
           });
         });
         type.protected.forEach((entry, p) => {
-          if (entry.filter) pathProblem(problems, [...at, 'protected', p, 'filter', 'equal', 'path'], entry.filter.equal.path.replace(/^attributes\//, '$account/attributes/'), 'account', 'account');
+          for (const term of filterTerms(entry.filter, [...at, 'protected', p, 'filter'])) {
+            pathProblem(problems, [...term.at, 'path'], term.path.replace(/^attributes\//, '$account/attributes/'), 'account', 'account');
+          }
         });
       });
       object.synchronization.forEach((policy, p) => policy.correlation && correlationPaths(problems, ['synchronization', p, 'correlation'], policy.correlation));

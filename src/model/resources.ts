@@ -47,3 +47,13 @@ export function requireObjectType(resource: ResourceConfig, kind = 'account', in
 export function objectTypeLabel(type: ObjectTypeDefinition): string {
   return type.name ?? `${type.kind}/${type.intent}`;
 }
+
+/**
+ * The object classes an object of the type has: its objectClass and, on LDAP, those its entries are
+ * created with (the type's objectClasses, else the connector's for accounts), auxiliary ones included.
+ */
+export function objectClassesOf(resource: Pick<ResourceConfig, 'connector'>, type: Pick<ObjectTypeDefinition, 'kind' | 'objectClass' | 'objectClasses'>): string[] {
+  const c = resource.connector;
+  const created = c.type === 'ldap' ? (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [])) : [];
+  return [type.objectClass, ...created.filter((oc) => oc.toLowerCase() !== type.objectClass.toLowerCase())];
+}

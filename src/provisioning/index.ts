@@ -12,5 +12,6 @@ export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './d
 export { getAccount, type GetAccountResult } from './get-account';
 export { resumePendingOperations } from './resume-pending';
 export { ConnectorRegistry } from './connector-registry';
+export { readObjectTypeSchemas, type ObjectTypeSchemas } from './resource-schema';
 export type { ProvisioningDeps } from './provisioning-deps';
 export type { WorkflowStarter } from './workflow-starter';

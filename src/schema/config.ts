@@ -189,24 +189,44 @@ export const iterationSchema = z
   .strict();
 
 /**
+ * Which accounts a protected entry's filter matches: `equal` (a value of the attribute is the value),
+ * `endsWith` (a value ends with it; for a distinguished name, the entry is in that subtree), combined with
+ * `and` / `or`. `matchingRule` compares under that rule instead of the attribute's.
+ */
+export type ProtectionFilter =
+  | { equal: ProtectionFilterTerm }
+  | { endsWith: ProtectionFilterTerm }
+  | { and: ProtectionFilter[] }
+  | { or: ProtectionFilter[] };
+export interface ProtectionFilterTerm {
+  path: string;
+  value: string | number | boolean;
+  matchingRule?: MatchingRuleName;
+}
+const protectionFilterTermSchema = z
+  .object({ path: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]), matchingRule: matchingRuleSchema.optional() })
+  .strict();
+export const protectionFilterSchema: z.ZodType<ProtectionFilter> = z.lazy(() =>
+  z.union([
+    z.object({ equal: protectionFilterTermSchema }).strict(),
+    z.object({ endsWith: protectionFilterTermSchema }).strict(),
+    z.object({ and: z.array(protectionFilterSchema).min(1) }).strict(),
+    z.object({ or: z.array(protectionFilterSchema).min(1) }).strict(),
+  ]),
+) as z.ZodType<ProtectionFilter>;
+
+/**
  * An account Tally never correlates, modifies or deletes (midPoint's `protected`): by its name (icfs:name,
- * compared with that attribute's matching rule, else as a distinguished name) or by an attribute's value.
+ * compared with that attribute's matching rule, else as a distinguished name) or by a filter on its attributes.
  */
 export const protectedAccountSchema = z
   .object({
     name: z.string().min(1).optional(),
-    filter: z
-      .object({
-        equal: z
-          .object({ path: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) })
-          .strict(),
-      })
-      .strict()
-      .optional(),
+    filter: protectionFilterSchema.optional(),
   })
   .strict()
   .refine((p) => (p.name === undefined) !== (p.filter === undefined), {
-    message: 'a protected account needs exactly one of name or filter: { equal: { path, value } }',
+    message: 'a protected account needs exactly one of name or filter: { equal | endsWith: { path, value }, and | or: [...] }',
   });
 export type ProtectedAccount = z.infer<typeof protectedAccountSchema>;
 
@@ -488,6 +508,19 @@ export const liveSyncSettingsSchema = z
   .strict();
 export type LiveSyncSettings = z.infer<typeof liveSyncSettingsSchema>;
 
+/**
+ * The resource's schema as declared, instead of read from the resource at `tally apply`: which
+ * attributes an object of each object class can have (superclasses' and auxiliary classes' included).
+ */
+export const declaredSchemaSchema = z
+  .object({
+    objectClass: oneOrMany(z.object({ name: z.string().min(1), attribute: z.array(z.string().min(1)).min(1) }).strict()).refine((l) => l.length > 0, {
+      message: 'expected at least one object class: { name, attribute: [...] }',
+    }),
+  })
+  .strict();
+export type DeclaredSchema = z.infer<typeof declaredSchemaSchema>;
+
 export const resourceSchema = z
   .object({
     kind: z.literal('Resource'),
@@ -495,6 +528,8 @@ export const resourceSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     connector: connectorConfigSchema,
+    /** Declared: `tally apply` checks attribute names against it instead of reading the resource's schema. */
+    schema: declaredSchemaSchema.optional(),
     consistency: z
       .object({
         retry: retryPolicySchema.default(retryPolicySchema.parse({})),

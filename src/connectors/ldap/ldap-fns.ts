@@ -28,7 +28,8 @@ import {
   type LdapAssociation,
 } from './ldap-associations';
 import { planModify, type CurrentValues } from './ldap-modify';
-import { attributesOfClasses } from './ldap-schema';
+import { attributesAllowed, attributesOfClasses } from './ldap-schema';
+import { readSubschema } from './ldap-subschema';
 import { LDAP_INITIAL_TOKEN, OPERATIONAL_ATTRIBUTES, type AccesslogRecord, type LdapConnectorConfig } from './ldap-types';
 import { hashPasswordAttributes, hashPasswordDeltas } from './ldap-passwords';
 
@@ -388,17 +389,14 @@ export function createLdapConnector(
     },
 
     async schema() {
-      return withClient('read schema', async (c) => {
-        const root = await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['subschemaSubentry'] });
-        const subschema = root.searchEntries[0] ? entryAttribute(root.searchEntries[0], 'subschemaSubentry')[0] : undefined;
-        const { searchEntries } = await c.search(subschema ?? 'cn=Subschema', {
-          scope: 'base',
-          filter: '(objectClass=subschema)',
-          attributes: ['objectClasses'],
-        });
-        const definitions = searchEntries[0] ? entryAttribute(searchEntries[0], 'objectClasses') : [];
-        return { objectClass: structuralClass, attributes: attributesOfClasses(definitions, config.objectClasses) };
-      });
+      return withClient('read schema', async (c) => ({
+        objectClass: structuralClass,
+        attributes: attributesOfClasses((await readSubschema(c)).objectClasses, config.objectClasses),
+      }));
+    },
+
+    async attributesOf(objectClasses) {
+      return withClient('read schema', async (c) => attributesAllowed(await readSubschema(c), objectClasses));
     },
 
     async get(identifiers, attributesToGet) {

@@ -48,3 +48,30 @@ export function attributesOfClasses(definitions: readonly string[], classes: rea
   classes.forEach(visit);
   return [...attributes.values()];
 }
+
+/** An attribute type's names (`cn`, `commonName`) and whether it is operational (USAGE other than userApplications). */
+export function parseAttributeTypeDefinition(text: string): { names: string[]; operational: boolean } {
+  const usage = /\sUSAGE\s+(\S+)/.exec(text)?.[1];
+  return { names: oidList(text, 'NAME'), operational: usage !== undefined && usage !== 'userApplications' };
+}
+
+/**
+ * What an entry of these object classes (structural with its superclasses, and auxiliary ones) can
+ * have: their MUST and MAY attributes under every name the attribute types give them, and the
+ * operational attributes the server keeps for every entry. `unknownClasses`: classes the schema lacks.
+ */
+export function attributesAllowed(
+  subschema: { objectClasses: readonly string[]; attributeTypes: readonly string[] },
+  classes: readonly string[],
+): { attributes: string[]; unknownClasses: string[] } {
+  const known = new Set(subschema.objectClasses.flatMap((t) => parseObjectClassDefinition(t).names.map((n) => n.toLowerCase())));
+  const types = subschema.attributeTypes.map(parseAttributeTypeDefinition);
+  const names = new Map<string, string>();
+  const add = (n: string) => names.has(n.toLowerCase()) || names.set(n.toLowerCase(), n);
+  for (const a of attributesOfClasses(subschema.objectClasses, classes)) {
+    const type = types.find((t) => t.names.some((n) => n.toLowerCase() === a.toLowerCase()));
+    (type?.names ?? [a]).forEach(add);
+  }
+  types.filter((t) => t.operational).forEach((t) => t.names.forEach(add));
+  return { attributes: [...names.values()], unknownClasses: classes.filter((c) => !known.has(c.toLowerCase())) };
+}

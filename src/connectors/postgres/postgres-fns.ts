@@ -302,6 +302,10 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
       }));
     },
 
+    async attributesOf() {
+      return run(`read schema of ${tableName}`, async (cat) => ({ attributes: [...cat.columns.keys()], unknownClasses: [] }));
+    },
+
     async get(identifiers, attributesToGet) {
       const { primaryIdentifier, secondaryIdentifier } = identifiers;
       if (primaryIdentifier === undefined && secondaryIdentifier === undefined) {

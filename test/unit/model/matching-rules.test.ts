@@ -144,6 +144,6 @@ describe('protected accounts', () => {
 
   it('need exactly one of name or filter', () => {
     const parsed = objectTypeSchema.safeParse({ objectClass: 'x', protected: [{ name: 'a', filter: { equal: { path: 'uid', value: 'a' } } }] });
-    expect(parsed.error?.issues[0]!.message).toBe('a protected account needs exactly one of name or filter: { equal: { path, value } }');
+    expect(parsed.error?.issues[0]!.message).toBe('a protected account needs exactly one of name or filter: { equal | endsWith: { path, value }, and | or: [...] }');
   });
 });

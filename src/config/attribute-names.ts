@@ -1,0 +1,112 @@
+/**
+ * Every attribute a resource's configuration refers to must be one its object type's objects can have:
+ * attribute definitions, inbound sources, protected filters, the status and password attributes,
+ * associations (the account's value attribute, the entitlement's member attribute) and correlation.
+ * The schema is the resource's, read at apply, or the one the resource declares (`schema.objectClass`).
+ */
+import type { CorrelationQuery, ObjectTypeDefinition, ResourceConfig } from '../schema/config';
+import { identifierNames, identifierRef, type IdentifierNames } from '../model/identifier-names';
+import { filterTerms } from '../model/mapping-check';
+import { attributeName, parsePath, PathError, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER } from '../model/paths';
+import { findObjectType, objectClassesOf } from '../model/resources';
+import { closest } from './format-issues';
+import type { PathSegment } from './value-path';
+
+/** What the objects of one object type can have; `unknownClasses`: its classes the schema lacks. */
+export interface ObjectTypeSchema {
+  attributes: readonly string[];
+  unknownClasses: readonly string[];
+}
+
+export interface AttributeNameProblem {
+  /** Path into the parsed resource (`schemaHandling.objectType[i]...`). */
+  path: PathSegment[];
+  message: string;
+}
+
+/** The declared schema, per object type of the resource (in schemaHandling order). */
+export function declaredObjectTypeSchemas(resource: ResourceConfig): ObjectTypeSchema[] {
+  const declared = resource.schema?.objectClass ?? [];
+  return resource.schemaHandling.objectType.map((type) => {
+    const classes = objectClassesOf(resource, type).map((c) => declared.find((d) => d.name.toLowerCase() === c.toLowerCase()));
+    return {
+      attributes: classes.flatMap((d) => d?.attribute ?? []),
+      unknownClasses: classes[0] ? [] : [type.objectClass],
+    };
+  });
+}
+
+export const typeName = (type: ObjectTypeDefinition) => type.name ?? type.displayName ?? `${type.kind}/${type.intent}`;
+
+export function attributeNameProblems(resource: ResourceConfig, schemas: readonly ObjectTypeSchema[]): AttributeNameProblem[] {
+  const problems: AttributeNameProblem[] = [];
+  const names = identifierNames(resource.connector);
+  const types = resource.schemaHandling.objectType;
+  const usable = (t: number) => schemas[t] !== undefined && !schemas[t]!.unknownClasses.some((c) => c.toLowerCase() === types[t]!.objectClass.toLowerCase());
+  const check = (t: number, path: PathSegment[], ref: string) => {
+    if (!usable(t)) return;
+    const problem = unknownAttribute(resource, types[t]!, schemas[t]!, ref, names);
+    if (problem) problems.push({ path, message: problem });
+  };
+  const checkPath = (t: number, path: PathSegment[], written: string) => {
+    const attribute = accountAttribute(written);
+    if (attribute !== null) check(t, path, attribute);
+  };
+
+  types.forEach((type, t) => {
+    const at: PathSegment[] = ['schemaHandling', 'objectType', t];
+    const unknown = schemas[t]?.unknownClasses ?? [];
+    if (unknown.length > 0) {
+      const structural = unknown.some((c) => c.toLowerCase() === type.objectClass.toLowerCase());
+      problems.push({
+        path: [...at, structural ? 'objectClass' : 'objectClasses'],
+        message: `resource "${resource.name}"'s schema has no object class ${unknown.map((c) => `'${c}'`).join(', ')}`,
+      });
+    }
+    type.attribute.forEach((a, i) => {
+      check(t, [...at, 'attribute', i, 'ref'], a.ref);
+      a.inbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'inbound', j, 'source', k, 'path'], s.path)));
+    });
+    type.protected.forEach((p, i) => filterTerms(p.filter, [...at, 'protected', i, 'filter']).forEach((term) => checkPath(t, [...term.at, 'path'], term.path)));
+    if (type.activation?.administrativeStatus) check(t, [...at, 'activation', 'administrativeStatus', 'attribute'], type.activation.administrativeStatus.attribute);
+    if (type.credentials?.password?.attribute) check(t, [...at, 'credentials', 'password', 'attribute'], type.credentials.password.attribute);
+    (type.association ?? []).forEach((a, i) => {
+      check(t, [...at, 'association', i, 'valueAttribute'], a.valueAttribute);
+      const entitlement = types.findIndex((e) => e.kind === 'entitlement' && e.intent === a.intent);
+      if (entitlement >= 0) check(entitlement, [...at, 'association', i, 'associationAttribute'], a.associationAttribute);
+    });
+  });
+  resource.synchronization.forEach((policy, p) => {
+    const type = findObjectType(resource, policy.kind, policy.intent);
+    if (!type || !policy.correlation) return;
+    const t = types.indexOf(type);
+    correlationExpressionPaths(policy.correlation, ['synchronization', p, 'correlation']).forEach((e) => checkPath(t, e.at, e.path));
+  });
+  return problems;
+}
+
+/** The attribute an account path names (`$account/attributes/ri:uid`, `attributes/uid`, `ri:uid`), or null for a user path. */
+function accountAttribute(path: string): string | null {
+  try {
+    const parsed = parsePath(path.replace(/^attributes\//, '$account/attributes/'), 'account');
+    return parsed.root === 'account' ? parsed.attribute : null;
+  } catch (e) {
+    if (e instanceof PathError) return null; // mapping-check reports it
+    throw e;
+  }
+}
+
+function correlationExpressionPaths(query: CorrelationQuery, at: PathSegment[]): Array<{ at: PathSegment[]; path: string }> {
+  if ('and' in query) return query.and.flatMap((q, i) => correlationExpressionPaths(q, [...at, 'and', i]));
+  if ('or' in query) return query.or.flatMap((q, i) => correlationExpressionPaths(q, [...at, 'or', i]));
+  const path = query.equal.expression.path;
+  return path === undefined ? [] : [{ at: [...at, 'equal', 'expression', 'path'], path }];
+}
+
+function unknownAttribute(resource: ResourceConfig, type: ObjectTypeDefinition, schema: ObjectTypeSchema, ref: string, names: IdentifierNames): string | null {
+  const name = attributeName(identifierRef(ref, names));
+  if (name === SECONDARY_IDENTIFIER || name === PRIMARY_IDENTIFIER) return null;
+  if (schema.attributes.some((a) => a.toLowerCase() === name.toLowerCase())) return null;
+  const suggestion = closest(name, schema.attributes);
+  return `resource "${resource.name}"'s object type "${typeName(type)}" has no attribute '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`;
+}
