@@ -19,6 +19,7 @@ import {
 } from '../provisioning';
 import { synchronizeChange } from '../sync/synchronize-change';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
+import { provisionRole, type ProvisionRoleInput } from '../sync/role-projection';
 import { userDeletionStep, type UserDeletionStepInput } from '../sync/user-deletion';
 import type { SyncDeps } from '../sync/sync-deps';
 import { createResourceRunActivities } from './resource-runs';
@@ -113,6 +114,10 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
     /** Recomputes the user and provisions his accounts; what must wait is handed to provisionAccount. */
     async provisionUser(input: Omit<ProjectUserInput, 'workflowId'>) {
       return failFastOnConfiguration(() => provisionUser(deps, { ...input, workflowId: currentWorkflowId() }));
+    },
+    /** Recomputes a role's own projection and provisions its group; what must wait is handed to provisionAccount. */
+    async provisionRole(input: Omit<ProvisionRoleInput, 'workflowId'>) {
+      return failFastOnConfiguration(() => provisionRole(deps, { ...input, workflowId: currentWorkflowId() }));
     },
     /** One step of deleting a user: deprovision what is still linked; remove him when no delete is pending. */
     async deleteUserStep(input: Omit<UserDeletionStepInput, 'workflowId'>) {

@@ -5,7 +5,8 @@
 import { ConfigError, loadConfigFiles, sortProblems, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
 import { resolveSecret } from '../connectors/secrets';
-import type { Assignment, ConfigObject, UserConfig } from '../schema/config';
+import type { Assignment, ConfigObject, RoleConfig, UserConfig } from '../schema/config';
+import { hasOwnProjection } from '../model/role-entitlements';
 import type { UserActivation, UserDoc } from '../schema/objects';
 import type { Repository } from '../repository/repository';
 import { decryptSecret, encryptSecret } from '../security/secret-box';
@@ -20,6 +21,8 @@ export interface ApplyResult {
   usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }>;
   /** Resources whose attribute names were not checked (their schema could not be read), and why. */
   unchecked: string[];
+  /** Roles projected to entitlements of their own (before or after this apply) that changed: their projection is recomputed. */
+  rolesToProvision: Array<{ roleOid: string; removedAssignments: Assignment[] }>;
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
@@ -41,7 +44,7 @@ export async function applyConfig(
       passwords.set(entry, resolveSecret(entry.object.credentials.password));
     }
   }
-  const result: ApplyResult = { stored: [], usersToProvision: [], unchecked: names.unchecked };
+  const result: ApplyResult = { stored: [], usersToProvision: [], rolesToProvision: [], unchecked: names.unchecked };
   const now = new Date().toISOString();
   for (const entry of loaded.objects) {
     const object = entry.object;
@@ -53,8 +56,13 @@ export async function applyConfig(
         result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });
       continue;
     }
+    const before = object.kind === 'Role' ? ((await repo.configObject('Role', object.oid)) as RoleConfig | null) : null;
     const change = await storeConfigObject(repo, object, now);
     result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change });
+    if (object.kind === 'Role' && change !== 'unchanged' && (hasOwnProjection(object) || (before && hasOwnProjection(before)))) {
+      const removedAssignments = (before?.assignment ?? []).filter((a) => !(object.assignment ?? []).some((d) => JSON.stringify(d) === JSON.stringify(a)));
+      result.rolesToProvision.push({ roleOid: object.oid, removedAssignments });
+    }
   }
   return result;
 }
@@ -84,7 +92,8 @@ async function storeConfigObject(
     await repo.insertConfigObject(object.kind, { ...desired, version: 1, storedAt: now } as never);
     return 'created';
   }
-  const { version, storedAt: _storedAt, ...stored } = existing;
+  // A role's links to the shadows of its own projection are Tally's, not the file's.
+  const { version, storedAt: _storedAt, linkRef: _linkRef, ...stored } = existing as typeof existing & { linkRef?: string[] };
   if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
   const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
   await repo.replaceConfigObject(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });

@@ -52,6 +52,10 @@ program
     withServices(async (services) => {
       const result = await applyConfig(services.repo, services.key, opts.file);
       for (const note of result.unchecked) console.error(`tally: ${note}`);
+      // Roles first: their groups are what their holders' memberships point at.
+      for (const role of result.rolesToProvision) {
+        await services.workflows.requestRoleProvisioning({ roleOid: role.roleOid, channel: 'user', removedAssignments: role.removedAssignments });
+      }
       for (const user of result.usersToProvision) {
         await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
       }

@@ -37,6 +37,7 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
   return {
     requestUserProvisioning: (input) =>
       signalWithStart('provisionUser', workflowIds.provisionUser(input.userOid), input, signals.recompute, [input], [{ key: searchAttributes.user, value: input.userOid }]),
+    requestRoleProvisioning: (input) => signalWithStart('provisionRole', workflowIds.provisionRole(input.roleOid), input, signals.recomputeRole, [input], []),
     requestActivationTimer: (input) =>
       signalWithStart('activationTimer', workflowIds.activationTimer(input.userOid), input, signals.rearm, [input], [{ key: searchAttributes.user, value: input.userOid }]),
     requestAccountProvisioning: (input) =>

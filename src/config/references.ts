@@ -2,7 +2,7 @@
  * Where a configuration object points to other objects. Paths are as zod reports them (list indices
  * included), into the object as written in the file.
  */
-import type { AccountConstruction, ConfigObject, TemplateMapping } from '../schema/config';
+import type { AccountConstruction, Assignment, ConfigObject, TemplateMapping } from '../schema/config';
 import { valueAt, type PathSegment } from './value-path';
 
 export type ConfigKind = ConfigObject['kind'];
@@ -75,6 +75,15 @@ function mappingRefs(mappings: readonly TemplateMapping[], path: PathSegment[]):
   return refs;
 }
 
+/** A user's or a role's own assignments: the roles and the resources (and object types) they name. */
+function assignmentRefs(assignments: readonly Assignment[], raw: unknown): Reference[] {
+  return assignments.flatMap((assignment, i) => {
+    const at: PathSegment[] = ['assignment', i];
+    if (assignment.targetRef) return [{ path: [...at, 'targetRef'], kind: 'Role' as const, ref: assignment.targetRef }];
+    return assignment.accountConstruction ? constructionRefs(assignment.accountConstruction, [...at, constructionKey(raw, at)]) : [];
+  });
+}
+
 export function referencesOf(object: ConfigObject, raw: unknown): Reference[] {
   const refs: Reference[] = [];
   switch (object.kind) {
@@ -106,15 +115,11 @@ export function referencesOf(object: ConfigObject, raw: unknown): Reference[] {
         if (inducement.focusMappings)
           refs.push(...mappingRefs(inducement.focusMappings.mapping, [...at, 'focusMappings', 'mapping']));
       });
+      refs.push(...assignmentRefs(object.assignment ?? [], raw));
       break;
     case 'User':
       if (object.templateRef) refs.push({ path: ['templateRef'], kind: 'ObjectTemplate', ref: object.templateRef });
-      object.assignment.forEach((assignment, i) => {
-        const at: PathSegment[] = ['assignment', i];
-        if (assignment.targetRef) refs.push({ path: [...at, 'targetRef'], kind: 'Role', ref: assignment.targetRef });
-        if (assignment.accountConstruction)
-          refs.push(...constructionRefs(assignment.accountConstruction, [...at, constructionKey(raw, at)]));
-      });
+      refs.push(...assignmentRefs(object.assignment, raw));
       break;
   }
   return refs;

@@ -3,12 +3,22 @@ import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
 import { createLdapConnector } from './ldap/ldap-fns';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
+import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitlement-type';
 import { createPostgresConnector } from './postgres/postgres-fns';
 
-/** `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations). */
-export function createConnector(config: ConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[]): Connector {
+/**
+ * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
+ * `scope`: an object type other than the accounts whose objects this connector works on (LDAP: a role's
+ * own groups, under the entitlement type's delineation).
+ */
+export function createConnector(config: ConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[], scope?: ObjectTypeDefinition): Connector {
   switch (config.type) {
     case 'ldap': {
+      if (scope && scope.kind !== 'account') {
+        const entitlements = ldapEntitlementScope(config, objectTypes ?? [], scope);
+        const connector = createLdapConnector(entitlements.config);
+        return { ...connector, create: (name, attributes) => connector.create(name, withPlaceholderMember(attributes, entitlements.placeholder)) };
+      }
       const scoped = ldapObjectTypes(config, objectTypes);
       return createLdapConnector(scoped.config, undefined, scoped.associations, scoped.entitlements);
     }

@@ -47,6 +47,9 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   }
   const applied = await applyConfig(services.repo, services.key, options.paths);
   applied.unchecked.forEach(log);
+  for (const role of applied.rolesToProvision) {
+    await services.workflows.requestRoleProvisioning({ roleOid: role.roleOid, channel: 'user', removedAssignments: role.removedAssignments });
+  }
   for (const user of applied.usersToProvision) {
     await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
   }

@@ -22,3 +22,4 @@ export * from './activation';
 export * from './credentials';
 export * from './value-policy';
 export * from './enforced-attributes';
+export * from './role-entitlements';

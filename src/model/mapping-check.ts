@@ -7,7 +7,7 @@ import type { ConfigObject, CorrelationQuery, Expression, ProtectionFilter } fro
 import { compileExpression } from './expressions';
 import { compileMapping, type MappingSpec } from './mappings';
 import { attributeName, parsePath, PathError } from './paths';
-import { userPropertyProblem } from './user-properties';
+import { rolePropertyProblem, userPropertyProblem } from './user-properties';
 
 export type CheckPath = Array<string | number>;
 export interface MappingProblem {
@@ -35,7 +35,7 @@ const expression = (problems: MappingProblem[], path: CheckPath, expr: Expressio
  * A path that names nothing is refused: a user path outside the user's properties and `extension/`, an
  * account path where an attribute is expected, a variable that isn't one.
  */
-function pathProblem(problems: MappingProblem[], at: CheckPath, path: string, defaultRoot: 'user' | 'account', expected?: 'user' | 'account'): void {
+function pathProblem(problems: MappingProblem[], at: CheckPath, path: string, defaultRoot: 'user' | 'account', expected?: 'user' | 'account', focus: 'user' | 'role' = 'user'): void {
   let parsed;
   try {
     parsed = parsePath(path, defaultRoot);
@@ -50,12 +50,12 @@ function pathProblem(problems: MappingProblem[], at: CheckPath, path: string, de
     problems.push({ path: at, message: `expected ${what}, got '${path}'` });
     return;
   }
-  const problem = parsed.root === 'user' ? userPropertyProblem(parsed.segments) : null;
+  const problem = parsed.root === 'user' ? (focus === 'role' ? rolePropertyProblem(parsed.segments) : userPropertyProblem(parsed.segments)) : null;
   if (problem) problems.push({ path: at, message: problem });
 }
 
-const sourcePaths = (problems: MappingProblem[], at: CheckPath, spec: MappingSpec, defaultRoot: 'user' | 'account') =>
-  spec.source.forEach((source, i) => pathProblem(problems, [...at, 'source', i, 'path'], source.path, defaultRoot));
+const sourcePaths = (problems: MappingProblem[], at: CheckPath, spec: MappingSpec, defaultRoot: 'user' | 'account', focus: 'user' | 'role' = 'user') =>
+  spec.source.forEach((source, i) => pathProblem(problems, [...at, 'source', i, 'path'], source.path, defaultRoot, undefined, focus));
 
 const userTarget = (problems: MappingProblem[], at: CheckPath, target: { path: string }) =>
   pathProblem(problems, [...at, 'target', 'path'], target.path, 'user', 'user');
@@ -80,7 +80,8 @@ export function mappingProblems(object: ConfigObject): MappingProblem[] {
       object.schemaHandling.objectType.forEach((type, t) => {
         const at: CheckPath = ['schemaHandling', 'objectType', t];
         type.attribute.forEach((attribute, a) => {
-          attribute.outbound.forEach((spec, i) => sourcePaths(problems, [...at, 'attribute', a, 'outbound', i], spec, 'user'));
+          // An entitlement type's objects are roles' own projections: its outbound mappings read the role.
+          attribute.outbound.forEach((spec, i) => sourcePaths(problems, [...at, 'attribute', a, 'outbound', i], spec, 'user', type.kind === 'entitlement' ? 'role' : 'user'));
           attribute.inbound.forEach((spec, i) => {
             sourcePaths(problems, [...at, 'attribute', a, 'inbound', i], spec, 'account');
             userTarget(problems, [...at, 'attribute', a, 'inbound', i], spec.target);

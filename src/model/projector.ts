@@ -30,6 +30,7 @@ import { ConfigurationLookupError, requireObjectType, resourceId, resourceLookup
 import { resolveAssignments, roleLookup, RoleResolutionError, type ResolvedConstruction, type RoleLookup } from './roles';
 import { applyTemplate } from './template';
 import { iterationToken as tokenFor } from './iteration';
+import { withRoleEntitlements, type RoleEntitlements } from './role-entitlements';
 
 export interface ProjectionInput {
   /** Current user (after inbound deltas applied by the caller). */
@@ -52,6 +53,8 @@ export interface ProjectionInput {
   addedAssignments?: Assignment[];
   /** The time the effective status is computed for; without it the stored one stands. */
   now?: string;
+  /** The entitlements roles are projected to (the targets of `associationFromLink`). */
+  roleEntitlements?: RoleEntitlements;
 }
 
 export interface AccountPlan {
@@ -136,12 +139,12 @@ interface RemovedAccount {
 }
 
 /** The accounts the removed assignments produced (unknown roles among them are skipped: they can't be resolved any more). */
-function removedAccounts(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup): Map<AccountKey, RemovedAccount> {
+function removedAccounts(removed: readonly Assignment[] | undefined, roles: RoleLookup, resources: ResourceLookup, entitlements?: RoleEntitlements): Map<AccountKey, RemovedAccount> {
   const keys = new Map<AccountKey, RemovedAccount>();
   for (const assignment of removed ?? []) {
     let constructions: ResolvedConstruction[];
     try {
-      constructions = resolveAssignments([assignment], roles).constructions;
+      constructions = withRoleEntitlements(resolveAssignments([assignment], roles), roles, resources, entitlements).constructions;
     } catch (e) {
       if (e instanceof RoleResolutionError) continue;
       throw e;
@@ -166,6 +169,7 @@ function describeReasons(constructions: readonly ResolvedConstruction[]): string
 export function project(input: ProjectionInput): Projection {
   const roles = roleLookup(input.roles);
   const resources = resourceLookup(input.resources);
+  const resolve = (assignments: readonly Assignment[]) => withRoleEntitlements(resolveAssignments(assignments, roles), roles, resources, input.roleEntitlements);
 
   // 1. Template, then roles' focus mappings (which may add assignments: resolve again then).
   // A template the user has just been given is new to him: all its normal mappings apply.
@@ -174,7 +178,7 @@ export function project(input: ProjectionInput): Projection {
   let user = templated.user;
   const touched = [...templated.changedKeys];
   const changedPaths = () => (input.changedUserPaths === undefined ? undefined : [...input.changedUserPaths, ...touched]);
-  let resolved = resolveAssignments(user.assignment, roles);
+  let resolved = resolve(user.assignment);
   if (resolved.focusMappings.length > 0) {
     const focus = applyTemplate({
       user,
@@ -183,7 +187,7 @@ export function project(input: ProjectionInput): Projection {
     });
     user = focus.user;
     for (const key of focus.changedKeys) if (!touched.includes(key)) touched.push(key);
-    if (focus.changedKeys.includes('assignment')) resolved = resolveAssignments(user.assignment, roles);
+    if (focus.changedKeys.includes('assignment')) resolved = resolve(user.assignment);
   }
   if (input.now !== undefined) {
     const activated = withComputedActivation(user, input.now);
@@ -205,7 +209,7 @@ export function project(input: ProjectionInput): Projection {
 
   // 2. Which accounts must exist.
   const wanted = groupConstructions(resolved.constructions, resources);
-  const removed = removedAccounts(gone, roles, resources);
+  const removed = removedAccounts(gone, roles, resources, input.roleEntitlements);
   const takenBack = (key: AccountKey): OriginatedConstruction[] => removed.get(key)?.constructions ?? [];
   const satisfied = new Set<AccountKey>();
   const plans: AccountPlan[] = [];

@@ -7,6 +7,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { computeInbound } from './inbound';
 import { project } from './projector';
 import { requireObjectType } from './resources';
+import type { RoleEntitlements } from './role-entitlements';
 
 /**
  * The object template a user is kept consistent with: his own (`templateRef`, by oid or name), else
@@ -29,6 +30,8 @@ export interface AccountComparison {
   resources: ResourceConfig[];
   /** The effective status is computed at this time: a validity that passed since the last recompute counts. */
   now?: string;
+  /** The roles' own entitlements (the targets of `associationFromLink`). */
+  roleEntitlements?: RoleEntitlements;
 }
 
 /**
@@ -46,6 +49,7 @@ export function reconciliationNeed(input: AccountComparison): string | null {
     resources: input.resources,
     accounts: [{ shadow, current: object }],
     ...(input.now !== undefined ? { now: input.now } : {}),
+    ...(input.roleEntitlements !== undefined ? { roleEntitlements: input.roleEntitlements } : {}),
   });
   if (projection.userDeltas.length > 0) return 'template';
   const plan = projection.accounts.find((p) => p.shadowOid === shadow.oid);

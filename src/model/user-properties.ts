@@ -15,6 +15,15 @@ export function isMultiValuedTextUserProperty(key: string): boolean {
   return (MULTI_VALUED_TEXT_USER_PROPERTIES as readonly string[]).includes(key);
 }
 
+/** What outbound mappings of an entitlement type read of the role projected to it (`$focus/name`). */
+const ROLE_PROPERTIES = ['oid', 'name', 'description'];
+
+/** Why a path names no property of a role (the focus of an entitlement type's mappings), or null when it names one. */
+export function rolePropertyProblem(segments: readonly string[]): string | null {
+  if (segments.length === 1 && ROLE_PROPERTIES.includes(segments[0]!)) return null;
+  return `'${segments.join('/')}' is not a role property; an entitlement type's outbound mappings read the role projected to it: expected one of ${ROLE_PROPERTIES.join(', ')}`;
+}
+
 /** Why a user path (its segments, prefixes stripped) names no user property, or null when it names one. */
 export function userPropertyProblem(segments: readonly string[]): string | null {
   const [head, ...rest] = segments;

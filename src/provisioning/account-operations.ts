@@ -65,7 +65,7 @@ export async function executeNextPendingOperation(
   let connector: Connector;
   let resource: StoredResource;
   try {
-    ({ connector, resource } = await registry.connectorFor(read.resourceRef));
+    ({ connector, resource } = await registry.connectorFor(read.resourceRef, read));
   } catch (e) {
     return failOperation(repo, read, next, classifyError(e), now());
   }

@@ -4,6 +4,13 @@ import { createConnector } from '../connectors';
 import type { Repository, StoredResource } from '../repository/repository';
 import type { SecretKey } from '../security/secret-key';
 import { openingSealedValues } from './sealed-values';
+import { requireObjectType } from '../model/resources';
+
+/** Which of a resource's object types (a shadow's kind and intent). */
+export interface ObjectTypeRef {
+  kind: string;
+  intent: string;
+}
 
 /** One connector per resource, re-created when the resource's configuration is re-applied. */
 export class ConnectorRegistry {
@@ -21,13 +28,19 @@ export class ConnectorRegistry {
     return resource;
   }
 
-  async connectorFor(ref: string): Promise<{ resource: StoredResource; connector: Connector }> {
+  /**
+   * The resource's connector; with `objectType` of a kind other than account (a role's own group), one
+   * that works on that type's objects.
+   */
+  async connectorFor(ref: string, objectType?: ObjectTypeRef): Promise<{ resource: StoredResource; connector: Connector }> {
     const resource = await this.resource(ref);
-    const cached = this.cache.get(resource.oid);
+    const scope = objectType && objectType.kind !== 'account' ? requireObjectType(resource, objectType.kind, objectType.intent) : undefined;
+    const key = scope ? `${resource.oid}/${scope.kind}/${scope.intent}` : resource.oid;
+    const cached = this.cache.get(key);
     if (cached && cached.version === resource.version) return { resource, connector: cached.connector };
     if (cached) await cached.connector.close().catch(() => undefined);
-    const connector = openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType), this.key);
-    this.cache.set(resource.oid, { version: resource.version, connector });
+    const connector = openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType, scope), this.key);
+    this.cache.set(key, { version: resource.version, connector });
     return { resource, connector };
   }
 

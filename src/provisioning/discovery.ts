@@ -56,7 +56,7 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
   const resource = await deps.connectors.resource(shadow.resourceRef);
   let conflict: ResourceObject | null;
   try {
-    conflict = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: shadow.secondaryIdentifier });
+    conflict = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: shadow.secondaryIdentifier }, shadow);
   } catch (e) {
     // The resource went away: executing the add again sorts it out.
     if (isConnectorError(e) && e.kind === 'communication') return { outcome: 'retry', message: e.message };

@@ -50,7 +50,7 @@ async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, m
   if (!shadow.primaryIdentifier) {
     return { state: 'pending', resourceUp, account: null, shadow, message: 'the account has not been created yet' };
   }
-  const account = await fetchResourceObject(deps, shadow.resourceRef, shadow);
+  const account = await fetchResourceObject(deps, shadow.resourceRef, shadow, shadow);
   if (account) {
     const refreshed = await deps.repo.patchShadow(shadowOid, {
       set: { attributes: account.attributes, secondaryIdentifier: account.secondaryIdentifier, exists: true, 'metadata.modifyTimestamp': nowOf(deps) },

@@ -6,6 +6,7 @@
 export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
 export { changelogEnd, fetchResourceObject, hasChangelog, isResourceUp, readAccount, readChangelog, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
+export { adoptExistingEntitlement } from './entitlement-adoption';
 export { executeClaimedInBulk } from './bulk-execution';
 export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';
 export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './discovery';

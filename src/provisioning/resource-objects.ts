@@ -7,10 +7,11 @@ import type { ConnectorConfig } from '../schema/config';
 import type { ChangesPage } from '../connectors/connector-types';
 import type { ShadowIdentifiers } from '../repository/repository';
 import type { ProvisioningDeps } from './provisioning-deps';
+import type { ObjectTypeRef } from './connector-registry';
 
 /** The object as it is on the resource now, or null when the resource says there is none. */
-export async function fetchResourceObject(deps: ProvisioningDeps, resourceRef: string, ids: ShadowIdentifiers): Promise<ResourceObject | null> {
-  const { connector } = await deps.connectors.connectorFor(resourceRef);
+export async function fetchResourceObject(deps: ProvisioningDeps, resourceRef: string, ids: ShadowIdentifiers, objectType?: ObjectTypeRef): Promise<ResourceObject | null> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef, objectType);
   try {
     return await connector.get({ primaryIdentifier: ids.primaryIdentifier ?? undefined, secondaryIdentifier: ids.secondaryIdentifier ?? undefined });
   } catch (e) {
@@ -22,7 +23,7 @@ export async function fetchResourceObject(deps: ProvisioningDeps, resourceRef: s
 /** The account of a shadow as it is now, or null when it can't be read (the shadow's cached values stand in). */
 export async function readAccount(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<ResourceObject | null> {
   if (!shadow.exists || !shadow.primaryIdentifier) return null;
-  return fetchResourceObject(deps, shadow.resourceRef, shadow).catch(() => null);
+  return fetchResourceObject(deps, shadow.resourceRef, shadow, shadow).catch(() => null);
 }
 
 /** True when the resource answers a connection test. */

@@ -2,7 +2,7 @@
  * The port through which the synchronization routine and provisioning hand work to Tally's workflows
  * (implemented over the Temporal client in `client/`, handed to activities at start).
  */
-import type { ActivationTimerInput, ProcessChangeInput, ProvisionAccountInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { ActivationTimerInput, ProcessChangeInput, ProvisionAccountInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export interface ResourceRunRequest {
   type: RunType;
@@ -14,6 +14,8 @@ export interface ResourceRunRequest {
 export interface WorkflowStarter {
   /** Starts or feeds `provisionUser` for the user; returns its workflow id. */
   requestUserProvisioning(input: ProvisionUserInput): Promise<string>;
+  /** Starts or feeds `provisionRole` for the role's own projection (its group); returns its workflow id. */
+  requestRoleProvisioning(input: ProvisionRoleInput): Promise<string>;
   /** Starts `activationTimer` for the user, or moves its running timer to `at`; returns its workflow id. */
   requestActivationTimer(input: ActivationTimerInput): Promise<string>;
   /** Starts or wakes `provisionAccount` for the shadow; returns its workflow id. */

@@ -13,7 +13,8 @@ export type { Patch };
 
 export type Stored<T> = T & { oid: string; version: number; storedAt: string };
 export type StoredResource = Stored<ResourceConfig>;
-export type StoredRole = Stored<RoleConfig>;
+/** A role as applied, with the shadows of its own projection (`linkRef`, kept by Tally). */
+export type StoredRole = Stored<RoleConfig> & { linkRef?: string[] };
 export type StoredObjectTemplate = Stored<ObjectTemplateConfig>;
 export type ConfigKind = 'Resource' | 'Role' | 'ObjectTemplate';
 type StoredConfig = StoredResource | StoredRole | StoredObjectTemplate;
@@ -384,9 +385,10 @@ export class Repository {
     await updateAtomically(this.collections.users, oid, updateOf({ set: { 'projectionDue.handedOverAt': now } }), { 'projectionDue.token': token });
   }
 
-  /** Adds the shadow to the user's links (idempotent). */
+  /** Adds the shadow to its owner's links, a user's or a role's (idempotent). */
   async linkShadow(userOid: string, shadowOid: string): Promise<void> {
-    await updateAtomically(this.collections.users, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
+    const linked = await updateAtomically(this.collections.users, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
+    if (!linked) await updateAtomically(this.collections.roles, userOid, updateOf({}, { $addToSet: { linkRef: shadowOid } }), { linkRef: { $ne: shadowOid } });
   }
 
   /** Adds each user's shadows to his links, in one write (idempotent). */
@@ -400,9 +402,10 @@ export class Repository {
     );
   }
 
-  /** Removes the shadow from the user's links (idempotent). */
+  /** Removes the shadow from its owner's links, a user's or a role's (idempotent). */
   async unlinkShadow(userOid: string, shadowOid: string): Promise<void> {
-    await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
+    const unlinked = await updateAtomically(this.collections.users, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
+    if (!unlinked) await updateAtomically(this.collections.roles, userOid, updateOf({}, { $pull: { linkRef: shadowOid } }), { linkRef: shadowOid });
   }
 
   /** Users by name prefix (or a part of the name), in name order, a page at a time. */
@@ -456,6 +459,12 @@ export class Repository {
 
   async shadowsOfOwner(ownerRef: string): Promise<ShadowDoc[]> {
     return this.collections.shadows.find({ ownerRef }, noId).toArray();
+  }
+
+  /** The live shadows these owners (roles) are linked to, of one kind, in one read. */
+  async liveShadowsOfOwners(ownerRefs: readonly string[], kind: ShadowDoc['kind']): Promise<ShadowDoc[]> {
+    if (ownerRefs.length === 0) return [];
+    return this.collections.shadows.find({ ownerRef: { $in: [...ownerRefs] }, kind, dead: false }, noId).toArray();
   }
 
   /** Per resource: its shadows, those that exist on the resource, the dead ones, and those with pending operations. */

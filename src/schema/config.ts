@@ -588,10 +588,15 @@ export const constructionAssociationSchema = z
     ref: z.string().min(1),
     targets: oneOrMany(z.string().min(1, 'expected the entitlement\'s name (an LDAP group DN)')).optional(),
     outbound: oneOrMany(outboundMappingSchema).optional(),
+    /**
+     * midPoint's `associationFromLink`: the target is the entitlement the inducing role itself is projected
+     * to (the role's own group, linked to the role), of the association's entitlement type.
+     */
+    associationFromLink: z.object({}).strict().optional(),
   })
   .strict()
-  .refine((a) => (a.targets === undefined) !== (a.outbound === undefined), {
-    message: 'an association needs exactly one of targets (the entitlements\' names) or outbound',
+  .refine((a) => [a.targets, a.outbound, a.associationFromLink].filter((x) => x !== undefined).length === 1, {
+    message: 'an association needs exactly one of targets (the entitlements\' names), outbound or associationFromLink: {} (the role\'s own group)',
   });
 export type ConstructionAssociation = z.infer<typeof constructionAssociationSchema>;
 
@@ -652,6 +657,11 @@ export const roleSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     inducement: oneOrMany(inducementSchema).default([]),
+    /**
+     * The role's own assignments: a construction of kind entitlement projects the role to its own
+     * entitlement (an LDAP group), as a user's construction gives him an account.
+     */
+    assignment: oneOrMany(assignmentSchema).optional(),
   })
   .strict();
 export type RoleConfig = z.infer<typeof roleSchema>;

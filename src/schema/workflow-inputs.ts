@@ -18,6 +18,19 @@ export const provisionUserInputSchema = z
   .strict();
 export type ProvisionUserInput = z.input<typeof provisionUserInputSchema>;
 
+/** `provisionRole`: recompute a role's own projection (its group); `{ "roleOid": "<oid>" }` is enough. */
+export const provisionRoleInputSchema = z
+  .object({
+    roleOid: z.string().min(1, 'oid of the role'),
+    channel: channelSchema.default('user'),
+    /** Assignments of the role this change removed: the entitlements they asked for go. */
+    removedAssignments: z.array(assignmentSchema).optional(),
+    /** Identifies one request, so a repeated signal for it is recognised and ignored. */
+    requestId: z.string().optional(),
+  })
+  .strict();
+export type ProvisionRoleInput = z.input<typeof provisionRoleInputSchema>;
+
 /** `activationTimer`: recompute the user when his validity boundary `at` passes. */
 export const activationTimerInputSchema = z
   .object({

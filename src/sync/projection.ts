@@ -10,6 +10,7 @@ import { changeUser } from './user-changes';
 import { armValidityTimer } from './validity-timer';
 import { recordDeprovisioning } from './deprovisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
+import { roleEntitlementsOf } from './role-projection';
 
 export interface ProjectUserInput {
   userOid: string;
@@ -59,6 +60,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     removedAssignments: input.removedAssignments,
     addedAssignments: input.addedAssignments,
     now: nowOf(deps),
+    roleEntitlements: await roleEntitlementsOf(repo, roles),
   });
 
   const now = nowOf(deps);

@@ -4,10 +4,12 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ActivationTimerInput, ChangeEventInput, ProcessChangeInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { ActivationTimerInput, ChangeEventInput, ProcessChangeInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export const workflowIds = {
   provisionUser: (userOid: string) => `user:${userOid}`,
+  /** A role's own projection (its group). */
+  provisionRole: (roleOid: string) => `role:${roleOid}`,
   /** The durable timer that recomputes a user when his validFrom or validTo passes. */
   activationTimer: (userOid: string) => `activation:${userOid}`,
   provisionAccount: (shadowOid: string) => `provision:${shadowOid}`,
@@ -26,6 +28,8 @@ export const workflowIds = {
 export const signals = {
   /** provisionUser: recompute again with these changes. */
   recompute: defineSignal<[ProvisionUserInput]>('recompute'),
+  /** provisionRole: recompute the role's projection again with this change. */
+  recomputeRole: defineSignal<[ProvisionRoleInput]>('recomputeRole'),
   /** activationTimer: the user's next validity boundary is now this one. */
   rearm: defineSignal<[ActivationTimerInput]>('rearm'),
   /** provisionAccount: new pending operations, or the resource is back. */

@@ -5,6 +5,7 @@
  * created ends the same way: unmatched -> new user, unlinked -> linked, linked -> synchronized), without
  * the third phase.
  */
+import { roleEntitlementsOf } from '../role-projection';
 import { isConnectorError } from '../../connectors/connector-errors';
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
@@ -113,6 +114,7 @@ async function objectsNeedingSynchronization(
   const now = nowOf(deps);
   const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !agreed(c.shadow.oid, keyOf(c), now));
   const owners = new Map((await deps.repo.usersByOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
+  const roleEntitlements = toCompare.length > 0 ? await roleEntitlementsOf(deps.repo, snapshot.roles) : {};
   const unchanged = new Set<ResourceObject>();
   for (const c of candidates) {
     if (!versions.has(c.ownerOid)) continue;
@@ -125,7 +127,7 @@ async function objectsNeedingSynchronization(
     // A link cut short has the shadow's side only: the routine completes it.
     if (!owner || `${owner.version}` !== `${versions.get(c.ownerOid)}` || !owner.linkRef.includes(c.shadow.oid)) continue;
     try {
-      const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources, now });
+      const need = reconciliationNeed({ resource, shadow: c.shadow, object: c.object, owner, templates: snapshot.objectTemplates, roles: snapshot.roles, resources: snapshot.resources, now, roleEntitlements });
       if (need !== null) continue;
     } catch {
       continue; // a mapping that can't be evaluated: the routine meets the same error and records it for this object

@@ -6,7 +6,8 @@
 import { synchronizeChange } from '../synchronize-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { inBucket, isOutage } from './objects-page';
-import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+import { addResult, count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+import { reconcileRoleEntitlements } from './entitlements-phase';
 
 export interface UnseenShadowsPage extends RunPieceResult {
   /** The last shadow oid looked at; undefined when there are no more. */
@@ -20,8 +21,12 @@ export async function reconcileUnseenShadows(
 ): Promise<UnseenShadowsPage> {
   const shadows = await deps.repo.unseenShadows(scope.resourceOid, scope.runId, { after: options.after, createdBefore: options.startedAt, limit: options.limit });
   const result: UnseenShadowsPage = { stats: {}, errors: [], after: shadows.length === options.limit ? shadows[shadows.length - 1].oid : undefined };
+  // The roles' own entitlements, once per run: the objects phase reads accounts only.
+  if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) addResult(result, await reconcileRoleEntitlements(deps, scope));
   for (const shadow of shadows) {
     if (!inBucket(scope, shadow.primaryIdentifier!)) continue;
+    // Entitlements (a role's own group) are not among the objects the run reads; their roles reconciled them above.
+    if (shadow.kind !== 'account') continue;
     try {
       const outcome = await synchronizeChange(
         deps,

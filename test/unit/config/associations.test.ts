@@ -125,7 +125,7 @@ describe('associations in configuration', () => {
     const dir2 = writeConfigDir({ 'ldap.yaml': directory(groupAssociation), 'pirate.yaml': empty });
     expect(problemLines(() => loadConfigFiles([dir2]))).toEqual([
       `${join(dir2, 'pirate.yaml')}:${lineOf(empty, 'ri:group')}: inducement[0].construction.association[0]: ` +
-        "an association needs exactly one of targets (the entitlements' names) or outbound, found a mapping",
+        "an association needs exactly one of targets (the entitlements' names), outbound or associationFromLink: {} (the role's own group), found a mapping",
     ]);
   });
 

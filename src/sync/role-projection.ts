@@ -1,0 +1,60 @@
+/**
+ * A role's own projection (midPoint's entitlement objects): the role is the focus, its assignments'
+ * constructions of kind entitlement ask for its group, and the same projector and provisioning as a
+ * user's accounts create, rename and delete it. Its holders' memberships point at the group by
+ * `associationFromLink`, whose targets come from here.
+ */
+import type { Assignment, Channel } from '../schema/config';
+import type { ShadowDoc } from '../schema/objects';
+import type { Repository, StoredRole } from '../repository/repository';
+import { givesOwnEntitlement, project, roleAsFocus, type AccountPlan, type RoleEntitlement, type RoleEntitlements } from '../model';
+import { adoptExistingEntitlement, provisionAccounts, readAccount, type AccountResult } from '../provisioning';
+import type { SyncDeps } from './sync-deps';
+
+export interface ProvisionRoleInput {
+  roleOid: string;
+  channel: Channel;
+  /** Assignments of the role this change removed: the entitlements they asked for go. */
+  removedAssignments?: Assignment[];
+  workflowId?: string;
+}
+
+export interface RoleProvisioningResult {
+  plans: AccountPlan[];
+  accounts: AccountResult[];
+}
+
+/** Recomputes the role's projection and provisions its entitlements that must change. */
+export async function provisionRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<RoleProvisioningResult> {
+  let projected = await projectRole(deps, input);
+  const adopted = await Promise.all(projected.plans.map((plan) => adoptExistingEntitlement(deps, input.roleOid, plan, input.channel)));
+  if (adopted.some(Boolean)) projected = await projectRole(deps, input);
+  const { plans, shadows } = projected;
+  const accounts = plans.length > 0 ? await provisionAccounts(deps, { userOid: input.roleOid, plans, channel: input.channel, workflowId: input.workflowId }, shadows) : [];
+  return { plans, accounts };
+}
+
+async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{ plans: AccountPlan[]; shadows: ShadowDoc[] }> {
+  // Read afresh: the configuration snapshot doesn't follow the role's links.
+  const role = (await deps.repo.configObject('Role', input.roleOid)) as StoredRole | null;
+  if (!role) return { plans: [], shadows: [] };
+  const [{ resources, roles }, linked] = await Promise.all([
+    deps.repo.configSnapshot(),
+    deps.repo.linkedShadows({ oid: role.oid, linkRef: role.linkRef ?? [] }).then((shadows) => shadows.filter((s) => !s.dead)),
+  ]);
+  const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: await readAccount(deps, shadow) })));
+  const projection = project({ user: roleAsFocus(role, role.linkRef ?? []), roles, resources, accounts, removedAssignments: input.removedAssignments });
+  return { plans: projection.accounts.filter((p) => p.action !== 'keep'), shadows: linked };
+}
+
+/** The groups the roles whose holders get `associationFromLink` memberships are projected to (one read, none when no role does). */
+export async function roleEntitlementsOf(repo: Repository, roles: readonly StoredRole[]): Promise<RoleEntitlements> {
+  const giving = roles.filter(givesOwnEntitlement).map((r) => r.oid);
+  const byRole: Record<string, RoleEntitlement[]> = {};
+  for (const shadow of await repo.liveShadowsOfOwners(giving, 'entitlement')) {
+    // A group not created yet can hold no member.
+    if (!shadow.exists || !shadow.ownerRef || !shadow.secondaryIdentifier) continue;
+    (byRole[shadow.ownerRef] ??= []).push({ resourceRef: shadow.resourceRef, kind: shadow.kind, intent: shadow.intent, name: shadow.secondaryIdentifier });
+  }
+  return byRole;
+}
