@@ -20,6 +20,8 @@ export interface ApplyResult {
   usersToProvision: Array<{ userOid: string; changedUserPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }>;
   /** Resources whose attribute names were not checked (their schema could not be read), and why. */
   unchecked: string[];
+  /** Resources whose `liveSync` this apply added (new resources with it, or stored ones without it before). */
+  liveSyncAdded: string[];
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
@@ -41,7 +43,7 @@ export async function applyConfig(
       passwords.set(entry, resolveSecret(entry.object.credentials.password));
     }
   }
-  const result: ApplyResult = { stored: [], usersToProvision: [], unchecked: names.unchecked };
+  const result: ApplyResult = { stored: [], usersToProvision: [], unchecked: names.unchecked, liveSyncAdded: [] };
   const now = new Date().toISOString();
   for (const entry of loaded.objects) {
     const object = entry.object;
@@ -53,8 +55,9 @@ export async function applyConfig(
         result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });
       continue;
     }
-    const change = await storeConfigObject(repo, object, now);
+    const { change, before } = await storeConfigObject(repo, object, now);
     result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change });
+    if (object.kind === 'Resource' && object.liveSync && !(before as Partial<typeof object> | null)?.liveSync) result.liveSyncAdded.push(object.oid);
   }
   return result;
 }
@@ -77,18 +80,18 @@ async function storeConfigObject(
   repo: Repository,
   object: Exclude<ConfigObject, UserConfig> & { oid: string },
   now: string,
-): Promise<'created' | 'updated' | 'unchanged'> {
+): Promise<{ change: 'created' | 'updated' | 'unchanged'; before: object | null }> {
   const desired = canonical(object) as ConfigObject & { oid: string };
   const existing = await repo.configObject(object.kind, object.oid);
   if (!existing) {
     await repo.insertConfigObject(object.kind, { ...desired, version: 1, storedAt: now } as never);
-    return 'created';
+    return { change: 'created', before: null };
   }
   const { version, storedAt: _storedAt, ...stored } = existing;
-  if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
+  if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return { change: 'unchanged', before: stored };
   const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
   await repo.replaceConfigObject(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });
-  return 'updated';
+  return { change: 'updated', before: stored };
 }
 
 /** Properties a User file sets; anything else on the stored user (links, metadata) is Tally's own. */
