@@ -124,8 +124,9 @@ export function newUserFromAccount(input: {
 
 /**
  * The owner is deleted as `tally user delete` deletes him: by his `deleteUser` workflow, which deprovisions
- * his accounts as his assignments say. Marked first, so the recompute that follows a deleted account gives
- * him nothing back; a retry (the workflow never started) finds the account still his and asks again.
+ * his accounts as his assignments say. He is marked as being deleted before this returns, so the recompute
+ * of a deleted account's former owner that follows gives him nothing back. Cut short before the start, the
+ * change's retry finds the account still his and asks again; a start twice joins the one running.
  */
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };

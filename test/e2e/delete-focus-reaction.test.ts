@@ -2,7 +2,8 @@
  * The `deleteFocus` reaction deletes the user as `tally user delete` does (his deleteUser workflow): his
  * accounts on the other resources are deprovisioned as his assignments say, not left behind as orphans.
  * The examples' LDAP directory reacts to `deleted` with deleteFocus here; jack has his LDAP account (the
- * Pirate role) and his MyLittleAD row (an account construction of his own).
+ * Pirate role) and his MyLittleAD row (an account construction of his own). Then MyLittleAD's object type
+ * disables instead of deleting (`activation.deprovisioning`): gibbs's row stays, disabled and ownerless.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { runTallyCli } from '../support/tally-cli';
 import { applyAndProvision, eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
+const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
@@ -56,4 +58,24 @@ test("an LDAP account deleted on the directory: deleteFocus deletes jack through
   const result = (await tally.services.client.workflow.getHandle(`delete-user:${jack.oid}`).result()) as { state: string; accounts: Array<{ resource: string; action: string; state: string }> };
   expect(result.state).toBe('deleted');
   expect(result.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ resource: 'MyLittleAD', action: 'delete', state: 'done' })]));
+}, 120_000);
+
+test("MyLittleAD's policy disables instead of deleting: deleteFocus deletes gibbs, his row stays disabled and ownerless", async () => {
+  const adYaml = path.join(resources.examples, 'resources', 'hr-postgres.yaml');
+  writeFileSync(adYaml, readFileSync(adYaml, 'utf8').replace('\n      activation:\n', '\n      activation:\n        deprovisioning: { action: disable }\n'));
+  const gibbsYaml = path.join(resources.examples, 'gibbs.yaml');
+  writeFileSync(gibbsYaml, `kind: User\nname: gibbs\ngivenName: Joshamee\nfamilyName: Gibbs\nassignment:\n  - accountConstruction: { resourceRef: ${LDAP_OID} }\n  - accountConstruction: { resourceRef: ${AD_OID} }\n`);
+  await applyAndProvision(tally.services, [adYaml, gibbsYaml]);
+  const gibbs = (await tally.services.repo.userByRef('gibbs'))!;
+  await eventually(() => pgRow('gibbs'), (r) => r?.enabled === true, "gibbs's MyLittleAD row");
+  const adShadow = (await tally.services.repo.linkedShadows(gibbs)).find((s) => s.resourceRef === AD_OID)!;
+
+  const gibbsDn = `uid=gibbs,${resources.base}`;
+  await resources.ldap.del(gibbsDn);
+  const change = await runTallyCli(tally.env, ['change', LDAP, gibbsDn, '--wait']);
+  expect(change).toMatchObject({ code: 0, stderr: '' });
+
+  await eventually(() => tally.services.repo.user(gibbs.oid), (u) => u === null, 'gibbs deleted');
+  expect(await pgRow('gibbs')).toMatchObject({ enabled: false });
+  expect(await tally.services.repo.shadow(adShadow.oid)).toMatchObject({ ownerRef: null, deprovisionedAt: expect.any(String) });
 }, 120_000);

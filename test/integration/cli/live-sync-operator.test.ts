@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { LiveSyncListing } from '../../../src/admin/live-sync';
 import { exampleResources } from '../../support/example-resources';
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
+import { eventually, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -103,9 +103,18 @@ test('apply starts live sync where it adds liveSync; a stop and a pause outlast 
   expect(await tallyCli('livesync', 'status', LDAP)).toMatch(new RegExp(`^${LDAP}: polling \\(livesync:${LDAP_OID}\\)`));
 }, 240_000);
 
-test('start of a live sync an operator paused resumes it', async () => {
-  await tallyCli('livesync', 'pause', AD);
-  await eventually(() => listing(AD_OID), (l) => l.status?.state === 'paused', 'live sync of MyLittleAD paused');
+test("a pause through the API is the operator's too, and shows in the API's status; start resumes it", async () => {
+  const { api, url } = await listenApi(tally, 'operator-token');
+  try {
+    const call = async (p: string, method = 'GET') => (await fetch(`${url}/api/v1${p}`, { method, headers: { authorization: 'Bearer operator-token' } })).json() as Promise<unknown>;
+    await call(`/resources/${AD_OID}/livesync/pause`, 'POST');
+    const [paused] = await eventually(() => call(`/livesync?resource=${AD_OID}`) as Promise<LiveSyncListing[]>, ([l]) => l.status?.state === 'paused', 'live sync of MyLittleAD paused');
+    expect(paused.operatorDecision).toMatchObject({ state: 'paused', channel: 'api', at: expect.any(String) });
+  } finally {
+    await api.close();
+  }
+  expect(await apply(resources.examples)).toEqual({ started: [], held: [] });
+  expect((await listing(AD_OID)).status?.state).toBe('paused');
   expect(await tallyCli('livesync', 'start', AD)).toMatch(/^live sync of MyLittleAD resumed: livesync:/);
   await polling(AD_OID);
   expect((await listing(AD_OID)).operatorDecision).toBeNull();
