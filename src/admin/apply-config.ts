@@ -23,6 +23,8 @@ export interface ApplyResult {
   unchecked: string[];
   /** Roles projected to entitlements of their own (before or after this apply) that changed: their projection is recomputed. */
   rolesToProvision: Array<{ roleOid: string; removedAssignments: Assignment[] }>;
+  /** Resources whose `liveSync` this apply added (new resources with it, or stored ones without it before). */
+  liveSyncAdded: string[];
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {
@@ -44,7 +46,7 @@ export async function applyConfig(
       passwords.set(entry, resolveSecret(entry.object.credentials.password));
     }
   }
-  const result: ApplyResult = { stored: [], usersToProvision: [], rolesToProvision: [], unchecked: names.unchecked };
+  const result: ApplyResult = { stored: [], usersToProvision: [], rolesToProvision: [], unchecked: names.unchecked, liveSyncAdded: [] };
   const now = new Date().toISOString();
   for (const entry of loaded.objects) {
     const object = entry.object;
@@ -56,11 +58,12 @@ export async function applyConfig(
         result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });
       continue;
     }
-    const before = object.kind === 'Role' ? ((await repo.configObject('Role', object.oid)) as RoleConfig | null) : null;
-    const change = await storeConfigObject(repo, object, now);
+    const { change, before } = await storeConfigObject(repo, object, now);
     result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change });
-    if (object.kind === 'Role' && change !== 'unchanged' && (hasOwnProjection(object) || (before && hasOwnProjection(before)))) {
-      const removedAssignments = (before?.assignment ?? []).filter((a) => !(object.assignment ?? []).some((d) => JSON.stringify(d) === JSON.stringify(a)));
+    if (object.kind === 'Resource' && object.liveSync && !(before as Partial<typeof object> | null)?.liveSync) result.liveSyncAdded.push(object.oid);
+    const roleBefore = before as RoleConfig | null;
+    if (object.kind === 'Role' && change !== 'unchanged' && (hasOwnProjection(object) || (roleBefore && hasOwnProjection(roleBefore)))) {
+      const removedAssignments = (roleBefore?.assignment ?? []).filter((a) => !(object.assignment ?? []).some((d) => JSON.stringify(d) === JSON.stringify(a)));
       result.rolesToProvision.push({ roleOid: object.oid, removedAssignments });
     }
   }
@@ -85,19 +88,19 @@ async function storeConfigObject(
   repo: Repository,
   object: Exclude<ConfigObject, UserConfig> & { oid: string },
   now: string,
-): Promise<'created' | 'updated' | 'unchanged'> {
+): Promise<{ change: 'created' | 'updated' | 'unchanged'; before: object | null }> {
   const desired = canonical(object) as ConfigObject & { oid: string };
   const existing = await repo.configObject(object.kind, object.oid);
   if (!existing) {
     await repo.insertConfigObject(object.kind, { ...desired, version: 1, storedAt: now } as never);
-    return 'created';
+    return { change: 'created', before: null };
   }
   // A role's links to the shadows of its own projection are Tally's, not the file's.
   const { version, storedAt: _storedAt, linkRef: _linkRef, ...stored } = existing as typeof existing & { linkRef?: string[] };
-  if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return 'unchanged';
+  if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return { change: 'unchanged', before: stored };
   const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
   await repo.replaceConfigObject(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });
-  return 'updated';
+  return { change: 'updated', before: stored };
 }
 
 /** Properties a User file sets; anything else on the stored user (links, metadata) is Tally's own. */

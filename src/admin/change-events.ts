@@ -8,7 +8,7 @@ import type { Channel } from '../schema/config';
 import { changeNotificationSchema, type ChangeNotification } from '../schema/api';
 import { changeOfEvent } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
-import { startLiveSync } from './live-sync';
+import { startLiveSyncUnlessHeld } from './live-sync';
 import { UnknownResourceError } from './resource-runs';
 
 /** How long a backlog count and "live sync runs" are taken as still true. */
@@ -69,6 +69,7 @@ async function refuseWhenBacklogFull(services: Services, resource: { oid: string
 async function ensureLiveSync(services: Services, resourceOid: string): Promise<void> {
   const key = `${services.settings.TALLY_DATABASE}:${resourceOid}`;
   if ((liveSyncsSeen.get(key) ?? 0) > Date.now()) return;
-  await startLiveSync(services, resourceOid);
+  // One an operator stopped or paused stays so: the events wait for the operator's start or resume.
+  await startLiveSyncUnlessHeld(services, resourceOid);
   liveSyncsSeen.set(key, Date.now() + LIVE_SYNC_CHECK_MS);
 }

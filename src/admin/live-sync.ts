@@ -1,9 +1,12 @@
 /**
  * Live sync from the CLI, the API and `tally apply`: start (or find running), pause, resume, stop, status.
  * The workflow that holds a resource's live sync is found through its sync token, whatever id it was
- * started with (the Temporal UI asks for one).
+ * started with (the Temporal UI asks for one). An operator's stop or pause is recorded on the sync token
+ * and kept until an operator's start or resume: nothing else (`tally apply`, change events) starts it again.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { LiveSyncDecision } from '../repository/repository';
+import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import { queries, searchAttributes, signals, workflowIds, type LiveSyncStatus } from '../workflows/workflow-ids';
 import { UnknownResourceError } from './resource-runs';
@@ -12,6 +15,8 @@ export interface LiveSyncStart {
   workflowId: string;
   /** It was running already. */
   running: boolean;
+  /** It was paused by an operator and is resumed. */
+  resumed?: boolean;
   resourceOid: string;
   resourceName: string;
 }
@@ -26,17 +31,40 @@ async function resourceOf(services: Services, ref: string) {
  * The id of the workflow running the resource's live sync, or null: the one this repository's sync token
  * names (a live sync that started a moment ago and hasn't claimed it yet is met by its workflow id).
  */
-async function runningLiveSync(services: Services, resourceOid: string): Promise<{ workflowId: string | null; token: string | null }> {
+async function runningLiveSync(
+  services: Services,
+  resourceOid: string,
+): Promise<{ workflowId: string | null; token: string | null; operatorDecision: LiveSyncDecision | null }> {
   const stored = await services.repo.syncToken(resourceOid);
   const holder = stored?.workflowId;
-  return { workflowId: holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null, token: stored?.token ?? null };
+  return {
+    workflowId: holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null,
+    token: stored?.token ?? null,
+    operatorDecision: stored?.operatorDecision ?? null,
+  };
 }
 
+/** `stopped by operator at <when> (<channel>)`: why live sync doesn't run, or is paused. */
+export function describeDecision(decision: LiveSyncDecision): string {
+  return `${decision.state} by operator at ${decision.at} (${decision.channel})`;
+}
+
+/**
+ * An operator's start: clears a stop or pause an operator recorded, resumes live sync paused by one, or
+ * starts it.
+ */
 export async function startLiveSync(services: Services, ref: string, options: { intervalMs?: number } = {}): Promise<LiveSyncStart> {
   const resource = await resourceOf(services, ref);
+  const { workflowId: running, operatorDecision } = await runningLiveSync(services, resource.oid);
+  const resumed = !!running && operatorDecision?.state === 'paused';
+  if (resumed) await services.client.workflow.getHandle(running).signal(signals.resumeLiveSync);
+  if (operatorDecision) await services.repo.recordLiveSyncDecision(resource.oid, null);
+  if (!running) return startWorkflow(services, resource, options);
+  return { workflowId: running, running: true, ...(resumed ? { resumed } : {}), resourceOid: resource.oid, resourceName: resource.name };
+}
+
+async function startWorkflow(services: Services, resource: { oid: string; name: string }, options: { intervalMs?: number }): Promise<LiveSyncStart> {
   const found = { resourceOid: resource.oid, resourceName: resource.name };
-  const running = (await runningLiveSync(services, resource.oid)).workflowId;
-  if (running) return { workflowId: running, running: true, ...found };
   const workflowId = workflowIds.liveSync(resource.oid);
   try {
     await services.client.workflow.start('liveSync', {
@@ -62,13 +90,24 @@ export async function startLiveSync(services: Services, ref: string, options: { 
   return { workflowId, running: false, ...found };
 }
 
-/** Pauses, resumes or stops the resource's live sync; false when none runs. */
-export async function signalLiveSync(services: Services, ref: string, action: 'pause' | 'resume' | 'stop'): Promise<{ workflowId: string | null; resourceName: string }> {
+/**
+ * Pauses, resumes or stops the resource's live sync (workflowId null when none runs). A stop or pause is
+ * the operator's decision, recorded before the signal so it holds even if the signal is lost with its
+ * sender; a resume clears it.
+ */
+export async function signalLiveSync(
+  services: Services,
+  ref: string,
+  action: 'pause' | 'resume' | 'stop',
+  channel: Channel = 'user',
+): Promise<{ workflowId: string | null; resourceName: string }> {
   const resource = await resourceOf(services, ref);
   const { workflowId } = await runningLiveSync(services, resource.oid);
   if (workflowId) {
+    if (action !== 'resume') await services.repo.recordLiveSyncDecision(resource.oid, { state: action === 'pause' ? 'paused' : 'stopped', at: new Date().toISOString(), channel });
     const signal = action === 'pause' ? signals.pauseLiveSync : action === 'resume' ? signals.resumeLiveSync : signals.stopLiveSync;
     await services.client.workflow.getHandle(workflowId).signal(signal);
+    if (action === 'resume') await services.repo.recordLiveSyncDecision(resource.oid, null);
   }
   return { workflowId, resourceName: resource.name };
 }
@@ -80,6 +119,8 @@ export interface LiveSyncListing {
   /** Null when no live sync runs. */
   status: LiveSyncStatus | null;
   token: string | null;
+  /** An operator's stop or pause, kept until a start or resume. */
+  operatorDecision: LiveSyncDecision | null;
 }
 
 /** Every resource's live sync (or the one asked for). */
@@ -87,17 +128,39 @@ export async function liveSyncStatuses(services: Services, ref?: string): Promis
   const resources = ref ? [await resourceOf(services, ref)] : (await services.repo.configSnapshot()).resources;
   return Promise.all(
     resources.map(async (resource) => {
-      const { workflowId, token } = await runningLiveSync(services, resource.oid);
+      const { workflowId, token, operatorDecision } = await runningLiveSync(services, resource.oid);
       const status = workflowId ? await services.client.workflow.getHandle(workflowId).query(queries.liveSyncStatus).catch(() => null) : null;
-      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token };
+      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token, operatorDecision };
     }),
   );
 }
 
-/** `tally apply`: every resource whose YAML asks for live sync has it running. */
-export async function startConfiguredLiveSyncs(services: Services): Promise<LiveSyncStart[]> {
-  const { resources } = await services.repo.configSnapshot();
+export interface HeldLiveSync {
+  resourceOid: string;
+  resourceName: string;
+  operatorDecision: LiveSyncDecision;
+}
+
+/**
+ * Live sync that isn't the operator's own act (`tally apply` of a resource whose `liveSync` is new, change
+ * events): started unless it runs, or an operator stopped or paused it (then it is `held`).
+ */
+export async function startLiveSyncUnlessHeld(services: Services, ref: string): Promise<LiveSyncStart | HeldLiveSync> {
+  const resource = await resourceOf(services, ref);
+  const { workflowId, operatorDecision } = await runningLiveSync(services, resource.oid);
+  if (operatorDecision) return { resourceOid: resource.oid, resourceName: resource.name, operatorDecision };
+  if (workflowId) return { workflowId, running: true, resourceOid: resource.oid, resourceName: resource.name };
+  return startWorkflow(services, resource, {});
+}
+
+/** `tally apply`: live sync of the resources whose `liveSync` that apply added, unless an operator holds it. */
+export async function startAppliedLiveSyncs(services: Services, resourceOids: readonly string[]): Promise<{ started: LiveSyncStart[]; held: HeldLiveSync[] }> {
   const started: LiveSyncStart[] = [];
-  for (const resource of resources.filter((r) => r.liveSync)) started.push(await startLiveSync(services, resource.oid));
-  return started;
+  const held: HeldLiveSync[] = [];
+  for (const oid of resourceOids) {
+    const outcome = await startLiveSyncUnlessHeld(services, oid);
+    if ('operatorDecision' in outcome) held.push(outcome);
+    else started.push(outcome);
+  }
+  return { started, held };
 }

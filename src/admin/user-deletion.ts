@@ -2,11 +2,9 @@
  * `tally user delete`, `DELETE /api/v1/users/{ref}`: starts the user's deleteUser workflow (a second
  * request joins the one running) and, when asked, waits for its outcome.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import type { DeleteUserResult } from '../workflows/delete-user';
-import { searchAttributes, workflowIds } from '../workflows/workflow-ids';
 import { UserCommandError } from './user-commands';
 import { WaitTimeoutError, waitForWorkflowResult } from './workflow-wait';
 
@@ -31,21 +29,7 @@ export async function deleteUser(
 ): Promise<UserDeletion> {
   const user = await services.repo.userByRef(ref);
   if (!user) throw new UserCommandError('not-found', `no user '${ref}'`);
-  const workflowId = workflowIds.deleteUser(user.oid);
-  try {
-    await services.client.workflow.start('deleteUser', {
-      taskQueue: services.settings.TALLY_TASK_QUEUE,
-      workflowId,
-      args: [{ userOid: user.oid, channel }],
-      typedSearchAttributes: [
-        { key: searchAttributes.user, value: user.oid },
-        { key: searchAttributes.state, value: 'running' },
-      ],
-    });
-  } catch (e) {
-    // Asked a moment ago: this request joins that deletion.
-    if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-  }
+  const workflowId = await services.workflows.requestUserDeletion({ userOid: user.oid, channel });
   const started = { userOid: user.oid, name: user.name, workflowId };
   if (!options.wait) return started;
   try {

@@ -139,7 +139,7 @@ function baseOpenApiDocument() {
       '/api/v1/livesync': {
         get: {
           summary: "Each resource's live sync (?resource=<name or oid> for one): state, counts, last errors, position",
-          responses: { '200': { description: '[{ resource, resourceOid, workflowId, status, token }]' }, '404': { description: 'no such resource' } },
+          responses: { '200': { description: '[{ resource, resourceOid, workflowId, status, token, operatorDecision: { state: stopped|paused, at, channel } | null }]' }, '404': { description: 'no such resource' } },
         },
       },
       '/api/v1/runs': {
@@ -266,7 +266,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       if (action !== 'pause' && action !== 'resume' && action !== 'stop') {
         return reply.code(404).send({ error: 'not found', message: `no live sync action '${action}' (start, pause, resume, stop)` });
       }
-      const done = await signalLiveSync(options.services, ref, action);
+      const done = await signalLiveSync(options.services, ref, action, 'api');
       if (!done.workflowId) return reply.code(409).send({ error: 'not running', message: `no live sync runs for ${done.resourceName}` });
       return done;
     } catch (e) {

@@ -17,7 +17,7 @@ import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
 import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
-import { liveSyncStatuses, signalLiveSync, startConfiguredLiveSyncs, startLiveSync } from '../admin/live-sync';
+import { describeDecision, liveSyncStatuses, signalLiveSync, startAppliedLiveSyncs, startLiveSync } from '../admin/live-sync';
 import { durationSchema, durationToMs } from '../schema/config';
 import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
 import { waitForWorkflowResult } from '../admin/workflow-wait';
@@ -60,12 +60,14 @@ program
         await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
       }
       const schedules = (await syncReconciliationSchedules(services)).filter((s) => s.change !== 'unchanged');
-      const liveSyncs = (await startConfiguredLiveSyncs(services)).filter((l) => !l.running);
-      print(!!opts.json, { ...result, schedules, liveSyncs }, () =>
+      const applied = await startAppliedLiveSyncs(services, result.liveSyncAdded);
+      const liveSyncs = applied.started.filter((l) => !l.running);
+      print(!!opts.json, { ...result, schedules, liveSyncs, liveSyncsHeld: applied.held }, () =>
         [
           ...result.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`),
           ...schedules.map((s) => `schedule  ${s.change.padEnd(8)} ${s.scheduleId}  "${s.cron}"  ${s.resource}`),
           ...liveSyncs.map((l) => `livesync  started  ${l.workflowId}  ${l.resourceName}`),
+          ...applied.held.map((h) => `livesync  held     ${h.resourceName}: ${describeDecision(h.operatorDecision)} (tally livesync start "${h.resourceName}" starts it)`),
         ].join('\n'),
       );
     }),
@@ -444,20 +446,20 @@ program
 const livesync = program.command('livesync').description('live synchronization from resources\' changelogs');
 livesync
   .command('start <resource>')
-  .description('start polling the resource\'s changelog (or say it runs already)')
+  .description('start polling the resource\'s changelog, or resume it (or say it runs already); ends an operator\'s stop or pause')
   .option('--interval <duration>', 'time between polls when nothing more waits, e.g. 500ms, 1s (default: the resource\'s liveSync.interval, else 1s)')
   .option('--json', 'machine-readable output')
   .action(async (resource: string, opts: { interval?: string; json?: boolean }) =>
     withServices(async (services) => {
       const intervalMs = opts.interval === undefined ? undefined : durationOption(opts.interval, '--interval');
       const started = await startLiveSync(services, resource, { intervalMs });
-      print(!!opts.json, started, () => `live sync of ${started.resourceName} ${started.running ? 'runs already' : 'started'}: ${started.workflowId}`);
+      print(!!opts.json, started, () => `live sync of ${started.resourceName} ${started.resumed ? 'resumed' : started.running ? 'runs already' : 'started'}: ${started.workflowId}`);
     }),
   );
 for (const [action, what] of [
-  ['pause', 'pause polling (changes wait in the changelog)'],
+  ['pause', 'pause polling (changes wait in the changelog); it stays paused, whatever tally apply does, until resume or start'],
   ['resume', 'resume polling where it paused'],
-  ['stop', 'stop live sync (its position is kept: a start goes on from there)'],
+  ['stop', 'stop live sync (its position is kept: a start goes on from there); it stays stopped, whatever tally apply does, until start'],
 ] as const) {
   livesync
     .command(`${action} <resource>`)
@@ -472,7 +474,7 @@ for (const [action, what] of [
 }
 livesync
   .command('status [resource]')
-  .description('each resource\'s live sync: polling, paused or not running, with its counts and position')
+  .description('each resource\'s live sync: polling, paused or not running (stopped or paused by operator: when, through which channel), with its counts and position')
   .option('--json', 'machine-readable output')
   .action(async (resource: string | undefined, opts: { json?: boolean }) =>
     withServices(async (services) => {
@@ -481,9 +483,9 @@ livesync
         listing
           .map((l) =>
             l.status
-              ? `${l.resource}: ${l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}` +
+              ? `${l.resource}: ${l.status.state === 'paused' && l.operatorDecision ? describeDecision(l.operatorDecision) : l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}` +
                 l.status.lastErrors.map((e) => `\n    error ${e.object}: ${e.message}`).join('')
-              : `${l.resource}: not running; position ${l.token ?? 'not set'}`,
+              : `${l.resource}: ${l.operatorDecision ? describeDecision(l.operatorDecision) : 'not running'}; position ${l.token ?? 'not set'}`,
           )
           .join('\n') || '(no resources)',
       );

@@ -40,6 +40,24 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
     requestRoleProvisioning: (input) => signalWithStart('provisionRole', workflowIds.provisionRole(input.roleOid), input, signals.recomputeRole, [input], []),
     requestActivationTimer: (input) =>
       signalWithStart('activationTimer', workflowIds.activationTimer(input.userOid), input, signals.rearm, [input], [{ key: searchAttributes.user, value: input.userOid }]),
+    async requestUserDeletion({ userOid, channel }) {
+      const workflowId = workflowIds.deleteUser(userOid);
+      try {
+        await client.workflow.start('deleteUser', {
+          taskQueue,
+          workflowId,
+          args: [{ userOid, channel }],
+          typedSearchAttributes: [
+            { key: searchAttributes.user, value: userOid },
+            { key: searchAttributes.state, value: 'running' },
+          ],
+        });
+      } catch (e) {
+        // Asked a moment ago: this request joins that deletion.
+        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      }
+      return workflowId;
+    },
     requestAccountProvisioning: (input) =>
       signalWithStart('provisionAccount', workflowIds.provisionAccount(input.shadowOid), input, signals.wake, [], [
         { key: searchAttributes.shadow, value: input.shadowOid },

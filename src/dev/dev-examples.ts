@@ -4,7 +4,7 @@
  * restart. `tally dev --examples` or `tally apply -f examples/` applies them again on purpose.
  */
 import { applyConfig } from '../admin/apply-config';
-import { liveSyncStatuses, startConfiguredLiveSyncs } from '../admin/live-sync';
+import { describeDecision, liveSyncStatuses, startAppliedLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
 import type { Repository } from '../repository/repository';
 import type { Services } from '../runtime/services';
@@ -39,10 +39,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   const contents = await repositoryContents(services.repo);
   if (contents && !options.force) {
     log(`examples already applied, left as they are (the repository holds ${contents}): your changes stay; bin/tally dev --examples or bin/tally apply -f examples/ applies them again`);
-    for (const resource of (await services.repo.configSnapshot()).resources.filter((r) => r.liveSync)) {
-      const [listing] = await liveSyncStatuses(services, resource.oid);
-      log(listing.workflowId ? `live sync of ${resource.name} runs (${listing.workflowId})` : `live sync of ${resource.name} is not running: bin/tally livesync start "${resource.name}" starts it`);
-    }
+    await logLiveSyncs(services, log, []);
     return 'left';
   }
   const applied = await applyConfig(services.repo, services.key, options.paths);
@@ -64,8 +61,21 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
     linked.push(account);
   }
   if (linked.length > 0) log(`linked the accounts the example resources held: ${linked.join(', ')}`);
-  for (const started of await startConfiguredLiveSyncs(services)) {
-    log(`live sync of ${started.resourceName} ${started.running ? 'runs' : 'started'} (${started.workflowId}): changes on it reach Tally by themselves`);
+  // As `tally apply`: live sync starts where this apply added it (the first start), and an operator's stop holds.
+  const { started } = await startAppliedLiveSyncs(services, applied.liveSyncAdded);
+  for (const { resourceName, workflowId } of started.filter((l) => !l.running)) {
+    log(`live sync of ${resourceName} started (${workflowId}): changes on it reach Tally by themselves`);
   }
+  await logLiveSyncs(services, log, started.filter((l) => !l.running).map((l) => l.resourceOid));
   return 'applied';
+}
+
+/** Whether each configured live sync runs, and how to start one that doesn't (those just started are said already). */
+async function logLiveSyncs(services: Services, log: (line: string) => void, saidAlready: string[]): Promise<void> {
+  for (const resource of (await services.repo.configSnapshot()).resources.filter((r) => r.liveSync && !saidAlready.includes(r.oid))) {
+    const [listing] = await liveSyncStatuses(services, resource.oid);
+    const held = listing.operatorDecision ? describeDecision(listing.operatorDecision) : null;
+    if (listing.workflowId) log(`live sync of ${resource.name} ${held && listing.operatorDecision?.state === 'paused' ? `is ${held}` : 'runs'} (${listing.workflowId})`);
+    else log(`live sync of ${resource.name} is ${held ?? 'not running'}: bin/tally livesync start "${resource.name}" starts it`);
+  }
 }

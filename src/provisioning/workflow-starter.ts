@@ -2,7 +2,7 @@
  * The port through which the synchronization routine and provisioning hand work to Tally's workflows
  * (implemented over the Temporal client in `client/`, handed to activities at start).
  */
-import type { ActivationTimerInput, ProcessChangeInput, ProvisionAccountInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { ActivationTimerInput, DeleteUserInput, ProcessChangeInput, ProvisionAccountInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export interface ResourceRunRequest {
   type: RunType;
@@ -18,6 +18,8 @@ export interface WorkflowStarter {
   requestRoleProvisioning(input: ProvisionRoleInput): Promise<string>;
   /** Starts `activationTimer` for the user, or moves its running timer to `at`; returns its workflow id. */
   requestActivationTimer(input: ActivationTimerInput): Promise<string>;
+  /** Starts `deleteUser` for the user, or joins the one running; returns its workflow id. */
+  requestUserDeletion(input: Pick<DeleteUserInput, 'userOid' | 'channel'>): Promise<string>;
   /** Starts or wakes `provisionAccount` for the shadow; returns its workflow id. */
   requestAccountProvisioning(input: ProvisionAccountInput): Promise<string>;
   /** Starts or feeds `processChange` for the resource object; returns its workflow id. */

@@ -3,7 +3,7 @@
  * their purpose. No business rules here, and nothing outside this folder builds a query or an update.
  */
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
-import type { ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
+import type { Channel, ObjectTemplateConfig, ResourceConfig, RoleConfig } from '../schema/config';
 import type { CorrelationCondition } from '../model/situation';
 import type { PendingOperation, ResourceChange, ShadowDoc, UserDoc } from '../schema/objects';
 import { isDuplicateKeyError } from './errors';
@@ -36,6 +36,14 @@ export interface SyncTokenDoc extends Versioned {
   updatedAt?: string;
   /** The live-sync workflow working on the resource. */
   workflowId?: string;
+  /** An operator stopped or paused live sync: it stays so (`tally apply` leaves it) until a start or resume. */
+  operatorDecision?: LiveSyncDecision;
+}
+
+export interface LiveSyncDecision {
+  state: 'stopped' | 'paused';
+  at: string;
+  channel: Channel;
 }
 
 /** One object's failure in a reconciliation or import run, kept for people to read. */
@@ -786,6 +794,16 @@ export class Repository {
     if (current?.workflowId && current.workflowId !== workflowId && !options.takeOver) return current.workflowId;
     await this.collections.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef, workflowId }, $inc: { version: 1 } }, { upsert: true });
     return null;
+  }
+
+  /** Records the operator's stop or pause of the resource's live sync; null clears it (a start or resume). */
+  async recordLiveSyncDecision(resourceRef: string, decision: LiveSyncDecision | null): Promise<void> {
+    const oid = `livesync:${resourceRef}`;
+    if (decision) {
+      await this.collections.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef, operatorDecision: decision }, $inc: { version: 1 } }, { upsert: true });
+    } else {
+      await this.collections.syncTokens.updateOne({ ...byId(oid), operatorDecision: { $exists: true } }, { $unset: { operatorDecision: '' }, $inc: { version: 1 } });
+    }
   }
 
   async releaseLiveSync(resourceRef: string, workflowId: string): Promise<void> {

@@ -12,6 +12,7 @@ import { linkShadow, unlinkShadow } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 import { withGeneratedPassword } from './generated-password';
 import { projectionDueAfter } from './user-changes';
+import { markForDeletion } from './user-deletion';
 import type { SecretKey } from '../security/secret-key';
 
 export interface ActionInput {
@@ -121,11 +122,19 @@ export function newUserFromAccount(input: {
   return withGeneratedPassword(user, objectType, input.secretKey, now);
 }
 
+/**
+ * The owner is deleted as `tally user delete` deletes him: by his `deleteUser` workflow, which deprovisions
+ * his accounts as his assignments say. He is marked as being deleted before this returns, so the recompute
+ * of a deleted account's former owner that follows gives him nothing back. Cut short before the start, the
+ * change's retry finds the account still his and asks again; a start twice joins the one running.
+ */
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
-  for (const shadow of await deps.repo.shadowsOfOwner(input.ownerOid)) await deps.repo.patchShadow(shadow.oid, { set: { ownerRef: null } });
-  await deps.repo.deleteUser(input.ownerOid);
-  return { ownerOid: null, message: `user ${input.ownerOid} deleted` };
+  const owner = await deps.repo.user(input.ownerOid);
+  if (!owner) return { ownerOid: null, message: `user ${input.ownerOid} already gone` };
+  const workflowId = await deps.workflows.requestUserDeletion({ userOid: owner.oid, channel: input.channel });
+  await markForDeletion(deps, owner, { channel: input.channel, workflowId });
+  return { ownerOid: null, message: `user ${owner.name}: deleteUser ${workflowId} deprovisions his accounts, then removes him` };
 }
 
 async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {

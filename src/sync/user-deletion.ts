@@ -46,7 +46,11 @@ export interface UserDeletionStep {
   waitingFor: string[];
 }
 
-async function markForDeletion(deps: SyncDeps, user: UserDoc, input: UserDeletionStepInput): Promise<UserDoc | null> {
+/**
+ * Marks the user as being deleted by this workflow (versioned; a user marked already stays as he is): from
+ * now on no recompute gives him accounts. Null when he is gone.
+ */
+export async function markForDeletion(deps: SyncDeps, user: UserDoc, input: Pick<UserDeletionStepInput, 'channel' | 'workflowId'>): Promise<UserDoc | null> {
   if (user.deletion) return user;
   const now = nowOf(deps);
   const changed = await changeUser(deps.repo, user.oid, input.channel, now, (current) => ({ ...current, deletion: { workflowId: input.workflowId ?? '', requestedAt: now } }), user, {

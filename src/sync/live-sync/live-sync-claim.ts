@@ -26,6 +26,8 @@ export async function beginLiveSync(deps: SyncDeps, input: { resource: string; w
     if (await deps.workflows.isWorkflowOpen(holder)) throw new LiveSyncAlreadyRunningError(resource.name, holder);
     await deps.repo.claimLiveSync(resource.oid, input.workflowId, { takeOver: true });
   }
+  // Whoever started it (an operator's start, the Temporal UI), live sync runs now: an earlier stop is over.
+  await deps.repo.recordLiveSyncDecision(resource.oid, null);
   return {
     resourceOid: resource.oid,
     resourceName: resource.name,
