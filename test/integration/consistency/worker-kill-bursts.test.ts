@@ -59,7 +59,12 @@ async function expectEverySailorsRow(cnOf: (i: number) => string, what: string):
   await eventually(rows, (r) => JSON.stringify(r) === JSON.stringify(expected), what, 180_000).catch(async (e) => {
     const got = new Map((await rows()).map((r) => [r.login, r.cn]));
     const wrong = expected.filter((x) => got.get(x.login) !== x.cn).slice(0, 10);
-    throw new Error(`${(e as Error).message}\nrows not right (first 10): ${JSON.stringify(wrong.map((x) => ({ ...x, got: got.get(x.login) })))}`);
+    const users = await services.repo.listUsers({ nameStartsWith: 'sailor', limit: 3 });
+    const live = await liveSyncStatuses(services, LDAP_OID);
+    throw new Error(
+      `${(e as Error).message}\nrows not right (first 10): ${JSON.stringify(wrong.map((x) => ({ ...x, got: got.get(x.login) })))}` +
+        `\nusers: ${JSON.stringify(users.map((u) => [u.name, u.fullName, u.projectionDue]))}\nlive sync: ${JSON.stringify(live)}\nstatus: ${JSON.stringify(await stuckOperations(services.client, { repo: services.repo }))}`,
+    );
   });
   // One row per sailor: nothing was created twice.
   const counts = (await resources.pg.query(`SELECT count(*)::int AS n, count(DISTINCT login)::int AS logins FROM ${resources.table} WHERE login LIKE 'sailor%'`)).rows[0];
