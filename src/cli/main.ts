@@ -24,6 +24,7 @@ import { waitForWorkflowResult } from '../admin/workflow-wait';
 import { listResources, listRoles, listTemplates, listUsers } from '../admin/listings';
 import { createUser } from '../admin/user-creation';
 import { deleteUser } from '../admin/user-deletion';
+import { deleteRole } from '../admin/role-deletion';
 import { testResource } from '../admin/resource-test';
 import { cancelOperation, retryOperation } from '../admin/operation-control';
 
@@ -165,6 +166,31 @@ user
                 ...deletion.outcome.accounts.map((a) => `  ${a.action.padEnd(7)} ${a.resource}: ${a.state}${a.message ? ` (${a.message})` : ''}`),
                 deletion.outcome.deleted ? `user ${deletion.name} deleted` : `user ${deletion.name} not deleted yet`,
               ]
+            : []),
+        ].join('\n'),
+      );
+      if (deletion.waiting) throw new Error(deletion.waiting);
+    }),
+  );
+
+program
+  .command('role')
+  .description('roles: delete')
+  .command('delete <ref>')
+  .description("delete a role: its own projection (the group it is projected to) is deprovisioned, then the role is removed; a role still assigned is refused unless --unassign")
+  .option('--unassign', 'take the role from every user who has it first (his accounts lose what it gave them)')
+  .option('--wait', 'wait until its entitlements are deleted and the role is gone')
+  .option('--timeout <duration>', 'with --wait: give up waiting after this long (e.g. 30s); the deletion goes on')
+  .option('--json', 'machine-readable output')
+  .action(async (ref: string, opts: { unassign?: boolean; wait?: boolean; timeout?: string; json?: boolean }) =>
+    withServices(async (services) => {
+      const deletion = await deleteRole(services, ref, 'user', { unassign: opts.unassign, wait: opts.wait, timeoutMs: waitTimeoutOption(opts), onWaiting: (details) => console.error(details) });
+      print(!!opts.json, deletion, () =>
+        [
+          `provisionRole ${deletion.workflowId} (${deletion.name})`,
+          ...(deletion.unassigned.length ? [`  unassigned from ${deletion.unassigned.length} user(s)`] : []),
+          ...(deletion.outcome
+            ? [...deletion.outcome.entitlements.map((e) => `  ${e}`), deletion.outcome.deleted ? `role ${deletion.name} deleted` : `role ${deletion.name} not deleted yet`]
             : []),
         ].join('\n'),
       );

@@ -14,7 +14,11 @@ export type { Patch };
 export type Stored<T> = T & { oid: string; version: number; storedAt: string };
 export type StoredResource = Stored<ResourceConfig>;
 /** A role as applied, with the shadows of its own projection (`linkRef`, kept by Tally). */
-export type StoredRole = Stored<RoleConfig> & { linkRef?: string[] };
+export type StoredRole = Stored<RoleConfig> & {
+  linkRef?: string[];
+  /** Set by `tally role delete`: its own projection is deprovisioned, then the role is removed. */
+  deletion?: { requestedAt: string };
+};
 export type StoredObjectTemplate = Stored<ObjectTemplateConfig>;
 export type ConfigKind = 'Resource' | 'Role' | 'ObjectTemplate';
 type StoredConfig = StoredResource | StoredRole | StoredObjectTemplate;
@@ -296,6 +300,26 @@ export class Repository {
   async replaceConfigObject(kind: ConfigKind, oid: string, expectedVersion: number, patch: Patch): Promise<void> {
     await updateVersioned(this.configCollection(kind), oid, expectedVersion, updateOf(patch));
     await this.configChanged();
+  }
+
+  /** Marks a role as being deleted (idempotent); false when there is no such role. */
+  async markRoleForDeletion(oid: string, now: string): Promise<boolean> {
+    const marked = await updateAtomically(this.collections.roles, oid, updateOf({ set: { deletion: { requestedAt: now } } }), { deletion: { $exists: false } });
+    if (marked) await this.configChanged();
+    return marked !== null || (await this.collections.roles.countDocuments({ _id: oid, deletion: { $exists: true } } as unknown as Filter<StoredRole>)) > 0;
+  }
+
+  /** Removes a role marked for deletion whose projection has no shadow left. */
+  async removeDeletedRole(oid: string): Promise<boolean> {
+    const { deletedCount } = await this.collections.roles.deleteOne({ _id: oid, deletion: { $exists: true }, linkRef: { $in: [null, []] } } as unknown as Filter<StoredRole>);
+    if (deletedCount === 1) await this.configChanged();
+    return deletedCount === 1;
+  }
+
+  /** The names of users with an assignment of this role (at most `limit`). */
+  async namesOfUsersAssigned(roleOid: string, limit: number): Promise<string[]> {
+    const found = await this.collections.users.find({ 'assignment.targetRef': roleOid } as Filter<UserDoc>, { projection: { _id: 0, name: 1 }, limit }).toArray();
+    return found.map((u) => u.name);
   }
 
   private async configChanged(): Promise<void> {

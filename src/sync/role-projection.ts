@@ -22,6 +22,8 @@ export interface ProvisionRoleInput {
 export interface RoleProvisioningResult {
   plans: AccountPlan[];
   accounts: AccountResult[];
+  /** A role being deleted: `deleted` once it is gone, else `waiting` for its entitlements' deletes. */
+  deletion?: 'deleted' | 'waiting';
 }
 
 /** Recomputes the role's projection and provisions its entitlements that must change. */
@@ -31,20 +33,25 @@ export async function provisionRole(deps: SyncDeps, input: ProvisionRoleInput): 
   if (adopted.some(Boolean)) projected = await projectRole(deps, input);
   const { plans, shadows } = projected;
   const accounts = plans.length > 0 ? await provisionAccounts(deps, { userOid: input.roleOid, plans, channel: input.channel, workflowId: input.workflowId }, shadows) : [];
-  return { plans, accounts };
+  if (!projected.deleting) return { plans, accounts };
+  return { plans, accounts, deletion: (await deps.repo.removeDeletedRole(input.roleOid)) ? 'deleted' : 'waiting' };
 }
 
-async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{ plans: AccountPlan[]; shadows: ShadowDoc[] }> {
+async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{ plans: AccountPlan[]; shadows: ShadowDoc[]; deleting: boolean }> {
   // Read afresh: the configuration snapshot doesn't follow the role's links.
-  const role = (await deps.repo.configObject('Role', input.roleOid)) as StoredRole | null;
-  if (!role) return { plans: [], shadows: [] };
+  const stored = (await deps.repo.configObject('Role', input.roleOid)) as StoredRole | null;
+  if (!stored) return { plans: [], shadows: [], deleting: false };
+  // A role being deleted is projected with its assignments removed: what they gave it goes.
+  const deleting = !!stored.deletion;
+  const role = deleting ? { ...stored, assignment: [] } : stored;
+  const removedAssignments = deleting ? [...(input.removedAssignments ?? []), ...(stored.assignment ?? [])] : input.removedAssignments;
   const [{ resources, roles }, linked] = await Promise.all([
     deps.repo.configSnapshot(),
     deps.repo.linkedShadows({ oid: role.oid, linkRef: role.linkRef ?? [] }).then((shadows) => shadows.filter((s) => !s.dead)),
   ]);
   const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: await readAccount(deps, shadow) })));
-  const projection = project({ user: roleAsFocus(role, role.linkRef ?? []), roles, resources, accounts, removedAssignments: input.removedAssignments });
-  return { plans: projection.accounts.filter((p) => p.action !== 'keep'), shadows: linked };
+  const projection = project({ user: roleAsFocus(role, role.linkRef ?? []), roles, resources, accounts, removedAssignments });
+  return { plans: projection.accounts.filter((p) => p.action !== 'keep'), shadows: linked, deleting };
 }
 
 /** The groups the roles whose holders get `associationFromLink` memberships are projected to (one read, none when no role does). */

@@ -169,3 +169,22 @@ test('removing the role\'s construction deletes its group, and with it the membe
   const memberships = await ldap((c) => c.search(groups, { scope: 'sub', filter: `(member=${willDn()})`, attributes: ['1.1'] }));
   expect(memberships.searchEntries).toEqual([]);
 });
+
+test('deleting a role still assigned is refused; with --unassign its holder loses it, its group is deleted, and the role is gone', async () => {
+  await tallyCli('user', 'assign', 'will', 'Riggers', '--wait');
+  expect((await group(groupDn('Riggers')))?.member).toEqual([willDn().toLowerCase()]);
+
+  const refused = await runTallyCli(tally.env, ['role', 'delete', 'Riggers']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("role 'Riggers' is assigned to will: unassign it first, or delete it with --unassign");
+  expect(await role(RIGGERS_OID)).not.toBeNull();
+
+  const out = await tallyCli('role', 'delete', 'Riggers', '--unassign', '--wait');
+  expect(out).toContain('role Riggers deleted');
+  expect(await group(groupDn('Riggers'))).toBeNull();
+  expect(await role(RIGGERS_OID)).toBeNull();
+  expect(await tally.services.repo.shadowsOfOwner(RIGGERS_OID)).toEqual([]);
+  const will = await tally.services.repo.userByRef('will');
+  expect(will?.assignment.map((a) => a.targetRef)).not.toContain(RIGGERS_OID);
+  expect(await tallyCli('roles')).not.toContain('Riggers');
+});
