@@ -33,7 +33,7 @@ export async function deleteRole(
 ): Promise<RoleDeletion> {
   const role = await services.repo.role(ref);
   if (!role) throw new UserCommandError('not-found', `no role '${ref}'`);
-  const holders = await services.repo.namesOfUsersAssigned(role.oid, options.unassign ? 100_000 : NAMED_HOLDERS + 1);
+  const holders = (await services.repo.usersAssigned(role.oid, options.unassign ? 100_000 : NAMED_HOLDERS + 1)).map((u) => u.name);
   if (holders.length > 0 && !options.unassign) {
     const named = holders.slice(0, NAMED_HOLDERS).join(', ') + (holders.length > NAMED_HOLDERS ? ', ...' : '');
     throw new UserCommandError('invalid', `role '${role.name}' is assigned to ${named}: unassign it first, or delete it with --unassign`);

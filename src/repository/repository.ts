@@ -316,10 +316,9 @@ export class Repository {
     return deletedCount === 1;
   }
 
-  /** The names of users with an assignment of this role (at most `limit`). */
-  async namesOfUsersAssigned(roleOid: string, limit: number): Promise<string[]> {
-    const found = await this.collections.users.find({ 'assignment.targetRef': roleOid } as Filter<UserDoc>, { projection: { _id: 0, name: 1 }, limit }).toArray();
-    return found.map((u) => u.name);
+  /** The users with an assignment of this role (at most `limit`). */
+  async usersAssigned(roleOid: string, limit: number): Promise<Array<Pick<UserDoc, 'oid' | 'name'>>> {
+    return this.collections.users.find({ 'assignment.targetRef': roleOid } as Filter<UserDoc>, { projection: { _id: 0, oid: 1, name: 1 }, limit }).toArray();
   }
 
   private async configChanged(): Promise<void> {

@@ -33,8 +33,19 @@ export async function provisionRole(deps: SyncDeps, input: ProvisionRoleInput): 
   if (adopted.some(Boolean)) projected = await projectRole(deps, input);
   const { plans, shadows } = projected;
   const accounts = plans.length > 0 ? await provisionAccounts(deps, { userOid: input.roleOid, plans, channel: input.channel, workflowId: input.workflowId }, shadows) : [];
+  if (plans.some((p) => p.action === 'add')) await recomputeHolders(deps, input);
   if (!projected.deleting) return { plans, accounts };
   return { plans, accounts, deletion: (await deps.repo.removeDeletedRole(input.roleOid)) ? 'deleted' : 'waiting' };
+}
+
+/**
+ * A new group of the role: its holders assigned before it existed become members by their recompute
+ * (a membership needs the group's name, which only its creation gives).
+ */
+async function recomputeHolders(deps: SyncDeps, input: ProvisionRoleInput): Promise<void> {
+  for (const holder of await deps.repo.usersAssigned(input.roleOid, 100_000)) {
+    await deps.workflows.requestUserProvisioning({ userOid: holder.oid, channel: input.channel, requestId: `role-group:${input.roleOid}:${holder.oid}:${input.workflowId ?? ''}` });
+  }
 }
 
 async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{ plans: AccountPlan[]; shadows: ShadowDoc[]; deleting: boolean }> {

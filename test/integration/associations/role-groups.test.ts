@@ -188,3 +188,14 @@ test('deleting a role still assigned is refused; with --unassign its holder lose
   expect(will?.assignment.map((a) => a.targetRef)).not.toContain(RIGGERS_OID);
   expect(await tallyCli('roles')).not.toContain('Riggers');
 });
+
+test('holders assigned before the role had a group become its members when the group is created', async () => {
+  const BOSUNS_OID = 'c0c010c0-6a0c-4000-8000-0000000016a3';
+  await applyFile('bosuns.yaml', roleYaml({ oid: BOSUNS_OID, name: 'Bosuns', description: 'Keepers of the deck', projected: false }));
+  await tallyCli('user', 'assign', 'will', 'Bosuns', '--wait');
+  expect(await group(groupDn('Bosuns'))).toBeNull();
+
+  await applyFile('bosuns.yaml', roleYaml({ oid: BOSUNS_OID, name: 'Bosuns', description: 'Keepers of the deck' }));
+  const created = await eventually(() => group(groupDn('Bosuns')), (g) => (g?.member ?? []).includes(willDn().toLowerCase()), 'will a member of the new group');
+  expect(created?.member).toEqual([willDn().toLowerCase()]);
+});
