@@ -11,3 +11,10 @@ export function runTallyCli(env: Record<string, string>, args: string[]): Promis
     );
   });
 }
+
+/** Runs `bin/tally` and resolves with its standard output; rejects with its error output when it fails. */
+export async function tallyCliOk(env: Record<string, string>, args: string[]): Promise<string> {
+  const result = await runTallyCli(env, args);
+  if (result.code !== 0) throw new Error(`tally ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}

@@ -7,7 +7,7 @@
 import { applyConfig } from '../../../src/admin/apply-config';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { ldapGroupsResourceYaml } from '../../support/ldap-resource-yaml';
-import { runTallyCli } from '../../support/tally-cli';
+import { tallyCliOk } from '../../support/tally-cli';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -53,11 +53,7 @@ async function entryExists(dn: string): Promise<boolean> {
   });
 }
 
-async function tallyCli(...args: string[]): Promise<string> {
-  const result = await runTallyCli(tally.env, args);
-  if (result.code !== 0) throw new Error(`tally ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const tallyCli = (...args: string[]) => tallyCliOk(tally.env, args);
 
 const membersBecome = (group: string, expected: string[], what: string) =>
   eventually(() => members(group), (m) => JSON.stringify(m) === JSON.stringify(expected.map((v) => v.toLowerCase()).sort()), what);

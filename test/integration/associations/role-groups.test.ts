@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ldapGroupsResourceYaml } from '../../support/ldap-resource-yaml';
-import { runTallyCli } from '../../support/tally-cli';
+import { runTallyCli, tallyCliOk } from '../../support/tally-cli';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 import type { StoredRole } from '../../../src/repository/repository';
 
@@ -53,11 +53,7 @@ async function group(dn: string): Promise<{ cn: string; description: string; mem
   });
 }
 
-async function tallyCli(...args: string[]): Promise<string> {
-  const result = await runTallyCli(tally.env, args);
-  if (result.code !== 0) throw new Error(`tally ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const tallyCli = (...args: string[]) => tallyCliOk(tally.env, args);
 
 /** A role with its own group on the directory (unless `projected` is false) whose holders are its members. */
 function roleYaml(options: { oid: string; name: string; description: string; projected?: boolean }): string {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LiveSyncListing } from '../../../src/admin/live-sync';
 import { exampleResources } from '../../support/example-resources';
-import { runTallyCli } from '../../support/tally-cli';
+import { tallyCliOk } from '../../support/tally-cli';
 import { eventually, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
@@ -20,11 +20,7 @@ let resources: Awaited<ReturnType<typeof exampleResources>>;
 let adYaml: string;
 let adYamlWithLiveSync: string;
 
-async function tallyCli(...args: string[]): Promise<string> {
-  const result = await runTallyCli(tally.env, args);
-  if (result.code !== 0) throw new Error(`tally ${args.join(' ')}: exit ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
+const tallyCli = (...args: string[]) => tallyCliOk(tally.env, args);
 
 async function listing(resource: string): Promise<LiveSyncListing> {
   return (JSON.parse(await tallyCli('livesync', 'status', resource, '--json')) as LiveSyncListing[])[0];
