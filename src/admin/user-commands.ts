@@ -8,6 +8,8 @@ import type { UserDoc } from '../schema/objects';
 import {
   assignmentRequestSchema,
   issueList,
+  problemsSentence,
+  userPropertiesSchema,
   userPropertyChangesSchema,
   type AssignmentRequest,
   type UserPropertyChanges,
@@ -76,6 +78,13 @@ export function parsePropertyChanges(body: unknown, separator = '.'): UserProper
   return parsed.data;
 }
 
+/** A new user's properties: the same checks and messages, and none at all is fine. */
+export function parseUserProperties(body: unknown, separator = '.'): UserPropertyChanges {
+  const parsed = userPropertiesSchema.safeParse(body);
+  if (!parsed.success) throw invalid('invalid user properties', parsed.error, separator);
+  return parsed.data;
+}
+
 export function parseAssignmentRequest(body: unknown): AssignmentRequest {
   const parsed = assignmentRequestSchema.safeParse(body);
   if (!parsed.success) throw invalid('invalid assignment', parsed.error);
@@ -84,7 +93,7 @@ export function parseAssignmentRequest(body: unknown): AssignmentRequest {
 
 function invalid(what: string, error: import('zod').ZodError, separator = '.'): UserCommandError {
   const problems = issueList(error, separator);
-  return new UserCommandError('invalid', `${what}: ${problems.map((p) => (p.field === '(body)' ? p.message : `${p.field}: ${p.message}`)).join('; ')}`, problems);
+  return new UserCommandError('invalid', `${what}: ${problemsSentence(problems)}`, problems);
 }
 
 /** A password change as stored: sealed with the secret key, with the time it changed. */
@@ -117,20 +126,20 @@ async function requireUser(repo: Repository, ref: string): Promise<UserDoc> {
   return user;
 }
 
-/** The stored form of a requested assignment; unknown roles, resources and object types are named. */
+/** The stored form of a requested assignment; unknown roles and resources (not found) and object types (invalid) are named. */
 export async function resolveAssignment(repo: Repository, request: AssignmentRequest): Promise<Assignment> {
   if (request.role) {
     const role = await repo.role(request.role);
     if (!role) {
       const known = (await repo.configSnapshot()).roles.map((r) => r.name).sort();
-      throw new UserCommandError('invalid', `no role '${request.role}'${known.length ? ` (roles: ${known.join(', ')})` : ''}`, [{ field: 'role', message: `no role '${request.role}'` }]);
+      throw new UserCommandError('not-found', `no role '${request.role}'${known.length ? ` (roles: ${known.join(', ')})` : ''}`, [{ field: 'role', message: `no role '${request.role}'` }]);
     }
     return { targetRef: role.oid };
   }
   const resource = await repo.resource(request.resource!);
   if (!resource) {
     const known = (await repo.configSnapshot()).resources.map((r) => r.name).sort();
-    throw new UserCommandError('invalid', `no resource '${request.resource}'${known.length ? ` (resources: ${known.join(', ')})` : ''}`, [
+    throw new UserCommandError('not-found', `no resource '${request.resource}'${known.length ? ` (resources: ${known.join(', ')})` : ''}`, [
       { field: 'resource', message: `no resource '${request.resource}'` },
     ]);
   }
@@ -200,7 +209,7 @@ async function resolveTemplateRef(repo: Repository, changes: UserPropertyChanges
   if (!template) {
     const message = `no object template '${changes.templateRef}'`;
     const known = templates.map((t) => t.name).sort();
-    throw new UserCommandError('invalid', `${message}${known.length ? ` (object templates: ${known.join(', ')})` : ''}`, [{ field: 'templateRef', message }]);
+    throw new UserCommandError('not-found', `${message}${known.length ? ` (object templates: ${known.join(', ')})` : ''}`, [{ field: 'templateRef', message }]);
   }
   return { ...changes, templateRef: template.oid };
 }

@@ -11,7 +11,7 @@ import type { Services } from '../runtime/services';
 import { workflowIds } from '../workflows/workflow-ids';
 import { projectionDueAfter } from '../sync/user-changes';
 import { presentUser } from './inspect';
-import { parsePropertyChanges, resolveAssignment, UserCommandError, type UserCommandResult } from './user-commands';
+import { parseUserProperties, resolveAssignment, UserCommandError, type UserCommandResult } from './user-commands';
 
 /** The name is taken by another user. */
 export class UserExistsError extends Error {
@@ -25,8 +25,7 @@ export async function createUser(services: Services, body: unknown, channel: Cha
     throw new UserCommandError('invalid', `invalid user: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
   }
   const { name, assign, properties } = parsed.data;
-  // The same checks and messages as `tally user set`; an empty property set is fine here.
-  const changes = properties && Object.keys(properties).length > 0 ? parsePropertyChanges(properties, separator) : {};
+  const changes = properties ? parseUserProperties(properties, separator) : {};
   const assignments: Assignment[] = [];
   for (const role of assign ?? []) {
     const resolved = await resolveAssignment(services.repo, { role });

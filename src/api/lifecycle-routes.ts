@@ -4,7 +4,7 @@
  * shape of `errorBodySchema`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { issueList, userDeletionQuerySchema, userListQuerySchema } from '../schema/api';
+import { issueList, problemsSentence, userDeletionQuerySchema, userListQuerySchema } from '../schema/api';
 import type { Services } from '../runtime/services';
 import { listResources, listRoles, listTemplates, listUsers, showResource } from '../admin/listings';
 import { createUser, UserExistsError } from '../admin/user-creation';
@@ -30,10 +30,14 @@ async function answering<T>(reply: FastifyReply, work: () => Promise<T>): Promis
   }
 }
 
+function invalidQuery(reply: FastifyReply, problems: Array<{ field: string; message: string }>) {
+  return reply.code(400).send({ error: 'invalid query', message: problemsSentence(problems), problems });
+}
+
 export function registerLifecycleRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: Record<string, string> }>('/api/v1/users', async (request, reply) => {
     const parsed = userListQuerySchema.safeParse(request.query ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid query', message: 'see problems', problems: issueList(parsed.error) });
+    if (!parsed.success) return invalidQuery(reply, issueList(parsed.error));
     const listing = await listUsers(services, parsed.data);
     if (!listing.next) return listing;
     const query = new URLSearchParams({ ...(parsed.data.name ? { name: parsed.data.name } : {}), ...(parsed.data.limit ? { limit: String(parsed.data.limit) } : {}), after: listing.next });
@@ -46,7 +50,7 @@ export function registerLifecycleRoutes(app: FastifyInstance, services: Services
 
   app.delete<{ Params: { ref: string }; Querystring: Record<string, string> }>('/api/v1/users/:ref', async (request, reply) => {
     const parsed = userDeletionQuerySchema.safeParse(request.query ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid query', message: 'see problems', problems: issueList(parsed.error) });
+    if (!parsed.success) return invalidQuery(reply, issueList(parsed.error));
     return answering(reply, async () => {
       const deletion = await deleteUser(services, request.params.ref, 'api', parsed.data);
       // 200 with the outcome; 202 when it goes on (not waited for, or still waiting at the timeout).

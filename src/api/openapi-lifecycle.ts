@@ -11,8 +11,10 @@ import {
   roleListingSchema,
   templateListingSchema,
   userCreationSchema,
+  userDeletionQuerySchema,
   userDeletionSchema,
   userListingSchema,
+  userPropertiesSchema,
 } from '../schema/api';
 
 type Operation = { responses: Record<string, { description: string; content?: unknown }>; requestBody?: unknown; [key: string]: unknown };
@@ -48,10 +50,11 @@ export const lifecyclePaths: Record<string, PathItem> = {
     },
     post: {
       summary: 'Create a user with properties and roles; his provisionUser workflow provisions his accounts',
-      requestBody: { required: true, content: json(userCreationSchema, 'input') },
+      requestBody: { required: true, content: json(userCreationSchema.extend({ properties: userPropertiesSchema.optional() }), 'input') },
       responses: {
         '201': { description: 'created: { user, changedPaths, provisioningWorkflowId }' },
-        '400': { description: 'invalid body, unknown property or role' },
+        '400': { description: 'invalid body or unknown property' },
+        '404': { description: 'an unknown role or object template: { error, message, problems: [{ field, message }] }' },
         '409': { description: 'a user with this name exists' },
       },
     },
@@ -61,8 +64,14 @@ export const lifecyclePaths: Record<string, PathItem> = {
     delete: {
       summary: 'Delete a user (workflow deleteUser, delete-user:<oid>): his accounts are deprovisioned as his assignments say, then he is removed; ?wait=true answers when he is gone',
       parameters: [
-        { name: 'wait', in: 'query', required: false, description: 'true: wait for the outcome', schema: { type: 'boolean' } },
-        { name: 'timeout', in: 'query', required: false, description: 'with wait=true: give up waiting after this long (500ms, 30s, 5m...; default 30s); the deletion goes on', schema: { type: 'string' } },
+        {
+          name: 'deletion',
+          in: 'query',
+          style: 'form',
+          explode: true,
+          description: 'wait=true: wait for the outcome; timeout (with wait=true): give up waiting after this long (500ms, 30s, 5m...; default 30s), the deletion goes on',
+          schema: z.toJSONSchema(userDeletionQuerySchema, { io: 'input' }),
+        },
       ],
       responses: {
         '200': ok('with ?wait=true: the outcome', userDeletionSchema),
@@ -104,25 +113,34 @@ export const lifecyclePaths: Record<string, PathItem> = {
 };
 
 const errorDescriptions: Record<string, string> = {
-  '400': 'invalid request (a body that is not JSON, or that the route does not accept)',
+  '400': 'invalid request (a body that is not JSON or that the route does not accept, a path that is not valid URL encoding)',
+  '414': 'a path parameter longer than 2,000 characters',
+  '415': 'a body that is not application/json',
   '401': 'no or wrong token',
   '500': 'an unexpected error; the message says what',
 };
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
 /**
- * Every operation's error answers: 401 unless the route is public, 400 for anything but a GET (a body that
- * isn't JSON), 500 everywhere; each 4xx and 5xx answer carries the error body schema.
+ * Every operation's error answers: 401 unless the route is public, 400 and 415 for anything but a GET (a
+ * body that isn't JSON), 400 and 414 where the path has parameters (bad URL encoding, too long), 500 everywhere; each 4xx and 5xx answer carries the error body schema.
  */
 export function withErrorResponses<T extends { paths: Record<string, PathItem> }>(document: T): T {
   const errorContent = json(errorBodySchema);
-  for (const item of Object.values(document.paths)) {
+  for (const [route, item] of Object.entries(document.paths)) {
+    const hasPathParameters = route.includes('{');
     for (const method of methods) {
       const operation = item[method] as Operation | undefined;
       if (!operation) continue;
       const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
       // Any request but a GET may carry a body, and one that isn't JSON is refused before the route runs.
-      const add = [...(isPublic ? [] : ['401']), ...(method !== 'get' ? ['400'] : []), '500'];
+      const add = [
+        ...(isPublic ? [] : ['401']),
+        ...(method !== 'get' || hasPathParameters ? ['400'] : []),
+        ...(hasPathParameters ? ['414'] : []),
+        ...(method !== 'get' ? ['415'] : []),
+        '500',
+      ];
       for (const status of add) operation.responses[status] ??= { description: errorDescriptions[status] };
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) >= 400 && !response.content) response.content = errorContent;

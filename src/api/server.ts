@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { assignmentRequestSchema, changeEventListSchema, changeEventsSchema, changeNotificationSchema, issueList, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
+import { assignmentRequestSchema, changeEventListSchema, changeEventsSchema, changeNotificationSchema, issueList, problemsSentence, runRequestSchema, userPropertyChangesSchema } from '../schema/api';
 import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
 import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
@@ -18,6 +18,7 @@ import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, ty
 import type { Services } from '../runtime/services';
 import { createPayloadCodec } from '../security/payload-codec';
 import { codecBypassesToken, codecOpenApiPaths, codecSettings, registerCodecEndpoint, type CodecEndpointOptions } from './codec-endpoint';
+import { answerFrameworkError, MAX_PATH_PARAMETER_LENGTH, registerErrorAnswers } from './error-answers';
 import { registerLifecycleRoutes } from './lifecycle-routes';
 import { lifecyclePaths, withErrorResponses, withPaths } from './openapi-lifecycle';
 
@@ -39,15 +40,15 @@ const refParameter = { name: 'ref', in: 'path', required: true, description: 'us
 const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const userChangeResponses = {
   '200': { description: 'stored: { user, changedPaths, provisioningWorkflowId? } (no workflow when nothing changed)' },
-  '400': { description: 'invalid body, unknown property, role or resource: { error, message, problems: [{ field, message }] }' },
+  '400': { description: 'invalid body, unknown property, or an object type the resource does not have: { error, message, problems: [{ field, message }] }' },
   '401': { description: 'no or wrong token' },
-  '404': { description: 'no such user (or, on DELETE, no such assignment)' },
+  '404': { description: 'no such user, or an unknown role, resource or object template the body names (on DELETE also: no such assignment)' },
 };
 
 const resourceParameter = { name: 'ref', in: 'path', required: true, description: 'resource oid or name', schema: { type: 'string' } };
 const runStartResponses = {
   '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }' },
-  '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
+  '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
   '401': { description: 'no or wrong token' },
   '404': { description: 'no such resource' },
   '409': { description: 'the other kind of run (import or reconciliation) is running on the resource' },
@@ -71,10 +72,12 @@ function baseOpenApiDocument() {
           requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(changeEventsSchema, { io: 'input' }) } } },
           responses: {
             '202': { description: 'stored: { accepted, duplicates, resources }' },
-            '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
+            '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
             '401': { description: 'no or wrong token' },
-            '404': { description: 'one event (not an array) of an account neither Tally nor the resource knows: { error, message: "no account X on resource Y" }; nothing was stored' },
-            '422': { description: 'an unknown resource: nothing of the request was stored' },
+            '404': {
+              description:
+                'an unknown resource, or one event (not an array) of an account neither Tally nor the resource knows: { error, message: "no account X on resource Y" }; nothing of the request was stored',
+            },
             '429': { description: 'the resource has too many events waiting: send again after Retry-After seconds' },
           },
         },
@@ -169,7 +172,7 @@ export function registeredRoutes(app: FastifyInstance): Array<{ method: string; 
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, frameworkErrors: answerFrameworkError, routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH } });
   const routes: Array<{ method: string; url: string }> = [];
   registered.set(app, routes);
   app.addHook('onRoute', (route) => {
@@ -177,6 +180,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   const codec = options.codec ?? codecSettings(process.env);
   registerCodecEndpoint(app, { ...codec, codec: createPayloadCodec(options.services.key) });
+  registerErrorAnswers(app, routes);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url === '/api/v1/health' || request.url === '/api/v1/openapi.json' || codecBypassesToken(request, codec)) return;
     const header = request.headers.authorization ?? '';
@@ -192,19 +196,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Parsed by its own shape, so a problem names the field (`3.changeType`), not the union.
     const parsed = Array.isArray(request.body) ? changeEventListSchema.safeParse(request.body) : changeNotificationSchema.safeParse(request.body);
     if (!parsed.success) {
-      return reply.code(400).send({
-        error: 'invalid change notification',
-        problems: issueList(parsed.error),
-      });
+      const problems = issueList(parsed.error);
+      return reply.code(400).send({ error: 'invalid change notification', message: problemsSentence(problems), problems });
     }
     try {
       if (!Array.isArray(parsed.data)) await requireKnownAccountOfNotification(options.services, parsed.data);
       const accepted = await acceptChangeEvents(options.services, Array.isArray(parsed.data) ? parsed.data : [parsed.data], 'api');
       return reply.code(202).send(accepted);
     } catch (e) {
-      if (e instanceof NoSuchAccountError) return reply.code(404).send({ error: 'not found', message: e.message });
+      if (e instanceof NoSuchAccountError || e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
       if (e instanceof BacklogFullError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many waiting', message: e.message });
-      return reply.code(422).send({ error: 'change not accepted', message: (e as Error).message });
+      throw e;
     }
   });
 
@@ -249,7 +251,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   ] as const) {
     app.post<{ Params: { ref: string }; Body: unknown }>(`/api/v1/resources/:ref/${path}`, async (request, reply) => {
       const parsed = runRequestSchema.safeParse(request.body ?? {});
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid run request', problems: issueList(parsed.error) });
+      if (!parsed.success) {
+        const problems = issueList(parsed.error);
+        return reply.code(400).send({ error: 'invalid run request', message: problemsSentence(problems), problems });
+      }
       try {
         return reply.code(202).send(await startResourceRun(options.services, { type, resource: request.params.ref, ...parsed.data }));
       } catch (e) {

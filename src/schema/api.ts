@@ -1,6 +1,6 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
-import { durationSchema, durationToMs, isDateTime } from './config';
+import { dateTimePattern, durationTextSchema, durationToMs } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
@@ -10,7 +10,8 @@ export const changeNotificationSchema = changeEventFieldsSchema
     resource: z.string().min(1),
   })
   .strict()
-  .refine(namesTheAccount, namesTheAccountMessage);
+  .refine(namesTheAccount, namesTheAccountMessage)
+  .meta({ anyOf: [{ required: ['account'] }, { required: ['primaryIdentifier'] }] });
 export type ChangeNotification = z.input<typeof changeNotificationSchema>;
 
 export const changeEventListSchema = z.array(changeNotificationSchema).min(1).max(1000);
@@ -23,7 +24,7 @@ export const changeEventsSchema = z.union([changeNotificationSchema, changeEvent
 /** The user properties an operator may set; `name`, assignments and links have their own commands. */
 export const settableUserProperties = [...SINGLE_VALUED_USER_PROPERTIES.filter((p) => p !== 'name'), ...MULTI_VALUED_TEXT_USER_PROPERTIES, 'templateRef', 'activation/administrativeStatus', 'activation/validFrom', 'activation/validTo', 'credentials/password/value'];
 
-const dateTimeOrEmpty = z.string().refine((s) => s === '' || isDateTime(s), 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z');
+const dateTimeOrEmpty = z.string().regex(new RegExp(`^$|${dateTimePattern.source}`), 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z');
 
 /** `activation`: what people set of a user's activation; an empty string or null clears an item. */
 export const activationChangesSchema = z
@@ -32,7 +33,8 @@ export const activationChangesSchema = z
     validFrom: dateTimeOrEmpty.nullable().optional(),
     validTo: dateTimeOrEmpty.nullable().optional(),
   })
-  .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' });
+  .refine((a) => Object.keys(a).length > 0, { message: 'name at least one of administrativeStatus, validFrom, validTo' })
+  .meta({ minProperties: 1 });
 
 /** `credentials`: a new password (the API's only way to give one; it is sealed before it is stored). */
 export const credentialsChangesSchema = z.strictObject({
@@ -45,44 +47,50 @@ const propertyValues = z.union([z.string(), z.array(z.string().min(1))]).nullabl
 const extensionNameRule = 'an extension property name is letters, digits, _ and -';
 const extensionName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, extensionNameRule);
 
-export const userPropertyChangesSchema = z
-  .strictObject(
-    {
-      fullName: propertyValue.optional(),
-      givenName: propertyValue.optional(),
-      familyName: propertyValue.optional(),
-      emailAddress: z.union([z.literal(''), z.email('expected an e-mail address')]).nullable().optional(),
-      telephoneNumber: propertyValue.optional(),
-      title: propertyValue.optional(),
-      locality: propertyValue.optional(),
-      employeeNumber: propertyValue.optional(),
-      /** Multi-valued: the new values as a whole (one value or a list; an empty list, "" or null clears). */
-      employeeType: propertyValues.optional(),
-      organization: propertyValues.optional(),
-      organizationalUnit: propertyValues.optional(),
-      /** The user's object template (oid or name); empty: the default template. */
-      templateRef: propertyValue.optional(),
-      activation: activationChangesSchema.optional(),
-      credentials: credentialsChangesSchema.optional(),
-      /** `extension/<name>` on the command line. */
-      extension: z
-        .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {
-          error: (issue) => (issue.code === 'invalid_key' ? extensionNameRule : undefined),
-        })
-        .optional(),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `unknown user propert${issue.keys.length > 1 ? 'ies' : 'y'} ${issue.keys.map((k) => `'${k}'`).join(', ')}; settable are ${settableUserProperties.join(', ')} and extension/<name>`
-          : undefined,
-    },
-  )
+/** The properties of a user, as `POST /api/v1/users` takes them (any of them, or none). */
+export const userPropertiesSchema = z.strictObject(
+  {
+    fullName: propertyValue.optional(),
+    givenName: propertyValue.optional(),
+    familyName: propertyValue.optional(),
+    // The pattern alone, without JSON Schema's `format: email` (which limits lengths zod does not).
+    emailAddress: z.union([z.literal(''), z.string().regex(z.regexes.email, 'expected an e-mail address')]).nullable().optional(),
+    telephoneNumber: propertyValue.optional(),
+    title: propertyValue.optional(),
+    locality: propertyValue.optional(),
+    employeeNumber: propertyValue.optional(),
+    /** Multi-valued: the new values as a whole (one value or a list; an empty list, "" or null clears). */
+    employeeType: propertyValues.optional(),
+    organization: propertyValues.optional(),
+    organizationalUnit: propertyValues.optional(),
+    /** The user's object template (oid or name); empty: the default template. */
+    templateRef: propertyValue.optional(),
+    activation: activationChangesSchema.optional(),
+    credentials: credentialsChangesSchema.optional(),
+    /** `extension/<name>` on the command line. */
+    extension: z
+      .record(extensionName, z.union([z.string(), z.number(), z.boolean()]).nullable(), {
+        error: (issue) => (issue.code === 'invalid_key' ? extensionNameRule : undefined),
+      })
+      .optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown user propert${issue.keys.length > 1 ? 'ies' : 'y'} ${issue.keys.map((k) => `'${k}'`).join(', ')}; settable are ${settableUserProperties.join(', ')} and extension/<name>`
+        : undefined,
+  },
+);
+
+/** `PATCH /api/v1/users/{ref}`, `tally user set`: the properties to change, at least one. */
+export const userPropertyChangesSchema = userPropertiesSchema
   .refine((c) => Object.keys(c).length > 0 && (c.extension === undefined || Object.keys(c).length > 1 || Object.keys(c.extension).length > 0), {
     message: 'name at least one property to set',
     // Only when the body is otherwise valid: an unknown property alone is the mistake to report.
     when: (payload) => payload.issues.length === 0,
-  });
+  })
+  // The rule above for the OpenAPI document: a property, and not an empty `extension` alone.
+  .meta({ minProperties: 1, not: { required: ['extension'], maxProperties: 1, properties: { extension: { maxProperties: 0 } } } });
 export type UserPropertyChanges = z.output<typeof userPropertyChangesSchema>;
 
 /** An assignment to add or remove: a role, or an account on a resource (kind and intent default to account/default). */
@@ -101,12 +109,18 @@ export const assignmentRequestSchema = z
   .superRefine((a, ctx) => {
     if (!!a.role === !!a.resource) ctx.addIssue({ code: 'custom', message: 'name exactly one of role or resource', path: [] });
     if (a.role && (a.kind || a.intent)) ctx.addIssue({ code: 'custom', message: 'kind and intent belong to a resource assignment, not a role', path: [a.kind ? 'kind' : 'intent'] });
-  });
+  })
+  .meta({ oneOf: [{ required: ['role'], properties: { resource: false, kind: false, intent: false } }, { required: ['resource'], properties: { role: false } }] });
 export type AssignmentRequest = z.output<typeof assignmentRequestSchema>;
 
 /** zod issues as `{ field, message }`, the shape every 400 answer carries. */
 export function issueList(error: z.ZodError, separator = '.'): Array<{ field: string; message: string }> {
   return error.issues.map((i) => ({ field: i.path.map(String).join(separator) || '(body)', message: i.message }));
+}
+
+/** The problems of a 400 answer as its one-line `message`. */
+export function problemsSentence(problems: ReadonlyArray<{ field: string; message: string }>): string {
+  return problems.map((p) => (p.field === '(body)' ? p.message : `${p.field}: ${p.message}`)).join('; ');
 }
 
 // ---- reconciliation and import ------------------------------------------------------------
@@ -127,6 +141,8 @@ export const errorBodySchema = z.object({
   error: z.string(),
   message: z.string().optional(),
   problems: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  /** 409 of a run start: the run that is running. */
+  workflowId: z.string().optional(),
 });
 
 /** `POST /api/v1/users`, `tally user create <name> [property=value...] [--assign role...]`. */
@@ -158,9 +174,10 @@ export const userListQuerySchema = z.strictObject({
 export const userDeletionQuerySchema = z
   .strictObject({
     wait: z.enum(['true', 'false']).optional(),
-    timeout: durationSchema.optional(),
+    timeout: durationTextSchema.optional(),
   })
   .refine((q) => q.timeout === undefined || q.wait === 'true', { message: 'timeout limits wait=true: give both, or neither', path: ['timeout'] })
+  .meta({ dependentSchemas: { timeout: { required: ['wait'], properties: { wait: { const: 'true' } } } } })
   .transform((q) => ({ wait: q.wait === 'true', timeoutMs: q.wait === 'true' ? durationToMs(q.timeout ?? '30s') : undefined }));
 
 export const userListingSchema = z.object({
@@ -226,7 +243,9 @@ export const userDeletionSchema = z.object({
   outcome: z
     .object({
       deleted: z.boolean(),
-      accounts: z.array(z.object({ shadowOid: z.string(), resource: z.string(), action: z.string(), state: z.string() })),
+      accounts: z.array(
+        z.object({ shadowOid: z.string(), resource: z.string(), action: z.enum(['delete', 'unlink', 'disable']), state: z.enum(['done', 'waiting', 'failed']), message: z.string().optional() }),
+      ),
     })
     .optional(),
   /** Waited for and still going at the timeout: what the deletion waits for. */

@@ -23,10 +23,9 @@ export const secretRefSchema = z.union(
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
 /** Durations as `500ms`, `30s`, `5m`, `1h` or a number of milliseconds. */
-export const durationSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h or 7d'),
-]);
+/** A duration as text, as a URL's query gives one. */
+export const durationTextSchema = z.string().regex(/^[0-9]+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h or 7d');
+export const durationSchema = z.union([z.number().int().nonnegative(), durationTextSchema]);
 export type Duration = z.infer<typeof durationSchema>;
 
 export function durationToMs(d: Duration): number {
@@ -668,7 +667,9 @@ export type RoleConfig = z.infer<typeof roleSchema>;
 
 const dateTimeRule = 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z';
 /** An ISO 8601 date and time with a zone (`Z` or `+01:00`), so it means one instant wherever it is read. */
-export const isDateTime = (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s));
+/** A date and time with its zone (seconds optional); each field in its range, so the pattern alone says it in a JSON Schema. */
+export const dateTimePattern = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$/;
+export const isDateTime = (s: string) => dateTimePattern.test(s) && !Number.isNaN(Date.parse(s));
 
 export const activationSchema = z
   .object({

@@ -90,9 +90,9 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(response.body.problems).toEqual([{ field: 'emailAddress', message: 'expected an e-mail address' }]);
   });
 
-  test('a templateRef to an unknown object template is 400 naming the known ones', async () => {
+  test('a templateRef to an unknown object template is 404 naming the known ones', async () => {
     const response = await call('PATCH', '/api/v1/users/jack', { templateRef: 'Nowhere' });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(404);
     expect(response.body.problems).toEqual([{ field: 'templateRef', message: "no object template 'Nowhere'" }]);
     expect(response.body.message).toBe("no object template 'Nowhere' (object templates: Default User Template)");
     expect(await tally.services.repo.userByRef('jack')).not.toHaveProperty('templateRef');
@@ -117,16 +117,16 @@ describe('PATCH /api/v1/users/{ref}', () => {
 });
 
 describe('assignments', () => {
-  test('an unknown role is 400 naming it and the known roles', async () => {
+  test('an unknown role is 404 naming it and the known roles', async () => {
     const response = await call('POST', '/api/v1/users/jack/assignments', { role: 'Admiral' });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(404);
     expect(response.body.message).toBe("no role 'Admiral' (roles: Pirate)");
     expect(response.body.problems).toEqual([{ field: 'role', message: "no role 'Admiral'" }]);
   });
 
-  test('an unknown resource is 400 naming it', async () => {
+  test('an unknown resource is 404 naming it', async () => {
     const response = await call('POST', '/api/v1/users/jack/assignments', { resource: 'HR' });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(404);
     expect(response.body.message).toBe("no resource 'HR' (resources: MyLittleAD, OpenDJ LDAP directory)");
     expect(response.body.problems).toEqual([{ field: 'resource', message: "no resource 'HR'" }]);
   });

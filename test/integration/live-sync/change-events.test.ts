@@ -87,7 +87,7 @@ test('events signalled to the liveSync workflow are applied like posted ones; a 
   expect(bad.status).toBe(400);
   expect(await bad.json()).toMatchObject({ problems: [expect.objectContaining({ field: '0.changeType' })] });
   const unknown = await post({ resource: 'Atlantis', account: 'x' });
-  expect(unknown.status).toBe(422);
+  expect(unknown.status).toBe(404);
 }, 120_000);
 
 test('a resource with too many events waiting answers 429 with Retry-After, and takes events again once they are applied', async () => {
