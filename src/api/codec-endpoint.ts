@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { issueList } from '../schema/api';
+import { issueList, problemsSentence } from '../schema/api';
 import { DecryptionError } from '../security/aes-gcm';
 
 export const CODEC_PATHS = ['/codec/decode', '/codec/encode'] as const;
@@ -112,7 +112,10 @@ export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpoi
 
   const route = (direction: 'decode' | 'encode') => async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = codecRequestSchema.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid codec request', problems: issueList(parsed.error) });
+    if (!parsed.success) {
+      const problems = issueList(parsed.error);
+      return reply.code(400).send({ error: 'invalid codec request', message: problemsSentence(problems), problems });
+    }
     const payloads = parsed.data.payloads.map(payloadFromJson);
     try {
       const converted = direction === 'decode' ? await options.codec.decode(payloads) : await options.codec.encode(payloads);
@@ -132,7 +135,7 @@ const codecOperation = (what: string) => ({
   requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(codecRequestSchema, { io: 'input' }) } } },
   responses: {
     '200': { description: '{ payloads }, in the same proto-JSON form' },
-    '400': { description: 'invalid body: { error, problems: [{ field, message }] }' },
+    '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
     '401': { description: 'no or wrong token (outside dev)' },
     '422': { description: 'a payload that this TALLY_SECRET_KEY cannot decrypt' },
   },

@@ -48,6 +48,8 @@ export const tools = {
   temporal: () => requirePath('temporal CLI', path.join(toolsBinDir, 'temporal')),
   temporalTestServer: () =>
     requirePath('temporal-test-server', path.join(toolsBinDir, 'temporal-test-server')),
+  /** schemathesis, the API test's OpenAPI conformance checker (a PyPI venv under .tools). */
+  schemathesis: () => requirePath('schemathesis (st)', path.join(toolsBinDir, 'st')),
   /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
   chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };

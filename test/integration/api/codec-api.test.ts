@@ -173,5 +173,5 @@ describe('CORS', () => {
 
 test('the OpenAPI document describes both codec routes', async () => {
   const doc = (await (await fetch(`${production}/api/v1/openapi.json`)).json()) as { paths: Record<string, { post?: { responses: Record<string, unknown> } }> };
-  for (const path of ['/codec/decode', '/codec/encode']) expect(Object.keys(doc.paths[path].post!.responses)).toEqual(['200', '400', '401', '422', '500']);
+  for (const path of ['/codec/decode', '/codec/encode']) expect(Object.keys(doc.paths[path].post!.responses)).toEqual(['200', '400', '401', '415', '422', '500']);
 });
