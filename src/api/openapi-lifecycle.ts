@@ -22,10 +22,11 @@ type PathItem = Record<string, unknown>;
 
 const json = (schema: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: z.toJSONSchema(schema, { io }) } });
 const ok = (description: string, schema: z.ZodType) => ({ description, content: json(schema) });
-const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const path = (name: string, description: string, example?: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' }, ...(example ? { example } : {}) });
 
-const userRef = path('ref', 'user oid or name');
-const resourceRef = path('ref', 'resource oid or name');
+/** The examples are the seeds' (examples/): jack and the SQL resource. */
+export const userRef = path('ref', 'user oid or name', 'jack');
+export const resourceRef = path('ref', 'resource oid or name', 'MyLittleAD');
 
 export const lifecyclePaths: Record<string, PathItem> = {
   '/api/v1/health': {

@@ -20,7 +20,7 @@ import { createPayloadCodec } from '../security/payload-codec';
 import { codecBypassesToken, codecOpenApiPaths, codecSettings, registerCodecEndpoint, type CodecEndpointOptions } from './codec-endpoint';
 import { answerFrameworkError, MAX_PATH_PARAMETER_LENGTH, registerErrorAnswers } from './error-answers';
 import { registerLifecycleRoutes } from './lifecycle-routes';
-import { lifecyclePaths, withErrorResponses, withPaths } from './openapi-lifecycle';
+import { lifecyclePaths, resourceRef, userRef, withErrorResponses, withPaths } from './openapi-lifecycle';
 
 export interface ApiOptions {
   services: Services;
@@ -36,7 +36,6 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const refParameter = { name: 'ref', in: 'path', required: true, description: 'user oid or name', schema: { type: 'string' } };
 const jsonBody = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } });
 const userChangeResponses = {
   '200': { description: 'stored: { user, changedPaths, provisioningWorkflowId? } (no workflow when nothing changed)' },
@@ -45,7 +44,6 @@ const userChangeResponses = {
   '404': { description: 'no such user, or an unknown role, resource or object template the body names (on DELETE also: no such assignment)' },
 };
 
-const resourceParameter = { name: 'ref', in: 'path', required: true, description: 'resource oid or name', schema: { type: 'string' } };
 const runStartResponses = {
   '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }' },
   '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
@@ -83,7 +81,7 @@ function baseOpenApiDocument() {
         },
       },
       '/api/v1/users/{ref}': {
-        parameters: [refParameter],
+        parameters: [userRef],
         get: { summary: 'A user by oid or name', responses: { '200': { description: 'the user' }, '404': { description: 'no such user' } } },
         patch: {
           summary: 'Set user properties (null or "" clears one) and recompute the accounts',
@@ -92,7 +90,7 @@ function baseOpenApiDocument() {
         },
       },
       '/api/v1/users/{ref}/assignments': {
-        parameters: [refParameter],
+        parameters: [userRef],
         post: { summary: 'Assign a role or a resource account and provision it', requestBody: jsonBody(assignmentRequestSchema), responses: userChangeResponses },
         delete: {
           summary: 'Remove an assignment (given in the body); accounts no other assignment needs are deleted',
@@ -109,7 +107,7 @@ function baseOpenApiDocument() {
         },
       },
       '/api/v1/resources/{ref}/reconciliation': {
-        parameters: [resourceParameter],
+        parameters: [resourceRef],
         post: {
           summary: 'Start a reconciliation of the resource (or join the one running); follow it with /api/v1/runs/{workflowId}/progress',
           requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(runRequestSchema, { io: 'input' }) } } },
@@ -117,7 +115,7 @@ function baseOpenApiDocument() {
         },
       },
       '/api/v1/resources/{ref}/import': {
-        parameters: [resourceParameter],
+        parameters: [resourceRef],
         post: {
           summary: 'Start an import from the resource (or join the one running)',
           requestBody: { required: false, content: { 'application/json': { schema: z.toJSONSchema(runRequestSchema, { io: 'input' }) } } },
@@ -126,7 +124,7 @@ function baseOpenApiDocument() {
       },
       '/api/v1/resources/{ref}/livesync/{action}': {
         parameters: [
-          resourceParameter,
+          resourceRef,
           { name: 'action', in: 'path', required: true, description: 'start, pause, resume or stop', schema: { type: 'string', enum: ['start', 'pause', 'resume', 'stop'] } },
         ],
         post: {
@@ -250,7 +248,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     ['import', 'import'],
   ] as const) {
     app.post<{ Params: { ref: string }; Body: unknown }>(`/api/v1/resources/:ref/${path}`, async (request, reply) => {
-      const parsed = runRequestSchema.safeParse(request.body ?? {});
+      // No body is the defaults; a JSON null is not a run request.
+      const parsed = runRequestSchema.safeParse(request.body === undefined ? {} : request.body);
       if (!parsed.success) {
         const problems = issueList(parsed.error);
         return reply.code(400).send({ error: 'invalid run request', message: problemsSentence(problems), problems });
