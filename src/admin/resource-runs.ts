@@ -41,12 +41,18 @@ export async function startResourceRun(
   return { workflowId, joined: !started, ...found };
 }
 
-/** The run's progress as its workflow reports it; null when the workflow isn't there (yet, or any more). */
+const runTypes = new Set(Object.values(runWorkflowTypes));
+
+/**
+ * The run's progress as its workflow reports it; null when the workflow isn't there (yet, or any more), or
+ * is no run of this Tally: a query waits for a worker of the workflow's task queue, which another Tally's
+ * may not have any more.
+ */
 export async function runProgress(services: Services, workflowId: string): Promise<RunProgress | null> {
-  return services.client.workflow
-    .getHandle(workflowId)
-    .query(queries.progress)
-    .catch(() => null);
+  const handle = services.client.workflow.getHandle(workflowId);
+  const description = await handle.describe().catch(() => null);
+  if (!description || !runTypes.has(description.type) || description.taskQueue !== services.settings.TALLY_TASK_QUEUE) return null;
+  return handle.query(queries.progress).catch(() => null);
 }
 
 /** Waits for the run to end, handing its progress to `onProgress` every `intervalMs`. */

@@ -99,7 +99,14 @@ function invalid(what: string, error: import('zod').ZodError, separator = '.'): 
 /** A password change as stored: sealed with the secret key, with the time it changed. */
 export type SealedPasswordChange = { encrypted: string; changedAt: string };
 
-function applyProperties(user: UserDoc, changes: UserPropertyChanges, password?: SealedPasswordChange): UserDoc {
+/** Changes as they are applied: the object template named by its oid, a new password sealed. */
+export async function storedPropertyChanges(services: Pick<Services, 'repo' | 'key'>, parsed: UserPropertyChanges): Promise<{ changes: UserPropertyChanges; password?: SealedPasswordChange }> {
+  const changes = await resolveTemplateRef(services.repo, parsed);
+  const plain = changes.credentials?.password.value;
+  return { changes, ...(plain === undefined ? {} : { password: { encrypted: encryptSecret(plain, services.key), changedAt: new Date().toISOString() } }) };
+}
+
+export function applyProperties(user: UserDoc, changes: UserPropertyChanges, password?: SealedPasswordChange): UserDoc {
   const next: UserDoc = { ...applyActivationChanges(user, changes.activation), ...(password ? { credentials: { ...user.credentials, password } } : {}) };
   const target = next as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(changes)) {
@@ -215,10 +222,8 @@ async function resolveTemplateRef(repo: Repository, changes: UserPropertyChanges
 }
 
 export async function setUserProperties(services: Services, ref: string, body: unknown, channel: Channel, separator = '.'): Promise<UserCommandResult> {
-  const changes = await resolveTemplateRef(services.repo, parsePropertyChanges(body, separator));
+  const { changes, password } = await storedPropertyChanges(services, parsePropertyChanges(body, separator));
   const user = await requireUser(services.repo, ref);
-  const plain = changes.credentials?.password.value;
-  const password = plain === undefined ? undefined : { encrypted: encryptSecret(plain, services.key), changedAt: new Date().toISOString() };
   return changeAndProvision(services, user, channel, (current) => applyProperties(current, changes, password));
 }
 

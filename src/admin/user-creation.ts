@@ -11,7 +11,7 @@ import type { Services } from '../runtime/services';
 import { workflowIds } from '../workflows/workflow-ids';
 import { projectionDueAfter } from '../sync/user-changes';
 import { presentUser } from './inspect';
-import { parseUserProperties, resolveAssignment, UserCommandError, type UserCommandResult } from './user-commands';
+import { applyProperties, parseUserProperties, resolveAssignment, storedPropertyChanges, UserCommandError, type UserCommandResult } from './user-commands';
 
 /** The name is taken by another user. */
 export class UserExistsError extends Error {
@@ -25,26 +25,27 @@ export async function createUser(services: Services, body: unknown, channel: Cha
     throw new UserCommandError('invalid', `invalid user: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
   }
   const { name, assign, properties } = parsed.data;
-  const changes = properties ? parseUserProperties(properties, separator) : {};
+  // As `tally user set` stores them: the template by its oid, the password sealed.
+  const { changes, password } = await storedPropertyChanges(services, properties ? parseUserProperties(properties, separator) : {});
   const assignments: Assignment[] = [];
   for (const role of assign ?? []) {
     const resolved = await resolveAssignment(services.repo, { role });
     if (!assignments.some((a) => a.targetRef === resolved.targetRef)) assignments.push(resolved);
   }
   const now = new Date().toISOString();
-  const user: UserDoc = {
-    oid: randomUUID(),
-    name,
-    ...Object.fromEntries(Object.entries(changes).filter(([key, value]) => key !== 'extension' && value !== null && value !== '')),
-    ...(changes.extension
-      ? { extension: Object.fromEntries(Object.entries(changes.extension).filter(([, value]) => value !== null && value !== '')) }
-      : {}),
-    assignment: assignments,
-    linkRef: [],
-    projectionDue: projectionDueAfter(undefined, undefined, now),
-    version: 1,
-    metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: channel, modifyChannel: channel },
-  };
+  const user: UserDoc = applyProperties(
+    {
+      oid: randomUUID(),
+      name,
+      assignment: assignments,
+      linkRef: [],
+      projectionDue: projectionDueAfter(undefined, undefined, now),
+      version: 1,
+      metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: channel, modifyChannel: channel },
+    },
+    changes,
+    password,
+  );
   try {
     await services.repo.insertUser(user);
   } catch (e) {

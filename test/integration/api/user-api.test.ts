@@ -167,6 +167,23 @@ describe('assignments', () => {
   });
 });
 
+test("POST /api/v1/users stores a new user's properties as PATCH does: the password sealed, the template by its oid, no cleared item", async () => {
+  const template = (await tally.services.repo.configSnapshot()).objectTemplates.find((t) => t.name === 'Default User Template')!;
+  const response = await call('POST', '/api/v1/users', {
+    name: 'api-created',
+    properties: { credentials: { password: { value: 'Pieces-of-8' } }, templateRef: template.name, activation: { administrativeStatus: 'enabled', validFrom: null }, fullName: null },
+  });
+  expect(response.status).toBe(201);
+  const stored = (await tally.services.repo.userByRef('api-created'))!;
+  expect(JSON.stringify(stored)).not.toContain('Pieces-of-8');
+  expect(stored.credentials?.password).toEqual({ encrypted: expect.any(String), changedAt: expect.any(String) });
+  expect(stored).toMatchObject({ templateRef: template.oid, activation: { administrativeStatus: 'enabled' } });
+  expect(stored.activation).not.toHaveProperty('validFrom');
+  expect(stored).not.toHaveProperty('fullName');
+  expect(response.body.user).toMatchObject({ credentials: { password: { set: true } } });
+  expect(JSON.stringify(response.body)).not.toContain('Pieces-of-8');
+});
+
 test('POST /api/v1/changes with a bad body is 400 with the field paths', async () => {
   const response = await call('POST', '/api/v1/changes', { resource: '', changeType: 'rename', extra: 1 });
   expect(response.status).toBe(400);
