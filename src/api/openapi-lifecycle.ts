@@ -124,7 +124,8 @@ const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
 /**
  * Every operation's error answers: 401 unless the route is public, 400 and 415 for anything but a GET (a
- * body that isn't JSON), 400 and 414 where the path has parameters (bad URL encoding, too long), 500 everywhere; each 4xx and 5xx answer carries the error body schema.
+ * body that isn't JSON), 400 and 414 where the path has parameters (bad URL encoding, too long), 500
+ * everywhere; each 4xx and 5xx answer carries the error body schema.
  */
 export function withErrorResponses<T extends { paths: Record<string, PathItem> }>(document: T): T {
   const errorContent = json(errorBodySchema);

@@ -66,3 +66,23 @@ test('the document has no path the server does not serve', () => {
     }
   }
 });
+
+test('the document states the rules across fields the server checks', () => {
+  type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; anyOf?: Schema[] };
+  const body = (route: string, method: string) =>
+    (document.paths[route][method] as { requestBody: { content: Record<string, { schema: Schema }> } }).requestBody.content['application/json'].schema;
+  expect(body('/api/v1/users/{ref}/assignments', 'post').oneOf).toEqual([
+    { required: ['role'], properties: { resource: false, kind: false, intent: false } },
+    { required: ['resource'], properties: { role: false } },
+  ]);
+  const [oneEvent, events] = body('/api/v1/changes', 'post').anyOf!;
+  for (const event of [oneEvent, events.items!]) expect(event.anyOf).toEqual([{ required: ['account'] }, { required: ['primaryIdentifier'] }]);
+  const patch = body('/api/v1/users/{ref}', 'patch');
+  expect(patch).toMatchObject({ minProperties: 1, not: { required: ['extension'], maxProperties: 1 } });
+  expect(patch.properties!.activation).toMatchObject({ minProperties: 1 });
+  // A new user may have no properties at all.
+  expect(body('/api/v1/users', 'post').properties!.properties).not.toHaveProperty('minProperties');
+  const deletion = (document.paths['/api/v1/users/{ref}'].delete as { parameters: Array<{ in: string; schema: Schema }> }).parameters[0];
+  expect(deletion).toMatchObject({ in: 'query', style: 'form', explode: true });
+  expect(deletion.schema.dependentSchemas).toEqual({ timeout: { required: ['wait'], properties: { wait: { const: 'true' } } } });
+});
