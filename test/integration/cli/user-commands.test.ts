@@ -4,20 +4,24 @@
  * The commands' successful paths run end to end in test/e2e/assignment-scenario.test.ts.
  */
 import { runTallyCli } from '../../support/tally-cli';
-import { applyConfig } from '../../../src/admin/apply-config';
 import { propertyChangesFromWords, UserCommandError } from '../../../src/admin/user-commands';
-import { startTally, examplesForStack, type TallyHarness } from '../../support/tally-harness';
+import { applyAndProvision, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources } from '../../support/example-resources';
 
 let tally: TallyHarness;
+let resources: Awaited<ReturnType<typeof exampleResources>>;
 
 const tallyCli = (args: string[]) => runTallyCli(tally.env, args);
 
 beforeAll(async () => {
   tally = await startTally('user-cli');
-  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: 'people-cli', table: 'accounts_cli' })]);
+  // Provisioned, so nothing of his is left for the sweep to do while the commands run.
+  resources = await exampleResources(tally.stack, `cli${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
+  await applyAndProvision(tally.services, [resources.examples]);
 }, 120_000);
 
 afterAll(async () => {
+  await resources?.close();
   await tally?.stop();
 });
 
