@@ -13,6 +13,7 @@ import { decryptSecret, encryptSecret } from '../security/secret-box';
 import type { SecretKey } from '../security/secret-key';
 import { changeUser, projectionDueAfter } from '../sync/user-changes';
 import { checkAttributeNames } from './attribute-name-check';
+import { constructionTargets, withConstructionNames } from './construction-targets';
 import { assignmentRefs, mergeFileAssignments, type RefResolver } from './assignment-merge';
 
 export interface ApplyResult {
@@ -37,22 +38,24 @@ export async function applyConfig(
   paths: string[],
 ): Promise<ApplyResult> {
   const loaded = loadConfigFiles(paths, { known: await knownObjects(repo) });
-  const names = await checkAttributeNames(loaded.objects);
+  const targets = await constructionTargets(loaded.objects, (ref) => repo.resource(ref));
+  const objects = withConstructionNames(loaded.objects, targets);
+  const names = await checkAttributeNames(objects, targets);
   if (names.problems.length > 0) throw new ConfigError(sortProblems(names.problems));
   // Resolve every secret before storing anything, so a missing one leaves the repository untouched.
   const passwords = new Map<LoadedObject, string>();
-  for (const entry of loaded.objects) {
+  for (const entry of objects) {
     if (entry.object.kind === 'User' && entry.object.credentials?.password) {
       passwords.set(entry, resolveSecret(entry.object.credentials.password));
     }
   }
   const result: ApplyResult = { stored: [], usersToProvision: [], rolesToProvision: [], unchecked: names.unchecked, liveSyncAdded: [] };
   const now = new Date().toISOString();
-  for (const entry of loaded.objects) {
+  for (const entry of objects) {
     const object = entry.object;
     if (object.kind === 'User') {
       const password = passwords.get(entry);
-      const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now, loaded.objects);
+      const outcome = await storeUser(repo, key, object as UserConfig & { oid: string }, password, now, objects);
       result.stored.push({ kind: object.kind, oid: object.oid, name: object.name, file: entry.file, change: outcome.change });
       if (outcome.change !== 'unchanged')
         result.usersToProvision.push({ userOid: outcome.oid, changedUserPaths: outcome.changedPaths, removedAssignments: outcome.removedAssignments, addedAssignments: outcome.addedAssignments });

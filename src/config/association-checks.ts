@@ -3,8 +3,9 @@
  * (baseContext, searchFilter, objectClasses) and associations that name an entitlement type of the
  * resource, in a direction Tally carries out.
  */
-import type { ConfigObject } from '../schema/config';
+import type { ConfigObject, ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import { associationAttribute } from '../schema/association-names';
+import { findAssociation } from '../model/associations';
 import type { PathSegment } from './value-path';
 
 /** Problems with paths into the parsed object (`schemaHandling.objectType[i]`, as mappingProblems gives them). */
@@ -47,4 +48,11 @@ export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegm
     });
   });
   return problems;
+}
+
+/** A construction's association ref that the object type it targets doesn't define, said so; else null. */
+export function unknownAssociation(resource: ResourceConfig, type: ObjectTypeDefinition, ref: string): string | null {
+  if (findAssociation(type, ref)) return null;
+  const known = (type.association ?? []).map((a) => `"${a.ref}"`);
+  return `resource "${resource.name}" has no association "${ref}" on its ${type.kind} type "${type.intent}"${known.length > 0 ? ` (associations: ${known.join(', ')})` : ' (it defines none)'}`;
 }

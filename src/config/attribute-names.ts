@@ -3,8 +3,10 @@
  * attribute definitions, inbound sources, protected filters, the status and password attributes,
  * associations (the account's value attribute, the entitlement's member attribute) and correlation.
  * The schema is the resource's, read at apply, or the one the resource declares (`schema.objectClass`).
+ * The constructions of roles and users are checked the same way against the object type they target.
  */
-import type { CorrelationQuery, ObjectTypeDefinition, ResourceConfig } from '../schema/config';
+import type { AccountConstruction, CorrelationQuery, ObjectTypeDefinition, OutboundMapping, ResourceConfig } from '../schema/config';
+import { unknownAssociation } from './association-checks';
 import { identifierNames, identifierRef, type IdentifierNames } from '../model/identifier-names';
 import { filterTerms } from '../model/mapping-check';
 import { attributeName, parsePath, PathError, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER } from '../model/paths';
@@ -38,20 +40,30 @@ export function declaredObjectTypeSchemas(resource: ResourceConfig): ObjectTypeS
 
 export const typeName = (type: ObjectTypeDefinition) => type.name ?? type.displayName ?? `${type.kind}/${type.intent}`;
 
-export function attributeNameProblems(resource: ResourceConfig, schemas: readonly ObjectTypeSchema[]): AttributeNameProblem[] {
-  const problems: AttributeNameProblem[] = [];
+/**
+ * Checks of names against the schema of one resource's object types (by index into schemaHandling):
+ * `attribute` an attribute ref, `accountPath` a path that may name an account attribute (a user path passes).
+ */
+function schemaChecker(resource: ResourceConfig, schemas: readonly ObjectTypeSchema[], problems: AttributeNameProblem[]) {
   const names = identifierNames(resource.connector);
   const types = resource.schemaHandling.objectType;
   const usable = (t: number) => schemas[t] !== undefined && !schemas[t]!.unknownClasses.some((c) => c.toLowerCase() === types[t]!.objectClass.toLowerCase());
-  const check = (t: number, path: PathSegment[], ref: string) => {
+  const attribute = (t: number, path: PathSegment[], ref: string) => {
     if (!usable(t)) return;
     const problem = unknownAttribute(resource, types[t]!, schemas[t]!, ref, names);
     if (problem) problems.push({ path, message: problem });
   };
-  const checkPath = (t: number, path: PathSegment[], written: string) => {
-    const attribute = accountAttribute(written);
-    if (attribute !== null) check(t, path, attribute);
+  const accountPath = (t: number, path: PathSegment[], written: string) => {
+    const name = accountAttribute(written);
+    if (name !== null) attribute(t, path, name);
   };
+  return { attribute, accountPath };
+}
+
+export function attributeNameProblems(resource: ResourceConfig, schemas: readonly ObjectTypeSchema[]): AttributeNameProblem[] {
+  const problems: AttributeNameProblem[] = [];
+  const types = resource.schemaHandling.objectType;
+  const { attribute: check, accountPath: checkPath } = schemaChecker(resource, schemas, problems);
 
   types.forEach((type, t) => {
     const at: PathSegment[] = ['schemaHandling', 'objectType', t];
@@ -65,6 +77,7 @@ export function attributeNameProblems(resource: ResourceConfig, schemas: readonl
     }
     type.attribute.forEach((a, i) => {
       check(t, [...at, 'attribute', i, 'ref'], a.ref);
+      a.outbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'outbound', j, 'source', k, 'path'], s.path)));
       a.inbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'inbound', j, 'source', k, 'path'], s.path)));
     });
     type.protected.forEach((p, i) => filterTerms(p.filter, [...at, 'protected', i, 'filter']).forEach((term) => checkPath(t, [...term.at, 'path'], term.path)));
@@ -81,6 +94,36 @@ export function attributeNameProblems(resource: ResourceConfig, schemas: readonl
     if (!type || !policy.correlation) return;
     const t = types.indexOf(type);
     correlationExpressionPaths(policy.correlation, ['synchronization', p, 'correlation']).forEach((e) => checkPath(t, e.at, e.path));
+  });
+  return problems;
+}
+
+/**
+ * A role's or a user's construction against the object type it targets (its resource's schema, or null
+ * when it could not be read: then only its associations are checked): its attributes, its outbound
+ * mappings' account sources and its associations. `at`: the construction's path in its object.
+ */
+export function constructionNameProblems(
+  construction: AccountConstruction,
+  at: readonly PathSegment[],
+  resource: ResourceConfig,
+  schemas: readonly ObjectTypeSchema[] | null,
+): AttributeNameProblem[] {
+  const problems: AttributeNameProblem[] = [];
+  const type = findObjectType(resource, construction.kind, construction.intent);
+  if (!type) return problems; // the loader's reference check says so
+  const t = resource.schemaHandling.objectType.indexOf(type);
+  const { attribute, accountPath } = schemaChecker(resource, schemas ?? [], problems);
+  const sources = (mappings: readonly OutboundMapping[], path: PathSegment[]) =>
+    mappings.forEach((m, j) => m.source.forEach((s, k) => accountPath(t, [...path, j, 'source', k, 'path'], s.path)));
+  construction.attribute.forEach((a, i) => {
+    attribute(t, [...at, 'attribute', i, 'ref'], a.ref);
+    sources(a.outbound, [...at, 'attribute', i, 'outbound']);
+  });
+  (construction.association ?? []).forEach((a, i) => {
+    const unknown = unknownAssociation(resource, type, a.ref);
+    if (unknown) problems.push({ path: [...at, 'association', i, 'ref'], message: unknown });
+    sources(a.outbound ?? [], [...at, 'association', i, 'outbound']);
   });
   return problems;
 }

@@ -6,7 +6,7 @@ import type { ConfigObject, ResourceConfig } from '../schema/config';
 import type { ConfigProblem } from './config-error';
 import { derivedOid } from './oids';
 import { findObjectType } from '../model/resources';
-import { findAssociation } from '../model/associations';
+import { unknownAssociation } from './association-checks';
 import { referencesOf, type ConfigKind } from './references';
 import { fieldPathText, writtenPath, type PathSegment } from './value-path';
 import type { YamlDocument } from './yaml-documents';
@@ -137,14 +137,8 @@ export function checkConfigSet(
       if (resource && reference.objectType && reference.associations) {
         const type = findObjectType(resource, reference.objectType.kind, reference.objectType.intent);
         reference.associations.forEach((ref, j) => {
-          if (type && !findAssociation(type, ref)) {
-            const known = (type.association ?? []).map((a) => `"${a.ref}"`);
-            report(
-              valid,
-              [...reference.path.slice(0, -1), 'association', j, 'ref'],
-              `resource "${resource.name}" has no association "${ref}" on its ${type.kind} type "${type.intent}"${known.length > 0 ? ` (associations: ${known.join(', ')})` : ' (it defines none)'}`,
-            );
-          }
+          const problem = type ? unknownAssociation(resource, type, ref) : null;
+          if (problem) report(valid, [...reference.path.slice(0, -1), 'association', j, 'ref'], problem);
         });
       }
     }

@@ -114,10 +114,24 @@ function problemIn(doc: YamlDocument, parsedPath: readonly PathSegment[], messag
   return { file: doc.file, line: doc.lineOf(path), field: fieldPathText(path), message };
 }
 
-/** The parsed resource lists `accountType` entries after `objectType` ones: point back at the written key. */
+/**
+ * Point back at the written key where the parsed object renames it: a resource lists `accountType` entries
+ * after `objectType` ones; a construction may be written `construction` or `accountConstruction`.
+ */
 function asWritten(data: unknown, path: readonly PathSegment[]): PathSegment[] {
-  if (path[0] !== 'schemaHandling' || path[1] !== 'objectType' || typeof path[2] !== 'number') return [...path];
+  if (path[0] !== 'schemaHandling' || path[1] !== 'objectType' || typeof path[2] !== 'number') return withConstructionKeys(data, path);
   const written = valueAt(data, ['schemaHandling', 'objectType']);
   const before = written === undefined ? 0 : Array.isArray(written) ? written.length : 1;
   return path[2] < before ? [...path] : ['schemaHandling', 'accountType', path[2] - before, ...path.slice(3)];
+}
+
+const CONSTRUCTION_KEYS = ['construction', 'accountConstruction'];
+
+function withConstructionKeys(data: unknown, path: readonly PathSegment[]): PathSegment[] {
+  return path.map((segment, i) => {
+    if (typeof segment !== 'string' || !CONSTRUCTION_KEYS.includes(segment)) return segment;
+    const holder = valueAt(data, writtenPath(data, path.slice(0, i)));
+    const written = CONSTRUCTION_KEYS.find((key) => holder !== null && typeof holder === 'object' && key in holder);
+    return written ?? segment;
+  });
 }

@@ -5,8 +5,8 @@
  * identifier, the attribute the connector is configured with as primary identifier (`entryUUID`, a
  * table's `id` column) the primary one. `tally apply` stores a resource with these names resolved.
  */
-import type { ConnectorConfig, CorrelationQuery, ObjectTypeDefinition, ProtectionFilter, ResourceConfig } from '../schema/config';
-import { attributeName, parsePath, PathError, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER } from './paths';
+import type { AccountConstruction, ConnectorConfig, CorrelationQuery, ObjectTypeDefinition, OutboundMapping, ProtectionFilter, ResourceConfig } from '../schema/config';
+import { attributeName, parsePath, PathError, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER, variableName } from './paths';
 
 export interface IdentifierNames {
   secondary: readonly string[];
@@ -62,13 +62,28 @@ function correlationWithNames(query: CorrelationQuery, names: IdentifierNames): 
   return { equal: { ...query.equal, expression: { ...expression, path: identifierPath(expression.path, names, 'account') } } };
 }
 
+/**
+ * A mapping whose sources name an identifier by another name reads it as `icfs:name` / `icfs:uid`; its
+ * script still sees the source by the name written (`dn`, not `name`).
+ */
+function sourcesWithNames<M extends Pick<OutboundMapping, 'source'>>(mapping: M, names: IdentifierNames, defaultRoot: 'user' | 'account'): M {
+  return {
+    ...mapping,
+    source: mapping.source.map((s) => {
+      const path = identifierPath(s.path, names, defaultRoot);
+      return path === s.path ? s : { ...s, path, name: s.name ?? variableName(s.path) };
+    }),
+  };
+}
+
 function objectTypeWithNames(type: ObjectTypeDefinition, names: IdentifierNames): ObjectTypeDefinition {
   return {
     ...type,
     attribute: type.attribute.map((a) => ({
       ...a,
       ref: identifierRef(a.ref, names),
-      inbound: a.inbound.map((m) => ({ ...m, source: m.source.map((s) => ({ ...s, path: identifierPath(s.path, names, 'account') })) })),
+      outbound: a.outbound.map((m) => sourcesWithNames(m, names, 'user')),
+      inbound: a.inbound.map((m) => sourcesWithNames(m, names, 'account')),
     })),
     protected: type.protected.map((p) => (p.filter ? { ...p, filter: filterWithNames(p.filter, names) } : p)),
   };
@@ -81,5 +96,24 @@ export function withIdentifierNames(resource: ResourceConfig): ResourceConfig {
     ...resource,
     schemaHandling: { ...resource.schemaHandling, objectType: resource.schemaHandling.objectType.map((t) => objectTypeWithNames(t, names)) },
     synchronization: resource.synchronization.map((s) => (s.correlation ? { ...s, correlation: correlationWithNames(s.correlation, names) } : s)),
+  };
+}
+
+/**
+ * A role's or a user's construction with the identifiers' other names resolved for the resource it targets:
+ * its attributes (`ref: ri:dn` computes the name) and its outbound mappings' account sources. Association
+ * refs name associations, not attributes, and stay as written.
+ */
+export function constructionWithIdentifierNames(construction: AccountConstruction, names: IdentifierNames): AccountConstruction {
+  return {
+    ...construction,
+    attribute: construction.attribute.map((a) => ({
+      ...a,
+      ref: identifierRef(a.ref, names),
+      outbound: a.outbound.map((m) => sourcesWithNames(m, names, 'user')),
+    })),
+    ...(construction.association
+      ? { association: construction.association.map((a) => (a.outbound ? { ...a, outbound: a.outbound.map((m) => sourcesWithNames(m, names, 'user')) } : a)) }
+      : {}),
   };
 }

@@ -1,5 +1,6 @@
-import { identifierNames, identifierPath, identifierRef, withIdentifierNames } from '../../../src/model/identifier-names';
-import { resourceSchema } from '../../../src/schema/config';
+import { compileMapping } from '../../../src/model/mappings';
+import { constructionWithIdentifierNames, identifierNames, identifierPath, identifierRef, withIdentifierNames } from '../../../src/model/identifier-names';
+import { accountConstructionSchema, resourceSchema } from '../../../src/schema/config';
 
 const ldap = identifierNames({ type: 'ldap', primaryIdentifier: 'entryUUID' } as never);
 const ldapByNsUniqueId = identifierNames({ type: 'ldap', primaryIdentifier: 'nsUniqueId' } as never);
@@ -59,10 +60,41 @@ describe("midPoint's names of an LDAP resource's identifiers", () => {
     );
     const type = resource.schemaHandling.objectType[0]!;
     expect(type.attribute.map((a) => a.ref)).toEqual(['icfs:name', 'ri:employeeNumber']);
-    expect(type.attribute[1]!.inbound[0]!.source).toEqual([{ path: '$account/attributes/icfs:uid' }]);
+    expect(type.attribute[1]!.inbound[0]!.source).toEqual([{ path: '$account/attributes/icfs:uid', name: 'entryUUID' }]);
     expect(type.protected[0]!.filter).toEqual({
       or: [{ equal: { path: '$account/attributes/icfs:name', value: 'uid=idm,ou=Administrators,dc=x' } }, { endsWith: { path: '$account/attributes/icfs:name', value: 'ou=services,dc=x' } }],
     });
     expect(resource.synchronization[0]!.correlation).toEqual({ and: [{ equal: { path: 'name', expression: { path: '$account/attributes/icfs:uid' } } }] });
+  });
+});
+
+describe("a role's or a user's construction with the identifiers' other names", () => {
+  const construction = accountConstructionSchema.parse({
+    resourceRef: 'R',
+    attribute: [
+      { ref: 'ri:dn', outbound: { source: [{ path: '$user/name' }], expression: { script: { code: "'cn=' + name + ',dc=x'" } } } },
+      { ref: 'ri:entryUUID' },
+      { ref: 'ri:description', outbound: { source: [{ path: '$account/attributes/ri:dn' }], expression: { script: { code: "'at ' + dn" } } } },
+      { ref: 'ri:title', outbound: { expression: { value: 'Navigator' } } },
+    ],
+    association: [{ ref: 'ri:group', targets: ['cn=pirates,dc=x'] }],
+  });
+
+  it('has its attributes and account sources resolved for the resource it targets, its associations as written', () => {
+    const resolved = constructionWithIdentifierNames(construction, ldap);
+    expect(resolved.attribute.map((a) => a.ref)).toEqual(['icfs:name', 'icfs:uid', 'ri:description', 'ri:title']);
+    expect(resolved.attribute[0]!.outbound[0]!.source).toEqual([{ path: '$user/name' }]);
+    expect(resolved.attribute[2]!.outbound[0]!.source).toEqual([{ path: '$account/attributes/icfs:name', name: 'dn' }]);
+    expect(resolved.association).toEqual(construction.association);
+  });
+
+  it("a script still sees a resolved source by the name it was written with", () => {
+    const mapping = constructionWithIdentifierNames(construction, ldap).attribute[2]!.outbound[0]!;
+    const compiled = compileMapping(mapping, { context: { role: 'test' }, defaultSourceRoot: 'user' });
+    expect(compiled.sources.map((s) => s.variable)).toEqual(['dn']);
+  });
+
+  it('on a table, dn is an ordinary column', () => {
+    expect(constructionWithIdentifierNames(construction, table).attribute.map((a) => a.ref)).toEqual(['ri:dn', 'ri:entryUUID', 'ri:description', 'ri:title']);
   });
 });
