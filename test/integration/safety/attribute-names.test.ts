@@ -8,7 +8,11 @@
  *   and `or` (with a matching rule of their own) protect what they say, and nothing else;
  * - an attribute the object type's objects can't have (the directory's subschema says) is refused at apply,
  *   wherever it is written (an outbound mapping, correlation, a protected filter, an association), with
- *   file:line, and nothing is stored; a directory that can't be reached doesn't block the apply.
+ *   file:line, and nothing is stored; a directory that can't be reached doesn't block the apply;
+ * - the same in roles' and users' constructions, for the resource they target (stored, or in the same apply):
+ *   a role's `ri:dn` and a user's `dn` name the account; a misspelled attribute, in an inducement, a role's own
+ *   entitlement construction or a user's construction, and an association the resource doesn't define are
+ *   refused with file:line, and nothing is stored.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,7 +23,7 @@ import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { runTallyCli } from '../../support/tally-cli';
-import { startTally, type TallyHarness } from '../../support/tally-harness';
+import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const resourceOid = randomUUID();
 let tally: TallyHarness;
@@ -227,4 +231,145 @@ test("a directory that can't be reached doesn't block tally apply, which says th
   expect(applied.code).toBe(0);
   expect(applied.stderr).toMatch(/resource "Unreachable LDAP": attribute names were not checked: its schema could not be read \(communication: /);
   expect(await tally.services.repo.resource('Unreachable LDAP')).not.toBeNull();
+}, 60_000);
+
+const navy = () => `ou=navy,${base}`;
+/** A construction attribute that names the account in ou=navy, under the identifier's name `ref`. */
+const navyName = (ref: string) =>
+  `        - ref: ${ref}\n          outbound: { strength: strong, source: [{ path: $user/name }], expression: { script: { code: "'uid=' + name + ',${navy()}'" } } }\n`;
+
+test("a role's construction writing ri:dn, and a user's writing dn, name the account", async () => {
+  await ldap.add(navy(), { objectClass: ['top', 'organizationalUnit'], ou: 'navy' });
+  const role = `kind: Role
+name: Navigator
+inducement:
+  - construction:
+      resourceRef: Names LDAP
+      attribute:
+${navyName('ri:dn')}        - ref: ri:title
+          outbound: { expression: { value: Navigator } }
+`;
+  const users = `kind: User
+name: hoop
+fullName: Hoop Navigator
+familyName: Navigator
+assignment: [{ targetRef: Navigator }]
+---
+kind: User
+name: gibbs
+fullName: Joshamee Gibbs
+familyName: Gibbs
+assignment:
+  - construction:
+      resourceRef: Names LDAP
+      attribute:
+${navyName('dn')}`;
+  const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'role.yaml': role, 'users.yaml': users })]);
+  expect(applied.stderr).toBe('');
+  expect(applied.code).toBe(0);
+
+  const navyEntry = async (uid: string) => (await ldap.search(navy(), { scope: 'one', filter: `(uid=${uid})`, attributes: ['uid', 'title', 'sn'] })).searchEntries[0];
+  const hoop = await eventually(() => navyEntry('hoop'), (e) => e !== undefined, 'uid=hoop under ou=navy', 30_000);
+  expect(hoop).toMatchObject({ dn: `uid=hoop,${navy()}`, title: 'Navigator', sn: 'Navigator' });
+  const gibbs = await eventually(() => navyEntry('gibbs'), (e) => e !== undefined, 'uid=gibbs under ou=navy', 30_000);
+  expect(gibbs).toMatchObject({ dn: `uid=gibbs,${navy()}`, sn: 'Gibbs' });
+  for (const name of ['hoop', 'gibbs']) {
+    const user = await tally.services.repo.userByRef(name);
+    expect(await shadowOf(`uid=${name},${navy()}`)).toMatchObject({ ownerRef: user!.oid });
+    expect(user!.linkRef).toHaveLength(1);
+  }
+  // What the name means is stored.
+  const stored = await tally.services.repo.role('Navigator');
+  expect(stored!.inducement[0]!.construction!.attribute.map((a) => a.ref)).toEqual(['icfs:name', 'ri:title']);
+}, 120_000);
+
+test("tally apply refuses, with file:line, a role's attribute and association the stored resource's object type doesn't have; nothing is stored", async () => {
+  const role = `kind: Role
+name: Quartermaster
+inducement:
+  - construction:
+      resourceRef: Names LDAP
+      attribute:
+        - ref: ri:titel
+          outbound: { expression: { value: Quartermaster } }
+      association:
+        - { ref: ri:group, targets: ["cn=quartermasters,${base}"] }
+`;
+  const user = 'kind: User\nname: quartermaster\nfamilyName: Master\nassignment: [{ targetRef: Quartermaster }]\n';
+  const dir = configDir({ 'role.yaml': role, 'user.yaml': user });
+  const applied = await runTallyCli(tally.env, ['apply', '-f', dir]);
+  expect(applied.code).not.toBe(0);
+  const lines = role.split('\n');
+  const lineOf = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
+  const file = path.join(dir, 'role.yaml');
+  expect(applied.stderr).toContain(
+    `${file}:${lineOf('ri:titel')}: inducement[0].construction.attribute[0].ref: resource "Names LDAP"'s object type "Default Account" has no attribute 'titel' (did you mean 'title'?)`,
+  );
+  expect(applied.stderr).toContain(
+    `${file}:${lineOf('ref: ri:group')}: inducement[0].construction.association[0].ref: resource "Names LDAP" has no association "ri:group" on its account type "default" (it defines none)`,
+  );
+  expect(applied.stderr).toContain('2 problems');
+  expect(await tally.services.repo.role('Quartermaster')).toBeNull();
+  expect(await tally.services.repo.userByRef('quartermaster')).toBeNull();
+}, 60_000);
+
+test("the same for a resource in the same apply: a role's own entitlement construction and a user's construction", async () => {
+  const resource = resourceYaml()
+    .replace(`oid: ${resourceOid}`, `oid: ${randomUUID()}`)
+    .replace('name: Names LDAP', 'name: Crew LDAP')
+    .replace(
+      '      activation:',
+      `      association:
+        - { ref: ri:group, intent: crew, associationAttribute: member, valueAttribute: dn }
+      activation:`,
+    )
+    .replace(
+      'synchronization:',
+      `    - kind: entitlement
+      intent: crew
+      objectClass: groupOfNames
+      baseContext: ${base}
+      attribute:
+        - ref: ri:cn
+          outbound: { strength: strong, source: [{ path: $focus/name }] }
+synchronization:`,
+    );
+  const role = `kind: Role
+name: Gunners
+assignment:
+  - construction:
+      resourceRef: Crew LDAP
+      kind: entitlement
+      intent: crew
+      attribute:
+        - ref: ri:dn
+          outbound: { strength: strong, source: [{ path: $focus/name }], expression: { script: { code: "'cn=' + name + ',${base}'" } } }
+        - ref: ri:descripton
+          outbound: { expression: { value: The gunners } }
+`;
+  const user = `kind: User
+name: gunner
+familyName: Gunner
+assignment:
+  - construction:
+      resourceRef: Crew LDAP
+      attribute:
+        - ref: ri:telephonNumber
+          outbound: { expression: { value: "+1 555 0100" } }
+`;
+  const dir = configDir({ 'resource.yaml': resource, 'role.yaml': role, 'user.yaml': user });
+  const applied = await runTallyCli(tally.env, ['apply', '-f', dir]);
+  expect(applied.code).not.toBe(0);
+  const at = (file: string, text: string, what: string) => `${path.join(dir, file)}:${text.split('\n').findIndex((l) => l.includes(what)) + 1}`;
+  expect(applied.stderr).toContain(
+    `${at('role.yaml', role, 'ri:descripton')}: assignment[0].construction.attribute[1].ref: resource "Crew LDAP"'s object type "entitlement/crew" has no attribute 'descripton' (did you mean 'description'?)`,
+  );
+  expect(applied.stderr).toContain(
+    `${at('user.yaml', user, 'ri:telephonNumber')}: assignment[0].construction.attribute[0].ref: resource "Crew LDAP"'s object type "Default Account" has no attribute 'telephonNumber' (did you mean 'telephoneNumber'?)`,
+  );
+  expect(applied.stderr).toContain('2 problems');
+  expect(applied.stderr).not.toContain("'dn'");
+  expect(await tally.services.repo.resource('Crew LDAP')).toBeNull();
+  expect(await tally.services.repo.role('Gunners')).toBeNull();
+  expect(await tally.services.repo.userByRef('gunner')).toBeNull();
 }, 60_000);
