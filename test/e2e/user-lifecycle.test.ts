@@ -182,7 +182,15 @@ test('tally resource test checks connection and schema, says why a check failed,
 
   await applyYaml(
     'bad-schema',
-    ldapResourceYaml({ oid: 'lifecycle-bad-schema', name: 'Bad schema', ldap: tally.stack.ldap, base: `ou=${ou},dc=example,dc=com`, attributes: '        - ref: shoeSize\n          outbound: { expression: { value: "9" } }\n' }),
+    // Its declared schema says more than the directory has (apply believes the declaration; the test asks the directory).
+    ldapResourceYaml({
+      oid: 'lifecycle-bad-schema',
+      name: 'Bad schema',
+      ldap: tally.stack.ldap,
+      base: `ou=${ou},dc=example,dc=com`,
+      attributes: '        - ref: shoeSize\n          outbound: { expression: { value: "9" } }\n',
+      tail: 'schema:\n  objectClass:\n    - { name: inetOrgPerson, attribute: [uid, cn, sn, shoeSize] }\n',
+    }),
   );
   const badSchema = await call('POST', '/api/v1/resources/Bad%20schema/test', '/api/v1/resources/{ref}/test');
   expect(badSchema.body).toMatchObject({ ok: false, checks: expect.arrayContaining([{ check: 'mapped attributes (account/default)', ok: false, message: 'missing on inetOrgPerson: shoeSize' }]) });
