@@ -4,7 +4,7 @@
  * "no account X on resource Y". While the resource can't be asked, the change is taken (it waits).
  */
 import { isConnectorError } from '../connectors/connector-errors';
-import { fetchResourceObject } from '../provisioning';
+import { accountShadowByIdentifiers, fetchResourceObject } from '../provisioning';
 import { noAccountMessage } from '../sync/synchronize-change';
 import type { Services } from '../runtime/services';
 
@@ -17,10 +17,10 @@ export interface AccountNames {
   primaryIdentifier?: string;
 }
 
-/** Throws NoSuchAccountError when neither a shadow nor the resource has the account. */
+/** Throws NoSuchAccountError when neither an account's shadow nor the resource has the account (a group is none). */
 export async function requireKnownAccount(services: Pick<Services, 'repo' | 'connectors' | 'syncDeps'>, resource: { oid: string; name: string }, names: AccountNames): Promise<void> {
   const ids = { primaryIdentifier: names.primaryIdentifier, secondaryIdentifier: names.account };
-  if (await services.repo.shadowByIdentifiers(resource.oid, ids)) return;
+  if (await accountShadowByIdentifiers(services.repo, resource.oid, ids)) return;
   try {
     if (await fetchResourceObject(services.syncDeps, resource.oid, ids)) return;
   } catch (e) {

@@ -3,7 +3,7 @@
  * handling (postponement, discovery, get with discovery) and every connector call. The synchronization
  * routine uses provisioning through this module only.
  */
-export { ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
+export { accountShadowByIdentifiers, ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
 export { changelogEnd, fetchResourceObject, hasChangelog, isResourceUp, readAccount, readChangelog, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
 export { adoptExistingEntitlement } from './entitlement-adoption';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
-import type { Repository } from '../repository/repository';
+import type { Repository, ShadowIdentifiers } from '../repository/repository';
 import { requireObjectType } from '../model/resources';
 import { isProtected } from '../model/protected-accounts';
 import { sameValuesMatching, type MatchingRuleName } from '../model/matching-rules';
@@ -58,6 +58,16 @@ export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attribu
     const sorted = (v: readonly unknown[]) => v.map(String).sort().join('\u0000');
     return sorted(x) === sorted(y);
   });
+}
+
+/**
+ * The shadow of the account a change names. A change names an account: an entitlement's shadow (a role's
+ * group) under that name or id is no account's, and is left as it is (not marked gone because no account
+ * of that name exists).
+ */
+export async function accountShadowByIdentifiers(repo: Repository, resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
+  const shadow = await repo.shadowByIdentifiers(resourceRef, ids);
+  return shadow?.kind === 'account' ? shadow : null;
 }
 
 /**

@@ -3,7 +3,7 @@
  * the mechanism already did) and make sure its shadow exists.
  */
 import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
-import { ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
+import { accountShadowByIdentifiers, ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
 import { isConnectorError } from '../connectors/connector-errors';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -40,7 +40,7 @@ export async function observeResourceObject(deps: SyncDeps, change: ResourceChan
   };
   const object = change.currentObject ?? (change.changeType === 'delete' ? null : await fetchOrUnreachable(deps, resource, ids));
   if (!object) {
-    const shadow = await deps.repo.shadowByIdentifiers(resource.oid, ids);
+    const shadow = await accountShadowByIdentifiers(deps.repo, resource.oid, ids);
     if (shadow) await markShadowGone(deps.repo, shadow, change.channel, nowOf(deps));
     return { resourceOid: resource.oid, resourceName: resource.name, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null, shadow };
   }
