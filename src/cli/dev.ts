@@ -9,7 +9,7 @@ import { createTallyWorker } from '../worker';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApi } from '../api/server';
 import { codecEndpointUrl, codecSettings } from '../api/codec-endpoint';
-import { setUpDevExamples } from '../dev/dev-examples';
+import { seedExamplePaths, setUpDevExamples } from '../dev/dev-examples';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
@@ -52,7 +52,7 @@ export async function runDev(options: { dataDir: string; examples?: boolean }): 
     cleanups.push(() => api.close());
 
     await setUpDevExamples(services, {
-      paths: [path.join(repoRoot, 'examples')],
+      paths: seedExamplePaths(path.join(repoRoot, 'examples')),
       force: options.examples,
       // The seeds' modification scenario starts with jack's two accounts linked.
       existingAccounts: [

@@ -1,13 +1,24 @@
 /**
  * The dev stack's examples (`make start`): applied on the first start only, into an empty repository, and
  * left alone after that, so what the user changed since (properties, assignments, accounts) survives a
- * restart. `tally dev --examples` or `tally apply -f examples/` applies them again on purpose.
+ * restart. `tally dev --examples` applies them again on purpose.
  */
+import path from 'node:path';
 import { applyConfig } from '../admin/apply-config';
 import { describeDecision, liveSyncStatuses, startAppliedLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
 import type { Repository } from '../repository/repository';
 import type { Services } from '../runtime/services';
+
+/**
+ * The seeds' configuration under `examples/`: the dev stack's resources, template, role and user. Other
+ * folders there (`midpoint-sample/`) are sets of their own, for other directories, applied by hand.
+ */
+export const SEED_EXAMPLE_FOLDERS = ['resources', 'roles', 'templates', 'users'] as const;
+
+export function seedExamplePaths(examplesDir: string): string[] {
+  return SEED_EXAMPLE_FOLDERS.map((folder) => path.join(examplesDir, folder));
+}
 
 export interface DevExamplesOptions {
   /** The examples' configuration files. */
@@ -38,7 +49,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   const { log } = options;
   const contents = await repositoryContents(services.repo);
   if (contents && !options.force) {
-    log(`examples already applied, left as they are (the repository holds ${contents}): your changes stay; bin/tally dev --examples or bin/tally apply -f examples/ applies them again`);
+    log(`examples already applied, left as they are (the repository holds ${contents}): your changes stay; bin/tally dev --examples applies them again`);
     await logLiveSyncs(services, log, []);
     return 'left';
   }

@@ -86,7 +86,7 @@ export async function startTally(name: string): Promise<TallyHarness> {
 export function examplesForStack(stack: StackInfo, isolation: { ldapOu: string; table: string }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-examples-'));
   const source = path.join(__dirname, '..', '..', 'examples');
-  cpSync(source, dir, { recursive: true });
+  cpSync(source, dir, { recursive: true, filter: (from) => !from.startsWith(path.join(source, 'midpoint-sample')) });
   const walk = (d: string): string[] =>
     readdirSync(d).flatMap((f) => (statSync(path.join(d, f)).isDirectory() ? walk(path.join(d, f)) : [path.join(d, f)]));
   for (const file of walk(dir).filter((f) => /\.ya?ml$/.test(f))) {

@@ -68,7 +68,7 @@ test("the first start applies the examples; the user's changes survive the next 
   expect(second.outcome).toBe('left');
   expect(second.lines[0]).toBe(
     'examples already applied, left as they are (the repository holds 2 resources, 1 role, 1 object template, 1 user): your changes stay; ' +
-      'bin/tally dev --examples or bin/tally apply -f examples/ applies them again',
+      'bin/tally dev --examples applies them again',
   );
   expect(second.lines.slice(1).sort()).toEqual([
     `live sync of MyLittleAD runs (livesync:${AD_OID})`,

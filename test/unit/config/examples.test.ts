@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { derivedOid } from '../../../src/config/oids';
 import { loadConfigFiles } from '../../../src/config/load-config';
+import { seedExamplePaths } from '../../../src/dev/dev-examples';
 
 const examples = join(__dirname, '../../../examples');
 
 describe('the examples', () => {
   it('validate and cross-reference cleanly', () => {
-    const { objects } = loadConfigFiles([examples]);
+    const { objects } = loadConfigFiles(seedExamplePaths(examples));
     const summary = objects.map((o) => [o.file.slice(examples.length + 1), o.index, o.object.kind, o.object.name, o.object.oid]);
     expect(summary).toEqual([
       ['resources/hr-postgres.yaml', 0, 'Resource', 'MyLittleAD', 'c0c010c0-d34d-b33f-f00d-333111111112'],
@@ -18,7 +19,7 @@ describe('the examples', () => {
   });
 
   it('hold the seeds\' objects as DESIGN.md shows them', () => {
-    const { objects } = loadConfigFiles([examples]);
+    const { objects } = loadConfigFiles(seedExamplePaths(examples));
     const byName = new Map(objects.map((o) => [o.object.name, o.object]));
     const ldap = byName.get('OpenDJ LDAP directory');
     if (ldap?.kind !== 'Resource' || ldap.connector.type !== 'ldap') throw new Error('no LDAP resource');
@@ -55,5 +56,51 @@ describe('the examples', () => {
 
     const jack = byName.get('jack');
     expect(jack).toMatchObject({ fullName: 'Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
+  });
+
+  it("are the seeds' folders only: the midPoint sample is a set of its own, which make start does not apply", () => {
+    const seeds = loadConfigFiles(seedExamplePaths(examples)).objects.map((o) => o.file);
+    const everything = loadConfigFiles([examples], {}).objects;
+    expect(everything.filter((o) => !seeds.includes(o.file)).map((o) => o.file.slice(examples.length + 1))).toEqual([
+      'midpoint-sample/resource-openldap.yaml',
+      'midpoint-sample/role-pirates.yaml',
+    ]);
+  });
+});
+
+describe("midPoint's OpenLDAP sample (examples/midpoint-sample/)", () => {
+  const { objects } = loadConfigFiles([join(examples, 'midpoint-sample')]);
+  const resource = objects[0].object;
+  if (resource.kind !== 'Resource' || resource.connector.type !== 'ldap') throw new Error('no LDAP resource');
+  const [accounts, groups] = resource.schemaHandling.objectType;
+
+  it("keeps the sample's layout: accounts and groups under the suffix, ri:dn / ri:entryUUID the identifiers", () => {
+    expect(objects.map((o) => [o.object.kind, o.object.name, o.object.oid])).toEqual([
+      ['Resource', 'Localhost OpenLDAP', '2a7c7130-7a34-11e4-bdf6-001e8c717e5b'],
+      ['Role', 'Pirates', '6c5e8a3a-6f4f-4d0b-9d5c-7a3e2f1b0c11'],
+    ]);
+    expect(resource.connector).toMatchObject({ type: 'ldap', baseContext: 'dc=example,dc=com' });
+    expect([accounts, groups].map((t) => [t.kind, t.intent, t.objectClass, t.baseContext])).toEqual([
+      ['account', 'default', 'inetOrgPerson', undefined],
+      ['entitlement', 'ldapGroup', 'groupOfNames', undefined],
+    ]);
+    expect(accounts.attribute.slice(0, 2).map((a) => [a.ref, a.matchingRule])).toEqual([
+      ['icfs:name', 'distinguishedName'],
+      ['icfs:uid', 'stringIgnoreCase'],
+    ]);
+    expect(accounts.association?.[0]).toMatchObject({ ref: 'ri:group', intent: 'ldapGroup', associationAttribute: 'ri:member', valueAttribute: 'ri:dn' });
+  });
+
+  it('protects the administrator entry by its ri:dn and correlates by employeeNumber', () => {
+    expect(accounts.protected).toEqual([
+      { filter: { equal: { path: '$account/attributes/icfs:name', value: 'uid=idm,ou=Administrators,dc=example,dc=com', matchingRule: 'distinguishedName' } } },
+    ]);
+    expect(resource.synchronization[0].correlation).toEqual({ equal: { path: 'c:employeeNumber', expression: { path: '$account/attributes/ri:employeeNumber' } } });
+    expect(resource.synchronization[0].reaction.map((r) => [r.situation, r.synchronize ?? false, r.action.map((a) => a.handler)])).toEqual([
+      ['linked', true, []],
+      ['deleted', false, ['deleteFocus']],
+      ['unlinked', false, ['link']],
+      ['unmatched', false, ['addFocus']],
+    ]);
   });
 });
