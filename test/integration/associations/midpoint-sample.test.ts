@@ -4,9 +4,10 @@
  * IDM's own entry under ou=Administrators, service entries), `tally apply` of the sample succeeds with its
  * names checked against the directory; an import, hand changes picked up by live sync (an account's cn, a
  * group's description and members, a new account, a deleted account, the protected entry), a role
- * assignment and a reconciliation leave no failed operation anywhere: `tally status` lists nothing of
- * it, the runs count no error, every processChange completed. The administrator entry is never linked
- * nor changed; groups are never read as accounts.
+ * assignment, a user made and one disabled in Tally, changes reported by hand and a reconciliation leave
+ * no failed operation anywhere: `tally status` lists nothing of it, the runs count no error, every
+ * processChange completed. The administrator entry is never linked nor changed; groups are never read as
+ * accounts (a change naming the role's group finds no account and leaves the group's shadow alone).
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -168,6 +169,9 @@ test('hand changes reach Tally through live sync, a role assignment adds a membe
   // A user made in Tally gets his account in the sample's place for it (ou=PeOpLe) and, by the role, the group.
   await cli('user', 'create', 'elizabeth', 'givenName=Elizabeth', 'familyName=Swann', 'fullName=Elizabeth Swann', '--assign', 'Pirates', '--wait');
   expect(await entry(person('elizabeth'))).toMatchObject({ uid: 'elizabeth', cn: 'Elizabeth Swann', sn: 'Swann' });
+  // The sample's activation: a disabled user's account says so (businessCategory here), read back as his.
+  await cli('user', 'set', 'will', 'activation/administrativeStatus=disabled', '--wait');
+  expect((await entry(person('will')))?.businessCategory).toBe('disabled');
   // A change reported by hand (processChange): an account's is done; a group's is no account's.
   expect((await cli('change', RESOURCE, person('will'), '--wait')).stdout).toMatch(/linked/);
   const group = await runTallyCli(env, ['change', RESOURCE, PIRATES, '--wait']);
@@ -212,4 +216,6 @@ test('hand changes reach Tally through live sync, a role assignment adds a membe
   expect(await userNames()).toEqual(['barbossa', 'cptjack', 'elaine', 'elizabeth', 'will']);
   expect(await members(PIRATES)).toEqual([person('barbossa'), person('cptjack'), person('elaine'), person('elizabeth')].map((m) => m.toLowerCase()).sort());
   expect((await entry(person('cptjack')))?.cn).toBe('Captain Jack Sparrow');
+  expect((await entry(person('will')))?.businessCategory).toBe('disabled');
+  expect((await users()).find((u) => u.name === 'will')?.activation).toMatchObject({ administrativeStatus: 'disabled' });
 }, 300_000);
