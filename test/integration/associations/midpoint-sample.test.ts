@@ -21,7 +21,7 @@ import type { LiveSyncListing } from '../../../src/admin/live-sync';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { workflowIds } from '../../../src/workflows/workflow-ids';
 import { scratchDir } from '../../support/stack';
-import { runTallyCli } from '../../support/tally-cli';
+import { runTallyCli, tallyCliOk } from '../../support/tally-cli';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const SAMPLE = path.join(__dirname, '..', '..', '..', 'examples', 'midpoint-sample');
@@ -39,12 +39,8 @@ let slapd: SlapdServer;
 let admin: LdapClient;
 let env: Record<string, string>;
 
-const cli = async (...args: string[]) => {
-  const result = await runTallyCli(env, args);
-  if (result.code !== 0) throw new Error(`tally ${args.join(' ')} exited ${result.code}: ${result.stderr}${result.stdout}`);
-  return result;
-};
-const cliJson = async <T>(...args: string[]): Promise<T> => JSON.parse((await cli(...args, '--json')).stdout) as T;
+const cli = (...args: string[]) => tallyCliOk(env, args);
+const cliJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await cli(...args, '--json')) as T;
 
 /** The sample's directory without the entries a new slapd has already (its suffix, ou=people, ou=groups). */
 function sampleEntries(): string {
@@ -173,7 +169,7 @@ test('hand changes reach Tally through live sync, a role assignment adds a membe
   await cli('user', 'set', 'will', 'activation/administrativeStatus=disabled', '--wait');
   expect((await entry(person('will')))?.businessCategory).toBe('disabled');
   // A change reported by hand (processChange): an account's is done; a group's is no account's.
-  expect((await cli('change', RESOURCE, person('will'), '--wait')).stdout).toMatch(/linked/);
+  expect(await cli('change', RESOURCE, person('will'), '--wait')).toMatch(/linked/);
   const group = await runTallyCli(env, ['change', RESOURCE, PIRATES, '--wait']);
   const groupShadows = await tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement' }).toArray();
   expect(groupShadows.map((g) => ({ name: String(g.secondaryIdentifier).toLowerCase(), exists: g.exists, dead: g.dead, owner: g.ownerRef }))).toEqual([
