@@ -215,3 +215,25 @@ test('hand changes reach Tally through live sync, a role assignment adds a membe
   expect((await entry(person('will')))?.businessCategory).toBe('disabled');
   expect((await users()).find((u) => u.name === 'will')?.activation).toMatchObject({ administrativeStatus: 'disabled' });
 }, 300_000);
+
+test("the role's group deleted by hand: live sync takes it for no account, and the reconciliation makes it again with the role's holders, nothing failed", async () => {
+  await admin.del(PIRATES);
+  await liveSyncSettled();
+  expect((await liveSync()).lastErrors).toEqual([]);
+  expect(await userNames()).toEqual(['barbossa', 'cptjack', 'elaine', 'elizabeth', 'will']);
+
+  const recon = await cliJson<{ summary: RunSummary }>('reconcile', RESOURCE, '--wait');
+  expect(recon.summary.errors).toBe(0);
+  expect(recon.summary.lastErrors).toEqual([]);
+  expect(await entry(PIRATES)).toMatchObject({ cn: 'Pirates', description: 'Arrrrr!' });
+  // The holders of the role (not those who were members by hand) are its members again.
+  await eventually(() => members(PIRATES), (m) => m.join() === [person('barbossa'), person('elizabeth')].map((d) => d.toLowerCase()).sort().join(), 'the holders back in the group', 30_000);
+  const groupShadows = await tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement', dead: false }).toArray();
+  expect(groupShadows.map((g) => ({ name: String(g.secondaryIdentifier).toLowerCase(), exists: g.exists, owner: g.ownerRef }))).toEqual([
+    { name: PIRATES.toLowerCase(), exists: true, owner: PIRATES_ROLE_OID },
+  ]);
+  await liveSyncSettled();
+  const ours = new Set([RESOURCE_OID, PIRATES_ROLE_OID, ...(await users()).map((u) => String(u._id))]);
+  const stuck = (await cliJson<StuckOperation[]>('status')).filter((s) => [...ours].some((oid) => s.resource === oid || s.user === oid || s.workflowId.includes(oid)));
+  expect(stuck).toEqual([]);
+}, 240_000);
