@@ -47,6 +47,11 @@ export interface Connector {
    * whatever the classes). `unknownClasses`: those the resource's schema doesn't have.
    */
   attributesOf(objectClasses: readonly string[]): Promise<{ attributes: string[]; unknownClasses: string[] }>;
+  /**
+   * Whether something of any type holds this name (LDAP: an entry of another object class has the DN), where
+   * `get` finds only objects of the connector's type. Connectors whose objects are all of one type leave it out.
+   */
+  nameTaken?(secondaryIdentifier: string): Promise<boolean>;
   /** Throws ConnectorError kind not-found when there is no such object. */
   get(identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string }, attributesToGet?: string[]): Promise<ResourceObject>;
   search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage>;

@@ -328,6 +328,8 @@ export interface AccountNameInput {
   iteration: number;
   /** All roles, to resolve the user's role assignments. */
   roles: RoleConfig[];
+  /** The groups roles are projected to: the targets of their holders' `associationFromLink` memberships. */
+  roleEntitlements?: RoleEntitlements;
 }
 
 /**
@@ -341,7 +343,8 @@ export function accountForIteration(input: AccountNameInput): { secondaryIdentif
   const objectType = requireObjectType(input.resource, kind, intent);
   const id = resourceId(input.resource);
   const resources = resourceLookup([input.resource]);
-  const constructions = resolveAssignments(input.user.assignment, roleLookup(input.roles))
+  const roles = roleLookup(input.roles);
+  const constructions = withRoleEntitlements(resolveAssignments(input.user.assignment, roles), roles, resources, input.roleEntitlements)
     .constructions.map(withOrigin)
     .filter((c) => {
       const r = resources(c.resourceRef);

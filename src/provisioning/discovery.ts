@@ -12,12 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import { isConnectorError } from '../connectors/connector-errors';
 import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
-import { accountForIteration, canIterate, maxIterations, PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf, requireObjectType } from '../model';
+import { accountForIteration, canIterate, maxIterations, PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf, requireObjectType, type RoleEntitlements } from '../model';
 import type { StoredResource, StoredRole } from '../repository/repository';
 import { linkShadow, removeShadow } from './shadows';
 import { recordFailedOperation } from './account-operations';
 import { deltasToReach, isAccountRequired } from './discovery-rules';
 import { fetchResourceObject } from './resource-objects';
+import { roleEntitlementsOf } from './role-entitlements';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
 
@@ -62,8 +63,12 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
     if (isConnectorError(e) && e.kind === 'communication') return { outcome: 'retry', message: e.message };
     throw e;
   }
-  // Gone meanwhile: executing the add again sorts it out.
-  if (!conflict) return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone meanwhile` };
+  if (!conflict) {
+    // Taken by an object of another type (an LDAP group, an entry of another class): no one's account, so
+    // nothing to correlate or report; the name is iterated. Gone meanwhile: executing the add again sorts it out.
+    if (await nameTakenByOtherType(deps, resource.oid, shadow)) return iterateName(deps, resource, shadow, add);
+    return { outcome: 'retry', message: `${shadow.secondaryIdentifier} is gone meanwhile` };
+  }
   const protection = protectionOf(requireObjectType(resource, shadow.kind, shadow.intent), conflict);
   if (protection) {
     // Not linked, not changed, not reported: the name belongs to an account Tally leaves alone.
@@ -92,6 +97,16 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
     });
   }
   return iterated;
+}
+
+async function nameTakenByOtherType(deps: ProvisioningDeps, resourceOid: string, shadow: ShadowDoc): Promise<boolean> {
+  const { connector } = await deps.connectors.connectorFor(resourceOid, shadow);
+  try {
+    return (await connector.nameTaken?.(shadow.secondaryIdentifier!)) ?? false;
+  } catch (e) {
+    if (isConnectorError(e) && e.kind === 'communication') return false;
+    throw e;
+  }
 }
 
 /** Whose is the conflicting object: the owner of a shadow Tally has for it, else the correlated user. */
@@ -149,15 +164,16 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
   };
 }
 
-async function ownerAndRoles(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[] }> {
+async function ownerAndRoles(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[]; roleEntitlements: RoleEntitlements }> {
   const user = shadow.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
-  return { user, roles: (await deps.repo.configSnapshot()).roles };
+  const { roles } = await deps.repo.configSnapshot();
+  return { user, roles, roleEntitlements: await roleEntitlementsOf(deps.repo, roles) };
 }
 
 /** The name is someone else's: try the next iteration of it, or give up after maxIterations. */
 async function iterateName(deps: ProvisioningDeps, resource: StoredResource, shadow: ShadowDoc, add: PendingOperation): Promise<DiscoveryOutcome> {
   const objectType = requireObjectType(resource, shadow.kind, shadow.intent);
-  const { user, roles } = await ownerAndRoles(deps, shadow);
+  const { user, roles, roleEntitlements } = await ownerAndRoles(deps, shadow);
   if (!user || !canIterate(shadow.iteration, objectType.iteration)) {
     const why = user
       ? `${shadow.secondaryIdentifier} already exists on ${resource.name} and is not this user's; no free name after ${maxIterations(objectType.iteration)} iteration(s)`
@@ -166,7 +182,7 @@ async function iterateName(deps: ProvisioningDeps, resource: StoredResource, sha
     return { outcome: 'failed', message: why };
   }
   const iteration = shadow.iteration + 1;
-  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration, roles });
+  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration, roles, roleEntitlements });
   const now = nowOf(deps);
   await deps.repo.modifyShadow(shadow.oid, (current) => ({
     set: {
@@ -185,14 +201,14 @@ async function iterateName(deps: ProvisioningDeps, resource: StoredResource, sha
 // ---- "not found" ---------------------------------------------------------------------------
 
 async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
-  const { user, roles } = await ownerAndRoles(deps, shadow);
+  const { user, roles, roleEntitlements } = await ownerAndRoles(deps, shadow);
   const resources = (await deps.repo.configSnapshot()).resources;
   const resource = await deps.connectors.resource(shadow.resourceRef);
   if (!user || shadow.dead || !isAccountRequired(user, shadow, { roles, resources })) {
     await removeShadow(deps.repo, shadow);
     return { outcome: 'done', message: `${shadow.secondaryIdentifier ?? shadow.oid} is gone from ${resource.name} and no assignment requires it: shadow deleted` };
   }
-  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles });
+  const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles, roleEntitlements });
   const now = nowOf(deps);
   await deps.repo.modifyShadow(shadow.oid, (current) => {
     const previous = current.pendingOperations[0];

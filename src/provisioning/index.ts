@@ -7,6 +7,7 @@ export { accountShadowByIdentifiers, ensureShadow, linkShadow, markShadowGone, n
 export { changelogEnd, fetchResourceObject, hasChangelog, isResourceUp, readAccount, readChangelog, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
 export { adoptExistingEntitlement } from './entitlement-adoption';
+export { roleEntitlementsOf } from './role-entitlements';
 export { executeClaimedInBulk } from './bulk-execution';
 export { executeNextPendingOperation, nextPendingOperation, type OperationOutcome } from './account-operations';
 export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './discovery';

@@ -5,12 +5,11 @@
 import type { Assignment, Channel } from '../schema/config';
 import type { ProjectionDue, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, templateFor, type AccountPlan } from '../model';
-import { provisionAccounts, readAccount, type AccountResult } from '../provisioning';
+import { provisionAccounts, readAccount, roleEntitlementsOf, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
 import { armValidityTimer } from './validity-timer';
 import { recordDeprovisioning } from './deprovisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
-import { roleEntitlementsOf } from './role-projection';
 
 export interface ProjectUserInput {
   userOid: string;

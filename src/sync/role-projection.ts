@@ -2,12 +2,12 @@
  * A role's own projection (midPoint's entitlement objects): the role is the focus, its assignments'
  * constructions of kind entitlement ask for its group, and the same projector and provisioning as a
  * user's accounts create, rename and delete it. Its holders' memberships point at the group by
- * `associationFromLink`, whose targets come from here.
+ * `associationFromLink`, whose targets are the groups linked to the roles (provisioning's `roleEntitlementsOf`).
  */
 import type { Assignment, Channel } from '../schema/config';
 import type { ShadowDoc } from '../schema/objects';
-import type { Repository, StoredRole } from '../repository/repository';
-import { givesOwnEntitlement, project, roleAsFocus, type AccountPlan, type RoleEntitlement, type RoleEntitlements } from '../model';
+import type { StoredRole } from '../repository/repository';
+import { project, roleAsFocus, type AccountPlan } from '../model';
 import { adoptExistingEntitlement, provisionAccounts, readAccount, type AccountResult } from '../provisioning';
 import type { SyncDeps } from './sync-deps';
 
@@ -63,16 +63,4 @@ async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{
   const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: await readAccount(deps, shadow) })));
   const projection = project({ user: roleAsFocus(role, role.linkRef ?? []), roles, resources, accounts, removedAssignments });
   return { plans: projection.accounts.filter((p) => p.action !== 'keep'), shadows: linked, deleting };
-}
-
-/** The groups the roles whose holders get `associationFromLink` memberships are projected to (one read, none when no role does). */
-export async function roleEntitlementsOf(repo: Repository, roles: readonly StoredRole[]): Promise<RoleEntitlements> {
-  const giving = roles.filter(givesOwnEntitlement).map((r) => r.oid);
-  const byRole: Record<string, RoleEntitlement[]> = {};
-  for (const shadow of await repo.liveShadowsOfOwners(giving, 'entitlement')) {
-    // A group not created yet can hold no member.
-    if (!shadow.exists || !shadow.ownerRef || !shadow.secondaryIdentifier) continue;
-    (byRole[shadow.ownerRef] ??= []).push({ resourceRef: shadow.resourceRef, kind: shadow.kind, intent: shadow.intent, name: shadow.secondaryIdentifier });
-  }
-  return byRole;
 }

@@ -414,6 +414,18 @@ export function createLdapConnector(
       });
     },
 
+    async nameTaken(dn) {
+      return withClient(`read ${dn}`, async (c) => {
+        try {
+          await readByDn(c, anyEntryUnder(config.baseContext), dn, ['1.1']);
+          return true;
+        } catch (e) {
+          if (e instanceof ConnectorError && e.kind === 'not-found') return false;
+          throw e;
+        }
+      });
+    },
+
     search,
 
     async create(dn, attributes) {

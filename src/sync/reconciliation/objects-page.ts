@@ -5,11 +5,10 @@
  * created ends the same way: unmatched -> new user, unlinked -> linked, linked -> synchronized), without
  * the third phase.
  */
-import { roleEntitlementsOf } from '../role-projection';
 import { isConnectorError } from '../../connectors/connector-errors';
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
-import { sameAttributes } from '../../provisioning';
+import { roleEntitlementsOf, sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { synchronizeChange } from '../synchronize-change';

@@ -237,3 +237,28 @@ test("the role's group deleted by hand: live sync takes it for no account, and t
   const stuck = (await cliJson<StuckOperation[]>('status')).filter((s) => [...ours].some((oid) => s.resource === oid || s.user === oid || s.workflowId.includes(oid)));
   expect(stuck).toEqual([]);
 }, 240_000);
+
+test("more hand changes: a new group is no account, an account disabled by hand disables its user, a name taken by an entry that is no account makes the next one (iteration)", async () => {
+  await admin.add(`cn=Navy,ou=Groups,${SUFFIX}`, { objectClass: ['top', 'groupOfNames'], cn: 'Navy', member: person('cptjack') });
+  await admin.modify(person('barbossa'), [change('add', 'businessCategory', ['disabled'])]);
+  // uid=anne is taken by an entry of another class (no inetOrgPerson: no account).
+  await admin.add(person('anne'), { objectClass: ['top', 'person', 'uidObject'], uid: 'anne', cn: 'anne', sn: 'Not an account' });
+  const taken = await entry(person('anne'));
+
+  await eventually(async () => (await users()).find((u) => u.name === 'barbossa')?.activation?.administrativeStatus, (s) => s === 'disabled', "barbossa's status", 30_000);
+  await cli('user', 'create', 'anne', 'givenName=Anne', 'familyName=Bonny', 'fullName=Anne Bonny', '--assign', 'Pirates', '--wait');
+  const anne1 = `uid=anne1,ou=PeOpLe,${SUFFIX}`;
+  await eventually(() => entry(anne1), (e) => e !== undefined, "anne's account under the next name", 30_000);
+  expect(await entry(anne1)).toMatchObject({ uid: 'anne1', cn: 'Anne Bonny' });
+  expect(await members(PIRATES)).toContain(anne1.toLowerCase());
+  expect(await entry(person('anne'))).toEqual(taken);
+  await liveSyncSettled();
+
+  expect((await liveSync()).lastErrors).toEqual([]);
+  expect(await userNames()).toEqual(['anne', 'barbossa', 'cptjack', 'elaine', 'elizabeth', 'will']);
+  const accounts = (await shadows()).filter((s) => s.kind === 'account' && !s.dead);
+  expect(accounts.filter((s) => /^cn=|uid=anne,/i.test(String(s.secondaryIdentifier)))).toEqual([]);
+  const ours = new Set([RESOURCE_OID, PIRATES_ROLE_OID, ...(await users()).map((u) => String(u._id))]);
+  const stuck = (await cliJson<StuckOperation[]>('status')).filter((s) => [...ours].some((oid) => s.resource === oid || s.user === oid || s.workflowId.includes(oid)));
+  expect(stuck).toEqual([]);
+}, 240_000);
