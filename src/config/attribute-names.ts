@@ -42,7 +42,8 @@ export const typeName = (type: ObjectTypeDefinition) => type.name ?? type.displa
 
 /**
  * Checks of names against the schema of one resource's object types (by index into schemaHandling):
- * `attribute` an attribute ref, `accountPath` a path that may name an account attribute (a user path passes).
+ * `attribute` an attribute ref, `accountPath` a path that may name an account attribute (a user path passes;
+ * a bare name is read as the mapping reads it: an outbound source's `fullName` is the user's).
  */
 function schemaChecker(resource: ResourceConfig, schemas: readonly ObjectTypeSchema[], problems: AttributeNameProblem[]) {
   const names = identifierNames(resource.connector);
@@ -53,8 +54,8 @@ function schemaChecker(resource: ResourceConfig, schemas: readonly ObjectTypeSch
     const problem = unknownAttribute(resource, types[t]!, schemas[t]!, ref, names);
     if (problem) problems.push({ path, message: problem });
   };
-  const accountPath = (t: number, path: PathSegment[], written: string) => {
-    const name = accountAttribute(written);
+  const accountPath = (t: number, path: PathSegment[], written: string, bare: 'user' | 'account' = 'account') => {
+    const name = accountAttribute(written, bare);
     if (name !== null) attribute(t, path, name);
   };
   return { attribute, accountPath };
@@ -77,7 +78,7 @@ export function attributeNameProblems(resource: ResourceConfig, schemas: readonl
     }
     type.attribute.forEach((a, i) => {
       check(t, [...at, 'attribute', i, 'ref'], a.ref);
-      a.outbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'outbound', j, 'source', k, 'path'], s.path)));
+      a.outbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'outbound', j, 'source', k, 'path'], s.path, 'user')));
       a.inbound.forEach((m, j) => m.source.forEach((s, k) => checkPath(t, [...at, 'attribute', i, 'inbound', j, 'source', k, 'path'], s.path)));
     });
     type.protected.forEach((p, i) => filterTerms(p.filter, [...at, 'protected', i, 'filter']).forEach((term) => checkPath(t, [...term.at, 'path'], term.path)));
@@ -115,7 +116,7 @@ export function constructionNameProblems(
   const t = resource.schemaHandling.objectType.indexOf(type);
   const { attribute, accountPath } = schemaChecker(resource, schemas ?? [], problems);
   const sources = (mappings: readonly OutboundMapping[], path: PathSegment[]) =>
-    mappings.forEach((m, j) => m.source.forEach((s, k) => accountPath(t, [...path, j, 'source', k, 'path'], s.path)));
+    mappings.forEach((m, j) => m.source.forEach((s, k) => accountPath(t, [...path, j, 'source', k, 'path'], s.path, 'user')));
   construction.attribute.forEach((a, i) => {
     attribute(t, [...at, 'attribute', i, 'ref'], a.ref);
     sources(a.outbound, [...at, 'attribute', i, 'outbound']);
@@ -128,10 +129,13 @@ export function constructionNameProblems(
   return problems;
 }
 
-/** The attribute an account path names (`$account/attributes/ri:uid`, `attributes/uid`, `ri:uid`), or null for a user path. */
-function accountAttribute(path: string): string | null {
+/**
+ * The attribute an account path names (`$account/attributes/ri:uid`, `attributes/uid`, `ri:uid`), or null for a
+ * user path; a bare name (`uid`) is of the `bare` root.
+ */
+function accountAttribute(path: string, bare: 'user' | 'account'): string | null {
   try {
-    const parsed = parsePath(path.replace(/^attributes\//, '$account/attributes/'), 'account');
+    const parsed = parsePath(path.replace(/^attributes\//, '$account/attributes/'), bare);
     return parsed.root === 'account' ? parsed.attribute : null;
   } catch (e) {
     if (e instanceof PathError) return null; // mapping-check reports it

@@ -35,6 +35,14 @@ describe('attribute names checked against a declared schema', () => {
     ]);
   });
 
+  it("reads a bare outbound source as the mapping does, as a user property (midPoint's sample writes fullName), and a bare inbound source as an attribute", async () => {
+    const text = declared('        - ref: ri:title\n          outbound: { source: [{ path: fullName }, { path: c:name }] }\n          inbound: { source: [{ path: titel }], target: { path: title } }\n');
+    const line = text.split('\n').findIndex((l) => l.includes('titel')) + 1;
+    expect((await check(text)).lines).toEqual([
+      `resource.yaml:${line}: schemaHandling.accountType[0].attribute[1].inbound.source[0].path: resource "Directory"'s object type "account/default" has no attribute 'titel' (did you mean 'title'?)`,
+    ]);
+  });
+
   it('an object class the declared schema lacks is named', async () => {
     const text = declared('').replace('objectClass: inetOrgPerson\n      attribute', 'objectClass: posixAccount\n      attribute');
     expect((await check(text)).lines).toEqual([expect.stringMatching(/schemaHandling\.accountType\[0\]\.objectClass: resource "Directory"'s schema has no object class 'posixAccount'$/)]);
@@ -82,6 +90,11 @@ ${attributes}${extra}`;
       `role.yaml:${line('ri:mial')}: inducement[0].construction.attribute[1].outbound.source[0].path: resource "Directory"'s object type "account/default" has no attribute 'mial' (did you mean 'mail'?)`,
       `role.yaml:${line('ri:grup')}: inducement[0].construction.association[0].ref: resource "Directory" has no association "ri:grup" on its account type "default" (it defines none)`,
     ]);
+  });
+
+  it("reads a bare source of a role's construction as a user property", async () => {
+    const text = role('        - ref: ri:title\n          outbound: { source: [{ path: fullName }] }\n');
+    expect((await apply({ 'resource.yaml': declared(''), 'template.yaml': validTemplate, 'role.yaml': text })).lines).toEqual([]);
   });
 
   it("checks a user's direct construction where it is written (construction, parsed as accountConstruction)", async () => {
