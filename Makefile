@@ -13,11 +13,12 @@ setup:
 start: setup
 	@bin/tally dev
 
-# Every test, on real servers the test setup starts on free ports.
+# Every test, on real servers the test setup starts on free ports; two Jest workers, each with its own
+# Temporal namespace.
 test: setup
 	@npx tsc --noEmit -p tsconfig.json
 	@npx eslint src test bench
-	@npx jest --runInBand --ci
+	@npx jest --ci --maxWorkers=2
 
 lint:
 	@npx eslint src test bench

@@ -1,9 +1,10 @@
 /**
- * The workflow code bundle a worker runs, built once per process. Webpack's report of a successful build
- * (every module by path, some twenty lines at each start) is left out of the log; its warnings and errors
- * are not, and a failed build still fails the worker's start.
+ * The workflow code bundle a worker runs, built once per process, or once ahead: TALLY_WORKFLOW_BUNDLE names
+ * a file holding the `code` of a bundle built from the same sources (the tests build one for all their
+ * workers). Webpack's report of a successful build (every module by path, some twenty lines at each start)
+ * is left out of the log; its warnings and errors are not, and a failed build still fails the worker's start.
  */
-import { bundleWorkflowCode, type Logger, type LogLevel, type LogMetadata, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, type LogLevel, type LogMetadata, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -32,12 +33,20 @@ export const bundleLogger: Logger = {
   },
 };
 
+/** The environment variable naming a prebuilt bundle's code file. */
+export const WORKFLOW_BUNDLE_ENV = 'TALLY_WORKFLOW_BUNDLE';
+
 let built: Promise<WorkflowBundle> | undefined;
 
-export function tallyWorkflowBundle(): Promise<WorkflowBundle> {
+export function buildWorkflowBundle(): Promise<WorkflowBundle> {
   built ??= bundleWorkflowCode({ workflowsPath, logger: bundleLogger }).catch((e: unknown) => {
     built = undefined;
     throw e;
   });
   return built;
+}
+
+export async function tallyWorkflowBundle(env: Record<string, string | undefined> = process.env): Promise<WorkflowBundleOption> {
+  const prebuilt = env[WORKFLOW_BUNDLE_ENV];
+  return prebuilt ? { codePath: prebuilt } : buildWorkflowBundle();
 }

@@ -14,7 +14,7 @@ import {
   type TemporalDevServer,
 } from '../../src/dev/servers';
 import { exampleGroups } from '../../src/dev/dev-stack';
-import { STACK_FILE_ENV, type StackInfo } from '../support/stack';
+import { STACK_FILE_ENV, workerNamespace, type StackInfo } from '../support/stack';
 
 export interface RunningStack {
   info: StackInfo;
@@ -48,8 +48,12 @@ function removeAbandonedRuns(): void {
 
 type Stoppable = { stop(): Promise<void> };
 
-/** Starts Temporal, mongod, slapd and PostgreSQL in parallel; if one fails, stops the others and throws every failure. */
-export async function startTestStack(): Promise<RunningStack> {
+/**
+ * Starts Temporal, mongod, slapd and PostgreSQL in parallel; if one fails, stops the others and throws every
+ * failure. Temporal has a namespace with Tally's search attributes for each of `workers` Jest workers.
+ */
+export async function startTestStack(options: { workers?: number } = {}): Promise<RunningStack> {
+  const namespaces = Array.from({ length: Math.max(1, options.workers ?? 1) }, (_, i) => workerNamespace(i + 1));
   removeAbandonedRuns();
   const dataDir = path.join(dataRoot, `test-${process.pid}`);
   removePostgresData(path.join(dataDir, 'postgres'));
@@ -58,7 +62,12 @@ export async function startTestStack(): Promise<RunningStack> {
   const ldapPassword = randomBytes(12).toString('hex');
 
   const results = await Promise.allSettled([
-    startTemporalDevServer({ headless: true, logFile: path.join(dataDir, 'temporal', 'temporal.log') }),
+    startTemporalDevServer({
+      headless: true,
+      namespace: namespaces[0],
+      moreNamespaces: namespaces.slice(1),
+      logFile: path.join(dataDir, 'temporal', 'temporal.log'),
+    }),
     startMongod({ dataDir: path.join(dataDir, 'mongodb') }),
     // The examples' groups: test files apply examples/, whose Pirate role gives membership of cn=pirates.
     startSlapd({ dataDir: path.join(dataDir, 'slapd'), adminPassword: ldapPassword, groups: exampleGroups }),

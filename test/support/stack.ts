@@ -33,15 +33,26 @@ export interface StackInfo {
   };
 }
 
+/**
+ * The Temporal namespace of one Jest worker (1, 2, ...; 1 outside Jest). Test files running side by side
+ * apply the same examples, so they start workflows with the same ids (`livesync:<oid>`, `user:<oid>`): as
+ * two Tallys, each needs a namespace of its own. Files one after the other in a worker share it.
+ */
+export function workerNamespace(workerId: string | number = process.env.JEST_WORKER_ID ?? 1): string {
+  return `tally-test-${workerId}`;
+}
+
 let cached: StackInfo | undefined;
 
+/** The run's stack, with this Jest worker's Temporal namespace. */
 export function getStack(): StackInfo {
   if (cached) return cached;
   const file = process.env[STACK_FILE_ENV];
   if (!file) {
     throw new Error(`${STACK_FILE_ENV} is not set: run tests through jest with jest.config.js (globalSetup starts the stack)`);
   }
-  cached = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as StackInfo;
+  cached = { ...info, temporal: { ...info.temporal, namespace: workerNamespace() } };
   return cached;
 }
 

@@ -21,6 +21,7 @@ import { createTallyWorker } from '../../src/worker';
 import { getStack, type StackInfo } from './stack';
 import { workflowIds } from '../../src/workflows/workflow-ids';
 import { endWorkflowsOfTaskQueue } from './end-workflows';
+import { quietSdkLogs } from './quiet-sdk-logs';
 
 import { REPLAY_FIXTURE_KEY } from './replay-fixtures';
 
@@ -48,6 +49,7 @@ export function tallyTestEnv(stack: StackInfo, name: string): Record<string, str
 }
 
 export async function startTally(name: string): Promise<TallyHarness> {
+  quietSdkLogs();
   const stack = getStack();
   const env: Record<string, string> = {
     ...tallyTestEnv(stack, name),

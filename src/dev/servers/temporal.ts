@@ -24,6 +24,8 @@ export interface TemporalDevServerOptions {
   /** The codec server the web UI decodes payloads with (`--ui-codec-endpoint`), e.g. Tally's API. */
   uiCodecEndpoint?: string;
   namespace?: string;
+  /** More namespaces to create at the start, each with Tally's search attributes as `namespace` has them. */
+  moreNamespaces?: readonly string[];
   /** Where the server's output goes; by default temporal.log next to dbFile, or in a fresh temp dir. */
   logFile?: string;
   /** The CLI needs several seconds on a small machine. */
@@ -79,11 +81,12 @@ async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Pr
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-  if (namespace !== 'default') args.push('--namespace', namespace);
+  const namespaces = [namespace, ...(options.moreNamespaces ?? [])];
+  for (const name of namespaces.filter((n) => n !== 'default')) args.push('--namespace', name);
   for (const name of TALLY_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
 
   const proc = spawnServer({ name: 'temporal', command: tools.temporal(), args, logFile });
-  await waitUntilReady(() => searchAttributesReady(address, namespace), {
+  await waitUntilReady(async () => (await Promise.all(namespaces.map((n) => searchAttributesReady(address, n)))).every(Boolean), {
     what: `temporal dev server on ${address}`,
     timeoutMs: options.startTimeoutMs ?? 60_000,
     intervalMs: 250,

@@ -1,0 +1,3 @@
+import { quietSdkLogs } from '../support/quiet-sdk-logs';
+
+quietSdkLogs();
