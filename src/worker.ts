@@ -7,6 +7,7 @@ import { createActivities } from './activities';
 import { loadSettings, type Settings } from './runtime/settings';
 import { openServices, type Services } from './runtime/services';
 import { tallyDataConverter } from './runtime/temporal-connection';
+import { checkTallyNamespace } from './runtime/temporal-namespace';
 import { tallyWorkflowBundle } from './runtime/workflow-bundle';
 import { startStrandedWorkSweeper } from './sync/stranded-work';
 
@@ -53,6 +54,12 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<Ta
 export async function runWorkerMain() {
   const settings = loadSettings();
   const services = await openServices(settings);
+  try {
+    await checkTallyNamespace(services.client.connection, settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE);
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
   const { connection, run } = await createTallyWorker({ settings, services });
   console.log(`tally worker: task queue ${settings.TALLY_TASK_QUEUE} on ${settings.TEMPORAL_ADDRESS}`);
   try {

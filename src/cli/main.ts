@@ -1,8 +1,9 @@
 /** The `tally` command line. Entry point only: parses arguments and calls admin services. */
 import { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Connection, WorkflowFailedError } from '@temporalio/client';
 import { rootCause } from '../admin/root-cause';
 import { loadSettings } from '../runtime/settings';
+import { checkTallyNamespace, setUpTallyNamespace } from '../runtime/temporal-namespace';
 import { openServices, type Services } from '../runtime/services';
 import { applyConfig } from '../admin/apply-config';
 import { reportChangeNotification } from '../admin/report-change';
@@ -551,9 +552,32 @@ program
     const settings = loadSettings();
     if (!settings.TALLY_API_TOKEN) throw new Error('TALLY_API_TOKEN is not set: the API accepts only requests with this bearer token');
     const services = await openServices(settings);
+    try {
+      await checkTallyNamespace(services.client.connection, settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE);
+    } catch (e) {
+      await services.close();
+      throw e;
+    }
     const api = buildApi({ services, token: settings.TALLY_API_TOKEN });
     await api.listen({ host: settings.TALLY_API_HOST, port: settings.TALLY_API_PORT });
     console.log(`tally api: http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1`);
+  });
+
+program
+  .command('setup-namespace')
+  .description("create TEMPORAL_NAMESPACE with Tally's search attributes, or add those it lacks (one namespace per Tally instance)")
+  .option('--retention <duration>', 'how long Temporal keeps closed workflows, when the namespace is created', '3d')
+  .action(async (opts: { retention: string }) => {
+    const settings = loadSettings();
+    const retentionMs = durationOption(opts.retention, '--retention');
+    const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS }).catch((e: Error) => {
+      throw new Error(`cannot reach Temporal at ${settings.TEMPORAL_ADDRESS}: ${e.message}`);
+    });
+    try {
+      for (const line of await setUpTallyNamespace(connection, settings.TEMPORAL_NAMESPACE, { retentionMs })) console.log(line);
+    } finally {
+      await connection.close();
+    }
   });
 
 program

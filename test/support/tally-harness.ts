@@ -34,12 +34,15 @@ export interface TallyHarness {
   stop(): Promise<void>;
 }
 
-/** Tally's environment for one test file: the shared stack, its own task queue, database and secret key. */
-export function tallyTestEnv(stack: StackInfo, name: string): Record<string, string> {
+/**
+ * Tally's environment for one test file: the shared stack, its own task queue, database and secret key; the
+ * Jest worker's Temporal namespace unless another is given.
+ */
+export function tallyTestEnv(stack: StackInfo, name: string, namespace = stack.temporal.namespace): Record<string, string> {
   const suffix = `${name}-${randomBytes(4).toString('hex')}`;
   return {
     TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    TEMPORAL_NAMESPACE: namespace,
     TALLY_TASK_QUEUE: `tally-${suffix}`,
     MONGODB_URI: stack.mongo.uri,
     TALLY_DATABASE: `tally_${suffix.replace(/-/g, '_')}`,
@@ -48,11 +51,11 @@ export function tallyTestEnv(stack: StackInfo, name: string): Record<string, str
   };
 }
 
-export async function startTally(name: string): Promise<TallyHarness> {
+export async function startTally(name: string, options: { namespace?: string } = {}): Promise<TallyHarness> {
   quietSdkLogs();
   const stack = getStack();
   const env: Record<string, string> = {
-    ...tallyTestEnv(stack, name),
+    ...tallyTestEnv(stack, name, options.namespace),
     TALLY_LDAP_PASSWORD: stack.ldap.bindPassword,
     TALLY_PG_PASSWORD: 'unused-with-trust-auth',
   };

@@ -5,15 +5,9 @@ import { Connection } from '@temporalio/client';
 import { freePort, retryOnPortClash } from './ports';
 import { spawnServer, waitUntilReady } from './process';
 import { tools } from './tools';
+import { namespaceState, TALLY_SEARCH_ATTRIBUTES } from '../../runtime/temporal-namespace';
 
-/** Tally's custom search attributes, all Keyword (see DESIGN.md, Workflows). */
-export const TALLY_SEARCH_ATTRIBUTES = [
-  'TallyResource',
-  'TallyUser',
-  'TallyShadow',
-  'TallyOperation',
-  'TallyState',
-] as const;
+export { TALLY_SEARCH_ATTRIBUTES };
 
 export interface TemporalDevServerOptions {
   /** SQLite file that keeps workflows across restarts; in memory when absent. */
@@ -49,9 +43,7 @@ export interface TemporalDevServer {
 async function searchAttributesReady(address: string, namespace: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1000 });
   try {
-    const response = await connection.operatorService.listSearchAttributes({ namespace });
-    const custom = response.customAttributes ?? {};
-    return TALLY_SEARCH_ATTRIBUTES.every((name) => name in custom);
+    return (await namespaceState(connection, namespace)).missingSearchAttributes.length === 0;
   } finally {
     await connection.close();
   }
