@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 
 /**
- * Ends a test file's open workflows on its task queue. Other files use the examples' fixed oids, so the same
- * workflow ids, in the shared namespace: a workflow left open where no worker runs any more would take their
- * signals. `knownIds` are described one by one, since the list may not show a just-started workflow yet.
+ * Ends a test file's open workflows on its task queue. The files a Jest worker runs one after the other use
+ * the examples' fixed oids, so the same workflow ids, in the worker's namespace: a workflow left open where no
+ * worker runs any more would take their signals. `knownIds` are described one by one, since the list may not
+ * show a just-started workflow yet.
  */
 export async function endWorkflowsOfTaskQueue(client: Client, taskQueue: string, knownIds: readonly string[]): Promise<void> {
   for (const workflowId of knownIds) {
