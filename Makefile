@@ -11,6 +11,7 @@ setup:
 # The main job on the embedded stack: Temporal dev server + UI, mongod, example LDAP and PostgreSQL
 # resources, the worker and the HTTP API; Ctrl-C stops everything.
 start: setup
+	@scripts/compiled-cli.sh ensure
 	@bin/tally dev
 
 # Every test, on real servers the test setup starts on free ports; two Jest workers, each with its own
