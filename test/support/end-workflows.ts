@@ -10,7 +10,8 @@ export async function endWorkflowsOfTaskQueue(client: Client, taskQueue: string,
   for (const workflowId of knownIds) {
     const handle = client.workflow.getHandle(workflowId);
     const described = await handle.describe().catch(() => null);
-    if (described?.status.name === 'RUNNING' && described.taskQueue === taskQueue) await handle.terminate('the test file ended');
+    // It may end by itself between the two calls.
+    if (described?.status.name === 'RUNNING' && described.taskQueue === taskQueue) await handle.terminate('the test file ended').catch(() => undefined);
   }
   for await (const open of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
     await client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);

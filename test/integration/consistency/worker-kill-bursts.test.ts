@@ -7,6 +7,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Attribute, Change } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
+import { workflowIds } from '../../../src/workflows/workflow-ids';
+import { endWorkflowsOfTaskQueue } from '../../support/end-workflows';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import { assignToUser } from '../../../src/admin/user-commands';
@@ -97,6 +99,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await signalLiveSync(services, LDAP_OID, 'stop').catch(() => undefined);
+  // The workers are killed before they could act on the stop: the next file in this namespace would find the live sync running.
+  if (services) await endWorkflowsOfTaskQueue(services.client, env.TALLY_TASK_QUEUE, [workflowIds.liveSync(LDAP_OID)]);
   for (const w of workers.filter((c) => c.exitCode === null && c.signalCode === null)) w.kill('SIGKILL');
   await resources?.close();
   await services?.close();
