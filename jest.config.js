@@ -24,6 +24,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       setupFiles: ['<rootDir>/test/setup/quiet-sdk-logs.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/fresh-namespace.ts'],
     },
   ],
 };

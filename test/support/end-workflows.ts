@@ -17,3 +17,16 @@ export async function endWorkflowsOfTaskQueue(client: Client, taskQueue: string,
     await client.workflow.getHandle(open.workflowId, open.runId).terminate('the test file ended').catch(() => undefined);
   }
 }
+
+/**
+ * Ends every open workflow of a namespace. A Jest worker's files run one after the other in its namespace:
+ * before each, what earlier files left open (a live sync whose workers were killed, say) is ended, so no file
+ * finds another's workflow under the examples' ids.
+ */
+export async function endOpenWorkflows(client: Client): Promise<number> {
+  let ended = 0;
+  for await (const open of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+    await client.workflow.getHandle(open.workflowId, open.runId).terminate('an earlier test file left it open').then(() => ended++, () => undefined);
+  }
+  return ended;
+}
