@@ -118,7 +118,8 @@ test('applying a role with an entitlement construction creates its group, linked
   await applyFile('gunners.yaml', roleYaml({ oid: GUNNERS_OID, name: 'Gunners', description: 'Those who fire the cannons' }));
   const created = await eventually(() => group(groupDn('Gunners')), (g) => g !== null, 'the role\'s group created');
   expect(created).toMatchObject({ cn: 'Gunners', description: 'Those who fire the cannons', member: [PLACEHOLDER] });
-  const [shadow] = await tally.services.repo.shadowsOfOwner(GUNNERS_OID);
+  // The shadow learns of the entry once the create has answered: on a loaded machine, a moment after the entry shows.
+  const [shadow] = await eventually(() => tally.services.repo.shadowsOfOwner(GUNNERS_OID), (s) => s[0]?.exists === true, "the group's shadow marked existing");
   expect(shadow).toMatchObject({ kind: 'entitlement', intent: 'group', primaryIdentifier: created!.entryUUID, exists: true });
   expect((await role(GUNNERS_OID))?.linkRef).toEqual([shadow.oid]);
 });
