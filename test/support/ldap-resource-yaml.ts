@@ -1,5 +1,5 @@
 /** The resource's identity and LDAP connector, binding with the password in TALLY_LDAP_PASSWORD. */
-function resourceHead(options: { oid: string; name: string; ldap: { url: string; bindDn: string } }, baseContext: string): string {
+export function resourceHead(options: { oid: string; name: string; ldap: { url: string; bindDn: string } }, baseContext: string): string {
   return `kind: Resource
 oid: ${options.oid}
 name: ${options.name}

@@ -8,6 +8,7 @@ import { applyConfig } from '../../../src/admin/apply-config';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { ldapGroupsResourceYaml } from '../../support/ldap-resource-yaml';
 import { tallyCliOk } from '../../support/tally-cli';
+import { withLdapAdmin } from '../../support/ldap-admin';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -25,15 +26,7 @@ let willOid: string;
 
 const dnOf = (cn: string) => `cn=${cn},${people}`;
 
-async function ldap<T>(fn: (c: LdapClient) => Promise<T>): Promise<T> {
-  const client = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await client.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    return await fn(client);
-  } finally {
-    await client.unbind();
-  }
-}
+const ldap = <T>(fn: (c: LdapClient) => Promise<T>) => withLdapAdmin(tally.stack, fn);
 
 /** The group's member values, lower-cased, sorted. */
 async function members(group: string): Promise<string[]> {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ldapGroupsResourceYaml } from '../../support/ldap-resource-yaml';
 import { runTallyCli, tallyCliOk } from '../../support/tally-cli';
+import { withLdapAdmin } from '../../support/ldap-admin';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 import type { StoredRole } from '../../../src/repository/repository';
 
@@ -27,15 +28,7 @@ let dir: string;
 const groupDn = (cn: string) => `cn=${cn},${groups}`;
 const willDn = () => `cn=Will Turner,${people}`;
 
-async function ldap<T>(fn: (c: LdapClient) => Promise<T>): Promise<T> {
-  const client = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await client.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    return await fn(client);
-  } finally {
-    await client.unbind();
-  }
-}
+const ldap = <T>(fn: (c: LdapClient) => Promise<T>) => withLdapAdmin(tally.stack, fn);
 
 /** The group's entry (cn, description, member lower-cased and sorted, entryUUID), or null when there is none. */
 async function group(dn: string): Promise<{ cn: string; description: string; member: string[]; entryUUID: string } | null> {

@@ -14,6 +14,7 @@
  *   entitlement construction or a user's construction, and an association the resource doesn't define are
  *   refused with file:line, and nothing is stored.
  */
+import { resourceHead } from '../../support/ldap-resource-yaml';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -37,17 +38,7 @@ const adminDn = () => `uid=idm,${admins()}`;
 
 /** The sample's resource: midPoint's names for the DN, the protected administrator, a service OU, an `or` filter. */
 function resourceYaml(): string {
-  const { url, bindDn } = tally.stack.ldap;
-  return `kind: Resource
-oid: ${resourceOid}
-name: Names LDAP
-connector:
-  type: ldap
-  url: ${url}
-  bindDn: ${bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${base}
-  primaryIdentifier: entryUUID
+  return `${resourceHead({ oid: resourceOid, name: 'Names LDAP', ldap: tally.stack.ldap }, base)}
 schemaHandling:
   objectType:
     - name: Default Account

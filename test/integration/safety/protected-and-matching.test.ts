@@ -8,6 +8,7 @@
  * - midPoint's `$c:user/c:title`, `$user/c:name` and `ri:` paths work, and `title` / `telephoneNumber`
  *   flow in and out.
  */
+import { resourceHead } from '../../support/ldap-resource-yaml';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,17 +32,7 @@ let base: string;
 const dn = (uid: string) => `uid=${uid},${base}`;
 
 function resourceYaml(): string {
-  const { url, bindDn } = tally.stack.ldap;
-  return `kind: Resource
-oid: ${resourceOid}
-name: Safety LDAP
-connector:
-  type: ldap
-  url: ${url}
-  bindDn: ${bindDn}
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ${base}
-  primaryIdentifier: entryUUID
+  return `${resourceHead({ oid: resourceOid, name: 'Safety LDAP', ldap: tally.stack.ldap }, base)}
 schemaHandling:
   objectType:
     - name: Default Account
