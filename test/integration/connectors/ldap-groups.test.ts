@@ -10,6 +10,7 @@ import { ConnectorError } from '../../../src/connectors/connector-errors';
 import type { Connector } from '../../../src/connectors/connector-types';
 import { ldapConnectorSchema, objectTypeSchema } from '../../../src/schema/config';
 import { getStack } from '../../support/stack';
+import { withLdapAdmin } from '../../support/ldap-admin';
 
 const stack = getStack();
 const suffix = randomBytes(4).toString('hex');
@@ -21,15 +22,7 @@ process.env.TALLY_TEST_GROUPS_LDAP_PASSWORD = stack.ldap.bindPassword;
 
 let connector: Connector;
 
-async function admin<T>(fn: (c: LdapClient) => Promise<T>): Promise<T> {
-  const client = new LdapClient({ url: stack.ldap.url });
-  try {
-    await client.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-    return await fn(client);
-  } finally {
-    await client.unbind();
-  }
-}
+const admin = <T>(fn: (c: LdapClient) => Promise<T>) => withLdapAdmin(stack, fn);
 
 const valuesOf = async (dn: string, attribute: string): Promise<string[]> => {
   const entry = (await admin((c) => c.search(dn, { scope: 'base', attributes: [attribute] }))).searchEntries[0];
