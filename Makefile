@@ -15,12 +15,11 @@ start: setup
 	@bin/tally dev
 
 # Every test, on real servers the test setup starts on free ports; TEST_WORKERS Jest workers (2: on 2 cores
-# 3 was faster but made timing-sensitive tests fail), each with its own Temporal namespace.
+# 3 was faster but made timing-sensitive tests fail), each with its own Temporal namespace. The type check
+# and lint run beside the tests (scripts/test.sh); any of the three failing fails the target.
 TEST_WORKERS ?= 2
 test: setup
-	@npx tsc --noEmit -p tsconfig.json
-	@npx eslint src test bench
-	@npx jest --ci --maxWorkers=$(TEST_WORKERS)
+	@TEST_WORKERS=$(TEST_WORKERS) scripts/test.sh
 
 lint:
 	@npx eslint src test bench

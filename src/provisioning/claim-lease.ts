@@ -1,18 +1,25 @@
 /**
- * An executor's claim on a pending operation is a lease: it lasts `CLAIM_MS` and is renewed while the
- * executor works, so a claim outlives its claimant by at most `CLAIM_MS`. Past that, the operation is
+ * An executor's claim on a pending operation is a lease: it lasts the lease (30 s) and is renewed every
+ * third of it while the executor works, so a claim outlives its claimant by at most one lease. Past that, the operation is
  * anybody's: its workflow takes it over, and the stranded-work sweeper makes sure one does.
  */
 import type { Repository } from '../repository/repository';
 
-/** How long a claim lasts without renewal. */
-export const CLAIM_MS = 30_000;
+/** How long a claim lasts without renewal unless the process sets another (TALLY_CLAIM_LEASE_MS). */
+export const DEFAULT_CLAIM_MS = 30_000;
 
-/** How often a working executor renews its claims. */
-const RENEWAL_MS = CLAIM_MS / 3;
+let claimMs = DEFAULT_CLAIM_MS;
+
+/** How long a claim lasts without renewal in this process. */
+export const claimLeaseMs = () => claimMs;
+
+/** Sets this process's claim lease (a worker does it at start, from its settings). */
+export function setClaimLease(ms: number): void {
+  claimMs = ms;
+}
 
 /** When a claim made (or renewed) at `now` ends. */
-export const claimUntil = (now: string) => new Date(Date.parse(now) + CLAIM_MS).toISOString();
+export const claimUntil = (now: string) => new Date(Date.parse(now) + claimMs).toISOString();
 
 export interface HeldClaim {
   shadowOid: string;
@@ -24,7 +31,7 @@ export async function holdingClaims<T>(repo: Pick<Repository, 'renewClaims'>, cl
   if (claims.length === 0) return work();
   const timer = setInterval(() => {
     repo.renewClaims(claims, claimUntil(now())).catch(() => undefined);
-  }, RENEWAL_MS);
+  }, claimMs / 3);
   try {
     return await work();
   } finally {

@@ -6,6 +6,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { connectMongo } from '../repository/mongo';
 import { Repository } from '../repository/repository';
 import { ConnectorRegistry } from '../provisioning/connector-registry';
+import { setClaimLease } from '../provisioning/claim-lease';
 import { loadSecretKey, type SecretKey } from '../security/secret-key';
 import type { SyncDeps } from '../sync/sync-deps';
 import type { WorkflowStarter } from '../provisioning/workflow-starter';
@@ -37,6 +38,7 @@ export interface OpenServicesOptions {
 
 export async function openServices(settings: Settings, env: Record<string, string | undefined> = process.env, options: OpenServicesOptions = {}): Promise<Services> {
   const key = loadSecretKey(env, options.devKeyWarning);
+  setClaimLease(settings.TALLY_CLAIM_LEASE_MS);
   const mongo: { client: MongoClient } & { db: import('mongodb').Db } = await connectMongo({ uri: settings.MONGODB_URI, database: settings.TALLY_DATABASE });
   const repo = new Repository(mongo.db);
   await repo.ensureIndexes();

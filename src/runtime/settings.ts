@@ -31,6 +31,12 @@ export const settingsSchema = z.object({
    * provisioning never ran after a change) and hands it to its workflow. @default 10000
    */
   TALLY_STRANDED_WORK_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * How long an executor's claim on a pending operation lasts without renewal (renewed every third of it
+   * while it works); work whose executor died is taken over once this has passed, and a user whose
+   * provisioning never ran after a change is handed over after the same time. @default 30000
+   */
+  TALLY_CLAIM_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -6,7 +6,7 @@
  * woken on its deterministic id: two sweeps, or two workers sweeping, ask for it once.
  */
 import { channelSchema, type Channel } from '../schema/config';
-import { CLAIM_MS } from '../provisioning/claim-lease';
+import { claimLeaseMs } from '../provisioning/claim-lease';
 import type { Repository } from '../repository/repository';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -33,7 +33,7 @@ const ago = (now: string, ms: number) => new Date(Date.parse(now) - ms).toISOStr
 
 /** The stranded work at `now`: with `reaskAfterMs` 0, also the users the sweep has asked for already. */
 export async function findStrandedWork(repo: Pick<Repository, 'shadowsAwaitingExecutor' | 'usersWithProjectionDue'>, now: string, options: StrandedWorkOptions = {}) {
-  const graceMs = options.graceMs ?? CLAIM_MS;
+  const graceMs = options.graceMs ?? claimLeaseMs();
   const limit = options.limit ?? 500;
   const [shadows, users] = await Promise.all([
     repo.shadowsAwaitingExecutor({ now, queuedBefore: ago(now, graceMs), limit }),

@@ -26,7 +26,8 @@ const jack = async () => (await tally.services.repo.user(jackOid))!;
 const sqlShadow = async () => (await tally.services.repo.shadowsOfOwner(jackOid)).find((s) => s.resourceRef === SQL_OID)!;
 
 beforeAll(async () => {
-  tally = await startTally('stranded');
+  // A short lease, so what waits for one to run out waits seconds (the default is 30 s).
+  tally = await startTally('stranded', { env: { TALLY_CLAIM_LEASE_MS: '3000', TALLY_STRANDED_WORK_INTERVAL_MS: '1000' } });
   let ou: string;
   ({ ou, table, jackDn } = await prepareJackAccounts(tally));
   pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });

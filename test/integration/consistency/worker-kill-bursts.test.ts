@@ -76,7 +76,7 @@ async function expectEverySailorsRow(cnOf: (i: number) => string, what: string):
 
 beforeAll(async () => {
   const stack = getStack();
-  env = { ...tallyTestEnv(stack, 'kills'), TALLY_LDAP_PASSWORD: stack.ldap.bindPassword, TALLY_PG_PASSWORD: 'unused-with-trust-auth', TALLY_STRANDED_WORK_INTERVAL_MS: '2000' };
+  env = { ...tallyTestEnv(stack, 'kills'), TALLY_LDAP_PASSWORD: stack.ldap.bindPassword, TALLY_PG_PASSWORD: 'unused-with-trust-auth', TALLY_STRANDED_WORK_INTERVAL_MS: '2000', TALLY_CLAIM_LEASE_MS: '6000' };
   services = await openServices(loadSettings(env), env);
   resources = await exampleResources(stack, `kills${Date.now() % 100_000}`);
   await withConcurrency(
