@@ -19,6 +19,7 @@ compiled_cli_build() {
   # The mark is taken before compiling: a source saved during the build counts as newer than the output.
   local started="$compiled_cli_dir/.started-$$"
   mkdir -p "$compiled_cli_dir" && touch "$started" || return 1
+  rm -f "$compiled_cli_dir/compile-cache.bin"   # bin/tally's code cache (src/cli/compile-cache.ts) starts anew
   if (cd "$compiled_cli_root" && node_modules/.bin/tsc -p tsconfig.build.json --noCheck); then
     mv -f "$started" "$compiled_cli_dir/.fresh"
   else
