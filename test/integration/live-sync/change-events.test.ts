@@ -1,5 +1,5 @@
 /**
- * Change events from services, on the real stack: 1,000 events posted in parallel (and 100 of them sent
+ * Change events from services, on the real stack: 400 events posted in parallel (and 100 of them sent
  * again) are each applied exactly once; events signalled to the resource's liveSync workflow are applied
  * the same way; bad input names the field.
  */
@@ -15,7 +15,7 @@ import { withConcurrency } from '../../../src/support/concurrency';
 import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
-const EVENTS = 1_000;
+const EVENTS = 400;
 const TOKEN = 'events-token';
 let tally: TallyHarness;
 let ldap: LdapClient;

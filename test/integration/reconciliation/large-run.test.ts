@@ -1,5 +1,5 @@
 /**
- * Whole-resource runs under trouble, on the real servers: 5,000 LDAP accounts imported while the worker
+ * Whole-resource runs under trouble, on the real servers: 2,000 LDAP accounts imported while the worker
  * process is SIGKILLed; a reconciliation while MongoDB restarts; a reconciliation split into buckets and
  * shared by two worker processes, with a second start joined or refused. Each ends in the state an
  * undisturbed run gives: every account once, nothing skipped, nothing doubled.
@@ -24,7 +24,7 @@ import { startWorkerProcess } from '../../support/worker-process';
 import { getStack, scratchDir } from '../../support/stack';
 import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
 
-const ACCOUNTS = 5_000;
+const ACCOUNTS = 2_000;
 const resourceOid = randomUUID();
 const ou = `bulk-${randomBytes(4).toString('hex')}`;
 const base = `ou=${ou},dc=example,dc=com`;
