@@ -8,10 +8,8 @@ import { openServices, type Services } from '../runtime/services';
 import { applyConfig } from '../admin/apply-config';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
-import { runDev } from './dev';
 import { getAccount } from '../provisioning';
 import { stuckOperations } from '../admin/stuck-operations';
-import { buildApi } from '../api/server';
 import { readPassword } from './read-password';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
@@ -558,6 +556,8 @@ program
       await services.close();
       throw e;
     }
+    // The API (fastify), the dev stack and the worker load only for their commands: every other command starts faster.
+    const { buildApi } = await import('../api/server');
     const api = buildApi({ services, token: settings.TALLY_API_TOKEN });
     await api.listen({ host: settings.TALLY_API_HOST, port: settings.TALLY_API_PORT });
     console.log(`tally api: http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1`);
@@ -585,7 +585,7 @@ program
   .description('start the embedded stack (Temporal dev server + UI, mongod, example LDAP and PostgreSQL resources, worker, API) until Ctrl-C')
   .option('--data-dir <dir>', 'where the stack keeps its data', '.data/dev')
   .option('--examples', 'apply examples/ again (they are applied by themselves only into an empty repository, on the first start)')
-  .action(async (opts: { dataDir: string; examples?: boolean }) => runDev({ dataDir: opts.dataDir, examples: opts.examples }));
+  .action(async (opts: { dataDir: string; examples?: boolean }) => (await import('./dev')).runDev({ dataDir: opts.dataDir, examples: opts.examples }));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // A failed workflow says why in its innermost cause, not in "Workflow execution failed".
