@@ -3,6 +3,9 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
+const mongodbOnlyInRepository = { name: 'mongodb', message: 'MongoDB queries and updates belong in src/repository', allowTypeImports: false };
+const aboveTheFacade = ['src/sync/**/*.ts', 'src/activities/**/*.ts', 'src/admin/**/*.ts', 'src/api/**/*.ts', 'src/cli/**/*.ts'];
+
 const ioPackages = ['mongodb', 'pg', 'ldapts', 'fastify', 'commander', 'yaml', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
 
 module.exports = tseslint.config(
@@ -37,7 +40,23 @@ module.exports = tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/repository/**', 'src/dev/**', 'src/runtime/**', 'src/workflows/**', 'src/model/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'mongodb', message: 'MongoDB queries and updates belong in src/repository', allowTypeImports: false }] }],
+      'no-restricted-imports': ['error', { paths: [mongodbOnlyInRepository] }],
+    },
+  },
+  {
+    // Connectors are called, and their errors given a meaning, only by provisioning (the façade).
+    files: aboveTheFacade,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [mongodbOnlyInRepository],
+          patterns: [
+            { group: ['**/connectors', '**/connectors/**'], message: 'use the provisioning façade (src/provisioning/index.ts): only provisioning calls connectors' },
+            { group: ['**/provisioning/*'], message: 'import from the provisioning façade (src/provisioning/index.ts), not its inner modules' },
+          ],
+        },
+      ],
     },
   },
 );

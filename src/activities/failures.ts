@@ -3,7 +3,7 @@
  * workflows (and people reading histories) match them by type.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { isConnectorError } from '../connectors/connector-errors';
+import { isConfigurationProblem } from '../provisioning';
 import { isModelError } from '../model';
 
 export const failureTypes = {
@@ -20,8 +20,8 @@ export async function failFastOnConfiguration<T>(work: () => Promise<T>): Promis
   try {
     return await work();
   } catch (e) {
-    if (isConnectorError(e) && e.kind === 'configuration') {
-      throw ApplicationFailure.nonRetryable(e.message, failureTypes.configuration);
+    if (isConfigurationProblem(e)) {
+      throw ApplicationFailure.nonRetryable((e as Error).message, failureTypes.configuration);
     }
     if (isModelError(e)) {
       throw ApplicationFailure.nonRetryable(e.message, failureTypes.model);

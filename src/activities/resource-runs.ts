@@ -8,7 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RunError, RunStats } from '../repository/repository';
 import { addStats, type RunType } from '../schema/workflow-inputs';
 import { searchResourceObjects } from '../provisioning';
-import type { SearchPage } from '../connectors/connector-types';
+import type { SearchPage } from '../provisioning';
 import { reconcileObjectsPage } from '../sync/reconciliation/objects-page';
 import { completePendingOperations } from '../sync/reconciliation/operations-phase';
 import { reconcileUnseenShadows } from '../sync/reconciliation/shadows-phase';

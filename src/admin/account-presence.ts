@@ -3,8 +3,7 @@
  * of an account neither knows is a mistake (a typo, a name that is no account) and is refused with
  * "no account X on resource Y". While the resource can't be asked, the change is taken (it waits).
  */
-import { isConnectorError } from '../connectors/connector-errors';
-import { accountShadowByIdentifiers, fetchResourceObject } from '../provisioning';
+import { accountShadowByIdentifiers, fetchResourceObject, isResourceOutage } from '../provisioning';
 import { noAccountMessage } from '../sync/synchronize-change';
 import type { Services } from '../runtime/services';
 
@@ -24,7 +23,7 @@ export async function requireKnownAccount(services: Pick<Services, 'repo' | 'con
   try {
     if (await fetchResourceObject(services.syncDeps, resource.oid, ids)) return;
   } catch (e) {
-    if (isConnectorError(e) && e.kind === 'communication') return;
+    if (isResourceOutage(e)) return;
     throw e;
   }
   throw new NoSuchAccountError(noAccountMessage(names.account ?? names.primaryIdentifier ?? '?', resource.name));

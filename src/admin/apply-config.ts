@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfigFiles, sortProblems, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
-import { resolveSecret } from '../connectors/secrets';
+import { resolveSecret } from '../provisioning';
 import type { Assignment, ConfigObject, RoleConfig, UserConfig } from '../schema/config';
 import { hasOwnProjection } from '../model/role-entitlements';
 import type { UserActivation, UserDoc } from '../schema/objects';

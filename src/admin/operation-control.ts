@@ -13,7 +13,7 @@ import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@tempo
 import { temporal } from '@temporalio/proto';
 import type { OperationAction } from '../schema/api';
 import type { Services } from '../runtime/services';
-import { cancelPendingOperations } from '../provisioning/cancel-operations';
+import { cancelPendingOperations } from '../provisioning';
 import { searchAttributes, signals } from '../workflows/workflow-ids';
 
 export class OperationNotFoundError extends Error {

@@ -1,7 +1,7 @@
 /** `tally resource test <resource>`, `POST /api/v1/resources/{ref}/test`: connection and schema checks. */
 import type { ResourceTest } from '../schema/api';
 import type { Services } from '../runtime/services';
-import { checkResource } from '../provisioning/resource-check';
+import { checkResource } from '../provisioning';
 import { UnknownResourceError } from './resource-runs';
 
 export async function testResource(services: Services, ref: string): Promise<ResourceTest> {

@@ -22,6 +22,7 @@ import { applyActivationChanges } from './activation-changes';
 import { workflowIds } from '../workflows/workflow-ids';
 import { presentUser } from './inspect';
 import { isMultiValuedTextUserProperty } from '../model/user-properties';
+import { findObjectType } from '../model/resources';
 
 export class UserCommandError extends Error {
   constructor(
@@ -152,9 +153,8 @@ export async function resolveAssignment(repo: Repository, request: AssignmentReq
   }
   const kind = request.kind ?? 'account';
   const intent = request.intent ?? 'default';
-  const types = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
-  if (!types.some((t) => t.intent === intent)) {
-    const intents = types.map((t) => t.intent);
+  if (!findObjectType(resource, kind, intent)) {
+    const intents = resource.schemaHandling.objectType.filter((t) => t.kind === kind).map((t) => t.intent);
     throw new UserCommandError(
       'invalid',
       `resource '${resource.name}' has no ${kind} type with intent '${intent}'${intents.length ? ` (intents: ${intents.join(', ')})` : ''}`,

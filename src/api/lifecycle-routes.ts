@@ -11,7 +11,7 @@ import { createUser, UserExistsError } from '../admin/user-creation';
 import { deleteUser } from '../admin/user-deletion';
 import { testResource } from '../admin/resource-test';
 import { cancelOperation, OperationNotFoundError, OperationNotStuckError, retryOperation } from '../admin/operation-control';
-import { OperationExecutingError } from '../provisioning/cancel-operations';
+import { OperationExecutingError } from '../provisioning';
 import { UnknownResourceError } from '../admin/resource-runs';
 import { UserCommandError } from '../admin/user-commands';
 

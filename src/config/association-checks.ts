@@ -6,6 +6,7 @@
 import type { ConfigObject, ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import { associationAttribute } from '../schema/association-names';
 import { findAssociation } from '../model/associations';
+import { findObjectType } from '../model/resources';
 import type { PathSegment } from './value-path';
 
 /** Problems with paths into the parsed object (`schemaHandling.objectType[i]`, as mappingProblems gives them). */
@@ -37,7 +38,7 @@ export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegm
       if (a.direction !== 'objectToSubject') {
         report([...where, 'direction'], 'only objectToSubject is supported: the entitlement (group) lists its members');
       }
-      const entitlement = resource.schemaHandling.objectType.find((t) => t.kind === 'entitlement' && t.intent === a.intent);
+      const entitlement = findObjectType(resource, 'entitlement', a.intent);
       if (!entitlement) {
         const intents = resource.schemaHandling.objectType.filter((t) => t.kind === 'entitlement').map((t) => `"${t.intent}"`);
         report(

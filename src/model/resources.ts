@@ -28,7 +28,12 @@ export function resourceLookup(resources: readonly ResourceConfig[]): ResourceLo
  * only type of that kind.
  */
 export function findObjectType(resource: ResourceConfig, kind = 'account', intent = 'default'): ObjectTypeDefinition | undefined {
-  const ofKind = resource.schemaHandling.objectType.filter((t) => t.kind === kind);
+  return findObjectTypeAmong(resource.schemaHandling.objectType, kind, intent);
+}
+
+/** `findObjectType` over a resource's object types alone (a connector is given those, not the resource). */
+export function findObjectTypeAmong(objectTypes: readonly ObjectTypeDefinition[], kind = 'account', intent = 'default'): ObjectTypeDefinition | undefined {
+  const ofKind = objectTypes.filter((t) => t.kind === kind);
   const exact = ofKind.find((t) => t.intent === intent);
   if (exact) return exact;
   if (intent !== 'default') return undefined;

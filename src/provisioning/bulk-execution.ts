@@ -5,7 +5,7 @@
  * is recorded on the shadows in one write, and audited in one. Whatever failed (and deletes) goes the
  * usual way, one account at a time, where errors are classified, postponed or discovered.
  */
-import { isConnectorError } from '../connectors/connector-errors';
+import { isResourceError } from './error-classification';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import { withConcurrency } from '../support/concurrency';
 import { executeHere, summarized, type AccountResult } from './account-provisioning';
@@ -68,7 +68,7 @@ async function createAll(deps: ProvisioningDeps, resourceRef: string, adds: Shad
     const created = await connector.createMany(adds.map((s) => ({ secondaryIdentifier: s.secondaryIdentifier!, attributes: s.pendingOperations[0].attributes ?? {} })));
     return adds.map((shadow, i) => ({ shadow, object: created[i] }));
   } catch (e) {
-    if (isConnectorError(e)) return null;
+    if (isResourceError(e)) return null;
     throw e;
   }
 }
@@ -80,7 +80,7 @@ async function sendOne(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<Resou
     const { connector } = await deps.connectors.connectorFor(shadow.resourceRef);
     return op.type === 'add' ? await connector.create(shadow.secondaryIdentifier!, op.attributes ?? {}) : await connector.modify(shadow.primaryIdentifier!, op.delta as never);
   } catch (e) {
-    if (isConnectorError(e)) return null;
+    if (isResourceError(e)) return null;
     throw e;
   }
 }

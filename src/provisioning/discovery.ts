@@ -10,7 +10,6 @@
  *   add with the projected attributes); otherwise the shadow is deleted and unlinked.
  */
 import { randomUUID } from 'node:crypto';
-import { isConnectorError } from '../connectors/connector-errors';
 import type { PendingOperation, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { accountForIteration, canIterate, maxIterations, PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf, requireObjectType, type RoleEntitlements } from '../model';
 import type { StoredResource, StoredRole } from '../repository/repository';
@@ -18,6 +17,7 @@ import { linkShadow, removeShadow } from './shadows';
 import { recordFailedOperation } from './account-operations';
 import { deltasToReach, isAccountRequired } from './discovery-rules';
 import { fetchResourceObject } from './resource-objects';
+import { classifyError, isResourceOutage } from './error-classification';
 import { roleEntitlementsOf } from './role-entitlements';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
@@ -60,7 +60,8 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
     conflict = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: shadow.secondaryIdentifier }, shadow);
   } catch (e) {
     // The resource went away: executing the add again sorts it out.
-    if (isConnectorError(e) && e.kind === 'communication') return { outcome: 'retry', message: e.message };
+    const error = classifyError(e);
+    if (error.handling === 'postpone') return { outcome: 'retry', message: error.message };
     throw e;
   }
   if (!conflict) {
@@ -104,7 +105,7 @@ async function nameTakenByOtherType(deps: ProvisioningDeps, resourceOid: string,
   try {
     return (await connector.nameTaken?.(shadow.secondaryIdentifier!)) ?? false;
   } catch (e) {
-    if (isConnectorError(e) && e.kind === 'communication') return false;
+    if (isResourceOutage(e)) return false;
     throw e;
   }
 }

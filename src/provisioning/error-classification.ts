@@ -1,6 +1,6 @@
 /**
- * The one place where connector errors are given a meaning for an operation (the consistency mechanism's
- * groups of known problems).
+ * The one place where connector errors are given a meaning (the consistency mechanism's groups of known
+ * problems). Code above provisioning asks these questions instead of looking at a connector's error.
  */
 import { isConnectorError } from '../connectors/connector-errors';
 
@@ -22,6 +22,8 @@ export interface ClassifiedError {
   message: string;
 }
 
+const UNEXPECTED = 'unexpected';
+
 export function classifyError(e: unknown): ClassifiedError {
   if (isConnectorError(e)) {
     const handling: Record<typeof e.kind, ErrorHandling> = {
@@ -34,5 +36,31 @@ export function classifyError(e: unknown): ClassifiedError {
     return { handling: handling[e.kind], kind: e.kind, message: e.message };
   }
   // An error no connector named is a bug or an unexpected state: fail rather than retry forever.
-  return { handling: 'fail', kind: 'unexpected', message: e instanceof Error ? e.message : String(e) };
+  return { handling: 'fail', kind: UNEXPECTED, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The resource can't be reached now: what needs it waits for it (postponed, retried later). */
+export function isResourceOutage(e: unknown): boolean {
+  return classifyError(e).handling === 'postpone';
+}
+
+/** The resource says the object isn't there. */
+export function isMissingObject(e: unknown): boolean {
+  return classifyError(e).handling === 'discover-missing';
+}
+
+/** Tally or the resource is misconfigured: retrying won't help, fail fast and say so. */
+export function isConfigurationProblem(e: unknown): boolean {
+  return classifyError(e).handling === 'fail-fast';
+}
+
+/** A connector named what went wrong (as opposed to a bug or an unexpected state). */
+export function isResourceError(e: unknown): boolean {
+  return classifyError(e).kind !== UNEXPECTED;
+}
+
+/** The error for a person: the connector's kind first when a connector named it. */
+export function describeError(e: unknown): string {
+  const { kind, message } = classifyError(e);
+  return kind === UNEXPECTED ? message : `${kind}: ${message}`;
 }

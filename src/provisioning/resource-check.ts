@@ -3,7 +3,7 @@
  * and the attributes (columns) its schema handling maps there? Each check says ok or why not; no
  * secret is ever part of a message.
  */
-import { isConnectorError } from '../connectors/connector-errors';
+import { describeError } from './error-classification';
 import type { StoredResource } from '../repository/repository';
 import type { ProvisioningDeps } from './provisioning-deps';
 
@@ -21,10 +21,6 @@ function who(resource: StoredResource): string {
   return c.type === 'ldap' ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
 }
 
-function reason(e: unknown): string {
-  return isConnectorError(e) ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
-}
-
 export async function checkResource(deps: ProvisioningDeps, resource: StoredResource): Promise<ResourceCheck[]> {
   const { connector } = await deps.connectors.connectorFor(resource.oid);
   const checks: ResourceCheck[] = [];
@@ -32,14 +28,14 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
     await connector.testConnection();
     checks.push({ check: 'connection', ok: true, message: `connected to ${who(resource)}` });
   } catch (e) {
-    checks.push({ check: 'connection', ok: false, message: `cannot connect to ${who(resource)}: ${reason(e)}` });
+    checks.push({ check: 'connection', ok: false, message: `cannot connect to ${who(resource)}: ${describeError(e)}` });
     return checks;
   }
   let schema: { objectClass: string; attributes: string[] };
   try {
     schema = await connector.schema();
   } catch (e) {
-    checks.push({ check: 'schema', ok: false, message: `cannot read the schema: ${reason(e)}` });
+    checks.push({ check: 'schema', ok: false, message: `cannot read the schema: ${describeError(e)}` });
     return checks;
   }
   const offered = new Set(schema.attributes.map((a) => a.toLowerCase()));

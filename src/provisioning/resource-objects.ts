@@ -1,12 +1,12 @@
 /**
  * Reading resource objects: every connector call the synchronization routine needs goes through here.
  */
-import { isConnectorError } from '../connectors/connector-errors';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
 import type { ConnectorConfig } from '../schema/config';
 import type { ChangesPage } from '../connectors/connector-types';
 import type { ShadowIdentifiers } from '../repository/repository';
 import type { ProvisioningDeps } from './provisioning-deps';
+import { isMissingObject } from './error-classification';
 import type { ObjectTypeRef } from './connector-registry';
 
 /** The object as it is on the resource now, or null when the resource says there is none. */
@@ -15,7 +15,7 @@ export async function fetchResourceObject(deps: ProvisioningDeps, resourceRef: s
   try {
     return await connector.get({ primaryIdentifier: ids.primaryIdentifier ?? undefined, secondaryIdentifier: ids.secondaryIdentifier ?? undefined });
   } catch (e) {
-    if (isConnectorError(e) && e.kind === 'not-found') return null;
+    if (isMissingObject(e)) return null;
     throw e;
   }
 }

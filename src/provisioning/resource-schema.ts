@@ -3,7 +3,7 @@
  * types can have, read from the resource itself (an LDAP directory's subschema, a table's columns).
  */
 import { createConnector } from '../connectors';
-import { isConnectorError } from '../connectors/connector-errors';
+import { describeError } from './error-classification';
 import { objectClassesOf } from '../model/resources';
 import type { ResourceConfig } from '../schema/config';
 
@@ -19,7 +19,7 @@ export async function readObjectTypeSchemas(resource: ResourceConfig): Promise<O
     for (const type of resource.schemaHandling.objectType) objectTypes.push(await connector.attributesOf(objectClassesOf(resource, type)));
     return { read: true, objectTypes };
   } catch (e) {
-    return { read: false, reason: isConnectorError(e) ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e) };
+    return { read: false, reason: describeError(e) };
   } finally {
     await connector?.close().catch(() => undefined);
   }

@@ -3,8 +3,7 @@
  * the mechanism already did) and make sure its shadow exists.
  */
 import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
-import { accountShadowByIdentifiers, ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
-import { isConnectorError } from '../connectors/connector-errors';
+import { accountShadowByIdentifiers, ensureShadow, fetchResourceObject, isResourceOutage, markShadowGone } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface Observation {
@@ -52,7 +51,7 @@ async function fetchOrUnreachable(deps: SyncDeps, resource: { oid: string; name:
   try {
     return await fetchResourceObject(deps, resource.oid, ids);
   } catch (e) {
-    if (isConnectorError(e) && e.kind === 'communication') throw new ResourceUnreachableError(resource.oid, resource.name, e.message);
+    if (isResourceOutage(e)) throw new ResourceUnreachableError(resource.oid, resource.name, (e as Error).message);
     throw e;
   }
 }

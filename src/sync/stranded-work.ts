@@ -6,7 +6,7 @@
  * woken on its deterministic id: two sweeps, or two workers sweeping, ask for it once.
  */
 import { channelSchema, type Channel } from '../schema/config';
-import { claimLeaseMs } from '../provisioning/claim-lease';
+import { claimLeaseMs } from '../provisioning';
 import type { Repository } from '../repository/repository';
 import { nowOf, type SyncDeps } from './sync-deps';
 

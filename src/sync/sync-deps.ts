@@ -1,6 +1,6 @@
-import type { ProvisioningDeps } from '../provisioning/provisioning-deps';
+import type { ProvisioningDeps } from '../provisioning';
 
 /** The synchronization routine works over the repository and the provisioning façade's dependencies. */
 export type SyncDeps = ProvisioningDeps;
 
-export { nowOf } from '../provisioning/provisioning-deps';
+export { nowOf } from '../provisioning';

@@ -6,6 +6,7 @@
  */
 import type { LdapConnectorConfig, ObjectTypeDefinition } from '../../schema/config';
 import { associationAttribute } from '../../schema/association-names';
+import { findObjectTypeAmong } from '../../model/resources';
 import type { LdapAssociation } from './ldap-associations';
 import { delineationFilter, type LdapDelineation } from './ldap-delineation';
 
@@ -14,17 +15,12 @@ export interface LdapEntitlementType extends LdapDelineation {
   intent: string;
 }
 
-function accountType(objectTypes: readonly ObjectTypeDefinition[]): ObjectTypeDefinition | undefined {
-  const accounts = objectTypes.filter((t) => t.kind === 'account');
-  return accounts.find((t) => t.default) ?? (accounts.length === 1 ? accounts[0] : undefined);
-}
-
 /** `config.baseContext` and `config.searchFilter` of the result are the account type's delineation. */
 export function ldapObjectTypes(
   config: LdapConnectorConfig,
   objectTypes: readonly ObjectTypeDefinition[] = [],
 ): { config: LdapConnectorConfig; associations: LdapAssociation[]; entitlements: LdapEntitlementType[] } {
-  const account = accountType(objectTypes);
+  const account = findObjectTypeAmong(objectTypes, 'account');
   const effective: LdapConnectorConfig = {
     ...config,
     ...(account?.baseContext !== undefined ? { baseContext: account.baseContext } : {}),
@@ -39,7 +35,8 @@ export function ldapObjectTypes(
     for (const a of type.association ?? []) {
       const attribute = associationAttribute(a.ref);
       if (a.direction !== 'objectToSubject' || associations.some((x) => x.attribute === attribute)) continue;
-      const entitlement = entitlements.find((t) => t.intent === a.intent);
+      const entitlementType = findObjectTypeAmong(objectTypes, 'entitlement', a.intent);
+      const entitlement = entitlements.find((t) => t.intent === entitlementType?.intent);
       if (!entitlement) continue;
       associations.push({
         attribute,

@@ -5,10 +5,9 @@
  * created ends the same way: unmatched -> new user, unlinked -> linked, linked -> synchronized), without
  * the third phase.
  */
-import { isConnectorError } from '../../connectors/connector-errors';
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
-import { roleEntitlementsOf, sameAttributes } from '../../provisioning';
+import { isResourceOutage, roleEntitlementsOf, sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { synchronizeChange } from '../synchronize-change';
@@ -28,7 +27,7 @@ export function inBucket(scope: Pick<RunScope, 'bucket'>, primaryIdentifier: str
  * page fails and is done again (the routine is idempotent), so the run waits instead of counting them.
  */
 export function isOutage(e: unknown): boolean {
-  return isStorageUnavailableError(e) || (isConnectorError(e) && e.kind === 'communication');
+  return isStorageUnavailableError(e) || isResourceOutage(e);
 }
 
 export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page: readonly ResourceObject[]): Promise<RunPieceResult> {

@@ -3,6 +3,8 @@
  * mistakes end with exit code 1 and a message naming what was wrong, and the user stays as it was.
  * The commands' successful paths run end to end in test/e2e/assignment-scenario.test.ts.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { runTallyCli } from '../../support/tally-cli';
 import { propertyChangesFromWords, UserCommandError } from '../../../src/admin/user-commands';
 import { applyAndProvision, startTally, type TallyHarness } from '../../support/tally-harness';
@@ -62,4 +64,26 @@ test('assigning a role the user already has reports it unchanged', async () => {
   const result = await tallyCli(['user', 'assign', 'jack', 'Pirate', '--wait']);
   expect(result.code).toBe(0);
   expect(result.stdout.trim()).toBe('jack: unchanged');
+}, 120_000);
+
+test("an assignment names no intent: the resource's default: true account type (intent staff) is taken, as the projector does, and the account created", async () => {
+  // A copy of MyLittleAD on a table of its own whose one account type has intent staff, marked default: true.
+  const table = `${resources.table}_staff`;
+  await resources.pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+  const yaml = readFileSync(path.join(resources.examples, 'resources', 'hr-postgres.yaml'), 'utf8')
+    .replace('oid: c0c010c0-d34d-b33f-f00d-333111111112', 'oid: c0c010c0-d34d-b33f-f00d-333111111119')
+    .replace('name: MyLittleAD', 'name: Staff table')
+    .replace(`table: ${resources.table}`, `table: ${table}`)
+    .replace('- name: Default Account\n      default: true', '- name: Staff Account\n      intent: staff\n      default: true')
+    .replace(/^liveSync: .*$/m, '');
+  expect(yaml).toMatch(/intent: staff\n\s+default: true/);
+  const file = path.join(resources.examples, 'staff-table.yaml');
+  writeFileSync(file, yaml);
+  await applyAndProvision(tally.services, [file]);
+
+  const result = await tallyCli(['user', 'assign', 'jack', '--resource', 'Staff table', '--wait']);
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(result.stdout).toMatch(/^jack: changed assignment/m);
+  expect(result.stdout).toMatch(/^ {2}add {4}Staff table: /m);
+  expect((await resources.pg.query(`select name, login from ${table}`)).rows).toEqual([{ name: 'cn=jack,o=Acme', login: 'jack' }]);
 }, 120_000);
