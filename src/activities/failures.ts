@@ -3,7 +3,7 @@
  * workflows (and people reading histories) match them by type.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { isConfigurationProblem } from '../provisioning';
+import { classifyError } from '../provisioning';
 import { isModelError } from '../model';
 
 export const failureTypes = {
@@ -20,8 +20,9 @@ export async function failFastOnConfiguration<T>(work: () => Promise<T>): Promis
   try {
     return await work();
   } catch (e) {
-    if (isConfigurationProblem(e)) {
-      throw ApplicationFailure.nonRetryable((e as Error).message, failureTypes.configuration);
+    const error = classifyError(e);
+    if (error.handling === 'fail-fast') {
+      throw ApplicationFailure.nonRetryable(error.message, failureTypes.configuration);
     }
     if (isModelError(e)) {
       throw ApplicationFailure.nonRetryable(e.message, failureTypes.model);

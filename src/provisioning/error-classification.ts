@@ -49,11 +49,6 @@ export function isMissingObject(e: unknown): boolean {
   return classifyError(e).handling === 'discover-missing';
 }
 
-/** Tally or the resource is misconfigured: retrying won't help, fail fast and say so. */
-export function isConfigurationProblem(e: unknown): boolean {
-  return classifyError(e).handling === 'fail-fast';
-}
-
 /** A connector named what went wrong (as opposed to a bug or an unexpected state). */
 export function isResourceError(e: unknown): boolean {
   return classifyError(e).kind !== UNEXPECTED;

@@ -17,7 +17,7 @@ export { ConnectorRegistry } from './connector-registry';
 export { readObjectTypeSchemas, type ObjectTypeSchemas } from './resource-schema';
 export { cancelPendingOperations, OperationExecutingError } from './cancel-operations';
 export { checkResource, type ResourceCheck } from './resource-check';
-export { isConfigurationProblem, isResourceOutage } from './error-classification';
+export { classifyError, isResourceOutage } from './error-classification';
 export { resolveSecret } from '../connectors';
 export type { ConnectorChange, SearchPage } from '../connectors';
 export { claimLeaseMs } from './claim-lease';

@@ -3,7 +3,7 @@
  * the mechanism already did) and make sure its shadow exists.
  */
 import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
-import { accountShadowByIdentifiers, ensureShadow, fetchResourceObject, isResourceOutage, markShadowGone } from '../provisioning';
+import { accountShadowByIdentifiers, classifyError, ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface Observation {
@@ -51,7 +51,8 @@ async function fetchOrUnreachable(deps: SyncDeps, resource: { oid: string; name:
   try {
     return await fetchResourceObject(deps, resource.oid, ids);
   } catch (e) {
-    if (isResourceOutage(e)) throw new ResourceUnreachableError(resource.oid, resource.name, (e as Error).message);
+    const error = classifyError(e);
+    if (error.handling === 'postpone') throw new ResourceUnreachableError(resource.oid, resource.name, error.message);
     throw e;
   }
 }

@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { loadConfigFiles } from '../../../src/config/load-config';
+import { ldapObjectTypes } from '../../../src/connectors/ldap/ldap-object-types';
+import type { LdapConnectorConfig } from '../../../src/schema/config';
 import { problemLines, validTemplate, writeConfigDir } from './helpers';
 
 const lineOf = (content: string, text: string): number => {
@@ -97,6 +99,14 @@ describe('associations in configuration', () => {
       `${join(dir, 'ldap.yaml')}:${lineOf(content, 'intent: groups')}: schemaHandling.accountType[0].association[0].intent: ` +
         'no entitlement object type with intent "groups" in schemaHandling (entitlement intents: "group")',
     ]);
+  });
+
+  it("an association with intent default finds the resource's only entitlement type, in the configuration and in the LDAP connector alike", () => {
+    const dir = writeConfigDir({ 'ldap.yaml': directory(groupAssociation.replace('intent: group', 'intent: default')) });
+    const resource = loadConfigFiles([dir]).objects.map((o) => o.object).find((o) => o.kind === 'Resource')!;
+    if (resource.kind !== 'Resource') throw new Error('expected the resource');
+    const { associations } = ldapObjectTypes(resource.connector as LdapConnectorConfig, resource.schemaHandling.objectType);
+    expect(associations).toMatchObject([{ attribute: 'association/group', base: 'ou=groups,dc=example,dc=com', memberAttribute: 'member' }]);
   });
 
   it('subjectToObject, and a missing association attribute', () => {
