@@ -6,8 +6,7 @@
  * workflow, which retries it, and the poll goes on. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
-import type { ConnectorChange } from '../../provisioning';
-import { changelogEnd, hasChangelog, readChangelog } from '../../provisioning';
+import { changelogEnd, hasChangelog, readChangelog, type ConnectorChange } from '../../provisioning';
 import { changeObjectKey } from '../../schema/change-key';
 import type { RunError } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
