@@ -4,6 +4,7 @@ import type { Client, Entry } from 'ldapts';
 import type { ResourceObject } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { SearchPage } from '../connector-types';
+import { requireIdentifier, type ObjectIdentifiers } from '../identifiers';
 import { groupsWithMember, isAssociationOf, membershipIndex, membershipsFromIndex, subjectValue, valueAttributesToRead } from './ldap-associations';
 import type { LdapContext } from './ldap-connection';
 import { anyEntryUnder, findByIdentifier, readByDn } from './ldap-delineation';
@@ -74,13 +75,11 @@ async function pageWithAssociations(ctx: LdapContext, entries: Entry[], requeste
 
 export async function getAccount(
   ctx: LdapContext,
-  identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string },
+  identifiers: ObjectIdentifiers,
   attributesToGet?: string[],
 ): Promise<ResourceObject> {
+  requireIdentifier(identifiers);
   const { primaryIdentifier, secondaryIdentifier } = identifiers;
-  if (primaryIdentifier === undefined && secondaryIdentifier === undefined) {
-    throw new ConnectorError('configuration', 'get needs a primary or a secondary identifier');
-  }
   const attributes = readAttributes(ctx, attributesToGet);
   return ctx.connection.withClient(`get ${primaryIdentifier ?? secondaryIdentifier}`, async (c) => {
     const entry =

@@ -2,6 +2,7 @@
 import type { ResourceObject } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { SearchPage } from '../connector-types';
+import { requireIdentifier, type ObjectIdentifiers } from '../identifiers';
 import { decodeCursor, encodeCursor } from '../search-cursor';
 import type { PostgresContext } from './postgres-connection';
 import { notFoundOnBadKey } from './postgres-errors';
@@ -45,14 +46,12 @@ function selectList(ctx: PostgresContext, cat: TableCatalog, attributesToGet?: s
 
 export async function getRow(
   ctx: PostgresContext,
-  identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string },
+  identifiers: ObjectIdentifiers,
   attributesToGet?: string[],
 ): Promise<ResourceObject> {
   const { config, tableName } = ctx;
+  requireIdentifier(identifiers);
   const { primaryIdentifier, secondaryIdentifier } = identifiers;
-  if (primaryIdentifier === undefined && secondaryIdentifier === undefined) {
-    throw new ConnectorError('configuration', 'get needs a primary or a secondary identifier');
-  }
   const what = primaryIdentifier !== undefined ? keyText(ctx, primaryIdentifier) : `${config.secondaryIdentifier}=${secondaryIdentifier}`;
   return ctx.connection.run(`get ${what} from ${tableName}`, async (cat) => {
     const where =
