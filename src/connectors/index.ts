@@ -1,10 +1,10 @@
 /** Builds the connector a resource's configuration asks for. */
 import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
-import { createLdapConnector } from './ldap/ldap-fns';
+import { createLdapConnector } from './ldap/ldap-connector';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitlement-type';
-import { createPostgresConnector } from './postgres/postgres-fns';
+import { createPostgresConnector } from './postgres/postgres-connector';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).

@@ -50,3 +50,10 @@ export function mapPgError(e: unknown, context: string, secrets: readonly (strin
   if (isPgCommunicationError(err)) return say('communication', `PostgreSQL unreachable: ${err.message}`);
   return say('configuration', err.message);
 }
+
+/** A key that cannot be converted to the key column's type (22P02, 22003) names no row: not-found, not a schema violation. */
+export function notFoundOnBadKey(e: unknown, what: string, tableName: string): never {
+  const code = (e as { code?: unknown }).code;
+  if (code === '22P02' || code === '22003') throw new ConnectorError('not-found', `no row ${what} in ${tableName}`);
+  throw e;
+}
