@@ -6,11 +6,11 @@
  * it to show histories, inputs, results and current details readably. The UI calls it from the browser,
  * so it answers CORS requests from the configured UI origins.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { issueList, problemsSentence } from '../schema/api';
 import { DecryptionError } from '../security/aes-gcm';
+import { apiRoute, type ApiRoute } from './route-definitions';
 
 export const CODEC_PATHS = ['/codec/decode', '/codec/encode'] as const;
 
@@ -18,7 +18,6 @@ export const CODEC_PATHS = ['/codec/decode', '/codec/encode'] as const;
 export const DEFAULT_CODEC_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'] as const;
 
 export interface CodecEndpointOptions {
-  codec: PayloadCodec;
   /** Browser origins (scheme://host:port) whose pages may call the endpoint: the Temporal UI's. */
   allowedOrigins: readonly string[];
   /** Outside dev the bearer token is required here as on the rest of the API. */
@@ -26,7 +25,7 @@ export interface CodecEndpointOptions {
 }
 
 /** `TALLY_CODEC_ORIGINS` (comma-separated) or the dev UI's origins; the token is waived only with TALLY_DEV=1. */
-export function codecSettings(env: Record<string, string | undefined>): Pick<CodecEndpointOptions, 'allowedOrigins' | 'tokenRequired'> {
+export function codecSettings(env: Record<string, string | undefined>): CodecEndpointOptions {
   const listed = (env.TALLY_CODEC_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/+$/, ''))
@@ -79,10 +78,10 @@ export function codecBypassesToken(request: FastifyRequest, options: Pick<CodecE
 const CODEC_BODY_LIMIT = 16 * 1024 * 1024;
 
 /**
- * Registers CORS handling and the two routes. Call it before the API's token check is added, so a
+ * Registers CORS handling (the routes are `codecRoutes`). Call it before the API's token check is added, so a
  * 401 still carries the CORS headers the browser needs to show it, and a preflight is answered first.
  */
-export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpointOptions): void {
+export function registerCodecCors(app: FastifyInstance, options: CodecEndpointOptions): void {
   const allowed = new Set(options.allowedOrigins);
   app.addHook('onRequest', async (request, reply) => {
     if (!isCodecPath(path(request))) return;
@@ -109,40 +108,37 @@ export function registerCodecEndpoint(app: FastifyInstance, options: CodecEndpoi
   });
   // Fastify answers an OPTIONS request only for a route that declares it; the hook above does the work.
   for (const url of CODEC_PATHS) app.options(url, async (_request, reply) => reply.code(204).send());
-
-  const route = (direction: 'decode' | 'encode') => async (request: FastifyRequest, reply: FastifyReply) => {
-    const parsed = codecRequestSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const problems = issueList(parsed.error);
-      return reply.code(400).send({ error: 'invalid codec request', message: problemsSentence(problems), problems });
-    }
-    const payloads = parsed.data.payloads.map(payloadFromJson);
-    try {
-      const converted = direction === 'decode' ? await options.codec.decode(payloads) : await options.codec.encode(payloads);
-      return { payloads: converted.map(payloadToJson) };
-    } catch (e) {
-      if (!(e instanceof DecryptionError)) throw e;
-      return reply.code(422).send({ error: 'payload not decoded', message: e.message });
-    }
-  };
-  app.post('/codec/decode', { bodyLimit: CODEC_BODY_LIMIT }, route('decode'));
-  app.post('/codec/encode', { bodyLimit: CODEC_BODY_LIMIT }, route('encode'));
 }
 
-const codecOperation = (what: string) => ({
-  summary: what,
-  parameters: [{ name: 'X-Namespace', in: 'header', required: false, description: 'the Temporal namespace (any: one key serves all)', schema: { type: 'string' } }],
-  requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(codecRequestSchema, { io: 'input' }) } } },
-  responses: {
-    '200': { description: '{ payloads }, in the same proto-JSON form' },
-    '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
-    '401': { description: 'no or wrong token (outside dev)' },
-    '422': { description: 'a payload that this TALLY_SECRET_KEY cannot decrypt' },
-  },
-});
+function codecRoute(direction: 'decode' | 'encode', summary: string): ApiRoute {
+  return apiRoute<z.output<typeof codecRequestSchema>>({
+    method: 'POST',
+    url: `/codec/${direction}`,
+    summary,
+    headers: { 'X-Namespace': 'the Temporal namespace (any: one key serves all)' },
+    body: { schema: codecRequestSchema, invalid: 'invalid codec request' },
+    responses: {
+      '200': { description: '{ payloads }, in the same proto-JSON form' },
+      '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
+      '401': { description: 'no or wrong token (outside dev)' },
+      '422': { description: 'a payload that this TALLY_SECRET_KEY cannot decrypt' },
+    },
+    bodyLimit: CODEC_BODY_LIMIT,
+    handle: async ({ codec }, { body }, reply) => {
+      const payloads = body.payloads.map(payloadFromJson);
+      try {
+        const converted = direction === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
+        return { payloads: converted.map(payloadToJson) };
+      } catch (e) {
+        if (!(e instanceof DecryptionError)) throw e;
+        return reply.code(422).send({ error: 'payload not decoded', message: e.message });
+      }
+    },
+  });
+}
 
-/** The codec routes in the API's OpenAPI document. */
-export const codecOpenApiPaths = {
-  '/codec/decode': { post: codecOperation('Temporal codec server: decrypt proto-JSON payloads (for the Temporal UI and `temporal --codec-endpoint`)') },
-  '/codec/encode': { post: codecOperation('Temporal codec server: encrypt proto-JSON payloads (inputs typed in the Temporal UI or CLI)') },
-};
+/** The codec server's routes (`CODEC_PATHS`). */
+export const codecRoutes = [
+  codecRoute('decode', 'Temporal codec server: decrypt proto-JSON payloads (for the Temporal UI and `temporal --codec-endpoint`)'),
+  codecRoute('encode', 'Temporal codec server: encrypt proto-JSON payloads (inputs typed in the Temporal UI or CLI)'),
+];

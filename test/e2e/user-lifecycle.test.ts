@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient } from 'ldapts';
 import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
-import { openApiDocument } from '../../src/api/server';
+import { openApiDocument } from '../../src/api/api-routes';
 import { roleSchema } from '../../src/schema/config';
 import { examplesForStack, listenApi, startTally, type TallyHarness } from '../support/tally-harness';
 import { runTallyCli } from '../support/tally-cli';

@@ -3,7 +3,8 @@
  * parameters, the error answers every route can give (401 unless public, 400 for any method but GET,
  * 500) and the error body schema on each 4xx/5xx answer.
  */
-import { buildApi, openApiDocument, registeredRoutes } from '../../../src/api/server';
+import { buildApi, registeredRoutes } from '../../../src/api/server';
+import { openApiDocument } from '../../../src/api/api-routes';
 import type { Services } from '../../../src/runtime/services';
 import { SecretKey } from '../../../src/security/secret-key';
 

@@ -1,0 +1,34 @@
+/** Every route of the HTTP API, and the OpenAPI document of exactly these. */
+import { z } from 'zod';
+import { codecRoutes } from './codec-endpoint';
+import { inspectionRoutes } from './inspection-routes';
+import { lifecycleRoutes } from './lifecycle-routes';
+import { openApiDocumentOf } from './openapi-document';
+import { resourceSyncRoutes } from './resource-sync-routes';
+import { apiRoute, type ApiRoute } from './route-definitions';
+import { userRoutes } from './user-routes';
+
+const serviceRoutes = [
+  apiRoute({
+    method: 'GET',
+    url: '/api/v1/health',
+    summary: 'Whether the API answers (no token needed)',
+    public: true,
+    responses: { '200': { description: '{ status: "ok" }', schema: z.object({ status: z.literal('ok') }) } },
+    handle: async () => ({ status: 'ok' }),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/api/v1/openapi.json',
+    summary: 'This document (no token needed)',
+    public: true,
+    responses: { '200': { description: 'the OpenAPI document' } },
+    handle: async () => openApiDocument(),
+  }),
+];
+
+export const apiRoutes: readonly ApiRoute[] = [...serviceRoutes, ...resourceSyncRoutes, ...userRoutes, ...inspectionRoutes, ...lifecycleRoutes, ...codecRoutes];
+
+export function openApiDocument() {
+  return openApiDocumentOf(apiRoutes);
+}

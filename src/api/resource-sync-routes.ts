@@ -1,0 +1,152 @@
+/**
+ * The HTTP API's routes that keep a resource in sync: change events from other services, live sync
+ * control and status, reconciliation and import runs and their progress.
+ */
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { changeEventListSchema, changeEventsSchema, changeNotificationSchema, runRequestSchema, type ChangeNotification } from '../schema/api';
+import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
+import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
+import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
+import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
+import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
+import { apiRoute, resourceRef, type ApiRoute } from './route-definitions';
+
+const changesRoute = apiRoute<ChangeNotification | ChangeNotification[]>({
+  method: 'POST',
+  url: '/api/v1/changes',
+  summary:
+    'Report changes of resource objects: one event or an array of up to 1,000, stored durably in arrival order and applied by the resource\'s live sync (started if it is not running); an eventId sent again is applied once',
+  body: {
+    schema: changeEventsSchema,
+    invalid: 'invalid change notification',
+    // Parsed by its own shape, so a problem names the field (`3.changeType`), not the union.
+    parse: (body) => (Array.isArray(body) ? changeEventListSchema.safeParse(body) : changeNotificationSchema.safeParse(body)),
+  },
+  responses: {
+    '202': { description: 'stored: { accepted, duplicates, resources }' },
+    '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
+    '401': { description: 'no or wrong token' },
+    '404': {
+      description:
+        'an unknown resource, or one event (not an array) of an account neither Tally nor the resource knows: { error, message: "no account X on resource Y" }; nothing of the request was stored',
+    },
+    '429': { description: 'the resource has too many events waiting: send again after Retry-After seconds' },
+  },
+  handle: async ({ services }, { body }, reply) => {
+    try {
+      if (!Array.isArray(body)) await requireKnownAccountOfNotification(services, body);
+      const accepted = await acceptChangeEvents(services, Array.isArray(body) ? body : [body], 'api');
+      return reply.code(202).send(accepted);
+    } catch (e) {
+      if (e instanceof NoSuchAccountError || e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+      if (e instanceof BacklogFullError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many waiting', message: e.message });
+      throw e;
+    }
+  },
+});
+
+const runStartResponses = {
+  '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }' },
+  '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
+  '401': { description: 'no or wrong token' },
+  '404': { description: 'no such resource' },
+  '409': { description: 'the other kind of run (import or reconciliation) is running on the resource' },
+};
+
+function runStartRoute(type: 'recon' | 'import', path: string, summary: string): ApiRoute {
+  return apiRoute<z.output<typeof runRequestSchema>>({
+    method: 'POST',
+    url: `/api/v1/resources/:ref/${path}`,
+    summary,
+    params: { ref: resourceRef },
+    body: {
+      schema: runRequestSchema,
+      required: false,
+      invalid: 'invalid run request',
+      // No body is the defaults; a JSON null is not a run request.
+      parse: (body) => runRequestSchema.safeParse(body === undefined ? {} : body),
+    },
+    responses: runStartResponses,
+    handle: async ({ services }, { params, body }, reply) => {
+      try {
+        return reply.code(202).send(await startResourceRun(services, { type, resource: params.ref, ...body }));
+      } catch (e) {
+        if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+        if (e instanceof RunAlreadyRunningError) return reply.code(409).send({ error: 'run already running', message: e.message, workflowId: e.running.workflowId });
+        throw e;
+      }
+    },
+  });
+}
+
+/** An unknown resource (`?resource=`) is 404. */
+async function ofKnownResource<T>(reply: FastifyReply, work: () => Promise<T>) {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
+    throw e;
+  }
+}
+
+export const resourceSyncRoutes = [
+  changesRoute,
+  runStartRoute('recon', 'reconciliation', 'Start a reconciliation of the resource (or join the one running); follow it with /api/v1/runs/{workflowId}/progress'),
+  runStartRoute('import', 'import', 'Start an import from the resource (or join the one running)'),
+  apiRoute({
+    method: 'POST',
+    url: '/api/v1/resources/:ref/livesync/:action',
+    summary: "Start, pause, resume or stop the resource's live sync (the liveSync workflow)",
+    params: { ref: resourceRef, action: { description: 'start, pause, resume or stop', schema: z.enum(['start', 'pause', 'resume', 'stop']) } },
+    responses: {
+      '200': { description: 'start: { workflowId, running, resourceOid, resourceName }; others: { workflowId, resourceName }' },
+      '401': { description: 'no or wrong token' },
+      '404': { description: 'no such resource, or no such action' },
+      '409': { description: 'pause, resume or stop while no live sync runs for the resource' },
+    },
+    handle: async ({ services }, { params: { ref, action } }, reply) =>
+      ofKnownResource(reply, async () => {
+        if (action === 'start') return await startLiveSync(services, ref);
+        if (action !== 'pause' && action !== 'resume' && action !== 'stop') {
+          return reply.code(404).send({ error: 'not found', message: `no live sync action '${action}' (start, pause, resume, stop)` });
+        }
+        const done = await signalLiveSync(services, ref, action, 'api');
+        if (!done.workflowId) return reply.code(409).send({ error: 'not running', message: `no live sync runs for ${done.resourceName}` });
+        return done;
+      }),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/api/v1/livesync',
+    summary: "Each resource's live sync (?resource=<name or oid> for one): state, counts, last errors, position",
+    responses: {
+      '200': { description: '[{ resource, resourceOid, workflowId, status, token, operatorDecision: { state: stopped|paused, at, channel } | null }]' },
+      '404': { description: 'no such resource' },
+    },
+    handle: async ({ services }, { query }, reply) => ofKnownResource(reply, () => liveSyncStatuses(services, query.resource)),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/api/v1/runs',
+    summary: 'Reconciliation and import runs, newest first (?resource=<name or oid>&limit=20)',
+    responses: {
+      '200': { description: 'runs: [{ oid, type, resourceName, state, phase, stats, errors, workflowId, startedAt, finishedAt }]' },
+      '404': { description: 'no such resource' },
+    },
+    handle: async ({ services }, { query }, reply) =>
+      ofKnownResource(reply, () => listRuns(services, { resource: query.resource, limit: Math.min(200, Math.max(1, Number(query.limit) || 20)) })),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/api/v1/runs/:workflowId/progress',
+    summary: "A running (or finished) run's progress, as its workflow reports it",
+    params: { workflowId: { description: "the run's workflow id" } },
+    responses: { '200': { description: '{ phase, seen, total, synchronized, unchanged, errors, stats, lastErrors, startedAt }' }, '404': { description: 'no such run workflow' } },
+    handle: async ({ services }, { params }, reply) => {
+      const progress = await runProgress(services, params.workflowId);
+      if (!progress) return reply.code(404).send({ error: 'not found', message: `no run workflow '${params.workflowId}'` });
+      return progress;
+    },
+  }),
+];
