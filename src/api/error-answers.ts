@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { UserCommandError } from '../admin/user-commands';
 
 export interface ServedRoute {
   method: string;
@@ -34,6 +35,11 @@ export function allowedMethods(routes: readonly ServedRoute[], path: string): st
 /** The short kind of an error answer: the status's reason phrase, as `not found`, `method not allowed`. */
 export function errorKind(status: number): string {
   return (STATUS_CODES[status] ?? 'error').toLowerCase();
+}
+
+/** A user command's refusal: 404 for what it does not find, else 400, with the fields at fault. */
+export function answerUserCommandError(reply: FastifyReply, e: UserCommandError): FastifyReply {
+  return reply.code(e.kind === 'not-found' ? 404 : 400).send({ error: e.kind === 'not-found' ? 'not found' : 'invalid request', message: e.message, problems: e.problems });
 }
 
 /** A path parameter may be this long (fastify's default, 100, is shorter than an operation's workflow id can be). */

@@ -26,6 +26,7 @@ import { cancelOperation, OperationNotFoundError, OperationNotStuckError, retryO
 import { OperationExecutingError } from '../provisioning';
 import { UnknownResourceError } from '../admin/resource-runs';
 import { UserCommandError } from '../admin/user-commands';
+import { answerUserCommandError } from './error-answers';
 import { apiRoute, resourceRef, userRef } from './route-definitions';
 
 /** Domain errors as HTTP answers; anything else is the server's fault (500). */
@@ -33,9 +34,7 @@ async function answering<T>(reply: FastifyReply, work: () => Promise<T>): Promis
   try {
     return await work();
   } catch (e) {
-    if (e instanceof UserCommandError) {
-      return reply.code(e.kind === 'not-found' ? 404 : 400).send({ error: e.kind === 'not-found' ? 'not found' : 'invalid request', message: e.message, problems: e.problems });
-    }
+    if (e instanceof UserCommandError) return answerUserCommandError(reply, e);
     if (e instanceof UnknownResourceError || e instanceof OperationNotFoundError) return reply.code(404).send({ error: 'not found', message: e.message });
     if (e instanceof UserExistsError) return reply.code(409).send({ error: 'exists', message: e.message });
     if (e instanceof OperationNotStuckError || e instanceof OperationExecutingError) return reply.code(409).send({ error: 'not stuck', message: e.message });

@@ -1,9 +1,12 @@
 /** The HTTP API's routes on one user: read him, set his properties, assign and unassign. */
 import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import type { Services } from '../runtime/services';
 import { assignmentRequestSchema, userPropertyChangesSchema } from '../schema/api';
 import { presentUser } from '../admin/inspect';
 import { assignToUser, setUserProperties, unassignFromUser, UserCommandError, type UserCommandResult } from '../admin/user-commands';
-import { apiRoute, userRef } from './route-definitions';
+import { answerUserCommandError } from './error-answers';
+import { apiRoute, userRef, type ApiRoute } from './route-definitions';
 
 const userChangeResponses = {
   '200': { description: 'stored: { user, changedPaths, provisioningWorkflowId? } (no workflow when nothing changed)' },
@@ -17,11 +20,25 @@ async function userChange(reply: FastifyReply, work: () => Promise<UserCommandRe
     return await work();
   } catch (e) {
     if (!(e instanceof UserCommandError)) throw e;
-    return reply.code(e.kind === 'not-found' ? 404 : 400).send({ error: e.kind === 'not-found' ? 'not found' : 'invalid request', message: e.message, problems: e.problems });
+    return answerUserCommandError(reply, e);
   }
 }
 
-// The bodies are checked by the user commands (the CLI's too), so they go to them as sent.
+type UserCommand = (services: Services, ref: string, body: unknown, channel: 'api') => Promise<UserCommandResult>;
+
+// The body is checked by the user command (the CLI's too), so it goes to it as sent.
+function userChangeRoute(method: 'PATCH' | 'POST' | 'DELETE', url: string, summary: string, schema: z.ZodType, command: UserCommand): ApiRoute {
+  return apiRoute({
+    method,
+    url,
+    summary,
+    params: { ref: userRef },
+    body: { schema },
+    responses: userChangeResponses,
+    handle: async ({ services }, { params, body }, reply) => userChange(reply, () => command(services, params.ref, body, 'api')),
+  });
+}
+
 export const userRoutes = [
   apiRoute({
     method: 'GET',
@@ -35,31 +52,13 @@ export const userRoutes = [
       return presentUser(user);
     },
   }),
-  apiRoute({
-    method: 'PATCH',
-    url: '/api/v1/users/:ref',
-    summary: 'Set user properties (null or "" clears one) and recompute the accounts',
-    params: { ref: userRef },
-    body: { schema: userPropertyChangesSchema },
-    responses: userChangeResponses,
-    handle: async ({ services }, { params, body }, reply) => userChange(reply, () => setUserProperties(services, params.ref, body, 'api')),
-  }),
-  apiRoute({
-    method: 'POST',
-    url: '/api/v1/users/:ref/assignments',
-    summary: 'Assign a role or a resource account and provision it',
-    params: { ref: userRef },
-    body: { schema: assignmentRequestSchema },
-    responses: userChangeResponses,
-    handle: async ({ services }, { params, body }, reply) => userChange(reply, () => assignToUser(services, params.ref, body, 'api')),
-  }),
-  apiRoute({
-    method: 'DELETE',
-    url: '/api/v1/users/:ref/assignments',
-    summary: 'Remove an assignment (given in the body); accounts no other assignment needs are deleted',
-    params: { ref: userRef },
-    body: { schema: assignmentRequestSchema },
-    responses: userChangeResponses,
-    handle: async ({ services }, { params, body }, reply) => userChange(reply, () => unassignFromUser(services, params.ref, body, 'api')),
-  }),
+  userChangeRoute('PATCH', '/api/v1/users/:ref', 'Set user properties (null or "" clears one) and recompute the accounts', userPropertyChangesSchema, setUserProperties),
+  userChangeRoute('POST', '/api/v1/users/:ref/assignments', 'Assign a role or a resource account and provision it', assignmentRequestSchema, assignToUser),
+  userChangeRoute(
+    'DELETE',
+    '/api/v1/users/:ref/assignments',
+    'Remove an assignment (given in the body); accounts no other assignment needs are deleted',
+    assignmentRequestSchema,
+    unassignFromUser,
+  ),
 ];

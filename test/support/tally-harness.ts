@@ -3,9 +3,9 @@
  * stack, in its own database and task queue so test files don't see each other's work.
  */
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server';
+import { listenLocally } from './listen';
 import { applyConfig, type ApplyResult } from '../../src/admin/apply-config';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -140,8 +140,7 @@ export async function recordHistories(temporal: { address: string; namespace: st
 /** The HTTP API of this Tally listening on a free loopback port; `url` is its base, without `/api/v1`. */
 export async function listenApi(tally: TallyHarness, token: string): Promise<{ api: FastifyInstance; url: string }> {
   const api = buildApi({ services: tally.services, token });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  return { api, url: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` };
+  return { api, url: await listenLocally(api) };
 }
 
 /**

@@ -11,7 +11,7 @@ import { codecEndpointUrl, codecSettings, payloadToJson } from '../../../src/api
 import { createPayloadCodec } from '../../../src/security/payload-codec';
 import { deriveSecretKey } from '../../../src/security/secret-key';
 import { startTally, type TallyHarness } from '../../support/tally-harness';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../../support/listen';
 
 const TOKEN = 'codec-api-test-token';
 const UI = 'http://127.0.0.1:8233';
@@ -23,8 +23,7 @@ let dev: string;
 async function listen(tokenRequired: boolean): Promise<string> {
   const api = buildApi({ services: tally.services, token: TOKEN, codec: { allowedOrigins: [UI, 'http://localhost:8233'], tokenRequired } });
   apis.push(api);
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  return listenLocally(api);
 }
 
 beforeAll(async () => {

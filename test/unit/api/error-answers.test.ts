@@ -3,20 +3,19 @@
  * that is not JSON, a content type it doesn't parse, a bad or too long path parameter, an unknown path),
  * and a method a path does not have is 405 with `Allow`. None of these requests reaches a service.
  */
-import type { AddressInfo } from 'node:net';
 import { buildApi } from '../../../src/api/server';
 import { allowedMethods } from '../../../src/api/error-answers';
 import type { Services } from '../../../src/runtime/services';
 import { SecretKey } from '../../../src/security/secret-key';
 import { errorBodySchema } from '../../../src/schema/api';
+import { listenLocally } from '../../support/listen';
 
 const TOKEN = 'error-answers-token';
 const app = buildApi({ services: { key: new SecretKey(Buffer.alloc(32, 7)) } as Services, token: TOKEN, codec: { allowedOrigins: [], tokenRequired: true } });
 let base: string;
 
 beforeAll(async () => {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  base = await listenLocally(app);
 });
 
 afterAll(async () => {

@@ -2,7 +2,6 @@
  * A route is declared once (route-definitions.ts): the server serves exactly the routes the OpenAPI
  * document gives, no more and no fewer, and checks the inputs a definition validates with its schemas.
  */
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { buildApi, registeredRoutes } from '../../../src/api/server';
@@ -11,6 +10,7 @@ import { openApiPath } from '../../../src/api/openapi-document';
 import { apiRoute, registerRoutes, type RouteContext } from '../../../src/api/route-definitions';
 import type { Services } from '../../../src/runtime/services';
 import { SecretKey } from '../../../src/security/secret-key';
+import { listenLocally } from '../../support/listen';
 
 const operations = ['get', 'post', 'put', 'patch', 'delete'];
 /** Registering routes touches no service but the key (the codec endpoint's): requests would, and none is sent here. */
@@ -70,8 +70,7 @@ describe('registerRoutes', () => {
   let base: string;
 
   beforeAll(async () => {
-    await probe.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(probe.server.address() as AddressInfo).port}`;
+    base = await listenLocally(probe);
   });
 
   afterAll(async () => {
