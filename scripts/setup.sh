@@ -82,21 +82,23 @@ debian_install() {
 }
 
 # --- Python wheels, each component in its own venv -------------------------------------------------
-# venv_install VENV LOG WHAT PACKAGE...: the venv without its own pip when the host's pip can install into it
-# (pip >= 22.3, --python; saves seconds of CPU per venv), else with one; no byte-compiling (the wheels are
-# mostly binaries, and Python compiles what it imports).
+# venv_install VENV LOG WHAT PACKAGE...: called when the component's check failed, so the venv starts anew (one
+# copied or moved from elsewhere has scripts pointing there); without its own pip when the host's pip can install
+# into it (pip >= 22.3, --python; saves seconds of CPU per venv); no byte-compiling (the wheels are mostly
+# binaries, and Python compiles what it imports).
 venv_install() {
   local venv=$1 log=$2 what=$3 py
   shift 3
   py=$(command -v python3 || true)
   [[ -n "$py" ]] || fail "python3 not found (needed for $what)"
+  rm -rf "$venv"
   local pip_args=(install -q --no-compile --disable-pip-version-check "$@")
-  if [[ ! -x "$venv/bin/pip" ]] && "$py" -m pip --python "$py" --version >/dev/null 2>&1; then
-    [[ -x "$venv/bin/python" ]] || "$py" -m venv --without-pip "$venv" || fail "python3 -m venv failed"
+  if "$py" -m pip --python "$py" --version >/dev/null 2>&1; then
+    "$py" -m venv --without-pip "$venv" || fail "python3 -m venv failed"
     "$py" -m pip --python "$venv/bin/python" "${pip_args[@]}" >"$log" 2>&1 || fail "pip install $* failed, see $log"
   else
-    [[ -x "$venv/bin/pip" ]] || "$py" -m venv "$venv" || fail "python3 -m venv failed"
-    "$venv/bin/pip" "${pip_args[@]}" >"$log" 2>&1 || fail "pip install $* failed, see $log"
+    "$py" -m venv "$venv" || fail "python3 -m venv failed"
+    "$venv/bin/python" -m pip "${pip_args[@]}" >"$log" 2>&1 || fail "pip install $* failed, see $log"
   fi
 }
 
