@@ -36,7 +36,14 @@ export function registeredRoutes(app: FastifyInstance): Array<{ method: string; 
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, frameworkErrors: answerFrameworkError, routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH } });
+  // A `__proto__` or `constructor.prototype` key in a JSON body is dropped, not refused: the body is still valid JSON.
+  const app = Fastify({
+    logger: false,
+    frameworkErrors: answerFrameworkError,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+  });
   const routes: Array<{ method: string; url: string }> = [];
   registered.set(app, routes);
   app.addHook('onRoute', (route) => {

@@ -944,8 +944,9 @@ function findByRef<T extends { oid: string; name: string }>(objects: T[], ref: s
   return objects.find((o) => o.oid === ref) ?? objects.find((o) => o.name === ref) ?? null;
 }
 
+/** The text as a regular expression matching it literally (MongoDB refuses a pattern holding a NUL: it is written \x00). */
 function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\0/g, '\\x00');
 }
 
 /** Inserts the objects in one unordered write; the oids a unique index refused come back, other errors are thrown. */

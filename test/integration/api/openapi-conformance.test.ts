@@ -87,3 +87,18 @@ test("a run's progress is 404 at once for a workflow that is no run of this Tall
     await tally.services.client.workflow.getHandle(workflowId).terminate('test over');
   }
 }, 60_000);
+
+test('what the fuzzer found stays fixed: a name filter with a NUL character lists nobody, a change body with a __proto__ key is read as any other', async () => {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const users = await fetch(`${base}/api/v1/users?name=${encodeURIComponent('c_\u0000')}`, { headers });
+  expect({ status: users.status, body: await users.json() }).toEqual({ status: 200, body: expect.objectContaining({ users: [] }) });
+
+  const change = await fetch(`${base}/api/v1/changes`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: '{"resource": "no such resource", "account": "x", "attributeDeltas": [{"path": "cn", "replace": [{"__proto__": []}]}]}',
+  });
+  const answer = (await change.json()) as { message: string };
+  expect(answer.message).not.toMatch(/not valid JSON/);
+  expect(change.status).toBe(404);
+}, 60_000);
