@@ -73,8 +73,8 @@ async function main() {
         user.assignment = [{ accountConstruction: { resourceRef: AD_OID, kind: 'account', intent: 'default', attribute: [] } }];
         return { user, shadows };
       });
-      await repo.collections.users.insertMany(batch.map(({ user }) => ({ ...user, _id: user.oid })) as never);
-      await repo.collections.shadows.insertMany(batch.flatMap(({ shadows }) => shadows.map((s) => ({ ...s, _id: s.oid }))) as never);
+      await repo.users.insertMany(batch.map(({ user }) => user));
+      await repo.shadows.insertMany(batch.flatMap(({ shadows }) => shadows));
     }
     console.log(`stored ${users} users with 2 linked shadows each in ${Math.round(performance.now() - t)} ms`);
 
@@ -94,7 +94,7 @@ async function main() {
     const latencies: number[] = [];
     const commands = new Map<string, number>();
     let counting = true;
-    repo.db.client.on('commandStarted', (e) => counting && commands.set(e.commandName, (commands.get(e.commandName) ?? 0) + 1));
+    repo.onCommand((name) => counting && commands.set(name, (commands.get(name) ?? 0) + 1));
     const meter = startCpuMeter(stack.pids());
     const profile = await startProfile(process.env.TALLY_BENCH_PROFILE);
     t = performance.now();

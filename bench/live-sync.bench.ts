@@ -41,7 +41,7 @@ async function main() {
     });
     const imported = await startResourceRun(tally.services, { type: 'import', resource: LDAP_OID });
     await waitForRun(tally.services, imported.workflowId, () => undefined);
-    while ((await tally.services.repo.collections.shadows.countDocuments({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 200));
+    while ((await tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 200));
     await startLiveSync(tally.services, LDAP_OID, { intervalMs });
     while (((await liveSyncStatuses(tally.services, LDAP_OID))[0].status?.polls ?? 0) < 2) await new Promise((r) => setTimeout(r, 100));
     console.log(`${accounts} LDAP accounts imported (users + MyLittleAD rows); live sync polls every ${intervalMs} ms when idle`);
@@ -114,9 +114,9 @@ async function main() {
       if (response.status === 202) accepted += ((await response.json()) as { accepted: number }).accepted;
     });
     const acceptMs = performance.now() - tEvents;
-    while ((await tally.services.repo.countPendingChangeEvents(LDAP_OID)) > 0) await new Promise((r) => setTimeout(r, 100));
+    while ((await tally.services.repo.liveSync.countPendingChangeEvents(LDAP_OID)) > 0) await new Promise((r) => setTimeout(r, 100));
     const appliedMs = performance.now() - tEvents;
-    const done = await tally.services.repo.collections.changeEvents.countDocuments({ resourceRef: LDAP_OID, done: true, eventId: /^bench-/ });
+    const done = await tally.inspect.changeEvents.count({ resourceRef: LDAP_OID, done: true, eventId: /^bench-/ });
     console.log(`HTTP change events: ${sent.length} posted one per request, 50 in flight`);
     console.log(`  accepted ${accepted} in ${Math.round(acceptMs)} ms -> ${Math.round(accepted / (acceptMs / 1000))} events/s; all applied after ${Math.round(appliedMs)} ms -> ${Math.round(done / (appliedMs / 1000))} events/s; lost: ${sent.length - done}`);
     await api.close();

@@ -59,14 +59,14 @@ async function main() {
 
     const imported = await run('import');
     const rows = (await pg.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
-    const users = await tally.services.repo.collections.users.countDocuments({});
+    const users = await tally.inspect.users.count({});
     console.log(`import of ${accounts} LDAP accounts (users through the template, each with a MyLittleAD row), page size ${pageSize}:`);
     console.log(`  ${Math.round(imported.ms)} ms -> ${(accounts / (imported.ms / 1000)).toFixed(0)} accounts/s; ${users} users, ${rows} PostgreSQL rows, ${imported.summary.errors} errors`);
     console.log(`  history: ${imported.events} events in ${imported.runs} run(s) -> ${(imported.events / accounts).toFixed(4)} per account`);
     printCpu(imported.cpu, accounts, 'account');
 
     // Let the provisioning the import handed over finish before measuring the steady state.
-    while ((await tally.services.repo.collections.shadows.countDocuments({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
+    while ((await tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
     // The first reconciliation compares every account with its owner (the worker then remembers what
     // agreed, by versions); the next one is the steady state of a long-lived worker.
     const first = await run('recon');
@@ -86,7 +86,7 @@ async function main() {
     let read = 0;
     do {
       const page = await connector.search({ cursor, pageSize });
-      await tally.services.repo.shadowsByPrimaryIdentifiers(LDAP_OID, page.objects.map((o) => o.primaryIdentifier));
+      await tally.services.repo.shadows.byPrimaryIdentifiers(LDAP_OID, page.objects.map((o) => o.primaryIdentifier));
       read += page.objects.length;
       cursor = page.cursor;
     } while (cursor);

@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
 import { startMongod } from '../src/dev/servers';
-import { Repository } from '../src/repository/repository';
+import { openRepository, type Repository } from '../src/repository/repository';
 import type { ShadowDoc, UserDoc } from '../src/schema/objects';
 import { median } from './support/measure';
 
@@ -51,8 +50,8 @@ function objects(from: number, to: number): { users: UserDoc[]; shadows: ShadowD
 async function fill(repo: Repository, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i += 10_000) {
     const { users, shadows } = objects(i, Math.min(to, i + 10_000));
-    await repo.collections.users.insertMany(users.map((u) => ({ ...u, _id: u.oid })) as never);
-    await repo.collections.shadows.insertMany(shadows.map((s) => ({ ...s, _id: s.oid })) as never);
+    await repo.users.insertMany(users);
+    await repo.shadows.insertMany(shadows);
   }
 }
 
@@ -66,18 +65,18 @@ async function timed(times: number, work: (i: number) => Promise<unknown>): Prom
   return median(each);
 }
 
-async function measure(repo: Repository, client: MongoClient, stored: number, commands: { count: number }) {
+async function measure(repo: Repository, stored: number, commands: { count: number }) {
   const pick = (i: number) => Math.floor((i * 7919) % stored);
-  const floor = await timed(samples, () => client.db('admin').command({ ping: 1 }));
-  const byPrimary = await timed(samples, (i) => repo.shadowByIdentifiers(RESOURCE, { primaryIdentifier: `uuid-${pick(i)}` }));
-  const byName = await timed(samples, (i) => repo.shadowByIdentifiers(RESOURCE, { secondaryIdentifier: `UID=user${pick(i)},ou=people,dc=example,dc=com` }));
-  const userByName = await timed(samples, (i) => repo.userByName(`user${pick(i)}`));
-  const users = await repo.collections.users.find({}, { projection: { _id: 0, oid: 1, version: 1 } }).limit(samples).toArray();
+  const floor = await timed(samples, () => repo.ping());
+  const byPrimary = await timed(samples, (i) => repo.shadows.byIdentifiers(RESOURCE, { primaryIdentifier: `uuid-${pick(i)}` }));
+  const byName = await timed(samples, (i) => repo.shadows.byIdentifiers(RESOURCE, { secondaryIdentifier: `UID=user${pick(i)},ou=people,dc=example,dc=com` }));
+  const userByName = await timed(samples, (i) => repo.users.byName(`user${pick(i)}`));
+  const users = await repo.users.list({ limit: samples });
   const before = commands.count;
-  const versioned = await timed(users.length, (i) => repo.updateUser(users[i]!.oid, users[i]!.version, { set: { fullName: `Changed ${i}` } }));
+  const versioned = await timed(users.length, (i) => repo.users.update(users[i]!.oid, users[i]!.version, { set: { fullName: `Changed ${i}` } }));
   const roundTrips = (commands.count - before) / users.length;
   const oids = users.slice(0, 1000).map((u) => u.oid);
-  const bulk = await timed(20, () => repo.usersByOids(oids));
+  const bulk = await timed(20, () => repo.users.byOids(oids));
   console.log(`  ${String(stored).padStart(7)} users + shadows stored:`);
   console.log(`    floor (ping round trip)           ${floor.toFixed(3)} ms`);
   console.log(`    shadow by primary identifier      ${byPrimary.toFixed(3)} ms  (${(byPrimary / floor).toFixed(1)}x floor)`);
@@ -92,23 +91,21 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tally-bench-repo-'));
   const mongod = await startMongod({ dataDir });
   const commands = { count: 0 };
-  const client = new MongoClient(mongod.uri, { monitorCommands: true });
-  client.on('commandStarted', () => commands.count++);
+  const repo = await openRepository({ uri: mongod.uri, database: 'bench', monitorCommands: true });
+  repo.onCommand(() => commands.count++);
   try {
-    await client.connect();
-    const repo = new Repository(client.db('bench'));
     await repo.ensureIndexes();
     console.log(`repository on mongod (standalone), ${samples} sequential calls each, median:`);
     await fill(repo, 0, 1000);
-    const small = await measure(repo, client, 1000, commands);
+    const small = await measure(repo, 1000, commands);
     let t = performance.now();
     await fill(repo, 1000, target);
     console.log(`  stored ${target - 1000} more users and shadows in ${Math.round(performance.now() - t)} ms`);
     t = performance.now();
-    const large = await measure(repo, client, target, commands);
+    const large = await measure(repo, target, commands);
     console.log(`  ratio ${target} / 1000: by primary ${(large.byPrimary / small.byPrimary).toFixed(2)}x, by name ${(large.byName / small.byName).toFixed(2)}x, user by name ${(large.userByName / small.userByName).toFixed(2)}x, versioned write ${(large.versioned / small.versioned).toFixed(2)}x`);
   } finally {
-    await client.close();
+    await repo.close();
     await mongod.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -61,7 +61,7 @@ async function main() {
       Array.from({ length: users }, (_, i) => `kind: User\nname: user${i}\nfullName: User ${i}\ngivenName: User\nfamilyName: No${i}\n`).join('---\n'),
     );
     await applyConfig(tally.services.repo, tally.services.key, [config]);
-    const oids = (await tally.services.repo.collections.users.find({}, { projection: { _id: 0, oid: 1 } }).toArray()).map((u) => u.oid);
+    const oids = (await tally.inspect.users.find({}, { projection: { _id: 0, oid: 1 } })).map((u) => u.oid);
 
     const requested = new Map<string, number>();
     const finished = new Map<string, number>();
@@ -75,7 +75,7 @@ async function main() {
     );
     const assigned = performance.now();
     while (finished.size < oids.length) {
-      const shadows = await tally.services.repo.collections.shadows.find({ exists: true, pendingOperations: { $size: 0 } }, { projection: { _id: 0, ownerRef: 1 } }).toArray();
+      const shadows = await tally.inspect.shadows.find({ exists: true, pendingOperations: { $size: 0 } }, { projection: { _id: 0, ownerRef: 1 } });
       const count = new Map<string, number>();
       for (const s of shadows) if (s.ownerRef) count.set(s.ownerRef, (count.get(s.ownerRef) ?? 0) + 1);
       const now = performance.now();

@@ -172,7 +172,7 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
     },
     /** The retry policy of the shadow's resource, in milliseconds. */
     async retryPolicyForShadow(input: { shadowOid: string }): Promise<ResourceRetryPolicy | null> {
-      const shadow = await deps.repo.shadow(input.shadowOid);
+      const shadow = await deps.repo.shadows.get(input.shadowOid);
       if (!shadow) return null;
       return retryPolicyOf(shadow.resourceRef);
     },

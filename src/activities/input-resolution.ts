@@ -15,16 +15,16 @@ export function createInputResolutionActivities(deps: Pick<SyncDeps, 'repo'>) {
   return {
     /** processChange `{ resource, account | primaryIdentifier, ... }` -> the change with the resource's oid. */
     async resolveChangeInput(input: ProcessChangeShortInput): Promise<ResourceChange> {
-      const resource = await deps.repo.resource(input.resource);
+      const resource = await deps.repo.config.resource(input.resource);
       if (!resource) {
-        const known = (await deps.repo.configSnapshot()).resources.map((r) => r.name).sort();
+        const known = (await deps.repo.config.snapshot()).resources.map((r) => r.name).sort();
         throw invalid('processChange', 'resource', `no resource '${input.resource}' (resources: ${known.join(', ') || 'none'})`);
       }
       return changeOfEvent(resource.oid, input, input.channel);
     },
     /** provisionUser or deleteUser `{ user }` -> the user's oid. */
     async resolveUserInput(input: { user: string; workflowType?: string }): Promise<{ userOid: string }> {
-      const user = await deps.repo.userByRef(input.user);
+      const user = await deps.repo.users.byRef(input.user);
       if (!user) throw invalid(input.workflowType ?? 'provisionUser', 'user', `no user '${input.user}'`);
       return { userOid: user.oid };
     },

@@ -31,7 +31,7 @@ export function createLiveSyncActivities(deps: SyncDeps) {
     /** Change events signalled to the workflow, stored with those the HTTP API takes. */
     async storeChangeEvents(input: { resourceOid: string; events: ChangeEventInput[] }) {
       const receivedAt = new Date().toISOString();
-      return deps.repo.acceptChangeEvents(
+      return deps.repo.liveSync.acceptChangeEvents(
         input.events.map((event) => ({
           resourceRef: input.resourceOid,
           ...(event.eventId ? { eventId: event.eventId } : {}),
@@ -41,7 +41,7 @@ export function createLiveSyncActivities(deps: SyncDeps) {
       );
     },
     async endLiveSync(input: { resourceOid: string; workflowId: string }) {
-      await deps.repo.releaseLiveSync(input.resourceOid, input.workflowId);
+      await deps.repo.liveSync.release(input.resourceOid, input.workflowId);
     },
   };
 }

@@ -31,6 +31,6 @@ export async function requireKnownAccount(services: Pick<Services, 'repo' | 'con
 
 /** The same for one change notification; an unknown resource is left to the caller's own answer. */
 export async function requireKnownAccountOfNotification(services: Pick<Services, 'repo' | 'connectors' | 'syncDeps'>, notification: AccountNames & { resource: string }): Promise<void> {
-  const resource = await services.repo.resource(notification.resource);
+  const resource = await services.repo.config.resource(notification.resource);
   if (resource) await requireKnownAccount(services, resource, notification);
 }

@@ -38,7 +38,7 @@ export async function applyConfig(
   paths: string[],
 ): Promise<ApplyResult> {
   const loaded = loadConfigFiles(paths, { known: await knownObjects(repo) });
-  const targets = await constructionTargets(loaded.objects, (ref) => repo.resource(ref));
+  const targets = await constructionTargets(loaded.objects, (ref) => repo.config.resource(ref));
   const objects = withConstructionNames(loaded.objects, targets);
   const names = await checkAttributeNames(objects, targets);
   if (names.problems.length > 0) throw new ConfigError(sortProblems(names.problems));
@@ -93,16 +93,16 @@ async function storeConfigObject(
   now: string,
 ): Promise<{ change: 'created' | 'updated' | 'unchanged'; before: object | null }> {
   const desired = canonical(object) as ConfigObject & { oid: string };
-  const existing = await repo.configObject(object.kind, object.oid);
+  const existing = await repo.config.object(object.kind, object.oid);
   if (!existing) {
-    await repo.insertConfigObject(object.kind, { ...desired, version: 1, storedAt: now } as never);
+    await repo.config.insert(object.kind, { ...desired, version: 1, storedAt: now } as never);
     return { change: 'created', before: null };
   }
   // A role's links to the shadows of its own projection are Tally's, not the file's.
   const { version, storedAt: _storedAt, linkRef: _linkRef, ...stored } = existing as typeof existing & { linkRef?: string[] };
   if (JSON.stringify(canonical(stored)) === JSON.stringify(desired)) return { change: 'unchanged', before: stored };
   const removed = Object.keys(stored).filter((k) => !(k in (desired as object)));
-  await repo.replaceConfigObject(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });
+  await repo.config.replace(object.kind, object.oid, version, { set: { ...desired, storedAt: now }, unset: removed });
   return { change: 'updated', before: stored };
 }
 
@@ -131,7 +131,7 @@ async function refResolver(repo: Repository, applied: LoadedObject[], assignment
   }
   for (const { kind, ref } of assignmentRefs(assignments)) {
     if (known.has(`${kind}:${ref}`)) continue;
-    const stored = kind === 'Role' ? await repo.role(ref) : await repo.resource(ref);
+    const stored = kind === 'Role' ? await repo.config.role(ref) : await repo.config.resource(ref);
     if (stored) known.set(`${kind}:${ref}`, stored.oid);
   }
   return (kind, ref) => known.get(`${kind}:${ref}`) ?? ref;
@@ -149,7 +149,7 @@ async function storeUser(
   now: string,
   applied: LoadedObject[],
 ): Promise<{ oid: string; change: 'created' | 'updated' | 'unchanged'; changedPaths?: string[]; removedAssignments: Assignment[]; addedAssignments?: Assignment[] }> {
-  const existing = (await repo.user(config.oid)) ?? (await repo.userByRef(config.name));
+  const existing = (await repo.users.get(config.oid)) ?? (await repo.users.byRef(config.name));
   const samePassword = (stored?: { encrypted: string }) => !!stored && password !== undefined && decryptSecret(stored.encrypted, key) === password;
   const encryptedPassword = password === undefined || samePassword(existing?.credentials?.password) ? undefined : encryptSecret(password, key);
   if (!existing) {
@@ -163,7 +163,7 @@ async function storeUser(
       version: 1,
       metadata: { createTimestamp: now, modifyTimestamp: now, createChannel: 'user', modifyChannel: 'user' },
     };
-    await repo.insertUser(user);
+    await repo.users.insert(user);
     return { oid: user.oid, change: 'created', removedAssignments: [] };
   }
   const resolve = await refResolver(repo, applied, [...existing.assignment, ...(existing.configAssignment ?? []), ...config.assignment]);

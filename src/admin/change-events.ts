@@ -41,7 +41,7 @@ export async function acceptChangeEvents(
     const parsed = changeNotificationSchema.parse(notification);
     let resource = resources.get(parsed.resource);
     if (!resource) {
-      const found = await services.repo.resource(parsed.resource);
+      const found = await services.repo.config.resource(parsed.resource);
       if (!found) throw new UnknownResourceError(`no resource '${parsed.resource}' (tally apply it first)`);
       resource = { oid: found.oid, name: found.name };
       resources.set(parsed.resource, resource);
@@ -50,7 +50,7 @@ export async function acceptChangeEvents(
   }
   const distinct = [...new Map([...resources.values()].map((r) => [r.oid, r])).values()];
   for (const resource of distinct) await refuseWhenBacklogFull(services, resource);
-  const stored = await services.repo.acceptChangeEvents(events);
+  const stored = await services.repo.liveSync.acceptChangeEvents(events);
   for (const resource of distinct) await ensureLiveSync(services, resource.oid);
   return { ...stored, resources: distinct.map((r) => r.oid) };
 }
@@ -60,7 +60,7 @@ async function refuseWhenBacklogFull(services: Services, resource: { oid: string
   const key = `${services.settings.TALLY_DATABASE}:${resource.oid}`;
   let backlog = backlogs.get(key);
   if (!backlog || backlog.until < now) {
-    backlog = { count: await services.repo.countPendingChangeEvents(resource.oid), until: now + BACKLOG_CHECK_MS };
+    backlog = { count: await services.repo.liveSync.countPendingChangeEvents(resource.oid), until: now + BACKLOG_CHECK_MS };
     backlogs.set(key, backlog);
   }
   if (backlog.count >= services.settings.TALLY_MAX_EVENT_BACKLOG) throw new BacklogFullError(resource.name, backlog.count, 1);

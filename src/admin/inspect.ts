@@ -10,6 +10,6 @@ export function presentUser(user: UserDoc): Omit<UserDoc, 'credentials'> & { cre
 }
 
 export async function findShadows(repo: Repository, options: { resource?: string; pending?: boolean; owner?: string }): Promise<ShadowDoc[]> {
-  const resourceRef = options.resource ? ((await repo.resource(options.resource))?.oid ?? options.resource) : undefined;
-  return repo.findShadows({ resourceRef, ownerRef: options.owner, pending: options.pending });
+  const resourceRef = options.resource ? ((await repo.config.resource(options.resource))?.oid ?? options.resource) : undefined;
+  return repo.shadows.find({ resourceRef, ownerRef: options.owner, pending: options.pending });
 }

@@ -17,7 +17,7 @@ export const userListLimits = { default: 50, max: 500 } as const;
 export async function listUsers(services: Services, options: { name?: string; limit?: number; after?: string }): Promise<UserListing> {
   const limit = Math.min(userListLimits.max, options.limit ?? userListLimits.default);
   // One more than asked tells whether a next page exists.
-  const found = await services.repo.listUsers({ nameContains: options.name || undefined, after: options.after || undefined, limit: limit + 1 });
+  const found = await services.repo.users.list({ nameContains: options.name || undefined, after: options.after || undefined, limit: limit + 1 });
   const page = found.slice(0, limit);
   return {
     users: page.map((u: UserDoc) => ({
@@ -63,19 +63,19 @@ export function presentResource(resource: StoredResource, counts?: ResourceListi
 }
 
 export async function listResources(services: Services): Promise<ResourceListing[]> {
-  const [{ resources }, counts] = await Promise.all([services.repo.configSnapshot(), services.repo.shadowCountsByResource()]);
+  const [{ resources }, counts] = await Promise.all([services.repo.config.snapshot(), services.repo.shadows.countsByResource()]);
   return [...resources].sort((a, b) => a.name.localeCompare(b.name)).map((r) => presentResource(r, counts.get(r.oid)));
 }
 
 /** One resource by oid or name; null when there is none. */
 export async function showResource(services: Services, ref: string): Promise<ResourceListing | null> {
-  const resource = await services.repo.resource(ref);
+  const resource = await services.repo.config.resource(ref);
   if (!resource) return null;
-  return presentResource(resource, (await services.repo.shadowCountsByResource()).get(resource.oid));
+  return presentResource(resource, (await services.repo.shadows.countsByResource()).get(resource.oid));
 }
 
 export async function listRoles(services: Services): Promise<RoleListing[]> {
-  const { roles, resources } = await services.repo.configSnapshot();
+  const { roles, resources } = await services.repo.config.snapshot();
   const resourceName = (ref: string) => resources.find((r) => r.oid === ref || r.name === ref)?.name ?? ref;
   const roleName = (ref: string) => roles.find((r) => r.oid === ref || r.name === ref)?.name ?? ref;
   return [...roles]
@@ -95,7 +95,7 @@ export async function listRoles(services: Services): Promise<RoleListing[]> {
 }
 
 export async function listTemplates(services: Services): Promise<TemplateListing[]> {
-  const { objectTemplates } = await services.repo.configSnapshot();
+  const { objectTemplates } = await services.repo.config.snapshot();
   return [...objectTemplates]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((t) => ({

@@ -22,7 +22,7 @@ export interface LiveSyncStart {
 }
 
 async function resourceOf(services: Services, ref: string) {
-  const resource = await services.repo.resource(ref);
+  const resource = await services.repo.config.resource(ref);
   if (!resource) throw new UnknownResourceError(`no resource '${ref}' (tally apply it first)`);
   return resource;
 }
@@ -35,7 +35,7 @@ async function runningLiveSync(
   services: Services,
   resourceOid: string,
 ): Promise<{ workflowId: string | null; token: string | null; operatorDecision: LiveSyncDecision | null }> {
-  const stored = await services.repo.syncToken(resourceOid);
+  const stored = await services.repo.liveSync.token(resourceOid);
   const holder = stored?.workflowId;
   return {
     workflowId: holder && (await services.workflows.isWorkflowOpen(holder)) ? holder : null,
@@ -58,7 +58,7 @@ export async function startLiveSync(services: Services, ref: string, options: { 
   const { workflowId: running, operatorDecision } = await runningLiveSync(services, resource.oid);
   const resumed = !!running && operatorDecision?.state === 'paused';
   if (resumed) await services.client.workflow.getHandle(running).signal(signals.resumeLiveSync);
-  if (operatorDecision) await services.repo.recordLiveSyncDecision(resource.oid, null);
+  if (operatorDecision) await services.repo.liveSync.recordDecision(resource.oid, null);
   if (!running) return startWorkflow(services, resource, options);
   return { workflowId: running, running: true, ...(resumed ? { resumed } : {}), resourceOid: resource.oid, resourceName: resource.name };
 }
@@ -104,10 +104,10 @@ export async function signalLiveSync(
   const resource = await resourceOf(services, ref);
   const { workflowId } = await runningLiveSync(services, resource.oid);
   if (workflowId) {
-    if (action !== 'resume') await services.repo.recordLiveSyncDecision(resource.oid, { state: action === 'pause' ? 'paused' : 'stopped', at: new Date().toISOString(), channel });
+    if (action !== 'resume') await services.repo.liveSync.recordDecision(resource.oid, { state: action === 'pause' ? 'paused' : 'stopped', at: new Date().toISOString(), channel });
     const signal = action === 'pause' ? signals.pauseLiveSync : action === 'resume' ? signals.resumeLiveSync : signals.stopLiveSync;
     await services.client.workflow.getHandle(workflowId).signal(signal);
-    if (action === 'resume') await services.repo.recordLiveSyncDecision(resource.oid, null);
+    if (action === 'resume') await services.repo.liveSync.recordDecision(resource.oid, null);
   }
   return { workflowId, resourceName: resource.name };
 }
@@ -125,7 +125,7 @@ export interface LiveSyncListing {
 
 /** Every resource's live sync (or the one asked for). */
 export async function liveSyncStatuses(services: Services, ref?: string): Promise<LiveSyncListing[]> {
-  const resources = ref ? [await resourceOf(services, ref)] : (await services.repo.configSnapshot()).resources;
+  const resources = ref ? [await resourceOf(services, ref)] : (await services.repo.config.snapshot()).resources;
   return Promise.all(
     resources.map(async (resource) => {
       const { workflowId, token, operatorDecision } = await runningLiveSync(services, resource.oid);

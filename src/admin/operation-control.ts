@@ -70,7 +70,7 @@ export async function retryOperation(services: Services, workflowId: string): Pr
     requestId: `retry:${described.runId}`,
   });
   const runId = reset.runId ?? '?';
-  await services.repo.writeAudit([
+  await services.repo.audit.write([
     { timestamp: new Date().toISOString(), channel: 'user', objectType: 'user', objectOid: workflowId, delta: { retried: described.runId, newRun: runId }, workflowId, message: `operation ${workflowId} retried` },
   ]);
   return { workflowId, action: 'retry', done: 'reset', message: `${described.type} ${workflowId} runs again from its start (run ${runId})` };
@@ -82,7 +82,7 @@ export async function cancelOperation(services: Services, workflowId: string, re
   const stuck = (status === 'RUNNING' && isWaitingOrFailed(described)) || status === 'FAILED' || status === 'TIMED_OUT';
   if (!stuck) throw new OperationNotStuckError(`${workflowId} is ${status.toLowerCase()} (${stateOf(described)}): it is not stuck, there is nothing to cancel`);
 
-  if ((await services.repo.cancelledOperations([`${workflowId}/${described.runId}`])).size > 0) {
+  if ((await services.repo.runs.cancelledOperations([`${workflowId}/${described.runId}`])).size > 0) {
     return { workflowId, action: 'cancel', done: 'already cancelled', message: `${workflowId} was cancelled already` };
   }
   const parts: string[] = [];
@@ -96,8 +96,8 @@ export async function cancelOperation(services: Services, workflowId: string, re
     await services.client.workflow.getHandle(workflowId).cancel();
     parts.push(`workflow ${described.type} cancelled`);
   }
-  await services.repo.recordOperationCancellation({ workflowId, runId: described.runId, cancelledAt: new Date().toISOString(), reason });
-  await services.repo.writeAudit([
+  await services.repo.runs.recordCancellation({ workflowId, runId: described.runId, cancelledAt: new Date().toISOString(), reason });
+  await services.repo.audit.write([
     {
       timestamp: new Date().toISOString(),
       channel: 'user',

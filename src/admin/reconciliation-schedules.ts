@@ -35,7 +35,7 @@ export interface ReconciliationSchedule {
 
 /** Creates, updates or removes this Tally's reconciliation schedules so they match the stored resources. */
 export async function syncReconciliationSchedules(services: Services): Promise<ScheduleChange[]> {
-  const { resources } = await services.repo.configSnapshot();
+  const { resources } = await services.repo.config.snapshot();
   const changes: ScheduleChange[] = [];
   for (const resource of resources) {
     const scheduleId = reconciliationScheduleId(resource.oid);
@@ -60,7 +60,7 @@ export async function syncReconciliationSchedules(services: Services): Promise<S
 
 /** This Tally's reconciliation schedules as Temporal has them now. */
 export async function listReconciliationSchedules(services: Services): Promise<ReconciliationSchedule[]> {
-  const { resources } = await services.repo.configSnapshot();
+  const { resources } = await services.repo.config.snapshot();
   const names = new Map(resources.map((r) => [reconciliationScheduleId(r.oid), r.name]));
   return (await ownSchedules(services, await candidateIds(services, resources)))
     .map((s) => ({

@@ -29,10 +29,10 @@ export async function startResourceRun(
   services: Services,
   input: { type: RunType; resource: string; pageSize?: number; buckets?: number },
 ): Promise<StartedRun> {
-  const resource = await services.repo.resource(input.resource);
+  const resource = await services.repo.config.resource(input.resource);
   if (!resource) throw new UnknownResourceError(`no resource '${input.resource}' (tally apply it first)`);
   const found = { resourceOid: resource.oid, resourceName: resource.name };
-  const running = await services.repo.runningRun(resource.oid);
+  const running = await services.repo.runs.running(resource.oid);
   if (running && (await services.workflows.isWorkflowOpen(running.workflowId))) {
     if (running.type !== input.type) throw new RunAlreadyRunningError(running);
     return { workflowId: running.workflowId, joined: true, ...found };
@@ -84,9 +84,9 @@ export async function waitForRun(
 export async function listRuns(services: Services, options: { resource?: string; limit?: number }): Promise<RunDoc[]> {
   let resourceRef: string | undefined;
   if (options.resource) {
-    const resource = await services.repo.resource(options.resource);
+    const resource = await services.repo.config.resource(options.resource);
     if (!resource) throw new UnknownResourceError(`no resource '${options.resource}'`);
     resourceRef = resource.oid;
   }
-  return services.repo.listRuns({ resourceRef, limit: options.limit ?? 20 });
+  return services.repo.runs.list({ resourceRef, limit: options.limit ?? 20 });
 }

@@ -5,7 +5,7 @@ import { checkResource } from '../provisioning';
 import { UnknownResourceError } from './resource-runs';
 
 export async function testResource(services: Services, ref: string): Promise<ResourceTest> {
-  const resource = await services.repo.resource(ref);
+  const resource = await services.repo.config.resource(ref);
   if (!resource) throw new UnknownResourceError(`no resource '${ref}' (tally apply it first)`);
   const checks = await checkResource(services.syncDeps, resource);
   return { resource: resource.name, resourceOid: resource.oid, ok: checks.every((c) => c.ok), checks };

@@ -31,15 +31,15 @@ export async function deleteRole(
   channel: Channel,
   options: { unassign?: boolean; wait?: boolean; timeoutMs?: number; onWaiting?: (details: string) => void } = {},
 ): Promise<RoleDeletion> {
-  const role = await services.repo.role(ref);
+  const role = await services.repo.config.role(ref);
   if (!role) throw new UserCommandError('not-found', `no role '${ref}'`);
-  const holders = (await services.repo.usersAssigned(role.oid, options.unassign ? 100_000 : NAMED_HOLDERS + 1)).map((u) => u.name);
+  const holders = (await services.repo.users.assignedTo(role.oid, options.unassign ? 100_000 : NAMED_HOLDERS + 1)).map((u) => u.name);
   if (holders.length > 0 && !options.unassign) {
     const named = holders.slice(0, NAMED_HOLDERS).join(', ') + (holders.length > NAMED_HOLDERS ? ', ...' : '');
     throw new UserCommandError('invalid', `role '${role.name}' is assigned to ${named}: unassign it first, or delete it with --unassign`);
   }
   for (const holder of holders) await unassignFromUser(services, holder, { role: role.oid }, channel);
-  if (!(await services.repo.markRoleForDeletion(role.oid, new Date().toISOString()))) throw new UserCommandError('not-found', `no role '${ref}'`);
+  if (!(await services.repo.config.markRoleForDeletion(role.oid, new Date().toISOString()))) throw new UserCommandError('not-found', `no role '${ref}'`);
   const workflowId = await services.workflows.requestRoleProvisioning({ roleOid: role.oid, channel });
   const started: RoleDeletion = { roleOid: role.oid, name: role.name, workflowId, unassigned: holders };
   if (!options.wait) return started;

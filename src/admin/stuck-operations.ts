@@ -29,7 +29,7 @@ export async function stuckOperations(client: Client, options: { limit?: number;
   const found: StuckOperation[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (found.length >= (options.limit ?? 200)) break;
-    if (options.repo && (await options.repo.cancelledOperations([`${execution.workflowId}/${execution.runId}`])).size > 0) continue;
+    if (options.repo && (await options.repo.runs.cancelledOperations([`${execution.workflowId}/${execution.runId}`])).size > 0) continue;
     // A failed run that a later run of the same workflow id replaced (a retry, a new request) is history, not stuck.
     if (execution.status.name === 'FAILED' && (await isSuperseded(client, execution.workflowId, execution.runId))) continue;
     const sa = execution.typedSearchAttributes;

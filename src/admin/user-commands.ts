@@ -129,7 +129,7 @@ export function applyProperties(user: UserDoc, changes: UserPropertyChanges, pas
 }
 
 async function requireUser(repo: Repository, ref: string): Promise<UserDoc> {
-  const user = await repo.userByRef(ref);
+  const user = await repo.users.byRef(ref);
   if (!user) throw new UserCommandError('not-found', `no user '${ref}'`);
   return user;
 }
@@ -137,16 +137,16 @@ async function requireUser(repo: Repository, ref: string): Promise<UserDoc> {
 /** The stored form of a requested assignment; unknown roles and resources (not found) and object types (invalid) are named. */
 export async function resolveAssignment(repo: Repository, request: AssignmentRequest): Promise<Assignment> {
   if (request.role) {
-    const role = await repo.role(request.role);
+    const role = await repo.config.role(request.role);
     if (!role) {
-      const known = (await repo.configSnapshot()).roles.map((r) => r.name).sort();
+      const known = (await repo.config.snapshot()).roles.map((r) => r.name).sort();
       throw new UserCommandError('not-found', `no role '${request.role}'${known.length ? ` (roles: ${known.join(', ')})` : ''}`, [{ field: 'role', message: `no role '${request.role}'` }]);
     }
     return { targetRef: role.oid };
   }
-  const resource = await repo.resource(request.resource!);
+  const resource = await repo.config.resource(request.resource!);
   if (!resource) {
-    const known = (await repo.configSnapshot()).resources.map((r) => r.name).sort();
+    const known = (await repo.config.snapshot()).resources.map((r) => r.name).sort();
     throw new UserCommandError('not-found', `no resource '${request.resource}'${known.length ? ` (resources: ${known.join(', ')})` : ''}`, [
       { field: 'resource', message: `no resource '${request.resource}'` },
     ]);
@@ -169,13 +169,13 @@ async function sameAssignment(repo: Repository, stored: Assignment, wanted: Assi
   if (wanted.targetRef !== undefined) {
     if (stored.targetRef === undefined) return false;
     if (stored.targetRef === wanted.targetRef) return true;
-    return (await repo.role(stored.targetRef))?.oid === wanted.targetRef;
+    return (await repo.config.role(stored.targetRef))?.oid === wanted.targetRef;
   }
   const a = stored.accountConstruction;
   const b = wanted.accountConstruction!;
   if (!a || a.kind !== b.kind || a.intent !== b.intent) return false;
   if (a.resourceRef === b.resourceRef) return true;
-  return (await repo.resource(a.resourceRef))?.oid === b.resourceRef;
+  return (await repo.config.resource(a.resourceRef))?.oid === b.resourceRef;
 }
 
 /** Stores the change and, if anything changed, asks for the accounts to be recomputed. */
@@ -199,7 +199,7 @@ async function changeAndProvision(
     ...(addedAssignments ? { addedAssignments: addedAssignments() } : {}),
     requestId: randomUUID(),
   });
-  const stored = (await services.repo.userByRef(user.oid)) ?? changed.after;
+  const stored = (await services.repo.users.byRef(user.oid)) ?? changed.after;
   return {
     user: presentUser(stored),
     changedPaths: changed.changedPaths,
@@ -211,7 +211,7 @@ async function changeAndProvision(
 /** A templateRef names a stored object template; it is stored as the template's oid. */
 async function resolveTemplateRef(repo: Repository, changes: UserPropertyChanges): Promise<UserPropertyChanges> {
   if (!changes.templateRef) return changes;
-  const templates = (await repo.configSnapshot()).objectTemplates;
+  const templates = (await repo.config.snapshot()).objectTemplates;
   const template = templates.find((t) => t.oid === changes.templateRef || t.name === changes.templateRef);
   if (!template) {
     const message = `no object template '${changes.templateRef}'`;

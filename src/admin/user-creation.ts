@@ -47,14 +47,14 @@ export async function createUser(services: Services, body: unknown, channel: Cha
     password,
   );
   try {
-    await services.repo.insertUser(user);
+    await services.repo.users.insert(user);
   } catch (e) {
     if (isDuplicateKeyError(e)) throw new UserExistsError(`a user named '${name}' exists already`);
     throw e;
   }
   await services.workflows.requestUserProvisioning({ userOid: user.oid, channel, requestId: randomUUID() });
   return {
-    user: presentUser((await services.repo.user(user.oid)) ?? user),
+    user: presentUser((await services.repo.users.get(user.oid)) ?? user),
     changedPaths: Object.keys(user).filter((k) => !['oid', 'version', 'metadata', 'linkRef'].includes(k)),
     provisioningWorkflowId: workflowIds.provisionUser(user.oid),
   };

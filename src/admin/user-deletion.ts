@@ -27,7 +27,7 @@ export async function deleteUser(
   channel: Channel,
   options: { wait?: boolean; timeoutMs?: number; onWaiting?: (details: string) => void } = {},
 ): Promise<UserDeletion> {
-  const user = await services.repo.userByRef(ref);
+  const user = await services.repo.users.byRef(ref);
   if (!user) throw new UserCommandError('not-found', `no user '${ref}'`);
   const workflowId = await services.workflows.requestUserDeletion({ userOid: user.oid, channel });
   const started = { userOid: user.oid, name: user.name, workflowId };

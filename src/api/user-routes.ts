@@ -47,7 +47,7 @@ export const userRoutes = [
     params: { ref: userRef },
     responses: { '200': { description: 'the user' }, '404': { description: 'no such user' } },
     handle: async ({ services }, { params }, reply) => {
-      const user = await services.repo.userByRef(params.ref);
+      const user = await services.repo.users.byRef(params.ref);
       if (!user) return reply.code(404).send({ error: 'not found', message: `no user '${params.ref}'` });
       return presentUser(user);
     },

@@ -109,7 +109,7 @@ user
   .option('--json', 'machine-readable output')
   .action(async (ref: string, opts: { json?: boolean }) =>
     withServices(async (services) => {
-      const found = await services.repo.userByRef(ref);
+      const found = await services.repo.users.byRef(ref);
       if (!found) throw new Error(`no user '${ref}'`);
       print(!!opts.json, presentUser(found), () => JSON.stringify(presentUser(found), null, 2));
     }),
@@ -259,7 +259,7 @@ program
 async function reportUserCommand(services: Services, result: UserCommandResult, opts: { wait?: boolean; json?: boolean }, verb = 'changed') {
   const provisioning: ProvisionUserResult | undefined =
     opts.wait && result.provisioningWorkflowId ? await services.client.workflow.getHandle(result.provisioningWorkflowId).result() : undefined;
-  const resourceNames = new Map((await services.repo.configSnapshot()).resources.map((r) => [r.oid, r.name]));
+  const resourceNames = new Map((await services.repo.config.snapshot()).resources.map((r) => [r.oid, r.name]));
   print(!!opts.json, { ...result, ...(provisioning ? { provisioning } : {}) }, () =>
     [
       result.changedPaths.length ? `${result.user.name}: ${verb} ${result.changedPaths.join(', ')}` : `${result.user.name}: unchanged`,

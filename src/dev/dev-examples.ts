@@ -32,12 +32,11 @@ export interface DevExamplesOptions {
 
 /** What the repository holds, as a phrase ("2 resources, 1 user"); empty when it holds nothing. */
 async function repositoryContents(repo: Repository): Promise<string> {
-  const { resources, roles, objectTemplates, users } = repo.collections;
   const counts: Array<[number, string]> = [
-    [await resources.countDocuments(), 'resource'],
-    [await roles.countDocuments(), 'role'],
-    [await objectTemplates.countDocuments(), 'object template'],
-    [await users.countDocuments(), 'user'],
+    [await repo.config.count('Resource'), 'resource'],
+    [await repo.config.count('Role'), 'role'],
+    [await repo.config.count('ObjectTemplate'), 'object template'],
+    [await repo.users.count(), 'user'],
   ];
   return counts
     .filter(([n]) => n > 0)
@@ -66,7 +65,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   // would race the re-applied user's own values on their way out.
   const linked: string[] = [];
   for (const { resource, account } of options.existingAccounts) {
-    if ((await services.repo.shadowByIdentifiers(resource, { secondaryIdentifier: account }))?.ownerRef) continue;
+    if ((await services.repo.shadows.byIdentifiers(resource, { secondaryIdentifier: account }))?.ownerRef) continue;
     const started = await reportChangeNotification(services, { resource, account }, 'user');
     await services.client.workflow.getHandle(started.workflowId).result();
     linked.push(account);
@@ -83,7 +82,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
 
 /** Whether each configured live sync runs, and how to start one that doesn't (those just started are said already). */
 async function logLiveSyncs(services: Services, log: (line: string) => void, saidAlready: string[]): Promise<void> {
-  for (const resource of (await services.repo.configSnapshot()).resources.filter((r) => r.liveSync && !saidAlready.includes(r.oid))) {
+  for (const resource of (await services.repo.config.snapshot()).resources.filter((r) => r.liveSync && !saidAlready.includes(r.oid))) {
     const [listing] = await liveSyncStatuses(services, resource.oid);
     const held = listing.operatorDecision ? describeDecision(listing.operatorDecision) : null;
     if (listing.workflowId) log(`live sync of ${resource.name} ${held && listing.operatorDecision?.state === 'paused' ? `is ${held}` : 'runs'} (${listing.workflowId})`);

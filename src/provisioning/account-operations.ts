@@ -30,7 +30,7 @@ export type OperationOutcome =
 
 /** The operation a shadow's workflow should execute next, if any. */
 export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
-  const operation = (await repo.shadow(shadowOid))?.pendingOperations[0];
+  const operation = (await repo.shadows.get(shadowOid))?.pendingOperations[0];
   return operation ? { id: operation.id, type: operation.type } : null;
 }
 
@@ -57,7 +57,7 @@ export async function executeNextPendingOperation(
   } = {},
 ): Promise<OperationOutcome> {
   const now = context.now ?? (() => new Date().toISOString());
-  const read = context.shadow !== undefined ? context.shadow : await repo.shadow(shadowOid);
+  const read = context.shadow !== undefined ? context.shadow : await repo.shadows.get(shadowOid);
   const next = read?.pendingOperations[0];
   if (!read || !next) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
   if (context.operationId && next.id !== context.operationId) return { outcome: 'stale' };
@@ -73,9 +73,9 @@ export async function executeNextPendingOperation(
   if (refusal) return failOperation(repo, read, next, refusal, now());
 
   const started = now();
-  const shadow = context.claimed ? read : await repo.claimPendingOperation(shadowOid, next.id, started, claimUntil(started), context.claimant);
+  const shadow = context.claimed ? read : await repo.shadows.claimPendingOperation(shadowOid, next.id, started, claimUntil(started), context.claimant);
   if (!shadow) {
-    const current = await repo.shadow(shadowOid);
+    const current = await repo.shadows.get(shadowOid);
     const first = current?.pendingOperations[0];
     if (first?.id !== next.id) return { outcome: 'stale' };
     return { outcome: 'busy', until: first.executingUntil ?? started };
@@ -84,14 +84,14 @@ export async function executeNextPendingOperation(
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
     await holdingClaims(repo, [{ shadowOid: shadow.oid, operationId: operation.id }], now, () => runOperation(repo, connector, shadow, operation, now()));
-    await repo.writeAudit([operationAudit(shadow, operation, now(), context.workflowId)]);
+    await repo.audit.write([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
     const error = classifyError(e);
     switch (error.handling) {
       case 'postpone': {
         const attemptNumber = operation.attemptNumber + 1;
-        await repo.patchPendingOperation(shadow.oid, operation.id, {
+        await repo.shadows.patchPendingOperation(shadow.oid, operation.id, {
           attemptNumber,
           executing: false,
           lastAttemptTimestamp: now(),
@@ -107,7 +107,7 @@ export async function executeNextPendingOperation(
           await removeShadow(repo, shadow);
           return { outcome: 'done', operation: 'delete', remaining: 0 };
         }
-        await repo.patchPendingOperation(shadow.oid, operation.id, { executing: false });
+        await repo.shadows.patchPendingOperation(shadow.oid, operation.id, { executing: false });
         return { outcome: 'discovery', operation: operation.type, error, remaining: remainingAfter + 1 };
       default:
         return failOperation(repo, shadow, operation, error, now());
@@ -151,13 +151,13 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
+      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
+      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
       return;
     }
     case 'delete': {
@@ -170,7 +170,7 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
 
 /** The resource refused the operation for good: it leaves the queue and is kept for ops to read. */
 export async function recordFailedOperation(repo: Repository, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
-  await repo.finishPendingOperation(shadowOid, op.id, {
+  await repo.shadows.finishPendingOperation(shadowOid, op.id, {
     set: {
       lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,

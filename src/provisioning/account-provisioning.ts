@@ -114,8 +114,8 @@ export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, w
 }
 
 async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: AccountPlan, channel: Channel): Promise<string> {
-  const user = await deps.repo.user(userOid);
-  const existing = (user ? await deps.repo.linkedShadows(user) : []).find(
+  const user = await deps.repo.users.get(userOid);
+  const existing = (user ? await deps.repo.shadows.linkedTo(user) : []).find(
     (s) => s.resourceRef === plan.resourceRef && s.kind === plan.kind && s.intent === plan.intent && !s.dead,
   );
   if (existing) return existing.oid;
@@ -132,7 +132,7 @@ async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: Accou
   });
   // Link first: a crash in between leaves a link to nothing (ignored), never a shadow nobody finds.
   await deps.repo.linkShadow(userOid, shadow.oid);
-  await deps.repo.insertShadow(shadow);
+  await deps.repo.shadows.insert(shadow);
   return shadow.oid;
 }
 
@@ -151,7 +151,7 @@ async function enqueueOnShadow(
   let drop = false;
   let wasIdle = false;
   let unlinkFrom: string | null = null;
-  const stored = await deps.repo.modifyShadow(shadowOid, (shadow) => {
+  const stored = await deps.repo.shadows.modify(shadowOid, (shadow) => {
     const queued = enqueueOperation(shadow, requested, { id: randomUUID(), now, channel: meta.channel, workflowId: meta.workflowId });
     drop = queued.dropShadow;
     wasIdle = shadow.pendingOperations.length === 0 && queued.pendingOperations.length > 0;
@@ -173,7 +173,7 @@ async function enqueueOnShadow(
   if (!stored) return null;
   if (unlinkFrom) await deps.repo.unlinkShadow(unlinkFrom, shadowOid);
   if (drop) {
-    await deps.repo.deleteShadow(shadowOid);
+    await deps.repo.shadows.delete(shadowOid);
     return null;
   }
   return { wasIdle, shadow: stored };

@@ -87,11 +87,11 @@ async function sendOne(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<Resou
 
 async function record(deps: ProvisioningDeps, done: Done[], workflowId?: string): Promise<void> {
   const now = nowOf(deps);
-  await deps.repo.finishPendingOperations(
+  await deps.repo.shadows.finishPendingOperations(
     done.map(({ shadow, object }) => {
       const op = shadow.pendingOperations[0];
       return { shadowOid: shadow.oid, operationId: op.id, patch: doneOperationPatch(op.type as 'add' | 'modify', object, now, op.channel) };
     }),
   );
-  await deps.repo.writeAudit(done.map(({ shadow }) => operationAudit(shadow, shadow.pendingOperations[0], now, workflowId)));
+  await deps.repo.audit.write(done.map(({ shadow }) => operationAudit(shadow, shadow.pendingOperations[0], now, workflowId)));
 }

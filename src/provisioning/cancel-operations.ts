@@ -20,7 +20,7 @@ export async function cancelPendingOperations(
 ): Promise<{ cancelled: PendingOperation[]; shadowRemoved: boolean }> {
   const now = nowOf(deps);
   let cancelled: PendingOperation[] = [];
-  const shadow = await deps.repo.modifyShadow(shadowOid, (current) => {
+  const shadow = await deps.repo.shadows.modify(shadowOid, (current) => {
     cancelled = current.pendingOperations;
     if (cancelled.length === 0) return null;
     const executing = cancelled.find((op) => op.executing && (!op.executingUntil || op.executingUntil > now));
@@ -35,7 +35,7 @@ export async function cancelPendingOperations(
     };
   });
   if (cancelled.length === 0 || !shadow) return { cancelled: [], shadowRemoved: false };
-  await deps.repo.writeAudit(
+  await deps.repo.audit.write(
     cancelled.map((op) => ({
       timestamp: now,
       channel: 'user',

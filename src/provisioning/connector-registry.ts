@@ -23,7 +23,7 @@ export class ConnectorRegistry {
   ) {}
 
   async resource(ref: string): Promise<StoredResource> {
-    const resource = await this.repo.resource(ref);
+    const resource = await this.repo.config.resource(ref);
     if (!resource) throw new ConnectorError('configuration', `resource '${ref}' is not configured (tally apply it first)`);
     return resource;
   }

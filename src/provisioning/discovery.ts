@@ -38,7 +38,7 @@ export interface DiscoveryInput {
 }
 
 export async function discoverAccount(deps: ProvisioningDeps, input: DiscoveryInput): Promise<DiscoveryOutcome> {
-  const shadow = await deps.repo.shadow(input.shadowOid);
+  const shadow = await deps.repo.shadows.get(input.shadowOid);
   if (!shadow) return { outcome: 'done', message: 'the shadow is gone' };
   return input.found === 'existing' ? resolveConflict(deps, shadow, input) : resolveMissing(deps, shadow);
 }
@@ -117,7 +117,7 @@ async function ownerOf(
   shadow: ShadowDoc,
   conflict: ResourceObject,
 ): Promise<{ userOid: string | null; otherShadow: ShadowDoc | null }> {
-  const found = await deps.repo.shadowByIdentifiers(resourceOid, { primaryIdentifier: conflict.primaryIdentifier });
+  const found = await deps.repo.shadows.byIdentifiers(resourceOid, { primaryIdentifier: conflict.primaryIdentifier });
   const otherShadow = found && found.oid !== shadow.oid && !found.dead ? found : null;
   if (otherShadow?.ownerRef) return { userOid: otherShadow.ownerRef, otherShadow };
   return { userOid: deps.correlate ? await deps.correlate(resourceOid, conflict) : null, otherShadow };
@@ -127,7 +127,7 @@ async function ownerOf(
 async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingOperation, account: ResourceObject, workflowId?: string): Promise<DiscoveryOutcome> {
   const now = nowOf(deps);
   const delta = deltasToReach(add.attributes ?? {}, account.attributes);
-  await deps.repo.modifyShadow(shadow.oid, (current) => {
+  await deps.repo.shadows.modify(shadow.oid, (current) => {
     const [first, ...rest] = current.pendingOperations;
     if (first?.id !== add.id) return null;
     const { attributes: _attributes, executing: _executing, executingUntil: _until, ...op } = first;
@@ -146,7 +146,7 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
     };
   });
   await linkShadow(deps.repo, shadow.oid, shadow.ownerRef!, now);
-  await deps.repo.writeAudit([
+  await deps.repo.audit.write([
     {
       timestamp: now,
       channel: 'discovery',
@@ -166,8 +166,8 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
 }
 
 async function ownerAndRoles(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[]; roleEntitlements: RoleEntitlements }> {
-  const user = shadow.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
-  const { roles } = await deps.repo.configSnapshot();
+  const user = shadow.ownerRef ? await deps.repo.users.get(shadow.ownerRef) : null;
+  const { roles } = await deps.repo.config.snapshot();
   return { user, roles, roleEntitlements: await roleEntitlementsOf(deps.repo, roles) };
 }
 
@@ -185,7 +185,7 @@ async function iterateName(deps: ProvisioningDeps, resource: StoredResource, sha
   const iteration = shadow.iteration + 1;
   const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration, roles, roleEntitlements });
   const now = nowOf(deps);
-  await deps.repo.modifyShadow(shadow.oid, (current) => ({
+  await deps.repo.shadows.modify(shadow.oid, (current) => ({
     set: {
       secondaryIdentifier: account.secondaryIdentifier,
       iteration,
@@ -203,7 +203,7 @@ async function iterateName(deps: ProvisioningDeps, resource: StoredResource, sha
 
 async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
   const { user, roles, roleEntitlements } = await ownerAndRoles(deps, shadow);
-  const resources = (await deps.repo.configSnapshot()).resources;
+  const resources = (await deps.repo.config.snapshot()).resources;
   const resource = await deps.connectors.resource(shadow.resourceRef);
   if (!user || shadow.dead || !isAccountRequired(user, shadow, { roles, resources })) {
     await removeShadow(deps.repo, shadow);
@@ -211,7 +211,7 @@ async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promis
   }
   const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles, roleEntitlements });
   const now = nowOf(deps);
-  await deps.repo.modifyShadow(shadow.oid, (current) => {
+  await deps.repo.shadows.modify(shadow.oid, (current) => {
     const previous = current.pendingOperations[0];
     const add: PendingOperation = {
       id: randomUUID(),
@@ -240,6 +240,6 @@ async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promis
 }
 
 async function failPendingOperation(deps: ProvisioningDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
-  const op = (await deps.repo.shadow(shadowOid))?.pendingOperations.find((p) => p.id === operationId);
+  const op = (await deps.repo.shadows.get(shadowOid))?.pendingOperations.find((p) => p.id === operationId);
   if (op) await recordFailedOperation(deps.repo, shadowOid, op, message, errorKind, nowOf(deps));
 }

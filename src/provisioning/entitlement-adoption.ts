@@ -17,7 +17,7 @@ export async function adoptExistingEntitlement(deps: ProvisioningDeps, ownerOid:
   // Unreachable: the add is queued and waits for the resource like any other.
   const found = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: plan.secondaryIdentifier }, plan).catch(() => null);
   if (!found) return false;
-  const known = await deps.repo.shadowByIdentifiers(resource.oid, found);
+  const known = await deps.repo.shadows.byIdentifiers(resource.oid, found);
   if (known && (known.dead || (known.ownerRef !== null && known.ownerRef !== ownerOid))) return false;
   const now = nowOf(deps);
   let shadowOid = known?.oid;
@@ -32,7 +32,7 @@ export async function adoptExistingEntitlement(deps: ProvisioningDeps, ownerOid:
       channel,
     });
     shadow.attributes = found.attributes;
-    if (!(await deps.repo.insertShadow(shadow))) return false;
+    if (!(await deps.repo.shadows.insert(shadow))) return false;
     shadowOid = shadow.oid;
   }
   await linkShadow(deps.repo, shadowOid, ownerOid, now);

@@ -32,7 +32,7 @@ export async function getAccount(deps: ProvisioningDeps, shadowOid: string, opti
 }
 
 async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, mayDiscover: boolean): Promise<GetAccountResult> {
-  let shadow = await deps.repo.shadow(shadowOid);
+  let shadow = await deps.repo.shadows.get(shadowOid);
   if (!shadow) return { state: 'gone', resourceUp: false, account: null, shadow: null, message: 'no such shadow' };
   const resourceUp = await isResourceUp(deps, shadow.resourceRef);
   if (!resourceUp) {
@@ -52,7 +52,7 @@ async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, m
   }
   const account = await fetchResourceObject(deps, shadow.resourceRef, shadow, shadow);
   if (account) {
-    const refreshed = await deps.repo.patchShadow(shadowOid, {
+    const refreshed = await deps.repo.shadows.patch(shadowOid, {
       set: { attributes: account.attributes, secondaryIdentifier: account.secondaryIdentifier, exists: true, 'metadata.modifyTimestamp': nowOf(deps) },
     });
     return { state: 'fresh', resourceUp, account, shadow: refreshed, message: 'read from the resource' };
@@ -60,7 +60,7 @@ async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, m
   if (!mayDiscover) throw new Error(`${shadow.secondaryIdentifier ?? shadowOid} is still missing after discovery re-created it`);
   const discovered = await discoverAccount(deps, { shadowOid, found: 'missing' });
   if (discovered.outcome !== 'retry') {
-    return { state: 'gone', resourceUp, account: null, shadow: await deps.repo.shadow(shadowOid), message: discovered.message };
+    return { state: 'gone', resourceUp, account: null, shadow: await deps.repo.shadows.get(shadowOid), message: discovered.message };
   }
   return read(deps, shadowOid, waitMs, false);
 }
@@ -68,7 +68,7 @@ async function read(deps: ProvisioningDeps, shadowOid: string, waitMs: number, m
 async function settled(deps: ProvisioningDeps, shadowOid: string, waitMs: number): Promise<ShadowDoc | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const shadow = await deps.repo.shadow(shadowOid);
+    const shadow = await deps.repo.shadows.get(shadowOid);
     if (!shadow || shadow.pendingOperations.length === 0 || Date.now() >= deadline) return shadow;
     await new Promise((r) => setTimeout(r, 200));
   }

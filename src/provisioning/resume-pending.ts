@@ -24,7 +24,7 @@ export async function resumePendingOperations(
   resourceOid?: string,
   options: ResumeOptions = {},
 ): Promise<{ shadowOids: string[] }> {
-  const shadows = await deps.repo.shadowsWithPendingOperations({ resourceRef: resourceOid, ownerRef: options.ownerRef });
+  const shadows = await deps.repo.shadows.withPendingOperations({ resourceRef: resourceOid, ownerRef: options.ownerRef });
   const stranded = (op: PendingOperation) =>
     op.result.status === 'in-progress' && op.attemptNumber === 0 && !(op.executing && op.executingUntil && op.executingUntil >= options.onlyStranded!.now);
   const chosen = shadows.filter(

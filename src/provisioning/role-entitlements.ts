@@ -6,7 +6,7 @@ import type { Repository, StoredRole } from '../repository/repository';
 export async function roleEntitlementsOf(repo: Repository, roles: readonly StoredRole[]): Promise<RoleEntitlements> {
   const giving = roles.filter(givesOwnEntitlement).map((r) => r.oid);
   const byRole: Record<string, RoleEntitlement[]> = {};
-  for (const shadow of await repo.liveShadowsOfOwners(giving, 'entitlement')) {
+  for (const shadow of await repo.shadows.liveOfOwners(giving, 'entitlement')) {
     // A group not created yet can hold no member.
     if (!shadow.exists || !shadow.ownerRef || !shadow.secondaryIdentifier) continue;
     (byRole[shadow.ownerRef] ??= []).push({ resourceRef: shadow.resourceRef, kind: shadow.kind, intent: shadow.intent, name: shadow.secondaryIdentifier });

@@ -66,7 +66,7 @@ export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attribu
  * of that name exists).
  */
 export async function accountShadowByIdentifiers(repo: Repository, resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
-  const shadow = await repo.shadowByIdentifiers(resourceRef, ids);
+  const shadow = await repo.shadows.byIdentifiers(resourceRef, ids);
   return shadow?.kind === 'account' ? shadow : null;
 }
 
@@ -82,7 +82,7 @@ export async function ensureShadow(
   now = new Date().toISOString(),
 ): Promise<{ shadow: ShadowDoc; created: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await repo.shadowByIdentifiers(resource.oid, object);
+    const existing = await repo.shadows.byIdentifiers(resource.oid, object);
     if (existing) {
       const renamed = existing.secondaryIdentifier !== object.secondaryIdentifier && !!object.secondaryIdentifier;
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
@@ -93,7 +93,7 @@ export async function ensureShadow(
         isProtected(requireObjectType(resource, existing.kind, existing.intent), object) || (!object.attributes && (existing.protectedObject ?? false));
       const protectionChanged = protectedObject !== (existing.protectedObject ?? false);
       if (!renamed && !identified && !attributesChanged && !reappeared && !protectionChanged) return { shadow: existing, created: false };
-      const updated = await repo.patchShadow(existing.oid, {
+      const updated = await repo.shadows.patch(existing.oid, {
         set: {
           secondaryIdentifier: object.secondaryIdentifier,
           primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
@@ -118,14 +118,14 @@ export async function ensureShadow(
     if (object.attributes) shadow.attributes = object.attributes;
     if (isProtected(requireObjectType(resource), object)) shadow.protectedObject = true;
     // false: a concurrent change created the shadow first; the next lookup finds it.
-    if (await repo.insertShadow(shadow)) return { shadow, created: true };
+    if (await repo.shadows.insert(shadow)) return { shadow, created: true };
   }
   throw new Error(`could not create a shadow for ${object.secondaryIdentifier} on ${resource.name}`);
 }
 
 /** The resource object is gone: the shadow remembers that (no write when it already knew). */
 export async function markShadowGone(repo: Repository, shadow: ShadowDoc, channel: string, now = new Date().toISOString()): Promise<void> {
-  if (shadow.exists) await repo.patchShadow(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
+  if (shadow.exists) await repo.shadows.patch(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
 }
 
 /**
@@ -134,18 +134,18 @@ export async function markShadowGone(repo: Repository, shadow: ShadowDoc, channe
  */
 export async function linkShadow(repo: Repository, shadowOid: string, userOid: string, now: string): Promise<void> {
   await repo.linkShadow(userOid, shadowOid);
-  await repo.patchShadow(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
+  await repo.shadows.patch(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
 }
 
 /** Unlinks the shadow from its owner, on both sides (idempotent); the shadow's side first, as the link's last. */
 export async function unlinkShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
   if (!shadow.ownerRef) return;
-  await repo.patchShadow(shadow.oid, { set: { ownerRef: null } });
+  await repo.shadows.patch(shadow.oid, { set: { ownerRef: null } });
   await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
 }
 
 /** The account is gone from the resource: forget the shadow and every link to it. */
 export async function removeShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
   if (shadow.ownerRef) await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
-  await repo.deleteShadow(shadow.oid);
+  await repo.shadows.delete(shadow.oid);
 }

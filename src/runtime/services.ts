@@ -1,10 +1,8 @@
 /**
  * The long-lived parts every entry point needs, wired once: repository, connectors, Temporal client.
  */
-import type { MongoClient } from 'mongodb';
 import type { Client, Connection } from '@temporalio/client';
-import { connectMongo } from '../repository/mongo';
-import { Repository } from '../repository/repository';
+import { openRepository, type Repository } from '../repository/repository';
 import { ConnectorRegistry } from '../provisioning/connector-registry';
 import { setClaimLease } from '../provisioning/claim-lease';
 import { loadSecretKey, type SecretKey } from '../security/secret-key';
@@ -39,14 +37,13 @@ export interface OpenServicesOptions {
 export async function openServices(settings: Settings, env: Record<string, string | undefined> = process.env, options: OpenServicesOptions = {}): Promise<Services> {
   const key = loadSecretKey(env, options.devKeyWarning);
   setClaimLease(settings.TALLY_CLAIM_LEASE_MS);
-  const mongo: { client: MongoClient } & { db: import('mongodb').Db } = await connectMongo({ uri: settings.MONGODB_URI, database: settings.TALLY_DATABASE });
-  const repo = new Repository(mongo.db);
+  const repo = await openRepository({ uri: settings.MONGODB_URI, database: settings.TALLY_DATABASE });
   await repo.ensureIndexes();
   let temporal: { connection: Connection; client: Client };
   try {
     temporal = await connectTemporalClient({ address: settings.TEMPORAL_ADDRESS, namespace: settings.TEMPORAL_NAMESPACE, key });
   } catch (e) {
-    await mongo.client.close();
+    await repo.close();
     throw new Error(`cannot reach Temporal at ${settings.TEMPORAL_ADDRESS}: ${(e as Error).message}`);
   }
   const connectors = new ConnectorRegistry(repo, key);
@@ -63,7 +60,7 @@ export async function openServices(settings: Settings, env: Record<string, strin
     async close() {
       await connectors.closeAll();
       await temporal.connection.close();
-      await mongo.client.close();
+      await repo.close();
     },
   };
 }

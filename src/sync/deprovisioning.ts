@@ -23,9 +23,9 @@ export async function recordDeprovisioning(deps: SyncDeps, plans: readonly Accou
     const metadata = { 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel };
     let patched: ShadowDoc | null = null;
     if (plan.deprovisioning === 'disable' && shadow.deprovisionedAt === undefined) {
-      patched = await deps.repo.patchShadow(shadow.oid, { set: { deprovisionedAt: now, ...metadata } });
+      patched = await deps.repo.shadows.patch(shadow.oid, { set: { deprovisionedAt: now, ...metadata } });
     } else if (plan.deprovisioning === 'restore' && shadow.deprovisionedAt !== undefined) {
-      patched = await deps.repo.patchShadow(shadow.oid, { set: metadata, unset: ['deprovisionedAt'] });
+      patched = await deps.repo.shadows.patch(shadow.oid, { set: metadata, unset: ['deprovisionedAt'] });
     }
     if (patched) current.set(shadow.oid, patched);
   }
@@ -50,7 +50,7 @@ export async function deleteExpiredDeprovisioned(deps: SyncDeps, resource: Resou
     const before = new Date(now - durationToMs(deprovisioning.deleteAfter)).toISOString();
     let after: string | undefined;
     for (;;) {
-      const page = await deps.repo.deprovisionedShadows(resource.oid, { kind: objectType.kind, intent: objectType.intent, before, after, limit: PAGE });
+      const page = await deps.repo.shadows.deprovisioned(resource.oid, { kind: objectType.kind, intent: objectType.intent, before, after, limit: PAGE });
       await withConcurrency(page, WIDTH, async (shadow) => {
         const plan: AccountPlan = {
           resourceRef: resource.oid,

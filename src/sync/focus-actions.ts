@@ -46,7 +46,7 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       return deleteFocus(deps, input);
     case 'inactivateFocus':
       if (input.ownerOid) {
-        await deps.repo.setUserProperties(input.ownerOid, {
+        await deps.repo.users.setProperties(input.ownerOid, {
           'activation.administrativeStatus': 'disabled',
           'metadata.modifyTimestamp': nowOf(deps),
           'metadata.modifyChannel': input.channel,
@@ -55,10 +55,10 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
       return { ownerOid: input.ownerOid, message: 'user disabled' };
     case 'deleteShadow':
       await unlink(deps, input.shadowOid);
-      await deps.repo.deleteShadow(input.shadowOid);
+      await deps.repo.shadows.delete(input.shadowOid);
       return { ownerOid: null, message: 'shadow deleted' };
     case 'inactivateShadow':
-      await deps.repo.patchShadow(input.shadowOid, { set: { dead: true } });
+      await deps.repo.shadows.patch(input.shadowOid, { set: { dead: true } });
       return { ownerOid: input.ownerOid, message: 'shadow marked dead' };
     case 'synchronize':
       return { ownerOid: input.ownerOid, message: 'synchronize' };
@@ -68,26 +68,26 @@ export async function runReactionAction(deps: SyncDeps, input: ActionInput): Pro
 /** unmatched -> a new user built from the account by inbound mappings, linked to it. */
 async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.object) throw new Error('addFocus needs the resource object');
-  const shadow = await deps.repo.shadow(input.shadowOid);
+  const shadow = await deps.repo.shadows.get(input.shadowOid);
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
   const resource = await deps.connectors.resource(input.resourceOid);
   const now = nowOf(deps);
   const fromAccount = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now, secretKey: deps.secretKey });
   // Stored with the template applied, as the bulk import stores its users: nobody reads him half made.
-  const user = applyTemplate({ user: fromAccount, template: templateFor(fromAccount, (await deps.repo.configSnapshot()).objectTemplates) }).user;
+  const user = applyTemplate({ user: fromAccount, template: templateFor(fromAccount, (await deps.repo.config.snapshot()).objectTemplates) }).user;
   try {
     // Due for provisioning from the start: the routine provisions him next, or the sweeper does if it dies first.
-    await deps.repo.insertUser({ ...user, projectionDue: projectionDueAfter(undefined, undefined, now) });
+    await deps.repo.users.insert({ ...user, projectionDue: projectionDueAfter(undefined, undefined, now) });
   } catch (e) {
     if (!isDuplicateKeyError(e)) throw e;
     // A retry of this activity, or a concurrent creation: link to the user of that name.
-    const existing = await deps.repo.userByName(user.name);
+    const existing = await deps.repo.users.byName(user.name);
     if (!existing) throw e;
     await link(deps, input.shadowOid, existing.oid);
     return { ownerOid: existing.oid, message: `user ${existing.name} already existed; linked` };
   }
   await link(deps, input.shadowOid, user.oid);
-  await deps.repo.writeAudit([
+  await deps.repo.audit.write([
     { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: { add: { name: user.name } }, workflowId: input.workflowId },
   ]);
   return { ownerOid: user.oid, message: `user ${user.name} created` };
@@ -130,7 +130,7 @@ export function newUserFromAccount(input: {
  */
 async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResult> {
   if (!input.ownerOid) return { ownerOid: null, message: 'no owner to delete' };
-  const owner = await deps.repo.user(input.ownerOid);
+  const owner = await deps.repo.users.get(input.ownerOid);
   if (!owner) return { ownerOid: null, message: `user ${input.ownerOid} already gone` };
   const workflowId = await deps.workflows.requestUserDeletion({ userOid: owner.oid, channel: input.channel });
   await markForDeletion(deps, owner, { channel: input.channel, workflowId });
@@ -142,6 +142,6 @@ async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise
 }
 
 async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
-  const shadow = await deps.repo.shadow(shadowOid);
+  const shadow = await deps.repo.shadows.get(shadowOid);
   if (shadow) await unlinkShadow(deps.repo, shadow);
 }

@@ -21,7 +21,7 @@ export async function applyInbound(
   },
 ): Promise<{ changedUserPaths: string[]; user: UserDoc }> {
   const resource = await deps.connectors.resource(input.resourceOid);
-  const shadow = input.shadow ?? (await deps.repo.shadow(input.shadowOid));
+  const shadow = input.shadow ?? (await deps.repo.shadows.get(input.shadowOid));
   const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);
   const result = await changeUser(deps.repo, input.ownerOid, input.channel, now, (user) =>
@@ -30,7 +30,7 @@ export async function applyInbound(
   );
   if (!result) throw new Error(`user ${input.ownerOid} no longer exists`);
   if (result.changedPaths.length > 0) {
-    await deps.repo.writeAudit([
+    await deps.repo.audit.write([
       {
         timestamp: now,
         channel: input.channel,

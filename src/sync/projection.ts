@@ -39,12 +39,12 @@ export interface ProjectUserResult {
 
 export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known: KnownState = {}): Promise<ProjectUserResult> {
   const { repo } = deps;
-  const user = known.user?.oid === input.userOid ? known.user : await repo.user(input.userOid);
+  const user = known.user?.oid === input.userOid ? known.user : await repo.users.get(input.userOid);
   // A user being deleted gets no new accounts: his deletion deprovisions them (sync/user-deletion.ts).
   if (!user || user.deletion) return { userChangedPaths: [], plans: [], shadows: [] };
   const [{ resources, roles, objectTemplates: templates }, linked] = await Promise.all([
-    repo.configSnapshot(),
-    repo.linkedShadows(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
+    repo.config.snapshot(),
+    repo.shadows.linkedTo(user).then((linked) => linked.filter((shadow) => !shadow.dead)),
   ]);
   const template = templateFor(user, templates);
   const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: known.accounts?.[shadow.oid] ?? (await readAccount(deps, shadow)) })));
@@ -71,7 +71,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     { markProjectionDue: false },
   );
   if (changed && changed.changedPaths.length > 0) {
-    await repo.writeAudit([
+    await repo.audit.write([
       { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: projection.userDeltas, workflowId: input.workflowId, message: 'object template' },
     ]);
   }
@@ -110,7 +110,7 @@ export async function provisionUser(deps: SyncDeps, input: ProjectUserInput, kno
     projection.plans.length > 0
       ? await provisionAccounts(deps, { userOid: input.userOid, plans: projection.plans, channel: input.channel, workflowId: input.workflowId }, shadows)
       : [];
-  if (due) await deps.repo.clearProjectionDue(input.userOid, due.token);
+  if (due) await deps.repo.users.clearProjectionDue(input.userOid, due.token);
   const linked = new Set(accounts.filter((a) => a.linked).map((a) => a.resourceRef));
   const plans = projection.plans.map((p) => (p.action === 'add' && linked.has(p.resourceRef) ? { ...p, action: 'link' as const, reason: `${p.reason}; found already there: linked` } : p));
   return { ...projection, plans, accounts };

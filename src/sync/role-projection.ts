@@ -35,7 +35,7 @@ export async function provisionRole(deps: SyncDeps, input: ProvisionRoleInput): 
   const accounts = plans.length > 0 ? await provisionAccounts(deps, { userOid: input.roleOid, plans, channel: input.channel, workflowId: input.workflowId }, shadows) : [];
   if (plans.some((p) => p.action === 'add')) await recomputeHolders(deps, input);
   if (!projected.deleting) return { plans, accounts };
-  return { plans, accounts, deletion: (await deps.repo.removeDeletedRole(input.roleOid)) ? 'deleted' : 'waiting' };
+  return { plans, accounts, deletion: (await deps.repo.config.removeDeletedRole(input.roleOid)) ? 'deleted' : 'waiting' };
 }
 
 /**
@@ -43,22 +43,22 @@ export async function provisionRole(deps: SyncDeps, input: ProvisionRoleInput): 
  * (a membership needs the group's name, which only its creation gives).
  */
 async function recomputeHolders(deps: SyncDeps, input: ProvisionRoleInput): Promise<void> {
-  for (const holder of await deps.repo.usersAssigned(input.roleOid, 100_000)) {
+  for (const holder of await deps.repo.users.assignedTo(input.roleOid, 100_000)) {
     await deps.workflows.requestUserProvisioning({ userOid: holder.oid, channel: input.channel, requestId: `role-group:${input.roleOid}:${holder.oid}:${input.workflowId ?? ''}` });
   }
 }
 
 async function projectRole(deps: SyncDeps, input: ProvisionRoleInput): Promise<{ plans: AccountPlan[]; shadows: ShadowDoc[]; deleting: boolean }> {
   // Read afresh: the configuration snapshot doesn't follow the role's links.
-  const stored = (await deps.repo.configObject('Role', input.roleOid)) as StoredRole | null;
+  const stored = (await deps.repo.config.object('Role', input.roleOid)) as StoredRole | null;
   if (!stored) return { plans: [], shadows: [], deleting: false };
   // A role being deleted is projected with its assignments removed: what they gave it goes.
   const deleting = !!stored.deletion;
   const role = deleting ? { ...stored, assignment: [] } : stored;
   const removedAssignments = deleting ? [...(input.removedAssignments ?? []), ...(stored.assignment ?? [])] : input.removedAssignments;
   const [{ resources, roles }, linked] = await Promise.all([
-    deps.repo.configSnapshot(),
-    deps.repo.linkedShadows({ oid: role.oid, linkRef: role.linkRef ?? [] }).then((shadows) => shadows.filter((s) => !s.dead)),
+    deps.repo.config.snapshot(),
+    deps.repo.shadows.linkedTo({ oid: role.oid, linkRef: role.linkRef ?? [] }).then((shadows) => shadows.filter((s) => !s.dead)),
   ]);
   const accounts = await Promise.all(linked.map(async (shadow) => ({ shadow, current: await readAccount(deps, shadow) })));
   const projection = project({ user: roleAsFocus(role, role.linkRef ?? []), roles, resources, accounts, removedAssignments });

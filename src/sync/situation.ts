@@ -28,7 +28,7 @@ async function candidatesFor(deps: SyncDeps, resource: StoredResource, shadow: S
   for (const policy of policies) {
     if (!policy.correlation) continue;
     const condition = correlationCondition(policy.correlation, object, { shadow, resourceName: resource.name, objectType });
-    const found = (await deps.repo.usersMatching(condition, 10)).filter((user) => userMatchesCondition(user, condition));
+    const found = (await deps.repo.users.matching(condition, 10)).filter((user) => userMatchesCondition(user, condition));
     return policy.confirmation ? confirmCandidates(policy.confirmation, object, found, { shadow, resourceName: resource.name }) : found;
   }
   return [];
@@ -53,10 +53,10 @@ export async function decideSituation(
   },
 ): Promise<SituationResult> {
   const resource = await deps.connectors.resource(input.resourceOid);
-  const shadow = input.shadow !== undefined ? input.shadow : input.shadowOid ? await deps.repo.shadow(input.shadowOid) : null;
+  const shadow = input.shadow !== undefined ? input.shadow : input.shadowOid ? await deps.repo.shadows.get(input.shadowOid) : null;
   const { objectType, policies } = policiesFor(resource, shadow);
 
-  const owner = shadow?.ownerRef ? await deps.repo.user(shadow.ownerRef) : null;
+  const owner = shadow?.ownerRef ? await deps.repo.users.get(shadow.ownerRef) : null;
   const candidates = !owner && input.exists && input.object ? await candidatesFor(deps, resource, shadow, input.object) : [];
   const situation = determineSituation({ ownerRef: owner?.oid ?? null, exists: input.exists, candidates });
   if (owner && shadow && input.exists && !owner.linkRef.includes(shadow.oid)) {
@@ -65,7 +65,7 @@ export async function decideSituation(
     owner.linkRef = [...owner.linkRef, shadow.oid];
   }
   if (shadow && shadow.situation !== situation) {
-    await deps.repo.patchShadow(shadow.oid, { set: { situation, situationTimestamp: nowOf(deps) } });
+    await deps.repo.shadows.patch(shadow.oid, { set: { situation, situationTimestamp: nowOf(deps) } });
   }
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation, channel: input.channel });
   return {

@@ -7,7 +7,7 @@
  */
 import { channelSchema, type Channel } from '../schema/config';
 import { claimLeaseMs } from '../provisioning';
-import type { Repository } from '../repository/repository';
+import type { ShadowStore, UserStore } from '../repository/repository';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface StrandedWorkOptions {
@@ -32,12 +32,12 @@ const channelOf = (stored: string | undefined): Channel => channelSchema.safePar
 const ago = (now: string, ms: number) => new Date(Date.parse(now) - ms).toISOString();
 
 /** The stranded work at `now`: with `reaskAfterMs` 0, also the users the sweep has asked for already. */
-export async function findStrandedWork(repo: Pick<Repository, 'shadowsAwaitingExecutor' | 'usersWithProjectionDue'>, now: string, options: StrandedWorkOptions = {}) {
+export async function findStrandedWork(repo: { shadows: Pick<ShadowStore, 'awaitingExecutor'>; users: Pick<UserStore, 'withProjectionDue'> }, now: string, options: StrandedWorkOptions = {}) {
   const graceMs = options.graceMs ?? claimLeaseMs();
   const limit = options.limit ?? 500;
   const [shadows, users] = await Promise.all([
-    repo.shadowsAwaitingExecutor({ now, queuedBefore: ago(now, graceMs), limit }),
-    repo.usersWithProjectionDue({ before: ago(now, graceMs), handedOverBefore: ago(now, options.reaskAfterMs ?? 5 * 60_000), limit }),
+    repo.shadows.awaitingExecutor({ now, queuedBefore: ago(now, graceMs), limit }),
+    repo.users.withProjectionDue({ before: ago(now, graceMs), handedOverBefore: ago(now, options.reaskAfterMs ?? 5 * 60_000), limit }),
   ]);
   return { shadows, users };
 }
@@ -56,7 +56,7 @@ export async function handOverStrandedWork(deps: SyncDeps, options: StrandedWork
       requestId: `stranded:${due.token}`,
       ...(due.paths ? { changedUserPaths: due.paths } : {}),
     });
-    await deps.repo.markProjectionHandedOver(oid, due.token, now);
+    await deps.repo.users.markProjectionHandedOver(oid, due.token, now);
   }
   return { shadowOids: shadows.map((s) => s.oid), userOids: users.map((u) => u.oid) };
 }

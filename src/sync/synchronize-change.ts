@@ -156,7 +156,7 @@ async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, sha
   if (!objectType) return false;
   let constructions: AccountConstruction[] = [];
   try {
-    constructions = owner ? resolveAssignments(owner.assignment, (await deps.repo.configSnapshot()).roles).constructions.map((c) => c.construction) : [];
+    constructions = owner ? resolveAssignments(owner.assignment, (await deps.repo.config.snapshot()).roles).constructions.map((c) => c.construction) : [];
   } catch (e) {
     if (!isModelError(e)) throw e;
     return true; // the recompute says what is wrong with his roles
@@ -165,7 +165,7 @@ async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, sha
 }
 
 async function recomputeFormerOwner(deps: SyncDeps, userOid: string, change: ResourceChange, outcome: ChangeOutcome, workflowId?: string): Promise<void> {
-  const user = await deps.repo.user(userOid);
+  const user = await deps.repo.users.get(userOid);
   if (!user) return;
   const provisioned = await provisionUser(deps, { userOid, channel: change.channel, workflowId }, { user });
   outcome.accounts = provisioned.accounts.map((a) => a.summary);

@@ -61,7 +61,7 @@ export async function changeUser(
   options: ChangeUserOptions = {},
 ): Promise<{ before: UserDoc; after: UserDoc; changedPaths: string[] } | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = attempt === 1 && known?.oid === userOid ? known : await repo.user(userOid);
+    const current = attempt === 1 && known?.oid === userOid ? known : await repo.users.get(userOid);
     if (!current) return null;
     const desired = change(current);
     const changedPaths = changedUserPaths(current, desired);
@@ -75,7 +75,7 @@ export async function changeUser(
       else set[key] = value;
     }
     try {
-      const after = await repo.updateUser(userOid, current.version, { set, unset });
+      const after = await repo.users.update(userOid, current.version, { set, unset });
       return { before: current, after, changedPaths };
     } catch (e) {
       if (!(e instanceof VersionConflictError) || attempt >= (options.attempts ?? 20)) throw e;

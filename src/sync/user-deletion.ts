@@ -62,7 +62,7 @@ export async function markForDeletion(deps: SyncDeps, user: UserDoc, input: Pick
 
 /** The linked accounts' fate: the projection of the user with every assignment removed, template left out. */
 async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionStepInput, shadows: ShadowDoc[]): Promise<DeprovisionedAccount[]> {
-  const { resources, roles } = await deps.repo.configSnapshot();
+  const { resources, roles } = await deps.repo.config.snapshot();
   const resourceName = (oid: string) => resources.find((r) => r.oid === oid)?.name ?? oid;
   const projection = project({
     user: { ...user, assignment: [] },
@@ -102,7 +102,7 @@ async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionSte
 
 /** Of the shadows whose delete was handed over: those whose delete is still pending, and those given up. */
 async function pendingDeletes(deps: SyncDeps, shadowOids: readonly string[]): Promise<{ waiting: ShadowDoc[]; failed: ShadowDoc[] }> {
-  const shadows = await deps.repo.shadowsByOids(shadowOids);
+  const shadows = await deps.repo.shadows.byOids(shadowOids);
   return {
     waiting: shadows.filter((s) => s.pendingOperations.some((op) => op.type === 'delete')),
     failed: shadows.filter((s) => !s.pendingOperations.some((op) => op.type === 'delete') && s.lastFailedOperation?.type === 'delete'),
@@ -111,12 +111,12 @@ async function pendingDeletes(deps: SyncDeps, shadowOids: readonly string[]): Pr
 
 export async function userDeletionStep(deps: SyncDeps, input: UserDeletionStepInput): Promise<UserDeletionStep> {
   const { repo } = deps;
-  const found = await repo.user(input.userOid);
+  const found = await repo.users.get(input.userOid);
   if (!found) return { state: 'deleted', accounts: [], waitingFor: [] };
   const user = await markForDeletion(deps, found, input);
   if (!user) return { state: 'deleted', accounts: [], waitingFor: [] };
 
-  const linked = (await repo.linkedShadows(user)).filter((s) => !s.dead);
+  const linked = (await repo.shadows.linkedTo(user)).filter((s) => !s.dead);
   const accounts = linked.length > 0 ? await deprovision(deps, user, input, linked) : [];
   const awaited = [...new Set([...(input.waitingFor ?? []), ...accounts.filter((a) => a.action === 'delete').map((a) => a.shadowOid)])];
   const { waiting, failed } = await pendingDeletes(deps, awaited);
@@ -128,13 +128,13 @@ export async function userDeletionStep(deps: SyncDeps, input: UserDeletionStepIn
   if (waiting.length > 0) return { state: 'waiting', userName: user.name, accounts, waitingFor: waiting.map((s) => s.oid) };
 
   // Nothing pending: the user goes, unless he changed meanwhile (a new link): then the next step looks again.
-  const current = await repo.user(user.oid);
+  const current = await repo.users.get(user.oid);
   if (!current) return { state: 'deleted', userName: user.name, accounts, waitingFor: [] };
-  const stillLinked = (await repo.linkedShadows(current)).some((s) => !s.dead);
-  if (stillLinked || !(await repo.deleteUserAtVersion(current.oid, current.version))) {
+  const stillLinked = (await repo.shadows.linkedTo(current)).some((s) => !s.dead);
+  if (stillLinked || !(await repo.users.deleteAtVersion(current.oid, current.version))) {
     return { state: 'waiting', userName: user.name, accounts, waitingFor: [] };
   }
-  await repo.writeAudit([
+  await repo.audit.write([
     {
       timestamp: nowOf(deps),
       channel: input.channel,

@@ -138,8 +138,8 @@ beforeAll(async () => {
   rmSync(path.join(config, 'users', 'jack.yaml'));
   writeFileSync(path.join(config, 'users', 'will.yaml'), will);
   await applyAndProvision(tally.services, [config]);
-  willOid = (await tally.services.repo.userByRef('will'))!.oid;
-  await eventually(() => tally.services.repo.shadowsOfOwner(willOid), (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0), "will's two accounts");
+  willOid = (await tally.services.repo.users.byRef('will'))!.oid;
+  await eventually(() => tally.services.repo.shadows.ofOwner(willOid), (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0), "will's two accounts");
   const listening = await listenApi(tally, TOKEN);
   api = listening.api;
   apiUrl = `${listening.url}/api/v1`;
@@ -159,7 +159,7 @@ test('a new user is enabled on both accounts', async () => {
 test('disabling a user disables his accounts on both resources; enabling enables them again', async () => {
   const disabled = await cli(['user', 'set', 'will', 'activation/administrativeStatus=disabled', '--wait', '--json']);
   expect(disabled.changedPaths).toEqual(['activation']);
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { administrativeStatus: 'disabled', effectiveStatus: 'disabled' } });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ activation: { administrativeStatus: 'disabled', effectiveStatus: 'disabled' } });
   expect((await ldapEntry(willDn()))?.businessCategory).toBe('disabled');
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: false });
 
@@ -169,7 +169,7 @@ test('disabling a user disables his accounts on both resources; enabling enables
   await tally.services.client.workflow.getHandle(body.provisioningWorkflowId).result();
   await eventually(() => pgRow('cn=will,o=Acme'), (r) => r?.enabled === true, 'the row enabled');
   expect((await ldapEntry(willDn()))?.businessCategory).toBeUndefined();
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { administrativeStatus: 'enabled', effectiveStatus: 'enabled' } });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ activation: { administrativeStatus: 'enabled', effectiveStatus: 'enabled' } });
 });
 
 test('a bad activation value is refused, naming the field', async () => {
@@ -189,12 +189,12 @@ test('a password set on standard input reaches LDAP (a real bind works) and Post
   expect(String(row!.password_hash)).toMatch(/^\{SSHA256\}/);
   expect(verifySaltedHash(PASSWORD, String(row!.password_hash))).toBe(true);
 
-  const stored = (await tally.services.repo.collections.users.findOne({ oid: willOid }))!;
+  const stored = (await tally.inspect.users.findOne({ oid: willOid }))!;
   expect(decryptSecret(stored.credentials!.password!.encrypted, tally.services.key)).toBe(PASSWORD);
   expect(JSON.stringify(stored)).not.toContain(PASSWORD);
-  const shadows = await tally.services.repo.collections.shadows.find({ ownerRef: willOid }).toArray();
+  const shadows = await tally.inspect.shadows.find({ ownerRef: willOid });
   expect(JSON.stringify(shadows)).not.toContain(PASSWORD);
-  const audit = await tally.services.repo.collections.audit.find({ objectOid: { $in: [willOid, ...shadows.map((s) => s.oid)] } }).toArray();
+  const audit = await tally.inspect.audit.find({ objectOid: { $in: [willOid, ...shadows.map((s) => s.oid)] } });
   expect(JSON.stringify(audit)).not.toContain(PASSWORD);
   const history = await historyText(set.provisioningWorkflowId!);
   expect(history).toContain(willOid); // the payloads were decrypted: the plaintext would show
@@ -227,7 +227,7 @@ test('validTo disables the accounts when it passes, through one durable timer', 
   const set = (await response.json()) as { changedPaths: string[]; provisioningWorkflowId: string };
   expect(set.changedPaths).toEqual(['activation']);
   await tally.services.client.workflow.getHandle(set.provisioningWorkflowId).result();
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { validTo, effectiveStatus: 'enabled', validityStatus: 'in' } });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ activation: { validTo, effectiveStatus: 'enabled', validityStatus: 'in' } });
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: true });
 
   const timerId = `activation:${willOid}`;
@@ -237,7 +237,7 @@ test('validTo disables the accounts when it passes, through one durable timer', 
   await eventually(() => pgRow('cn=will,o=Acme'), (r) => r?.enabled === false, 'the row disabled when validTo passed', 30_000);
   expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(validTo));
   await eventually(() => ldapEntry(willDn()), (e) => e?.businessCategory === 'disabled', 'the LDAP entry disabled', 10_000);
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { effectiveStatus: 'disabled', validityStatus: 'after' } });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ activation: { effectiveStatus: 'disabled', validityStatus: 'after' } });
 
   const result = (await timer.result()) as { passed: string[] };
   expect(result.passed).toEqual([validTo]);
@@ -269,7 +269,7 @@ test("a validity that passed while its timer was lost is found by reconciliation
   await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(validTo) - Date.now()) + 500));
   await reconcile();
   await eventually(() => ldapEntry(willDn()), (e) => e?.businessCategory === 'disabled', 'the LDAP entry disabled by the reconciliation', 20_000);
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ activation: { validTo, effectiveStatus: 'disabled', validityStatus: 'after' } });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ activation: { validTo, effectiveStatus: 'disabled', validityStatus: 'after' } });
 });
 
 test('an import gives a user without a password a generated one that satisfies the policy, and his status from the account', async () => {
@@ -301,15 +301,15 @@ ${addFocusAndSynchronize}`,
   const summary = await waitForRun(tally.services, started.workflowId, () => undefined, 200);
   expect(summary).toMatchObject({ phase: 'finished', errors: 0 });
 
-  const elizabeth = await tally.services.repo.userByRef('elizabeth');
+  const elizabeth = await tally.services.repo.users.byRef('elizabeth');
   const generated = decryptSecret(elizabeth!.credentials!.password!.encrypted, tally.services.key);
   expect(policyViolations(generated, valuePolicySchema.parse(policy))).toEqual([]);
   expect(elizabeth!.activation).toMatchObject({ administrativeStatus: 'enabled' });
-  expect(await tally.services.repo.userByRef('norrington')).toMatchObject({ activation: { administrativeStatus: 'disabled', effectiveStatus: 'disabled' } });
+  expect(await tally.services.repo.users.byRef('norrington')).toMatchObject({ activation: { administrativeStatus: 'disabled', effectiveStatus: 'disabled' } });
   // The template gives everybody a MyLittleAD row: it is created with the generated password, disabled for norrington.
   const row = await eventually(() => pgRow('cn=elizabeth,o=Acme'), (r) => r !== null, "elizabeth's row");
   expect(verifySaltedHash(generated, String(row!.password_hash))).toBe(true);
   expect(await eventually(() => pgRow('cn=norrington,o=Acme'), (r) => r !== null, "norrington's row")).toMatchObject({ enabled: false });
-  expect(JSON.stringify(await tally.services.repo.collections.users.find({}).toArray())).not.toContain(generated);
+  expect(JSON.stringify(await tally.inspect.users.find({}))).not.toContain(generated);
   expect(await historyText(started.workflowId)).not.toContain(generated);
 });

@@ -97,7 +97,7 @@ async function cli(args: string[]) {
 
 async function settledShadows() {
   return eventually(
-    () => tally.services.repo.shadowsOfOwner(anneOid),
+    () => tally.services.repo.shadows.ofOwner(anneOid),
     (shadows) => shadows.length === 2 && shadows.every((s) => s.exists && s.pendingOperations.length === 0),
     "anne's two accounts created",
   );
@@ -128,7 +128,7 @@ beforeAll(async () => {
   writeFileSync(path.join(config, 'users', 'anne.yaml'), anne);
   // As `tally apply` does: the new user is recomputed (the template sets her fullName).
   await applyAndProvision(tally.services, [config]);
-  anneOid = (await tally.services.repo.userByRef('anne'))!.oid;
+  anneOid = (await tally.services.repo.users.byRef('anne'))!.oid;
 
   const listening = await listenApi(tally, TOKEN);
   api = listening.api;
@@ -142,9 +142,9 @@ afterAll(async () => {
 });
 
 test('anne starts with her fullName from the template and no accounts', async () => {
-  const user = await tally.services.repo.userByRef('anne');
+  const user = await tally.services.repo.users.byRef('anne');
   expect(user).toMatchObject({ givenName: 'Anne', familyName: 'Bonny', fullName: 'Anne Bonny', assignment: [], linkRef: [] });
-  expect(await tally.services.repo.shadowsOfOwner(anneOid)).toEqual([]);
+  expect(await tally.services.repo.shadows.ofOwner(anneOid)).toEqual([]);
 });
 
 test('assigning the Captain role over the API creates the LDAP entry and the PostgreSQL row', async () => {
@@ -173,7 +173,7 @@ test('assigning the Captain role over the API creates the LDAP entry and the Pos
   expect(ldapShadow).toMatchObject({ ownerRef: anneOid, situation: 'linked', exists: true, dead: false, primaryIdentifier: entry!.entryUUID });
   expect(ldapShadow.secondaryIdentifier?.toLowerCase()).toBe(anneDn.toLowerCase());
   expect(adShadow).toMatchObject({ ownerRef: anneOid, situation: 'linked', exists: true, dead: false, primaryIdentifier: String(row!.id), secondaryIdentifier: 'cn=anne,o=Acme' });
-  const user = await tally.services.repo.userByRef('anne');
+  const user = await tally.services.repo.users.byRef('anne');
   expect(user!.linkRef.sort()).toEqual([ldapShadow.oid, adShadow.oid].sort());
 });
 
@@ -181,7 +181,7 @@ test('tally user set givenName recomputes fullName and carries it to cn on both 
   const result = await cli(['user', 'set', 'anne', 'givenName=Anna', '--wait', '--json']);
   expect(result.changedPaths).toEqual(['givenName']);
   expect(result.provisioning!.accountOperations.map((op) => `${op.action} ${op.resourceRef}`).sort()).toEqual([`modify ${AD_OID}`, `modify ${LDAP_OID}`].sort());
-  expect(await tally.services.repo.userByRef('anne')).toMatchObject({ givenName: 'Anna', fullName: 'Anna Bonny' });
+  expect(await tally.services.repo.users.byRef('anne')).toMatchObject({ givenName: 'Anna', fullName: 'Anna Bonny' });
 
   const entry = await eventually(() => ldapEntry(anneDn), (e) => e?.cn === 'Anna Bonny', 'cn of the LDAP entry');
   expect(entry).toMatchObject({ cn: 'Anna Bonny', givenName: 'Anna', title: 'Captain' });
@@ -190,7 +190,7 @@ test('tally user set givenName recomputes fullName and carries it to cn on both 
 });
 
 test('tally user unassign removes the role and both accounts', async () => {
-  const before = await tally.services.repo.shadowsOfOwner(anneOid);
+  const before = await tally.services.repo.shadows.ofOwner(anneOid);
   const result = await cli(['user', 'unassign', 'anne', 'Captain', '--wait', '--json']);
   expect(result.changedPaths).toEqual(['assignment']);
   expect(result.provisioning!.accountOperations.map((op) => `${op.action} ${op.resourceRef}`).sort()).toEqual([`delete ${AD_OID}`, `delete ${LDAP_OID}`].sort());
@@ -198,12 +198,12 @@ test('tally user unassign removes the role and both accounts', async () => {
   await eventually(() => ldapEntry(anneDn), (e) => e === null, 'the LDAP entry deleted');
   await eventually(() => pgRow('cn=anne,o=Acme'), (r) => r === null, 'the PostgreSQL row deleted');
   const leftShadows = await eventually(
-    () => tally.services.repo.collections.shadows.find({ oid: { $in: before.map((s) => s.oid) } }).toArray(),
+    () => tally.inspect.shadows.find({ oid: { $in: before.map((s) => s.oid) } }),
     (s) => s.length === 0,
     "anne's shadows removed",
   );
   expect(leftShadows).toEqual([]);
-  expect(await tally.services.repo.userByRef('anne')).toMatchObject({ assignment: [], linkRef: [] });
+  expect(await tally.services.repo.users.byRef('anne')).toMatchObject({ assignment: [], linkRef: [] });
 });
 
 test('PATCH over the API sets and clears properties and extension items as one versioned change', async () => {
@@ -216,11 +216,11 @@ test('PATCH over the API sets and clears properties and extension items as one v
     expect(response.status).toBe(200);
     return (await response.json()) as { changedPaths: string[]; provisioningWorkflowId?: string; user: { version: number } };
   };
-  const before = await tally.services.repo.userByRef('anne');
+  const before = await tally.services.repo.users.byRef('anne');
   const set = await patch({ emailAddress: 'anne@example.com', extension: { ship: 'Revenge', rank: 'captain' } });
   expect(set.changedPaths.sort()).toEqual(['emailAddress', 'extension/rank', 'extension/ship']);
   expect(set.provisioningWorkflowId).toBe(`user:${anneOid}`);
-  expect(await tally.services.repo.userByRef('anne')).toMatchObject({
+  expect(await tally.services.repo.users.byRef('anne')).toMatchObject({
     emailAddress: 'anne@example.com',
     extension: { ship: 'Revenge', rank: 'captain' },
     version: before!.version + 1,
@@ -229,7 +229,7 @@ test('PATCH over the API sets and clears properties and extension items as one v
 
   const cleared = await patch({ emailAddress: '', extension: { ship: null, rank: '' } });
   expect(cleared.changedPaths.sort()).toEqual(['emailAddress', 'extension/rank', 'extension/ship']);
-  const user = await tally.services.repo.userByRef('anne');
+  const user = await tally.services.repo.users.byRef('anne');
   expect(user).not.toHaveProperty('emailAddress');
   expect(user).not.toHaveProperty('extension');
 

@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 test('an unknown LDAP account reported over the API becomes user will with an account on MyLittleAD', async () => {
-  expect(await tally.services.repo.userByRef('will')).toBeNull();
+  expect(await tally.services.repo.users.byRef('will')).toBeNull();
 
   const response = await fetch(`${apiUrl}/changes`, {
     method: 'POST',
@@ -72,7 +72,7 @@ test('an unknown LDAP account reported over the API becomes user will with an ac
   expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, resources: [LDAP_OID] });
 
   // addFocus stores the user with the template applied: his first version already has the assignment.
-  const will = await eventually(() => tally.services.repo.userByRef('will'), (u) => u !== null, 'user will');
+  const will = await eventually(() => tally.services.repo.users.byRef('will'), (u) => u !== null, 'user will');
   expect(will).toMatchObject({ name: 'will', givenName: 'Will', familyName: 'Turner', fullName: 'William Turner', templateRef: TEMPLATE_OID });
   // The template's weak mapping: the user had no assignment, so he gets the MyLittleAD account.
   expect(will!.assignment).toEqual([{ accountConstruction: expect.objectContaining({ resourceRef: AD_OID, kind: 'account', intent: 'default' }) }]);
@@ -85,7 +85,7 @@ test('an unknown LDAP account reported over the API becomes user will with an ac
   expect(row).toMatchObject({ login: 'will', cn: 'William Turner', given_name: 'Will', sn: 'Turner', description: 'Created by IDM' });
 
   const shadows = await eventually(
-    () => tally.services.repo.shadowsOfOwner(will!.oid),
+    () => tally.services.repo.shadows.ofOwner(will!.oid),
     (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0),
     "will's two linked accounts",
   );
@@ -93,6 +93,6 @@ test('an unknown LDAP account reported over the API becomes user will with an ac
   const adShadow = shadows.find((s) => s.resourceRef === AD_OID)!;
   expect(ldapShadow).toMatchObject({ situation: 'linked', secondaryIdentifier: willDn, exists: true });
   expect(adShadow).toMatchObject({ secondaryIdentifier: 'cn=will,o=Acme', primaryIdentifier: String(row!.id), exists: true });
-  const linked = await tally.services.repo.userByRef('will');
+  const linked = await tally.services.repo.users.byRef('will');
   expect(linked!.linkRef.sort()).toEqual([ldapShadow.oid, adShadow.oid].sort());
 });

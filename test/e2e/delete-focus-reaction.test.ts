@@ -41,19 +41,19 @@ afterAll(async () => {
 });
 
 test("an LDAP account deleted on the directory: deleteFocus deletes jack through his deleteUser workflow, and his MyLittleAD row goes with him", async () => {
-  const jack = (await tally.services.repo.userByRef('jack'))!;
+  const jack = (await tally.services.repo.users.byRef('jack'))!;
   const jackDn = `uid=jack,${resources.base}`;
   await eventually(() => pgRow('jack'), (r) => r !== null, "jack's MyLittleAD row");
-  const adShadow = (await tally.services.repo.linkedShadows(jack)).find((s) => s.resourceRef === AD_OID)!;
+  const adShadow = (await tally.services.repo.shadows.linkedTo(jack)).find((s) => s.resourceRef === AD_OID)!;
   expect(adShadow).toBeDefined();
 
   await resources.ldap.del(jackDn);
   const change = await runTallyCli(tally.env, ['change', LDAP, jackDn, '--wait']);
   expect(change).toMatchObject({ code: 0, stderr: '' });
 
-  await eventually(() => tally.services.repo.user(jack.oid), (u) => u === null, 'jack deleted');
+  await eventually(() => tally.services.repo.users.get(jack.oid), (u) => u === null, 'jack deleted');
   expect(await pgRow('jack')).toBeNull();
-  expect(await tally.services.repo.shadow(adShadow.oid)).toBeNull();
+  expect(await tally.services.repo.shadows.get(adShadow.oid)).toBeNull();
   expect(change.stdout).toContain(`${jackDn}: deleted: deleteFocus: user jack: deleteUser delete-user:${jack.oid}`);
   const result = (await tally.services.client.workflow.getHandle(`delete-user:${jack.oid}`).result()) as { state: string; accounts: Array<{ resource: string; action: string; state: string }> };
   expect(result.state).toBe('deleted');
@@ -66,16 +66,16 @@ test("MyLittleAD's policy disables instead of deleting: deleteFocus deletes gibb
   const gibbsYaml = path.join(resources.examples, 'gibbs.yaml');
   writeFileSync(gibbsYaml, `kind: User\nname: gibbs\ngivenName: Joshamee\nfamilyName: Gibbs\nassignment:\n  - accountConstruction: { resourceRef: ${LDAP_OID} }\n  - accountConstruction: { resourceRef: ${AD_OID} }\n`);
   await applyAndProvision(tally.services, [adYaml, gibbsYaml]);
-  const gibbs = (await tally.services.repo.userByRef('gibbs'))!;
+  const gibbs = (await tally.services.repo.users.byRef('gibbs'))!;
   await eventually(() => pgRow('gibbs'), (r) => r?.enabled === true, "gibbs's MyLittleAD row");
-  const adShadow = (await tally.services.repo.linkedShadows(gibbs)).find((s) => s.resourceRef === AD_OID)!;
+  const adShadow = (await tally.services.repo.shadows.linkedTo(gibbs)).find((s) => s.resourceRef === AD_OID)!;
 
   const gibbsDn = `uid=gibbs,${resources.base}`;
   await resources.ldap.del(gibbsDn);
   const change = await runTallyCli(tally.env, ['change', LDAP, gibbsDn, '--wait']);
   expect(change).toMatchObject({ code: 0, stderr: '' });
 
-  await eventually(() => tally.services.repo.user(gibbs.oid), (u) => u === null, 'gibbs deleted');
+  await eventually(() => tally.services.repo.users.get(gibbs.oid), (u) => u === null, 'gibbs deleted');
   expect(await pgRow('gibbs')).toMatchObject({ enabled: false });
-  expect(await tally.services.repo.shadow(adShadow.oid)).toMatchObject({ ownerRef: null, deprovisionedAt: expect.any(String) });
+  expect(await tally.services.repo.shadows.get(adShadow.oid)).toMatchObject({ ownerRef: null, deprovisionedAt: expect.any(String) });
 }, 120_000);

@@ -57,7 +57,7 @@ function applyDeprovisioning(deleteAfter: string): Promise<unknown> {
 }
 
 const shadowsOn = async (resourceOid: string, name: string): Promise<ShadowDoc[]> =>
-  (await tally.services.repo.collections.shadows.find({ resourceRef: resourceOid, secondaryIdentifier: new RegExp(`^(uid|cn)=${name},`, 'i') }).toArray()) as ShadowDoc[];
+  (await tally.inspect.shadows.find({ resourceRef: resourceOid, secondaryIdentifier: new RegExp(`^(uid|cn)=${name},`, 'i') })) as ShadowDoc[];
 
 async function provisioned(result: Promise<{ provisioningWorkflowId?: string }>): Promise<void> {
   const { provisioningWorkflowId } = await result;
@@ -83,8 +83,8 @@ beforeAll(async () => {
   writeFileSync(path.join(config, 'users', 'elizabeth.yaml'), user('elizabeth', 'Elizabeth', 'Swann'));
   await applyDeprovisioning('1h');
   for (const name of ['will', 'elizabeth']) {
-    const oid = (await tally.services.repo.userByRef(name))!.oid;
-    await eventually(() => tally.services.repo.shadowsOfOwner(oid), (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0), `${name}'s two accounts`);
+    const oid = (await tally.services.repo.users.byRef(name))!.oid;
+    await eventually(() => tally.services.repo.shadows.ofOwner(oid), (s) => s.length === 2 && s.every((x) => x.exists && x.pendingOperations.length === 0), `${name}'s two accounts`);
   }
 }, 180_000);
 
@@ -94,15 +94,15 @@ afterAll(async () => {
 });
 
 test('unassigning disables the LDAP entry and the PostgreSQL row instead of deleting them; they stay linked', async () => {
-  const before = await tally.services.repo.shadowsOfOwner((await tally.services.repo.userByRef('will'))!.oid);
+  const before = await tally.services.repo.shadows.ofOwner((await tally.services.repo.users.byRef('will'))!.oid);
   await provisioned(unassignFromUser(tally.services, 'will', { resource: LDAP }, 'user'));
   await provisioned(unassignFromUser(tally.services, 'will', { resource: AD }, 'user'));
 
   expect((await ldapEntry(dn('will')))?.businessCategory).toBe('disabled');
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: false });
-  const will = (await tally.services.repo.userByRef('will'))!;
+  const will = (await tally.services.repo.users.byRef('will'))!;
   expect(will.assignment).toEqual([]);
-  const shadows = await tally.services.repo.shadowsOfOwner(will.oid);
+  const shadows = await tally.services.repo.shadows.ofOwner(will.oid);
   expect(shadows.map((s) => s.oid).sort()).toEqual(before.map((s) => s.oid).sort());
   for (const shadow of shadows) {
     expect(shadow).toMatchObject({ exists: true, dead: false, pendingOperations: [] });
@@ -111,18 +111,18 @@ test('unassigning disables the LDAP entry and the PostgreSQL row instead of dele
   // A recomputation (what changed unknown, as reconciliation's) keeps them disabled and their record as it was.
   await tally.services.client.workflow.getHandle(await tally.services.workflows.requestUserProvisioning({ userOid: will.oid, channel: 'user' })).result();
   expect((await ldapEntry(dn('will')))?.businessCategory).toBe('disabled');
-  expect((await tally.services.repo.shadowsOfOwner(will.oid)).map((s) => s.deprovisionedAt).sort()).toEqual(shadows.map((s) => s.deprovisionedAt).sort());
+  expect((await tally.services.repo.shadows.ofOwner(will.oid)).map((s) => s.deprovisionedAt).sort()).toEqual(shadows.map((s) => s.deprovisionedAt).sort());
 });
 
 test('assigning again enables the same entry and row: no second account', async () => {
-  const will = (await tally.services.repo.userByRef('will'))!;
-  const before = await tally.services.repo.shadowsOfOwner(will.oid);
+  const will = (await tally.services.repo.users.byRef('will'))!;
+  const before = await tally.services.repo.shadows.ofOwner(will.oid);
   await provisioned(assignToUser(tally.services, 'will', { resource: LDAP }, 'user'));
   await provisioned(assignToUser(tally.services, 'will', { resource: AD }, 'user'));
 
   expect((await ldapEntry(dn('will')))?.businessCategory).toBeUndefined();
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: true });
-  const after = await tally.services.repo.shadowsOfOwner(will.oid);
+  const after = await tally.services.repo.shadows.ofOwner(will.oid);
   expect(after.map((s) => [s.oid, s.primaryIdentifier]).sort()).toEqual(before.map((s) => [s.oid, s.primaryIdentifier]).sort());
   expect(after.map((s) => s.deprovisionedAt)).toEqual([undefined, undefined]);
   expect(await shadowsOn(LDAP_OID, 'will')).toHaveLength(1);
@@ -130,17 +130,17 @@ test('assigning again enables the same entry and row: no second account', async 
 });
 
 test('deleting a user disables and unlinks his accounts; reconciliation keeps them until deleteAfter, then deletes them', async () => {
-  const elizabeth = (await tally.services.repo.userByRef('elizabeth'))!;
+  const elizabeth = (await tally.services.repo.users.byRef('elizabeth'))!;
   const deleted = await deleteUser(tally.services, 'elizabeth', 'user', { wait: true, timeoutMs: 60_000 });
   expect(deleted.outcome?.deleted).toBe(true);
   expect(deleted.outcome!.accounts.map((a) => `${a.resource} ${a.action} ${a.state}`).sort()).toEqual([`${AD} disable done`, `${LDAP} disable done`]);
-  expect(await tally.services.repo.userByRef('elizabeth')).toBeNull();
+  expect(await tally.services.repo.users.byRef('elizabeth')).toBeNull();
   expect((await ldapEntry(dn('elizabeth')))?.businessCategory).toBe('disabled');
   expect(await pgRow('cn=elizabeth,o=Acme')).toMatchObject({ enabled: false });
   const orphans = [...(await shadowsOn(LDAP_OID, 'elizabeth')), ...(await shadowsOn(AD_OID, 'elizabeth'))];
   expect(orphans).toHaveLength(2);
   for (const shadow of orphans) expect(shadow).toMatchObject({ ownerRef: null, exists: true, dead: false, deprovisionedAt: expect.any(String) });
-  expect(await tally.services.repo.shadowsOfOwner(elizabeth.oid)).toEqual([]);
+  expect(await tally.services.repo.shadows.ofOwner(elizabeth.oid)).toEqual([]);
 
   // Before deleteAfter (1h): kept, and not correlated (the LDAP resource's unmatched reaction, addFocus, would make her again).
   const early = await reconcile(LDAP);
@@ -148,7 +148,7 @@ test('deleting a user disables and unlinks his accounts; reconciliation keeps th
   await reconcile(AD);
   expect((await ldapEntry(dn('elizabeth')))?.businessCategory).toBe('disabled');
   expect(await pgRow('cn=elizabeth,o=Acme')).toMatchObject({ enabled: false });
-  expect(await tally.services.repo.userByRef('elizabeth')).toBeNull();
+  expect(await tally.services.repo.users.byRef('elizabeth')).toBeNull();
 
   // deleteAfter 2s: will's accounts, enabled and assigned, stay; hers go.
   await applyDeprovisioning('2s');
@@ -160,19 +160,19 @@ test('deleting a user disables and unlinks his accounts; reconciliation keeps th
   await eventually(() => pgRow('cn=elizabeth,o=Acme'), (r) => r === null, 'her row deleted', 20_000);
   expect((await ldapEntry(dn('will')))?.businessCategory).toBeUndefined();
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: true });
-  const audit = await tally.services.repo.collections.audit.find({ objectOid: { $in: orphans.map((s) => s.oid) } }).toArray();
+  const audit = await tally.inspect.audit.find({ objectOid: { $in: orphans.map((s) => s.oid) } });
   expect(audit.some((a) => a.channel === 'recon' && /delete/.test(JSON.stringify(a)))).toBe(true);
 });
 
 test("an account disabled when unassigned is deleted by the reconciliation after deleteAfter, unlinked from its owner", async () => {
-  const will = (await tally.services.repo.userByRef('will'))!;
+  const will = (await tally.services.repo.users.byRef('will'))!;
   await provisioned(unassignFromUser(tally.services, 'will', { resource: AD }, 'user'));
   expect(await pgRow('cn=will,o=Acme')).toMatchObject({ enabled: false });
   await new Promise((r) => setTimeout(r, 2_500));
   await reconcile(AD);
   await eventually(() => pgRow('cn=will,o=Acme'), (r) => r === null, 'his row deleted', 20_000);
-  const left = await tally.services.repo.shadowsOfOwner(will.oid);
+  const left = await tally.services.repo.shadows.ofOwner(will.oid);
   expect(left.map((s) => s.resourceRef)).toEqual([LDAP_OID]);
-  expect((await tally.services.repo.userByRef('will'))!.linkRef).toEqual([left[0]!.oid]);
+  expect((await tally.services.repo.users.byRef('will'))!.linkRef).toEqual([left[0]!.oid]);
   expect((await ldapEntry(dn('will')))?.businessCategory).toBeUndefined();
 });

@@ -93,11 +93,11 @@ afterAll(async () => {
 test('ldapadd of an unknown account: a new user with his MyLittleAD row; ldapmodify: the change flows to MyLittleAD', async () => {
   await ldapTool('ldapadd', [], `dn: ${dn('will')}\nobjectClass: inetOrgPerson\nuid: will\ncn: William Turner\ngivenName: Will\nsn: Turner\n`);
   await eventually(() => pgRow('will'), (r) => r?.cn === 'William Turner', "will's MyLittleAD row");
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ fullName: 'William Turner' });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ fullName: 'William Turner' });
 
   await ldapTool('ldapmodify', [], `dn: ${dn('jack')}\nchangetype: modify\nreplace: cn\ncn: Captain Jack Sparrow\n`);
   await eventually(() => pgRow('jack'), (r) => r?.cn === 'Captain Jack Sparrow', "jack's new cn on MyLittleAD");
-  expect((await tally.services.repo.userByRef('jack'))!.fullName).toBe('Captain Jack Sparrow');
+  expect((await tally.services.repo.users.byRef('jack'))!.fullName).toBe('Captain Jack Sparrow');
 }, 120_000);
 
 test('Tally\'s own writes come back through both changelogs and are skipped', async () => {
@@ -115,16 +115,16 @@ test('Tally\'s own writes come back through both changelogs and are skipped', as
 }, 120_000);
 
 test('ldapmodrdn renames the shadow; ldapdelete is the deleted situation (unlinked; an assigned account is created again)', async () => {
-  const will = (await tally.services.repo.userByRef('will'))!;
+  const will = (await tally.services.repo.users.byRef('will'))!;
   await ldapTool('ldapmodrdn', ['-r', dn('will'), 'uid=wturner']);
   await eventually(
-    async () => (await tally.services.repo.shadowsOfOwner(will.oid)).find((s) => s.resourceRef === LDAP_OID)?.secondaryIdentifier ?? null,
+    async () => (await tally.services.repo.shadows.ofOwner(will.oid)).find((s) => s.resourceRef === LDAP_OID)?.secondaryIdentifier ?? null,
     (name) => name?.toLowerCase() === dn('wturner').toLowerCase(),
     "will's shadow renamed",
   );
 
   await ldapTool('ldapdelete', [dn('wturner')]);
-  await eventually(async () => (await tally.services.repo.shadowsOfOwner(will.oid)).map((s) => s.resourceRef), (refs) => refs.length === 1 && refs[0] === AD_OID, "will's LDAP account unlinked");
+  await eventually(async () => (await tally.services.repo.shadows.ofOwner(will.oid)).map((s) => s.resourceRef), (refs) => refs.length === 1 && refs[0] === AD_OID, "will's LDAP account unlinked");
 
   // jack's account is assigned (the Pirate role): deleted behind Tally's back, it is created again.
   await ldapTool('ldapdelete', [dn('jack')]);
@@ -136,7 +136,7 @@ test('a change that fails goes to its own workflow; the changes after it are app
   // No uid: the inbound mappings give the new user no name.
   await ldapTool('ldapadd', [], `dn: cn=Nobody Known,ou=${ou},dc=example,dc=com\nobjectClass: inetOrgPerson\ncn: Nobody Known\nsn: Known\n`);
   await ldapTool('ldapadd', [], `dn: ${dn('gibbs')}\nobjectClass: inetOrgPerson\nuid: gibbs\ncn: Joshamee Gibbs\nsn: Gibbs\n`);
-  await eventually(() => tally.services.repo.userByRef('gibbs'), (u) => u !== null, 'user gibbs');
+  await eventually(() => tally.services.repo.users.byRef('gibbs'), (u) => u !== null, 'user gibbs');
   const after = await eventually(() => status(LDAP_OID), (s) => s.handedOver > before.handedOver, 'the failed change handed over');
   expect(after.lastErrors.at(-1)).toMatchObject({ object: expect.stringMatching(/^cn=Nobody Known/i), message: expect.stringMatching(/no name/) });
 }, 120_000);
@@ -145,13 +145,13 @@ test('a position the changelog no longer holds (purged) starts a reconciliation 
   await signalLiveSync(tally.services, LDAP_OID, 'pause');
   await eventually(() => status(LDAP_OID), (s) => s.state === 'paused', 'live sync paused');
   // As if logpurge had removed the records up to and past the stored position.
-  await tally.services.repo.saveSyncToken(LDAP_OID, '20000101000000.000000Z#000000#000#000000', new Date().toISOString());
+  await tally.services.repo.liveSync.saveToken(LDAP_OID, '20000101000000.000000Z#000000#000#000000', new Date().toISOString());
   await signalLiveSync(tally.services, LDAP_OID, 'resume');
   const after = await eventually(() => status(LDAP_OID), (s) => s.reconciliationsStarted === 1, 'a reconciliation started');
   expect(after.state).toBe('polling');
   const result = (await tally.services.client.workflow.getHandle(`recon:${LDAP_OID}`).result()) as { phase: string };
   expect(result.phase).toBe('finished');
-  const position = (await tally.services.repo.syncToken(LDAP_OID))!.token!;
+  const position = (await tally.services.repo.liveSync.token(LDAP_OID))!.token!;
   expect(position > '20000101000000.000000Z').toBe(true);
 }, 120_000);
 

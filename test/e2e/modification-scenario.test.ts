@@ -47,9 +47,9 @@ afterAll(async () => {
 });
 
 test('jack starts with two linked accounts', async () => {
-  const jack = await tally.services.repo.userByRef('jack');
+  const jack = await tally.services.repo.users.byRef('jack');
   expect(jack?.fullName).toBe('Jack Sparrow');
-  const shadows = await tally.services.repo.shadowsOfOwner(jack!.oid);
+  const shadows = await tally.services.repo.shadows.ofOwner(jack!.oid);
   expect(shadows.map((s) => s.resourceRef).sort()).toEqual([LDAP_OID, AD_OID].sort());
   expect(shadows.every((s) => s.situation === 'linked')).toBe(true);
   expect(jack!.linkRef.sort()).toEqual(shadows.map((s) => s.oid).sort());
@@ -71,7 +71,7 @@ test('a cn change on the LDAP account flows inbound to fullName and outbound to 
   expect(reported.outcome[0].situation).toBe('linked');
   expect(reported.outcome[0].changedUserPaths).toEqual(['fullName']);
 
-  const jack = await tally.services.repo.userByRef('jack');
+  const jack = await tally.services.repo.users.byRef('jack');
   expect(jack?.fullName).toBe('cpt. Jack Sparrow');
 
   const row = await eventually(
@@ -88,12 +88,12 @@ test('a cn change on the LDAP account flows inbound to fullName and outbound to 
   expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
   expect(reported.outcome[0].accounts).toEqual([expect.stringMatching(new RegExp(`^${AD_OID}: done \\(modify done\\)$`))]);
   expect(reported.outcome[0].handedOver).toEqual([]);
-  const adShadow = (await tally.services.repo.shadowsOfOwner(jack!.oid)).find((s) => s.resourceRef === AD_OID)!;
+  const adShadow = (await tally.services.repo.shadows.ofOwner(jack!.oid)).find((s) => s.resourceRef === AD_OID)!;
   await expect(tally.services.client.workflow.getHandle(`provision:${adShadow.oid}`).describe()).rejects.toThrow(/not found/i);
   expect(adShadow.pendingOperations).toEqual([]);
 
   // The originating LDAP account keeps the new value: no echo back.
-  const ldapShadow = (await tally.services.repo.shadowsOfOwner(jack!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
+  const ldapShadow = (await tally.services.repo.shadows.ofOwner(jack!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
   expect(ldapShadow.pendingOperations).toEqual([]);
 
   await recordHistories(tally.stack.temporal, { 'process-change-modification': reported.workflowId });

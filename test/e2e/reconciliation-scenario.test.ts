@@ -45,7 +45,7 @@ async function addPerson(uid: string, cn: string, sn: string): Promise<void> {
 
 async function settled(): Promise<void> {
   await eventually(
-    () => tally.services.repo.collections.shadows.countDocuments({ 'pendingOperations.0': { $exists: true } }),
+    () => tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } }),
     (n) => n === 0,
     'no pending operations',
   );
@@ -88,7 +88,7 @@ test('an unchanged directory: every account is seen, none is synchronized', asyn
   await reconcile(); // the first run may refresh caches written before the accounts were read back
   const summary = await reconcile();
   expect(summary).toMatchObject({ phase: 'finished', seen: 1, unchanged: 1, synchronized: 0, errors: 0 });
-  const runs = await tally.services.repo.listRuns({ resourceRef: LDAP_OID, limit: 5 });
+  const runs = await tally.services.repo.runs.list({ resourceRef: LDAP_OID, limit: 5 });
   expect(runs[0]).toMatchObject({ state: 'finished', type: 'recon', stats: expect.objectContaining({ seen: 1, unchanged: 1 }) });
 }, 120_000);
 
@@ -104,14 +104,14 @@ test('accounts created and changed behind Tally\'s back: unmatched -> new user, 
   expect(summary).toMatchObject({ seen: 3, synchronized: 3, errors: 0 });
   expect(summary.stats).toMatchObject({ unmatched: 1, unlinked: 1, linked: 1 });
 
-  const will = await tally.services.repo.userByRef('will');
+  const will = await tally.services.repo.users.byRef('will');
   expect(will).toMatchObject({ fullName: 'William Turner', familyName: 'Turner' });
-  const anne = await tally.services.repo.userByRef('anne');
-  const anneShadows = await tally.services.repo.shadowsOfOwner(anne!.oid);
+  const anne = await tally.services.repo.users.byRef('anne');
+  const anneShadows = await tally.services.repo.shadows.ofOwner(anne!.oid);
   expect(anneShadows.map((s) => s.resourceRef).sort()).toEqual([LDAP_OID, AD_OID].sort());
 
   // cn flowed in (fullName) and on to MyLittleAD; the strong description was put back.
-  expect((await tally.services.repo.userByRef('jack'))!.fullName).toBe('Captain Jack Sparrow');
+  expect((await tally.services.repo.users.byRef('jack'))!.fullName).toBe('Captain Jack Sparrow');
   await eventually(() => pgRow('jack'), (r) => r?.cn === 'Captain Jack Sparrow', "jack's cn on MyLittleAD");
   expect((await ldapEntry('jack'))!.description).toBe('Created by IDM');
   // The template gave will a MyLittleAD account.
@@ -125,7 +125,7 @@ test('accounts created and changed behind Tally\'s back: unmatched -> new user, 
 }, 120_000);
 
 test('accounts deleted behind Tally\'s back: an assigned one is created again, an unassigned one is unlinked', async () => {
-  const jackShadowBefore = (await tally.services.repo.shadowsOfOwner((await tally.services.repo.userByRef('jack'))!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
+  const jackShadowBefore = (await tally.services.repo.shadows.ofOwner((await tally.services.repo.users.byRef('jack'))!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
   await ldap.del(dn('jack')); // the Pirate role still asks for it
   await ldap.del(dn('will')); // nobody asks for it
 
@@ -135,23 +135,23 @@ test('accounts deleted behind Tally\'s back: an assigned one is created again, a
 
   await eventually(() => ldapEntry('jack'), (e) => e !== null && e.title === 'Pirate', "jack's LDAP account created again");
   await settled();
-  const jack = await tally.services.repo.userByRef('jack');
-  const jackLdap = (await tally.services.repo.shadowsOfOwner(jack!.oid)).filter((s) => s.resourceRef === LDAP_OID);
+  const jack = await tally.services.repo.users.byRef('jack');
+  const jackLdap = (await tally.services.repo.shadows.ofOwner(jack!.oid)).filter((s) => s.resourceRef === LDAP_OID);
   expect(jackLdap).toHaveLength(1);
   expect(jackLdap[0].oid).not.toBe(jackShadowBefore.oid);
-  expect(await tally.services.repo.shadow(jackShadowBefore.oid)).toMatchObject({ exists: false, ownerRef: null, situation: 'deleted' });
+  expect(await tally.services.repo.shadows.get(jackShadowBefore.oid)).toMatchObject({ exists: false, ownerRef: null, situation: 'deleted' });
 
-  const will = await tally.services.repo.userByRef('will');
+  const will = await tally.services.repo.users.byRef('will');
   expect(will).not.toBeNull();
-  expect((await tally.services.repo.shadowsOfOwner(will!.oid)).map((s) => s.resourceRef)).toEqual([AD_OID]);
+  expect((await tally.services.repo.shadows.ofOwner(will!.oid)).map((s) => s.resourceRef)).toEqual([AD_OID]);
   expect(await ldapEntry('will')).toBeNull();
 }, 120_000);
 
 test('phase one finishes an operation stored but never executed (a crash between storing and starting it)', async () => {
-  const anne = await tally.services.repo.userByRef('anne');
-  const shadow = (await tally.services.repo.shadowsOfOwner(anne!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
+  const anne = await tally.services.repo.users.byRef('anne');
+  const shadow = (await tally.services.repo.shadows.ofOwner(anne!.oid)).find((s) => s.resourceRef === LDAP_OID)!;
   const now = new Date().toISOString();
-  await tally.services.repo.patchShadow(shadow.oid, {
+  await tally.services.repo.shadows.patch(shadow.oid, {
     set: {
       pendingOperations: [
         { id: 'stranded-1', type: 'modify', delta: [{ path: 'title', replace: ['Quartermaster'] }], attemptNumber: 0, requestTimestamp: now, result: { status: 'in-progress' } },
@@ -181,7 +181,7 @@ test('started as the Temporal UI does (any workflow id, only the resource named)
   const failure = await bad.result().catch((e: unknown) => e);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect(rootCause(failure)).toMatch(/resource 'No Such Directory' is not configured/);
-  const runs = await tally.services.repo.listRuns({ resourceRef: LDAP_OID, limit: 50 });
+  const runs = await tally.services.repo.runs.list({ resourceRef: LDAP_OID, limit: 50 });
   expect(runs.filter((r) => r.state === 'running')).toHaveLength(0);
 }, 120_000);
 
@@ -241,9 +241,9 @@ test('an import treats every account as just created: a new one becomes a user w
   expect(summary.lastErrors).toEqual([expect.objectContaining({ object: nameless, message: expect.stringMatching(/give the new user no name/) })]);
   expect(summary.stats).toMatchObject({ unmatched: 1 });
   expect(summary.unchanged).toBe(summary.seen - 2);
-  const [run] = await tally.services.repo.listRuns({ resourceRef: LDAP_OID, limit: 1 });
+  const [run] = await tally.services.repo.runs.list({ resourceRef: LDAP_OID, limit: 1 });
   expect(run).toMatchObject({ type: 'import', state: 'finished', stats: expect.objectContaining({ errors: 1 }), errors: [expect.objectContaining({ object: nameless })] });
-  expect(await tally.services.repo.userByRef('gibbs')).toMatchObject({ fullName: 'Joshamee Gibbs', familyName: 'Gibbs' });
+  expect(await tally.services.repo.users.byRef('gibbs')).toMatchObject({ fullName: 'Joshamee Gibbs', familyName: 'Gibbs' });
   await eventually(() => pgRow('gibbs'), (r) => r !== null && r.cn === 'Joshamee Gibbs', "gibbs's MyLittleAD row");
   await recordHistories(tally.stack.temporal, { 'import-from-resource': started.workflowId });
 }, 120_000);

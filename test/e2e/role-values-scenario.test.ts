@@ -125,9 +125,9 @@ afterAll(async () => {
 
 describe('object templates apply to the users they are set for', () => {
   test('two templates: each user gets the values of his own; a user without templateRef and no default gets none', async () => {
-    expect(await tally.services.repo.userByRef('rv-will')).toMatchObject({ templateRef: 'Sea', emailAddress: 'rv-will@sea.example' });
-    expect(await tally.services.repo.userByRef('rv-elizabeth')).toMatchObject({ templateRef: 'Land', emailAddress: 'rv-elizabeth@land.example' });
-    const hector = await tally.services.repo.userByRef('rv-hector');
+    expect(await tally.services.repo.users.byRef('rv-will')).toMatchObject({ templateRef: 'Sea', emailAddress: 'rv-will@sea.example' });
+    expect(await tally.services.repo.users.byRef('rv-elizabeth')).toMatchObject({ templateRef: 'Land', emailAddress: 'rv-elizabeth@land.example' });
+    const hector = await tally.services.repo.users.byRef('rv-hector');
     expect(hector).not.toHaveProperty('emailAddress');
     expect(hector).not.toHaveProperty('templateRef');
   });
@@ -135,8 +135,8 @@ describe('object templates apply to the users they are set for', () => {
   test('tally user set templateRef gives a user a template (stored by oid) and its values; an unknown one is refused', async () => {
     const result = await cli(['user', 'set', 'rv-hector', 'templateRef=Land', '--wait', '--json']);
     expect(result.changedPaths).toContain('templateRef');
-    const land = (await tally.services.repo.configSnapshot()).objectTemplates.find((t) => t.name === 'Land')!;
-    expect(await tally.services.repo.userByRef('rv-hector')).toMatchObject({ templateRef: land.oid, emailAddress: 'rv-hector@land.example' });
+    const land = (await tally.services.repo.config.snapshot()).objectTemplates.find((t) => t.name === 'Land')!;
+    expect(await tally.services.repo.users.byRef('rv-hector')).toMatchObject({ templateRef: land.oid, emailAddress: 'rv-hector@land.example' });
 
     const refused = await run(tallyBin, ['user', 'set', 'rv-hector', 'templateRef=Nowhere'], { env: { ...process.env, ...tally.env } }).then(
       () => null,
@@ -166,6 +166,6 @@ describe("a role's values come and go on an account that already exists", () => 
     expect(result.provisioning!.accountOperations.map((op) => `${op.action} ${op.resourceRef}`)).toEqual([`modify ${RESOURCE_OID}`]);
     expect(await eventually(titles, (t) => !t.includes('Navigator'), 'the Navigator title gone')).toEqual(['Gunner', 'Hand-set']);
     // The account itself stays: Gunner still asks for it.
-    expect((await tally.services.repo.shadowsOfOwner((await tally.services.repo.userByRef('rv-will'))!.oid)).map((s) => s.exists)).toEqual([true]);
+    expect((await tally.services.repo.shadows.ofOwner((await tally.services.repo.users.byRef('rv-will'))!.oid)).map((s) => s.exists)).toEqual([true]);
   });
 });

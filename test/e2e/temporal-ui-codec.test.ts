@@ -153,7 +153,7 @@ test('the temporal CLI reads the input and the current details with --codec-endp
 });
 
 test('decoded histories carry no secret: neither the resource password nor the user password', async () => {
-  const user = await s.services.repo.userByRef('anne');
+  const user = await s.services.repo.users.byRef('anne');
   expect(user?.credentials?.password?.encrypted).toMatch(/^enc:v1:/);
   const ldapPassword = s.env[LDAP_PASSWORD_ENV];
   for (const workflowId of [waiting.workflowId, `user:${user!.oid}`]) {

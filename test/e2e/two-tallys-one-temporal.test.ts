@@ -37,7 +37,7 @@ async function startOne(name: string): Promise<OneTally> {
 const renameJack = (one: OneTally, cn: string) =>
   one.resources.ldap.modify(`uid=jack,${one.resources.base}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: [cn] }) })]);
 
-const fullNameOfJack = async (one: OneTally) => (await one.tally.services.repo.userByRef('jack'))?.fullName;
+const fullNameOfJack = async (one: OneTally) => (await one.tally.services.repo.users.byRef('jack'))?.fullName;
 
 beforeAll(async () => {
   tallys.push(await startOne('first'), await startOne('second'));

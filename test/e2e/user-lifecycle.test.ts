@@ -120,7 +120,7 @@ test('tally user create with the Pirate role provisions his LDAP account; an ass
   const badRole = await cli(['user', 'create', 'bootstrap', '--assign', 'Admiral']);
   expect(badRole.code).not.toBe(0);
   expect(badRole.stderr).toMatch(/no role 'Admiral' \(roles: Pirate\)/);
-  expect(await tally.services.repo.userByRef('bootstrap')).toBeNull();
+  expect(await tally.services.repo.users.byRef('bootstrap')).toBeNull();
 });
 
 test('users are listed a page at a time, filtered by a part of the name, from the CLI and the API', async () => {
@@ -206,7 +206,7 @@ test('tally resource test checks connection and schema, says why a check failed,
 });
 
 test('tally user delete deletes his LDAP account and PostgreSQL row from the real resources, then him', async () => {
-  const will = (await tally.services.repo.userByRef('will'))!;
+  const will = (await tally.services.repo.users.byRef('will'))!;
   expect(will.linkRef).toHaveLength(2);
   const deleted = await cliJson<{ workflowId: string; outcome: { deleted: boolean; accounts: Array<{ resource: string; action: string; state: string }> } }>(['user', 'delete', 'will', '--wait']);
   expect(deleted.workflowId).toBe(`delete-user:${will.oid}`);
@@ -214,21 +214,21 @@ test('tally user delete deletes his LDAP account and PostgreSQL row from the rea
   expect(deleted.outcome.accounts.map((a) => `${a.resource} ${a.action} ${a.state}`).sort()).toEqual(['MyLittleAD delete done', 'OpenDJ LDAP directory delete done']);
   expect(await ldapEntry('will')).toBeNull();
   expect(await pgRow('will')).toBeNull();
-  expect(await tally.services.repo.userByRef('will')).toBeNull();
-  expect(await tally.services.repo.shadowsByOids(will.linkRef)).toEqual([]);
-  expect(await tally.services.repo.collections.audit.countDocuments({ objectOid: will.oid, message: 'user deleted' })).toBe(1);
+  expect(await tally.services.repo.users.byRef('will')).toBeNull();
+  expect(await tally.services.repo.shadows.byOids(will.linkRef)).toEqual([]);
+  expect(await tally.inspect.audit.count({ objectOid: will.oid, message: 'user deleted' })).toBe(1);
 
   const unknown = await cli(['user', 'delete', 'will']);
   expect(unknown.code).not.toBe(0);
   expect(unknown.stderr).toMatch(/no user 'will'/);
   expect((await call('DELETE', '/api/v1/users/nobody', '/api/v1/users/{ref}')).status).toBe(404);
 
-  const elizabeth = (await tally.services.repo.userByRef('elizabeth'))!;
+  const elizabeth = (await tally.services.repo.users.byRef('elizabeth'))!;
   expect(await pgRow('elizabeth')).not.toBeNull();
   const viaApi = await call('DELETE', '/api/v1/users/elizabeth?wait=true', '/api/v1/users/{ref}');
   expect(viaApi).toMatchObject({ status: 200, body: { userOid: elizabeth.oid, outcome: { deleted: true } } });
   expect(await pgRow('elizabeth')).toBeNull();
-  expect(await tally.services.repo.userByRef('elizabeth')).toBeNull();
+  expect(await tally.services.repo.users.byRef('elizabeth')).toBeNull();
 });
 
 test('a failed operation is retried once its cause is fixed, and a cancelled one leaves tally status', async () => {
@@ -238,7 +238,7 @@ test('a failed operation is retried once its cause is fixed, and a cancelled one
     name: 'Cursed',
     inducement: [{ construction: { resourceRef: LDAP_OID, attribute: [{ ref: 'title', outbound: { strength: 'strong', expression: { script: { code: "process.mainModule.require('child_process')" } } } }] } }],
   });
-  await tally.services.repo.insertConfigObject('Role', { ...broken, oid: 'role-cursed', version: 1, storedAt: new Date().toISOString() });
+  await tally.services.repo.config.insert('Role', { ...broken, oid: 'role-cursed', version: 1, storedAt: new Date().toISOString() });
   const stuckIds: string[] = [];
   for (const name of ['barbossa', 'bootstrap']) {
     const created = await cliJson<{ provisioningWorkflowId: string }>(['user', 'create', name, 'givenName=Captain', `familyName=${name}`, '--assign', 'Cursed']);
@@ -254,7 +254,7 @@ test('a failed operation is retried once its cause is fixed, and a cancelled one
     name: 'Cursed',
     inducement: [{ construction: { resourceRef: LDAP_OID, attribute: [{ ref: 'title', outbound: { strength: 'strong', expression: { value: 'Cursed' } } }] } }],
   });
-  await tally.services.repo.replaceConfigObject('Role', 'role-cursed', 1, { set: { inducement: fixed.inducement } });
+  await tally.services.repo.config.replace('Role', 'role-cursed', 1, { set: { inducement: fixed.inducement } });
   const retried = await cliJson<{ done: string }>(['operation', 'retry', stuckIds[0]]);
   expect(retried.done).toBe('reset');
   await tally.services.client.workflow.getHandle(stuckIds[0]).result();
@@ -265,7 +265,7 @@ test('a failed operation is retried once its cause is fixed, and a cancelled one
   const cancelled = await call('POST', `/api/v1/operations/${encodeURIComponent(stuckIds[1])}/cancel`, '/api/v1/operations/{id}/{action}');
   expect(cancelled.body).toMatchObject({ done: 'cancelled' });
   expect(await status()).toEqual([]);
-  expect(await tally.services.repo.collections.audit.countDocuments({ workflowId: stuckIds[1], message: /cancelled/ })).toBe(1);
+  expect(await tally.inspect.audit.count({ workflowId: stuckIds[1], message: /cancelled/ })).toBe(1);
   expect((await call('POST', `/api/v1/operations/${encodeURIComponent(stuckIds[1])}/cancel`, '/api/v1/operations/{id}/{action}')).body).toMatchObject({ done: 'already cancelled' });
   expect((await call('POST', '/api/v1/operations/no-such-workflow/retry', '/api/v1/operations/{id}/{action}')).status).toBe(404);
   const unknown = await cli(['operation', 'cancel', 'no-such-workflow']);
@@ -280,11 +280,11 @@ test('an account its resource keeps without an assignment (enforcement none) is 
   const created = await call('POST', '/api/v1/users', '/api/v1/users', { name: 'gibbs', properties: { givenName: 'Joshamee', familyName: 'Gibbs' } });
   await tally.services.client.workflow.getHandle(created.body.provisioningWorkflowId as string).result();
   expect(await pgRow('gibbs')).toMatchObject({ cn: 'Joshamee Gibbs' });
-  const [shadowOid] = (await tally.services.repo.userByRef('gibbs'))!.linkRef;
+  const [shadowOid] = (await tally.services.repo.users.byRef('gibbs'))!.linkRef;
 
   const deleted = await cliJson<{ outcome: { deleted: boolean; accounts: Array<{ resource: string; action: string; state: string }> } }>(['user', 'delete', 'gibbs', '--wait']);
   expect(deleted.outcome).toMatchObject({ deleted: true, accounts: [{ resource: 'MyLittleAD', action: 'unlink', state: 'done' }] });
   expect(await pgRow('gibbs')).toMatchObject({ cn: 'Joshamee Gibbs' });
-  expect(await tally.services.repo.shadow(shadowOid)).toMatchObject({ ownerRef: null, exists: true });
-  expect(await tally.services.repo.userByRef('gibbs')).toBeNull();
+  expect(await tally.services.repo.shadows.get(shadowOid)).toMatchObject({ ownerRef: null, exists: true });
+  expect(await tally.services.repo.users.byRef('gibbs')).toBeNull();
 });

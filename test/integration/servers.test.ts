@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { Client as LdapClient } from 'ldapts';
-import { MongoClient } from 'mongodb';
+import { RepositoryInspector, type StoredDocuments } from '../support/repository-inspector';
 import { Client as PgClient } from 'pg';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -52,19 +52,19 @@ describe('the shared test stack runs real servers', () => {
   });
 
   it('mongod stores and finds a document, and is a real MongoDB (>= 6, standalone)', async () => {
-    const client = new MongoClient(stack.mongo.uri);
+    const inspect = new RepositoryInspector(stack.mongo.uri, 'servers_test');
     try {
-      const collection = client.db('servers_test').collection<{ name: string; n: number }>(`c${process.pid}`);
+      const collection = inspect.scratch<{ name: string; n: number }>(`c${process.pid}`);
       await collection.insertOne({ name: 'jack', n: 1 });
       const found = await collection.findOne({ name: 'jack' }, { projection: { _id: 0 } });
       expect(found).toEqual({ name: 'jack', n: 1 });
       await collection.drop();
-      const build = await client.db('admin').command({ buildInfo: 1 });
+      const build = await inspect.serverCommand({ buildInfo: 1 });
       expect(Number(String(build.version).split('.')[0])).toBeGreaterThanOrEqual(6);
-      const hello = await client.db('admin').command({ hello: 1 });
+      const hello = await inspect.serverCommand({ hello: 1 });
       expect(hello.setName).toBeUndefined();
     } finally {
-      await client.close();
+      await inspect.close();
     }
   });
 
@@ -151,12 +151,12 @@ describe('a private mongod survives a restart', () => {
   it('keeps a document written before a clean stop, on the same port and data', async () => {
     const dataDir = scratchDir('mongod-restart');
     const mongod = await startMongod({ dataDir, cacheSizeGB: 0.25 });
-    const withCollection = async <T>(fn: (c: import('mongodb').Collection<{ _id: string; n: number }>) => Promise<T>): Promise<T> => {
-      const client = new MongoClient(mongod.uri);
+    const withCollection = async <T>(fn: (c: StoredDocuments<{ _id: string; n: number }>) => Promise<T>): Promise<T> => {
+      const inspect = new RepositoryInspector(mongod.uri, 'restart_test');
       try {
-        return await fn(client.db('restart_test').collection('docs'));
+        return await fn(inspect.scratch('docs'));
       } finally {
-        await client.close();
+        await inspect.close();
       }
     };
     try {

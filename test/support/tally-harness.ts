@@ -22,6 +22,7 @@ import { getStack, type StackInfo } from './stack';
 import { workflowIds } from '../../src/workflows/workflow-ids';
 import { endWorkflowsOfTaskQueue } from './end-workflows';
 import { quietSdkLogs } from './quiet-sdk-logs';
+import { RepositoryInspector } from './repository-inspector';
 
 import { REPLAY_FIXTURE_KEY } from './replay-fixtures';
 
@@ -30,6 +31,8 @@ export interface TallyHarness {
   settings: Settings;
   env: Record<string, string>;
   services: Services;
+  /** The repository's raw documents, for assertions the stores have no method for. */
+  inspect: RepositoryInspector;
   worker: Worker;
   stop(): Promise<void>;
 }
@@ -66,22 +69,25 @@ export async function startTally(name: string, options: { namespace?: string; en
   const services = await openServices(settings, env);
   const { worker, connection, run } = await createTallyWorker({ settings, services });
   const running = run();
+  const inspect = RepositoryInspector.of(settings);
   return {
     stack,
     settings,
     env,
     services,
+    inspect,
     worker,
     async stop() {
       // Live syncs and users' workflows are known by id: the examples' resources and users have fixed oids.
-      const liveSyncIds = (await services.repo.configSnapshot()).resources.map((r) => workflowIds.liveSync(r.oid));
-      const users = await services.repo.collections.users.find({}, { projection: { _id: 1 } }).limit(200).toArray();
+      const liveSyncIds = (await services.repo.config.snapshot()).resources.map((r) => workflowIds.liveSync(r.oid));
+      const users = await inspect.users.find({}, { projection: { _id: 1 }, limit: 200 });
       const userIds = users.flatMap((u) => [workflowIds.provisionUser(String(u._id)), workflowIds.activationTimer(String(u._id)), workflowIds.deleteUser(String(u._id))]);
       await endWorkflowsOfTaskQueue(services.client, settings.TALLY_TASK_QUEUE, [...liveSyncIds, ...userIds]);
       worker.shutdown();
       await running;
       await (connection as NativeConnection).close();
       await services.close();
+      await inspect.close();
     },
   };
 }

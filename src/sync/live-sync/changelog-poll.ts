@@ -42,20 +42,20 @@ export interface PollResult {
 export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
   const resource = await deps.connectors.resource(resourceOid);
   const result: PollResult = { changes: 0, objects: 0, applied: 0, protected: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
-  const events = await deps.repo.pendingChangeEvents(resource.oid, options.limit);
+  const events = await deps.repo.liveSync.pendingChangeEvents(resource.oid, options.limit);
   const fromEvents = coalesceEvents(events.map((e) => e.change));
   let fromChangelog: ResourceChange[] = [];
   let nextToken: string | undefined;
   if (hasChangelog(resource)) {
-    const stored = (await deps.repo.syncToken(resource.oid))?.token;
+    const stored = (await deps.repo.liveSync.token(resource.oid))?.token;
     if (!stored) {
       result.token = await changelogEnd(deps, resource.oid);
-      await deps.repo.saveSyncToken(resource.oid, result.token, nowOf(deps));
+      await deps.repo.liveSync.saveToken(resource.oid, result.token, nowOf(deps));
       result.started = true;
     } else {
       const page = await readChangelog(deps, resource.oid, stored, options.limit);
       if (page.expired) {
-        await deps.repo.saveSyncToken(resource.oid, page.token, nowOf(deps));
+        await deps.repo.liveSync.saveToken(resource.oid, page.token, nowOf(deps));
         result.expired = true;
       } else {
         fromChangelog = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
@@ -79,8 +79,8 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
       result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
     }
   });
-  if (nextToken) await deps.repo.saveSyncToken(resource.oid, nextToken, nowOf(deps));
-  await deps.repo.finishChangeEvents(events.map((e) => e.id));
+  if (nextToken) await deps.repo.liveSync.saveToken(resource.oid, nextToken, nowOf(deps));
+  await deps.repo.liveSync.finishChangeEvents(events.map((e) => e.id));
   result.changes += events.length;
   result.objects = objects.length;
   result.more ||= events.length >= options.limit;

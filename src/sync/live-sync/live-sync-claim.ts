@@ -21,13 +21,13 @@ export interface BegunLiveSync {
 
 export async function beginLiveSync(deps: SyncDeps, input: { resource: string; workflowId: string }): Promise<BegunLiveSync> {
   const resource = await deps.connectors.resource(input.resource);
-  const holder = await deps.repo.claimLiveSync(resource.oid, input.workflowId, { takeOver: false });
+  const holder = await deps.repo.liveSync.claim(resource.oid, input.workflowId, { takeOver: false });
   if (holder) {
     if (await deps.workflows.isWorkflowOpen(holder)) throw new LiveSyncAlreadyRunningError(resource.name, holder);
-    await deps.repo.claimLiveSync(resource.oid, input.workflowId, { takeOver: true });
+    await deps.repo.liveSync.claim(resource.oid, input.workflowId, { takeOver: true });
   }
   // Whoever started it (an operator's start, the Temporal UI), live sync runs now: an earlier stop is over.
-  await deps.repo.recordLiveSyncDecision(resource.oid, null);
+  await deps.repo.liveSync.recordDecision(resource.oid, null);
   return {
     resourceOid: resource.oid,
     resourceName: resource.name,

@@ -16,7 +16,7 @@ const asksForEntitlementOn = (resource: ResourceConfig & { oid: string }) => (ro
   (role.assignment ?? []).some((a) => a.accountConstruction && a.accountConstruction.kind !== 'account' && [resource.oid, resource.name].includes(a.accountConstruction.resourceRef));
 
 export async function reconcileRoleEntitlements(deps: SyncDeps, scope: RunScope): Promise<RunPieceResult> {
-  const [resource, { roles }] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.configSnapshot()]);
+  const [resource, { roles }] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.config.snapshot()]);
   const result: RunPieceResult = { stats: {}, errors: [] };
   for (const role of roles.filter(asksForEntitlementOn(resource))) {
     try {
@@ -38,7 +38,7 @@ export async function reconcileRoleEntitlements(deps: SyncDeps, scope: RunScope)
  * shadow with operations still pending is left to them.
  */
 async function forgetDeletedEntitlements(deps: SyncDeps, roleOid: string, resourceOid: string): Promise<void> {
-  const shadows = (await deps.repo.liveShadowsOfOwners([roleOid], 'entitlement')).filter((s) => s.resourceRef === resourceOid && s.exists && s.pendingOperations.length === 0);
+  const shadows = (await deps.repo.shadows.liveOfOwners([roleOid], 'entitlement')).filter((s) => s.resourceRef === resourceOid && s.exists && s.pendingOperations.length === 0);
   for (const shadow of shadows) {
     if (!(await fetchResourceObject(deps, resourceOid, shadow, shadow))) await removeShadow(deps.repo, shadow);
   }

@@ -42,7 +42,7 @@ export async function createUsersForNewAccounts(
 
   const { unmatched, rest } = await withoutCandidates(deps, resource, policies, open);
   rest.push(...guarded);
-  const snapshot = await deps.repo.configSnapshot();
+  const snapshot = await deps.repo.config.snapshot();
   const now = nowOf(deps);
   const built: Built[] = [];
   const names = new Set<string>();
@@ -64,7 +64,7 @@ export async function createUsersForNewAccounts(
 
   const stored = await store(deps, built, rest);
   if (stored.length > 0) {
-    await deps.repo.writeAudit(
+    await deps.repo.audit.write(
       stored.map((b) => ({
         timestamp: now,
         channel,
@@ -105,7 +105,7 @@ async function withoutCandidates(
   const matchingRule = equal[0]?.matchingRule;
   if (!field || equal.some((e) => e?.field !== field || e.matchingRule !== matchingRule)) return { unmatched: [], rest: [...objects] };
   const values = [...new Set(equal.flatMap((e) => e!.values))];
-  const users = values.length > 0 ? await deps.repo.usersMatching({ equal: { field, values, ...(matchingRule ? { matchingRule } : {}) } }, values.length * 2 + 10) : [];
+  const users = values.length > 0 ? await deps.repo.users.matching({ equal: { field, values, ...(matchingRule ? { matchingRule } : {}) } }, values.length * 2 + 10) : [];
   const keyOf = (v: unknown) => String(normalizeValue(matchingRule, v));
   const byValue = new Map<string, UserDoc[]>();
   for (const user of users) {
@@ -181,16 +181,16 @@ function buildAccounts(
  * the routine.
  */
 async function store(deps: SyncDeps, built: Built[], rest: ResourceObject[]): Promise<Built[]> {
-  const refusedUsers = await deps.repo.insertUsers(built.map((b) => ({ ...b.user, linkRef: [] })));
+  const refusedUsers = await deps.repo.users.insertMany(built.map((b) => ({ ...b.user, linkRef: [] })));
   const withUser = built.filter((b) => !refusedUsers.has(b.user.oid));
-  const refusedShadows = await deps.repo.insertShadows(withUser.flatMap((b) => b.shadows));
+  const refusedShadows = await deps.repo.shadows.insertMany(withUser.flatMap((b) => b.shadows));
   const undone = withUser.filter((b) => b.shadows.some((s) => refusedShadows.has(s.oid)));
   if (undone.length > 0) {
-    await deps.repo.deleteShadows(undone.flatMap((b) => b.shadows.filter((s) => !refusedShadows.has(s.oid)).map((s) => s.oid)));
-    await deps.repo.deleteUsers(undone.map((b) => b.user.oid));
+    await deps.repo.shadows.deleteMany(undone.flatMap((b) => b.shadows.filter((s) => !refusedShadows.has(s.oid)).map((s) => s.oid)));
+    await deps.repo.users.deleteMany(undone.map((b) => b.user.oid));
   }
   rest.push(...built.filter((b) => refusedUsers.has(b.user.oid)).map((b) => b.object), ...undone.map((b) => b.object));
   const stored = withUser.filter((b) => !undone.includes(b));
-  await deps.repo.linkShadows(stored.map((b) => ({ userOid: b.user.oid, shadowOids: b.user.linkRef })));
+  await deps.repo.users.linkShadows(stored.map((b) => ({ userOid: b.user.oid, shadowOids: b.user.linkRef })));
   return stored;
 }

@@ -34,7 +34,7 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   const objects = page.filter((o) => inBucket(scope, o.primaryIdentifier));
   const result: RunPieceResult = { stats: { seen: objects.length }, errors: [] };
   const channel = scope.type === 'import' ? 'import' : 'recon';
-  const shadows = await deps.repo.shadowsByPrimaryIdentifiers(
+  const shadows = await deps.repo.shadows.byPrimaryIdentifiers(
     scope.resourceOid,
     objects.map((o) => o.primaryIdentifier),
   );
@@ -56,7 +56,7 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
     }
   });
   if (scope.type === 'recon') {
-    await deps.repo.markShadowsSeen(
+    await deps.repo.shadows.markSeen(
       scope.resourceOid,
       objects.map((o) => o.primaryIdentifier),
       scope.runId,
@@ -94,7 +94,7 @@ async function objectsNeedingSynchronization(
   result: RunPieceResult,
 ): Promise<ResourceObject[]> {
   if (objects.length === 0) return [];
-  const [resource, snapshot] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.configSnapshot()]);
+  const [resource, snapshot] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.config.snapshot()]);
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;
     const settled = shadow.ownerRef && shadow.situation === 'linked' && shadow.exists && !shadow.dead && shadow.pendingOperations.length === 0;
@@ -107,11 +107,11 @@ async function objectsNeedingSynchronization(
     return same ? [{ object, shadow, ownerOid: shadow.ownerRef! }] : [];
   });
   // Owners' versions first: an owner whose agreement is remembered isn't read whole.
-  const versions = await deps.repo.userVersions([...new Set(candidates.map((c) => c.ownerOid))]);
+  const versions = await deps.repo.users.versions([...new Set(candidates.map((c) => c.ownerOid))]);
   const keyOf = (c: (typeof candidates)[number]) => `${c.shadow.version}:${versions.get(c.ownerOid)}:${snapshot.generation}`;
   const now = nowOf(deps);
   const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !agreed(c.shadow.oid, keyOf(c), now));
-  const owners = new Map((await deps.repo.usersByOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
+  const owners = new Map((await deps.repo.users.byOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
   const roleEntitlements = toCompare.length > 0 ? await roleEntitlementsOf(deps.repo, snapshot.roles) : {};
   const unchanged = new Set<ResourceObject>();
   for (const c of candidates) {

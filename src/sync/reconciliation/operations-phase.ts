@@ -14,7 +14,7 @@ export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunS
   const resource = await deps.connectors.resource(scope.resourceOid);
   const { shadowOids } = await resumePendingOperations(deps, resource.oid);
   const before = new Date(Date.parse(nowOf(deps)) - durationToMs(resource.consistency.deadShadowRetention)).toISOString();
-  const removed = await deps.repo.removeGoneShadows(resource.oid, before);
+  const removed = await deps.repo.shadows.removeGone(resource.oid, before);
   const expired = await deleteExpiredDeprovisioned(deps, resource);
   return { stats: { operationsResumed: shadowOids.length, goneShadowsRemoved: removed, ...(expired > 0 ? { disabledAccountsDeleted: expired } : {}) }, errors: [] };
 }

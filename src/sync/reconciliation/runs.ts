@@ -50,10 +50,10 @@ export async function beginRun(
     version: 1,
   };
   for (let attempt = 0; attempt < 2; attempt++) {
-    const started = await deps.repo.startRun(run);
+    const started = await deps.repo.runs.start(run);
     if (started.started || started.running.workflowId === input.workflowId) break;
     if (await deps.workflows.isWorkflowOpen(started.running.workflowId)) throw new RunAlreadyRunningError(started.running);
-    await deps.repo.endRun(started.running.oid, {
+    await deps.repo.runs.end(started.running.oid, {
       state: 'abandoned',
       finishedAt: input.startedAt,
       message: `its workflow ${started.running.workflowId} was no longer running when ${typeNames[input.type]} ${input.workflowId} began`,
@@ -63,18 +63,18 @@ export async function beginRun(
     runId: input.runId,
     resourceOid: resource.oid,
     resourceName: resource.name,
-    total: await deps.repo.countLiveShadows(resource.oid),
+    total: await deps.repo.shadows.countLive(resource.oid),
     settings: { pageSize: resource.reconciliation?.pageSize, buckets: resource.reconciliation?.buckets },
   };
 }
 
 export async function recordRunProgress(deps: SyncDeps, runId: string, progress: { phase: string; stats: RunStats; errors?: RunError[] }): Promise<void> {
-  await deps.repo.recordRunProgress(runId, progress);
+  await deps.repo.runs.recordProgress(runId, progress);
 }
 
 export async function endRun(
   deps: SyncDeps,
   input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[]; finishedAt: string },
 ): Promise<void> {
-  await deps.repo.endRun(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, message: input.message, errors: input.errors });
+  await deps.repo.runs.end(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, message: input.message, errors: input.errors });
 }

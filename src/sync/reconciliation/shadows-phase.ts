@@ -19,7 +19,7 @@ export async function reconcileUnseenShadows(
   scope: RunScope,
   options: { after?: string; startedAt: string; limit: number },
 ): Promise<UnseenShadowsPage> {
-  const shadows = await deps.repo.unseenShadows(scope.resourceOid, scope.runId, { after: options.after, createdBefore: options.startedAt, limit: options.limit });
+  const shadows = await deps.repo.shadows.unseen(scope.resourceOid, scope.runId, { after: options.after, createdBefore: options.startedAt, limit: options.limit });
   const result: UnseenShadowsPage = { stats: {}, errors: [], after: shadows.length === options.limit ? shadows[shadows.length - 1].oid : undefined };
   // The roles' own entitlements, once per run: the objects phase reads accounts only.
   if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) addResult(result, await reconcileRoleEntitlements(deps, scope));

@@ -51,7 +51,7 @@ describe('authentication', () => {
     ['a wrong token', 'not-the-token'],
     ['a token of the wrong length', `${TOKEN}x`],
   ])('%s gets 401 and changes nothing', async (_what, token) => {
-    const before = await tally.services.repo.userByRef('jack');
+    const before = await tally.services.repo.users.byRef('jack');
     for (const [method, url, body] of [
       ['GET', '/api/v1/users/jack', undefined],
       ['PATCH', '/api/v1/users/jack', { givenName: 'Jim' }],
@@ -63,7 +63,7 @@ describe('authentication', () => {
       const response = await call(method, url, body, token);
       expect({ method, url, status: response.status, error: response.body.error }).toEqual({ method, url, status: 401, error: 'unauthorized' });
     }
-    expect(await tally.services.repo.userByRef('jack')).toEqual(before);
+    expect(await tally.services.repo.users.byRef('jack')).toEqual(before);
   });
 
   test('the token is not echoed in the answer', async () => {
@@ -81,7 +81,7 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(fields).toEqual(expect.arrayContaining(['givenName', '(body)', 'extension.bad name']));
     expect(response.body.problems.find((p) => p.field === '(body)')!.message).toMatch(/unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, telephoneNumber, title, locality, employeeNumber, employeeType, organization, organizationalUnit, templateRef, activation\/administrativeStatus, activation\/validFrom, activation\/validTo, credentials\/password\/value and extension\/<name>/);
     expect(response.body.message).toMatch(/givenName: /);
-    expect((await tally.services.repo.userByRef('jack'))!.givenName).toBe('Jack');
+    expect((await tally.services.repo.users.byRef('jack'))!.givenName).toBe('Jack');
   });
 
   test('a bad e-mail address is named', async () => {
@@ -95,7 +95,7 @@ describe('PATCH /api/v1/users/{ref}', () => {
     expect(response.status).toBe(404);
     expect(response.body.problems).toEqual([{ field: 'templateRef', message: "no object template 'Nowhere'" }]);
     expect(response.body.message).toBe("no object template 'Nowhere' (object templates: Default User Template)");
-    expect(await tally.services.repo.userByRef('jack')).not.toHaveProperty('templateRef');
+    expect(await tally.services.repo.users.byRef('jack')).not.toHaveProperty('templateRef');
   });
 
   test('an empty change is 400', async () => {
@@ -153,11 +153,11 @@ describe('assignments', () => {
     const response = await call('DELETE', '/api/v1/users/jack/assignments', { resource: 'MyLittleAD' });
     expect(response.status).toBe(404);
     expect(response.body.message).toBe("user 'jack' has no assignment of an account on resource 'MyLittleAD'");
-    expect((await tally.services.repo.userByRef('jack'))!.assignment).toEqual([{ targetRef: 'Pirate' }]);
+    expect((await tally.services.repo.users.byRef('jack'))!.assignment).toEqual([{ targetRef: 'Pirate' }]);
   });
 
   test('assigning a role the user already has (by name or oid) changes nothing and starts no workflow', async () => {
-    const pirate = await tally.services.repo.role('Pirate');
+    const pirate = await tally.services.repo.config.role('Pirate');
     for (const role of ['Pirate', pirate!.oid]) {
       const response = await call('POST', '/api/v1/users/jack/assignments', { role });
       expect(response.status).toBe(200);
@@ -168,13 +168,13 @@ describe('assignments', () => {
 });
 
 test("POST /api/v1/users stores a new user's properties as PATCH does: the password sealed, the template by its oid, no cleared item", async () => {
-  const template = (await tally.services.repo.configSnapshot()).objectTemplates.find((t) => t.name === 'Default User Template')!;
+  const template = (await tally.services.repo.config.snapshot()).objectTemplates.find((t) => t.name === 'Default User Template')!;
   const response = await call('POST', '/api/v1/users', {
     name: 'api-created',
     properties: { credentials: { password: { value: 'Pieces-of-8' } }, templateRef: template.name, activation: { administrativeStatus: 'enabled', validFrom: null }, fullName: null },
   });
   expect(response.status).toBe(201);
-  const stored = (await tally.services.repo.userByRef('api-created'))!;
+  const stored = (await tally.services.repo.users.byRef('api-created'))!;
   expect(JSON.stringify(stored)).not.toContain('Pieces-of-8');
   expect(stored.credentials?.password).toEqual({ encrypted: expect.any(String), changedAt: expect.any(String) });
   expect(stored).toMatchObject({ templateRef: template.oid, activation: { administrativeStatus: 'enabled' } });

@@ -6,14 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { MongoClient } from 'mongodb';
 import { Client, Connection } from '@temporalio/client';
 import { getStack } from '../../support/stack';
+import { RepositoryInspector } from '../../support/repository-inspector';
 import { examplesForStack } from '../../support/tally-harness';
 
 const tally = path.join(__dirname, '..', '..', '..', 'bin', 'tally');
 const database = `apply_cli_${process.pid}_${Date.now()}`;
-let mongo: MongoClient;
+let inspect: RepositoryInspector;
 
 const taskQueue = `apply-cli-${process.pid}`;
 
@@ -37,11 +37,10 @@ async function runTally(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 beforeAll(async () => {
-  mongo = new MongoClient(getStack().mongo.uri);
-  await mongo.connect();
+  inspect = new RepositoryInspector(getStack().mongo.uri, database);
 });
 afterAll(async () => {
-  await mongo?.close();
+  await inspect?.close();
   // `tally apply` started the examples' live syncs and jack's provisionUser on this test's task queue, where
   // no worker runs: they end here, so other test files (same example oids, same workflow ids) start their own.
   const connection = await Connection.connect({ address: getStack().temporal.address });
@@ -70,9 +69,8 @@ test('an invalid file rejects the whole set, naming file, line, field and what w
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`${path.join(dir, 'b-role.yaml')}:8: inducement[0].construction.attribute[0].outbound.strength`);
   expect(result.stderr).toMatch(/weak.*normal.*strong/);
-  const db = mongo.db(database);
-  expect(await db.collection('objectTemplates').countDocuments()).toBe(0);
-  expect(await db.collection('roles').countDocuments()).toBe(0);
+  expect(await inspect.objectTemplates.count()).toBe(0);
+  expect(await inspect.roles.count()).toBe(0);
 });
 
 test('the examples apply; applying them again changes nothing', async () => {
@@ -93,8 +91,8 @@ test('the examples apply; applying them again changes nothing', async () => {
   const again = await runTally(['apply', '-f', dir, '--json']);
   expect((JSON.parse(again.stdout) as typeof stored).stored.filter((s) => s.change !== 'unchanged')).toEqual([]);
   expect((JSON.parse(again.stdout) as { liveSyncs: unknown[] }).liveSyncs).toEqual([]);
-  const resource = await mongo.db(database).collection('resources').findOne({ name: 'OpenDJ LDAP directory' });
-  expect(resource?.connector.bindPassword).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
+  const resource = await inspect.resources.findOne({ name: 'OpenDJ LDAP directory' });
+  expect(resource && 'bindPassword' in resource.connector ? resource.connector.bindPassword : undefined).toEqual({ env: 'TALLY_LDAP_PASSWORD' });
 });
 
 test("applying a User file again keeps assignments made with the CLI; one the file no longer lists is removed, and the file's properties win", async () => {
@@ -102,7 +100,7 @@ test("applying a User file again keeps assignments made with the CLI; one the fi
   expect((await runTally(['apply', '-f', dir])).code).toBe(0);
   const assigned = await runTally(['user', 'assign', 'jack', '--resource', 'MyLittleAD']);
   expect(assigned.stdout).toMatch(/^jack: changed assignment$/m);
-  const users = mongo.db(database).collection('users');
+  const users = inspect.users;
   const jack = async () => (await users.findOne({ name: 'jack' }))!;
   const targets = async () => (await jack()).assignment.map((a: { targetRef?: string; accountConstruction?: { resourceRef: string } }) => a.targetRef ?? a.accountConstruction!.resourceRef);
   const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';

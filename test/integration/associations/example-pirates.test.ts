@@ -54,8 +54,8 @@ afterAll(async () => {
 
 test("jack, a Pirate, is a member of cn=pirates; the shadow knows it", async () => {
   expect(await pirates()).toContain(jackDn.toLowerCase());
-  const jack = await tally.services.repo.userByRef('jack');
-  const shadows = await tally.services.repo.shadowsOfOwner(jack!.oid);
+  const jack = await tally.services.repo.users.byRef('jack');
+  const shadows = await tally.services.repo.shadows.ofOwner(jack!.oid);
   const ldapShadow = shadows.find((s) => s.secondaryIdentifier?.toLowerCase() === jackDn.toLowerCase());
   expect(ldapShadow?.attributes?.['association/group']).toEqual([PIRATES]);
 });

@@ -80,7 +80,7 @@ inducement:
   writeFileSync(path.join(dir, 'roles.yaml'), `${role('Sailor', crew)}---\n${role('Officer', officers)}`);
   writeFileSync(path.join(dir, 'will.yaml'), 'kind: User\nname: will\ngivenName: Will\nfamilyName: Turner\n');
   await applyConfig(tally.services.repo, tally.services.key, [dir]);
-  willOid = (await tally.services.repo.userByRef('will'))!.oid;
+  willOid = (await tally.services.repo.users.byRef('will'))!.oid;
 }, 180_000);
 
 afterAll(async () => {
@@ -93,7 +93,7 @@ test('assigning a role creates the account and makes it a member of the role\'s 
   // The placeholder made way for the first real member.
   expect(await members(crew)).toEqual([dnOf('Will Turner').toLowerCase()]);
   expect(await members(officers)).toEqual([PLACEHOLDER]);
-  const [shadow] = await tally.services.repo.shadowsOfOwner(willOid);
+  const [shadow] = await tally.services.repo.shadows.ofOwner(willOid);
   expect(shadow.attributes?.['association/group']).toEqual([crew]);
 });
 
@@ -124,18 +124,18 @@ test('a membership removed behind Tally\'s back is read back by sync and put bac
     ]),
   );
   expect(await members(crew)).toEqual([PLACEHOLDER]);
-  const shadowOid = (await tally.services.repo.shadowsOfOwner(willOid))[0].oid;
-  expect((await tally.services.repo.shadow(shadowOid))?.attributes?.['association/group']).toEqual([crew]);
+  const shadowOid = (await tally.services.repo.shadows.ofOwner(willOid))[0].oid;
+  expect((await tally.services.repo.shadows.get(shadowOid))?.attributes?.['association/group']).toEqual([crew]);
 
   // A reported change of the account reads it again: the shadow knows the membership is gone.
   await tallyCli('change', 'Directory with groups', dn, '--wait', '--json');
-  await eventually(() => tally.services.repo.shadow(shadowOid), (s) => s?.attributes?.['association/group'] === undefined, 'the shadow without the membership');
+  await eventually(() => tally.services.repo.shadows.get(shadowOid), (s) => s?.attributes?.['association/group'] === undefined, 'the shadow without the membership');
 
   // Reconciliation compares every account with what its owner's roles ask for: the strong membership is put back.
   const out = await tallyCli('reconcile', 'Directory with groups', '--wait', '--json');
   expect(JSON.parse(out).summary).toMatchObject({ phase: 'finished', seen: 1, synchronized: 1, errors: 0 });
   await membersBecome(crew, [dn], 'membership put back by reconciliation');
-  expect((await tally.services.repo.shadow(shadowOid))?.attributes?.['association/group']).toEqual([crew]);
+  expect((await tally.services.repo.shadows.get(shadowOid))?.attributes?.['association/group']).toEqual([crew]);
 });
 
 test('unassigning the last role deletes the account and its membership', async () => {

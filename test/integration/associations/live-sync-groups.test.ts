@@ -43,8 +43,8 @@ async function status(): Promise<LiveSyncStatus> {
 }
 
 async function jackShadowGroups(): Promise<string[]> {
-  const jack = (await tally.services.repo.userByRef('jack'))!;
-  const shadow = (await tally.services.repo.shadowsOfOwner(jack.oid)).find((s) => s.resourceRef === LDAP_OID);
+  const jack = (await tally.services.repo.users.byRef('jack'))!;
+  const shadow = (await tally.services.repo.shadows.ofOwner(jack.oid)).find((s) => s.resourceRef === LDAP_OID);
   return ((shadow?.attributes?.['association/group'] as string[] | undefined) ?? []).map((g) => g.toLowerCase());
 }
 

@@ -76,9 +76,9 @@ async function members(group: string): Promise<string[]> {
 }
 const change = (operation: 'add' | 'delete' | 'replace', type: string, values: string[]) => new Change({ operation, modification: new Attribute({ type, values }) });
 
-const users = () => tally.services.repo.collections.users.find({}).toArray();
+const users = () => tally.inspect.users.find({});
 const userNames = async () => (await users()).map((u) => u.name).sort();
-const shadows = () => tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID }).toArray();
+const shadows = () => tally.inspect.shadows.find({ resourceRef: RESOURCE_OID });
 
 async function liveSync(): Promise<NonNullable<LiveSyncListing['status']>> {
   const [listing] = await liveSyncStatuses(tally.services, RESOURCE_OID);
@@ -118,8 +118,8 @@ test("the sample applies, with its attribute names checked against the directory
   expect(result.liveSyncs.map((l) => l.workflowId)).toEqual([workflowIds.liveSync(RESOURCE_OID)]);
 
   await tally.services.client.workflow.getHandle(workflowIds.provisionRole(PIRATES_ROLE_OID)).result();
-  const role = await tally.services.repo.collections.roles.findOne({ _id: PIRATES_ROLE_OID } as never);
-  const [groupShadow] = await tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement' }).toArray();
+  const role = await tally.inspect.roles.findOne({ _id: PIRATES_ROLE_OID } as never);
+  const [groupShadow] = await tally.inspect.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement' });
   expect(String(groupShadow?.secondaryIdentifier).toLowerCase()).toBe(PIRATES.toLowerCase());
   expect(role?.linkRef).toEqual([groupShadow._id]);
   expect(await members(PIRATES)).toEqual([person('cptjack'), person('will')].map((m) => m.toLowerCase()));
@@ -171,7 +171,7 @@ test('hand changes reach Tally through live sync, a role assignment adds a membe
   // A change reported by hand (processChange): an account's is done; a group's is no account's.
   expect(await cli('change', RESOURCE, person('will'), '--wait')).toMatch(/linked/);
   const group = await runTallyCli(env, ['change', RESOURCE, PIRATES, '--wait']);
-  const groupShadows = await tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement' }).toArray();
+  const groupShadows = await tally.inspect.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement' });
   expect(groupShadows.map((g) => ({ name: String(g.secondaryIdentifier).toLowerCase(), exists: g.exists, dead: g.dead, owner: g.ownerRef }))).toEqual([
     { name: PIRATES.toLowerCase(), exists: true, dead: false, owner: PIRATES_ROLE_OID },
   ]);
@@ -228,7 +228,7 @@ test("the role's group deleted by hand: live sync takes it for no account, and t
   expect(await entry(PIRATES)).toMatchObject({ cn: 'Pirates', description: 'Arrrrr!' });
   // The holders of the role (not those who were members by hand) are its members again.
   await eventually(() => members(PIRATES), (m) => m.join() === [person('barbossa'), person('elizabeth')].map((d) => d.toLowerCase()).sort().join(), 'the holders back in the group', 30_000);
-  const groupShadows = await tally.services.repo.collections.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement', dead: false }).toArray();
+  const groupShadows = await tally.inspect.shadows.find({ resourceRef: RESOURCE_OID, kind: 'entitlement', dead: false });
   expect(groupShadows.map((g) => ({ name: String(g.secondaryIdentifier).toLowerCase(), exists: g.exists, owner: g.ownerRef }))).toEqual([
     { name: PIRATES.toLowerCase(), exists: true, owner: PIRATES_ROLE_OID },
   ]);

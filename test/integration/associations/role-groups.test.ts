@@ -71,7 +71,7 @@ async function applyFile(name: string, text: string): Promise<string> {
   return tallyCli('apply', '-f', file);
 }
 
-const role = async (oid: string) => (await tally.services.repo.configObject('Role', oid)) as StoredRole | null;
+const role = async (oid: string) => (await tally.services.repo.config.object('Role', oid)) as StoredRole | null;
 
 beforeAll(async () => {
   tally = await startTally('rolegroups');
@@ -112,7 +112,7 @@ test('applying a role with an entitlement construction creates its group, linked
   const created = await eventually(() => group(groupDn('Gunners')), (g) => g !== null, 'the role\'s group created');
   expect(created).toMatchObject({ cn: 'Gunners', description: 'Those who fire the cannons', member: [PLACEHOLDER] });
   // The shadow learns of the entry once the create has answered: on a loaded machine, a moment after the entry shows.
-  const [shadow] = await eventually(() => tally.services.repo.shadowsOfOwner(GUNNERS_OID), (s) => s[0]?.exists === true, "the group's shadow marked existing");
+  const [shadow] = await eventually(() => tally.services.repo.shadows.ofOwner(GUNNERS_OID), (s) => s[0]?.exists === true, "the group's shadow marked existing");
   expect(shadow).toMatchObject({ kind: 'entitlement', intent: 'group', primaryIdentifier: created!.entryUUID, exists: true });
   expect((await role(GUNNERS_OID))?.linkRef).toEqual([shadow.oid]);
 });
@@ -127,7 +127,7 @@ test('renaming the role renames its group; its members stay in it', async () => 
   const renamed = await eventually(() => group(groupDn('Cannoneers')), (g) => g !== null, 'the group renamed');
   expect(renamed).toMatchObject({ cn: 'Cannoneers', member: [willDn().toLowerCase()] });
   expect(await group(groupDn('Gunners'))).toBeNull();
-  const [shadow] = await tally.services.repo.shadowsOfOwner(GUNNERS_OID);
+  const [shadow] = await tally.services.repo.shadows.ofOwner(GUNNERS_OID);
   expect(shadow.secondaryIdentifier?.toLowerCase()).toBe(groupDn('Cannoneers').toLowerCase());
   // The holder's next recompute finds his membership as the role asks for it: nothing to change.
   await tallyCli('user', 'set', 'will', 'title=Gunner', '--wait');
@@ -147,7 +147,7 @@ test('reconciliation puts back a group\'s strong values changed by hand, and lin
   expect(out.summary).toMatchObject({ phase: 'finished', errors: 0 });
   expect((await group(groupDn('Cannoneers')))?.description).toBe('Those who fire the cannons');
   expect(await group(groupDn('Riggers'))).toMatchObject({ description: 'Those who work the sails', entryUUID: riggersUuid });
-  const [riggers] = await tally.services.repo.shadowsOfOwner(RIGGERS_OID);
+  const [riggers] = await tally.services.repo.shadows.ofOwner(RIGGERS_OID);
   expect(riggers).toMatchObject({ kind: 'entitlement', primaryIdentifier: riggersUuid });
   expect((await role(RIGGERS_OID))?.linkRef).toEqual([riggers.oid]);
 });
@@ -173,8 +173,8 @@ test('deleting a role still assigned is refused; with --unassign its holder lose
   expect(out).toContain('role Riggers deleted');
   expect(await group(groupDn('Riggers'))).toBeNull();
   expect(await role(RIGGERS_OID)).toBeNull();
-  expect(await tally.services.repo.shadowsOfOwner(RIGGERS_OID)).toEqual([]);
-  const will = await tally.services.repo.userByRef('will');
+  expect(await tally.services.repo.shadows.ofOwner(RIGGERS_OID)).toEqual([]);
+  const will = await tally.services.repo.users.byRef('will');
   expect(will?.assignment.map((a) => a.targetRef)).not.toContain(RIGGERS_OID);
   expect(await tallyCli('roles')).not.toContain('Riggers');
 });

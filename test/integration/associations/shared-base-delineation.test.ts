@@ -114,10 +114,10 @@ async function status(): Promise<LiveSyncStatus> {
 }
 
 const shadowNames = async () =>
-  (await tally.services.repo.collections.shadows.find({ resourceRef: oid }, { projection: { _id: 0, secondaryIdentifier: 1 } }).toArray()).map((s) =>
+  (await tally.inspect.shadows.find({ resourceRef: oid }, { projection: { _id: 0, secondaryIdentifier: 1 } })).map((s) =>
     String(s.secondaryIdentifier).toLowerCase(),
   );
-const userNames = async () => (await tally.services.repo.collections.users.find({}, { projection: { _id: 0, name: 1 } }).toArray()).map((u) => u.name);
+const userNames = async () => (await tally.inspect.users.find({}, { projection: { _id: 0, name: 1 } })).map((u) => u.name);
 /** What `tally status` lists of this resource (other test files share the Temporal namespace). */
 const stuckHere = async () => (await stuckOperations(tally.services.client, { repo: tally.services.repo })).filter((o) => o.resource === oid || o.workflowId.includes(oid));
 

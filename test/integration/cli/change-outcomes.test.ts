@@ -69,8 +69,8 @@ test('a change of an account neither Tally nor the resource knows exits 1 with "
   const timeoutAlone = await tallyCli(['change', LDAP, dn('nobody'), '--timeout', '3s']);
   expect({ code: timeoutAlone.code, stderr: timeoutAlone.stderr.trim() }).toEqual({ code: 1, stderr: 'tally: --timeout limits --wait: give both, or neither' });
   // Nothing was started or stored for them.
-  expect(await tally.services.repo.collections.shadows.countDocuments({})).toBe(0);
-  expect(await tally.services.repo.collections.users.countDocuments({})).toBe(0);
+  expect(await tally.inspect.shadows.count({})).toBe(0);
+  expect(await tally.inspect.users.count({})).toBe(0);
 }, 120_000);
 
 test('POST /api/v1/changes of one unknown account is 404 with the same message; nothing is stored', async () => {
@@ -81,7 +81,7 @@ test('POST /api/v1/changes of one unknown account is 404 with the same message; 
   });
   expect(response.status).toBe(404);
   expect(await response.json()).toEqual({ error: 'not found', message: `no account uid=*)(uid=* on resource ${LDAP}` });
-  expect(await tally.services.repo.collections.changeEvents.countDocuments({})).toBe(0);
+  expect(await tally.inspect.changeEvents.count({})).toBe(0);
 });
 
 test('a new account: its outcome says unmatched, the user created and the existing MyLittleAD row linked (not added); channels are the CLI user\'s', async () => {
@@ -96,9 +96,9 @@ test('a new account: its outcome says unmatched, the user created and the existi
   expect(lines[1]).toMatch(new RegExp(`^  ${dn('wreck')}: unmatched: addFocus: user wreck created; accounts: .*${AD_OID}: linked \\(.*already existed and belongs to the owner: linked`));
   expect(result.stdout).not.toMatch(/add done/);
 
-  const user = await tally.services.repo.userByRef('wreck');
+  const user = await tally.services.repo.users.byRef('wreck');
   expect(user).toMatchObject({ fullName: 'Wreck Diver', metadata: { createChannel: 'user', modifyChannel: 'user' } });
-  const shadows = await tally.services.repo.shadowsOfOwner(user!.oid);
+  const shadows = await tally.services.repo.shadows.ofOwner(user!.oid);
   expect(shadows.map((s) => [s.resourceRef === AD_OID ? 'MyLittleAD' : 'LDAP', s.metadata.modifyChannel]).sort()).toEqual([
     ['LDAP', 'user'],
     ['MyLittleAD', 'user'],
@@ -116,23 +116,23 @@ test('a change reported by live sync is stored with modifyChannel live-sync, on 
   });
   const [outcome] = await handle.result() as ChangeOutcome[];
   expect(outcome).toMatchObject({ situation: 'linked', found: true, changedUserPaths: ['fullName'] });
-  const user = await tally.services.repo.userByRef('wreck');
+  const user = await tally.services.repo.users.byRef('wreck');
   expect(user).toMatchObject({ fullName: 'Captain Wreck', metadata: { modifyChannel: 'live-sync' } });
-  const shadows = await tally.services.repo.shadowsOfOwner(user!.oid);
+  const shadows = await tally.services.repo.shadows.ofOwner(user!.oid);
   expect(shadows.map((s) => s.metadata.modifyChannel)).toEqual(['live-sync', 'live-sync']);
   expect((await pg.query(`SELECT cn FROM ${table} WHERE name = 'cn=wreck,o=Acme'`)).rows).toEqual([{ cn: 'Captain Wreck' }]);
 }, 120_000);
 
 test('an account deleted on the resource while its shadow remains is the deleted situation: unlinked, exit 0', async () => {
-  const userOid = (await tally.services.repo.userByRef('wreck'))!.oid;
+  const userOid = (await tally.services.repo.users.byRef('wreck'))!.oid;
   await ldap.del(dn('wreck'));
   const result = await tallyCli(['change', LDAP, dn('wreck'), '--wait', '--json']);
   expect(result.code).toBe(0);
   const [outcome] = (JSON.parse(result.stdout) as { outcome: ChangeOutcome[] }).outcome;
   expect(outcome).toMatchObject({ found: true, situation: 'deleted', actions: ['unlink: unlinked'], ownerOid: null, summary: `${dn('wreck')}: deleted: unlink: unlinked` });
-  const shadow = await tally.services.repo.shadow(outcome.shadowOid!);
+  const shadow = await tally.services.repo.shadows.get(outcome.shadowOid!);
   expect(shadow).toMatchObject({ exists: false, ownerRef: null, situation: 'deleted', metadata: { modifyChannel: 'user' } });
-  expect((await tally.services.repo.user(userOid))!.linkRef).not.toContain(outcome.shadowOid);
+  expect((await tally.services.repo.users.get(userOid))!.linkRef).not.toContain(outcome.shadowOid);
 }, 120_000);
 
 test('tally user assign prints link for an account found already there', async () => {

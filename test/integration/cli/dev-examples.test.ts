@@ -43,7 +43,7 @@ async function start(force = false): Promise<{ outcome: string; lines: string[] 
   return { outcome, lines };
 }
 
-const jack = async () => (await tally.services.repo.userByRef('jack'))!;
+const jack = async () => (await tally.services.repo.users.byRef('jack'))!;
 const assignedTo = async () => (await jack()).assignment.map((a) => a.targetRef ?? a.accountConstruction!.resourceRef);
 
 test("the first start applies the examples; the user's changes survive the next start, which says it left them; --examples applies them again as a merge", async () => {

@@ -38,7 +38,7 @@ test('property=value words become a property change; extension/<name> goes under
 });
 
 test('mistakes exit with 1 and say what was wrong; the user is unchanged', async () => {
-  const before = await tally.services.repo.userByRef('jack');
+  const before = await tally.services.repo.users.byRef('jack');
   const cases: Array<[string[], RegExp]> = [
     [['user', 'set', 'jack', 'nickname=Jacky'], /^tally: invalid user properties: unknown user property 'nickname'; settable are fullName, givenName, familyName, emailAddress, telephoneNumber, title, locality, employeeNumber, employeeType, organization, organizationalUnit, templateRef, activation\/administrativeStatus, activation\/validFrom, activation\/validTo, credentials\/password\/value and extension\/<name>$/m],
     [['user', 'set', 'jack', 'activation/administrativeStatus=off'], /^tally: invalid user properties: activation\/administrativeStatus: expected enabled, disabled or archived$/m],
@@ -57,7 +57,7 @@ test('mistakes exit with 1 and say what was wrong; the user is unchanged', async
     expect({ args: cases[i][0], code: result.code }).toEqual({ args: cases[i][0], code: 1 });
     expect(result.stderr).toMatch(cases[i][1]);
   });
-  expect(await tally.services.repo.userByRef('jack')).toEqual(before);
+  expect(await tally.services.repo.users.byRef('jack')).toEqual(before);
 }, 180_000);
 
 test('assigning a role the user already has reports it unchanged', async () => {

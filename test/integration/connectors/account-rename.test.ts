@@ -75,6 +75,6 @@ test('with normal name mappings, a renamed user\'s accounts are renamed in place
   await applyUser('pintel3');
   expect(await pgRows()).toEqual([{ id: before.id, name: 'cn=pintel3,o=Acme', login: 'pintel3' }]);
   expect(await ldapUids()).toEqual([`uid=pintel3,${people}`]);
-  const shadows = await eventually(() => tally.services.repo.shadowsOfOwner(PINTEL_OID), (s) => s.length === 2 && s.every((x) => x.pendingOperations.length === 0), "pintel's two shadows settled");
+  const shadows = await eventually(() => tally.services.repo.shadows.ofOwner(PINTEL_OID), (s) => s.length === 2 && s.every((x) => x.pendingOperations.length === 0), "pintel's two shadows settled");
   expect(shadows.map((s) => s.secondaryIdentifier?.toLowerCase()).sort()).toEqual(['cn=pintel3,o=acme', `uid=pintel3,${people}`].sort());
 });

@@ -40,7 +40,7 @@ test('a delayed delete while the resource is down waits as a pending delete, and
   await s.slapd.stop();
   const phase = await completePendingOperations(s.services.syncDeps, { resourceOid: s.resourceOid });
   expect(phase.stats).toMatchObject({ disabledAccountsDeleted: 1 });
-  expect(await s.services.repo.shadow(shadow!.oid)).toMatchObject({
+  expect(await s.services.repo.shadows.get(shadow!.oid)).toMatchObject({
     dead: true,
     ownerRef: null,
     pendingOperations: [expect.objectContaining({ type: 'delete', result: expect.objectContaining({ status: 'postponed' }) })],
@@ -50,6 +50,6 @@ test('a delayed delete while the resource is down waits as a pending delete, and
 
   await s.slapd.restart();
   await eventually(() => ldapEntries(s, '(uid=tia)'), (e) => e.length === 0, 'the entry deleted once the resource is back', 60_000);
-  await eventually(() => s.services.repo.shadow(shadow!.oid), (x) => x === null, 'the shadow gone');
-  expect((await s.services.repo.userByRef('tia'))!.linkRef).toEqual([]);
+  await eventually(() => s.services.repo.shadows.get(shadow!.oid), (x) => x === null, 'the shadow gone');
+  expect((await s.services.repo.users.byRef('tia'))!.linkRef).toEqual([]);
 });

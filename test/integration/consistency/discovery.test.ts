@@ -28,7 +28,7 @@ async function addEntry(uid: string, attributes: Record<string, string>): Promis
 
 /** Makes an existing entry someone else's: its shadow is linked to `owner` (a user without assignments). */
 async function ownedBy(uid: string, owner: string): Promise<void> {
-  const user = await s.services.repo.userByRef(owner);
+  const user = await s.services.repo.users.byRef(owner);
   const seen = await observeResourceObject(s.services.syncDeps, { resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf(uid) });
   await linkShadow(s.services.repo, seen.shadowOid!, user!.oid, new Date().toISOString());
 }
@@ -50,7 +50,7 @@ test('add finds the owner\'s account already there: the shadow links it and the 
   expect(entries).toHaveLength(1);
   expect(entries[0]).toMatchObject({ dn: s.dnOf('will'), cn: 'Will Turner', givenName: 'Will', description: 'Created by IDM' });
   expect(shadow).toMatchObject({ exists: true, primaryIdentifier: entries[0].entryUUID, situation: 'linked' });
-  expect((await s.services.repo.userByRef('will'))!.linkRef).toEqual([shadow.oid]);
+  expect((await s.services.repo.users.byRef('will'))!.linkRef).toEqual([shadow.oid]);
   // One add (ours, outside Tally), then Tally's modify: no second add.
   expect((await accesslogFor(s, s.dnOf('will'))).map((r) => r.reqType)).toEqual(['add', 'modify']);
   // Done at once by the user's provisioning, discovery included: nothing had to wait.
@@ -88,7 +88,7 @@ test('add gives up with a clear failure after maxIterations names are all taken'
   expect(shadow.lastFailedOperation!.result.message).toBe(
     `${s.dnOf('hector2')} already exists on Outage LDAP ${s.resourceOid.slice(0, 8)} and is not this user's; no free name after 2 iteration(s)`,
   );
-  const result = (await s.services.client.workflow.getHandle(`user:${(await s.services.repo.userByRef('hector'))!.oid}`).result()) as ProvisionUserResult;
+  const result = (await s.services.client.workflow.getHandle(`user:${(await s.services.repo.users.byRef('hector'))!.oid}`).result()) as ProvisionUserResult;
   expect(result.accounts[0]).toContain(shadow.lastFailedOperation!.result.message);
   expect((await ldapEntries(s, '(cn=Hector Barbossa)'))).toEqual([]);
 });
@@ -99,7 +99,7 @@ test('modify finds the account deleted on the resource while an assignment still
   await s.ldap((c) => c.del(s.dnOf('isabel')));
   await s.applyAndProvision(userYaml(s.resourceOid, 'isabel', 'Isabel Swann'));
   const after = await eventually(
-    () => s.services.repo.shadow(before.oid),
+    () => s.services.repo.shadows.get(before.oid),
     (sh) => !!sh && sh.exists && sh.pendingOperations.length === 0 && sh.primaryIdentifier !== before.primaryIdentifier,
     "isabel's re-created account",
   );
@@ -119,8 +119,8 @@ test('modify finds the account deleted and no assignment requires it: the shadow
 
   await s.ldap((c) => c.del(s.dnOf('jacob')));
   await s.applyAndProvision(userYaml(s.resourceOid, 'jacob', 'Jacob Golden', false));
-  await eventually(() => s.services.repo.shadow(linked.oid), (sh) => sh === null, "jacob's shadow dropped");
-  expect((await s.services.repo.userByRef('jacob'))!.linkRef).toEqual([]);
+  await eventually(() => s.services.repo.shadows.get(linked.oid), (sh) => sh === null, "jacob's shadow dropped");
+  expect((await s.services.repo.users.byRef('jacob'))!.linkRef).toEqual([]);
   expect(await ldapEntries(s, '(uid=jacob)')).toEqual([]);
 });
 
@@ -128,7 +128,7 @@ test('an account operation stored but never executed (a crash in between) is fin
   await s.applyAndProvision(userYaml(s.resourceOid, 'stella', 'Stella Maris'), { wait: true });
   const shadow = await settledShadow('stella');
   // What a worker leaves when it dies right after storing the operation: queued, never tried, unclaimed.
-  await s.services.repo.modifyShadow(shadow.oid, () => ({
+  await s.services.repo.shadows.modify(shadow.oid, () => ({
     set: {
       pendingOperations: [
         { id: 'stranded-op', type: 'modify', delta: [{ path: 'description', replace: ['Finished after a crash'] }], attemptNumber: 0, requestTimestamp: new Date().toISOString(), result: { status: 'in-progress' } },
@@ -139,6 +139,6 @@ test('an account operation stored but never executed (a crash in between) is fin
   const [outcome] = (await s.services.client.workflow.getHandle(changeWorkflowId).result()) as Array<{ changedUserPaths: string[]; handedOver: string[] }>;
   expect(outcome.changedUserPaths).toEqual([]);
   expect(outcome.handedOver).toEqual([shadow.oid]);
-  await eventually(() => s.services.repo.shadow(shadow.oid), (sh) => sh?.pendingOperations.length === 0, "stella's stranded operation done");
+  await eventually(() => s.services.repo.shadows.get(shadow.oid), (sh) => sh?.pendingOperations.length === 0, "stella's stranded operation done");
   expect((await ldapEntries(s, '(uid=stella)'))[0]).toMatchObject({ description: 'Finished after a crash' });
 });

@@ -75,7 +75,7 @@ test('the first success on a resource that was down wakes the other operations w
   await s.settled();
   const entries = await ldapEntries(s, '(|(uid=liam)(uid=mary)(uid=ned))');
   expect(entries.map((e) => e.dn).sort()).toEqual([s.dnOf('liam'), s.dnOf('mary'), s.dnOf('ned')]);
-  for (const shadow of [liam, mary, ned]) expect((await s.services.repo.shadow(shadow.oid))?.exists).toBe(true);
+  for (const shadow of [liam, mary, ned]) expect((await s.services.repo.shadows.get(shadow.oid))?.exists).toBe(true);
   const history = await s.services.client.workflow.getHandle(`provision:${liam.oid}`).fetchHistory();
   const activities = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
   expect(activities).toContain('wakeWaitingOperations');

@@ -17,6 +17,7 @@ import type { ShadowDoc } from '../../../src/schema/objects';
 import { createTallyWorker } from '../../../src/worker';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { getStack, scratchDir } from '../../support/stack';
+import { RepositoryInspector } from '../../support/repository-inspector';
 
 export const LDAP_PASSWORD_ENV = 'TALLY_CONSISTENCY_LDAP_PASSWORD';
 
@@ -34,6 +35,8 @@ export interface OutageStack {
   name: string;
   slapd: SlapdServer;
   services: Services;
+  /** The repository's raw documents, for assertions. */
+  inspect: RepositoryInspector;
   settings: Settings;
   env: Record<string, string>;
   resourceOid: string;
@@ -142,6 +145,7 @@ export async function startOutageStack(
   Object.assign(process.env, env);
   const settings = loadSettings(env);
   const services = await openServices(settings, env);
+  const inspect = RepositoryInspector.of(settings);
   const resourceOid = randomUUID();
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'tally-consistency-'));
   let files = 0;
@@ -164,6 +168,7 @@ export async function startOutageStack(
     name,
     slapd,
     services,
+    inspect,
     settings,
     env,
     resourceOid,
@@ -200,12 +205,12 @@ export async function startOutageStack(
       }
     },
     async shadowsOf(userName) {
-      const user = await services.repo.userByRef(userName);
-      return user ? services.repo.collections.shadows.find({ ownerRef: user.oid }, { projection: { _id: 0 } }).toArray() : [];
+      const user = await services.repo.users.byRef(userName);
+      return user ? services.repo.shadows.ofOwner(user.oid) : [];
     },
     async settled(timeoutMs = 60_000) {
       await eventually(
-        () => services.repo.collections.shadows.find({ resourceRef: resourceOid, 'pendingOperations.0': { $exists: true } }, { projection: { _id: 0, secondaryIdentifier: 1, pendingOperations: 1 } }).toArray(),
+        () => inspect.shadows.find({ resourceRef: resourceOid, 'pendingOperations.0': { $exists: true } }, { projection: { _id: 0, secondaryIdentifier: 1, pendingOperations: 1 } }),
         (pending) => pending.length === 0,
         'no pending operations on the resource',
         timeoutMs,
@@ -214,6 +219,7 @@ export async function startOutageStack(
     async close() {
       await stopWorker();
       await services.close();
+      await inspect.close();
       await slapd.stop();
     },
   };

@@ -120,15 +120,15 @@ test('delete while down: the shadow is unlinked and dead until the resource conf
   await s.slapd.stop();
   await s.applyAndProvision(userYaml(s.resourceOid, 'david', 'David Herriot', false));
   const dead = await eventually(
-    () => s.services.repo.shadow(created.oid),
+    () => s.services.repo.shadows.get(created.oid),
     (sh) => !!sh && postponed('delete')(sh),
     "david's postponed delete",
   );
   expect(dead).toMatchObject({ dead: true, ownerRef: null });
-  expect((await s.services.repo.userByRef('david'))!.linkRef).not.toContain(created.oid);
+  expect((await s.services.repo.users.byRef('david'))!.linkRef).not.toContain(created.oid);
 
   await s.slapd.restart();
-  await eventually(() => s.services.repo.shadow(created.oid), (sh) => sh === null, "david's shadow removed");
+  await eventually(() => s.services.repo.shadows.get(created.oid), (sh) => sh === null, "david's shadow removed");
   expect(await ldapEntries(s, '(uid=david)')).toEqual([]);
   expect((await accesslogFor(s, s.dnOf('david'))).map((r) => r.reqType)).toEqual(['add', 'delete']);
 });
@@ -156,7 +156,7 @@ test('50 accounts added while the server is stopped all exist exactly once after
   await s.slapd.stop();
   await s.applyAndProvision(names.map((n) => userYaml(s.resourceOid, n, `Mass Sailor${n}`)).join('---\n'));
   await eventually(
-    () => s.services.repo.collections.shadows.countDocuments({ secondaryIdentifier: { $regex: '^uid=mass' }, 'pendingOperations.0.result.status': 'postponed' }),
+    () => s.inspect.shadows.count({ secondaryIdentifier: { $regex: '^uid=mass' }, 'pendingOperations.0.result.status': 'postponed' }),
     (n) => n === 50,
     '50 postponed adds',
   );
@@ -168,7 +168,7 @@ test('50 accounts added while the server is stopped all exist exactly once after
 
   const entries = await ldapEntries(s, '(uid=mass*)');
   expect(entries.map((e) => e.dn).sort()).toEqual(names.map((n) => s.dnOf(n)));
-  const shadows = await s.services.repo.collections.shadows.find({ secondaryIdentifier: { $regex: '^uid=mass' } }, { projection: { _id: 0 } }).toArray();
+  const shadows = await s.inspect.shadows.find({ secondaryIdentifier: { $regex: '^uid=mass' } }, { projection: { _id: 0 } });
   expect(shadows).toHaveLength(50);
   expect(shadows.every((sh) => sh.exists && sh.pendingOperations.length === 0 && !!sh.primaryIdentifier)).toBe(true);
 }, 180_000);
@@ -208,7 +208,7 @@ test("a worker that died before handing a postponed operation over: the user's r
   const handle = s.services.client.workflow.getHandle(`provision:${waiting.oid}`);
   // As if the worker had died between storing the postponement and starting this workflow.
   await handle.terminate('simulating a hand-over lost with its worker');
-  const user = await s.services.repo.userByRef('gwen');
+  const user = await s.services.repo.users.byRef('gwen');
   const recompute = await s.services.workflows.requestUserProvisioning({ userOid: user!.oid, channel: 'user' });
   await s.services.client.workflow.getHandle(recompute).result();
   expect((await s.services.client.workflow.getHandle(`provision:${waiting.oid}`).describe()).status.name).toBe('RUNNING');

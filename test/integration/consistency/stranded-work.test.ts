@@ -22,8 +22,8 @@ let jackDn: string;
 let jackOid: string;
 
 const rowCn = async () => (await pg.query(`SELECT cn FROM ${table} WHERE login = 'jack'`)).rows.map((r) => r.cn as string);
-const jack = async () => (await tally.services.repo.user(jackOid))!;
-const sqlShadow = async () => (await tally.services.repo.shadowsOfOwner(jackOid)).find((s) => s.resourceRef === SQL_OID)!;
+const jack = async () => (await tally.services.repo.users.get(jackOid))!;
+const sqlShadow = async () => (await tally.services.repo.shadows.ofOwner(jackOid)).find((s) => s.resourceRef === SQL_OID)!;
 
 beforeAll(async () => {
   // A short lease, so what waits for one to run out waits seconds (the default is 30 s).
@@ -40,7 +40,7 @@ beforeAll(async () => {
     const started = await reportChangeNotification(tally.services, { resource, account }, 'api');
     await tally.services.client.workflow.getHandle(started.workflowId).result();
   }
-  jackOid = (await tally.services.repo.userByRef('jack'))!.oid;
+  jackOid = (await tally.services.repo.users.byRef('jack'))!.oid;
   await eventually(jack, (u) => !u.projectionDue && u.linkRef.length === 2, "jack linked and provisioned");
 }, 180_000);
 
@@ -61,7 +61,7 @@ test('an operation claimed by an executor that died is finished once its claim h
   const shadow = await sqlShadow();
   const claimedAt = new Date(Date.now() - 60_000).toISOString();
   // What a live-sync activity leaves when its worker is killed between queueing (claimed) and executing.
-  await tally.services.repo.patchShadow(shadow.oid, {
+  await tally.services.repo.shadows.patch(shadow.oid, {
     set: {
       pendingOperations: [
         {

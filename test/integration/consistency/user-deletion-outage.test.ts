@@ -34,7 +34,7 @@ async function statusOf(workflowId: string) {
 test('a user deleted while his resource is down keeps waiting, and is gone with his account when it is back', async () => {
   await s.applyAndProvision(userYaml(s.resourceOid, 'davy', 'Davy Jones'), { wait: true });
   await s.settled();
-  const davy = (await s.services.repo.userByRef('davy'))!;
+  const davy = (await s.services.repo.users.byRef('davy'))!;
   const [shadow] = await s.shadowsOf('davy');
   expect(await ldapEntries(s, '(uid=davy)')).toHaveLength(1);
 
@@ -43,15 +43,15 @@ test('a user deleted while his resource is down keeps waiting, and is gone with 
   const waiting = await eventually(() => statusOf(started.workflowId), (w) => w?.state === 'waiting-for-resource', 'the deletion waiting for the resource in tally status');
   expect(waiting!.details).toMatch(/^deleting user davy: waiting for account deletes on Outage LDAP/);
   // The user stays (marked) until his account is handled; the account's delete waits on its dead shadow.
-  expect(await s.services.repo.user(davy.oid)).toMatchObject({ name: 'davy', deletion: { workflowId: started.workflowId } });
-  expect(await s.services.repo.shadow(shadow.oid)).toMatchObject({ dead: true, ownerRef: null, pendingOperations: [expect.objectContaining({ type: 'delete', result: expect.objectContaining({ status: 'postponed' }) })] });
+  expect(await s.services.repo.users.get(davy.oid)).toMatchObject({ name: 'davy', deletion: { workflowId: started.workflowId } });
+  expect(await s.services.repo.shadows.get(shadow.oid)).toMatchObject({ dead: true, ownerRef: null, pendingOperations: [expect.objectContaining({ type: 'delete', result: expect.objectContaining({ status: 'postponed' }) })] });
 
   await s.slapd.restart();
   const result = await s.services.client.workflow.getHandle<(raw: unknown) => Promise<DeleteUserResult>>(started.workflowId).result();
   expect(result).toMatchObject({ state: 'deleted', accounts: [expect.objectContaining({ shadowOid: shadow.oid, action: 'delete', state: 'done' })] });
   expect(await ldapEntries(s, '(uid=davy)')).toEqual([]);
-  expect(await s.services.repo.user(davy.oid)).toBeNull();
-  expect(await s.services.repo.shadow(shadow.oid)).toBeNull();
+  expect(await s.services.repo.users.get(davy.oid)).toBeNull();
+  expect(await s.services.repo.shadows.get(shadow.oid)).toBeNull();
   await recordHistories(getStack().temporal, { 'delete-user-while-down': started.workflowId });
 });
 
@@ -99,7 +99,7 @@ test('a deletion waited for past its timeout answers what it waits for (API 202,
     const done = await remove('?wait=true');
     // Gone meanwhile, or gone by the time this wait ends.
     expect([200, 404]).toContain(done.status);
-    await eventually(() => s.services.repo.userByRef('norrington'), (u) => u === null, 'norrington deleted once the resource is back');
+    await eventually(() => s.services.repo.users.byRef('norrington'), (u) => u === null, 'norrington deleted once the resource is back');
     expect(await ldapEntries(s, '(uid=norrington)')).toEqual([]);
   } finally {
     await api.close();
@@ -118,15 +118,15 @@ test('a waiting operation is retried at once, or given up: cancelled on its shad
   expect(retried.code).toBe(0);
   expect(JSON.parse(retried.stdout)).toMatchObject({ done: 'woken' });
   // Woken, it tried again at once (the resource is still down: one more attempt).
-  await eventually(() => s.services.repo.shadow(shadow.oid), (sh) => (sh?.pendingOperations[0]?.attemptNumber ?? 0) > attempts, 'another attempt after the retry', 20_000);
+  await eventually(() => s.services.repo.shadows.get(shadow.oid), (sh) => (sh?.pendingOperations[0]?.attemptNumber ?? 0) > attempts, 'another attempt after the retry', 20_000);
 
   const cancelled = await runTallyCli(s.env, ['operation', 'cancel', workflowId]);
   expect(cancelled.code).toBe(0);
   expect(cancelled.stdout).toMatch(/cancelled pending add of shadow .* \(never created: shadow removed\)/);
   // The add is given up: no shadow for an account that never existed, the user's link to it gone.
-  expect(await s.services.repo.shadow(shadow.oid)).toBeNull();
-  expect((await s.services.repo.userByRef('calypso'))!.linkRef).toEqual([]);
-  expect(await s.services.repo.collections.audit.findOne({ objectOid: shadow.oid, message: /pending add cancelled/ })).toMatchObject({ delta: { cancelled: 'add' } });
+  expect(await s.services.repo.shadows.get(shadow.oid)).toBeNull();
+  expect((await s.services.repo.users.byRef('calypso'))!.linkRef).toEqual([]);
+  expect(await s.inspect.audit.findOne({ objectOid: shadow.oid, message: /pending add cancelled/ })).toMatchObject({ delta: { cancelled: 'add' } });
   await eventually(() => statusOf(workflowId), (w) => w === undefined, 'tally status without the cancelled operation');
   const ended = await s.services.client.workflow.getHandle(workflowId).describe();
   expect(ended.status.name).toBe('COMPLETED');

@@ -45,21 +45,21 @@ test('SIGKILL of the worker process while adds are postponed: a new worker creat
   const names = ['kidd', 'morgan', 'roberts'];
   await s.applyAndProvision(names.map((n) => userYaml(s.resourceOid, n, `Captain ${n}`)).join('\n---\n'));
   await eventually(
-    () => s.services.repo.collections.shadows.countDocuments({ resourceRef: s.resourceOid, 'pendingOperations.0.result.status': 'postponed' }),
+    () => s.inspect.shadows.count({ resourceRef: s.resourceOid, 'pendingOperations.0.result.status': 'postponed' }),
     (n) => n === names.length,
     'three postponed adds',
   );
 
   await killWorkerProcess();
   // Nothing else works on the task queue now: the adds stay postponed until a new worker comes.
-  expect(await s.services.repo.collections.shadows.countDocuments({ resourceRef: s.resourceOid, 'pendingOperations.0': { $exists: true } })).toBe(names.length);
+  expect(await s.inspect.shadows.count({ resourceRef: s.resourceOid, 'pendingOperations.0': { $exists: true } })).toBe(names.length);
 
   await s.slapd.restart();
   await s.startWorker();
   await s.settled(120_000);
   const entries = await ldapEntries(s, '(|(uid=kidd)(uid=morgan)(uid=roberts))');
   expect(entries.map((e) => e.uid).sort()).toEqual(names.sort());
-  const shadows = await s.services.repo.collections.shadows.find({ resourceRef: s.resourceOid }, { projection: { _id: 0 } }).toArray();
+  const shadows = await s.inspect.shadows.find({ resourceRef: s.resourceOid }, { projection: { _id: 0 } });
   expect(shadows).toHaveLength(names.length);
   expect(shadows.every((sh) => sh.exists && sh.pendingOperations.length === 0)).toBe(true);
 }, 240_000);

@@ -17,6 +17,7 @@ import { loadSettings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { exampleResources } from '../../support/example-resources';
+import { RepositoryInspector } from '../../support/repository-inspector';
 import { getStack } from '../../support/stack';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { startWorkerProcess } from '../../support/worker-process';
@@ -26,6 +27,7 @@ const SAILORS = 120;
 const uidOf = (i: number) => `sailor${String(i).padStart(3, '0')}`;
 
 let services: Services;
+let inspect: RepositoryInspector;
 let env: Record<string, string>;
 let resources: Awaited<ReturnType<typeof exampleResources>>;
 const workers: ChildProcess[] = [];
@@ -49,10 +51,10 @@ const rows = async () =>
 
 /** Nothing pending on any shadow, no user due for provisioning. */
 async function settled(): Promise<{ pending: number; due: number }> {
-  const { shadows, users } = services.repo.collections;
+  const { shadows, users } = inspect;
   return {
-    pending: await shadows.countDocuments({ 'pendingOperations.0': { $exists: true } }),
-    due: await users.countDocuments({ projectionDue: { $exists: true } }),
+    pending: await shadows.count({ 'pendingOperations.0': { $exists: true } }),
+    due: await users.count({ projectionDue: { $exists: true } }),
   };
 }
 
@@ -61,7 +63,7 @@ async function expectEverySailorsRow(cnOf: (i: number) => string, what: string):
   await eventually(rows, (r) => JSON.stringify(r) === JSON.stringify(expected), what, 180_000).catch(async (e) => {
     const got = new Map((await rows()).map((r) => [r.login, r.cn]));
     const wrong = expected.filter((x) => got.get(x.login) !== x.cn).slice(0, 10);
-    const users = await services.repo.listUsers({ nameStartsWith: 'sailor', limit: 3 });
+    const users = await services.repo.users.list({ nameStartsWith: 'sailor', limit: 3 });
     const live = await liveSyncStatuses(services, LDAP_OID);
     throw new Error(
       `${(e as Error).message}\nrows not right (first 10): ${JSON.stringify(wrong.map((x) => ({ ...x, got: got.get(x.login) })))}` +
@@ -78,6 +80,7 @@ beforeAll(async () => {
   const stack = getStack();
   env = { ...tallyTestEnv(stack, 'kills'), TALLY_LDAP_PASSWORD: stack.ldap.bindPassword, TALLY_PG_PASSWORD: 'unused-with-trust-auth', TALLY_STRANDED_WORK_INTERVAL_MS: '2000', TALLY_CLAIM_LEASE_MS: '6000' };
   services = await openServices(loadSettings(env), env);
+  inspect = RepositoryInspector.of(services.settings);
   resources = await exampleResources(stack, `kills${Date.now() % 100_000}`);
   await withConcurrency(
     Array.from({ length: SAILORS }, (_, i) => i),
@@ -104,6 +107,7 @@ afterAll(async () => {
   for (const w of workers.filter((c) => c.exitCode === null && c.signalCode === null)) w.kill('SIGKILL');
   await resources?.close();
   await services?.close();
+  await inspect?.close();
 });
 
 test('a worker killed during an import: every imported user gets his PostgreSQL row, once', async () => {
@@ -152,10 +156,10 @@ test('while no worker runs, tally status lists what is stranded; the next worker
     w.kill('SIGKILL');
     await exited;
   }
-  const sailor = (await services.repo.userByName(uidOf(7)))!;
-  const sqlShadow = (await services.repo.shadowsOfOwner(sailor.oid)).find((s) => s.resourceRef !== LDAP_OID)!;
+  const sailor = (await services.repo.users.byName(uidOf(7)))!;
+  const sqlShadow = (await services.repo.shadows.ofOwner(sailor.oid)).find((s) => s.resourceRef !== LDAP_OID)!;
   const longAgo = new Date(Date.now() - 5 * 60_000).toISOString();
-  await services.repo.patchShadow(sqlShadow.oid, {
+  await services.repo.shadows.patch(sqlShadow.oid, {
     set: {
       pendingOperations: [
         {
@@ -172,8 +176,8 @@ test('while no worker runs, tally status lists what is stranded; the next worker
       ],
     },
   });
-  const other = (await services.repo.userByName(uidOf(8)))!;
-  await services.repo.updateUser(other.oid, other.version, { set: { fullName: 'Bosun 8 (due)', projectionDue: { since: longAgo, token: 'died', paths: ['fullName'] } } });
+  const other = (await services.repo.users.byName(uidOf(8)))!;
+  await services.repo.users.update(other.oid, other.version, { set: { fullName: 'Bosun 8 (due)', projectionDue: { since: longAgo, token: 'died', paths: ['fullName'] } } });
 
   const listed = await stuckOperations(services.client, { repo: services.repo });
   expect(listed.filter((s) => s.state === 'stranded')).toEqual([

@@ -72,16 +72,16 @@ test(`${EVENTS} events posted in parallel, 100 of them twice: each is applied ex
   expect(answers.reduce((n, a) => n + a.accepted, 0)).toBe(EVENTS);
   expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(100);
 
-  await eventually(() => tally.services.repo.collections.users.countDocuments({ name: /^crew/ }), (n) => n === EVENTS, 'a user per event', 120_000);
-  await eventually(() => tally.services.repo.collections.changeEvents.countDocuments({ done: false }), (n) => n === 0, 'every event applied', 60_000);
-  expect(await tally.services.repo.collections.changeEvents.countDocuments({ resourceRef: LDAP_OID })).toBe(EVENTS);
+  await eventually(() => tally.inspect.users.count({ name: /^crew/ }), (n) => n === EVENTS, 'a user per event', 120_000);
+  await eventually(() => tally.inspect.changeEvents.count({ done: false }), (n) => n === 0, 'every event applied', 60_000);
+  expect(await tally.inspect.changeEvents.count({ resourceRef: LDAP_OID })).toBe(EVENTS);
   // Applied once: one shadow per account, each linked to its own user.
-  expect(await tally.services.repo.collections.shadows.countDocuments({ resourceRef: LDAP_OID, situation: 'linked' })).toBe(EVENTS);
+  expect(await tally.inspect.shadows.count({ resourceRef: LDAP_OID, situation: 'linked' })).toBe(EVENTS);
 }, 240_000);
 
 test('events signalled to the liveSync workflow are applied like posted ones; a bad body names the field', async () => {
   await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.changeEvents, [{ account: dn(`crew${EVENTS}`), changeType: 'add', eventId: 'signal-1' }]);
-  await eventually(() => tally.services.repo.userByRef(`crew${EVENTS}`), (u) => u !== null, 'the signalled user');
+  await eventually(() => tally.services.repo.users.byRef(`crew${EVENTS}`), (u) => u !== null, 'the signalled user');
 
   const bad = await post([{ resource: 'OpenDJ LDAP directory', changeType: 'rename', account: 'x' }]);
   expect(bad.status).toBe(400);
@@ -107,7 +107,7 @@ test('a resource with too many events waiting answers 429 with Retry-After, and 
     expect(await refused.json()).toMatchObject({ message: expect.stringMatching(/3 change events waiting/) });
 
     await tally.services.client.workflow.getHandle(`livesync:${LDAP_OID}`).signal(signals.resumeLiveSync);
-    await eventually(() => tally.services.repo.countPendingChangeEvents(LDAP_OID), (n) => n === 0, 'the waiting events applied');
+    await eventually(() => tally.services.repo.liveSync.countPendingChangeEvents(LDAP_OID), (n) => n === 0, 'the waiting events applied');
     await new Promise((r) => setTimeout(r, 1100));
     expect((await post({ resource: LDAP_OID, account: dn('crew3'), eventId: 'backlog-3' })).status).toBe(202);
   } finally {

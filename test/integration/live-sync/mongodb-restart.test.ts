@@ -17,6 +17,7 @@ import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { createTallyWorker } from '../../../src/worker';
 import { addFocusAndSynchronize, cnToFullName, ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { RepositoryInspector } from '../../support/repository-inspector';
 import { getStack, scratchDir } from '../../support/stack';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 
@@ -27,6 +28,7 @@ const base = `ou=${ou},dc=example,dc=com`;
 
 let mongod: MongodServer;
 let services: Services;
+let inspect: RepositoryInspector;
 let ldap: LdapClient;
 let stopWorker: () => Promise<void>;
 
@@ -37,6 +39,7 @@ beforeAll(async () => {
   Object.assign(process.env, env); // the in-process worker's connectors resolve secrets from it
   const settings = loadSettings(env);
   services = await openServices(settings, env);
+  inspect = RepositoryInspector.of(services.settings);
   const { worker, connection, run } = await createTallyWorker({ settings, services });
   const running = run();
   stopWorker = async () => {
@@ -79,11 +82,12 @@ afterAll(async () => {
   await stopWorker?.();
   await ldap?.unbind();
   await services?.close();
+  await inspect?.close();
   await mongod?.stop();
 });
 
 test('changes made while MongoDB is down are applied once it is back; none fails', async () => {
-  const renamed = () => services.repo.collections.users.countDocuments({ fullName: /^Boatswain / });
+  const renamed = () => inspect.users.count({ fullName: /^Boatswain / });
   const modify = (i: number) => ldap.modify(`uid=deckhand${i},${base}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: [`Boatswain ${i}`] }) }));
   await withConcurrency([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4, modify);
   await eventually(renamed, (n) => n === 10, 'the first changes applied');
@@ -100,5 +104,5 @@ test('changes made while MongoDB is down are applied once it is back; none fails
   await eventually(renamed, (n) => n === ACCOUNTS, 'every change applied', 120_000);
   const [listing] = await liveSyncStatuses(services, resourceOid);
   expect(listing.status).toMatchObject({ state: 'polling', handedOver: 0, lastErrors: [] });
-  expect(await services.repo.collections.users.countDocuments({})).toBe(ACCOUNTS);
+  expect(await inspect.users.count({})).toBe(ACCOUNTS);
 }, 240_000);

@@ -15,6 +15,7 @@ import { loadSettings } from '../../../src/runtime/settings';
 import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { addFocusAndSynchronize, cnToFullName, ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { RepositoryInspector } from '../../support/repository-inspector';
 import { getStack } from '../../support/stack';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { startWorkerProcess } from '../../support/worker-process';
@@ -26,6 +27,7 @@ const base = `ou=${ou},dc=example,dc=com`;
 const uidOf = (i: number) => `sailor${String(i).padStart(4, '0')}`;
 
 let services: Services;
+let inspect: RepositoryInspector;
 let env: Record<string, string>;
 let ldap: LdapClient;
 const workers: ChildProcess[] = [];
@@ -36,12 +38,13 @@ async function startWorker(): Promise<ChildProcess> {
   return child;
 }
 
-const renamed = () => services.repo.collections.users.countDocuments({ fullName: /^Bosun / });
+const renamed = () => inspect.users.count({ fullName: /^Bosun / });
 
 beforeAll(async () => {
   const stack = getStack();
   env = { ...tallyTestEnv(stack, 'live-crash'), TALLY_LDAP_PASSWORD: stack.ldap.bindPassword };
   services = await openServices(loadSettings(env), env);
+  inspect = RepositoryInspector.of(services.settings);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-live-'));
   writeFileSync(
     path.join(dir, 'resource.yaml'),
@@ -74,13 +77,14 @@ afterAll(async () => {
   for (const w of workers.filter((c) => c.exitCode === null && c.signalCode === null)) w.kill('SIGKILL');
   await ldap?.unbind();
   await services?.close();
+  await inspect?.close();
 });
 
 test(`live sync of ${ACCOUNTS} changes with the worker SIGKILLed mid-batch: every change is applied once a new worker runs`, async () => {
   const first = await startWorker();
   const imported = await startResourceRun(services, { type: 'import', resource: resourceOid });
   expect((await waitForRun(services, imported.workflowId, () => undefined)).errors).toBe(0);
-  expect(await services.repo.collections.users.countDocuments({})).toBe(ACCOUNTS);
+  expect(await inspect.users.count({})).toBe(ACCOUNTS);
 
   await startLiveSync(services, resourceOid, { intervalMs: 200 });
   await eventually(async () => (await liveSyncStatuses(services, resourceOid))[0].status?.polls ?? 0, (n) => n >= 2, 'live sync polling');
@@ -99,7 +103,7 @@ test(`live sync of ${ACCOUNTS} changes with the worker SIGKILLed mid-batch: ever
 
   await startWorker();
   await eventually(renamed, (n) => n === ACCOUNTS, 'every change applied', 180_000);
-  const users = await services.repo.collections.users.find({}, { projection: { _id: 0, name: 1, fullName: 1 } }).toArray();
+  const users = await inspect.users.find({}, { projection: { _id: 0, name: 1, fullName: 1 } });
   expect(users).toHaveLength(ACCOUNTS);
   expect(users.every((u) => u.fullName === `Bosun ${Number(u.name.slice('sailor'.length))}`)).toBe(true);
   const [listing] = await liveSyncStatuses(services, resourceOid);

@@ -21,6 +21,7 @@ import { withConcurrency } from '../../../src/support/concurrency';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { startWorkerProcess } from '../../support/worker-process';
+import { RepositoryInspector } from '../../support/repository-inspector';
 import { getStack, scratchDir } from '../../support/stack';
 import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
 
@@ -32,6 +33,7 @@ const uidOf = (i: number) => `pirate${String(i).padStart(5, '0')}`;
 
 let mongod: MongodServer;
 let services: Services;
+let inspect: RepositoryInspector;
 let env: Record<string, string>;
 let ldap: LdapClient;
 const workers: ChildProcess[] = [];
@@ -80,7 +82,7 @@ async function renameBehindTheBack(from: number, to: number, fullName: (i: numbe
 
 /** The latest run of the workflow id (`tally reconcile` reuses one id per resource). */
 async function runOf(workflowId: string) {
-  return (await services.repo.collections.runs.find({ workflowId }).sort({ startedAt: -1 }).limit(1).toArray())[0] ?? null;
+  return (await inspect.runs.find({ workflowId }, { sort: { startedAt: -1 }, limit: 1 }))[0] ?? null;
 }
 
 beforeAll(async () => {
@@ -88,6 +90,7 @@ beforeAll(async () => {
   mongod = await startMongod({ dataDir: scratchDir('recon-mongod'), cacheSizeGB: 0.25 });
   env = { ...tallyTestEnv(stack, 'bulk'), MONGODB_URI: mongod.uri, TALLY_LDAP_PASSWORD: stack.ldap.bindPassword };
   services = await openServices(loadSettings(env), env);
+  inspect = RepositoryInspector.of(services.settings);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-bulk-'));
   writeFileSync(path.join(dir, 'resource.yaml'), resourceYaml());
   await applyConfig(services.repo, services.key, [dir]);
@@ -105,6 +108,7 @@ afterAll(async () => {
   await Promise.all(workers.filter((w) => w.exitCode === null && w.signalCode === null).map(kill));
   await ldap?.unbind();
   await services?.close();
+  await inspect?.close();
   await mongod?.stop();
 });
 
@@ -112,7 +116,7 @@ test(`import of ${ACCOUNTS} accounts with the worker SIGKILLed mid-run: every ac
   const first = await startWorker();
   // Small pages, so the kill comes with most of the work still to do.
   const started = await startResourceRun(services, { type: 'import', resource: 'Bulk LDAP', pageSize: 20 });
-  await eventually(() => services.repo.collections.users.countDocuments({}), (n) => n >= 200, 'the import to be under way', 120_000);
+  await eventually(() => inspect.users.count({}), (n) => n >= 200, 'the import to be under way', 120_000);
   await kill(first);
   expect((await runOf(started.workflowId))!.state).toBe('running');
 
@@ -121,15 +125,15 @@ test(`import of ${ACCOUNTS} accounts with the worker SIGKILLed mid-run: every ac
   expect(summary.errors).toBe(0);
   expect(summary.seen).toBeGreaterThanOrEqual(ACCOUNTS); // a page redone after the kill is seen twice
 
-  const users = await services.repo.collections.users.find({}, { projection: { _id: 0, name: 1, fullName: 1, familyName: 1, linkRef: 1 } }).toArray();
+  const users = await inspect.users.find({}, { projection: { _id: 0, name: 1, fullName: 1, familyName: 1, linkRef: 1 } });
   expect(users).toHaveLength(ACCOUNTS);
   const byName = new Map(users.map((u) => [u.name, u]));
   for (let i = 0; i < ACCOUNTS; i++) {
     expect(byName.get(uidOf(i))).toMatchObject({ fullName: `Pirate ${i}`, familyName: `${i}`, linkRef: [expect.any(String)] });
   }
-  const shadows = await services.repo.collections.shadows.countDocuments({ resourceRef: resourceOid, situation: 'linked', ownerRef: { $ne: null } });
+  const shadows = await inspect.shadows.count({ resourceRef: resourceOid, situation: 'linked', ownerRef: { $ne: null } });
   expect(shadows).toBe(ACCOUNTS);
-  expect(await services.repo.collections.shadows.countDocuments({})).toBe(ACCOUNTS);
+  expect(await inspect.shadows.count({})).toBe(ACCOUNTS);
 }, 300_000);
 
 test('a reconciliation while MongoDB restarts waits for it, then finishes with every change applied', async () => {
@@ -143,10 +147,10 @@ test('a reconciliation while MongoDB restarts waits for it, then finishes with e
   const summary = await waitForRun(services, started.workflowId, () => undefined);
   expect(summary.errors).toBe(0);
   expect(summary.seen).toBeGreaterThanOrEqual(ACCOUNTS);
-  const renamed = await services.repo.collections.users.find({ fullName: /^Captain / }, { projection: { _id: 0, name: 1, fullName: 1 } }).toArray();
+  const renamed = await inspect.users.find({ fullName: /^Captain / }, { projection: { _id: 0, name: 1, fullName: 1 } });
   expect(renamed).toHaveLength(300);
   expect(renamed.every((u) => u.fullName === `Captain ${Number(u.name.slice('pirate'.length))}`)).toBe(true);
-  expect(await services.repo.collections.users.countDocuments({})).toBe(ACCOUNTS);
+  expect(await inspect.users.count({})).toBe(ACCOUNTS);
 }, 300_000);
 
 test('a run in two buckets is shared by two worker processes; a second start joins it, another workflow id is refused', async () => {
@@ -167,7 +171,7 @@ test('a run in two buckets is shared by two worker processes; a second start joi
 
   const summary: RunSummary = await waitForRun(services, started.workflowId, () => undefined);
   expect(summary).toMatchObject({ seen: ACCOUNTS, synchronized: 200, unchanged: ACCOUNTS - 200, errors: 0 });
-  expect(await services.repo.collections.users.countDocuments({ fullName: /^Quartermaster / })).toBe(200);
+  expect(await inspect.users.count({ fullName: /^Quartermaster / })).toBe(200);
 
   // Both processes worked on the run: the bucket children's activities were started by two identities.
   const identities = new Set<string>();

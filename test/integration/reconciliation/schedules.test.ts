@@ -112,7 +112,7 @@ test('the schedule starts reconcileResource recon:<oid>-<time> on the resource, 
   expect(started.typedSearchAttributes.get(searchAttributes.resource)).toBe(resourceOid);
   // The run's record shows the worker took the input and found the resource by it.
   const runs = await eventually(
-    () => tally.services.repo.listRuns({ resourceRef: resourceOid, limit: 5 }),
+    () => tally.services.repo.runs.list({ resourceRef: resourceOid, limit: 5 }),
     (found) => found.some((r) => r.workflowId === workflowId),
     'the run the schedule started',
   );

@@ -1,12 +1,10 @@
 /** Optimistic concurrency on the real repository (mongod): lost races are detected, never silently overwritten. */
-import { MongoClient } from 'mongodb';
-import { Repository } from '../../../src/repository/repository';
+import { openRepository, type Repository, type UserStore } from '../../../src/repository/repository';
 import { VersionConflictError } from '../../../src/repository/errors';
 import { changeUser } from '../../../src/sync/user-changes';
 import type { UserDoc } from '../../../src/schema/objects';
 import { getStack } from '../../support/stack';
 
-let client: MongoClient;
 let repo: Repository;
 
 const user = (oid: string, name: string): UserDoc => ({
@@ -19,49 +17,47 @@ const user = (oid: string, name: string): UserDoc => ({
 });
 
 beforeAll(async () => {
-  client = new MongoClient(getStack().mongo.uri);
-  await client.connect();
-  repo = new Repository(client.db(`versioning_${process.pid}_${Date.now()}`));
+  repo = await openRepository({ uri: getStack().mongo.uri, database: `versioning_${process.pid}_${Date.now()}` });
   await repo.ensureIndexes();
 });
-afterAll(async () => client?.close());
+afterAll(async () => repo?.close());
 
 test('an update with a stale version is refused and leaves the document as it was', async () => {
-  await repo.insertUser(user('u-stale', 'stale'));
-  const first = await repo.updateUser('u-stale', 1, { set: { fullName: 'First Writer' } });
+  await repo.users.insert(user('u-stale', 'stale'));
+  const first = await repo.users.update('u-stale', 1, { set: { fullName: 'First Writer' } });
   expect(first.version).toBe(2);
-  await expect(repo.updateUser('u-stale', 1, { set: { fullName: 'Second Writer' } })).rejects.toBeInstanceOf(VersionConflictError);
-  expect(await repo.user('u-stale')).toMatchObject({ fullName: 'First Writer', version: 2 });
+  await expect(repo.users.update('u-stale', 1, { set: { fullName: 'Second Writer' } })).rejects.toBeInstanceOf(VersionConflictError);
+  expect(await repo.users.get('u-stale')).toMatchObject({ fullName: 'First Writer', version: 2 });
 });
 
 test('concurrent read-modify-writes all land: each lost race re-reads and retries', async () => {
-  await repo.insertUser(user('u-race', 'race'));
+  await repo.users.insert(user('u-race', 'race'));
   const now = '2026-01-02T00:00:00Z';
   await Promise.all(
     Array.from({ length: 12 }, (_, i) => changeUser(repo, 'u-race', 'user', now, (current) => ({ ...current, extension: { ...current.extension, [`k${i}`]: i } }))),
   );
-  const stored = await repo.user('u-race');
+  const stored = await repo.users.get('u-race');
   expect(Object.keys(stored!.extension ?? {}).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `k${i}`).sort());
   expect(stored!.version).toBe(13);
 });
 
 test('links are added and removed atomically, each once, whatever the concurrency', async () => {
-  await repo.insertUser(user('u-links', 'links'));
+  await repo.users.insert(user('u-links', 'links'));
   await Promise.all(Array.from({ length: 12 }, (_, i) => repo.linkShadow('u-links', `shadow-${i % 6}`)));
-  expect((await repo.user('u-links'))!.linkRef.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `shadow-${i}`).sort());
+  expect((await repo.users.get('u-links'))!.linkRef.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `shadow-${i}`).sort());
   await Promise.all([repo.unlinkShadow('u-links', 'shadow-0'), repo.unlinkShadow('u-links', 'shadow-0'), repo.unlinkShadow('u-links', 'shadow-1')]);
-  expect((await repo.user('u-links'))!.linkRef.sort()).toEqual(['shadow-2', 'shadow-3', 'shadow-4', 'shadow-5']);
+  expect((await repo.users.get('u-links'))!.linkRef.sort()).toEqual(['shadow-2', 'shadow-3', 'shadow-4', 'shadow-5']);
 });
 
 test('unique names are enforced by the repository', async () => {
-  await repo.insertUser(user('u-a', 'same-name'));
-  await expect(repo.insertUser(user('u-b', 'same-name'))).rejects.toMatchObject({ code: 11000 });
+  await repo.users.insert(user('u-a', 'same-name'));
+  await expect(repo.users.insert(user('u-b', 'same-name'))).rejects.toMatchObject({ code: 11000 });
 });
 
 test('correlation conditions find users by equality, any of several values, and/or; no value matches nobody', async () => {
-  await repo.insertUser({ ...user('u-will', 'will'), emailAddress: 'will@pearl', extension: { employeeNumber: '42' } });
-  await repo.insertUser({ ...user('u-anne', 'anne'), emailAddress: 'anne@pearl' });
-  const names = async (condition: Parameters<Repository['usersMatching']>[0]) => (await repo.usersMatching(condition, 10)).map((u) => u.name).sort();
+  await repo.users.insert({ ...user('u-will', 'will'), emailAddress: 'will@pearl', extension: { employeeNumber: '42' } });
+  await repo.users.insert({ ...user('u-anne', 'anne'), emailAddress: 'anne@pearl' });
+  const names = async (condition: Parameters<UserStore['matching']>[0]) => (await repo.users.matching(condition, 10)).map((u) => u.name).sort();
   expect(await names({ equal: { field: 'name', values: ['will'] } })).toEqual(['will']);
   expect(await names({ equal: { field: 'emailAddress', values: ['will@pearl', 'anne@pearl'] } })).toEqual(['anne', 'will']);
   expect(await names({ equal: { field: 'extension.employeeNumber', values: ['42'] } })).toEqual(['will']);
@@ -70,11 +66,11 @@ test('correlation conditions find users by equality, any of several values, and/
 });
 
 test('a changed configuration is read again; an unchanged one comes from the snapshot', async () => {
-  const before = await repo.configSnapshot();
-  expect(await repo.configSnapshot()).toBe(before);
-  await repo.insertConfigObject('Role', { kind: 'Role', oid: 'role-x', name: 'X', inducement: [], version: 1, storedAt: 'now' } as never);
-  const after = await repo.configSnapshot();
+  const before = await repo.config.snapshot();
+  expect(await repo.config.snapshot()).toBe(before);
+  await repo.config.insert('Role', { kind: 'Role', oid: 'role-x', name: 'X', inducement: [], version: 1, storedAt: 'now' } as never);
+  const after = await repo.config.snapshot();
   expect(after).not.toBe(before);
   expect(after.roles.map((r) => r.name)).toEqual(['X']);
-  expect((await repo.role('X'))?.oid).toBe('role-x');
+  expect((await repo.config.role('X'))?.oid).toBe('role-x');
 });

@@ -99,7 +99,7 @@ async function run(type: 'import' | 'recon'): Promise<RunSummary> {
 }
 
 const shadowOf = async (dn: string): Promise<ShadowDoc | undefined> =>
-  (await tally.services.repo.findShadows({ resourceRef: resourceOid })).find((s) => s.exists && s.secondaryIdentifier?.toLowerCase() === dn.toLowerCase());
+  (await tally.services.repo.shadows.find({ resourceRef: resourceOid })).find((s) => s.exists && s.secondaryIdentifier?.toLowerCase() === dn.toLowerCase());
 
 /** The protected entries, and the others that look like them but aren't. */
 const protectedDns = () => [adminDn(), `uid=svc-backup,${services()}`, `uid=svc-mail,${services()}`, `uid=robo,${people()}`, `uid=glass,${people()}`];
@@ -136,7 +136,7 @@ test("tally apply takes the sample's names, the subtree and the or filter, check
   ]);
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
-  const type = (await tally.services.repo.resource(resourceOid))!.schemaHandling.objectType[0]!;
+  const type = (await tally.services.repo.config.resource(resourceOid))!.schemaHandling.objectType[0]!;
   // What the names mean is stored: ri:dn is the name, ri:entryUUID the stable id.
   expect(type.attribute.map((a) => a.ref)).toEqual(['icfs:name', 'icfs:uid', 'ri:uid', 'ri:cn', 'ri:sn']);
   expect(type.protected[0]).toEqual({ filter: { equal: { path: '$account/attributes/icfs:name', value: adminDn() } } });
@@ -148,17 +148,17 @@ test('import: the protected administrator is not correlated to idm, nor linked o
   expect(summary.stats).toMatchObject({ protected: 5 });
 
   for (const dn of protectedDns()) expect(await shadowOf(dn)).toMatchObject({ protectedObject: true, ownerRef: null });
-  const idm = await tally.services.repo.userByRef('idm');
+  const idm = await tally.services.repo.users.byRef('idm');
   expect(idm).toMatchObject({ fullName: 'IDM Account', linkRef: [] });
   expect(idm!.activation?.administrativeStatus).not.toBe('disabled');
-  for (const name of ['svc-backup', 'svc-mail', 'robo', 'glass']) expect(await tally.services.repo.userByRef(name)).toBeNull();
+  for (const name of ['svc-backup', 'svc-mail', 'robo', 'glass']) expect(await tally.services.repo.users.byRef(name)).toBeNull();
   expect(await entry(adminDn())).toMatchObject({ cn: 'IDM Administrator', sn: 'idm', businessCategory: 'disabled' });
 
   // The others are synchronized as usual: jack is linked, anne (unmatched) becomes a user.
-  const jack = await tally.services.repo.userByRef('jack');
+  const jack = await tally.services.repo.users.byRef('jack');
   expect(await shadowOf(`uid=jack,${people()}`)).toMatchObject({ ownerRef: jack!.oid });
   expect((await shadowOf(`uid=jack,${people()}`))!.protectedObject).toBeFalsy();
-  const anne = await tally.services.repo.userByRef('anne');
+  const anne = await tally.services.repo.users.byRef('anne');
   expect(anne).toMatchObject({ fullName: 'Anne Bonny' });
   expect(await shadowOf(`uid=anne,${people()}`)).toMatchObject({ ownerRef: anne!.oid });
 }, 120_000);
@@ -169,7 +169,7 @@ test('reconciliation: the protected entries are counted as protected and left as
   expect(summary).toMatchObject({ phase: 'finished', seen: 7, errors: 0 });
   expect(summary.stats).toMatchObject({ protected: 5 });
   expect(await Promise.all(protectedDns().map(entry))).toEqual(before);
-  expect(await tally.services.repo.userByRef('idm')).toMatchObject({ fullName: 'IDM Account', linkRef: [] });
+  expect(await tally.services.repo.users.byRef('idm')).toMatchObject({ fullName: 'IDM Account', linkRef: [] });
 }, 120_000);
 
 test('tally apply refuses attributes the object type cannot have, wherever they are written, with file:line; nothing is stored', async () => {
@@ -209,8 +209,8 @@ synchronization:`,
   expect(applied.stderr).toContain(says(lineOf('membr'), 'schemaHandling.objectType[0].association[0].associationAttribute', 'membr', 'entitlement/group', 'member'));
   expect(applied.stderr).toContain('4 problems');
 
-  expect(await tally.services.repo.resource(otherOid)).toBeNull();
-  expect(await tally.services.repo.userByRef('will')).toBeNull();
+  expect(await tally.services.repo.config.resource(otherOid)).toBeNull();
+  expect(await tally.services.repo.users.byRef('will')).toBeNull();
 }, 60_000);
 
 test("a directory that can't be reached doesn't block tally apply, which says the names were not checked", async () => {
@@ -221,7 +221,7 @@ test("a directory that can't be reached doesn't block tally apply, which says th
   const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'resource.yaml': unreachable })]);
   expect(applied.code).toBe(0);
   expect(applied.stderr).toMatch(/resource "Unreachable LDAP": attribute names were not checked: its schema could not be read \(communication: /);
-  expect(await tally.services.repo.resource('Unreachable LDAP')).not.toBeNull();
+  expect(await tally.services.repo.config.resource('Unreachable LDAP')).not.toBeNull();
 }, 60_000);
 
 const navy = () => `ou=navy,${base}`;
@@ -265,12 +265,12 @@ ${navyName('dn')}`;
   const gibbs = await eventually(() => navyEntry('gibbs'), (e) => e !== undefined, 'uid=gibbs under ou=navy', 30_000);
   expect(gibbs).toMatchObject({ dn: `uid=gibbs,${navy()}`, sn: 'Gibbs' });
   for (const name of ['hoop', 'gibbs']) {
-    const user = await tally.services.repo.userByRef(name);
+    const user = await tally.services.repo.users.byRef(name);
     expect(await shadowOf(`uid=${name},${navy()}`)).toMatchObject({ ownerRef: user!.oid });
     expect(user!.linkRef).toHaveLength(1);
   }
   // What the name means is stored.
-  const stored = await tally.services.repo.role('Navigator');
+  const stored = await tally.services.repo.config.role('Navigator');
   expect(stored!.inducement[0]!.construction!.attribute.map((a) => a.ref)).toEqual(['icfs:name', 'ri:title']);
 }, 120_000);
 
@@ -300,8 +300,8 @@ inducement:
     `${file}:${lineOf('ref: ri:group')}: inducement[0].construction.association[0].ref: resource "Names LDAP" has no association "ri:group" on its account type "default" (it defines none)`,
   );
   expect(applied.stderr).toContain('2 problems');
-  expect(await tally.services.repo.role('Quartermaster')).toBeNull();
-  expect(await tally.services.repo.userByRef('quartermaster')).toBeNull();
+  expect(await tally.services.repo.config.role('Quartermaster')).toBeNull();
+  expect(await tally.services.repo.users.byRef('quartermaster')).toBeNull();
 }, 60_000);
 
 test("the same for a resource in the same apply: a role's own entitlement construction and a user's construction", async () => {
@@ -360,7 +360,7 @@ assignment:
   );
   expect(applied.stderr).toContain('2 problems');
   expect(applied.stderr).not.toContain("'dn'");
-  expect(await tally.services.repo.resource('Crew LDAP')).toBeNull();
-  expect(await tally.services.repo.role('Gunners')).toBeNull();
-  expect(await tally.services.repo.userByRef('gunner')).toBeNull();
+  expect(await tally.services.repo.config.resource('Crew LDAP')).toBeNull();
+  expect(await tally.services.repo.config.role('Gunners')).toBeNull();
+  expect(await tally.services.repo.users.byRef('gunner')).toBeNull();
 }, 60_000);

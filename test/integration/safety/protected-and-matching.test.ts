@@ -95,7 +95,7 @@ async function run(type: 'import' | 'recon'): Promise<RunSummary> {
 
 /** The shadow of the entry there is (not one of a refused add, which shares its name). */
 const shadowNamed = async (uid: string): Promise<ShadowDoc | undefined> =>
-  (await tally.services.repo.findShadows({ resourceRef: resourceOid })).find((s) => s.exists && s.secondaryIdentifier?.toLowerCase() === dn(uid).toLowerCase());
+  (await tally.services.repo.shadows.find({ resourceRef: resourceOid })).find((s) => s.exists && s.secondaryIdentifier?.toLowerCase() === dn(uid).toLowerCase());
 
 beforeAll(async () => {
   tally = await startTally('safety');
@@ -120,7 +120,7 @@ test('tally apply takes midPoint\'s prefixed paths, matching rules and protected
   const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'resource.yaml': resourceYaml(), 'jack.yaml': 'kind: User\nname: jack\nfullName: Jack Sparrow\nfamilyName: Sparrow\n' })]);
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
-  const stored = await tally.services.repo.resource(resourceOid);
+  const stored = await tally.services.repo.config.resource(resourceOid);
   expect(stored!.schemaHandling.objectType[0]!.protected).toHaveLength(2);
   expect(stored!.schemaHandling.objectType[0]!.attribute.find((a) => a.ref === 'ri:uid')!.matchingRule).toBe('stringIgnoreCase');
 }, 60_000);
@@ -130,16 +130,16 @@ test('import: JACK correlates to jack, protected entries are counted and left al
   expect(summary).toMatchObject({ phase: 'finished', seen: 4, errors: 0 });
   expect(summary.stats).toMatchObject({ protected: 2 });
 
-  const jack = await tally.services.repo.userByRef('jack');
+  const jack = await tally.services.repo.users.byRef('jack');
   const jackShadow = await shadowNamed('JACK');
   expect(jackShadow).toMatchObject({ ownerRef: jack!.oid, situation: 'linked' });
   expect(jack).toMatchObject({ fullName: 'Jack Sparrow', title: 'Captain', telephoneNumber: '+1 555 0100' });
-  expect(await tally.services.repo.userByRef('JACK')).toBeNull();
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ fullName: 'Will Turner', title: 'Blacksmith', telephoneNumber: '+44 20 7946 0000' });
+  expect(await tally.services.repo.users.byRef('JACK')).toBeNull();
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ fullName: 'Will Turner', title: 'Blacksmith', telephoneNumber: '+44 20 7946 0000' });
 
   for (const uid of ['admin', 'root']) {
     expect(await shadowNamed(uid)).toMatchObject({ protectedObject: true, ownerRef: null });
-    expect(await tally.services.repo.userByRef(uid)).toBeNull();
+    expect(await tally.services.repo.users.byRef(uid)).toBeNull();
   }
   // JACK's entry is as it was: uid and cn differ from what Tally wants only in case.
   expect(await entry('(uid=JACK)')).toMatchObject({ dn: dn('JACK'), uid: 'JACK', cn: 'JACK SPARROW', title: 'Captain' });
@@ -170,14 +170,14 @@ test('PATCH /api/v1/users/{ref}: the multi-valued properties take one value or a
     body: JSON.stringify({ organizationalUnit: ['Deck', 'Galley', 'Deck'], employeeType: 'crew', locality: 'Port Royal', employeeNumber: '7' }),
   });
   expect(response.status).toBe(200);
-  expect(await tally.services.repo.userByRef('will')).toMatchObject({ organizationalUnit: ['Deck', 'Galley'], employeeType: ['crew'], locality: 'Port Royal', employeeNumber: '7' });
+  expect(await tally.services.repo.users.byRef('will')).toMatchObject({ organizationalUnit: ['Deck', 'Galley'], employeeType: ['crew'], locality: 'Port Royal', employeeNumber: '7' });
   const cleared = await fetch(`${apiUrl}/api/v1/users/will`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ organizationalUnit: [] }),
   });
   expect(cleared.status).toBe(200);
-  expect((await tally.services.repo.userByRef('will'))!.organizationalUnit).toBeUndefined();
+  expect((await tally.services.repo.users.byRef('will'))!.organizationalUnit).toBeUndefined();
 }, 60_000);
 
 test('users whose account names collide with protected accounts: refused with ProtectedAccount, the entries untouched', async () => {
@@ -193,7 +193,7 @@ test('users whose account names collide with protected accounts: refused with Pr
   ]);
   expect(applied.code).toBe(0);
   const outcome = async (name: string) => {
-    const user = await tally.services.repo.userByRef(name);
+    const user = await tally.services.repo.users.byRef(name);
     return (await tally.services.client.workflow.getHandle(`user:${user!.oid}`).result()) as ProvisionUserResult;
   };
   // By name: refused before the directory is asked. By filter: the add found the name taken by a protected entry.
@@ -206,8 +206,8 @@ test('users whose account names collide with protected accounts: refused with Pr
   expect(await entry('(uid=admin)')).toMatchObject({ cn: 'Directory Admin', sn: 'admin', description: 'keep out' });
   expect(await entry('(uid=root)')).toMatchObject({ cn: 'System Root', sn: 'root', description: 'system account' });
   for (const uid of ['admin', 'root']) {
-    const user = await tally.services.repo.userByRef(uid);
-    const own = (await tally.services.repo.shadowsOfOwner(user!.oid))[0]!;
+    const user = await tally.services.repo.users.byRef(uid);
+    const own = (await tally.services.repo.shadows.ofOwner(user!.oid))[0]!;
     expect(own).toMatchObject({ exists: false, pendingOperations: [], lastFailedOperation: { type: 'add', result: { status: 'fatal-error', errorKind: 'ProtectedAccount' } } });
     expect(await shadowNamed(uid)).toMatchObject({ protectedObject: true, ownerRef: null });
   }

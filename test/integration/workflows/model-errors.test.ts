@@ -31,9 +31,9 @@ test('a role whose script tries to reach process fails the user provisioning wit
       },
     ],
   });
-  await tally.services.repo.insertConfigObject('Role', { ...role, oid: 'role-escaper', version: 1, storedAt: new Date().toISOString() });
+  await tally.services.repo.config.insert('Role', { ...role, oid: 'role-escaper', version: 1, storedAt: new Date().toISOString() });
   const now = new Date().toISOString();
-  await tally.services.repo.insertUser({
+  await tally.services.repo.users.insert({
     oid: 'user-mallory',
     name: 'mallory',
     assignment: [{ targetRef: 'role-escaper' }],
@@ -68,5 +68,5 @@ test('a role whose script tries to reach process fails the user provisioning wit
   expect(mine!.details).toMatch(/Escaper.*title.*process/);
 
   // Nothing was attempted on any resource.
-  expect(await tally.services.repo.collections.shadows.countDocuments({ ownerRef: 'user-mallory' })).toBe(0);
+  expect(await tally.inspect.shadows.count({ ownerRef: 'user-mallory' })).toBe(0);
 });

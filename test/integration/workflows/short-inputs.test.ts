@@ -60,12 +60,12 @@ test('processChange { resource: <name>, account: <DN> }: the channel defaults to
     actions: ['addFocus: user gibbs created'],
     summary: expect.stringMatching(new RegExp(`^${dn('gibbs')}: unmatched: addFocus: user gibbs created; accounts: .*: done \\(add done\\)`)),
   });
-  const user = await tally.services.repo.userByRef('gibbs');
+  const user = await tally.services.repo.users.byRef('gibbs');
   expect(user).toMatchObject({ fullName: 'Joshamee Gibbs', metadata: { createChannel: 'user' } });
 }, 120_000);
 
 test('processChange { resource: <oid>, primaryIdentifier } finds the same account; an unknown account says so in the result', async () => {
-  const shadow = (await tally.services.repo.shadowByIdentifiers(LDAP_OID, { secondaryIdentifier: dn('gibbs') }))!;
+  const shadow = (await tally.services.repo.shadows.byIdentifiers(LDAP_OID, { secondaryIdentifier: dn('gibbs') }))!;
   const { result } = await run<ChangeOutcome[]>('processChange', { resource: LDAP_OID, primaryIdentifier: shadow.primaryIdentifier, changeType: 'modify', channel: 'api' });
   expect(result[0]).toMatchObject({ found: true, shadowOid: shadow.oid, situation: 'linked', actions: [], summary: `${dn('gibbs')}: linked: no reaction` });
 
@@ -74,7 +74,7 @@ test('processChange { resource: <oid>, primaryIdentifier } finds the same accoun
 }, 120_000);
 
 test('provisionUser { user: <name> } and { user: <oid> } recompute the user; the long shape still works', async () => {
-  const user = (await tally.services.repo.userByRef('gibbs'))!;
+  const user = (await tally.services.repo.users.byRef('gibbs'))!;
   for (const input of [{ user: 'gibbs' }, { user: user.oid }, { userOid: user.oid }]) {
     const { result, workflowId } = await run<ProvisionUserResult>('provisionUser', input);
     expect({ input, recomputations: result.recomputations }).toEqual({ input, recomputations: 1 });
@@ -84,7 +84,7 @@ test('provisionUser { user: <name> } and { user: <oid> } recompute the user; the
 }, 120_000);
 
 test('provisionAccount { shadow: <oid> } works on that shadow', async () => {
-  const shadow = (await tally.services.repo.shadowByIdentifiers(LDAP_OID, { secondaryIdentifier: dn('gibbs') }))!;
+  const shadow = (await tally.services.repo.shadows.byIdentifiers(LDAP_OID, { secondaryIdentifier: dn('gibbs') }))!;
   const { result, workflowId } = await run<ProvisionAccountResult>('provisionAccount', { shadow: shadow.oid });
   expect(result).toEqual({ done: 0, failed: [], gaveUp: false });
   const described = await tally.services.client.workflow.getHandle(workflowId).describe();
@@ -93,11 +93,11 @@ test('provisionAccount { shadow: <oid> } works on that shadow', async () => {
 }, 120_000);
 
 test('deleteUser { user: <name> } deletes that user: his MyLittleAD account (the template gave it) is deleted, his LDAP account (no assignment gave it) unlinked and kept', async () => {
-  const user = (await tally.services.repo.userByRef('gibbs'))!;
+  const user = (await tally.services.repo.users.byRef('gibbs'))!;
   const { result, workflowId } = await run<DeleteUserResult>('deleteUser', { user: 'gibbs' });
   expect(result.state).toBe('deleted');
   expect(result.accounts.map((a) => [a.resource, a.action, a.state]).sort()).toEqual([['MyLittleAD', 'delete', 'done'], [LDAP, 'unlink', 'done']]);
-  expect(await tally.services.repo.user(user.oid)).toBeNull();
+  expect(await tally.services.repo.users.get(user.oid)).toBeNull();
   const described = await tally.services.client.workflow.getHandle(workflowId).describe();
   expect(described.typedSearchAttributes.get(searchAttributes.user)).toBe(user.oid);
   const ldap = new LdapClient({ url: tally.stack.ldap.url });

@@ -103,7 +103,7 @@ assignment:
 
   await startWorker();
   await eventually(businessCategory, (v) => v === 'disabled', 'the account disabled by a new worker', 60_000);
-  expect(await services.repo.userByRef('elizabeth')).toMatchObject({ activation: { validTo, effectiveStatus: 'disabled', validityStatus: 'after' } });
+  expect(await services.repo.users.byRef('elizabeth')).toMatchObject({ activation: { validTo, effectiveStatus: 'disabled', validityStatus: 'after' } });
   expect(await timer.result()).toEqual({ userOid, passed: [validTo] });
   const events = (await timer.fetchHistory()).events ?? [];
   expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)).toHaveLength(1);

@@ -1,0 +1,124 @@
+/** Live sync: each resource's changelog position and who holds it, and the change events services sent. */
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import type { Channel } from '../schema/config';
+import type { ResourceChange } from '../schema/objects';
+import { byId, collectionNames, duplicateKeyIndexes, noId } from './documents';
+import type { Versioned } from './versioned';
+
+export interface SyncTokenDoc extends Versioned {
+  /** `livesync:<resourceOid>` */
+  oid: string;
+  resourceRef: string;
+  /** Absent until the first poll set it to the changelog's end. */
+  token?: string;
+  updatedAt?: string;
+  /** The live-sync workflow working on the resource. */
+  workflowId?: string;
+  /** An operator stopped or paused live sync: it stays so (`tally apply` leaves it) until a start or resume. */
+  operatorDecision?: LiveSyncDecision;
+}
+
+export interface LiveSyncDecision {
+  state: 'stopped' | 'paused';
+  at: string;
+  channel: Channel;
+}
+
+/** A change event a service sent (HTTP API or signal), stored until live sync has applied it. */
+export interface ChangeEventDoc {
+  resourceRef: string;
+  /** The sender's id of the event: the same id again is a duplicate. */
+  eventId?: string;
+  change: ResourceChange;
+  receivedAt: string;
+  done: boolean;
+  doneAt?: Date;
+}
+
+export class LiveSyncStore {
+  private readonly syncTokens: Collection<SyncTokenDoc>;
+  private readonly changeEvents: Collection<ChangeEventDoc>;
+
+  constructor(db: Db) {
+    this.syncTokens = db.collection(collectionNames.syncTokens);
+    this.changeEvents = db.collection(collectionNames.changeEvents);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await Promise.all([
+      this.changeEvents.createIndex({ resourceRef: 1, done: 1, _id: 1 }, { name: 'change_events_to_apply' }),
+      this.changeEvents.createIndex({ resourceRef: 1, eventId: 1 }, { unique: true, partialFilterExpression: { eventId: { $type: 'string' } }, name: 'one_event_per_id' }),
+      // Applied events are kept a day, so a repeated event id is still recognised.
+      this.changeEvents.createIndex({ doneAt: 1 }, { expireAfterSeconds: 86_400, name: 'applied_events_expire' }),
+    ]);
+  }
+
+  /** Where live sync of the resource is in its changelog; null before it first ran. */
+  async token(resourceRef: string): Promise<SyncTokenDoc | null> {
+    return this.syncTokens.findOne(byId(`livesync:${resourceRef}`), noId);
+  }
+
+  /** Moves the resource's live-sync position (written only once what came before it is applied or handed over). */
+  async saveToken(resourceRef: string, token: string, now: string): Promise<void> {
+    const oid = `livesync:${resourceRef}`;
+    await this.syncTokens.updateOne(
+      byId(oid),
+      { $set: { oid, resourceRef, token, updatedAt: now }, $inc: { version: 1 } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * Makes this workflow the resource's live sync; returns the workflow id that holds it instead, if another
+   * does (the caller decides whether that one still runs).
+   */
+  async claim(resourceRef: string, workflowId: string, options: { takeOver: boolean }): Promise<string | null> {
+    const oid = `livesync:${resourceRef}`;
+    const current = await this.syncTokens.findOne(byId(oid), noId);
+    if (current?.workflowId && current.workflowId !== workflowId && !options.takeOver) return current.workflowId;
+    await this.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef, workflowId }, $inc: { version: 1 } }, { upsert: true });
+    return null;
+  }
+
+  /** Records the operator's stop or pause of the resource's live sync; null clears it (a start or resume). */
+  async recordDecision(resourceRef: string, decision: LiveSyncDecision | null): Promise<void> {
+    const oid = `livesync:${resourceRef}`;
+    if (decision) {
+      await this.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef, operatorDecision: decision }, $inc: { version: 1 } }, { upsert: true });
+    } else {
+      await this.syncTokens.updateOne({ ...byId(oid), operatorDecision: { $exists: true } }, { $unset: { operatorDecision: '' }, $inc: { version: 1 } });
+    }
+  }
+
+  async release(resourceRef: string, workflowId: string): Promise<void> {
+    await this.syncTokens.updateOne({ _id: `livesync:${resourceRef}`, workflowId } as unknown as Filter<SyncTokenDoc>, { $unset: { workflowId: '' }, $inc: { version: 1 } });
+  }
+
+  /** Stores change events in arrival order, in one write; an event id seen before is a duplicate, not stored again. */
+  async acceptChangeEvents(events: ReadonlyArray<Omit<ChangeEventDoc, 'done'>>): Promise<{ accepted: number; duplicates: number }> {
+    if (events.length === 0) return { accepted: 0, duplicates: 0 };
+    try {
+      await this.changeEvents.insertMany(events.map((e) => ({ ...e, done: false })), { ordered: false });
+      return { accepted: events.length, duplicates: 0 };
+    } catch (e) {
+      const refused = duplicateKeyIndexes(e);
+      if (!refused) throw e;
+      return { accepted: events.length - refused.length, duplicates: refused.length };
+    }
+  }
+
+  /** The resource's change events not applied yet, oldest first. */
+  async pendingChangeEvents(resourceRef: string, limit: number): Promise<Array<{ id: string; change: ResourceChange }>> {
+    const found = await this.changeEvents.find({ resourceRef, done: false }, { projection: { change: 1 }, batchSize: limit }).sort({ _id: 1 }).limit(limit).toArray();
+    return found.map((e) => ({ id: e._id.toHexString(), change: e.change }));
+  }
+
+  async countPendingChangeEvents(resourceRef: string): Promise<number> {
+    return this.changeEvents.countDocuments({ resourceRef, done: false });
+  }
+
+  async finishChangeEvents(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.changeEvents.updateMany({ _id: { $in: ids.map((id) => ObjectId.createFromHexString(id)) } }, { $set: { done: true, doneAt: new Date() } });
+  }
+}
