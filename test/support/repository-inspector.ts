@@ -4,6 +4,7 @@
  * so the storage layout (collections, document shapes) is known here and in src/repository only.
  */
 import { MongoClient, type Collection, type Document, type Filter, type FindOptions, type WithId } from 'mongodb';
+// The repository's own names, not a copy: a renamed collection can't leave a test counting an empty one.
 import { collectionNames } from '../../src/repository/documents';
 import type { AuditRecord, ChangeEventDoc, OperationCancellationDoc, RunDoc, StoredObjectTemplate, StoredResource, StoredRole, SyncTokenDoc } from '../../src/repository/repository';
 import type { Settings } from '../../src/runtime/settings';
