@@ -40,10 +40,7 @@ export class ConfigStore {
   private cached: Promise<ConfigSnapshot> | undefined;
   private snapshotCheckedAt = 0;
 
-  /**
-   * @param options.configCheckIntervalMs How often the configuration's generation is looked at again: a
-   * `tally apply` in another process is seen within this time (one in this process at once). @default 1000
-   */
+  /** @param options.configCheckIntervalMs as `RepositoryOptions` says (`openRepository`). */
   constructor(
     db: Db,
     private readonly options: { configCheckIntervalMs?: number } = {},
