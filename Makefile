@@ -14,10 +14,10 @@ start: setup
 	@scripts/compiled-cli.sh ensure
 	@bin/tally dev
 
-# Every test, on real servers the test setup starts on free ports; TEST_WORKERS Jest workers (2: on 2 cores
-# 3 was faster but made timing-sensitive tests fail), each with its own Temporal namespace. The type check
-# and lint run beside the tests (scripts/test.sh); any of the three failing fails the target.
-TEST_WORKERS ?= 2
+# Every test, on real servers the test setup starts on free ports; TEST_WORKERS Jest workers (3: on 2 cores
+# the tests wait for servers and timers often enough that a third keeps both cores busy), each with its own
+# Temporal namespace. The type check and lint run beside the tests (scripts/test.sh); any failing fails the target.
+TEST_WORKERS ?= 3
 test: setup
 	@TEST_WORKERS=$(TEST_WORKERS) scripts/test.sh
 

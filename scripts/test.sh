@@ -11,7 +11,7 @@ tsc_pid=$!
 npx eslint src test bench >"$checks/eslint" 2>&1 &
 eslint_pid=$!
 
-npx jest --ci --maxWorkers="${TEST_WORKERS:-2}"
+npx jest --ci --maxWorkers="${TEST_WORKERS:-3}"
 jest_status=$?
 
 failed=0
