@@ -11,11 +11,11 @@
  *   satisfies the value policy, and his status from the account's status attribute.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient, type Entry } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { applyConfig } from '../../src/admin/apply-config';
@@ -28,7 +28,8 @@ import { createPayloadCodec } from '../../src/security/payload-codec';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
 import { tallyBin } from '../support/tally-cli';
 import { addFocusAndSynchronize, ldapResourceYaml } from '../support/ldap-resource-yaml';
-import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { applyAndProvision, startTally, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const EventType = temporal.api.enums.v1.EventType;
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -50,6 +51,7 @@ assignment:
 let tally: TallyHarness;
 let api: FastifyInstance;
 let apiUrl: string;
+let resources: ExampleResources;
 let pg: PgClient;
 let ou: string;
 let importOu: string;
@@ -122,19 +124,12 @@ async function apiCall(pathname: string, init: RequestInit = {}) {
 
 beforeAll(async () => {
   tally = await startTally('activation');
-  const { stack } = tally;
   const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  ou = `people-${suffix}`;
+  resources = await exampleResources(tally.stack, suffix);
+  ({ pg, ou, table } = resources);
   importOu = `imported-${suffix}`;
-  table = `accounts_${suffix}`;
-  await withLdap(async (ldap) => {
-    for (const name of [ou, importOu]) await ldap.add(`ou=${name},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou: name });
-  });
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  const config = examplesForStack(stack, { ldapOu: ou, table });
+  await resources.ldap.add(`ou=${importOu},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou: importOu });
+  const config = resources.examples;
   rmSync(path.join(config, 'users', 'jack.yaml'));
   writeFileSync(path.join(config, 'users', 'will.yaml'), will);
   await applyAndProvision(tally.services, [config]);
@@ -147,7 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 
@@ -289,7 +284,7 @@ test('an import gives a user without a password a generated one that satisfies t
           valuePolicy: ${JSON.stringify(policy)}
 ${addFocusAndSynchronize}`,
   });
-  const file = path.join(examplesForStack(tally.stack, { ldapOu: ou, table }), 'imported.yaml');
+  const file = path.join(resources.examples, 'imported.yaml');
   writeFileSync(file, resource);
   await applyConfig(tally.services.repo, tally.services.key, [file]);
   await withLdap(async (ldap) => {

@@ -5,14 +5,14 @@
  * accounts), and `tally user unassign` removes the role and with it both accounts.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient, type Entry } from 'ldapts';
-import { Client as PgClient } from 'pg';
 import type { ProvisionUserResult } from '../../src/workflows/provision-user';
-import { applyAndProvision, startTally, examplesForStack, eventually, recordHistories, type TallyHarness, listenApi } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { applyAndProvision, startTally, eventually, recordHistories, type TallyHarness, listenApi } from '../support/tally-harness';
 
 const run = promisify(execFile);
 const tallyBin = path.join(__dirname, '..', '..', 'bin', 'tally');
@@ -66,9 +66,7 @@ familyName: Bonny
 let tally: TallyHarness;
 let api: FastifyInstance;
 let apiUrl: string;
-let pg: PgClient;
-let ou: string;
-let table: string;
+let resources: ExampleResources;
 let anneDn: string;
 let anneOid: string;
 
@@ -87,7 +85,7 @@ async function ldapEntry(dn: string): Promise<Entry | null> {
 }
 
 async function pgRow(name: string): Promise<Record<string, string> | null> {
-  return ((await pg.query(`SELECT * FROM ${table} WHERE name = $1`, [name])).rows[0] as Record<string, string> | undefined) ?? null;
+  return ((await resources.pg.query(`SELECT * FROM ${resources.table} WHERE name = $1`, [name])).rows[0] as Record<string, string> | undefined) ?? null;
 }
 
 async function cli(args: string[]) {
@@ -105,23 +103,9 @@ async function settledShadows() {
 
 beforeAll(async () => {
   tally = await startTally('assignment');
-  const { stack } = tally;
-  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  anneDn = `uid=anne,ou=${ou},dc=example,dc=com`;
-
-  const ldap = new LdapClient({ url: stack.ldap.url });
-  try {
-    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  } finally {
-    await ldap.unbind();
-  }
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  const config = examplesForStack(stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  anneDn = resources.accountDn('anne');
+  const config = resources.examples;
   rmSync(path.join(config, 'users', 'jack.yaml'));
   writeFileSync(path.join(config, 'templates', 'default-user.yaml'), testTemplate);
   writeFileSync(path.join(config, 'roles', 'captain.yaml'), captainRole);
@@ -137,7 +121,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -5,14 +5,10 @@
  * fullName come inbound from the account, and the template's weak assignment gives him an account on
  * MyLittleAD (the PostgreSQL table), which provisioning creates as `cn=will,o=Acme`.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
-import { startTally, examplesForStack, eventually, type TallyHarness, listenApi } from '../support/tally-harness';
-
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { startTally, eventually, type TallyHarness, listenApi } from '../support/tally-harness';
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 const TEMPLATE_OID = 'c0c010c0-d34d-b33f-f00d-777111111111';
@@ -21,33 +17,20 @@ const TOKEN = 'creation-scenario-token';
 let tally: TallyHarness;
 let api: FastifyInstance;
 let apiUrl: string;
-let pg: PgClient;
-let table: string;
+let resources: ExampleResources;
 let willDn: string;
 
 beforeAll(async () => {
   tally = await startTally('creation');
-  const { stack } = tally;
-  const ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  willDn = `uid=will,ou=${ou},dc=example,dc=com`;
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  willDn = resources.accountDn('will');
+
 
   // The account is created on the directory behind Tally's back. Its cn differs from what the
   // template would compute (givenName + ' ' + familyName), so the test can tell that fullName came
   // inbound and the template's weak mapping left it alone.
-  const ldap = new LdapClient({ url: stack.ldap.url });
-  try {
-    await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-    await ldap.add(willDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'will', cn: 'William Turner', givenName: 'Will', sn: 'Turner' });
-  } finally {
-    await ldap.unbind();
-  }
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
+  await resources.ldap.add(willDn, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'will', cn: 'William Turner', givenName: 'Will', sn: 'Turner' });
+  await applyConfig(tally.services.repo, tally.services.key, [resources.examples]);
   const listening = await listenApi(tally, TOKEN);
   api = listening.api;
   apiUrl = `${listening.url}/api/v1`;
@@ -55,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 
@@ -78,7 +61,7 @@ test('an unknown LDAP account reported over the API becomes user will with an ac
   expect(will!.assignment).toEqual([{ accountConstruction: expect.objectContaining({ resourceRef: AD_OID, kind: 'account', intent: 'default' }) }]);
 
   const row = await eventually(
-    async () => ((await pg.query(`SELECT * FROM ${table} WHERE name = 'cn=will,o=Acme'`)).rows[0] as Record<string, string> | undefined) ?? null,
+    async () => ((await resources.pg.query(`SELECT * FROM ${resources.table} WHERE name = 'cn=will,o=Acme'`)).rows[0] as Record<string, string> | undefined) ?? null,
     (r) => r !== null,
     "will's PostgreSQL row",
   );

@@ -9,18 +9,20 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import type { Client as LdapClient } from 'ldapts';
+import type { Client as PgClient } from 'pg';
 import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../../src/admin/live-sync';
 import { queries, type LiveSyncStatus } from '../../src/workflows/workflow-ids';
 import { rootCause } from '../../src/admin/root-cause';
-import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { applyAndProvision, startTally, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 import { runTallyCli } from '../support/tally-cli';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let pg: PgClient;
 let ldap: LdapClient;
 let table: string;
@@ -60,16 +62,9 @@ async function ldapEntry(uid: string): Promise<Record<string, string> | null> {
 
 beforeAll(async () => {
   tally = await startTally('livesync');
-  const { stack } = tally;
-  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  ldap = new LdapClient({ url: stack.ldap.url });
-  await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  const examples = examplesForStack(stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  ({ ldap, pg, ou, table } = resources);
+  const { examples } = resources;
   const jackYaml = path.join(examples, 'users', 'jack.yaml');
   writeFileSync(jackYaml, `${readFileSync(jackYaml, 'utf8')}  - construction: { resourceRef: ${AD_OID} }\n`);
   await applyAndProvision(tally.services, [examples], { wait: false });
@@ -85,8 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const resource of [LDAP_OID, AD_OID]) await signalLiveSync(tally.services, resource, 'stop').catch(() => undefined);
-  await ldap?.unbind();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -7,30 +7,30 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
 import { reportChangeNotification } from '../../src/admin/report-change';
-import { startTally, examplesForStack, eventually, recordHistories, type TallyHarness } from '../support/tally-harness';
-import { prepareJackAccounts } from '../support/jack-accounts';
+import { startTally, eventually, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
 
 const run = promisify(execFile);
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let pg: PgClient;
-let ou: string;
 let table: string;
 let jackDn: string;
 
 beforeAll(async () => {
   tally = await startTally('modification');
   const { stack } = tally;
-  ({ ou, table, jackDn } = await prepareJackAccounts(tally));
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
+  resources = await exampleResources(stack, tally.settings.TALLY_TASK_QUEUE.slice(-8), { jack: true });
+  ({ pg, table } = resources);
+  jackDn = resources.accountDn('jack');
 
-  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(stack, { ldapOu: ou, table })]);
+  await applyConfig(tally.services.repo, tally.services.key, [resources.examples]);
   // Both accounts exist already: reporting them links them to jack (situation unlinked -> link).
   for (const [resource, account] of [
     [LDAP_OID, jackDn],
@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -6,18 +6,20 @@
 import { runTallyCli } from '../support/tally-cli';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as LdapClient, Change, Attribute } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import { Change, Attribute, type Client as LdapClient } from 'ldapts';
+import type { Client as PgClient } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import type { RunSummary } from '../../src/workflows/resource-run';
 import { rootCause } from '../../src/admin/root-cause';
-import { applyAndProvision, startTally, examplesForStack, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { applyAndProvision, startTally, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let pg: PgClient;
 let ldap: LdapClient;
 let table: string;
@@ -53,17 +55,9 @@ async function settled(): Promise<void> {
 
 beforeAll(async () => {
   tally = await startTally('recon');
-  const { stack } = tally;
-  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  ldap = new LdapClient({ url: stack.ldap.url });
-  await ldap.bind(stack.ldap.bindDn, stack.ldap.bindPassword);
-  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  pg = new PgClient({ connectionString: stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  const examples = examplesForStack(stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  ({ ldap, pg, ou, table } = resources);
+  const { examples } = resources;
   // The directory's description is Tally's to set: a strong mapping, corrected by reconciliation.
   const ldapYaml = path.join(examples, 'resources', 'ldap.yaml');
   writeFileSync(ldapYaml, readFileSync(ldapYaml, 'utf8').replace('outbound: { expression: { value: Created by IDM } }', 'outbound: { strength: strong, expression: { value: Created by IDM } }'));
@@ -79,8 +73,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await ldap?.unbind();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -12,11 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import { applyConfig } from '../../src/admin/apply-config';
 import { openApiDocument } from '../../src/api/api-routes';
 import { roleSchema } from '../../src/schema/config';
-import { examplesForStack, listenApi, startTally, type TallyHarness } from '../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { listenApi, startTally, type TallyHarness } from '../support/tally-harness';
 import { runTallyCli } from '../support/tally-cli';
 import { ldapResourceYaml } from '../support/ldap-resource-yaml';
 
@@ -25,6 +26,7 @@ const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 let tally: TallyHarness;
 let api: FastifyInstance;
 let base: string;
+let resources: ExampleResources;
 let pg: PgClient;
 let ou: string;
 let table: string;
@@ -77,19 +79,8 @@ async function applyYaml(name: string, yaml: string) {
 
 beforeAll(async () => {
   tally = await startTally('lifecycle');
-  ou = `people-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  table = `accounts_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  } finally {
-    await ldap.unbind();
-  }
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  config = examplesForStack(tally.stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  ({ pg, ou, table, examples: config } = resources);
   rmSync(path.join(config, 'users', 'jack.yaml'));
   await applyConfig(tally.services.repo, tally.services.key, [config]);
   const listening = await listenApi(tally, TOKEN);
@@ -99,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -3,17 +3,15 @@
  * role, which makes his LDAP account a member of cn=pirates,ou=groups (seeded in the test directory
  * as in the dev one); unassigning the role takes him out again.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
 import { runTallyCli } from '../../support/tally-cli';
-import { applyAndProvision, eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { applyAndProvision, eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const PIRATES = 'cn=pirates,ou=groups,dc=example,dc=com';
 
 let tally: TallyHarness;
-let pg: PgClient;
+let resources: ExampleResources;
 let jackDn: string;
 
 async function pirates(): Promise<string[]> {
@@ -29,26 +27,13 @@ async function pirates(): Promise<string[]> {
 
 beforeAll(async () => {
   tally = await startTally('pirates');
-  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  const ou = `people-${suffix}`;
-  const table = `accounts_${suffix}`;
-  jackDn = `uid=jack,ou=${ou},dc=example,dc=com`;
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  } finally {
-    await ldap.unbind();
-  }
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-
-  await applyAndProvision(tally.services, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8));
+  jackDn = resources.accountDn('jack');
+  await applyAndProvision(tally.services, [resources.examples]);
 }, 180_000);
 
 afterAll(async () => {
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

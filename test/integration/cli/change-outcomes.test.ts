@@ -4,20 +4,22 @@
  * resource Y" (the HTTP API answers 404), an account gone from the resource is the `deleted` situation, an
  * existing account found by an add is printed as linked, and every write keeps the channel it came through.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Attribute, Change, Client as LdapClient } from 'ldapts';
-import { Client as PgClient } from 'pg';
+import { Attribute, Change, type Client as LdapClient } from 'ldapts';
+import type { Client as PgClient } from 'pg';
 import { applyConfig } from '../../../src/admin/apply-config';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
 import { runTallyCli } from '../../support/tally-cli';
-import { examplesForStack, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 const TOKEN = 'change-outcomes-token';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let ldap: LdapClient;
 let pg: PgClient;
 let ou: string;
@@ -30,16 +32,9 @@ const person = (uid: string, cn: string) => ({ objectClass: ['top', 'person', 'o
 
 beforeAll(async () => {
   tally = await startTally('change-outcomes');
-  const suffix = tally.settings.TALLY_TASK_QUEUE.slice(-8);
-  ou = `outcomes-${suffix}`;
-  table = `accounts_outcomes_${suffix}`;
-  ldap = new LdapClient({ url: tally.stack.ldap.url });
-  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  const examples = examplesForStack(tally.stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, `outcomes_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
+  ({ ldap, pg, ou, table } = resources);
+  const { examples } = resources;
   await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
   const listening = await listenApi(tally, TOKEN);
   apiUrl = listening.url;
@@ -48,8 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeApi?.();
-  await ldap?.unbind();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 
@@ -137,7 +131,7 @@ test('an account deleted on the resource while its shadow remains is the deleted
 
 test('tally user assign prints link for an account found already there', async () => {
   const anne = `kind: User\nname: anne\ngivenName: Anne\nfamilyName: Bonny\n`;
-  const file = path.join(examplesForStack(tally.stack, { ldapOu: ou, table }), 'anne.yaml');
+  const file = path.join(resources.examples, 'anne.yaml');
   writeFileSync(file, anne);
   await applyConfig(tally.services.repo, tally.services.key, [file]);
   await pg.query(`INSERT INTO ${table} (name, login, cn) VALUES ('cn=anne,o=Acme', 'anne', 'Anne')`);

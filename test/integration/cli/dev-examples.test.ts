@@ -6,25 +6,26 @@
  */
 import { setUpDevExamples } from '../../../src/dev/dev-examples';
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
-import { prepareJackAccounts } from '../../support/jack-accounts';
+import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const AD_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let config: string;
 let jackDn: string;
 
 beforeAll(async () => {
   tally = await startTally('dev-examples');
-  const { stack } = tally;
-  const { ou, table, jackDn: dn } = await prepareJackAccounts(tally);
-  jackDn = dn;
-  config = examplesForStack(stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8), { jack: true });
+  jackDn = resources.accountDn('jack');
+  config = resources.examples;
 }, 180_000);
 
 afterAll(async () => {
+  await resources?.close();
   await tally?.stop();
 });
 

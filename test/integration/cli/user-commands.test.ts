@@ -8,7 +8,7 @@ import path from 'node:path';
 import { runTallyCli } from '../../support/tally-cli';
 import { propertyChangesFromWords, UserCommandError } from '../../../src/admin/user-commands';
 import { applyAndProvision, startTally, type TallyHarness } from '../../support/tally-harness';
-import { exampleResources } from '../../support/example-resources';
+import { createAccountsTable, exampleResources } from '../../support/example-resources';
 
 let tally: TallyHarness;
 let resources: Awaited<ReturnType<typeof exampleResources>>;
@@ -69,7 +69,7 @@ test('assigning a role the user already has reports it unchanged', async () => {
 test("an assignment names no intent: the resource's default: true account type (intent staff) is taken, as the projector does, and the account created", async () => {
   // A copy of MyLittleAD on a table of its own whose one account type has intent staff, marked default: true.
   const table = `${resources.table}_staff`;
-  await resources.pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
+  await createAccountsTable(resources.pg, table);
   const yaml = readFileSync(path.join(resources.examples, 'resources', 'hr-postgres.yaml'), 'utf8')
     .replace('oid: c0c010c0-d34d-b33f-f00d-333111111112', 'oid: c0c010c0-d34d-b33f-f00d-333111111119')
     .replace('name: MyLittleAD', 'name: Staff table')

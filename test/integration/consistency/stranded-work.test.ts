@@ -3,19 +3,20 @@
  * provisioning never ran, an operation claimed by an executor that is gone, and a change repeated after
  * its first attempt changed the user and died before provisioning.
  */
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import { Client as LdapClient, Change, Attribute } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { reportChangeNotification } from '../../../src/admin/report-change';
 import { changeUser } from '../../../src/sync/user-changes';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
-import { prepareJackAccounts } from '../../support/jack-accounts';
-import { eventually, examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const SQL_OID = 'c0c010c0-d34d-b33f-f00d-333111111112';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let pg: PgClient;
 let table: string;
 let jackDn: string;
@@ -28,11 +29,10 @@ const sqlShadow = async () => (await tally.services.repo.shadows.ofOwner(jackOid
 beforeAll(async () => {
   // A short lease, so what waits for one to run out waits seconds (the default is 30 s).
   tally = await startTally('stranded', { env: { TALLY_CLAIM_LEASE_MS: '3000', TALLY_STRANDED_WORK_INTERVAL_MS: '1000' } });
-  let ou: string;
-  ({ ou, table, jackDn } = await prepareJackAccounts(tally));
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await applyConfig(tally.services.repo, tally.services.key, [examplesForStack(tally.stack, { ldapOu: ou, table })]);
+  resources = await exampleResources(tally.stack, tally.settings.TALLY_TASK_QUEUE.slice(-8), { jack: true });
+  ({ pg, table } = resources);
+  jackDn = resources.accountDn('jack');
+  await applyConfig(tally.services.repo, tally.services.key, [resources.examples]);
   for (const [resource, account] of [
     [LDAP_OID, jackDn],
     [SQL_OID, 'cn=jack,o=Acme'],
@@ -45,7 +45,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

@@ -4,42 +4,31 @@
  * the same way; bad input names the field.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
-import { Client as LdapClient } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { liveSyncStatuses } from '../../../src/admin/live-sync';
 import { signals } from '../../../src/workflows/workflow-ids';
 import { withConcurrency } from '../../../src/support/concurrency';
-import { startTally, examplesForStack, eventually, listenApi, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { startTally, eventually, listenApi, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 const EVENTS = 400;
 const TOKEN = 'events-token';
 let tally: TallyHarness;
-let ldap: LdapClient;
-let pg: PgClient;
+let resources: ExampleResources;
 let apiUrl: string;
 let closeApi: () => Promise<void>;
-let ou: string;
-const dn = (uid: string) => `uid=${uid},ou=${ou},dc=example,dc=com`;
+const dn = (uid: string) => resources.accountDn(uid);
 
 const post = (body: unknown) =>
   fetch(`${apiUrl}/api/v1/changes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
   tally = await startTally('events');
-  ou = `events-${randomBytes(4).toString('hex')}`;
-  ldap = new LdapClient({ url: tally.stack.ldap.url });
-  await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-  await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
+  resources = await exampleResources(tally.stack, `events_${randomBytes(4).toString('hex')}`);
+  const { ldap, examples } = resources;
   // The examples without jack: unmatched directory accounts become users with a MyLittleAD row each.
-  const table = `accounts_${ou.replace(/-/g, '_')}`;
-  pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  const examples = examplesForStack(tally.stack, { ldapOu: ou, table });
   await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
   await withConcurrency(
     Array.from({ length: EVENTS + 1 }, (_, i) => i),
@@ -55,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeApi?.();
-  await ldap?.unbind();
-  await pg?.end();
+  await resources?.close();
   await tally?.stop();
 });
 

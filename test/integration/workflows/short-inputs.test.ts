@@ -2,9 +2,7 @@
  * Workflows started with the short inputs people type in the Temporal UI (names instead of oids, the
  * channel defaulted), through the Temporal client, do what the long shapes do; the long shapes still work.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { Client as LdapClient } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
@@ -12,12 +10,14 @@ import type { ProvisionAccountResult } from '../../../src/workflows/provision-ac
 import type { ProvisionUserResult } from '../../../src/workflows/provision-user';
 import type { DeleteUserResult } from '../../../src/workflows/delete-user';
 import { searchAttributes } from '../../../src/workflows/workflow-ids';
-import { examplesForStack, startTally, type TallyHarness } from '../../support/tally-harness';
+import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 
 let tally: TallyHarness;
+let resources: ExampleResources;
 let ou: string;
 const dn = (uid: string) => `uid=${uid},ou=${ou},dc=example,dc=com`;
 
@@ -29,25 +29,17 @@ async function run<T>(workflowType: string, input: unknown): Promise<{ result: T
 
 beforeAll(async () => {
   tally = await startTally('short-inputs');
-  ou = `short-${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`;
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(tally.stack.ldap.bindDn, tally.stack.ldap.bindPassword);
-    await ldap.add(`ou=${ou},dc=example,dc=com`, { objectClass: ['top', 'organizationalUnit'], ou });
-    await ldap.add(dn('gibbs'), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'gibbs', cn: 'Joshamee Gibbs', sn: 'Gibbs', givenName: 'Joshamee' });
-  } finally {
-    await ldap.unbind();
-  }
-  const table = `accounts_${ou.replace(/-/g, '_')}`;
-  const pg = new PgClient({ connectionString: tally.stack.postgres.connectionString });
-  await pg.connect();
-  await pg.query(readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'sql', 'accounts.sql'), 'utf8').replace(/\baccounts\b/g, table));
-  await pg.end();
-  const examples = examplesForStack(tally.stack, { ldapOu: ou, table });
+  resources = await exampleResources(tally.stack, `short_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
+  ({ ou } = resources);
+  await resources.ldap.add(dn('gibbs'), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'gibbs', cn: 'Joshamee Gibbs', sn: 'Gibbs', givenName: 'Joshamee' });
+  const { examples } = resources;
   await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
 }, 120_000);
 
-afterAll(async () => tally?.stop());
+afterAll(async () => {
+  await resources?.close();
+  await tally?.stop();
+});
 
 test('processChange { resource: <name>, account: <DN> }: the channel defaults to user; the result says what happened', async () => {
   const { result } = await run<ChangeOutcome[]>('processChange', { resource: LDAP, account: dn('gibbs') });
