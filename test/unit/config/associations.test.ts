@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfigFiles } from '../../../src/config/load-config';
 import { ldapObjectTypes } from '../../../src/connectors/ldap/ldap-object-types';
 import type { LdapConnectorConfig } from '../../../src/schema/config';
-import { problemLines, validTemplate, writeConfigDir } from './helpers';
+import { directoryHead, problemLines, validTemplate, writeConfigDir } from './helpers';
 
 const lineOf = (content: string, text: string): number => {
   const i = content.split('\n').findIndex((l) => l.includes(text));
@@ -14,15 +14,7 @@ const lineOf = (content: string, text: string): number => {
   return i + 1;
 };
 
-const directory = (association: string, groups = true) => `kind: Resource
-name: Directory
-connector:
-  type: ldap
-  url: ldap://127.0.0.1:3890
-  bindDn: cn=admin,dc=example,dc=com
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: dc=example,dc=com
-schemaHandling:
+const directory = (association: string, groups = true) => `${directoryHead('dc=example,dc=com')}schemaHandling:
   accountType:
     - default: true
       objectClass: inetOrgPerson

@@ -24,15 +24,18 @@ export function problemLines(load: () => unknown): string[] {
   throw new Error('expected a ConfigError, but the configuration loaded');
 }
 
-export const validLdapResource = `kind: Resource
+/** The head of a resource named Directory: its LDAP connector on the dev stack, searching below `baseContext`. */
+export const directoryHead = (baseContext: string) => `kind: Resource
 name: Directory
 connector:
   type: ldap
   url: ldap://127.0.0.1:3890
   bindDn: cn=admin,dc=example,dc=com
   bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: ou=people,dc=example,dc=com
-schemaHandling:
+  baseContext: ${baseContext}
+`;
+
+export const validLdapResource = `${directoryHead('ou=people,dc=example,dc=com')}schemaHandling:
   accountType:
     - default: true
       objectClass: inetOrgPerson

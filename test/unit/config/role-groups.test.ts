@@ -4,17 +4,9 @@
  * Wrong ones are refused with file:line: field.path: what was expected.
  */
 import { loadConfigFiles } from '../../../src/config/load-config';
-import { problemLines, validTemplate, writeConfigDir } from './helpers';
+import { directoryHead, problemLines, validTemplate, writeConfigDir } from './helpers';
 
-const directory = (groupSource = '$focus/description') => `kind: Resource
-name: Directory
-connector:
-  type: ldap
-  url: ldap://127.0.0.1:3890
-  bindDn: cn=admin,dc=example,dc=com
-  bindPassword: { env: TALLY_LDAP_PASSWORD }
-  baseContext: dc=example,dc=com
-schemaHandling:
+const directory = (groupSource = '$focus/description') => `${directoryHead('dc=example,dc=com')}schemaHandling:
   objectType:
     - kind: account
       default: true
