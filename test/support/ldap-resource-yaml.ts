@@ -49,14 +49,21 @@ export const cnToFullName = `        - ref: cn
           inbound: { target: { path: $user/fullName } }
 `;
 
-/** Accounts nobody owns become users; linked ones are synchronized. */
-export const addFocusAndSynchronize = `synchronization:
+/** A `synchronization:` block: accounts correlate to users by uid = name; `reactions` maps each situation to its handler, in order. */
+export function uidSynchronization(reactions: Record<string, string>): string {
+  const lines = Object.entries(reactions).map(([situation, handler]) => `    - { situation: ${situation}, action: { handler: ${handler} } }\n`);
+  return `synchronization:
   correlation:
     equal: { path: name, expression: { path: $account/attributes/uid } }
   reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: linked, action: { handler: synchronize } }
-`;
+${lines.join('')}`;
+}
+
+/** Accounts nobody owns become users; linked ones are synchronized. */
+export const addFocusAndSynchronize = uidSynchronization({ unmatched: 'addFocus', linked: 'synchronize' });
+
+/** Accounts nobody owns become users, unlinked ones are linked, linked ones synchronized, deleted ones unlinked. */
+export const addFocusLinkSynchronizeUnlink = uidSynchronization({ unmatched: 'addFocus', unlinked: 'link', linked: 'synchronize', deleted: 'unlink' });
 
 /**
  * An LDAP resource with accounts and groups as midPoint's OpenLDAP sample sets it up: the connector's
@@ -105,12 +112,5 @@ schemaHandling:
       objectClass: groupOfNames
       baseContext: ${options.groups}
       searchFilter: (objectClass=groupOfNames)
-synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: unlinked, action: { handler: link } }
-    - { situation: deleted, action: { handler: unlink } }
-`;
+${uidSynchronization({ linked: 'synchronize', unlinked: 'link', deleted: 'unlink' })}`;
 }

@@ -18,6 +18,7 @@ import { findByIdentifier, readByDn } from '../../../src/connectors/ldap/ldap-de
 import { ldapObjectTypes } from '../../../src/connectors/ldap/ldap-object-types';
 import { startSlapd, type SlapdServer } from '../../../src/dev/servers';
 import type { LiveSyncStatus } from '../../../src/workflows/workflow-ids';
+import { addFocusLinkSynchronizeUnlink } from '../../support/ldap-resource-yaml';
 import { scratchDir } from '../../support/stack';
 import { applyAndProvision, eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
@@ -70,15 +71,7 @@ schemaHandling:
     - kind: entitlement
       intent: group
       objectClass: groupOfNames
-synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: unlinked, action: { handler: link } }
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: deleted, action: { handler: unlink } }
----
+${addFocusLinkSynchronizeUnlink}---
 kind: Role
 name: Crew
 inducement:

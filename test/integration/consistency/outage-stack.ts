@@ -18,6 +18,7 @@ import { createTallyWorker } from '../../../src/worker';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { getStack, scratchDir } from '../../support/stack';
 import { RepositoryInspector } from '../../support/repository-inspector';
+import { uidSynchronization } from '../../support/ldap-resource-yaml';
 
 export const LDAP_PASSWORD_ENV = 'TALLY_CONSISTENCY_LDAP_PASSWORD';
 
@@ -97,14 +98,7 @@ schemaHandling:
           outbound: { source: [{ path: $user/name }] }
         - ref: description
           outbound: { expression: { value: Created by IDM } }
-synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: unlinked, action: { handler: link } }
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: deleted, action: { handler: unlink } }
-`;
+${uidSynchronization({ unlinked: 'link', linked: 'synchronize', deleted: 'unlink' })}`;
 }
 
 /** A user document; `assigned` gives it a direct account construction on the resource. */

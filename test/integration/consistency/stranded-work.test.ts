@@ -10,6 +10,7 @@ import { reportChangeNotification } from '../../../src/admin/report-change';
 import { changeUser } from '../../../src/sync/user-changes';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
 import { exampleResources, type ExampleResources } from '../../support/example-resources';
+import { strandedCnModify } from '../../support/stranded-operations';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
@@ -64,19 +65,14 @@ test('an operation claimed by an executor that died is finished once its claim h
   await tally.services.repo.shadows.patch(shadow.oid, {
     set: {
       pendingOperations: [
-        {
+        strandedCnModify({
           id: 'stranded-modify',
-          type: 'modify',
-          delta: [{ path: 'cn', replace: ['Jack Stranded'] }],
-          attemptNumber: 0,
-          requestTimestamp: claimedAt,
-          result: { status: 'in-progress' },
-          channel: 'live-sync',
-          workflowId: 'livesync:dead',
-          executing: true,
-          executingUntil: new Date(Date.now() + 2_000).toISOString(),
-          executingBy: 'inline:livesync:dead',
-        },
+          cn: 'Jack Stranded',
+          requestedAt: claimedAt,
+          claimedUntil: new Date(Date.now() + 2_000).toISOString(),
+          claimedBy: 'inline:livesync:dead',
+          from: { channel: 'live-sync', workflowId: 'livesync:dead' },
+        }),
       ],
     },
   });

@@ -18,6 +18,7 @@ import { openServices, type Services } from '../../../src/runtime/services';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { exampleResources } from '../../support/example-resources';
 import { RepositoryInspector } from '../../support/repository-inspector';
+import { strandedCnModify } from '../../support/stranded-operations';
 import { getStack } from '../../support/stack';
 import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { startWorkerProcess } from '../../support/worker-process';
@@ -161,19 +162,7 @@ test('while no worker runs, tally status lists what is stranded; the next worker
   const longAgo = new Date(Date.now() - 5 * 60_000).toISOString();
   await services.repo.shadows.patch(sqlShadow.oid, {
     set: {
-      pendingOperations: [
-        {
-          id: 'claimed-by-the-dead',
-          type: 'modify',
-          delta: [{ path: 'cn', replace: ['Bosun 7 (stranded)'] }],
-          attemptNumber: 0,
-          requestTimestamp: longAgo,
-          result: { status: 'in-progress' },
-          executing: true,
-          executingUntil: longAgo,
-          executingBy: 'inline:livesync:gone',
-        },
-      ],
+      pendingOperations: [strandedCnModify({ id: 'claimed-by-the-dead', cn: 'Bosun 7 (stranded)', requestedAt: longAgo, claimedUntil: longAgo, claimedBy: 'inline:livesync:gone' })],
     },
   });
   const other = (await services.repo.users.byName(uidOf(8)))!;

@@ -23,7 +23,7 @@ import { eventually, tallyTestEnv } from '../../support/tally-harness';
 import { startWorkerProcess } from '../../support/worker-process';
 import { RepositoryInspector } from '../../support/repository-inspector';
 import { getStack, scratchDir } from '../../support/stack';
-import { ldapResourceYaml } from '../../support/ldap-resource-yaml';
+import { addFocusLinkSynchronizeUnlink, ldapResourceYaml } from '../../support/ldap-resource-yaml';
 
 const ACCOUNTS = 2_000;
 const resourceOid = randomUUID();
@@ -49,15 +49,7 @@ function resourceYaml(): string {
         - ref: sn
           inbound: { target: { path: $user/familyName } }
 `,
-    tail: `synchronization:
-  correlation:
-    equal: { path: name, expression: { path: $account/attributes/uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: unlinked, action: { handler: link } }
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: deleted, action: { handler: unlink } }
-`,
+    tail: addFocusLinkSynchronizeUnlink,
   });
 }
 
