@@ -44,6 +44,14 @@ ${options.attributes ?? ''}        - ref: uid
 ${options.uidOutbound ? '          outbound: { source: [{ path: $user/name }] }\n' : ''}${options.tail ?? ''}`;
 }
 
+/** The `reaction:` list of a `synchronization:` block: unmatched accounts become users, unlinked ones are linked and synchronized, linked ones synchronized, deleted ones unlinked. */
+export const addFocusLinkSynchronizeUnlinkReactions = `  reaction:
+    - { situation: unmatched, action: { handler: addFocus } }
+    - { situation: unlinked, action: [{ handler: link }, { handler: synchronize }] }
+    - { situation: linked, action: { handler: synchronize } }
+    - { situation: deleted, action: { handler: unlink } }
+`;
+
 /** fullName from the account's cn. */
 export const cnToFullName = `        - ref: cn
           inbound: { target: { path: $user/fullName } }

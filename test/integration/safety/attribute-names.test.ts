@@ -14,16 +14,15 @@
  *   entitlement construction or a user's construction, and an association the resource doesn't define are
  *   refused with file:line, and nothing is stored.
  */
-import { resourceHead } from '../../support/ldap-resource-yaml';
+import { addFocusLinkSynchronizeUnlinkReactions, resourceHead } from '../../support/ldap-resource-yaml';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { runTallyCli } from '../../support/tally-cli';
+import { writeConfigDir } from '../../support/config-dir';
 import { eventually, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const resourceOid = randomUUID();
@@ -69,18 +68,7 @@ schemaHandling:
 synchronization:
   correlation:
     equal: { path: $user/name, expression: { path: $account/attributes/ri:uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: unlinked, action: [{ handler: link }, { handler: synchronize }] }
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: deleted, action: { handler: unlink } }
-`;
-}
-
-function configDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-names-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
+${addFocusLinkSynchronizeUnlinkReactions}`;
 }
 
 async function addPerson(dn: string, attributes: Record<string, string>): Promise<void> {
@@ -129,7 +117,7 @@ test("tally apply takes the sample's names, the subtree and the or filter, check
   const applied = await runTallyCli(tally.env, [
     'apply',
     '-f',
-    configDir({
+    writeConfigDir({
       'resource.yaml': resourceYaml(),
       'users.yaml': 'kind: User\nname: idm\nfullName: IDM Account\nfamilyName: Account\n---\nkind: User\nname: jack\nfullName: Jack Sparrow\nfamilyName: Sparrow\n',
     }),
@@ -197,7 +185,7 @@ synchronization:`,
     );
   const lines = misspelled.split('\n');
   const lineOf = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
-  const dir = configDir({ 'resource.yaml': misspelled, 'will.yaml': 'kind: User\nname: will\nfamilyName: Turner\n' });
+  const dir = writeConfigDir({ 'resource.yaml': misspelled, 'will.yaml': 'kind: User\nname: will\nfamilyName: Turner\n' });
   const applied = await runTallyCli(tally.env, ['apply', '-f', dir]);
   expect(applied.code).not.toBe(0);
   const file = path.join(dir, 'resource.yaml');
@@ -218,7 +206,7 @@ test("a directory that can't be reached doesn't block tally apply, which says th
     .replace(`oid: ${resourceOid}`, `oid: ${randomUUID()}`)
     .replace('name: Names LDAP', 'name: Unreachable LDAP')
     .replace(tally.stack.ldap.url, 'ldap://127.0.0.1:1');
-  const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'resource.yaml': unreachable })]);
+  const applied = await runTallyCli(tally.env, ['apply', '-f', writeConfigDir({ 'resource.yaml': unreachable })]);
   expect(applied.code).toBe(0);
   expect(applied.stderr).toMatch(/resource "Unreachable LDAP": attribute names were not checked: its schema could not be read \(communication: /);
   expect(await tally.services.repo.config.resource('Unreachable LDAP')).not.toBeNull();
@@ -255,7 +243,7 @@ assignment:
       resourceRef: Names LDAP
       attribute:
 ${navyName('dn')}`;
-  const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'role.yaml': role, 'users.yaml': users })]);
+  const applied = await runTallyCli(tally.env, ['apply', '-f', writeConfigDir({ 'role.yaml': role, 'users.yaml': users })]);
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
 
@@ -287,7 +275,7 @@ inducement:
         - { ref: ri:group, targets: ["cn=quartermasters,${base}"] }
 `;
   const user = 'kind: User\nname: quartermaster\nfamilyName: Master\nassignment: [{ targetRef: Quartermaster }]\n';
-  const dir = configDir({ 'role.yaml': role, 'user.yaml': user });
+  const dir = writeConfigDir({ 'role.yaml': role, 'user.yaml': user });
   const applied = await runTallyCli(tally.env, ['apply', '-f', dir]);
   expect(applied.code).not.toBe(0);
   const lines = role.split('\n');
@@ -348,7 +336,7 @@ assignment:
         - ref: ri:telephonNumber
           outbound: { expression: { value: "+1 555 0100" } }
 `;
-  const dir = configDir({ 'resource.yaml': resource, 'role.yaml': role, 'user.yaml': user });
+  const dir = writeConfigDir({ 'resource.yaml': resource, 'role.yaml': role, 'user.yaml': user });
   const applied = await runTallyCli(tally.env, ['apply', '-f', dir]);
   expect(applied.code).not.toBe(0);
   const at = (file: string, text: string, what: string) => `${path.join(dir, file)}:${text.split('\n').findIndex((l) => l.includes(what)) + 1}`;

@@ -8,11 +8,8 @@
  * - midPoint's `$c:user/c:title`, `$user/c:name` and `ri:` paths work, and `title` / `telephoneNumber`
  *   flow in and out.
  */
-import { resourceHead } from '../../support/ldap-resource-yaml';
+import { addFocusLinkSynchronizeUnlinkReactions, resourceHead } from '../../support/ldap-resource-yaml';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Attribute, Change, Client as LdapClient } from 'ldapts';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
@@ -20,6 +17,7 @@ import type { ShadowDoc } from '../../../src/schema/objects';
 import type { ProvisionUserResult } from '../../../src/workflows/provision-user';
 import type { RunSummary } from '../../../src/workflows/resource-run';
 import { runTallyCli } from '../../support/tally-cli';
+import { writeConfigDir } from '../../support/config-dir';
 import { eventually, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const TOKEN = 'safety-test-token';
@@ -65,18 +63,7 @@ schemaHandling:
 synchronization:
   correlation:
     equal: { path: $user/c:name, expression: { path: $account/attributes/ri:uid } }
-  reaction:
-    - { situation: unmatched, action: { handler: addFocus } }
-    - { situation: unlinked, action: [{ handler: link }, { handler: synchronize }] }
-    - { situation: linked, action: { handler: synchronize } }
-    - { situation: deleted, action: { handler: unlink } }
-`;
-}
-
-function configDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-safety-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
+${addFocusLinkSynchronizeUnlinkReactions}`;
 }
 
 async function addPerson(uid: string, attributes: Record<string, string>): Promise<void> {
@@ -117,7 +104,7 @@ afterAll(async () => {
 });
 
 test('tally apply takes midPoint\'s prefixed paths, matching rules and protected accounts', async () => {
-  const applied = await runTallyCli(tally.env, ['apply', '-f', configDir({ 'resource.yaml': resourceYaml(), 'jack.yaml': 'kind: User\nname: jack\nfullName: Jack Sparrow\nfamilyName: Sparrow\n' })]);
+  const applied = await runTallyCli(tally.env, ['apply', '-f', writeConfigDir({ 'resource.yaml': resourceYaml(), 'jack.yaml': 'kind: User\nname: jack\nfullName: Jack Sparrow\nfamilyName: Sparrow\n' })]);
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
   const stored = await tally.services.repo.config.resource(resourceOid);
@@ -185,7 +172,7 @@ test('users whose account names collide with protected accounts: refused with Pr
   const applied = await runTallyCli(tally.env, [
     'apply',
     '-f',
-    configDir({
+    writeConfigDir({
       'admin.yaml': `kind: User\nname: admin\nfullName: Not The Admin\nfamilyName: Impostor\n${construction}`,
       'root.yaml': `kind: User\nname: root\nfullName: Not Root\nfamilyName: Impostor\n${construction}`,
       'anne.yaml': `kind: User\nname: anne\nfullName: Anne Bonny\nfamilyName: Bonny\ntitle: Quartermaster\n${construction}`,
