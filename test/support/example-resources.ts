@@ -30,6 +30,7 @@ export async function exampleResources(info: StackInfo, name: string, options: {
     await ldap.add(accountDn('jack'), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'jack', cn: 'Jack Sparrow', givenName: 'Jack', sn: 'Sparrow' });
     await pg.query(`INSERT INTO ${table} (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow')`);
   }
+  const examples = examplesForStack(info, { ldapOu: ou, table });
   return {
     ldap,
     pg,
@@ -39,7 +40,9 @@ export async function exampleResources(info: StackInfo, name: string, options: {
     /** The DN of the account named `uid` in this container. */
     accountDn,
     /** A copy of examples/ for this stack and these resources. */
-    examples: examplesForStack(info, { ldapOu: ou, table }),
+    examples,
+    /** Its folders but users/: the resources, templates and roles, and nobody yet. */
+    examplesWithoutUsers: ['resources', 'templates', 'roles'].map((folder) => path.join(examples, folder)),
     async close() {
       await ldap.unbind().catch(() => undefined);
       await pg.end().catch(() => undefined);

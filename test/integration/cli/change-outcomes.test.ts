@@ -34,8 +34,7 @@ beforeAll(async () => {
   tally = await startTally('change-outcomes');
   resources = await exampleResources(tally.stack, `outcomes_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
   ({ ldap, pg, ou, table } = resources);
-  const { examples } = resources;
-  await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
+  await applyConfig(tally.services.repo, tally.services.key, resources.examplesWithoutUsers);
   const listening = await listenApi(tally, TOKEN);
   apiUrl = listening.url;
   closeApi = () => listening.api.close();

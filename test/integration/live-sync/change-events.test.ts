@@ -4,7 +4,6 @@
  * the same way; bad input names the field.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { liveSyncStatuses } from '../../../src/admin/live-sync';
 import { signals } from '../../../src/workflows/workflow-ids';
@@ -27,9 +26,9 @@ const post = (body: unknown) =>
 beforeAll(async () => {
   tally = await startTally('events');
   resources = await exampleResources(tally.stack, `events_${randomBytes(4).toString('hex')}`);
-  const { ldap, examples } = resources;
+  const { ldap } = resources;
   // The examples without jack: unmatched directory accounts become users with a MyLittleAD row each.
-  await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
+  await applyConfig(tally.services.repo, tally.services.key, resources.examplesWithoutUsers);
   await withConcurrency(
     Array.from({ length: EVENTS + 1 }, (_, i) => i),
     16,

@@ -2,7 +2,6 @@
  * Workflows started with the short inputs people type in the Temporal UI (names instead of oids, the
  * channel defaulted), through the Temporal client, do what the long shapes do; the long shapes still work.
  */
-import path from 'node:path';
 import { Client as LdapClient } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
 import type { ChangeOutcome } from '../../../src/sync/synchronize-change';
@@ -32,8 +31,7 @@ beforeAll(async () => {
   resources = await exampleResources(tally.stack, `short_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
   ({ ou } = resources);
   await resources.ldap.add(dn('gibbs'), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'gibbs', cn: 'Joshamee Gibbs', sn: 'Gibbs', givenName: 'Joshamee' });
-  const { examples } = resources;
-  await applyConfig(tally.services.repo, tally.services.key, ['resources', 'templates', 'roles'].map((d) => path.join(examples, d)));
+  await applyConfig(tally.services.repo, tally.services.key, resources.examplesWithoutUsers);
 }, 120_000);
 
 afterAll(async () => {
