@@ -11,7 +11,7 @@ import type { AuditRecord, Patch, Repository, StoredResource } from '../reposito
 import { findObjectType } from '../model/resources';
 import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../model/protected-accounts';
 import { classifyError, type ClassifiedError } from './error-classification';
-import type { ConnectorRegistry } from './connector-registry';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 import { removeShadow } from './shadows';
 import { claimUntil, holdingClaims } from './claim-lease';
 
@@ -29,8 +29,8 @@ export type OperationOutcome =
 
 
 /** The operation a shadow's workflow should execute next, if any. */
-export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
-  const operation = (await repo.shadows.get(shadowOid))?.pendingOperations[0];
+export async function nextPendingOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
+  const operation = (await deps.repo.shadows.get(shadowOid))?.pendingOperations[0];
   return operation ? { id: operation.id, type: operation.type } : null;
 }
 
@@ -39,12 +39,10 @@ export async function nextPendingOperation(repo: Repository, shadowOid: string):
  * `shadow` may be given when the caller has just read it.
  */
 export async function executeNextPendingOperation(
-  repo: Repository,
-  registry: ConnectorRegistry,
+  deps: Pick<ProvisioningDeps, 'repo' | 'connectors' | 'now'>,
   shadowOid: string,
   context: {
     workflowId?: string;
-    now?: () => string;
     operationId?: string;
     shadow?: ShadowDoc | null;
     /** The caller claimed the first operation already (when it queued it): `shadow` is as it stored it. */
@@ -56,7 +54,8 @@ export async function executeNextPendingOperation(
     claimant?: string;
   } = {},
 ): Promise<OperationOutcome> {
-  const now = context.now ?? (() => new Date().toISOString());
+  const { repo, connectors } = deps;
+  const now = () => nowOf(deps);
   const read = context.shadow !== undefined ? context.shadow : await repo.shadows.get(shadowOid);
   const next = read?.pendingOperations[0];
   if (!read || !next) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
@@ -65,7 +64,7 @@ export async function executeNextPendingOperation(
   let connector: Connector;
   let resource: StoredResource;
   try {
-    ({ connector, resource } = await registry.connectorFor(read.resourceRef, read));
+    ({ connector, resource } = await connectors.connectorFor(read.resourceRef, read));
   } catch (e) {
     return failOperation(repo, read, next, classifyError(e), now());
   }
@@ -83,7 +82,7 @@ export async function executeNextPendingOperation(
   const operation = shadow.pendingOperations[0]!;
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
-    await holdingClaims(repo, [{ shadowOid: shadow.oid, operationId: operation.id }], now, () => runOperation(repo, connector, shadow, operation, now()));
+    await holdingClaims(deps, [{ shadowOid: shadow.oid, operationId: operation.id }], () => runOperation(repo, connector, shadow, operation, now()));
     await repo.audit.write([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
@@ -104,7 +103,7 @@ export async function executeNextPendingOperation(
       case 'discover-missing':
         if (operation.type === 'delete' && error.handling === 'discover-missing') {
           // Already gone: the delete is done.
-          await removeShadow(repo, shadow);
+          await removeShadow({ repo }, shadow);
           return { outcome: 'done', operation: 'delete', remaining: 0 };
         }
         await repo.shadows.patchPendingOperation(shadow.oid, operation.id, { executing: false });
@@ -162,15 +161,15 @@ async function runOperation(repo: Repository, connector: Connector, shadow: Shad
     }
     case 'delete': {
       if (shadow.primaryIdentifier) await connector.delete(shadow.primaryIdentifier);
-      await removeShadow(repo, shadow);
+      await removeShadow({ repo }, shadow);
       return;
     }
   }
 }
 
 /** The resource refused the operation for good: it leaves the queue and is kept for ops to read. */
-export async function recordFailedOperation(repo: Repository, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
-  await repo.shadows.finishPendingOperation(shadowOid, op.id, {
+export async function recordFailedOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
+  await deps.repo.shadows.finishPendingOperation(shadowOid, op.id, {
     set: {
       lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,
@@ -180,6 +179,6 @@ export async function recordFailedOperation(repo: Repository, shadowOid: string,
 }
 
 async function failOperation(repo: Repository, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
-  await recordFailedOperation(repo, shadow.oid, op, error.message, error.kind, now);
+  await recordFailedOperation({ repo }, shadow.oid, op, error.message, error.kind, now);
   return { outcome: 'failed', operation: op.type, error, remaining: shadow.pendingOperations.length - 1 };
 }
