@@ -7,7 +7,7 @@
 import type { Connector } from '../connectors/connector-types';
 import type { Channel } from '../schema/config';
 import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
-import type { AuditRecord, Patch, Repository, StoredResource } from '../repository/repository';
+import type { AuditRecord, Patch, StoredResource } from '../repository/repository';
 import { findObjectType } from '../model/resources';
 import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../model/protected-accounts';
 import { classifyError, type ClassifiedError } from './error-classification';
@@ -66,10 +66,10 @@ export async function executeNextPendingOperation(
   try {
     ({ connector, resource } = await connectors.connectorFor(read.resourceRef, read));
   } catch (e) {
-    return failOperation(repo, read, next, classifyError(e), now());
+    return failOperation(deps, read, next, classifyError(e), now());
   }
   const refusal = protectedAccountRefusal(resource, read, next);
-  if (refusal) return failOperation(repo, read, next, refusal, now());
+  if (refusal) return failOperation(deps, read, next, refusal, now());
 
   const started = now();
   const shadow = context.claimed ? read : await repo.shadows.claimPendingOperation(shadowOid, next.id, started, claimUntil(started), context.claimant);
@@ -82,7 +82,7 @@ export async function executeNextPendingOperation(
   const operation = shadow.pendingOperations[0]!;
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
-    await holdingClaims(deps, [{ shadowOid: shadow.oid, operationId: operation.id }], () => runOperation(repo, connector, shadow, operation, now()));
+    await holdingClaims(deps, [{ shadowOid: shadow.oid, operationId: operation.id }], () => runOperation(deps, connector, shadow, operation, now()));
     await repo.audit.write([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
@@ -103,13 +103,13 @@ export async function executeNextPendingOperation(
       case 'discover-missing':
         if (operation.type === 'delete' && error.handling === 'discover-missing') {
           // Already gone: the delete is done.
-          await removeShadow({ repo }, shadow);
+          await removeShadow(deps, shadow);
           return { outcome: 'done', operation: 'delete', remaining: 0 };
         }
         await repo.shadows.patchPendingOperation(shadow.oid, operation.id, { executing: false });
         return { outcome: 'discovery', operation: operation.type, error, remaining: remainingAfter + 1 };
       default:
-        return failOperation(repo, shadow, operation, error, now());
+        return failOperation(deps, shadow, operation, error, now());
     }
   }
 }
@@ -145,23 +145,23 @@ export function operationAudit(shadow: Pick<ShadowDoc, 'oid' | 'resourceRef'>, o
   };
 }
 
-async function runOperation(repo: Repository, connector: Connector, shadow: ShadowDoc, op: PendingOperation, now: string) {
+async function runOperation(deps: Pick<ProvisioningDeps, 'repo'>, connector: Connector, shadow: ShadowDoc, op: PendingOperation, now: string) {
   switch (op.type) {
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
+      await deps.repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
+      await deps.repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
       return;
     }
     case 'delete': {
       if (shadow.primaryIdentifier) await connector.delete(shadow.primaryIdentifier);
-      await removeShadow({ repo }, shadow);
+      await removeShadow(deps, shadow);
       return;
     }
   }
@@ -178,7 +178,7 @@ export async function recordFailedOperation(deps: Pick<ProvisioningDeps, 'repo'>
   });
 }
 
-async function failOperation(repo: Repository, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
-  await recordFailedOperation({ repo }, shadow.oid, op, error.message, error.kind, now);
+async function failOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
+  await recordFailedOperation(deps, shadow.oid, op, error.message, error.kind, now);
   return { outcome: 'failed', operation: op.type, error, remaining: shadow.pendingOperations.length - 1 };
 }
