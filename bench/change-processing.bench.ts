@@ -15,6 +15,7 @@ import { Attribute, Change } from 'ldapts';
 import { applyConfig } from '../src/admin/apply-config';
 import { reportChangeNotification } from '../src/admin/report-change';
 import { newShadow } from '../src/provisioning/shadows';
+import { resourceOf } from '../src/provisioning';
 import { requireObjectType } from '../src/model';
 import type { ShadowDoc, UserDoc } from '../src/schema/objects';
 import { startTestStack } from '../test/setup/test-stack';
@@ -39,7 +40,7 @@ async function main() {
   try {
     await applyConfig(tally.services.repo, tally.services.key, [examples]);
     const repo = tally.services.repo;
-    const [ldapResource, adResource] = [await tally.services.connectors.resource(LDAP_OID), await tally.services.connectors.resource(AD_OID)];
+    const [ldapResource, adResource] = [await resourceOf(tally.services, LDAP_OID), await resourceOf(tally.services, AD_OID)];
 
     let t = performance.now();
     const names = Array.from({ length: users }, (_, i) => `person${i}`);

@@ -14,6 +14,7 @@ import {
   getAccount,
   isResourceUp,
   nextPendingOperation,
+  resourceOf,
   resumePendingOperations,
   type DiscoveryInput,
 } from '../provisioning';
@@ -77,7 +78,7 @@ export interface ResourceUnreachableDetails extends ResourceRetryPolicy {
 
 export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) {
   const retryPolicyOf = async (resourceRef: string): Promise<ResourceRetryPolicy> => {
-    const resource = await deps.connectors.resource(resourceRef);
+    const resource = await resourceOf(deps, resourceRef);
     const retry = resource.consistency.retry;
     return {
       resourceOid: resource.oid,
@@ -94,7 +95,7 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
   const lastWake = new Map<string, string>();
   const executeOperation = (input: AccountOperationInput) =>
     whileHeartbeating(() =>
-      executeNextPendingOperation(deps.repo, deps.connectors, input.shadowOid, { workflowId: currentWorkflowId(), now: deps.now, operationId: input.operationId, claimant: currentActivityKey() }),
+      executeNextPendingOperation(deps, input.shadowOid, { workflowId: currentWorkflowId(), operationId: input.operationId, claimant: currentActivityKey() }),
     );
   return {
     ...createResourceRunActivities(deps),
@@ -133,7 +134,7 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
       });
     },
     async nextPendingOperation(input: { shadowOid: string }) {
-      return nextPendingOperation(deps.repo, input.shadowOid);
+      return nextPendingOperation(deps, input.shadowOid);
     },
     // One activity per operation type, so a workflow's history says what was done to the account.
     async addAccount(input: AccountOperationInput) {

@@ -19,7 +19,7 @@ export interface AccountNames {
 /** Throws NoSuchAccountError when neither an account's shadow nor the resource has the account (a group is none). */
 export async function requireKnownAccount(services: Pick<Services, 'repo' | 'connectors' | 'syncDeps'>, resource: { oid: string; name: string }, names: AccountNames): Promise<void> {
   const ids = { primaryIdentifier: names.primaryIdentifier, secondaryIdentifier: names.account };
-  if (await accountShadowByIdentifiers(services.repo, resource.oid, ids)) return;
+  if (await accountShadowByIdentifiers(services, resource.oid, ids)) return;
   try {
     if (await fetchResourceObject(services.syncDeps, resource.oid, ids)) return;
   } catch (e) {

@@ -9,7 +9,7 @@ import { changeNotificationSchema, type ChangeNotification } from '../schema/api
 import { changeOfEvent } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
 import { startLiveSyncUnlessHeld } from './live-sync';
-import { UnknownResourceError } from './resource-runs';
+import { appliedResource } from './resource-runs';
 
 /** How long a backlog count and "live sync runs" are taken as still true. */
 const BACKLOG_CHECK_MS = 1_000;
@@ -41,8 +41,7 @@ export async function acceptChangeEvents(
     const parsed = changeNotificationSchema.parse(notification);
     let resource = resources.get(parsed.resource);
     if (!resource) {
-      const found = await services.repo.config.resource(parsed.resource);
-      if (!found) throw new UnknownResourceError(`no resource '${parsed.resource}' (tally apply it first)`);
+      const found = await appliedResource(services, parsed.resource);
       resource = { oid: found.oid, name: found.name };
       resources.set(parsed.resource, resource);
     }

@@ -75,23 +75,27 @@ export async function showResource(services: Services, ref: string): Promise<Res
 }
 
 export async function listRoles(services: Services): Promise<RoleListing[]> {
-  const { roles, resources } = await services.repo.config.snapshot();
-  const resourceName = (ref: string) => resources.find((r) => r.oid === ref || r.name === ref)?.name ?? ref;
+  const { roles } = await services.repo.config.snapshot();
+  const resourceName = async (ref: string) => (await services.repo.config.resource(ref))?.name ?? ref;
   const roleName = (ref: string) => roles.find((r) => r.oid === ref || r.name === ref)?.name ?? ref;
-  return [...roles]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((role) => ({
-      oid: role.oid,
-      name: role.name,
-      ...(role.description ? { description: role.description } : {}),
-      inducements: (role.inducement ?? []).map((i) =>
-        i.construction
-          ? `account on ${resourceName(i.construction.resourceRef)} (${i.construction.kind}/${i.construction.intent})`
-          : i.targetRef
-            ? `role ${roleName(i.targetRef)}`
-            : `${i.focusMappings?.mapping.length ?? 0} focus mapping(s)`,
-      ),
-    }));
+  return Promise.all(
+    [...roles]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(async (role) => ({
+        oid: role.oid,
+        name: role.name,
+        ...(role.description ? { description: role.description } : {}),
+        inducements: await Promise.all(
+          (role.inducement ?? []).map(async (i) =>
+            i.construction
+              ? `account on ${await resourceName(i.construction.resourceRef)} (${i.construction.kind}/${i.construction.intent})`
+              : i.targetRef
+                ? `role ${roleName(i.targetRef)}`
+                : `${i.focusMappings?.mapping.length ?? 0} focus mapping(s)`,
+          ),
+        ),
+      })),
+  );
 }
 
 export async function listTemplates(services: Services): Promise<TemplateListing[]> {

@@ -9,7 +9,7 @@ import type { LiveSyncDecision } from '../repository/repository';
 import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import { queries, searchAttributes, signals, workflowIds, type LiveSyncStatus } from '../workflows/workflow-ids';
-import { UnknownResourceError } from './resource-runs';
+import { appliedResource } from './resource-runs';
 
 export interface LiveSyncStart {
   workflowId: string;
@@ -19,12 +19,6 @@ export interface LiveSyncStart {
   resumed?: boolean;
   resourceOid: string;
   resourceName: string;
-}
-
-async function resourceOf(services: Services, ref: string) {
-  const resource = await services.repo.config.resource(ref);
-  if (!resource) throw new UnknownResourceError(`no resource '${ref}' (tally apply it first)`);
-  return resource;
 }
 
 /**
@@ -54,7 +48,7 @@ export function describeDecision(decision: LiveSyncDecision): string {
  * starts it.
  */
 export async function startLiveSync(services: Services, ref: string, options: { intervalMs?: number } = {}): Promise<LiveSyncStart> {
-  const resource = await resourceOf(services, ref);
+  const resource = await appliedResource(services, ref);
   const { workflowId: running, operatorDecision } = await runningLiveSync(services, resource.oid);
   const resumed = !!running && operatorDecision?.state === 'paused';
   if (resumed) await services.client.workflow.getHandle(running).signal(signals.resumeLiveSync);
@@ -101,7 +95,7 @@ export async function signalLiveSync(
   action: 'pause' | 'resume' | 'stop',
   channel: Channel = 'user',
 ): Promise<{ workflowId: string | null; resourceName: string }> {
-  const resource = await resourceOf(services, ref);
+  const resource = await appliedResource(services, ref);
   const { workflowId } = await runningLiveSync(services, resource.oid);
   if (workflowId) {
     if (action !== 'resume') await services.repo.liveSync.recordDecision(resource.oid, { state: action === 'pause' ? 'paused' : 'stopped', at: new Date().toISOString(), channel });
@@ -125,7 +119,7 @@ export interface LiveSyncListing {
 
 /** Every resource's live sync (or the one asked for). */
 export async function liveSyncStatuses(services: Services, ref?: string): Promise<LiveSyncListing[]> {
-  const resources = ref ? [await resourceOf(services, ref)] : (await services.repo.config.snapshot()).resources;
+  const resources = ref ? [await appliedResource(services, ref)] : (await services.repo.config.snapshot()).resources;
   return Promise.all(
     resources.map(async (resource) => {
       const { workflowId, token, operatorDecision } = await runningLiveSync(services, resource.oid);
@@ -146,7 +140,7 @@ export interface HeldLiveSync {
  * events): started unless it runs, or an operator stopped or paused it (then it is `held`).
  */
 export async function startLiveSyncUnlessHeld(services: Services, ref: string): Promise<LiveSyncStart | HeldLiveSync> {
-  const resource = await resourceOf(services, ref);
+  const resource = await appliedResource(services, ref);
   const { workflowId, operatorDecision } = await runningLiveSync(services, resource.oid);
   if (operatorDecision) return { resourceOid: resource.oid, resourceName: resource.name, operatorDecision };
   if (workflowId) return { workflowId, running: true, resourceOid: resource.oid, resourceName: resource.name };

@@ -4,10 +4,11 @@ import type { ChangeNotification } from '../schema/api';
 import { changeNotificationSchema } from '../schema/api';
 import type { Services } from '../runtime/services';
 import { requireKnownAccount } from './account-presence';
+import { resourceOf } from '../provisioning';
 
 export async function reportChangeNotification(services: Services, notification: ChangeNotification, channel: Channel) {
   const parsed = changeNotificationSchema.parse(notification);
-  const resource = await services.connectors.resource(parsed.resource);
+  const resource = await resourceOf(services, parsed.resource);
   // A change of an account neither Tally nor the resource knows is refused before anything starts.
   await requireKnownAccount(services, resource, parsed);
   const workflowId = await services.workflows.reportChange({

@@ -3,7 +3,7 @@
  * a run of the same kind is going joins it; a start while the other kind runs is refused, saying which.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import type { RunDoc } from '../repository/repository';
+import type { RunDoc, StoredResource } from '../repository/repository';
 import type { RunType } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
 import { queries, type RunProgress } from '../workflows/workflow-ids';
@@ -15,6 +15,13 @@ export const runWorkflowTypes: Record<RunType, string> = { recon: 'reconcileReso
 
 export class UnknownResourceError extends Error {
   override readonly name = 'UnknownResourceError';
+}
+
+/** An operator's resource, by oid or name; none is an UnknownResourceError ("no resource 'X' (tally apply it first)"). */
+export async function appliedResource(services: Pick<Services, 'repo'>, ref: string): Promise<StoredResource> {
+  const resource = await services.repo.config.resource(ref);
+  if (!resource) throw new UnknownResourceError(`no resource '${ref}' (tally apply it first)`);
+  return resource;
 }
 
 export interface StartedRun {
@@ -29,8 +36,7 @@ export async function startResourceRun(
   services: Services,
   input: { type: RunType; resource: string; pageSize?: number; buckets?: number },
 ): Promise<StartedRun> {
-  const resource = await services.repo.config.resource(input.resource);
-  if (!resource) throw new UnknownResourceError(`no resource '${input.resource}' (tally apply it first)`);
+  const resource = await appliedResource(services, input.resource);
   const found = { resourceOid: resource.oid, resourceName: resource.name };
   const running = await services.repo.runs.running(resource.oid);
   if (running && (await services.workflows.isWorkflowOpen(running.workflowId))) {

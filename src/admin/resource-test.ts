@@ -2,11 +2,10 @@
 import type { ResourceTest } from '../schema/api';
 import type { Services } from '../runtime/services';
 import { checkResource } from '../provisioning';
-import { UnknownResourceError } from './resource-runs';
+import { appliedResource } from './resource-runs';
 
 export async function testResource(services: Services, ref: string): Promise<ResourceTest> {
-  const resource = await services.repo.config.resource(ref);
-  if (!resource) throw new UnknownResourceError(`no resource '${ref}' (tally apply it first)`);
+  const resource = await appliedResource(services, ref);
   const checks = await checkResource(services.syncDeps, resource);
   return { resource: resource.name, resourceOid: resource.oid, ok: checks.every((c) => c.ok), checks };
 }

@@ -7,11 +7,11 @@
 import type { Connector } from '../connectors/connector-types';
 import type { Channel } from '../schema/config';
 import type { PendingOperation, ResourceObject, ShadowDoc } from '../schema/objects';
-import type { AuditRecord, Patch, Repository, StoredResource } from '../repository/repository';
+import type { AuditRecord, Patch, StoredResource } from '../repository/repository';
 import { findObjectType } from '../model/resources';
 import { PROTECTED_ACCOUNT, protectedAccountMessage, protectionOf } from '../model/protected-accounts';
 import { classifyError, type ClassifiedError } from './error-classification';
-import type { ConnectorRegistry } from './connector-registry';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 import { removeShadow } from './shadows';
 import { claimUntil, holdingClaims } from './claim-lease';
 
@@ -29,8 +29,8 @@ export type OperationOutcome =
 
 
 /** The operation a shadow's workflow should execute next, if any. */
-export async function nextPendingOperation(repo: Repository, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
-  const operation = (await repo.shadows.get(shadowOid))?.pendingOperations[0];
+export async function nextPendingOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadowOid: string): Promise<Pick<PendingOperation, 'id' | 'type'> | null> {
+  const operation = (await deps.repo.shadows.get(shadowOid))?.pendingOperations[0];
   return operation ? { id: operation.id, type: operation.type } : null;
 }
 
@@ -39,12 +39,10 @@ export async function nextPendingOperation(repo: Repository, shadowOid: string):
  * `shadow` may be given when the caller has just read it.
  */
 export async function executeNextPendingOperation(
-  repo: Repository,
-  registry: ConnectorRegistry,
+  deps: Pick<ProvisioningDeps, 'repo' | 'connectors' | 'now'>,
   shadowOid: string,
   context: {
     workflowId?: string;
-    now?: () => string;
     operationId?: string;
     shadow?: ShadowDoc | null;
     /** The caller claimed the first operation already (when it queued it): `shadow` is as it stored it. */
@@ -56,7 +54,8 @@ export async function executeNextPendingOperation(
     claimant?: string;
   } = {},
 ): Promise<OperationOutcome> {
-  const now = context.now ?? (() => new Date().toISOString());
+  const { repo, connectors } = deps;
+  const now = () => nowOf(deps);
   const read = context.shadow !== undefined ? context.shadow : await repo.shadows.get(shadowOid);
   const next = read?.pendingOperations[0];
   if (!read || !next) return context.operationId ? { outcome: 'stale' } : { outcome: 'idle' };
@@ -65,12 +64,12 @@ export async function executeNextPendingOperation(
   let connector: Connector;
   let resource: StoredResource;
   try {
-    ({ connector, resource } = await registry.connectorFor(read.resourceRef, read));
+    ({ connector, resource } = await connectors.connectorFor(read.resourceRef, read));
   } catch (e) {
-    return failOperation(repo, read, next, classifyError(e), now());
+    return failOperation(deps, read, next, classifyError(e), now());
   }
   const refusal = protectedAccountRefusal(resource, read, next);
-  if (refusal) return failOperation(repo, read, next, refusal, now());
+  if (refusal) return failOperation(deps, read, next, refusal, now());
 
   const started = now();
   const shadow = context.claimed ? read : await repo.shadows.claimPendingOperation(shadowOid, next.id, started, claimUntil(started), context.claimant);
@@ -83,7 +82,7 @@ export async function executeNextPendingOperation(
   const operation = shadow.pendingOperations[0]!;
   const remainingAfter = shadow.pendingOperations.length - 1;
   try {
-    await holdingClaims(repo, [{ shadowOid: shadow.oid, operationId: operation.id }], now, () => runOperation(repo, connector, shadow, operation, now()));
+    await holdingClaims(deps, [{ shadowOid: shadow.oid, operationId: operation.id }], () => runOperation(deps, connector, shadow, operation, now()));
     await repo.audit.write([operationAudit(shadow, operation, now(), context.workflowId)]);
     return { outcome: 'done', operation: operation.type, remaining: remainingAfter, afterPostponement: operation.result.status === 'postponed' };
   } catch (e) {
@@ -104,13 +103,13 @@ export async function executeNextPendingOperation(
       case 'discover-missing':
         if (operation.type === 'delete' && error.handling === 'discover-missing') {
           // Already gone: the delete is done.
-          await removeShadow(repo, shadow);
+          await removeShadow(deps, shadow);
           return { outcome: 'done', operation: 'delete', remaining: 0 };
         }
         await repo.shadows.patchPendingOperation(shadow.oid, operation.id, { executing: false });
         return { outcome: 'discovery', operation: operation.type, error, remaining: remainingAfter + 1 };
       default:
-        return failOperation(repo, shadow, operation, error, now());
+        return failOperation(deps, shadow, operation, error, now());
     }
   }
 }
@@ -146,31 +145,31 @@ export function operationAudit(shadow: Pick<ShadowDoc, 'oid' | 'resourceRef'>, o
   };
 }
 
-async function runOperation(repo: Repository, connector: Connector, shadow: ShadowDoc, op: PendingOperation, now: string) {
+async function runOperation(deps: Pick<ProvisioningDeps, 'repo'>, connector: Connector, shadow: ShadowDoc, op: PendingOperation, now: string) {
   switch (op.type) {
     case 'add': {
       if (!shadow.secondaryIdentifier) throw new Error(`shadow ${shadow.oid} has no name to create the account with`);
       const created = await connector.create(shadow.secondaryIdentifier, op.attributes ?? {});
-      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
+      await deps.repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('add', created, now, op.channel));
       return;
     }
     case 'modify': {
       if (!shadow.primaryIdentifier) throw new Error(`shadow ${shadow.oid} has no identifier on the resource yet`);
       const modified = await connector.modify(shadow.primaryIdentifier, (op.delta ?? []) as never);
-      await repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
+      await deps.repo.shadows.finishPendingOperation(shadow.oid, op.id, doneOperationPatch('modify', modified, now, op.channel));
       return;
     }
     case 'delete': {
       if (shadow.primaryIdentifier) await connector.delete(shadow.primaryIdentifier);
-      await removeShadow(repo, shadow);
+      await removeShadow(deps, shadow);
       return;
     }
   }
 }
 
 /** The resource refused the operation for good: it leaves the queue and is kept for ops to read. */
-export async function recordFailedOperation(repo: Repository, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
-  await repo.shadows.finishPendingOperation(shadowOid, op.id, {
+export async function recordFailedOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadowOid: string, op: PendingOperation, message: string, errorKind: string, now: string): Promise<void> {
+  await deps.repo.shadows.finishPendingOperation(shadowOid, op.id, {
     set: {
       lastFailedOperation: { ...op, executing: false, lastAttemptTimestamp: now, result: { status: 'fatal-error' as const, message, errorKind } },
       'metadata.modifyTimestamp': now,
@@ -179,7 +178,7 @@ export async function recordFailedOperation(repo: Repository, shadowOid: string,
   });
 }
 
-async function failOperation(repo: Repository, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
-  await recordFailedOperation(repo, shadow.oid, op, error.message, error.kind, now);
+async function failOperation(deps: Pick<ProvisioningDeps, 'repo'>, shadow: ShadowDoc, op: PendingOperation, error: ClassifiedError, now: string): Promise<OperationOutcome> {
+  await recordFailedOperation(deps, shadow.oid, op, error.message, error.kind, now);
   return { outcome: 'failed', operation: op.type, error, remaining: shadow.pendingOperations.length - 1 };
 }

@@ -17,6 +17,7 @@ import { claimUntil } from './claim-lease';
 import { discoverAccount } from './discovery';
 import { newShadow } from './shadows';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+import { resourceOf } from './resource-lookup';
 
 export interface AccountProvisioningInput {
   userOid: string;
@@ -84,7 +85,7 @@ export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, w
   for (let step = 0; step < MAX_INLINE_STEPS; step++) {
     // The first operation was claimed when it was queued.
     const first = step === 0;
-    const outcome = await executeNextPendingOperation(deps.repo, deps.connectors, shadowOid, { workflowId, now: deps.now, shadow: first ? enqueued : undefined, claimed: first });
+    const outcome = await executeNextPendingOperation(deps, shadowOid, { workflowId, shadow: first ? enqueued : undefined, claimed: first });
     switch (outcome.outcome) {
       case 'idle':
         return result;
@@ -119,7 +120,7 @@ async function shadowForAdd(deps: ProvisioningDeps, userOid: string, plan: Accou
     (s) => s.resourceRef === plan.resourceRef && s.kind === plan.kind && s.intent === plan.intent && !s.dead,
   );
   if (existing) return existing.oid;
-  const resource = await deps.connectors.resource(plan.resourceRef);
+  const resource = await resourceOf(deps, plan.resourceRef);
   const shadow = newShadow({
     resourceRef: resource.oid,
     objectType: requireObjectType(resource, plan.kind, plan.intent),

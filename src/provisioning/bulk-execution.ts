@@ -12,6 +12,7 @@ import { executeHere, summarized, type AccountResult } from './account-provision
 import { doneOperationPatch, operationAudit, protectedAccountRefusal } from './account-operations';
 import type { StoredResource } from '../repository/repository';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+import { resourceOf } from './resource-lookup';
 import { holdingClaims } from './claim-lease';
 
 /** Accounts sent to their resources side by side. @default 16 */
@@ -21,7 +22,7 @@ type Done = { shadow: ShadowDoc; object: ResourceObject };
 
 export async function executeClaimedInBulk(deps: ProvisioningDeps, shadows: readonly ShadowDoc[], workflowId?: string): Promise<AccountResult[]> {
   const claims = shadows.flatMap((s) => (s.pendingOperations[0] ? [{ shadowOid: s.oid, operationId: s.pendingOperations[0].id }] : []));
-  return holdingClaims(deps.repo, claims, () => nowOf(deps), () => executeAll(deps, shadows, workflowId));
+  return holdingClaims(deps, claims, () => executeAll(deps, shadows, workflowId));
 }
 
 async function executeAll(deps: ProvisioningDeps, shadows: readonly ShadowDoc[], workflowId?: string): Promise<AccountResult[]> {
@@ -33,7 +34,7 @@ async function executeAll(deps: ProvisioningDeps, shadows: readonly ShadowDoc[],
   for (const shadow of shadows) {
     const first = shadow.pendingOperations[0];
     if (!first) continue;
-    const resource = resources.get(shadow.resourceRef) ?? (await deps.connectors.resource(shadow.resourceRef));
+    const resource = resources.get(shadow.resourceRef) ?? (await resourceOf(deps, shadow.resourceRef));
     resources.set(shadow.resourceRef, resource);
     // A protected account is refused one account at a time, where the refusal is recorded.
     if (protectedAccountRefusal(resource, shadow, first)) usual.push(shadow);

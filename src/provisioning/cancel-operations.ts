@@ -48,6 +48,6 @@ export async function cancelPendingOperations(
     })),
   );
   const neverCreated = !shadow.exists && !shadow.primaryIdentifier;
-  if (neverCreated) await removeShadow(deps.repo, shadow);
+  if (neverCreated) await removeShadow(deps, shadow);
   return { cancelled, shadowRemoved: neverCreated };
 }

@@ -3,7 +3,7 @@
  * third of it while the executor works, so a claim outlives its claimant by at most one lease. Past that, the operation is
  * anybody's: its workflow takes it over, and the stranded-work sweeper makes sure one does.
  */
-import type { ShadowStore } from '../repository/repository';
+import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
 /** How long a claim lasts without renewal unless the process sets another (TALLY_CLAIM_LEASE_MS). */
 export const DEFAULT_CLAIM_MS = 30_000;
@@ -27,10 +27,10 @@ export interface HeldClaim {
 }
 
 /** Runs `work` while renewing the claims on these operations; a renewal that fails is tried again at the next one. */
-export async function holdingClaims<T>(repo: { shadows: Pick<ShadowStore, 'renewClaims'> }, claims: readonly HeldClaim[], now: () => string, work: () => Promise<T>): Promise<T> {
+export async function holdingClaims<T>(deps: Pick<ProvisioningDeps, 'repo' | 'now'>, claims: readonly HeldClaim[], work: () => Promise<T>): Promise<T> {
   if (claims.length === 0) return work();
   const timer = setInterval(() => {
-    repo.shadows.renewClaims(claims, claimUntil(now())).catch(() => undefined);
+    deps.repo.shadows.renewClaims(claims, claimUntil(nowOf(deps))).catch(() => undefined);
   }, claimMs / 3);
   try {
     return await work();

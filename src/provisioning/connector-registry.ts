@@ -1,10 +1,10 @@
 import type { Connector } from '../connectors/connector-types';
-import { ConnectorError } from '../connectors/connector-errors';
 import { createConnector } from '../connectors';
 import type { Repository, StoredResource } from '../repository/repository';
 import type { SecretKey } from '../security/secret-key';
 import { openingSealedValues } from './sealed-values';
 import { requireObjectType } from '../model/resources';
+import { resourceOf } from './resource-lookup';
 
 /** Which of a resource's object types (a shadow's kind and intent). */
 export interface ObjectTypeRef {
@@ -22,18 +22,12 @@ export class ConnectorRegistry {
     private readonly key?: SecretKey,
   ) {}
 
-  async resource(ref: string): Promise<StoredResource> {
-    const resource = await this.repo.config.resource(ref);
-    if (!resource) throw new ConnectorError('configuration', `resource '${ref}' is not configured (tally apply it first)`);
-    return resource;
-  }
-
   /**
    * The resource's connector; with `objectType` of a kind other than account (a role's own group), one
    * that works on that type's objects.
    */
   async connectorFor(ref: string, objectType?: ObjectTypeRef): Promise<{ resource: StoredResource; connector: Connector }> {
-    const resource = await this.resource(ref);
+    const resource = await resourceOf({ repo: this.repo }, ref);
     const scope = objectType && objectType.kind !== 'account' ? requireObjectType(resource, objectType.kind, objectType.intent) : undefined;
     const key = scope ? `${resource.oid}/${scope.kind}/${scope.intent}` : resource.oid;
     const cached = this.cache.get(key);

@@ -20,6 +20,7 @@ import { fetchResourceObject } from './resource-objects';
 import { classifyError, isResourceOutage } from './error-classification';
 import { roleEntitlementsOf } from './role-entitlements';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+import { resourceOf } from './resource-lookup';
 
 
 export type DiscoveryOutcome =
@@ -54,7 +55,7 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
     await failPendingOperation(deps, shadow.oid, add.id, why, 'already-exists');
     return { outcome: 'failed', message: why };
   }
-  const resource = await deps.connectors.resource(shadow.resourceRef);
+  const resource = await resourceOf(deps, shadow.resourceRef);
   let conflict: ResourceObject | null;
   try {
     conflict = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: shadow.secondaryIdentifier }, shadow);
@@ -81,7 +82,7 @@ async function resolveConflict(deps: ProvisioningDeps, shadow: ShadowDoc, input:
   if (owner.userOid && owner.userOid === shadow.ownerRef) {
     if (owner.otherShadow) {
       // The user already has a shadow for that very account: this add was a duplicate.
-      await removeShadow(deps.repo, shadow);
+      await removeShadow(deps, shadow);
       return { outcome: 'done', message: `${conflict.secondaryIdentifier} is already linked to the owner: duplicate add dropped` };
     }
     return takeOver(deps, shadow, add, conflict, input.workflowId);
@@ -145,7 +146,7 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
       },
     };
   });
-  await linkShadow(deps.repo, shadow.oid, shadow.ownerRef!, now);
+  await linkShadow(deps, shadow.oid, shadow.ownerRef!, now);
   await deps.repo.audit.write([
     {
       timestamp: now,
@@ -168,7 +169,7 @@ async function takeOver(deps: ProvisioningDeps, shadow: ShadowDoc, add: PendingO
 async function ownerAndRoles(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<{ user: UserDoc | null; roles: StoredRole[]; roleEntitlements: RoleEntitlements }> {
   const user = shadow.ownerRef ? await deps.repo.users.get(shadow.ownerRef) : null;
   const { roles } = await deps.repo.config.snapshot();
-  return { user, roles, roleEntitlements: await roleEntitlementsOf(deps.repo, roles) };
+  return { user, roles, roleEntitlements: await roleEntitlementsOf(deps, roles) };
 }
 
 /** The name is someone else's: try the next iteration of it, or give up after maxIterations. */
@@ -204,9 +205,9 @@ async function iterateName(deps: ProvisioningDeps, resource: StoredResource, sha
 async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promise<DiscoveryOutcome> {
   const { user, roles, roleEntitlements } = await ownerAndRoles(deps, shadow);
   const resources = (await deps.repo.config.snapshot()).resources;
-  const resource = await deps.connectors.resource(shadow.resourceRef);
+  const resource = await resourceOf(deps, shadow.resourceRef);
   if (!user || shadow.dead || !isAccountRequired(user, shadow, { roles, resources })) {
-    await removeShadow(deps.repo, shadow);
+    await removeShadow(deps, shadow);
     return { outcome: 'done', message: `${shadow.secondaryIdentifier ?? shadow.oid} is gone from ${resource.name} and no assignment requires it: shadow deleted` };
   }
   const account = accountForIteration({ user, resource, kind: shadow.kind, intent: shadow.intent, iteration: shadow.iteration, roles, roleEntitlements });
@@ -241,5 +242,5 @@ async function resolveMissing(deps: ProvisioningDeps, shadow: ShadowDoc): Promis
 
 async function failPendingOperation(deps: ProvisioningDeps, shadowOid: string, operationId: string, message: string, errorKind: string): Promise<void> {
   const op = (await deps.repo.shadows.get(shadowOid))?.pendingOperations.find((p) => p.id === operationId);
-  if (op) await recordFailedOperation(deps.repo, shadowOid, op, message, errorKind, nowOf(deps));
+  if (op) await recordFailedOperation(deps, shadowOid, op, message, errorKind, nowOf(deps));
 }

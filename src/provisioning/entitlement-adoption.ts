@@ -9,11 +9,12 @@ import type { Channel } from '../schema/config';
 import { fetchResourceObject } from './resource-objects';
 import { linkShadow, newShadow } from './shadows';
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
+import { resourceOf } from './resource-lookup';
 
 /** True when the plan's entitlement was found on the resource and linked to `ownerOid`. */
 export async function adoptExistingEntitlement(deps: ProvisioningDeps, ownerOid: string, plan: AccountPlan, channel: Channel): Promise<boolean> {
   if (plan.action !== 'add' || plan.kind === 'account' || !plan.secondaryIdentifier) return false;
-  const resource = await deps.connectors.resource(plan.resourceRef);
+  const resource = await resourceOf(deps, plan.resourceRef);
   // Unreachable: the add is queued and waits for the resource like any other.
   const found = await fetchResourceObject(deps, resource.oid, { secondaryIdentifier: plan.secondaryIdentifier }, plan).catch(() => null);
   if (!found) return false;
@@ -35,6 +36,6 @@ export async function adoptExistingEntitlement(deps: ProvisioningDeps, ownerOid:
     if (!(await deps.repo.shadows.insert(shadow))) return false;
     shadowOid = shadow.oid;
   }
-  await linkShadow(deps.repo, shadowOid, ownerOid, now);
+  await linkShadow(deps, shadowOid, ownerOid, now);
   return true;
 }

@@ -14,6 +14,7 @@ export { discoverAccount, type DiscoveryInput, type DiscoveryOutcome } from './d
 export { getAccount, type GetAccountResult } from './get-account';
 export { resumePendingOperations } from './resume-pending';
 export { ConnectorRegistry } from './connector-registry';
+export { resourceOf } from './resource-lookup';
 export { readObjectTypeSchemas, type ObjectTypeSchemas } from './resource-schema';
 export { cancelPendingOperations, OperationExecutingError } from './cancel-operations';
 export { checkResource, type ResourceCheck } from './resource-check';

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
 import type { ResourceObject, ShadowDoc } from '../schema/objects';
-import type { Repository, ShadowIdentifiers } from '../repository/repository';
+import type { ShadowIdentifiers } from '../repository/repository';
+import type { ProvisioningDeps } from './provisioning-deps';
 import { requireObjectType } from '../model/resources';
 import { isProtected } from '../model/protected-accounts';
 import { sameValuesMatching, type MatchingRuleName } from '../model/matching-rules';
@@ -65,8 +66,8 @@ export function sameAttributes(a: ShadowDoc['attributes'], b: ShadowDoc['attribu
  * group) under that name or id is no account's, and is left as it is (not marked gone because no account
  * of that name exists).
  */
-export async function accountShadowByIdentifiers(repo: Repository, resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
-  const shadow = await repo.shadows.byIdentifiers(resourceRef, ids);
+export async function accountShadowByIdentifiers(deps: Pick<ProvisioningDeps, 'repo'>, resourceRef: string, ids: ShadowIdentifiers): Promise<ShadowDoc | null> {
+  const shadow = await deps.repo.shadows.byIdentifiers(resourceRef, ids);
   return shadow?.kind === 'account' ? shadow : null;
 }
 
@@ -75,14 +76,14 @@ export async function accountShadowByIdentifiers(repo: Repository, resourceRef: 
  * secondary identifier for a known primary one) update the shadow; nothing is written when nothing changed.
  */
 export async function ensureShadow(
-  repo: Repository,
+  deps: Pick<ProvisioningDeps, 'repo'>,
   resource: ResourceConfig & { oid: string },
   object: Pick<ResourceObject, 'primaryIdentifier' | 'secondaryIdentifier'> & { attributes?: ResourceObject['attributes'] },
   channel: string,
   now = new Date().toISOString(),
 ): Promise<{ shadow: ShadowDoc; created: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await repo.shadows.byIdentifiers(resource.oid, object);
+    const existing = await deps.repo.shadows.byIdentifiers(resource.oid, object);
     if (existing) {
       const renamed = existing.secondaryIdentifier !== object.secondaryIdentifier && !!object.secondaryIdentifier;
       const identified = !existing.primaryIdentifier && !!object.primaryIdentifier;
@@ -93,7 +94,7 @@ export async function ensureShadow(
         isProtected(requireObjectType(resource, existing.kind, existing.intent), object) || (!object.attributes && (existing.protectedObject ?? false));
       const protectionChanged = protectedObject !== (existing.protectedObject ?? false);
       if (!renamed && !identified && !attributesChanged && !reappeared && !protectionChanged) return { shadow: existing, created: false };
-      const updated = await repo.shadows.patch(existing.oid, {
+      const updated = await deps.repo.shadows.patch(existing.oid, {
         set: {
           secondaryIdentifier: object.secondaryIdentifier,
           primaryIdentifier: object.primaryIdentifier ?? existing.primaryIdentifier,
@@ -118,34 +119,34 @@ export async function ensureShadow(
     if (object.attributes) shadow.attributes = object.attributes;
     if (isProtected(requireObjectType(resource), object)) shadow.protectedObject = true;
     // false: a concurrent change created the shadow first; the next lookup finds it.
-    if (await repo.shadows.insert(shadow)) return { shadow, created: true };
+    if (await deps.repo.shadows.insert(shadow)) return { shadow, created: true };
   }
   throw new Error(`could not create a shadow for ${object.secondaryIdentifier} on ${resource.name}`);
 }
 
 /** The resource object is gone: the shadow remembers that (no write when it already knew). */
-export async function markShadowGone(repo: Repository, shadow: ShadowDoc, channel: string, now = new Date().toISOString()): Promise<void> {
-  if (shadow.exists) await repo.shadows.patch(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
+export async function markShadowGone(deps: Pick<ProvisioningDeps, 'repo'>, shadow: ShadowDoc, channel: string, now = new Date().toISOString()): Promise<void> {
+  if (shadow.exists) await deps.repo.shadows.patch(shadow.oid, { set: { exists: false, 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel } });
 }
 
 /**
  * Links the shadow to the user, on both sides (idempotent). The user's side is written first: cut short
  * after it, the shadow still has no owner, so the account's next synchronization correlates and links it.
  */
-export async function linkShadow(repo: Repository, shadowOid: string, userOid: string, now: string): Promise<void> {
-  await repo.linkShadow(userOid, shadowOid);
-  await repo.shadows.patch(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
+export async function linkShadow(deps: Pick<ProvisioningDeps, 'repo'>, shadowOid: string, userOid: string, now: string): Promise<void> {
+  await deps.repo.linkShadow(userOid, shadowOid);
+  await deps.repo.shadows.patch(shadowOid, { set: { ownerRef: userOid, situation: 'linked', situationTimestamp: now } });
 }
 
 /** Unlinks the shadow from its owner, on both sides (idempotent); the shadow's side first, as the link's last. */
-export async function unlinkShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
+export async function unlinkShadow(deps: Pick<ProvisioningDeps, 'repo'>, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
   if (!shadow.ownerRef) return;
-  await repo.shadows.patch(shadow.oid, { set: { ownerRef: null } });
-  await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
+  await deps.repo.shadows.patch(shadow.oid, { set: { ownerRef: null } });
+  await deps.repo.unlinkShadow(shadow.ownerRef, shadow.oid);
 }
 
 /** The account is gone from the resource: forget the shadow and every link to it. */
-export async function removeShadow(repo: Repository, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
-  if (shadow.ownerRef) await repo.unlinkShadow(shadow.ownerRef, shadow.oid);
-  await repo.shadows.delete(shadow.oid);
+export async function removeShadow(deps: Pick<ProvisioningDeps, 'repo'>, shadow: Pick<ShadowDoc, 'oid' | 'ownerRef'>): Promise<void> {
+  if (shadow.ownerRef) await deps.repo.unlinkShadow(shadow.ownerRef, shadow.oid);
+  await deps.repo.shadows.delete(shadow.oid);
 }

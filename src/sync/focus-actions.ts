@@ -8,7 +8,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { applyTemplate, applyUserDeltas, computeInbound, requireObjectType, templateFor } from '../model';
 import { isDuplicateKeyError } from '../repository/errors';
 import { ConfigurationLookupError } from '../model/resources';
-import { linkShadow, unlinkShadow } from '../provisioning';
+import { linkShadow, resourceOf, unlinkShadow } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 import { withGeneratedPassword } from './generated-password';
 import { projectionDueAfter } from './user-changes';
@@ -70,7 +70,7 @@ async function addFocus(deps: SyncDeps, input: ActionInput): Promise<ActionResul
   if (!input.object) throw new Error('addFocus needs the resource object');
   const shadow = await deps.repo.shadows.get(input.shadowOid);
   if (shadow?.ownerRef) return { ownerOid: shadow.ownerRef, message: 'already linked' };
-  const resource = await deps.connectors.resource(input.resourceOid);
+  const resource = await resourceOf(deps, input.resourceOid);
   const now = nowOf(deps);
   const fromAccount = newUserFromAccount({ resource, shadow, object: input.object, channel: input.channel, templateRef: input.action.objectTemplateRef, now, secretKey: deps.secretKey });
   // Stored with the template applied, as the bulk import stores its users: nobody reads him half made.
@@ -138,10 +138,10 @@ async function deleteFocus(deps: SyncDeps, input: ActionInput): Promise<ActionRe
 }
 
 async function link(deps: SyncDeps, shadowOid: string, userOid: string): Promise<void> {
-  await linkShadow(deps.repo, shadowOid, userOid, nowOf(deps));
+  await linkShadow(deps, shadowOid, userOid, nowOf(deps));
 }
 
 async function unlink(deps: SyncDeps, shadowOid: string): Promise<void> {
   const shadow = await deps.repo.shadows.get(shadowOid);
-  if (shadow) await unlinkShadow(deps.repo, shadow);
+  if (shadow) await unlinkShadow(deps, shadow);
 }

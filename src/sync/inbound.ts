@@ -4,6 +4,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
+import { resourceOf } from '../provisioning';
 
 export async function applyInbound(
   deps: SyncDeps,
@@ -20,7 +21,7 @@ export async function applyInbound(
     owner?: UserDoc | null;
   },
 ): Promise<{ changedUserPaths: string[]; user: UserDoc }> {
-  const resource = await deps.connectors.resource(input.resourceOid);
+  const resource = await resourceOf(deps, input.resourceOid);
   const shadow = input.shadow ?? (await deps.repo.shadows.get(input.shadowOid));
   const objectType = requireObjectType(resource, shadow?.kind, shadow?.intent);
   const now = nowOf(deps);

@@ -3,7 +3,7 @@
  * the mechanism already did) and make sure its shadow exists.
  */
 import type { ResourceChange, ResourceObject, ShadowDoc } from '../schema/objects';
-import { accountShadowByIdentifiers, classifyError, ensureShadow, fetchResourceObject, markShadowGone } from '../provisioning';
+import { accountShadowByIdentifiers, classifyError, ensureShadow, fetchResourceObject, markShadowGone, resourceOf } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface Observation {
@@ -32,18 +32,18 @@ export class ResourceUnreachableError extends Error {
 }
 
 export async function observeResourceObject(deps: SyncDeps, change: ResourceChange): Promise<Observation> {
-  const resource = await deps.connectors.resource(change.resourceRef);
+  const resource = await resourceOf(deps, change.resourceRef);
   const ids = {
     primaryIdentifier: change.primaryIdentifier ?? change.currentObject?.primaryIdentifier,
     secondaryIdentifier: change.secondaryIdentifier ?? change.currentObject?.secondaryIdentifier,
   };
   const object = change.currentObject ?? (change.changeType === 'delete' ? null : await fetchOrUnreachable(deps, resource, ids));
   if (!object) {
-    const shadow = await accountShadowByIdentifiers(deps.repo, resource.oid, ids);
-    if (shadow) await markShadowGone(deps.repo, shadow, change.channel, nowOf(deps));
+    const shadow = await accountShadowByIdentifiers(deps, resource.oid, ids);
+    if (shadow) await markShadowGone(deps, shadow, change.channel, nowOf(deps));
     return { resourceOid: resource.oid, resourceName: resource.name, shadowOid: shadow?.oid ?? null, shadowCreated: false, exists: false, object: null, ownerRef: shadow?.ownerRef ?? null, shadow };
   }
-  const { shadow, created } = await ensureShadow(deps.repo, resource, object, change.channel, nowOf(deps));
+  const { shadow, created } = await ensureShadow(deps, resource, object, change.channel, nowOf(deps));
   return { resourceOid: resource.oid, resourceName: resource.name, shadowOid: shadow.oid, shadowCreated: created, exists: true, object, ownerRef: shadow.ownerRef, shadow };
 }
 

@@ -59,7 +59,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     removedAssignments: input.removedAssignments,
     addedAssignments: input.addedAssignments,
     now: nowOf(deps),
-    roleEntitlements: await roleEntitlementsOf(repo, roles),
+    roleEntitlements: await roleEntitlementsOf(deps, roles),
   });
 
   const now = nowOf(deps);

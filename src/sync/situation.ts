@@ -4,6 +4,7 @@ import type { ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import type { StoredResource } from '../repository/repository';
 import { confirmCandidates, correlationCondition, determineSituation, isProtected, reactionFor, requireObjectType, userMatchesCondition } from '../model';
 import { nowOf, type SyncDeps } from './sync-deps';
+import { resourceOf } from '../provisioning';
 
 export interface SituationResult {
   situation: Situation;
@@ -36,7 +37,7 @@ async function candidatesFor(deps: SyncDeps, resource: StoredResource, shadow: S
 
 /** The one user an account correlates to, or null (discovery asks this of an account nobody owns). */
 export async function correlate(deps: SyncDeps, resourceOid: string, object: ResourceObject): Promise<string | null> {
-  const candidates = await candidatesFor(deps, await deps.connectors.resource(resourceOid), null, object);
+  const candidates = await candidatesFor(deps, await resourceOf(deps, resourceOid), null, object);
   return candidates.length === 1 ? candidates[0].oid : null;
 }
 
@@ -52,7 +53,7 @@ export async function decideSituation(
     shadow?: ShadowDoc | null;
   },
 ): Promise<SituationResult> {
-  const resource = await deps.connectors.resource(input.resourceOid);
+  const resource = await resourceOf(deps, input.resourceOid);
   const shadow = input.shadow !== undefined ? input.shadow : input.shadowOid ? await deps.repo.shadows.get(input.shadowOid) : null;
   const { objectType, policies } = policiesFor(resource, shadow);
 

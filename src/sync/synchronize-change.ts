@@ -10,7 +10,7 @@ import { decideSituation } from './situation';
 import { runReactionAction } from './focus-actions';
 import { applyInbound } from './inbound';
 import { provisionUser } from './projection';
-import { resumePendingOperations } from '../provisioning';
+import { resourceOf, resumePendingOperations } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
 
 export interface ChangeOutcome {
@@ -151,7 +151,7 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
 async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, shadow: ShadowDoc | null, owner: UserDoc | null): Promise<boolean> {
   const changed = change.attributeDeltas?.map((d) => d.path) ?? [];
   if (changed.length === 0 || !shadow) return false;
-  const resource = await deps.connectors.resource(shadow.resourceRef);
+  const resource = await resourceOf(deps, shadow.resourceRef);
   const objectType = findObjectType(resource, shadow.kind, shadow.intent);
   if (!objectType) return false;
   let constructions: AccountConstruction[] = [];

@@ -63,7 +63,7 @@ export async function markForDeletion(deps: SyncDeps, user: UserDoc, input: Pick
 /** The linked accounts' fate: the projection of the user with every assignment removed, template left out. */
 async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionStepInput, shadows: ShadowDoc[]): Promise<DeprovisionedAccount[]> {
   const { resources, roles } = await deps.repo.config.snapshot();
-  const resourceName = (oid: string) => resources.find((r) => r.oid === oid)?.name ?? oid;
+  const resourceName = async (oid: string) => (await deps.repo.config.resource(oid))?.name ?? oid;
   const projection = project({
     user: { ...user, assignment: [] },
     roles,
@@ -80,10 +80,10 @@ async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionSte
   const disabled = await provisionAccounts(deps, { userOid: user.oid, plans: disabling.filter((p) => p.action === 'modify'), channel: input.channel, workflowId: input.workflowId }, recorded);
   for (const plan of kept) {
     const shadow = shadows.find((s) => s.oid === plan.shadowOid)!;
-    await unlinkShadow(deps.repo, shadow);
+    await unlinkShadow(deps, shadow);
     const result = disabled.find((r) => r.shadowOid === shadow.oid);
     const action = plan.deprovisioning === 'disable' ? 'disable' : 'unlink';
-    done.push({ shadowOid: shadow.oid, resource: resourceName(shadow.resourceRef), action, state: 'done', message: result?.messages.join('; ') || plan.reason });
+    done.push({ shadowOid: shadow.oid, resource: await resourceName(shadow.resourceRef), action, state: 'done', message: result?.messages.join('; ') || plan.reason });
   }
   if (deletes.length === 0) return done;
   const results = await provisionAccounts(deps, { userOid: user.oid, plans: deletes, channel: input.channel, workflowId: input.workflowId }, shadows);
@@ -91,7 +91,7 @@ async function deprovision(deps: SyncDeps, user: UserDoc, input: UserDeletionSte
     const result = results.find((r) => r.shadowOid === plan.shadowOid);
     done.push({
       shadowOid: plan.shadowOid!,
-      resource: resourceName(plan.resourceRef),
+      resource: await resourceName(plan.resourceRef),
       action: 'delete',
       state: result?.state === 'handed-over' ? 'waiting' : 'done',
       message: result?.messages.join('; ') || plan.reason,

@@ -6,7 +6,7 @@
  * workflow, which retries it, and the poll goes on. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
-import { changelogEnd, hasChangelog, readChangelog, type ConnectorChange } from '../../provisioning';
+import { changelogEnd, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
 import { changeObjectKey } from '../../schema/change-key';
 import type { RunError } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
@@ -40,7 +40,7 @@ export interface PollResult {
 }
 
 export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
-  const resource = await deps.connectors.resource(resourceOid);
+  const resource = await resourceOf(deps, resourceOid);
   const result: PollResult = { changes: 0, objects: 0, applied: 0, protected: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
   const events = await deps.repo.liveSync.pendingChangeEvents(resource.oid, options.limit);
   const fromEvents = coalesceEvents(events.map((e) => e.change));

@@ -1,6 +1,7 @@
 /** One live sync per resource: the workflow that begins it holds the resource's sync token until it ends. */
 import { durationToMs } from '../../schema/config';
 import type { SyncDeps } from '../sync-deps';
+import { resourceOf } from '../../provisioning';
 
 export class LiveSyncAlreadyRunningError extends Error {
   override readonly name = 'LiveSyncAlreadyRunningError';
@@ -20,7 +21,7 @@ export interface BegunLiveSync {
 }
 
 export async function beginLiveSync(deps: SyncDeps, input: { resource: string; workflowId: string }): Promise<BegunLiveSync> {
-  const resource = await deps.connectors.resource(input.resource);
+  const resource = await resourceOf(deps, input.resource);
   const holder = await deps.repo.liveSync.claim(resource.oid, input.workflowId, { takeOver: false });
   if (holder) {
     if (await deps.workflows.isWorkflowOpen(holder)) throw new LiveSyncAlreadyRunningError(resource.name, holder);

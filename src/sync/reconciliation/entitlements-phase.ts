@@ -6,7 +6,7 @@
  * deleted behind Tally's back (its shadow is forgotten first).
  */
 import type { ResourceConfig } from '../../schema/config';
-import { fetchResourceObject, removeShadow } from '../../provisioning';
+import { fetchResourceObject, removeShadow, resourceOf } from '../../provisioning';
 import { provisionRole } from '../role-projection';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { isOutage } from './objects-page';
@@ -16,7 +16,7 @@ const asksForEntitlementOn = (resource: ResourceConfig & { oid: string }) => (ro
   (role.assignment ?? []).some((a) => a.accountConstruction && a.accountConstruction.kind !== 'account' && [resource.oid, resource.name].includes(a.accountConstruction.resourceRef));
 
 export async function reconcileRoleEntitlements(deps: SyncDeps, scope: RunScope): Promise<RunPieceResult> {
-  const [resource, { roles }] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.config.snapshot()]);
+  const [resource, { roles }] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
   const result: RunPieceResult = { stats: {}, errors: [] };
   for (const role of roles.filter(asksForEntitlementOn(resource))) {
     try {
@@ -40,6 +40,6 @@ export async function reconcileRoleEntitlements(deps: SyncDeps, scope: RunScope)
 async function forgetDeletedEntitlements(deps: SyncDeps, roleOid: string, resourceOid: string): Promise<void> {
   const shadows = (await deps.repo.shadows.liveOfOwners([roleOid], 'entitlement')).filter((s) => s.resourceRef === resourceOid && s.exists && s.pendingOperations.length === 0);
   for (const shadow of shadows) {
-    if (!(await fetchResourceObject(deps, resourceOid, shadow, shadow))) await removeShadow(deps.repo, shadow);
+    if (!(await fetchResourceObject(deps, resourceOid, shadow, shadow))) await removeShadow(deps, shadow);
   }
 }

@@ -10,7 +10,7 @@ import type { Channel, ResourceConfig, SynchronizationPolicy } from '../../schem
 import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import type { StoredResource } from '../../repository/repository';
 import { confirmCandidates, correlationCondition, getUserValues, isModelError, isProtected, normalizeValue, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
-import { executeClaimedInBulk, newShadow, withClaimedOperation } from '../../provisioning';
+import { executeClaimedInBulk, newShadow, resourceOf, withClaimedOperation } from '../../provisioning';
 import { newUserFromAccount } from '../focus-actions';
 import { armValidityTimer } from '../validity-timer';
 import { nowOf, type SyncDeps } from '../sync-deps';
@@ -31,7 +31,7 @@ export async function createUsersForNewAccounts(
   channel: Channel,
 ): Promise<{ rest: ResourceObject[]; result: RunPieceResult }> {
   const result: RunPieceResult = { stats: {}, errors: [] };
-  const resource = await deps.connectors.resource(scope.resourceOid);
+  const resource = await resourceOf(deps, scope.resourceOid);
   const objectType = requireObjectType(resource);
   const policies = resource.synchronization.filter((p) => p.kind === objectType.kind && p.intent === objectType.intent);
   const reaction = reactionFor(policies, { kind: objectType.kind, intent: objectType.intent, situation: 'unmatched', channel });
@@ -54,7 +54,7 @@ export async function createUsersForNewAccounts(
         continue;
       }
       names.add(user.name);
-      built.push(buildAccounts(resource, snapshot, object, user, { scope, channel, now }));
+      built.push(await buildAccounts(deps, resource, snapshot, object, user, { scope, channel, now }));
     } catch (e) {
       if (!isModelError(e)) throw e; // a mapping that can't be evaluated belongs to the object, not the page
       count(result.stats, 'errors');
@@ -122,13 +122,14 @@ async function withoutCandidates(
 }
 
 /** The new user, the account's shadow linked to it, and shadows (with their claimed add) for every account the projection asks for. */
-function buildAccounts(
+async function buildAccounts(
+  deps: SyncDeps,
   resource: StoredResource,
   snapshot: { objectTemplates: Parameters<typeof templateFor>[1]; roles: Parameters<typeof project>[0]['roles']; resources: Array<ResourceConfig & { oid: string }> },
   object: ResourceObject,
   user: UserDoc,
   meta: { scope: RunScope; channel: Channel; now: string },
-): Built {
+): Promise<Built> {
   const { now, channel, scope } = meta;
   let source = newShadow({
     resourceRef: resource.oid,
@@ -150,7 +151,7 @@ function buildAccounts(
     if (plan.shadowOid === source.oid && plan.action === 'modify' && plan.deltas?.length) {
       source = withClaimedOperation(source, { type: 'modify', delta: plan.deltas }, operationMeta);
     } else if (plan.action === 'add') {
-      const target = snapshot.resources.find((r) => r.oid === plan.resourceRef)!;
+      const target = await resourceOf(deps, plan.resourceRef);
       const shadow = newShadow({
         resourceRef: plan.resourceRef,
         objectType: requireObjectType(target, plan.kind, plan.intent),

@@ -7,7 +7,7 @@
  */
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { isStorageUnavailableError } from '../../repository/errors';
-import { isResourceOutage, roleEntitlementsOf, sameAttributes } from '../../provisioning';
+import { isResourceOutage, resourceOf, roleEntitlementsOf, sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { synchronizeChange } from '../synchronize-change';
@@ -94,7 +94,7 @@ async function objectsNeedingSynchronization(
   result: RunPieceResult,
 ): Promise<ResourceObject[]> {
   if (objects.length === 0) return [];
-  const [resource, snapshot] = await Promise.all([deps.connectors.resource(scope.resourceOid), deps.repo.config.snapshot()]);
+  const [resource, snapshot] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;
     const settled = shadow.ownerRef && shadow.situation === 'linked' && shadow.exists && !shadow.dead && shadow.pendingOperations.length === 0;
@@ -112,7 +112,7 @@ async function objectsNeedingSynchronization(
   const now = nowOf(deps);
   const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !agreed(c.shadow.oid, keyOf(c), now));
   const owners = new Map((await deps.repo.users.byOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
-  const roleEntitlements = toCompare.length > 0 ? await roleEntitlementsOf(deps.repo, snapshot.roles) : {};
+  const roleEntitlements = toCompare.length > 0 ? await roleEntitlementsOf(deps, snapshot.roles) : {};
   const unchanged = new Set<ResourceObject>();
   for (const c of candidates) {
     if (!versions.has(c.ownerOid)) continue;

@@ -5,13 +5,13 @@
  * instead of deleted longer than their object type's `deleteAfter` are deleted.
  */
 import { durationToMs } from '../../schema/config';
-import { resumePendingOperations } from '../../provisioning';
+import { resourceOf, resumePendingOperations } from '../../provisioning';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { deleteExpiredDeprovisioned } from '../deprovisioning';
 import type { RunPieceResult, RunScope } from './run-scope';
 
 export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid'>): Promise<RunPieceResult> {
-  const resource = await deps.connectors.resource(scope.resourceOid);
+  const resource = await resourceOf(deps, scope.resourceOid);
   const { shadowOids } = await resumePendingOperations(deps, resource.oid);
   const before = new Date(Date.parse(nowOf(deps)) - durationToMs(resource.consistency.deadShadowRetention)).toISOString();
   const removed = await deps.repo.shadows.removeGone(resource.oid, before);

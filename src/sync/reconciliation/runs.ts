@@ -5,6 +5,7 @@
 import type { RunDoc, RunError, RunStats } from '../../repository/repository';
 import type { RunType } from '../../schema/workflow-inputs';
 import type { SyncDeps } from '../sync-deps';
+import { resourceOf } from '../../provisioning';
 
 export class RunAlreadyRunningError extends Error {
   override readonly name = 'RunAlreadyRunningError';
@@ -35,7 +36,7 @@ export async function beginRun(
   deps: SyncDeps,
   input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string },
 ): Promise<BegunRun> {
-  const resource = await deps.connectors.resource(input.resource);
+  const resource = await resourceOf(deps, input.resource);
   const run: RunDoc = {
     oid: input.runId,
     type: input.type,

@@ -30,7 +30,7 @@ async function addEntry(uid: string, attributes: Record<string, string>): Promis
 async function ownedBy(uid: string, owner: string): Promise<void> {
   const user = await s.services.repo.users.byRef(owner);
   const seen = await observeResourceObject(s.services.syncDeps, { resourceRef: s.resourceOid, channel: 'api', changeType: 'unknown', secondaryIdentifier: s.dnOf(uid) });
-  await linkShadow(s.services.repo, seen.shadowOid!, user!.oid, new Date().toISOString());
+  await linkShadow(s.services, seen.shadowOid!, user!.oid, new Date().toISOString());
 }
 
 async function settledShadow(user: string): Promise<ShadowDoc> {
