@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { getAccount } from '../../../src/provisioning';
 import type { ShadowDoc } from '../../../src/schema/objects';
 import { eventually } from '../../support/tally-harness';
+import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import { ldapEntries, startOutageStack, userYaml, type OutageStack } from './outage-stack';
 
 let s: OutageStack;
@@ -28,6 +29,11 @@ async function postponedAdd(user: string): Promise<ShadowDoc> {
     `${user}'s postponed add`,
   );
   return shadow;
+}
+
+async function waitingForResource(shadow: ShadowDoc): Promise<void> {
+  const handle = s.services.client.workflow.getHandle(`provision:${shadow.oid}`);
+  await eventually(async () => (await handle.describe()).typedSearchAttributes.get(searchAttributes.state), (state) => state === 'waiting-for-resource', `provision:${shadow.oid} waiting for the resource`);
 }
 
 test('get while the resource is down returns the shadow as it is, marked as not fresh', async () => {
@@ -69,6 +75,8 @@ test('the first success on a resource that was down wakes the other operations w
   await s.slapd.stop();
   await s.applyAndProvision(['liam', 'mary', 'ned'].map((n) => userYaml(s.resourceOid, n, `${n} Sailor`)).join('---\n'));
   const [liam, mary, ned] = [await postponedAdd('liam'), await postponedAdd('mary'), await postponedAdd('ned')];
+  // Each workflow has tried once and waits: otherwise mary's or ned's first try could be the first success.
+  for (const shadow of [liam, mary, ned]) await waitingForResource(shadow);
   await s.slapd.restart();
   // Only liam's workflow is told; its success must wake mary's and ned's (their timers say 10 minutes).
   await s.services.workflows.requestAccountProvisioning({ shadowOid: liam.oid, resourceOid: s.resourceOid });
