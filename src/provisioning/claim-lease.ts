@@ -1,19 +1,17 @@
 /**
- * An executor's claim on a pending operation is a lease: it lasts the lease (30 s) and is renewed every
- * third of it while the executor works, so a claim outlives its claimant by at most one lease. Past that, the operation is
- * anybody's: its workflow takes it over, and the stranded-work sweeper makes sure one does.
+ * An executor's claim on a pending operation is a lease (30 s unless TALLY_CLAIM_LEASE_MS says otherwise),
+ * renewed every third of it while the executor works, so a claim outlives its claimant by at most one lease.
+ * Past that, the operation is anybody's: its workflow takes it over, and the stranded-work sweeper makes sure
+ * one does.
  */
 import { nowOf, type ProvisioningDeps } from './provisioning-deps';
 
-/** How long a claim lasts without renewal unless the process sets another (TALLY_CLAIM_LEASE_MS). */
-export const DEFAULT_CLAIM_MS = 30_000;
-
-let claimMs = DEFAULT_CLAIM_MS;
+let claimMs = 30_000;
 
 /** How long a claim lasts without renewal in this process. */
 export const claimLeaseMs = () => claimMs;
 
-/** Sets this process's claim lease (a worker does it at start, from its settings). */
+/** Sets this process's claim lease (every process does, from its settings, when it opens its services). */
 export function setClaimLease(ms: number): void {
   claimMs = ms;
 }
