@@ -7,12 +7,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RunError, RunStats } from '../repository/repository';
 import { addStats, type RunType } from '../schema/workflow-inputs';
+import type { SafetyConfig } from '../schema/config';
 import { searchResourceObjects } from '../provisioning';
 import type { SearchPage } from '../provisioning';
 import { reconcileObjectsPage } from '../sync/reconciliation/objects-page';
 import { completePendingOperations } from '../sync/reconciliation/operations-phase';
+import { recordHold, synchronizeHeldPage } from '../sync/reconciliation/held-operations';
 import { reconcileUnseenShadows } from '../sync/reconciliation/shadows-phase';
-import { beginRun, endRun, recordRunProgress, RunAlreadyRunningError } from '../sync/reconciliation/runs';
+import { beginRun, beginSimulation, endRun, recordRunProgress, RunAlreadyRunningError } from '../sync/reconciliation/runs';
 import type { RunScope } from '../sync/reconciliation/run-scope';
 import { nowOf, type SyncDeps } from '../sync/sync-deps';
 import { failFastOnConfiguration } from './failures';
@@ -82,7 +84,7 @@ async function slice(
     unrecorded.push(...piece.errors);
     const end = !checkpoint.position || Date.now() >= deadline;
     if (input.recordProgress && (end || unrecorded.length > 0 || Date.now() >= nextRecord)) {
-      await recordRunProgress(deps, input.scope.runId, { phase, stats: checkpoint.stats, errors: unrecorded.splice(0) });
+      await recordRunProgress(deps, input.scope, { phase, stats: checkpoint.stats, errors: unrecorded.splice(0) });
       nextRecord = Date.now() + PROGRESS_RECORD_MS;
     }
     if (!checkpoint.position) return { stats: checkpoint.stats, errors: checkpoint.errors, done: true };
@@ -117,7 +119,7 @@ export function createResourceRunActivities(deps: SyncDeps) {
   const pages = pageReader(deps);
   return {
     /** Makes this the resource's running reconciliation or import; refuses when another one runs. */
-    async beginRun(input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string }) {
+    async beginRun(input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string; safety?: Partial<SafetyConfig> }) {
       try {
         return await failFastOnConfiguration(() => beginRun(deps, input));
       } catch (e) {
@@ -127,9 +129,13 @@ export function createResourceRunActivities(deps: SyncDeps) {
         throw e;
       }
     },
+    /** A simulated run begins: its simulation's document (no running slot of the resource is taken). */
+    async beginSimulation(input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string; keepForMs: number }) {
+      return failFastOnConfiguration(() => beginSimulation(deps, input));
+    },
     /** Phase one: pending operations finished (their workflows woken or started), long-gone shadows removed. */
-    async completePendingOperations(input: { resourceOid: string }) {
-      return failFastOnConfiguration(() => completePendingOperations(deps, input));
+    async completePendingOperations(input: { resourceOid: string; scope?: RunScope }) {
+      return failFastOnConfiguration(() => completePendingOperations(deps, input.scope ?? input));
     },
     /** Phase two: the resource's objects, page after page. */
     async reconcileObjects(input: RunSliceInput): Promise<RunSliceResult> {
@@ -150,7 +156,19 @@ export function createResourceRunActivities(deps: SyncDeps) {
         return { ...piece, position: piece.after };
       });
     },
-    async endRun(input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[] }) {
+    /** The run holds: what it held is shown as a simulation under the run's id, and the run document says it waits. */
+    async holdRun(input: { runId: string; type: RunType; resourceOid: string; resourceName: string; workflowId: string; startedAt: string; reasons: string[]; stats: RunStats }) {
+      await recordHold(deps, input);
+      await deps.repo.runs.recordProgress(input.runId, { phase: 'awaiting-approval', stats: input.stats });
+    },
+    /** The held objects, synchronized page after page (the run was approved, or stayed within its thresholds). */
+    async synchronizeHeld(input: RunSliceInput): Promise<RunSliceResult> {
+      return slice(deps, input, 'held', async (after) => {
+        const piece = await synchronizeHeldPage(deps, input.scope, { after, limit: input.pageSize });
+        return { ...piece, position: piece.after };
+      });
+    },
+    async endRun(input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[]; simulation?: boolean }) {
       await endRun(deps, { ...input, finishedAt: nowOf(deps) });
     },
   };

@@ -4,7 +4,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { changeEventListSchema, changeEventsSchema, changeNotificationSchema, runRequestSchema, type ChangeNotification } from '../schema/api';
+import { changeEventListSchema, changeEventsSchema, changeNotificationSchema, runRequestSchema, simulationKinds, simulationQuerySchema, type ChangeNotification } from '../schema/api';
+import { showSimulation, SimulationNotFoundError, startSimulatedRun } from '../admin/simulations';
 import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
 import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
@@ -47,7 +48,7 @@ const changesRoute = apiRoute<ChangeNotification | ChangeNotification[]>({
 });
 
 const runStartResponses = {
-  '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }' },
+  '202': { description: 'started or joined: { workflowId, joined, resourceOid, resourceName }; with simulate: true, a simulation started (its id is in the run\'s progress, and GET /api/v1/simulations/{workflowId} finds it)' },
   '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
   '401': { description: 'no or wrong token' },
   '404': { description: 'no such resource' },
@@ -70,7 +71,9 @@ function runStartRoute(type: 'recon' | 'import', path: string, summary: string):
     responses: runStartResponses,
     handle: async ({ services }, { params, body }, reply) => {
       try {
-        return reply.code(202).send(await startResourceRun(services, { type, resource: params.ref, ...body }));
+        const { simulate, keepFor, ...request } = body;
+        if (simulate) return reply.code(202).send(await startSimulatedRun(services, { type, resource: params.ref, ...request, ...(keepFor !== undefined ? { keepFor } : {}) }));
+        return reply.code(202).send(await startResourceRun(services, { type, resource: params.ref, ...request }));
       } catch (e) {
         if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
         if (e instanceof RunAlreadyRunningError) return reply.code(409).send({ error: 'run already running', message: e.message, workflowId: e.running.workflowId });
@@ -90,7 +93,40 @@ async function ofKnownResource<T>(reply: FastifyReply, work: () => Promise<T>) {
   }
 }
 
+const simulationRoute = apiRoute<unknown, z.output<typeof simulationQuerySchema>>({
+  method: 'GET',
+  url: '/api/v1/simulations/:id',
+  summary: "A simulation (a simulated run): its state, counts by kind and situation transitions, and a page of its per-object results",
+  params: { id: { description: 'the simulation id, or the workflow id of its run' } },
+  query: {
+    schema: simulationQuerySchema,
+    invalid: 'invalid query',
+    documented: {
+      fields: {
+        only: `only the objects that would do this: ${simulationKinds.join(', ')}`,
+        limit: 'objects per page, 1-1000 (default 100)',
+        after: 'the `next` of the previous page',
+      },
+    },
+  },
+  responses: {
+    '200': { description: '{ id, type, resource, workflowId, state, phase, startedAt, finishedAt, total, counts, expiresAt, items: [{ key, object, resource, situation: { from, to }, reaction, users, accounts, error, kinds }], next }' },
+    '400': { description: 'invalid query: { error, message, problems: [{ field, message }] }' },
+    '401': { description: 'no or wrong token' },
+    '404': { description: 'no such simulation (or it expired)' },
+  },
+  handle: async ({ services }, { params, query }, reply) => {
+    try {
+      return await showSimulation(services, params.id, query);
+    } catch (e) {
+      if (e instanceof SimulationNotFoundError) return reply.code(404).send({ error: 'not found', message: e.message });
+      throw e;
+    }
+  },
+});
+
 export const resourceSyncRoutes = [
+  simulationRoute,
   changesRoute,
   runStartRoute('recon', 'reconciliation', 'Start a reconciliation of the resource (or join the one running); follow it with /api/v1/runs/{workflowId}/progress'),
   runStartRoute('import', 'import', 'Start an import from the resource (or join the one running)'),

@@ -26,6 +26,8 @@ import { deleteUser } from '../admin/user-deletion';
 import { deleteRole } from '../admin/role-deletion';
 import { testResource } from '../admin/resource-test';
 import { cancelOperation, retryOperation } from '../admin/operation-control';
+import { formatSimulationCounts, formatSimulationItem, showSimulation, startSimulatedRun } from '../admin/simulations';
+import { simulationKinds, type SimulationKind } from '../schema/api';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
@@ -403,12 +405,18 @@ for (const [type, name, what] of [
     .option('--wait', 'follow the run with a progress bar until it ends, then print its statistics')
     .option('--page-size <n>', 'objects read per page (default: the resource\'s reconciliation.pageSize, else 1000)')
     .option('--buckets <n>', 'split the run over this many child workflows (default: the resource\'s reconciliation.buckets, else 1)')
+    .option('--simulate', 'a simulation: do nothing, show what the run would do (waits for it, then prints its counts; tally simulation show <id> lists each object)')
+    .option('--keep-for <duration>', 'with --simulate: how long its results are kept, e.g. 7d, 12h', '7d')
     .option('--json', 'machine-readable output')
-    .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean }) =>
+    .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean; simulate?: boolean; keepFor: string }) =>
       withServices(async (services) => {
-        const started = await startResourceRun(services, { type, resource, pageSize: positiveInt(opts.pageSize, '--page-size'), buckets: positiveInt(opts.buckets, '--buckets') });
-        if (!opts.json) console.error(`${started.joined ? 'joined the running' : 'started'} ${runWorkflowTypes[type]} ${started.workflowId} on ${started.resourceName}`);
-        if (!opts.wait) return print(!!opts.json, started, () => started.workflowId);
+        const request = { type, resource, pageSize: positiveInt(opts.pageSize, '--page-size'), buckets: positiveInt(opts.buckets, '--buckets') };
+        const started = opts.simulate
+          ? await startSimulatedRun(services, { ...request, keepFor: durationOption(opts.keepFor, '--keep-for') })
+          : await startResourceRun(services, request);
+        const label = `${opts.simulate ? 'simulated ' : ''}${runWorkflowTypes[type]}`;
+        if (!opts.json) console.error(`${started.joined ? 'joined the running' : 'started'} ${label} ${started.workflowId} on ${started.resourceName}`);
+        if (!opts.wait && !opts.simulate) return print(!!opts.json, started, () => started.workflowId);
         const interactive = process.stderr.isTTY && !opts.json;
         let lastLogged = 0;
         const summary = await waitForRun(services, started.workflowId, (progress) => {
@@ -420,6 +428,16 @@ for (const [type, name, what] of [
           }
         });
         if (interactive) process.stderr.write('\n');
+        if (summary.simulation) {
+          const simulation = await showSimulation(services, summary.simulation, { limit: 0 });
+          return print(!!opts.json, { ...started, summary, simulation }, () =>
+            [
+              `simulation ${simulation.id} of the ${runWorkflowTypes[type]} of ${summary.resource} finished: nothing was changed; it would do:`,
+              ...formatSimulationCounts(simulation.counts).map((l) => `  ${l}`),
+              `each object: tally simulation show ${simulation.id} [--only deletes|adds|modifies|disables|enables|users|errors]`,
+            ].join('\n'),
+          );
+        }
         print(!!opts.json, { ...started, summary }, () =>
           [
             `${runWorkflowTypes[type]} of ${summary.resource} finished: ${formatRunProgress(summary, Date.now())}`,
@@ -430,6 +448,32 @@ for (const [type, name, what] of [
       }),
     );
 }
+
+const simulation = program.command('simulation').description('simulations (previews) of runs: what they would do');
+simulation
+  .command('show <id>')
+  .description('a simulation\'s counts and, per object, what would happen (by its id or its workflow id)')
+  .option('--only <kind>', `only the objects that would do this: ${simulationKinds.join(', ')}`)
+  .option('--limit <n>', 'objects per page', '100')
+  .option('--after <key>', 'the page after this key (the previous page says it)')
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, opts: { only?: string; limit: string; after?: string; json?: boolean }) =>
+    withServices(async (services) => {
+      if (opts.only !== undefined && !(simulationKinds as readonly string[]).includes(opts.only)) {
+        throw new Error(`--only: expected one of ${simulationKinds.join(', ')}, got '${opts.only}'`);
+      }
+      const view = await showSimulation(services, id, { only: opts.only as SimulationKind | undefined, after: opts.after, limit: positiveInt(opts.limit, '--limit') ?? 100 });
+      print(!!opts.json, view, () =>
+        [
+          `simulation ${view.id}: ${view.type === 'recon' ? 'reconciliation' : view.type} of ${view.resource ?? '-'}, ${view.state}${view.state === 'running' ? ` (${view.phase}${view.total !== null ? `, ~${view.total} objects` : ''})` : ''}; started ${view.startedAt}, kept until ${view.expiresAt}`,
+          ...formatSimulationCounts(view.counts).map((l) => `  ${l}`),
+          ...(view.message ? [`  ${view.message}`] : []),
+          ...(view.items.length > 0 ? ['', ...view.items.flatMap(formatSimulationItem)] : [`(no objects${opts.only ? ` that would ${opts.only.replace(/s$/, '')}` : ' that would change'}${opts.after ? ' after this key' : ''})`]),
+          ...(view.next ? ['', `more: tally simulation show ${view.id} --after '${view.next}'${opts.only ? ` --only ${opts.only}` : ''}`] : []),
+        ].join('\n'),
+      );
+    }),
+  );
 
 program
   .command('runs [resource]')

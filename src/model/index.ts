@@ -23,3 +23,5 @@ export * from './credentials';
 export * from './value-policy';
 export * from './enforced-attributes';
 export * from './role-entitlements';
+export * from './simulation';
+export * from './safety';

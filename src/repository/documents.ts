@@ -16,6 +16,9 @@ export const collectionNames = {
   audit: 'audit',
   storage: 'storage',
   operationCancellations: 'operationCancellations',
+  simulations: 'simulations',
+  simulationItems: 'simulationItems',
+  simulationSeen: 'simulationSeen',
 } as const;
 
 /** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */

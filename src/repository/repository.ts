@@ -9,6 +9,7 @@ import { ConfigStore, type ConfigKind } from './config-store';
 import { LiveSyncStore } from './live-sync-store';
 import { RunStore } from './run-store';
 import { ShadowStore } from './shadow-store';
+import { SimulationStore } from './simulation-store';
 import { UserStore } from './user-store';
 
 export type { Patch } from './versioned';
@@ -17,7 +18,8 @@ export type { ConfigKind, ConfigSnapshot, Stored, StoredObjectTemplate, StoredRe
 export type { ChangeEventDoc, LiveSyncDecision, SyncTokenDoc } from './live-sync-store';
 export type { OperationCancellationDoc, RunDoc, RunError, RunStats } from './run-store';
 export type { ShadowIdentifiers, ShadowQuery } from './shadow-store';
-export type { AuditStore, ConfigStore, LiveSyncStore, RunStore, ShadowStore, UserStore };
+export type { SimulationDoc, StoredSimulationItem } from './simulation-store';
+export type { AuditStore, ConfigStore, LiveSyncStore, RunStore, ShadowStore, SimulationStore, UserStore };
 
 export interface RepositoryOptions {
   /** MongoDB connection string. */
@@ -53,6 +55,8 @@ export class Repository {
   /** Live-sync positions and the change events services sent. */
   readonly liveSync: LiveSyncStore;
   readonly audit: AuditStore;
+  /** Simulations of runs and their per-object results (kept for a while, then removed). */
+  readonly simulations: SimulationStore;
 
   /** Use `openRepository`. */
   constructor(
@@ -66,10 +70,11 @@ export class Repository {
     this.runs = new RunStore(db);
     this.liveSync = new LiveSyncStore(db);
     this.audit = new AuditStore(db);
+    this.simulations = new SimulationStore(db);
   }
 
   async ensureIndexes(): Promise<void> {
-    await Promise.all([this.users, this.shadows, this.config, this.runs, this.liveSync, this.audit].map((store) => store.ensureIndexes()));
+    await Promise.all([this.users, this.shadows, this.config, this.runs, this.liveSync, this.audit, this.simulations].map((store) => store.ensureIndexes()));
   }
 
   async close(): Promise<void> {

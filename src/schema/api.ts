@@ -1,6 +1,6 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
-import { dateTimePattern, durationTextSchema, durationToMs } from './config';
+import { dateTimePattern, durationSchema, durationTextSchema, durationToMs } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
@@ -131,6 +131,23 @@ export const runRequestSchema = z
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Child workflows sharing the run (default: the resource's reconciliation.buckets, else 1). */
     buckets: z.number().int().min(1).max(64).optional(),
+    /** A simulation: the run writes nothing but its results (GET /api/v1/simulations/{id}). */
+    simulate: z.boolean().optional(),
+    /** How long a simulation's results are kept, e.g. "7d" (default 7 days); only with simulate. */
+    keepFor: durationSchema.optional(),
+  })
+  .strict();
+
+/** What a simulation's item may count as (`--only`, `?only=`). */
+export const simulationKinds = ['adds', 'modifies', 'deletes', 'disables', 'enables', 'users', 'errors'] as const;
+export type SimulationKind = (typeof simulationKinds)[number];
+
+/** `GET /api/v1/simulations/{id}`: a page of the simulation's per-object results. */
+export const simulationQuerySchema = z
+  .object({
+    only: z.enum(simulationKinds).optional(),
+    after: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
 

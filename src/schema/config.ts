@@ -520,6 +520,33 @@ export const declaredSchemaSchema = z
   .strict();
 export type DeclaredSchema = z.infer<typeof declaredSchemaSchema>;
 
+/**
+ * A threshold of a run: at most this many operations of a kind (a number), or this share of the
+ * resource's accounts ("5%"); "off": no threshold.
+ */
+export const thresholdSchema = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number, a share such as "5%", or "off"'),
+  z.literal('off'),
+]);
+export type Threshold = z.infer<typeof thresholdSchema>;
+
+/**
+ * Thresholds that stop a run before the damage: a reconciliation or import that would delete, disable or
+ * modify more accounts than this executes none of them and waits for `tally run approve|reject`; live
+ * sync counts per sliding hour. Defaults: 500 deletes and 500 disables (Entra's accidental-deletion
+ * default), modifications not counted.
+ */
+export const safetySchema = z
+  .object({
+    maxDeletes: thresholdSchema.default(500),
+    maxDisables: thresholdSchema.default(500),
+    maxModifies: thresholdSchema.default('off'),
+  })
+  .strict();
+export type SafetyConfig = z.infer<typeof safetySchema>;
+export const DEFAULT_SAFETY: SafetyConfig = { maxDeletes: 500, maxDisables: 500, maxModifies: 'off' };
+
 export const resourceSchema = z
   .object({
     kind: z.literal('Resource'),
@@ -554,6 +581,8 @@ export const resourceSchema = z
     reconciliation: reconciliationSettingsSchema.optional(),
     /** Live synchronization from the resource's changelog: `tally apply` starts it, and stops it when this goes. */
     liveSync: liveSyncSettingsSchema.optional(),
+    /** Thresholds that hold a run (or live sync) that would delete, disable or modify too many accounts. */
+    safety: safetySchema.prefault({}),
   })
   .strict();
 export type ResourceConfig = z.infer<typeof resourceSchema>;

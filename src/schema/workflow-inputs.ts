@@ -1,6 +1,6 @@
 /** Workflow inputs: each workflow takes ONE JSON object (the Temporal UI passes exactly one argument). */
 import { z } from 'zod';
-import { assignmentSchema, channelSchema, type Channel } from './config';
+import { assignmentSchema, channelSchema, durationSchema, thresholdSchema, type Channel } from './config';
 import { changeTypeSchema, itemDeltaSchema, resourceChangeSchema, type ResourceChange } from './objects';
 
 export const provisionUserInputSchema = z
@@ -117,7 +117,7 @@ export const runContinuationSchema = z
     total: z.number().int().nullable(),
     /** The resource's `reconciliation` settings when the run began (the input's pageSize and buckets win). */
     settings: z.object({ pageSize: z.number().int().optional(), buckets: z.number().int().optional() }).optional(),
-    phase: z.enum(['operations', 'objects', 'shadows', 'finishing']),
+    phase: z.enum(['operations', 'objects', 'shadows', 'held', 'finishing']),
     /** objects phase: the resource's search cursor (absent: from the start). */
     cursor: z.string().optional(),
     /** shadows phase: the last shadow oid looked at. */
@@ -127,9 +127,22 @@ export const runContinuationSchema = z
     errors: z.array(runErrorSchema),
     /** Set on a bucket child: the share of the objects it works on. */
     bucket: z.object({ index: z.number().int().min(0), count: z.number().int().min(2), parentWorkflowId: z.string() }).optional(),
+    /** A simulated run: its simulation (its id is the run's) and when its results expire. */
+    simulation: z.object({ id: z.string().min(1), expireAt: z.string() }).optional(),
+    /** A real run's thresholds in numbers of operations (null: not limited). */
+    safety: z.object({ deletes: z.number().nullable(), disables: z.number().nullable(), modifies: z.number().nullable() }).optional(),
+    /** held phase: the last held object synchronized. */
+    heldAfter: z.string().optional(),
+    /** held phase: how the held objects were decided. */
+    decision: z.object({ approved: z.boolean(), by: z.string().optional(), reason: z.string().optional(), at: z.string() }).optional(),
   })
   .strict();
 export type RunContinuation = z.infer<typeof runContinuationSchema>;
+
+/** A run's own thresholds, over its resource's `safety`. */
+export const safetyOverrideSchema = z
+  .object({ maxDeletes: thresholdSchema.optional(), maxDisables: thresholdSchema.optional(), maxModifies: thresholdSchema.optional() })
+  .strict();
 
 /**
  * `reconcileResource` and `importFromResource`: `{ "resource": "<name or oid>" }` is all a person types
@@ -142,6 +155,15 @@ export const resourceRunInputSchema = z
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Child workflows sharing the run, by hash of the primary identifier. @default the resource's reconciliation.buckets, else 1 */
     buckets: z.number().int().min(1).max(64).optional(),
+    /**
+     * A simulation (preview): the run reads the resource and the repository as it would and writes nothing
+     * but its results, per object what would happen (`tally simulation show <id>`). @default false
+     */
+    simulate: z.boolean().optional(),
+    /** How long a simulation's results are kept, e.g. "7d", "12h". @default "7d" */
+    keepFor: durationSchema.optional(),
+    /** This run's thresholds, over the resource's `safety` (e.g. `{ "maxDeletes": 100 }`, `"off"` for none). */
+    safety: safetyOverrideSchema.optional(),
     continuation: runContinuationSchema.optional(),
   })
   .strict();

@@ -23,6 +23,8 @@ export const workflowIds = {
   resourceRun: (type: RunType, resourceOid: string) => `${type}:${resourceOid}`,
   /** A bucket child of a run split over several workflows. */
   runBucket: (parentWorkflowId: string, index: number) => `${parentWorkflowId}:bucket-${index}`,
+  /** A simulated run: many may go on at once, beside the real one. */
+  simulatedRun: (type: RunType, resourceOid: string, unique: string) => `simulate-${type}:${resourceOid}:${unique}`,
 };
 
 export const signals = {
@@ -44,7 +46,20 @@ export const signals = {
   changeEvents: defineSignal<[ChangeEventInput[]]>('changes'),
   /** reconcileResource/importFromResource: a bucket child's counts so far. */
   bucketProgress: defineSignal<[{ index: number; stats: Record<string, number> }]>('bucketProgress'),
+  /**
+   * A run (or live sync) held at its thresholds: approve does the held operations and goes on, reject ends
+   * the run with none of them done. From the Temporal UI: signal `approve` or `reject` with `{}` or
+   * `{ "by": "<who>", "reason": "<why>" }`.
+   */
+  approve: defineSignal<[RunDecisionInput?]>('approve'),
+  reject: defineSignal<[RunDecisionInput?]>('reject'),
 };
+
+/** Who decided about a held run, and why (both optional). */
+export interface RunDecisionInput {
+  by?: string;
+  reason?: string;
+}
 
 /** What a reconciliation or import run reports while it runs (and returns when done). */
 export interface RunProgress {
@@ -52,7 +67,7 @@ export interface RunProgress {
   runId: string;
   resource: string;
   resourceOid: string;
-  phase: 'operations' | 'objects' | 'shadows' | 'finishing' | 'finished' | 'failed';
+  phase: 'operations' | 'objects' | 'shadows' | 'held' | 'awaiting-approval' | 'finishing' | 'finished' | 'failed';
   startedAt: string;
   /** Objects expected (the resource's live shadows when the run began); null when unknown. */
   total: number | null;
@@ -63,6 +78,12 @@ export interface RunProgress {
   errors: number;
   stats: Record<string, number>;
   lastErrors: Array<{ object: string; message: string; at: string }>;
+  /** A simulated run: its simulation's id (`tally simulation show <id>`). */
+  simulation?: string;
+  /** A run held at its thresholds: why, and how many objects wait (`tally simulation show <runId>` lists them). */
+  awaitingApproval?: { reasons: string[]; held: number };
+  /** How a held run was decided. */
+  decision?: { approved: boolean; by?: string; reason?: string; at: string };
 }
 
 /** What a liveSync workflow reports (its `status` query, and its result). */
@@ -95,4 +116,4 @@ export const searchAttributes = {
   state: defineSearchAttributeKey('TallyState', SearchAttributeType.KEYWORD),
 };
 
-export type TallyState = 'running' | 'waiting-for-resource' | 'failed' | 'done';
+export type TallyState = 'running' | 'waiting-for-resource' | 'awaiting-approval' | 'failed' | 'done';

@@ -3,6 +3,7 @@
  * no method for (counts with any filter, raw reads). It opens its own MongoDB client to the same database,
  * so the storage layout (collections, document shapes) is known here and in src/repository only.
  */
+import { createHash } from 'node:crypto';
 import { MongoClient, type Collection, type Document, type Filter, type FindOptions, type WithId } from 'mongodb';
 // The repository's own names, not a copy: a renamed collection can't leave a test counting an empty one.
 import { collectionNames } from '../../src/repository/documents';
@@ -74,6 +75,26 @@ export class RepositoryInspector {
   /** A collection outside Tally's layout, in this database (tests of the MongoDB server itself). */
   scratch<T extends Document>(name: string): StoredDocuments<T> {
     return new StoredDocuments<T>(this.client.db(this.database).collection<T>(name));
+  }
+
+  /**
+   * Every collection of the database but `except`, as its documents' fingerprint (count and a hash of them
+   * all, in _id order): two equal fingerprints say nothing was written in between.
+   */
+  async fingerprints(except: readonly string[] = []): Promise<Record<string, { count: number; sha1: string }>> {
+    const db = this.client.db(this.database);
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !except.includes(n)).sort();
+    const result: Record<string, { count: number; sha1: string }> = {};
+    for (const name of names) {
+      const hash = createHash('sha1');
+      let count = 0;
+      for await (const doc of db.collection(name).find({}, { sort: { _id: 1 } })) {
+        hash.update(JSON.stringify(doc));
+        count++;
+      }
+      result[name] = { count, sha1: hash.digest('hex') };
+    }
+    return result;
   }
 
   /** A command on the server's `admin` database (`buildInfo`, `hello` ...). */

@@ -7,14 +7,19 @@
  * for the one-object routine.
  */
 import type { Channel, ResourceConfig, SynchronizationPolicy } from '../../schema/config';
-import type { ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
+import type { AttributeDelta, ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import type { StoredResource } from '../../repository/repository';
+import { kindsOf, type SimulatedAccountOperation } from '../../model';
 import { confirmCandidates, correlationCondition, getUserValues, isModelError, isProtected, normalizeValue, project, reactionFor, requireObjectType, templateFor, type CorrelationCondition } from '../../model';
 import { executeClaimedInBulk, newShadow, resourceOf, withClaimedOperation } from '../../provisioning';
 import { newUserFromAccount } from '../focus-actions';
 import { armValidityTimer } from '../validity-timer';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
+import type { ItemSink } from './simulated-run';
+import { addedUser } from '../simulation/simulated-change';
+import { modifyKind } from '../../provisioning';
+import { redact } from '../../security/redact';
 
 interface Built {
   object: ResourceObject;
@@ -29,7 +34,7 @@ export async function createUsersForNewAccounts(
   scope: RunScope,
   objects: readonly ResourceObject[],
   channel: Channel,
-): Promise<{ rest: ResourceObject[]; result: RunPieceResult }> {
+): Promise<{ rest: ResourceObject[]; result: RunPieceResult; items: ItemSink }> {
   const result: RunPieceResult = { stats: {}, errors: [] };
   const resource = await resourceOf(deps, scope.resourceOid);
   const objectType = requireObjectType(resource);
@@ -38,7 +43,7 @@ export async function createUsersForNewAccounts(
   // Protected accounts get their shadow from the one-object routine, and nothing else.
   const guarded = objects.filter((o) => isProtected(objectType, o));
   const open = guarded.length > 0 ? objects.filter((o) => !guarded.includes(o)) : objects;
-  if (open.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result };
+  if (open.length === 0 || reaction?.actions.length !== 1 || reaction.actions[0].handler !== 'addFocus') return { rest: [...objects], result, items: [] };
 
   const { unmatched, rest } = await withoutCandidates(deps, resource, policies, open);
   rest.push(...guarded);
@@ -62,7 +67,16 @@ export async function createUsersForNewAccounts(
     }
   }
 
-  const stored = await store(deps, built, rest);
+  if (scope.simulation) {
+    // The plans as they are, recorded instead of stored and executed.
+    count(result.stats, 'synchronized', built.length);
+    count(result.stats, 'unmatched', built.length);
+    return { rest, result, items: await Promise.all(built.map((b) => plannedItem(deps, resource, b))) };
+  }
+  // A threshold on modifications counts the new account's own modification: such accounts go the routine's way, where it is held.
+  const modifying = scope.safety?.modifies != null ? built.filter((b) => b.toExecute.some((shadow) => shadow.pendingOperations[0]?.type === 'modify')) : [];
+  if (modifying.length > 0) rest.push(...modifying.map((b) => b.object));
+  const stored = await store(deps, modifying.length > 0 ? built.filter((b) => !modifying.includes(b)) : built, rest);
   if (stored.length > 0) {
     await deps.repo.audit.write(
       stored.map((b) => ({
@@ -81,7 +95,31 @@ export async function createUsersForNewAccounts(
   }
   count(result.stats, 'synchronized', stored.length);
   count(result.stats, 'unmatched', stored.length);
-  return { rest, result };
+  return { rest, result, items: [] };
+}
+
+/** What a new user's plans would do, as a simulation item. */
+async function plannedItem(deps: SyncDeps, resource: StoredResource, b: Built): Promise<ItemSink[number]> {
+  const accounts: SimulatedAccountOperation[] = [];
+  for (const shadow of b.toExecute) {
+    const operation = shadow.pendingOperations[0];
+    const target = shadow.resourceRef === resource.oid ? resource : await resourceOf(deps, shadow.resourceRef);
+    const at = { resource: target.name, resourceOid: target.oid };
+    if (operation.type === 'add') accounts.push({ ...at, operation: 'add', account: shadow.secondaryIdentifier ?? '?', attributes: redact(operation.attributes ?? {}) });
+    else if (operation.type === 'modify') {
+      const deltas = (operation.delta ?? []) as AttributeDelta[];
+      accounts.push({ ...at, operation: modifyKind(target, shadow, deltas), account: shadow.secondaryIdentifier ?? '?', deltas: redact(deltas) });
+    }
+  }
+  const item = {
+    object: b.object.secondaryIdentifier,
+    resource: resource.name,
+    situation: { from: 'unmatched', to: 'linked' },
+    reaction: [`addFocus: user ${b.user.name} created`],
+    users: [addedUser(b.user)],
+    accounts,
+  };
+  return { ...item, kinds: kindsOf(item), key: `o/${b.object.primaryIdentifier}` };
 }
 
 /** Splits the objects into those no user correlates to and the rest, with one query for all when the correlation allows. */

@@ -6,11 +6,10 @@
  * the third phase.
  */
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
-import { isStorageUnavailableError } from '../../repository/errors';
-import { isResourceOutage, resourceOf, roleEntitlementsOf, sameAttributes } from '../../provisioning';
+import { resourceOf, roleEntitlementsOf, sameAttributes } from '../../provisioning';
 import type { ResourceObject, ShadowDoc } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
-import { synchronizeChange } from '../synchronize-change';
+import { recordItems, runRoutine, type ItemSink } from './simulated-run';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { addResult, count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 import { createUsersForNewAccounts } from './new-accounts';
@@ -22,13 +21,9 @@ export function inBucket(scope: Pick<RunScope, 'bucket'>, primaryIdentifier: str
   return !scope.bucket || bucketOf(primaryIdentifier, scope.bucket.count) === scope.bucket.index;
 }
 
-/**
- * Errors that say "not now" rather than "not this object": MongoDB or the resource unreachable. The
- * page fails and is done again (the routine is idempotent), so the run waits instead of counting them.
- */
-export function isOutage(e: unknown): boolean {
-  return isStorageUnavailableError(e) || isResourceOutage(e);
-}
+import { isOutage } from '../outage';
+
+export { isOutage };
 
 export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page: readonly ResourceObject[]): Promise<RunPieceResult> {
   const objects = page.filter((o) => inBucket(scope, o.primaryIdentifier));
@@ -43,11 +38,13 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   addResult(result, created.result);
   const needing = [...created.rest, ...(await objectsNeedingSynchronization(deps, scope, objects.filter((o) => shadowOf.has(o.primaryIdentifier)), shadowOf, result))];
 
+  const sink: ItemSink = [...created.items];
   await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
     try {
-      const outcome = await synchronizeChange(deps, { resourceRef: scope.resourceOid, channel, changeType: 'unknown', currentObject: object }, scope.workflowId);
+      const change = { resourceRef: scope.resourceOid, channel, changeType: 'unknown', currentObject: object } as const;
+      const outcome = await runRoutine(deps, scope, change, `o/${object.primaryIdentifier}`, sink);
       // A protected account, or one disabled instead of deleted whose owner is gone, is skipped: counted as such, not as synchronized.
-      if (outcome.situation !== 'protected' && outcome.situation !== 'deprovisioned') count(result.stats, 'synchronized');
+      if (outcome.situation !== 'protected' && outcome.situation !== 'deprovisioned' && !outcome.held) count(result.stats, 'synchronized');
       if (outcome.situation) count(result.stats, outcome.situation);
     } catch (e) {
       if (isOutage(e)) throw e;
@@ -55,12 +52,11 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
       result.errors.push(objectError(object.secondaryIdentifier, e, nowOf(deps)));
     }
   });
+  await recordItems(deps, scope, sink, result);
   if (scope.type === 'recon') {
-    await deps.repo.shadows.markSeen(
-      scope.resourceOid,
-      objects.map((o) => o.primaryIdentifier),
-      scope.runId,
-    );
+    const seen = objects.map((o) => o.primaryIdentifier);
+    if (scope.simulation) await deps.repo.simulations.markSeen(scope.simulation.id, scope.resourceOid, seen, new Date(scope.simulation.expireAt));
+    else await deps.repo.shadows.markSeen(scope.resourceOid, seen, scope.runId);
   }
   return result;
 }

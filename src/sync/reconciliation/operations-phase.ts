@@ -9,8 +9,19 @@ import { resourceOf, resumePendingOperations } from '../../provisioning';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { deleteExpiredDeprovisioned } from '../deprovisioning';
 import type { RunPieceResult, RunScope } from './run-scope';
+import { simulateStep } from '../simulation/simulated-change';
+import { recordItems, stepItems } from './simulated-run';
 
-export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid'>): Promise<RunPieceResult> {
+export async function completePendingOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid' | 'simulation'>): Promise<RunPieceResult> {
+  if (!scope.simulation) return completeOperations(deps, scope);
+  // Simulated: what the phase would send to the resource (delayed deletes) becomes the simulation's items.
+  const step = await simulateStep(deps, (simulated) => completeOperations(simulated, scope));
+  const result = step.result ?? { stats: {}, errors: [] };
+  await recordItems(deps, { simulation: scope.simulation, runId: scope.simulation.id }, stepItems(step, 'pending operations', 'p'), result);
+  return result;
+}
+
+async function completeOperations(deps: SyncDeps, scope: Pick<RunScope, 'resourceOid'>): Promise<RunPieceResult> {
   const resource = await resourceOf(deps, scope.resourceOid);
   const { shadowOids } = await resumePendingOperations(deps, resource.oid);
   const before = new Date(Date.parse(nowOf(deps)) - durationToMs(resource.consistency.deadShadowRetention)).toISOString();

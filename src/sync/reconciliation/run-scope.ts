@@ -1,5 +1,6 @@
 import type { RunError, RunStats } from '../../repository/repository';
 import { addStats, type RunType } from '../../schema/workflow-inputs';
+import type { SafetyLimits } from '../../model';
 
 /** What one piece of a reconciliation or import run works on. */
 export interface RunScope {
@@ -9,6 +10,10 @@ export interface RunScope {
   /** A bucket child works only on the objects whose primary identifier hashes to its index. */
   bucket?: { index: number; count: number };
   workflowId?: string;
+  /** A simulated run: its simulation, and when its results expire (ISO). Nothing is written but them. */
+  simulation?: { id: string; expireAt: string };
+  /** A real run's thresholds: objects whose operations they count are held until the run decides. */
+  safety?: SafetyLimits;
 }
 
 /** What a piece of a run did: counts and the errors of single objects (which never stop the run). */

@@ -6,6 +6,9 @@ import type { RunDoc, RunError, RunStats } from '../../repository/repository';
 import type { RunType } from '../../schema/workflow-inputs';
 import type { SyncDeps } from '../sync-deps';
 import { resourceOf } from '../../provisioning';
+import type { RunScope } from './run-scope';
+import { safetyLimits, type SafetyLimits } from '../../model';
+import type { SafetyConfig } from '../../schema/config';
 
 export class RunAlreadyRunningError extends Error {
   override readonly name = 'RunAlreadyRunningError';
@@ -24,6 +27,8 @@ export interface BegunRun {
   /** Live shadows of the resource: how many objects the run expects to see. */
   total: number;
   settings: { pageSize?: number; buckets?: number };
+  /** The run's thresholds in numbers (the resource's, with the run's own over them); absent for a simulation. */
+  safety?: SafetyLimits;
 }
 
 const typeNames: Record<RunType, string> = { recon: 'reconciliation', import: 'import' };
@@ -34,7 +39,7 @@ const typeNames: Record<RunType, string> = { recon: 'reconciliation', import: 'i
  */
 export async function beginRun(
   deps: SyncDeps,
-  input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string },
+  input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string; safety?: Partial<SafetyConfig> },
 ): Promise<BegunRun> {
   const resource = await resourceOf(deps, input.resource);
   const run: RunDoc = {
@@ -60,22 +65,63 @@ export async function beginRun(
       message: `its workflow ${started.running.workflowId} was no longer running when ${typeNames[input.type]} ${input.workflowId} began`,
     });
   }
+  const total = await deps.repo.shadows.countLive(resource.oid);
   return {
     runId: input.runId,
     resourceOid: resource.oid,
     resourceName: resource.name,
-    total: await deps.repo.shadows.countLive(resource.oid),
+    total,
     settings: { pageSize: resource.reconciliation?.pageSize, buckets: resource.reconciliation?.buckets },
+    safety: safetyLimits(resource.safety, input.safety, total),
   };
 }
 
-export async function recordRunProgress(deps: SyncDeps, runId: string, progress: { phase: string; stats: RunStats; errors?: RunError[] }): Promise<void> {
-  await deps.repo.runs.recordProgress(runId, progress);
+/**
+ * Begins a simulated run: its simulation's document. A simulation takes no resource's running slot (it
+ * writes nothing), so it may go on beside a real run.
+ */
+export async function beginSimulation(
+  deps: SyncDeps,
+  input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string; keepForMs: number },
+): Promise<BegunRun & { expireAt: string }> {
+  const resource = await resourceOf(deps, input.resource);
+  const expireAt = new Date(Date.parse(input.startedAt) + input.keepForMs);
+  const total = await deps.repo.shadows.countLive(resource.oid);
+  await deps.repo.simulations.begin({
+    id: input.runId,
+    type: input.type,
+    resourceRef: resource.oid,
+    resourceName: resource.name,
+    workflowId: input.workflowId,
+    state: 'running',
+    phase: 'operations',
+    startedAt: input.startedAt,
+    stats: {},
+    total,
+    expireAt,
+  });
+  return {
+    runId: input.runId,
+    resourceOid: resource.oid,
+    resourceName: resource.name,
+    total,
+    settings: { pageSize: resource.reconciliation?.pageSize, buckets: resource.reconciliation?.buckets },
+    expireAt: expireAt.toISOString(),
+  };
+}
+
+export async function recordRunProgress(deps: SyncDeps, scope: Pick<RunScope, 'runId' | 'simulation'>, progress: { phase: string; stats: RunStats; errors?: RunError[] }): Promise<void> {
+  if (scope.simulation) await deps.repo.simulations.recordProgress(scope.simulation.id, { phase: progress.phase, stats: progress.stats });
+  else await deps.repo.runs.recordProgress(scope.runId, progress);
 }
 
 export async function endRun(
   deps: SyncDeps,
-  input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[]; finishedAt: string },
+  input: { runId: string; state: 'finished' | 'failed'; stats: RunStats; message?: string; errors?: RunError[]; finishedAt: string; simulation?: boolean },
 ): Promise<void> {
+  if (input.simulation) {
+    await deps.repo.simulations.end(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, ...(input.message ? { message: input.message } : {}) });
+    return;
+  }
   await deps.repo.runs.end(input.runId, { state: input.state, finishedAt: input.finishedAt, stats: input.stats, message: input.message, errors: input.errors });
 }

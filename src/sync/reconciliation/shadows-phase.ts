@@ -3,7 +3,8 @@
  * resource by its identifier (a search can miss an object renamed while it ran); one that is gone is
  * the `deleted` situation, and its reaction runs.
  */
-import { synchronizeChange } from '../synchronize-change';
+import { simulateStep } from '../simulation/simulated-change';
+import { recordItems, runRoutine, stepItems, type ItemSink } from './simulated-run';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { inBucket, isOutage } from './objects-page';
 import { addResult, count, objectError, type RunPieceResult, type RunScope } from './run-scope';
@@ -19,19 +20,32 @@ export async function reconcileUnseenShadows(
   scope: RunScope,
   options: { after?: string; startedAt: string; limit: number },
 ): Promise<UnseenShadowsPage> {
-  const shadows = await deps.repo.shadows.unseen(scope.resourceOid, scope.runId, { after: options.after, createdBefore: options.startedAt, limit: options.limit });
-  const result: UnseenShadowsPage = { stats: {}, errors: [], after: shadows.length === options.limit ? shadows[shadows.length - 1].oid : undefined };
+  const page = await deps.repo.shadows.unseen(scope.resourceOid, scope.runId, { after: options.after, createdBefore: options.startedAt, limit: options.limit });
+  const result: UnseenShadowsPage = { stats: {}, errors: [], after: page.length === options.limit ? page[page.length - 1].oid : undefined };
+  const sink: ItemSink = [];
+  // A simulated run marks what it saw in its own records, not on the shadows.
+  const seen = scope.simulation ? await deps.repo.simulations.seenAmong(scope.simulation.id, page.map((s) => s.primaryIdentifier!)) : new Set<string>();
+  const shadows = page.filter((s) => !seen.has(s.primaryIdentifier!));
   // The roles' own entitlements, once per run: the objects phase reads accounts only.
-  if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) addResult(result, await reconcileRoleEntitlements(deps, scope));
+  if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) {
+    if (!scope.simulation) addResult(result, await reconcileRoleEntitlements(deps, scope));
+    else {
+      const step = await simulateStep(deps, (simulated) => reconcileRoleEntitlements(simulated, scope));
+      if (step.result) addResult(result, step.result);
+      sink.push(...stepItems(step, "roles' entitlements", 'e'));
+    }
+  }
   for (const shadow of shadows) {
     if (!inBucket(scope, shadow.primaryIdentifier!)) continue;
     // Entitlements (a role's own group) are not among the objects the run reads; their roles reconciled them above.
     if (shadow.kind !== 'account') continue;
     try {
-      const outcome = await synchronizeChange(
+      const outcome = await runRoutine(
         deps,
+        scope,
         { resourceRef: scope.resourceOid, channel: 'recon', changeType: 'unknown', primaryIdentifier: shadow.primaryIdentifier!, secondaryIdentifier: shadow.secondaryIdentifier ?? undefined },
-        scope.workflowId,
+        `s/${shadow.oid}`,
+        sink,
       );
       count(result.stats, outcome.situation === 'deleted' ? 'deleted' : 'missedBySearch');
     } catch (e) {
@@ -40,5 +54,6 @@ export async function reconcileUnseenShadows(
       result.errors.push(objectError(shadow.secondaryIdentifier ?? shadow.primaryIdentifier!, e, nowOf(deps)));
     }
   }
+  await recordItems(deps, scope, sink, result);
   return result;
 }
