@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { RunDoc, StoredResource } from '../repository/repository';
-import type { RunType } from '../schema/workflow-inputs';
+import type { RunType, SafetyOverride } from '../schema/workflow-inputs';
 import type { Services } from '../runtime/services';
 import { queries, type RunProgress } from '../workflows/workflow-ids';
 import type { RunSummary } from '../workflows/resource-run';
@@ -34,7 +34,7 @@ export interface StartedRun {
 
 export async function startResourceRun(
   services: Services,
-  input: { type: RunType; resource: string; pageSize?: number; buckets?: number },
+  input: { type: RunType; resource: string; pageSize?: number; buckets?: number; safety?: SafetyOverride },
 ): Promise<StartedRun> {
   const resource = await appliedResource(services, input.resource);
   const found = { resourceOid: resource.oid, resourceName: resource.name };
@@ -43,7 +43,7 @@ export async function startResourceRun(
     if (running.type !== input.type) throw new RunAlreadyRunningError(running);
     return { workflowId: running.workflowId, joined: true, ...found };
   }
-  const { workflowId, started } = await services.workflows.requestResourceRun({ type: input.type, resourceOid: resource.oid, pageSize: input.pageSize, buckets: input.buckets });
+  const { workflowId, started } = await services.workflows.requestResourceRun({ type: input.type, resourceOid: resource.oid, pageSize: input.pageSize, buckets: input.buckets, safety: input.safety });
   return { workflowId, joined: !started, ...found };
 }
 

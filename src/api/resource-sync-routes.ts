@@ -4,7 +4,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { changeEventListSchema, changeEventsSchema, changeNotificationSchema, runRequestSchema, simulationKinds, simulationQuerySchema, type ChangeNotification } from '../schema/api';
+import { changeEventListSchema, changeEventsSchema, changeNotificationSchema, runDecisionSchema, runRequestSchema, simulationKinds, simulationQuerySchema, type ChangeNotification } from '../schema/api';
+import { decideRun, HeldRunNotFoundError, RunNotAwaitingApprovalError } from '../admin/run-decisions';
 import { showSimulation, SimulationNotFoundError, startSimulatedRun } from '../admin/simulations';
 import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
 import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
@@ -71,9 +72,9 @@ function runStartRoute(type: 'recon' | 'import', path: string, summary: string):
     responses: runStartResponses,
     handle: async ({ services }, { params, body }, reply) => {
       try {
-        const { simulate, keepFor, ...request } = body;
+        const { simulate, keepFor, safety, ...request } = body;
         if (simulate) return reply.code(202).send(await startSimulatedRun(services, { type, resource: params.ref, ...request, ...(keepFor !== undefined ? { keepFor } : {}) }));
-        return reply.code(202).send(await startResourceRun(services, { type, resource: params.ref, ...request }));
+        return reply.code(202).send(await startResourceRun(services, { type, resource: params.ref, ...request, ...(safety ? { safety } : {}) }));
       } catch (e) {
         if (e instanceof UnknownResourceError) return reply.code(404).send({ error: 'not found', message: e.message });
         if (e instanceof RunAlreadyRunningError) return reply.code(409).send({ error: 'run already running', message: e.message, workflowId: e.running.workflowId });
@@ -183,6 +184,34 @@ export const resourceSyncRoutes = [
       const progress = await runProgress(services, params.workflowId);
       if (!progress) return reply.code(404).send({ error: 'not found', message: `no run workflow '${params.workflowId}'` });
       return progress;
+    },
+  }),
+  apiRoute<z.output<typeof runDecisionSchema>>({
+    method: 'POST',
+    url: '/api/v1/runs/:workflowId/:decision',
+    summary:
+      'Decide about a run (or live sync) held at its thresholds (TallyState=awaiting-approval): approve does the operations it held and goes on; reject ends it with none of them done (live sync stops where it was)',
+    params: {
+      workflowId: { description: "the run's (or live sync's) workflow id" },
+      decision: { description: 'approve or reject', schema: z.enum(['approve', 'reject']) },
+    },
+    body: { schema: runDecisionSchema, required: false, invalid: 'invalid decision', parse: (body) => runDecisionSchema.safeParse(body === undefined ? {} : body) },
+    responses: {
+      '200': { description: '{ workflowId, decision, message }' },
+      '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
+      '401': { description: 'no or wrong token' },
+      '404': { description: 'no such run, or no such decision' },
+      '409': { description: 'the run is not waiting for approval' },
+    },
+    handle: async ({ services }, { params, body }, reply) => {
+      if (params.decision !== 'approve' && params.decision !== 'reject') return reply.code(404).send({ error: 'not found', message: `no decision '${params.decision}' (approve, reject)` });
+      try {
+        return await decideRun(services, params.workflowId, params.decision, body);
+      } catch (e) {
+        if (e instanceof HeldRunNotFoundError) return reply.code(404).send({ error: 'not found', message: e.message });
+        if (e instanceof RunNotAwaitingApprovalError) return reply.code(409).send({ error: 'not awaiting approval', message: e.message });
+        throw e;
+      }
     },
   }),
 ];

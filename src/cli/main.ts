@@ -28,6 +28,9 @@ import { testResource } from '../admin/resource-test';
 import { cancelOperation, retryOperation } from '../admin/operation-control';
 import { formatSimulationCounts, formatSimulationItem, showSimulation, startSimulatedRun } from '../admin/simulations';
 import { simulationKinds, type SimulationKind } from '../schema/api';
+import { decideRun } from '../admin/run-decisions';
+import { safetyOverrideSchema, type SafetyOverride } from '../schema/workflow-inputs';
+import os from 'node:os';
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   // One-shot commands don't repeat the development-key warning: the dev stack, worker and API say it at their start.
@@ -395,6 +398,24 @@ for (const [action, what, run] of [
     );
 }
 
+const runCommand = program.command('run').description('a reconciliation or import (or live sync) held at its thresholds: decide about what it held');
+for (const [decision, what] of [
+  ['approve', 'the run does the operations it held (tally simulation show <its run id> lists them), and goes on'],
+  ['reject', 'the run ends with none of the operations it held done (live sync stops where it was)'],
+] as const) {
+  runCommand
+    .command(`${decision} <workflowId>`)
+    .description(what)
+    .option('--reason <text>', 'why, kept with the decision')
+    .option('--json', 'machine-readable output')
+    .action(async (workflowId: string, opts: { reason?: string; json?: boolean }) =>
+      withServices(async (services) => {
+        const done = await decideRun(services, workflowId, decision, { by: os.userInfo().username, ...(opts.reason ? { reason: opts.reason } : {}) });
+        print(!!opts.json, done, () => done.message);
+      }),
+    );
+}
+
 for (const [type, name, what] of [
   ['recon', 'reconcile', 'reconcile a resource: finish its pending operations, compare every object with its shadow and owner, and find accounts deleted behind Tally\'s back'],
   ['import', 'import', 'import a resource: every account handled as if just created (unmatched -> new user, unlinked -> linked, linked -> synchronized); accounts that already agree need nothing'],
@@ -407,10 +428,14 @@ for (const [type, name, what] of [
     .option('--buckets <n>', 'split the run over this many child workflows (default: the resource\'s reconciliation.buckets, else 1)')
     .option('--simulate', 'a simulation: do nothing, show what the run would do (waits for it, then prints its counts; tally simulation show <id> lists each object)')
     .option('--keep-for <duration>', 'with --simulate: how long its results are kept, e.g. 7d, 12h', '7d')
+    .option('--max-deletes <n>', 'this run\'s threshold of account deletions: a number, a share such as 5%, or off (default: the resource\'s safety.maxDeletes)')
+    .option('--max-disables <n>', 'the same for account disables (safety.maxDisables)')
+    .option('--max-modifies <n>', 'the same for account modifications (safety.maxModifies)')
     .option('--json', 'machine-readable output')
-    .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean; simulate?: boolean; keepFor: string }) =>
+    .action(async (resource: string, opts: { wait?: boolean; pageSize?: string; buckets?: string; json?: boolean; simulate?: boolean; keepFor: string; maxDeletes?: string; maxDisables?: string; maxModifies?: string }) =>
       withServices(async (services) => {
-        const request = { type, resource, pageSize: positiveInt(opts.pageSize, '--page-size'), buckets: positiveInt(opts.buckets, '--buckets') };
+        const safety = safetyOptions(opts);
+        const request = { type, resource, pageSize: positiveInt(opts.pageSize, '--page-size'), buckets: positiveInt(opts.buckets, '--buckets'), ...(safety ? { safety } : {}) };
         const started = opts.simulate
           ? await startSimulatedRun(services, { ...request, keepFor: durationOption(opts.keepFor, '--keep-for') })
           : await startResourceRun(services, request);
@@ -571,6 +596,19 @@ function durationOption(value: string, option: string): number {
   const parsed = durationSchema.safeParse(/^\d+$/.test(value) ? Number(value) : value);
   if (!parsed.success) throw new Error(`${option}: expected a duration such as 500ms, 1s or 5m, got '${value}'`);
   return durationToMs(parsed.data);
+}
+
+/** `--max-deletes` and the others: a run's own thresholds, or nothing when none is given. */
+function safetyOptions(opts: { maxDeletes?: string; maxDisables?: string; maxModifies?: string }): SafetyOverride | undefined {
+  const given = Object.entries({ maxDeletes: opts.maxDeletes, maxDisables: opts.maxDisables, maxModifies: opts.maxModifies }).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return undefined;
+  const parsed = safetyOverrideSchema.safeParse(Object.fromEntries(given.map(([k, v]) => [k, /^\d+$/.test(v!) ? Number(v) : v])));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const option = `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new Error(`${option}: expected a number, a share such as 5%, or off`);
+  }
+  return parsed.data;
 }
 
 function positiveInt(value: string | undefined, option: string): number | undefined {

@@ -67,13 +67,13 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
       signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
         { key: searchAttributes.resource, value: change.resourceRef },
       ]),
-    async requestResourceRun({ type, resourceOid, pageSize, buckets }) {
+    async requestResourceRun({ type, resourceOid, pageSize, buckets, safety }) {
       const workflowId = workflowIds.resourceRun(type, resourceOid);
       try {
         await client.workflow.start(type === 'recon' ? 'reconcileResource' : 'importFromResource', {
           taskQueue,
           workflowId,
-          args: [{ resource: resourceOid, ...(pageSize ? { pageSize } : {}), ...(buckets ? { buckets } : {}) }],
+          args: [{ resource: resourceOid, ...(pageSize ? { pageSize } : {}), ...(buckets ? { buckets } : {}), ...(safety ? { safety } : {}) }],
           typedSearchAttributes: [
             { key: searchAttributes.resource, value: resourceOid },
             { key: searchAttributes.state, value: 'running' },

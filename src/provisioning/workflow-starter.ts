@@ -2,13 +2,15 @@
  * The port through which the synchronization routine and provisioning hand work to Tally's workflows
  * (implemented over the Temporal client in `client/`, handed to activities at start).
  */
-import type { ActivationTimerInput, DeleteUserInput, ProcessChangeInput, ProvisionAccountInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
+import type { SafetyOverride, ActivationTimerInput, DeleteUserInput, ProcessChangeInput, ProvisionAccountInput, ProvisionRoleInput, ProvisionUserInput, RunType } from '../schema/workflow-inputs';
 
 export interface ResourceRunRequest {
   type: RunType;
   resourceOid: string;
   pageSize?: number;
   buckets?: number;
+  /** This run's thresholds over the resource's. */
+  safety?: SafetyOverride;
 }
 
 export interface WorkflowStarter {

@@ -1,7 +1,7 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
 import { dateTimePattern, durationSchema, durationTextSchema, durationToMs } from './config';
-import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage } from './workflow-inputs';
+import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage, safetyOverrideSchema } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
 
 export const changeNotificationSchema = changeEventFieldsSchema
@@ -131,12 +131,17 @@ export const runRequestSchema = z
     pageSize: z.number().int().min(1).max(5000).optional(),
     /** Child workflows sharing the run (default: the resource's reconciliation.buckets, else 1). */
     buckets: z.number().int().min(1).max(64).optional(),
+    /** This run's thresholds over the resource's safety, e.g. { "maxDeletes": 100 } ("off": none). */
+    safety: safetyOverrideSchema.optional(),
     /** A simulation: the run writes nothing but its results (GET /api/v1/simulations/{id}). */
     simulate: z.boolean().optional(),
     /** How long a simulation's results are kept, e.g. "7d" (default 7 days); only with simulate. */
     keepFor: durationSchema.optional(),
   })
   .strict();
+
+/** `POST /api/v1/runs/{workflowId}/approve|reject`: who decides, and why (both optional). */
+export const runDecisionSchema = z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict();
 
 /** What a simulation's item may count as (`--only`, `?only=`). */
 export const simulationKinds = ['adds', 'modifies', 'deletes', 'disables', 'enables', 'users', 'errors'] as const;

@@ -143,6 +143,7 @@ export type RunContinuation = z.infer<typeof runContinuationSchema>;
 export const safetyOverrideSchema = z
   .object({ maxDeletes: thresholdSchema.optional(), maxDisables: thresholdSchema.optional(), maxModifies: thresholdSchema.optional() })
   .strict();
+export type SafetyOverride = z.infer<typeof safetyOverrideSchema>;
 
 /**
  * `reconcileResource` and `importFromResource`: `{ "resource": "<name or oid>" }` is all a person types

@@ -5,13 +5,17 @@
 import { diffUserProperties } from '../../model';
 import type { Repository } from '../../repository/repository';
 import type { ResourceChange, UserDoc } from '../../schema/objects';
+import { provisionRoleInputSchema, provisionUserInputSchema } from '../../schema/workflow-inputs';
 import { redact } from '../../security/redact';
 import { isOutage } from '../outage';
 import { changeAccountName, synchronizeChange, type ChangeOutcome } from '../synchronize-change';
 import type { SyncDeps } from '../sync-deps';
 import { emptyOverlay, sandboxRepository, type Overlay, type SandboxOptions } from './sandbox-repository';
 import { recordingConnectors } from '../../provisioning';
-import { simulatedWorkflows } from './simulated-workflows';
+import { simulatedWorkflows, type HandedWork } from './simulated-workflows';
+import { userDeletionStep } from '../user-deletion';
+import { provisionUser } from '../projection';
+import { provisionRole } from '../role-projection';
 import { kindsOf, type SimulatedAccountOperation, type SimulatedUserChange, type SimulationItem } from '../../model/simulation';
 
 /** A user's bookkeeping, not his properties: a simulation doesn't show it. */
@@ -56,15 +60,33 @@ export async function userChanges(repo: Repository, overlay: Overlay): Promise<S
   return changes;
 }
 
-/** The deps of a simulation: the sandbox repository over `overlay`, connectors and workflows that record. */
-export function simulationDeps(deps: SyncDeps, overlay: Overlay, record: (op: SimulatedAccountOperation) => void, options: SandboxOptions = {}): SyncDeps {
-  const simulated: SyncDeps = {
+/** The deps of a simulation: the sandbox repository over `overlay`, connectors that record, workflows that queue. */
+export function simulationDeps(deps: SyncDeps, overlay: Overlay, record: (op: SimulatedAccountOperation) => void, handed: HandedWork[], options: SandboxOptions = {}): SyncDeps {
+  return {
     ...deps,
     repo: sandboxRepository(deps.repo, overlay, options),
     connectors: recordingConnectors(deps, record),
-    workflows: simulatedWorkflows(deps.workflows),
+    workflows: simulatedWorkflows(deps.workflows, handed),
   };
-  return simulated;
+}
+
+/** Work handed to workflows at most this deep (a deletion's provisioning that hands on again...). */
+const HANDED_ROUNDS = 5;
+
+/** What the workflows the step handed work to would do, done in the sandbox after it. */
+async function doHandedWork(simulated: SyncDeps, handed: HandedWork[]): Promise<void> {
+  for (let round = 0; round < HANDED_ROUNDS && handed.length > 0; round++) {
+    for (const work of handed.splice(0)) {
+      if (work.workflow === 'deleteUser') {
+        // deleteUser goes step after step until the user is gone (a step whose deletes must wait is as far as it gets).
+        for (let step = 0; step < 3; step++) {
+          const done = await userDeletionStep(simulated, { userOid: work.input.userOid, channel: work.input.channel ?? 'user' });
+          if (done.state === 'deleted' || done.waitingFor.length > 0) break;
+        }
+      } else if (work.workflow === 'provisionUser') await provisionUser(simulated, provisionUserInputSchema.parse(work.input));
+      else await provisionRole(simulated, provisionRoleInputSchema.parse(work.input));
+    }
+  }
 }
 
 /** What a simulated step would have written: its overlay, and the account operations it would have sent. */
@@ -85,11 +107,13 @@ export interface SimulatedStep<T> {
 export async function simulateStep<T>(deps: SyncDeps, step: (simulated: SyncDeps) => Promise<T>, options: SandboxOptions = {}): Promise<SimulatedStep<T>> {
   const overlay = emptyOverlay();
   const accounts: SimulatedAccountOperation[] = [];
-  const simulated = simulationDeps(deps, overlay, (op) => accounts.push(op), options);
+  const handed: HandedWork[] = [];
+  const simulated = simulationDeps(deps, overlay, (op) => accounts.push(op), handed, options);
   let result: T | null = null;
   let error: string | undefined;
   try {
     result = await step(simulated);
+    await doHandedWork(simulated, handed);
   } catch (e) {
     if (isOutage(e)) throw e;
     error = e instanceof Error ? e.message : String(e);
