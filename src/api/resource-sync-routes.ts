@@ -186,32 +186,32 @@ export const resourceSyncRoutes = [
       return progress;
     },
   }),
-  apiRoute<z.output<typeof runDecisionSchema>>({
-    method: 'POST',
-    url: '/api/v1/runs/:workflowId/:decision',
-    summary:
-      'Decide about a run (or live sync) held at its thresholds (TallyState=awaiting-approval): approve does the operations it held and goes on; reject ends it with none of them done (live sync stops where it was)',
-    params: {
-      workflowId: { description: "the run's (or live sync's) workflow id" },
-      decision: { description: 'approve or reject', schema: z.enum(['approve', 'reject']) },
-    },
-    body: { schema: runDecisionSchema, required: false, invalid: 'invalid decision', parse: (body) => runDecisionSchema.safeParse(body === undefined ? {} : body) },
-    responses: {
-      '200': { description: '{ workflowId, decision, message }' },
-      '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
-      '401': { description: 'no or wrong token' },
-      '404': { description: 'no such run, or no such decision' },
-      '409': { description: 'the run is not waiting for approval' },
-    },
-    handle: async ({ services }, { params, body }, reply) => {
-      if (params.decision !== 'approve' && params.decision !== 'reject') return reply.code(404).send({ error: 'not found', message: `no decision '${params.decision}' (approve, reject)` });
-      try {
-        return await decideRun(services, params.workflowId, params.decision, body);
-      } catch (e) {
-        if (e instanceof HeldRunNotFoundError) return reply.code(404).send({ error: 'not found', message: e.message });
-        if (e instanceof RunNotAwaitingApprovalError) return reply.code(409).send({ error: 'not awaiting approval', message: e.message });
-        throw e;
-      }
-    },
-  }),
+  ...(['approve', 'reject'] as const).map((decision) =>
+    apiRoute<z.output<typeof runDecisionSchema>>({
+      method: 'POST',
+      url: `/api/v1/runs/:workflowId/${decision}`,
+      summary:
+        decision === 'approve'
+          ? 'Approve a run (or live sync) held at its thresholds (TallyState=awaiting-approval): it does the operations it held and goes on'
+          : 'Reject a run (or live sync) held at its thresholds: it ends with none of the operations it held done (live sync stops where it was)',
+      params: { workflowId: { description: "the run's (or live sync's) workflow id" } },
+      body: { schema: runDecisionSchema, required: false, invalid: 'invalid decision', parse: (body) => runDecisionSchema.safeParse(body === undefined ? {} : body) },
+      responses: {
+        '200': { description: '{ workflowId, decision, message }' },
+        '400': { description: 'invalid body: { error, message, problems: [{ field, message }] }' },
+        '401': { description: 'no or wrong token' },
+        '404': { description: 'no such run' },
+        '409': { description: 'the run is not waiting for approval' },
+      },
+      handle: async ({ services }, { params, body }, reply) => {
+        try {
+          return await decideRun(services, params.workflowId, decision, body);
+        } catch (e) {
+          if (e instanceof HeldRunNotFoundError) return reply.code(404).send({ error: 'not found', message: e.message });
+          if (e instanceof RunNotAwaitingApprovalError) return reply.code(409).send({ error: 'not awaiting approval', message: e.message });
+          throw e;
+        }
+      },
+    }),
+  ),
 ];
