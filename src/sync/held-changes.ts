@@ -3,7 +3,7 @@
  * processChange workflows hold them while retrying and once failed: the record live sync reads to queue
  * an object's later changes behind its held one.
  */
-import type { HeldChangeDoc, HeldChangeState } from '../repository/repository';
+import type { HeldChangeDoc } from '../repository/repository';
 import type { ResourceChange } from '../schema/objects';
 import { nowOf, type SyncDeps } from './sync-deps';
 
@@ -13,16 +13,11 @@ export function heldObjectKeys(change: ResourceChange): string[] {
   return [...new Set(names.filter((n): n is string => !!n).map((n) => n.toLowerCase()))];
 }
 
-export interface HeldChange {
+/** Where the workflow holding the change stands with it. */
+export type HeldChange = Pick<HeldChangeDoc, 'state' | 'attempt' | 'maxAttempts' | 'lastError' | 'nextTryAt' | 'since'> & {
   workflowId: string;
   change: ResourceChange;
-  state: HeldChangeState;
-  attempt: number;
-  maxAttempts: number;
-  lastError: string;
-  nextTryAt?: string;
-  since: string;
-}
+};
 
 export async function holdChange(deps: SyncDeps, held: HeldChange): Promise<void> {
   const { workflowId, change, ...where } = held;
