@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
-import { startLiveSync, type LiveSyncListing } from '../../../src/admin/live-sync';
+import { liveSyncStatuses, startLiveSync, type LiveSyncListing } from '../../../src/admin/live-sync';
 import { stuckOperations, type StuckOperation } from '../../../src/admin/stuck-operations';
 import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import { exampleResources, type ExampleResources } from '../../support/example-resources';
@@ -85,6 +85,8 @@ test('a change failing twice is retried, then held as failed and listed by tally
   const [retrying] = await eventually(changesOfLdap, (found) => found.some((o) => o.state === 'retrying'), 'the change retrying');
   expect(retrying.details).toMatch(/^retrying modify of .* \(live-sync\): attempt 1 of 2 failed, next try at \S+: .*Document failed validation/);
   anneWorkflowId = retrying.workflowId;
+  // Counted while it retries (the count is written before the state is set, 3 s before the next try).
+  expect((await liveSyncStatuses(tally.services, LDAP_OID))[0].heldChanges).toEqual({ retrying: 1, failed: 0 });
 
   await eventually(changesOfLdap, (found) => found.some((o) => o.workflowId === anneWorkflowId && o.state === 'failed'), 'the change held as failed', 30_000);
   const handle = tally.services.client.workflow.getHandle(anneWorkflowId);
@@ -113,6 +115,9 @@ test('a change failing twice is retried, then held as failed and listed by tally
 }, 120_000);
 
 test('discard from the API drops the held change (audited) and lets the queued one through', async () => {
+  const listed = await fetch(`${apiUrl}/api/v1/livesync?resource=${LDAP_OID}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(((await listed.json()) as LiveSyncListing[])[0].heldChanges).toEqual({ retrying: 0, failed: 1 });
+
   const answer = await fetch(`${apiUrl}/api/v1/operations/${encodeURIComponent(anneWorkflowId)}/discard`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   expect({ status: answer.status, body: await answer.json() }).toMatchObject({ status: 200, body: { workflowId: anneWorkflowId, action: 'discard', done: 'discarded' } });
 
@@ -133,12 +138,20 @@ test('retry from the CLI tries the held change again, and it goes through once t
   await replace('bill', { cn: 'Bill Broken' });
   const [held] = await eventually(changesOfLdap, (found) => found.some((o) => o.state === 'failed'), "bill's change held as failed", 30_000);
   expect(await heldChanges()).toEqual({ retrying: 0, failed: 1 });
+  // A change reported by its stable identifier meets the same workflow and waits behind the held one; --wait says why.
+  const entryUuid = held.workflowId.slice(`change:${LDAP_OID}:`.length);
+  const waited = await runTallyCli(tally.env, ['change', 'OpenDJ LDAP directory', entryUuid, '--primary', '--wait', '--timeout', '3s']);
+  expect({ code: waited.code, stderr: waited.stderr }).toEqual({
+    code: 1,
+    stderr: expect.stringContaining(`processChange ${held.workflowId} is waiting: failed: modify of `),
+  });
 
   await refuseFullNames([]);
   const retried = await runTallyCli(tally.env, ['operation', 'retry', held.workflowId]);
   expect({ code: retried.code, stdout: retried.stdout }).toEqual({ code: 0, stdout: `woken: ${held.workflowId} tries its failed change again now (its attempts counted afresh)\n` });
   const handle = tally.services.client.workflow.getHandle(held.workflowId);
-  expect(await handle.result()).toEqual([expect.objectContaining({ situation: 'linked' })]);
+  // The held change, then the one queued behind it.
+  expect(await handle.result()).toEqual([expect.objectContaining({ situation: 'linked' }), expect.objectContaining({ situation: 'linked' })]);
   expect(await user('bill')).toMatchObject({ fullName: 'Bill Broken' });
   expect(await heldChanges()).toEqual({ retrying: 0, failed: 0 });
   await recordHistories(tally.stack.temporal, { 'process-change-failed-discarded': anneWorkflowId, 'process-change-failed-retried': held.workflowId });
