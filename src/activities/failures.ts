@@ -13,6 +13,11 @@ export const failureTypes = {
   invalidInput: 'TallyInvalidInput',
   /** The resource a change must be read from can't be reached: the workflow waits for it (retryable). */
   resourceUnreachable: 'TallyResourceUnreachable',
+  /**
+   * The routine failed on a change for another reason (a bug, data refused): processChange tries it again
+   * by the resource's `consistency.failedChange`, which the failure carries, then holds it as failed.
+   */
+  changeFailed: 'TallyChangeFailed',
 } as const;
 
 /** Configuration and model errors won't heal by retrying the activity: fail fast with a typed failure. */

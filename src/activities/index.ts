@@ -6,9 +6,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { failFastOnConfiguration, failureTypes } from './failures';
 import { ResourceUnreachableError } from '../sync/observe';
-import { durationToMs } from '../schema/config';
+import { durationToMs, failedChangePolicy } from '../schema/config';
 import type { ResourceChange } from '../schema/objects';
 import {
+  describeError,
   discoverAccount,
   executeNextPendingOperation,
   getAccount,
@@ -19,6 +20,7 @@ import {
   type DiscoveryInput,
 } from '../provisioning';
 import { synchronizeChange } from '../sync/synchronize-change';
+import { holdChange, type HeldChange } from '../sync/held-changes';
 import { provisionUser, type ProjectUserInput } from '../sync/projection';
 import { provisionRole, type ProvisionRoleInput } from '../sync/role-projection';
 import { userDeletionStep, type UserDeletionStepInput } from '../sync/user-deletion';
@@ -106,11 +108,25 @@ export function createActivities(deps: SyncDeps, options: ActivityOptions = {}) 
       try {
         return await failFastOnConfiguration(() => synchronizeChange(deps, change, currentWorkflowId()));
       } catch (e) {
-        if (!(e instanceof ResourceUnreachableError)) throw e;
-        // The workflow waits for the resource visibly (TallyState) instead of this activity retrying unseen.
+        // Configuration and model errors fail fast as they are.
+        if (e instanceof ApplicationFailure) throw e;
+        // The workflow waits for the resource, or tries the change again, visibly (TallyState) instead of
+        // this activity retrying unseen.
+        if (!(e instanceof ResourceUnreachableError)) {
+          const policy = await resourceOf(deps, change.resourceRef).then((r) => failedChangePolicy(r.consistency.failedChange), () => null);
+          throw ApplicationFailure.create({ message: describeError(e), type: failureTypes.changeFailed, details: [policy] });
+        }
         const details: ResourceUnreachableDetails = { ...(await retryPolicyOf(e.resourceOid)), error: e.message };
         throw ApplicationFailure.create({ message: e.message, type: failureTypes.resourceUnreachable, details: [details] });
       }
+    },
+    /** processChange retries a failed change, or holds it as failed: live sync queues the object's later changes behind it. */
+    async holdChange(held: HeldChange) {
+      await holdChange(deps, held);
+    },
+    /** The held change went through or was discarded. */
+    async releaseHeldChange(input: { workflowId: string }) {
+      await deps.repo.liveSync.releaseHeldChange(input.workflowId);
     },
     /** Recomputes the user and provisions his accounts; what must wait is handed to provisionAccount. */
     async provisionUser(input: Omit<ProjectUserInput, 'workflowId'>) {

@@ -5,7 +5,7 @@
  * and kept until an operator's start or resume: nothing else (`tally apply`, change events) starts it again.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { LiveSyncDecision } from '../repository/repository';
+import type { HeldChangeState, LiveSyncDecision } from '../repository/repository';
 import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import { queries, searchAttributes, signals, workflowIds, type LiveSyncStatus } from '../workflows/workflow-ids';
@@ -115,6 +115,8 @@ export interface LiveSyncListing {
   token: string | null;
   /** An operator's stop or pause, kept until a start or resume. */
   operatorDecision: LiveSyncDecision | null;
+  /** The resource's changes processChange is retrying, and those it holds as failed (their objects' later changes queue behind them). */
+  heldChanges: Record<HeldChangeState, number>;
 }
 
 /** Every resource's live sync (or the one asked for). */
@@ -124,7 +126,8 @@ export async function liveSyncStatuses(services: Services, ref?: string): Promis
     resources.map(async (resource) => {
       const { workflowId, token, operatorDecision } = await runningLiveSync(services, resource.oid);
       const status = workflowId ? await services.client.workflow.getHandle(workflowId).query(queries.liveSyncStatus).catch(() => null) : null;
-      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token, operatorDecision };
+      const heldChanges = await services.repo.liveSync.countHeldChanges(resource.oid);
+      return { resource: resource.name, resourceOid: resource.oid, workflowId, status, token, operatorDecision, heldChanges };
     }),
   );
 }

@@ -3,15 +3,19 @@
  * `tally status` lists: a workflow (by its id) waiting for a resource or failed.
  *
  * retry: a failed workflow runs again from its start with the same input (a reset to its first workflow
- * task: a new run, the old one kept in history); a waiting account operation is woken to try now. A
+ * task: a new run, the old one kept in history); a waiting account operation is woken to try now; a
+ * change processChange retries or holds as failed is tried again now, its attempts counted afresh. A
  * retry of what already runs again does nothing, so retrying twice is retrying once.
  * cancel: the operation is given up. An account's pending operations leave its shadow (kept as its
  * `lastFailedOperation`, status `cancelled`, and audited); a waiting workflow is cancelled; a failed run
  * is recorded as given up. `tally status` then no longer lists it.
+ * discard: a change processChange retries or holds as failed is dropped (audited) and the object's
+ * changes queued behind it go on; anything else is cancelled.
  */
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { OperationAction } from '../schema/api';
+import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import { cancelPendingOperations } from '../provisioning';
 import { searchAttributes, signals } from '../workflows/workflow-ids';
@@ -36,7 +40,9 @@ async function describeOperation(services: Services, workflowId: string): Promis
 
 const stateOf = (d: WorkflowExecutionDescription) => d.typedSearchAttributes.get(searchAttributes.state) ?? 'unknown';
 const shadowOf = (d: WorkflowExecutionDescription) => d.typedSearchAttributes.get(searchAttributes.shadow);
-const isWaitingOrFailed = (d: WorkflowExecutionDescription) => ['waiting-for-resource', 'failed'].includes(stateOf(d));
+const isWaitingOrFailed = (d: WorkflowExecutionDescription) => ['waiting-for-resource', 'retrying', 'failed'].includes(stateOf(d));
+/** A running processChange holding a change that keeps failing. */
+const holdsFailedChange = (d: WorkflowExecutionDescription) => d.status.name === 'RUNNING' && d.type === 'processChange' && ['retrying', 'failed'].includes(stateOf(d));
 
 /** The event id of the run's first completed workflow task: resetting there runs the workflow again from its start. */
 async function firstWorkflowTaskEventId(services: Services, workflowId: string, runId: string) {
@@ -51,6 +57,10 @@ export async function retryOperation(services: Services, workflowId: string): Pr
   const described = await describeOperation(services, workflowId);
   const status = described.status.name;
   if (status === 'RUNNING') {
+    if (holdsFailedChange(described)) {
+      await services.client.workflow.getHandle(workflowId).signal(signals.retryChange);
+      return { workflowId, action: 'retry', done: 'woken', message: `${workflowId} tries its failed change again now (its attempts counted afresh)` };
+    }
     if (described.type === 'provisionAccount' && isWaitingOrFailed(described)) {
       await services.client.workflow.getHandle(workflowId).signal(signals.wake);
       return { workflowId, action: 'retry', done: 'woken', message: `${workflowId} tries its pending operation again now` };
@@ -94,6 +104,8 @@ export async function cancelOperation(services: Services, workflowId: string, re
     if (status === 'RUNNING') await services.client.workflow.getHandle(workflowId).signal(signals.wake);
   } else if (status === 'RUNNING') {
     await services.client.workflow.getHandle(workflowId).cancel();
+    // Its object's later changes no longer queue behind it.
+    if (described.type === 'processChange') await services.repo.liveSync.releaseHeldChange(workflowId);
     parts.push(`workflow ${described.type} cancelled`);
   }
   await services.repo.runs.recordCancellation({ workflowId, runId: described.runId, cancelledAt: new Date().toISOString(), reason });
@@ -110,4 +122,30 @@ export async function cancelOperation(services: Services, workflowId: string, re
   ]);
   parts.push('no longer listed by tally status');
   return { workflowId, action: 'cancel', done: 'cancelled', message: `${workflowId}: ${parts.join('; ')}` };
+}
+
+/**
+ * Drops the change a processChange retries or holds as failed; the workflow goes on with the changes of
+ * the object queued behind it. What is not such a change is cancelled (`cancelOperation`).
+ */
+export async function discardOperation(services: Services, workflowId: string, options: { reason?: string; channel?: Channel } = {}): Promise<OperationAction> {
+  const reason = options.reason ?? 'discarded by an operator';
+  const described = await describeOperation(services, workflowId);
+  if (!holdsFailedChange(described)) return { ...(await cancelOperation(services, workflowId, reason)), action: 'discard' };
+  const held = await services.repo.liveSync.heldChange(workflowId);
+  await services.client.workflow.getHandle(workflowId).signal(signals.discardChange);
+  await services.repo.audit.write([
+    {
+      timestamp: new Date().toISOString(),
+      channel: options.channel ?? 'user',
+      objectType: 'account',
+      objectOid: workflowId,
+      ...(held ? { resourceRef: held.resourceRef } : {}),
+      delta: { discarded: held?.change ?? null, attempt: held?.attempt, lastError: held?.lastError, state: stateOf(described) },
+      workflowId,
+      message: `change held by ${workflowId} discarded: ${reason}`,
+    },
+  ]);
+  const what = held ? `${held.change.changeType} of ${held.change.secondaryIdentifier ?? held.change.primaryIdentifier}` : 'its held change';
+  return { workflowId, action: 'discard', done: 'discarded', message: `${workflowId}: ${what} dropped; the object's changes queued behind it go on` };
 }

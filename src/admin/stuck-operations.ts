@@ -1,6 +1,7 @@
 /**
  * `tally status`: the operations that are not moving, as ops look for them in the Temporal UI
- * (TallyState="waiting-for-resource" or "failed"), each with what it waits for and its last error.
+ * (TallyState="waiting-for-resource", "retrying" or "failed"), each with what it waits for and its last
+ * error (a change being retried or held as failed: its attempt, next try and last error).
  */
 import type { Client } from '@temporalio/client';
 import { searchAttributes, workflowIds } from '../workflows/workflow-ids';
@@ -25,7 +26,7 @@ export interface StuckOperation {
  * worker runs).
  */
 export async function stuckOperations(client: Client, options: { limit?: number; repo?: Repository } = {}): Promise<StuckOperation[]> {
-  const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
+  const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "retrying", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
   const found: StuckOperation[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (found.length >= (options.limit ?? 200)) break;

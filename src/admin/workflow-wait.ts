@@ -1,6 +1,7 @@
 /**
  * `--wait` on a workflow: its result, saying once what it waits for while it waits for a resource
- * (TallyState=waiting-for-resource), and giving up after `--timeout` (the workflow keeps going).
+ * (TallyState=waiting-for-resource) or holds a change that keeps failing (retrying, failed), and giving
+ * up after `--timeout` (the workflow keeps going).
  */
 import type { Client } from '@temporalio/client';
 import { searchAttributes } from '../workflows/workflow-ids';
@@ -33,7 +34,8 @@ export async function waitForWorkflowResult<T>(
     const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), left))]);
     if (done) break;
     const state = (await handle.describe().catch(() => null))?.typedSearchAttributes.get(searchAttributes.state);
-    if (state !== 'waiting-for-resource') {
+    // A change being retried or held as failed waits too (for its next try, or for an operator).
+    if (state !== 'waiting-for-resource' && state !== 'retrying' && state !== 'failed') {
       told = false;
       continue;
     }

@@ -1,12 +1,13 @@
 /**
  * The HTTP API's listings and lifecycle routes: users (list, create, delete), resources (list, show,
- * test), roles, templates, and retrying or cancelling stuck operations. Every error answer has the
+ * test), roles, templates, and retrying, cancelling or discarding stuck operations. Every error answer has the
  * shape of `errorBodySchema`.
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
   operationActionSchema,
+  operationActions,
   resourceListingSchema,
   resourceTestSchema,
   roleListingSchema,
@@ -22,7 +23,7 @@ import { listResources, listRoles, listTemplates, listUsers, showResource } from
 import { createUser, UserExistsError } from '../admin/user-creation';
 import { deleteUser } from '../admin/user-deletion';
 import { testResource } from '../admin/resource-test';
-import { cancelOperation, OperationNotFoundError, OperationNotStuckError, retryOperation } from '../admin/operation-control';
+import { cancelOperation, discardOperation, OperationNotFoundError, OperationNotStuckError, retryOperation } from '../admin/operation-control';
 import { OperationExecutingError } from '../provisioning';
 import { UnknownResourceError } from '../admin/resource-runs';
 import { UserCommandError } from '../admin/user-commands';
@@ -150,10 +151,10 @@ export const lifecycleRoutes = [
     method: 'POST',
     url: '/api/v1/operations/:id/:action',
     summary:
-      'retry: a failed operation runs again from its start (a waiting account operation tries now); cancel: the operation is given up (an account\'s pending operations marked cancelled and audited) and /api/v1/status no longer lists it',
+      'retry: a failed operation runs again from its start (a waiting account operation, or a change being retried or held as failed, tries now); cancel: the operation is given up (an account\'s pending operations marked cancelled and audited) and /api/v1/status no longer lists it; discard: a change being retried or held as failed is dropped (audited) and the changes of its object queued behind it go on (anything else: as cancel)',
     params: {
       id: { description: 'the operation\'s workflow id, as /api/v1/status lists it (URL-encoded)' },
-      action: { description: 'retry or cancel', schema: z.enum(['retry', 'cancel']) },
+      action: { description: 'retry, cancel or discard', schema: z.enum(operationActions) },
     },
     responses: {
       '200': { description: 'what was done', schema: operationActionSchema },
@@ -161,8 +162,10 @@ export const lifecycleRoutes = [
       '409': { description: 'the operation is not stuck (it completed, or runs fine), or its account operation is being executed right now' },
     },
     handle: async ({ services }, { params: { id, action } }, reply) => {
-      if (action !== 'retry' && action !== 'cancel') return reply.code(404).send({ error: 'not found', message: `no operation action '${action}' (retry, cancel)` });
-      return answering(reply, () => (action === 'retry' ? retryOperation(services, id) : cancelOperation(services, id)));
+      if (!(operationActions as readonly string[]).includes(action)) return reply.code(404).send({ error: 'not found', message: `no operation action '${action}' (${operationActions.join(', ')})` });
+      return answering(reply, () =>
+        action === 'retry' ? retryOperation(services, id) : action === 'cancel' ? cancelOperation(services, id) : discardOperation(services, id, { channel: 'api' }),
+      );
     },
   }),
 ];

@@ -156,9 +156,9 @@ export const resourceSyncRoutes = [
   apiRoute({
     method: 'GET',
     url: '/api/v1/livesync',
-    summary: "Each resource's live sync (?resource=<name or oid> for one): state, counts, last errors, position",
+    summary: "Each resource's live sync (?resource=<name or oid> for one): state, counts, last errors, position, and its changes being retried or held as failed",
     responses: {
-      '200': { description: '[{ resource, resourceOid, workflowId, status, token, operatorDecision: { state: stopped|paused, at, channel } | null }]' },
+      '200': { description: '[{ resource, resourceOid, workflowId, status, token, operatorDecision: { state: stopped|paused, at, channel } | null, heldChanges: { retrying, failed } }]' },
       '404': { description: 'no such resource' },
     },
     handle: async ({ services }, { query }, reply) => ofKnownResource(reply, () => liveSyncStatuses(services, query.resource)),

@@ -16,7 +16,7 @@ import type { ProvisionUserResult } from '../workflows/provision-user';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
 import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
-import { describeDecision, liveSyncStatuses, signalLiveSync, startAppliedLiveSyncs, startLiveSync } from '../admin/live-sync';
+import { describeDecision, liveSyncStatuses, signalLiveSync, startAppliedLiveSyncs, startLiveSync, type LiveSyncListing } from '../admin/live-sync';
 import { durationSchema, durationToMs } from '../schema/config';
 import { summarizeChangeOutcome, type ChangeOutcome } from '../sync/synchronize-change';
 import { waitForWorkflowResult } from '../admin/workflow-wait';
@@ -25,7 +25,7 @@ import { createUser } from '../admin/user-creation';
 import { deleteUser } from '../admin/user-deletion';
 import { deleteRole } from '../admin/role-deletion';
 import { testResource } from '../admin/resource-test';
-import { cancelOperation, retryOperation } from '../admin/operation-control';
+import { cancelOperation, discardOperation, retryOperation } from '../admin/operation-control';
 import { formatSimulationCounts, formatSimulationItem, showSimulation, startSimulatedRun } from '../admin/simulations';
 import { simulationKinds, type SimulationKind } from '../schema/api';
 import { decideRun } from '../admin/run-decisions';
@@ -383,8 +383,9 @@ program
 
 const operation = program.command('operation').description('stuck operations, by the workflow id tally status shows');
 for (const [action, what, run] of [
-  ['retry', 'run a failed operation again from its start (a waiting account operation: try now); retrying twice is retrying once', retryOperation],
+  ['retry', 'run a failed operation again from its start (a waiting account operation, or a change being retried or held as failed: try now); retrying twice is retrying once', retryOperation],
   ['cancel', 'give a stuck operation up: an account\'s pending operations leave its shadow (marked cancelled, audited); tally status no longer lists it', cancelOperation],
+  ['discard', 'drop a change that is being retried or held as failed (audited); the changes of its object queued behind it go on (anything else: as cancel)', discardOperation],
 ] as const) {
   operation
     .command(`${action} <id>`)
@@ -577,14 +578,17 @@ livesync
         listing
           .map((l) =>
             l.status
-              ? `${l.resource}: ${l.status.state === 'paused' && l.operatorDecision ? describeDecision(l.operatorDecision) : l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}` +
+              ? `${l.resource}: ${l.status.state === 'paused' && l.operatorDecision ? describeDecision(l.operatorDecision) : l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}; ${heldChangesLine(l)}` +
                 l.status.lastErrors.map((e) => `\n    error ${e.object}: ${e.message}`).join('')
-              : `${l.resource}: ${l.operatorDecision ? describeDecision(l.operatorDecision) : 'not running'}; position ${l.token ?? 'not set'}`,
+              : `${l.resource}: ${l.operatorDecision ? describeDecision(l.operatorDecision) : 'not running'}; position ${l.token ?? 'not set'}; ${heldChangesLine(l)}`,
           )
           .join('\n') || '(no resources)',
       );
     }),
   );
+
+/** Changes of the resource retried or held as failed (tally status lists them). */
+const heldChangesLine = ({ heldChanges }: LiveSyncListing) => `changes retrying ${heldChanges.retrying}, failed ${heldChanges.failed}`;
 
 /** `--timeout`, which only limits `--wait`. */
 function waitTimeoutOption(opts: { wait?: boolean; timeout?: string }): number | undefined {

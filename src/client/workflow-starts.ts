@@ -63,8 +63,8 @@ export function createWorkflowStarter({ client, taskQueue }: StartOptions): Work
         { key: searchAttributes.shadow, value: input.shadowOid },
         ...(input.resourceOid ? [{ key: searchAttributes.resource, value: input.resourceOid }] : []),
       ]),
-    reportChange: (change) =>
-      signalWithStart('processChange', workflowIds.processChange(change.resourceRef, changeObjectKey(change)), change, signals.change, [change], [
+    reportChange: (change, workflowId = workflowIds.processChange(change.resourceRef, changeObjectKey(change))) =>
+      signalWithStart('processChange', workflowId, change, signals.change, [change], [
         { key: searchAttributes.resource, value: change.resourceRef },
       ]),
     async requestResourceRun({ type, resourceOid, pageSize, buckets, safety }) {

@@ -18,7 +18,7 @@ export { resourceOf } from './resource-lookup';
 export { readObjectTypeSchemas, type ObjectTypeSchemas } from './resource-schema';
 export { cancelPendingOperations, OperationExecutingError } from './cancel-operations';
 export { checkResource, type ResourceCheck } from './resource-check';
-export { classifyError, isResourceOutage } from './error-classification';
+export { classifyError, describeError, isResourceOutage } from './error-classification';
 export { resolveSecret } from '../connectors';
 export type { ConnectorChange, SearchPage } from '../connectors';
 export { claimLeaseMs } from './claim-lease';

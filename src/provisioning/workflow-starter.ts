@@ -24,8 +24,11 @@ export interface WorkflowStarter {
   requestUserDeletion(input: Pick<DeleteUserInput, 'userOid' | 'channel'>): Promise<string>;
   /** Starts or wakes `provisionAccount` for the shadow; returns its workflow id. */
   requestAccountProvisioning(input: ProvisionAccountInput): Promise<string>;
-  /** Starts or feeds `processChange` for the resource object; returns its workflow id. */
-  reportChange(change: ProcessChangeInput): Promise<string>;
+  /**
+   * Starts or feeds `processChange` for the resource object (or the one `workflowId` names: the workflow
+   * holding an earlier change of the object); returns its workflow id.
+   */
+  reportChange(change: ProcessChangeInput, workflowId?: string): Promise<string>;
   /**
    * Starts a reconciliation or import of the resource under its usual id; `started` is false when that
    * workflow runs already (the caller joins it).

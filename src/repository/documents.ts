@@ -12,6 +12,7 @@ export const collectionNames = {
   objectTemplates: 'objectTemplates',
   syncTokens: 'syncTokens',
   changeEvents: 'changeEvents',
+  heldChanges: 'heldChanges',
   runs: 'runs',
   audit: 'audit',
   storage: 'storage',

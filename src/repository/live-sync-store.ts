@@ -35,13 +35,38 @@ export interface ChangeEventDoc {
   doneAt?: Date;
 }
 
+/**
+ * A change of one object the synchronization routine keeps failing on, held by its processChange
+ * workflow (`oid`: the workflow id) while it is retried or waits for an operator: live sync queues the
+ * object's later changes behind it.
+ */
+export interface HeldChangeDoc extends Versioned {
+  resourceRef: string;
+  /** The object's stable identifier and its name, lower-cased, as changes name it. */
+  objectKeys: string[];
+  state: HeldChangeState;
+  attempt: number;
+  maxAttempts: number;
+  lastError: string;
+  /** The next automatic attempt; absent once held as failed. */
+  nextTryAt?: string;
+  /** The first failure of the change. */
+  since: string;
+  change: Pick<ResourceChange, 'changeType' | 'primaryIdentifier' | 'secondaryIdentifier' | 'channel'>;
+  updatedAt: string;
+}
+
+export type HeldChangeState = 'retrying' | 'failed';
+
 export class LiveSyncStore {
   private readonly syncTokens: Collection<SyncTokenDoc>;
   private readonly changeEvents: Collection<ChangeEventDoc>;
+  private readonly heldChanges: Collection<HeldChangeDoc>;
 
   constructor(db: Db) {
     this.syncTokens = db.collection(collectionNames.syncTokens);
     this.changeEvents = db.collection(collectionNames.changeEvents);
+    this.heldChanges = db.collection(collectionNames.heldChanges);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -50,6 +75,7 @@ export class LiveSyncStore {
       this.changeEvents.createIndex({ resourceRef: 1, eventId: 1 }, { unique: true, partialFilterExpression: { eventId: { $type: 'string' } }, name: 'one_event_per_id' }),
       // Applied events are kept a day, so a repeated event id is still recognised.
       this.changeEvents.createIndex({ doneAt: 1 }, { expireAfterSeconds: 86_400, name: 'applied_events_expire' }),
+      this.heldChanges.createIndex({ resourceRef: 1, objectKeys: 1 }, { name: 'held_changes_by_object' }),
     ]);
   }
 
@@ -120,5 +146,37 @@ export class LiveSyncStore {
   async finishChangeEvents(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.changeEvents.updateMany({ _id: { $in: ids.map((id) => ObjectId.createFromHexString(id)) } }, { $set: { done: true, doneAt: new Date() } });
+  }
+
+  /** Records (or updates) the change a processChange workflow holds. */
+  async holdChange(held: Omit<HeldChangeDoc, 'version'>): Promise<void> {
+    await this.heldChanges.updateOne(byId(held.oid), { $set: held, $inc: { version: 1 } }, { upsert: true });
+  }
+
+  /** The workflow holds no change any more (it went through, or was discarded). */
+  async releaseHeldChange(workflowId: string): Promise<void> {
+    await this.heldChanges.deleteOne(byId(workflowId));
+  }
+
+  async heldChange(workflowId: string): Promise<HeldChangeDoc | null> {
+    const found = await this.heldChanges.findOne(byId(workflowId), noId);
+    return found ? { ...found, oid: workflowId } : null;
+  }
+
+  /** Which of these objects (lower-cased identifiers) have a change held, each with the workflow holding it. */
+  async heldObjects(resourceRef: string, objectKeys: readonly string[]): Promise<Map<string, string>> {
+    const held = new Map<string, string>();
+    if (objectKeys.length === 0) return held;
+    const found = await this.heldChanges.find({ resourceRef, objectKeys: { $in: [...objectKeys] } }, { projection: { objectKeys: 1, oid: 1 } }).toArray();
+    for (const doc of found) for (const key of doc.objectKeys) held.set(key, doc.oid);
+    return held;
+  }
+
+  /** How many of the resource's changes are being retried, and how many are held as failed. */
+  async countHeldChanges(resourceRef: string): Promise<Record<HeldChangeState, number>> {
+    const counts: Record<HeldChangeState, number> = { retrying: 0, failed: 0 };
+    const groups = await this.heldChanges.aggregate<{ _id: HeldChangeState; n: number }>([{ $match: { resourceRef } }, { $group: { _id: '$state', n: { $sum: 1 } } }]).toArray();
+    for (const group of groups) counts[group._id] = group.n;
+    return counts;
   }
 }

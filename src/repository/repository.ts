@@ -15,7 +15,7 @@ import { UserStore } from './user-store';
 export type { Patch } from './versioned';
 export type { AuditRecord } from './audit-store';
 export type { ConfigKind, ConfigSnapshot, Stored, StoredObjectTemplate, StoredResource, StoredRole } from './config-store';
-export type { ChangeEventDoc, LiveSyncDecision, SyncTokenDoc } from './live-sync-store';
+export type { ChangeEventDoc, HeldChangeDoc, HeldChangeState, LiveSyncDecision, SyncTokenDoc } from './live-sync-store';
 export type { OperationCancellationDoc, RunDoc, RunError, RunStats } from './run-store';
 export type { ShadowIdentifiers, ShadowQuery } from './shadow-store';
 export type { SimulationDoc, StoredSimulationItem } from './simulation-store';
@@ -52,7 +52,7 @@ export class Repository {
   readonly config: ConfigStore;
   /** Reconciliation and import runs, and operations an operator gave up. */
   readonly runs: RunStore;
-  /** Live-sync positions and the change events services sent. */
+  /** Live-sync positions, the change events services sent, and the changes processChange holds while they fail. */
   readonly liveSync: LiveSyncStore;
   readonly audit: AuditStore;
   /** Simulations of runs and their per-object results (kept for a while, then removed). */

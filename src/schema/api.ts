@@ -274,11 +274,12 @@ export const userDeletionSchema = z.object({
   waiting: z.string().optional(),
 });
 
-/** `tally operation retry|cancel`, `POST /api/v1/operations/{id}/retry|cancel`. */
+/** `tally operation retry|cancel|discard`, `POST /api/v1/operations/{id}/retry|cancel|discard`. */
+export const operationActions = ['retry', 'cancel', 'discard'] as const;
 export const operationActionSchema = z.object({
   workflowId: z.string(),
-  action: z.enum(['retry', 'cancel']),
-  /** What was done: `reset`, `woken`, `cancelled`, `already running` ... */
+  action: z.enum(operationActions),
+  /** What was done: `reset`, `woken`, `cancelled`, `discarded`, `already running` ... */
   done: z.string(),
   message: z.string(),
 });

@@ -152,6 +152,48 @@ export const retryPolicySchema = z
 export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
 
 /**
+ * A change the synchronization routine keeps failing on (not an outage, not a configuration error: a bug,
+ * data the repository or the resource refuses): tried again with this backoff, then held as failed until
+ * an operator retries or discards it.
+ */
+export const failedChangeSchema = z
+  .object({
+    /** Attempts before the change is held as failed. */
+    maxAttempts: z.number().int().positive().default(10),
+    backoff: z
+      .object({
+        initialInterval: durationSchema.default('1s'),
+        backoffCoefficient: z.number().min(1).default(2),
+        maximumInterval: durationSchema.default('5m'),
+      })
+      .strict()
+      .default({ initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' }),
+    /** No automatic attempt once the change has been failing this long. */
+    maxAge: durationSchema.default('24h'),
+  })
+  .strict();
+export type FailedChangeConfig = z.infer<typeof failedChangeSchema>;
+
+/** `consistency.failedChange` in milliseconds, as processChange retries by it. */
+export interface FailedChangePolicy {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maxAgeMs: number;
+}
+
+export function failedChangePolicy(config: FailedChangeConfig = failedChangeSchema.parse({})): FailedChangePolicy {
+  return {
+    maxAttempts: config.maxAttempts,
+    initialIntervalMs: durationToMs(config.backoff.initialInterval),
+    backoffCoefficient: config.backoff.backoffCoefficient,
+    maximumIntervalMs: durationToMs(config.backoff.maximumInterval),
+    maxAgeMs: durationToMs(config.maxAge),
+  };
+}
+
+/**
  * How values of an attribute are compared (midPoint's matching rules; `mr:stringIgnoreCase` and the full
  * matching-rule URI are accepted too). `default` compares values exactly.
  */
@@ -565,9 +607,16 @@ export const resourceSchema = z
         assignmentPolicyEnforcement: z.enum(['none', 'relative', 'full']).default('relative'),
         /** Shadows of accounts gone from the resource (no owner, nothing pending) are kept this long, then reconciliation removes them. */
         deadShadowRetention: durationSchema.default('7d'),
+        failedChange: failedChangeSchema.default(failedChangeSchema.parse({})),
       })
       .strict()
-      .default({ retry: retryPolicySchema.parse({}), livenessCheckInterval: '15s', assignmentPolicyEnforcement: 'relative', deadShadowRetention: '7d' }),
+      .default({
+        retry: retryPolicySchema.parse({}),
+        livenessCheckInterval: '15s',
+        assignmentPolicyEnforcement: 'relative',
+        deadShadowRetention: '7d',
+        failedChange: failedChangeSchema.parse({}),
+      }),
     schemaHandling: z
       .object({
         objectType: oneOrMany(objectTypeSchema).optional(),

@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, ContinueAsNew, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { searchAttributes } from './workflow-ids';
 
-function rootMessage(e: unknown): string {
+/** What went wrong, for a person: the innermost failure's type and message. */
+export function rootMessage(e: unknown): string {
   if (e instanceof ActivityFailure && e.cause) return rootMessage(e.cause);
   if (e instanceof ApplicationFailure) return `${e.type ?? 'error'}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);

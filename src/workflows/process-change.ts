@@ -2,7 +2,9 @@
  * The synchronization routine for one resource object, whatever found the change: shadow -> situation ->
  * reaction actions -> inbound -> provisioning of the owner's accounts, in one local activity per change.
  * Accounts whose operation must wait are handed to their provisionAccount workflows. While the resource
- * can't be read, the change waits for it, searchable as TallyState=waiting-for-resource.
+ * can't be read, the change waits for it, searchable as TallyState=waiting-for-resource; a change that
+ * fails otherwise is retried, then held as failed (failed-change.ts), and the object's later changes
+ * queue behind it.
  */
 import { ActivityFailure, ApplicationFailure, continueAsNew, proxyLocalActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities, ResourceUnreachableDetails } from '../activities';
@@ -14,15 +16,21 @@ import { markedOnFailure } from './failure-state';
 import { searchAttributes, signals } from './workflow-ids';
 import { backoffDelayMs } from './backoff';
 import { waitForResource } from './resource-wait';
+import { describeChange, operatorDecisions, retryingFailedChange } from './failed-change';
 
 export type { ChangeOutcome };
 
 /** The activities' failure type for a resource that can't be read now (activities/failures.ts). */
 const resourceUnreachable = 'TallyResourceUnreachable';
 
-const acts = proxyLocalActivities<Pick<Activities, 'synchronizeChange' | 'resolveChangeInput'>>({
+const acts = proxyLocalActivities<Pick<Activities, 'resolveChangeInput'>>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [resourceUnreachable] },
+});
+/** Tried once per attempt: the workflow itself tries a failed change again, visibly (failed-change.ts). */
+const routine = proxyLocalActivities<Pick<Activities, 'synchronizeChange'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 1 },
 });
 
 export async function processChange(raw: unknown): Promise<ChangeOutcome[]> {
@@ -63,22 +71,30 @@ async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
   let waiting: Waiting | null = continued ? { attempt: continued.attempt, resumeWait: continued.resumeWait, resource: continued.resource as unknown as ResourceUnreachableDetails } : null;
   // A change signalled while the last one completes is not lost: the server refuses that completion
   // (or the continue-as-new) and delivers the signal, and this loop runs again.
+  const operator = operatorDecisions();
   while (queue.length > 0) {
-    const done = await synchronizeWhenReadable(queue[0], waiting);
-    waiting = null;
+    const maybeHeld = waiting !== null;
+    const done = await retryingFailedChange(
+      queue[0],
+      operator,
+      () => {
+        // A wait an earlier run began is finished by the first attempt only.
+        const resumed = waiting;
+        waiting = null;
+        return synchronizeWhenReadable(queue[0], resumed);
+      },
+      { maybeHeld },
+    );
     if ('goOnWaiting' in done) {
       const { attempt, resumeWait, resource } = done.goOnWaiting;
       return continueAsNew<typeof processChange>({ continued: { change: queue[0], queued: queue.slice(1), outcomes, attempt, resumeWait, resource } });
     }
     queue.shift();
-    outcomes.push(done.outcome);
+    if ('outcome' in done) outcomes.push(done.outcome);
   }
   upsertSearchAttributes([{ key: searchAttributes.state, value: 'done' }]);
   return outcomes;
 }
-
-const describe = (change: ResourceChange) =>
-  `${change.changeType} of ${change.secondaryIdentifier ?? change.primaryIdentifier ?? '?'} (${change.channel})`;
 
 /**
  * Runs the routine for the change; while its resource can't be read, waits for it with the resource's
@@ -106,9 +122,9 @@ async function synchronizeWhenReadable(change: ResourceChange, resumed: Waiting 
     attempt = resumed.attempt + 1;
   }
   for (; ; attempt++) {
-    setCurrentDetails(`processing ${describe(change)}`);
+    setCurrentDetails(`processing ${describeChange(change)}`);
     try {
-      const outcome = await acts.synchronizeChange(change);
+      const outcome = await routine.synchronizeChange(change);
       if (attempt > 1) upsertSearchAttributes([{ key: searchAttributes.state, value: 'running' }]);
       return { outcome };
     } catch (e) {
@@ -121,7 +137,7 @@ async function synchronizeWhenReadable(change: ResourceChange, resumed: Waiting 
         );
       }
       const delay = backoffDelayMs(unreachable, attempt);
-      const details = `waiting for ${unreachable.resourceName} to come back: ${describe(change)} can't be read (attempt ${attempt}, next in ${Math.round(delay / 1000)} s): ${unreachable.error}`;
+      const details = `waiting for ${unreachable.resourceName} to come back: ${describeChange(change)} can't be read (attempt ${attempt}, next in ${Math.round(delay / 1000)} s): ${unreachable.error}`;
       const left = await waitFor({ attempt, resumeWait: { remainingMs: delay, details }, resource: unreachable });
       if (left) return { goOnWaiting: left };
     }

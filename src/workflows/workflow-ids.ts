@@ -38,6 +38,10 @@ export const signals = {
   wake: defineSignal('wake'),
   /** processChange: another change of the same object. */
   change: defineSignal<[ProcessChangeInput]>('change'),
+  /** processChange: try the held change again now, its attempts counted afresh. */
+  retryChange: defineSignal('retryChange'),
+  /** processChange: drop the held change (an operator's decision, audited) and go on with the queued ones. */
+  discardChange: defineSignal('discardChange'),
   /** liveSync: stop polling (until resumed), go on polling, end the workflow. */
   pauseLiveSync: defineSignal('pause'),
   resumeLiveSync: defineSignal('resume'),
@@ -116,4 +120,4 @@ export const searchAttributes = {
   state: defineSearchAttributeKey('TallyState', SearchAttributeType.KEYWORD),
 };
 
-export type TallyState = 'running' | 'waiting-for-resource' | 'awaiting-approval' | 'failed' | 'done';
+export type TallyState = 'running' | 'waiting-for-resource' | 'retrying' | 'awaiting-approval' | 'failed' | 'done';

@@ -97,6 +97,11 @@ export class RepositoryInspector {
     return result;
   }
 
+  /** A command on this database (a collection's validator, say: documents MongoDB refuses to write). */
+  databaseCommand(command: Document): Promise<Document> {
+    return this.client.db(this.database).command(command);
+  }
+
   /** A command on the server's `admin` database (`buildInfo`, `hello` ...). */
   serverCommand(command: Document): Promise<Document> {
     return this.client.db('admin').command(command);

@@ -3,7 +3,9 @@
  * it (HTTP API, signals). The changes since the stored position are coalesced per
  * object (the routine reads each object as it is now, so one pass applies all of an object's changes,
  * in order) and synchronized side by side. A change that fails is handed to its own processChange
- * workflow, which retries it, and the poll goes on. The position moves only when every change before it
+ * workflow, which retries it, and the poll goes on; while that workflow holds the change (retrying, or
+ * failed until an operator retries or discards it), the object's later changes are handed to it too, to
+ * queue behind it. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
 import { changelogEnd, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
@@ -13,6 +15,7 @@ import type { ResourceChange } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { isOutage } from '../reconciliation/objects-page';
 import { objectError } from '../reconciliation/run-scope';
+import { heldBehind } from '../held-changes';
 import { synchronizeChange } from '../synchronize-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
 
@@ -67,7 +70,15 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
     }
   }
   const objects = [...fromChangelog, ...fromEvents];
+  const behind = await heldBehind(deps, resource.oid, objects);
   await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
+    const holder = behind.get(change);
+    if (holder) {
+      // An earlier change of this object is being retried or waits for an operator: this one queues behind it.
+      await deps.workflows.reportChange(change, holder);
+      result.handedOver++;
+      return;
+    }
     try {
       const outcome = await synchronizeChange(deps, change, options.workflowId);
       if (outcome.situation === 'protected') result.protected++;

@@ -342,3 +342,33 @@ describe('reconciliation schedule', () => {
     expect(cronProblem(cron)).toBe(problem);
   });
 });
+
+describe('consistency.failedChange', () => {
+  const resourceWith = (consistency: string) => `${validLdapResource}${consistency}---\n${validTemplate}`;
+  const failedChangeOf = (dir: string) =>
+    (loadConfigFiles([dir]).objects.find((o) => o.object.kind === 'Resource')!.object as { consistency: { failedChange: unknown } }).consistency.failedChange;
+
+  it('defaults to 10 attempts, 1 s doubling up to 5 min, for at most a day; a resource may set its own', () => {
+    expect(failedChangeOf(writeConfigDir({ 'ldap.yaml': resourceWith('') }))).toEqual({
+      maxAttempts: 10,
+      backoff: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+      maxAge: '24h',
+    });
+    const own = resourceWith('consistency:\n  failedChange: { maxAttempts: 3, backoff: { initialInterval: 200ms }, maxAge: 1h }\n');
+    expect(failedChangeOf(writeConfigDir({ 'ldap.yaml': own }))).toEqual({
+      maxAttempts: 3,
+      backoff: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5m' },
+      maxAge: '1h',
+    });
+  });
+
+  it('a wrong value names its field and what was expected', () => {
+    const content = resourceWith('consistency:\n  failedChange:\n    maxAttempts: 0\n    backoff: { multiplier: 2 }\n');
+    const dir = writeConfigDir({ 'ldap.yaml': content });
+    const lines = problemLines(() => loadConfigFiles([dir]));
+    expect(lines).toEqual([
+      `${join(dir, 'ldap.yaml')}:${lineOf(content, 'maxAttempts: 0')}: consistency.failedChange.maxAttempts: expected a value > 0, found number 0`,
+      `${join(dir, 'ldap.yaml')}:${lineOf(content, 'multiplier')}: consistency.failedChange.backoff.multiplier: unknown key "multiplier"; expected one of initialInterval, backoffCoefficient, maximumInterval`,
+    ]);
+  });
+});
