@@ -21,8 +21,10 @@ export function createLiveSyncActivities(deps: SyncDeps) {
       }
     },
     /** Reads the changes since the stored position and applies them (or hands each failed one to its own workflow). */
-    async pollChangelog(input: { resourceOid: string; limit: number }) {
-      return failFastOnConfiguration(() => pollChangelog(deps, input.resourceOid, { limit: input.limit, workflowId: Context.current().info.workflowExecution?.workflowId }));
+    async pollChangelog(input: { resourceOid: string; limit: number; approved?: boolean }) {
+      return failFastOnConfiguration(() =>
+        pollChangelog(deps, input.resourceOid, { limit: input.limit, workflowId: Context.current().info.workflowExecution?.workflowId, ...(input.approved ? { approved: true } : {}) }),
+      );
     },
     /** The changelog was purged past live sync's position: a reconciliation finds what was missed. */
     async requestReconciliation(input: { resourceOid: string }): Promise<string> {

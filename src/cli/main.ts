@@ -13,6 +13,7 @@ import { stuckOperations } from '../admin/stuck-operations';
 import { readPassword } from './read-password';
 import { assignToUser, propertyChangesFromWords, setUserProperties, unassignFromUser, type UserCommandResult } from '../admin/user-commands';
 import type { ProvisionUserResult } from '../workflows/provision-user';
+import type { LiveSyncStatus } from '../workflows/workflow-ids';
 import { listRuns, runWorkflowTypes, startResourceRun, waitForRun } from '../admin/resource-runs';
 import { formatRunProgress } from './run-progress-line';
 import { listReconciliationSchedules, syncReconciliationSchedules } from '../admin/reconciliation-schedules';
@@ -579,6 +580,7 @@ livesync
           .map((l) =>
             l.status
               ? `${l.resource}: ${l.status.state === 'paused' && l.operatorDecision ? describeDecision(l.operatorDecision) : l.status.state} (${l.workflowId}); ${l.status.polls} polls, ${l.status.changes} changes, ${l.status.applied} applied, ${l.status.handedOver} handed over, last poll ${l.status.lastPollAt ?? 'not yet'}; position ${l.token ?? 'not set'}; ${heldChangesLine(l)}` +
+                awaitingLine(l.status, l.workflowId) +
                 l.status.lastErrors.map((e) => `\n    error ${e.object}: ${e.message}`).join('')
               : `${l.resource}: ${l.operatorDecision ? describeDecision(l.operatorDecision) : 'not running'}; position ${l.token ?? 'not set'}; ${heldChangesLine(l)}`,
           )
@@ -586,6 +588,12 @@ livesync
       );
     }),
   );
+
+/** Why a live sync held at its thresholds waits, and what to do. */
+const awaitingLine = ({ awaitingApproval: held }: LiveSyncStatus, workflowId: string | null) =>
+  held
+    ? `\n    waits for approval: ${held.held} objects held, ${held.reasons.join('; ')}; see them: tally simulation show ${held.simulation}; decide: tally run approve|reject ${workflowId}`
+    : '';
 
 /** Changes of the resource retried or held as failed (tally status lists them). */
 const heldChangesLine = ({ heldChanges }: LiveSyncListing) => `changes retrying ${heldChanges.retrying}, failed ${heldChanges.failed}`;

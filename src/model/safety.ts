@@ -44,10 +44,8 @@ export function limitsActive(limits: SafetyLimits | undefined): limits is Safety
 /** What an object's account operations count against the limits (only the kinds that are limited). */
 export function guardedCountsOf(limits: SafetyLimits, accounts: readonly Pick<SimulatedAccountOperation, 'operation'>[]): GuardedCounts {
   const counts = noGuardedCounts();
-  for (const { operation } of accounts) {
-    const kind = operation === 'delete' ? 'deletes' : operation === 'disable' ? 'disables' : operation === 'modify' ? 'modifies' : null;
-    if (kind && limits[kind] !== null) counts[kind]++;
-  }
+  for (const { operation } of accounts) countGuarded(counts, operation);
+  for (const k of guardedKinds) if (limits[k] === null) counts[k] = 0;
   return counts;
 }
 
@@ -61,4 +59,11 @@ export function addGuarded(into: GuardedCounts, from: GuardedCounts): GuardedCou
 /** The limits the counts pass, said for people ("60 deletes > maxDeletes 50"); empty when none. */
 export function exceededLimits(limits: SafetyLimits, counts: GuardedCounts): string[] {
   return guardedKinds.flatMap((k) => (limits[k] !== null && counts[k] > limits[k]! ? [`${counts[k]} ${k} > ${keyOf[k]} ${limits[k]}`] : []));
+}
+
+/** Counts one account operation (a delete, a disable, a modification) where thresholds count it. */
+export function countGuarded(counts: GuardedCounts, operation: SimulatedAccountOperation['operation']): void {
+  if (operation === 'delete') counts.deletes++;
+  else if (operation === 'disable') counts.disables++;
+  else if (operation === 'modify') counts.modifies++;
 }

@@ -24,4 +24,4 @@ export type { ConnectorChange, SearchPage } from '../connectors';
 export { claimLeaseMs } from './claim-lease';
 export { nowOf, type ProvisioningDeps } from './provisioning-deps';
 export type { WorkflowStarter } from './workflow-starter';
-export { modifyKind, recordingConnectors, SIMULATED_ID_PREFIX } from './recording-connectors';
+export { countingConnectors, modifyKind, recordingConnectors, SIMULATED_ID_PREFIX } from './recording-connectors';

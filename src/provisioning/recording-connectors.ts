@@ -99,3 +99,43 @@ export function recordingConnectors(deps: Pick<ProvisioningDeps, 'connectors'>, 
   };
   return recording as ConnectorRegistry;
 }
+
+/**
+ * The registry whose connectors work as usual and report each delete, disable, enable and modification
+ * they did (a live sync counts them against its thresholds).
+ */
+export function countingConnectors(deps: Pick<ProvisioningDeps, 'connectors'>, done: (operation: AccountOperationKind) => void): ConnectorRegistry {
+  const real = deps.connectors;
+  const counting: Pick<ConnectorRegistry, 'connectorFor' | 'closeAll'> = {
+    async connectorFor(ref, objectType) {
+      const { resource, connector } = await real.connectorFor(ref, objectType);
+      return {
+        resource,
+        connector: {
+          ...bound(connector),
+          modify: async (primaryIdentifier, deltas) => {
+            const object = await connector.modify(primaryIdentifier, deltas);
+            done(modifyKind(resource, objectType, deltas));
+            return object;
+          },
+          delete: async (primaryIdentifier) => {
+            await connector.delete(primaryIdentifier);
+            done('delete');
+          },
+        },
+      };
+    },
+    closeAll: () => real.closeAll(),
+  };
+  return counting as ConnectorRegistry;
+}
+
+/** The connector's methods bound to it, so they can be spread into another object. */
+function bound(connector: Connector): Connector {
+  const methods = Object.fromEntries(
+    (['testConnection', 'schema', 'attributesOf', 'nameTaken', 'get', 'search', 'create', 'createMany', 'modify', 'delete', 'latestToken', 'changesSince', 'close'] as const)
+      .filter((name) => typeof connector[name] === 'function')
+      .map((name) => [name, (connector[name] as (...args: unknown[]) => unknown).bind(connector)]),
+  );
+  return methods as unknown as Connector;
+}

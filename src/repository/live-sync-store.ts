@@ -16,6 +16,16 @@ export interface SyncTokenDoc extends Versioned {
   workflowId?: string;
   /** An operator stopped or paused live sync: it stays so (`tally apply` leaves it) until a start or resume. */
   operatorDecision?: LiveSyncDecision;
+  /** The account operations live sync did that thresholds count, by poll, over the last hour (the sliding window). */
+  guarded?: GuardedOperations[];
+}
+
+/** What one poll did that thresholds count. */
+export interface GuardedOperations {
+  at: string;
+  deletes: number;
+  disables: number;
+  modifies: number;
 }
 
 export interface LiveSyncDecision {
@@ -114,6 +124,24 @@ export class LiveSyncStore {
     } else {
       await this.syncTokens.updateOne({ ...byId(oid), operatorDecision: { $exists: true } }, { $unset: { operatorDecision: '' }, $inc: { version: 1 } });
     }
+  }
+
+  /** The operations thresholds count that live sync did since `since` (the sliding hour). */
+  async guardedSince(resourceRef: string, since: string): Promise<GuardedOperations[]> {
+    const doc = await this.syncTokens.findOne(byId(`livesync:${resourceRef}`), { projection: { _id: 0, guarded: 1 } });
+    return (doc?.guarded ?? []).filter((g) => g.at >= since);
+  }
+
+  /** Adds a poll's counted operations to the window, dropping what is older than `since`. */
+  async recordGuarded(resourceRef: string, done: GuardedOperations, since: string): Promise<void> {
+    const oid = `livesync:${resourceRef}`;
+    await this.syncTokens.updateOne(byId(oid), { $pull: { guarded: { at: { $lt: since } } } } as never);
+    await this.syncTokens.updateOne(byId(oid), { $set: { oid, resourceRef }, $push: { guarded: done }, $inc: { version: 1 } } as never, { upsert: true });
+  }
+
+  /** An operator approved what live sync held: the window starts again. */
+  async clearGuarded(resourceRef: string): Promise<void> {
+    await this.syncTokens.updateOne(byId(`livesync:${resourceRef}`), { $unset: { guarded: '' }, $inc: { version: 1 } });
   }
 
   async release(resourceRef: string, workflowId: string): Promise<void> {

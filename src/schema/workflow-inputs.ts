@@ -200,6 +200,8 @@ export const liveSyncInputSchema = z
         paused: z.boolean(),
         stats: liveSyncStatsSchema,
         lastErrors: z.array(runErrorSchema),
+        /** An operator approved what the last poll held: the next poll applies it whatever the thresholds. */
+        approveNext: z.boolean().optional(),
       })
       .strict()
       .optional(),

@@ -58,10 +58,14 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
     })));
   let stopping = false;
   let lastPollAt: string | null = null;
+  let awaiting: NonNullable<LiveSyncStatus['awaitingApproval']> | null = null;
+  let decided: NonNullable<LiveSyncStatus['lastDecision']> | null = null;
   const status = (): LiveSyncStatus => ({
     resource: state.resourceName,
     resourceOid: state.resourceOid,
-    state: stopping ? 'stopped' : state.paused ? 'paused' : 'polling',
+    state: stopping ? 'stopped' : awaiting ? 'awaiting-approval' : state.paused ? 'paused' : 'polling',
+    ...(awaiting ? { awaitingApproval: awaiting } : {}),
+    ...(decided ? { lastDecision: decided } : {}),
     intervalMs: state.intervalMs,
     startedAt: state.startedAt,
     lastPollAt,
@@ -76,6 +80,12 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
   setHandler(signals.pauseLiveSync, () => void (state.paused = true));
   setHandler(signals.resumeLiveSync, () => void (state.paused = false));
   setHandler(signals.stopLiveSync, () => void (stopping = true));
+  // Only a live sync that waits for a decision takes one.
+  const decide = (approved: boolean) => (d?: { by?: string; reason?: string }) => {
+    if (awaiting) decided = { approved, ...(d?.by ? { by: String(d.by) } : {}), ...(d?.reason ? { reason: String(d.reason) } : {}), at: new Date().toISOString() };
+  };
+  setHandler(signals.approve, decide(true));
+  setHandler(signals.reject, decide(false));
   const signalled: ChangeEventInput[] = [];
   setHandler(signals.changeEvents, (events) => {
     for (const event of Array.isArray(events) ? events : []) {
@@ -95,7 +105,8 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       continue;
     }
     if (signalled.length > 0) await poll.storeChangeEvents({ resourceOid: state.resourceOid, events: signalled.splice(0) });
-    const result = await poll.pollChangelog({ resourceOid: state.resourceOid, limit: state.batchSize });
+    const result = await poll.pollChangelog({ resourceOid: state.resourceOid, limit: state.batchSize, ...(state.approveNext ? { approved: true } : {}) });
+    state.approveNext = undefined;
     lastPollAt = new Date().toISOString();
     state.stats.polls++;
     state.stats.changes += result.changes;
@@ -109,11 +120,26 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       news = `the changelog no longer held live sync's position (purged): reconciliation ${reconciliation} started to find what was missed`;
     }
     report(news);
+    if (result.held) {
+      // Nothing of the held changes is done and the position stays before them until an operator decides.
+      awaiting = result.held;
+      decided = null;
+      upsertSearchAttributes([{ key: searchAttributes.state, value: 'awaiting-approval' }]);
+      report(`held ${result.held.held} objects: ${result.held.reasons.join('; ')}; see them: tally simulation show ${result.held.simulation}; decide: tally run approve ${workflowId} (or reject)`);
+      await condition(() => decided !== null || stopping);
+      awaiting = null;
+      upsertSearchAttributes([{ key: searchAttributes.state, value: 'running' }]);
+      // Set by a signal handler while waiting (the compiler can't see it).
+      const decision = decided as LiveSyncStatus['lastDecision'] | null;
+      if (decision?.approved) state.approveNext = true;
+      else stopping = true; // rejected (or stopped): live sync ends where it was, nothing lost
+      report(decision ? `${decision.approved ? 'approved' : 'rejected'}${decision.by ? ` by ${decision.by}` : ''}` : '');
+    }
     if (historyIsLong(HISTORY_EVENTS_BEFORE_CONTINUING)) {
       await continueAsNew<typeof liveSync>({ resource: state.resourceOid, continuation: state });
     }
     // After a poll that found changes the next follows at once (changes come in bursts); an idle poll waits.
-    if (!result.more && result.changes === 0) await condition(() => stopping || signalled.length > 0, state.intervalMs);
+    if (!result.more && result.changes === 0 && !state.approveNext) await condition(() => stopping || signalled.length > 0, state.intervalMs);
   }
   // Events signalled with the stop are kept for the next live sync.
   if (signalled.length > 0) await poll.storeChangeEvents({ resourceOid: state.resourceOid, events: signalled.splice(0) });

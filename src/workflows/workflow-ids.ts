@@ -94,7 +94,11 @@ export interface RunProgress {
 export interface LiveSyncStatus {
   resource: string;
   resourceOid: string;
-  state: 'polling' | 'paused' | 'stopped';
+  state: 'polling' | 'paused' | 'awaiting-approval' | 'stopped';
+  /** Held at the resource's thresholds: why, how many objects, and the simulation that lists them. */
+  awaitingApproval?: { reasons: string[]; held: number; simulation: string };
+  /** How the last hold was decided. */
+  lastDecision?: { approved: boolean; by?: string; reason?: string; at: string };
   intervalMs: number;
   startedAt: string;
   lastPollAt: string | null;

@@ -8,7 +8,7 @@
  * queue behind it. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
-import { changelogEnd, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
+import { changelogEnd, countingConnectors, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
 import { changeObjectKey } from '../../schema/change-key';
 import type { RunError } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
@@ -17,6 +17,8 @@ import { isOutage } from '../reconciliation/objects-page';
 import { objectError } from '../reconciliation/run-scope';
 import { heldBehind } from '../held-changes';
 import { synchronizeChange } from '../synchronize-change';
+import { guardPoll, recordGuardedDone, recordLiveSyncHold, type LiveSyncHold } from './live-sync-safety';
+import { countGuarded, noGuardedCounts } from '../../model';
 import { nowOf, type SyncDeps } from '../sync-deps';
 
 /** Objects synchronized side by side in one poll. @default 16 */
@@ -40,9 +42,11 @@ export interface PollResult {
   /** More changes are waiting: poll again at once. */
   more: boolean;
   token: string;
+  /** Changes held at the resource's thresholds: the position stays before them until an operator decides. */
+  held?: LiveSyncHold;
 }
 
-export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string }): Promise<PollResult> {
+export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string; approved?: boolean }): Promise<PollResult> {
   const resource = await resourceOf(deps, resourceOid);
   const result: PollResult = { changes: 0, objects: 0, applied: 0, protected: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
   const events = await deps.repo.liveSync.pendingChangeEvents(resource.oid, options.limit);
@@ -71,6 +75,11 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   }
   const objects = [...fromChangelog, ...fromEvents];
   const behind = await heldBehind(deps, resource.oid, objects);
+  const guard = await guardPoll(deps, resource, objects.filter((o) => !behind.has(o)), options);
+  const toApply = new Set(guard.apply);
+  const done = noGuardedCounts();
+  // Under thresholds the poll's account operations are counted into the hour's window.
+  const working: SyncDeps = guard.limits ? { ...deps, connectors: countingConnectors(deps, (operation) => countGuarded(done, operation)) } : deps;
   await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
     const holder = behind.get(change);
     if (holder) {
@@ -79,8 +88,9 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
       result.handedOver++;
       return;
     }
+    if (!toApply.has(change)) return; // held at a threshold
     try {
-      const outcome = await synchronizeChange(deps, change, options.workflowId);
+      const outcome = await synchronizeChange(working, change, options.workflowId);
       if (outcome.situation === 'protected') result.protected++;
       else result.applied++;
     } catch (e) {
@@ -90,6 +100,15 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
       result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
     }
   });
+  await recordGuardedDone(deps, resource, guard.limits, done);
+  result.objects = objects.length;
+  if (guard.held.length > 0) {
+    // The position and the events stay where they were: after the decision the poll reads them again.
+    result.held = await recordLiveSyncHold(deps, resource, guard, options.workflowId);
+    result.changes += events.length;
+    result.more = false;
+    return result;
+  }
   if (nextToken) await deps.repo.liveSync.saveToken(resource.oid, nextToken, nowOf(deps));
   await deps.repo.liveSync.finishChangeEvents(events.map((e) => e.id));
   result.changes += events.length;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Client as PgClient } from 'pg';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { runProgress, startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
+import { liveSyncStatuses, startLiveSync } from '../../../src/admin/live-sync';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import type { RunProgress } from '../../../src/workflows/workflow-ids';
@@ -121,4 +122,37 @@ test('a rejected one deletes none; within the threshold nothing is held', async 
   const through = await waitForRun(tally.services, started.workflowId, () => undefined, 200);
   expect(through.decision).toMatchObject({ approved: true, by: 'within the thresholds' });
   await eventually(rows, (n) => n === PEOPLE - 120, 'the other 60 rows deleted', 120_000);
+}, 300_000);
+
+test('live sync: a burst of deletions past maxDeletes in an hour holds (the position kept) and goes on when approved', async () => {
+  // The directory's own threshold for this test: 5 deletions an hour.
+  const ldapYaml = path.join(resources.examples, 'resources', 'ldap.yaml');
+  writeFileSync(ldapYaml, readFileSync(ldapYaml, 'utf8').replace('safety: { maxDeletes: 50 }', 'safety: { maxDeletes: 5 }'));
+  await applyConfig(tally.services.repo, tally.services.key, resources.examplesWithoutUsers);
+  const started = await startLiveSync(tally.services, LDAP);
+  await eventually(() => liveSyncStatuses(tally.services, LDAP), (l) => (l[0].status?.polls ?? 0) > 0 && l[0].token !== null, 'live sync polling');
+  const before = await rows();
+
+  await deletePeople(120, 128);
+  const held = await eventually(() => liveSyncStatuses(tally.services, LDAP), (l) => l[0].status?.state === 'awaiting-approval', 'live sync to hold', 120_000);
+  const { awaitingApproval } = held[0].status!;
+  expect(awaitingApproval!.reasons[0]).toMatch(/^\d+ deletes > maxDeletes 5 in an hour$/);
+  // Never more than 5 deletions without approval; the rest held, the position before them.
+  const deletedBefore = before - (await rows());
+  expect(deletedBefore).toBeLessThanOrEqual(5);
+  expect(awaitingApproval!.held).toBe(8 - deletedBefore);
+  const token = held[0].token;
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(before - (await rows())).toBe(deletedBefore);
+  expect((await liveSyncStatuses(tally.services, LDAP))[0].token).toBe(token);
+  const status = await runTallyCli(tally.env, ['livesync', 'status', LDAP]);
+  expect(status.stdout).toMatch(new RegExp(`waits for approval: ${awaitingApproval!.held} objects held, \\d+ deletes > maxDeletes 5 in an hour; see them: tally simulation show livesync-hold:`));
+  const shown = await runTallyCli(tally.env, ['simulation', 'show', awaitingApproval!.simulation, '--only', 'deletes']);
+  expect(shown.stdout.match(/^ {2}delete MyLittleAD account/gm)).toHaveLength(awaitingApproval!.held);
+
+  const approved = await runTallyCli(tally.env, ['run', 'approve', started.workflowId]);
+  expect(approved.code).toBe(0);
+  await eventually(rows, (n) => n === before - 8, 'all 8 MyLittleAD rows deleted', 120_000);
+  const after = await eventually(() => liveSyncStatuses(tally.services, LDAP), (l) => l[0].status?.state === 'polling' && l[0].token !== token, 'live sync polling past them');
+  expect(after[0].status!.lastDecision).toMatchObject({ approved: true });
 }, 300_000);
