@@ -7,7 +7,9 @@
  * 2. reconciliation of the same N, unchanged: the first run (every account compared with its owner)
  *    and the steady state (the worker remembers, by versions, what agreed): accounts per second,
  *    history events per account (every run of the workflow's continue-as-new chain), CPU per account;
- * 3. the floor, in the same run: reading the same accounts from LDAP (paged search, the run's page size)
+ * 3. the same steady reconciliation simulated: time and CPU against the real one, and what it writes (its
+ *    result: the simulation's document, its items, the marks of what it saw);
+ * 4. the floor, in the same run: reading the same accounts from LDAP (paged search, the run's page size)
  *    and the same shadows from MongoDB (one read per page), one after the other as the run does.
  *
  *   npx tsx bench/reconciliation.bench.ts [accounts=10000] [pageSize=1000]
@@ -15,6 +17,8 @@
 import path from 'node:path';
 import { applyConfig } from '../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
+import { startSimulatedRun } from '../src/admin/simulations';
+import { collectionNames } from '../src/repository/documents';
 import { startTestStack } from '../test/setup/test-stack';
 import { startTally } from '../test/support/tally-harness';
 import { exampleResources } from '../test/support/example-resources';
@@ -38,12 +42,14 @@ async function main() {
     });
     console.log(`seeded ${accounts} LDAP entries in ${Math.round(performance.now() - t)} ms`);
 
-    const run = async (type: 'import' | 'recon') => {
+    const run = async (type: 'import' | 'recon', simulate = false) => {
       const meter = startCpuMeter(stack.pids());
       const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
       const started = performance.now();
       const since = new Date().toISOString();
-      const { workflowId } = await startResourceRun(tally.services, { type, resource: LDAP_OID, pageSize });
+      const { workflowId } = simulate
+        ? await startSimulatedRun(tally.services, { type, resource: LDAP_OID, pageSize })
+        : await startResourceRun(tally.services, { type, resource: LDAP_OID, pageSize });
       const summary = await waitForRun(tally.services, workflowId, () => undefined);
       const ms = performance.now() - started;
       await profile.stop();
@@ -77,6 +83,20 @@ async function main() {
     console.log(`  ${Math.round(recon.ms)} ms -> ${(accounts / (recon.ms / 1000)).toFixed(0)} accounts/s; seen ${recon.summary.seen}, unchanged ${recon.summary.unchanged}, synchronized ${recon.summary.synchronized}, errors ${recon.summary.errors}`);
     console.log(`  history: ${recon.events} events in ${recon.runs} run(s) -> ${(recon.events / accounts).toFixed(4)} per unchanged account`);
     const perAccount = printCpu(recon.cpu, accounts, 'account');
+
+    // The same reconciliation simulated: it reads what the real one reads and writes only its results.
+    const simulated = await run('recon', true);
+    const simulationId = simulated.summary.simulation!;
+    const written = await Promise.all(
+      [collectionNames.simulations, collectionNames.simulationItems, collectionNames.simulationSeen].map(async (name) => {
+        const docs = await tally.inspect.scratch<{ _id: string; simulationId?: string }>(name).find(name === collectionNames.simulations ? { _id: simulationId } : { simulationId });
+        return { name, docs: docs.length, bytes: docs.reduce((n, d) => n + JSON.stringify(d).length, 0) };
+      }),
+    );
+    console.log(`simulated reconciliation of the same ${accounts} unchanged accounts: ${Math.round(simulated.ms)} ms -> ${(accounts / (simulated.ms / 1000)).toFixed(0)} accounts/s; seen ${simulated.summary.seen}, unchanged ${simulated.summary.unchanged}`);
+    const perSimulated = printCpu(simulated.cpu, accounts, 'account');
+    console.log(`  its result: ${written.map((w) => `${w.name} ${w.docs} documents, ~${w.bytes} bytes`).join('; ')}`);
+    console.log(`  ratio to the real reconciliation: time ${(simulated.ms / recon.ms).toFixed(2)}x, CPU ${(perSimulated / perAccount).toFixed(2)}x`);
 
     // Floor: the same accounts from LDAP and the same shadows from MongoDB, page by page.
     const { connector } = await tally.services.connectors.connectorFor(LDAP_OID);

@@ -1,7 +1,8 @@
 /**
  * `tally status`: the operations that are not moving, as ops look for them in the Temporal UI
- * (TallyState="waiting-for-resource", "retrying" or "failed"), each with what it waits for and its last
- * error (a change being retried or held as failed: its attempt, next try and last error).
+ * (TallyState="waiting-for-resource", "retrying", "awaiting-approval" or "failed"), each with what it waits
+ * for and its last error (a change being retried or held as failed: its attempt, next try and last error; a
+ * run or live sync held at its thresholds: why, and how to decide).
  */
 import type { Client } from '@temporalio/client';
 import { searchAttributes, workflowIds } from '../workflows/workflow-ids';
@@ -26,7 +27,7 @@ export interface StuckOperation {
  * worker runs).
  */
 export async function stuckOperations(client: Client, options: { limit?: number; repo?: Repository } = {}): Promise<StuckOperation[]> {
-  const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "retrying", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
+  const query = `${searchAttributes.state.name} IN ("waiting-for-resource", "retrying", "awaiting-approval", "failed") AND ExecutionStatus IN ("Running", "Failed")`;
   const found: StuckOperation[] = [];
   for await (const execution of client.workflow.list({ query })) {
     if (found.length >= (options.limit ?? 200)) break;
