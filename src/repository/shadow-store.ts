@@ -13,6 +13,9 @@ export interface ShadowIdentifiers {
   secondaryIdentifier?: string | null;
 }
 
+/** What reconciliation's third phase knows of a shadow the run did not see. */
+export type UnseenShadow = Pick<ShadowDoc, 'oid' | 'kind' | 'primaryIdentifier' | 'secondaryIdentifier'>;
+
 export interface ShadowQuery {
   resourceRef?: string;
   ownerRef?: string;
@@ -299,7 +302,7 @@ export class ShadowStore {
    * Shadows of objects that existed before the run started and the run did not see: the next page in
    * oid order after `after`.
    */
-  async unseen(resourceRef: string, runId: string, options: { after?: string; createdBefore: string; limit: number }): Promise<ShadowDoc[]> {
+  async unseen(resourceRef: string, runId: string, options: { after?: string; createdBefore: string; limit: number }): Promise<UnseenShadow[]> {
     const filter = {
       resourceRef,
       dead: false,
@@ -309,7 +312,12 @@ export class ShadowStore {
       lastSeenRunId: { $ne: runId },
       'metadata.createTimestamp': { $lt: options.createdBefore },
     } as unknown as Filter<ShadowDoc>;
-    return this.shadows.find(filter, noId).sort({ _id: 1 }).limit(options.limit).toArray();
+    // What the phase needs of each: a simulated run reads every shadow here (it marks nothing on them).
+    return this.shadows
+      .find(filter, { projection: { _id: 0, oid: 1, kind: 1, primaryIdentifier: 1, secondaryIdentifier: 1 } })
+      .sort({ _id: 1 })
+      .limit(options.limit)
+      .toArray() as Promise<UnseenShadow[]>;
   }
 
   /**

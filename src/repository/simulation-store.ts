@@ -119,14 +119,15 @@ export class SimulationStore {
     if (ids.length > 0) await this.seen.insertOne({ simulationId: id, resourceRef, ids: [...ids], expireAt });
   }
 
-  /** Which of these objects the simulated run saw. */
+  /** Which of these objects the simulated run saw (only the matches come back, not the marks whole). */
   async seenAmong(id: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const wanted = new Set(ids);
     const found = new Set<string>();
-    for await (const doc of this.seen.find({ simulationId: id, ids: { $in: [...ids] } }, { projection: { _id: 0, ids: 1 } })) {
-      for (const seenId of doc.ids) if (wanted.has(seenId)) found.add(seenId);
-    }
+    const matches = this.seen.aggregate<{ ids: string[] }>([
+      { $match: { simulationId: id, ids: { $in: [...ids] } } },
+      { $project: { _id: 0, ids: { $setIntersection: ['$ids', [...ids]] } } },
+    ]);
+    for await (const doc of matches) for (const seenId of doc.ids) found.add(seenId);
     return found;
   }
 }

@@ -232,25 +232,10 @@ async function begin(type: RunType, input: ReturnType<typeof resourceRunInputSch
   const runId = uuid4();
   const startedAt = new Date().toISOString();
   const { resource } = input;
-  if (input.simulate) {
-    const keepForMs = input.keepFor !== undefined ? durationToMs(input.keepFor) : SIMULATION_KEPT_FOR_MS;
-    const begun = await steps.beginSimulation({ type, resource, runId, workflowId, startedAt, keepForMs });
-    return {
-      runId,
-      resourceOid: begun.resourceOid,
-      resourceName: begun.resourceName,
-      startedAt,
-      total: begun.total,
-      settings: begun.settings,
-      phase: 'operations',
-      stats: {},
-      errors: [],
-      simulation: { id: runId, expireAt: begun.expireAt },
-    };
-  }
-  const begun = await steps.beginRun({ type, resource, runId, workflowId, startedAt, ...(input.safety ? { safety: input.safety } : {}) });
+  const begun = input.simulate
+    ? await steps.beginSimulation({ type, resource, runId, workflowId, startedAt, keepForMs: input.keepFor !== undefined ? durationToMs(input.keepFor) : SIMULATION_KEPT_FOR_MS })
+    : await steps.beginRun({ type, resource, runId, workflowId, startedAt, ...(input.safety ? { safety: input.safety } : {}) });
   return {
-    ...(begun.safety ? { safety: begun.safety } : {}),
     runId,
     resourceOid: begun.resourceOid,
     resourceName: begun.resourceName,
@@ -260,6 +245,8 @@ async function begin(type: RunType, input: ReturnType<typeof resourceRunInputSch
     phase: 'operations',
     stats: {},
     errors: [],
+    ...('expireAt' in begun ? { simulation: { id: runId, expireAt: String(begun.expireAt) } } : {}),
+    ...(begun.safety ? { safety: begun.safety } : {}),
   };
 }
 

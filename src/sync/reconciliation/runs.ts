@@ -2,7 +2,7 @@
  * A run's beginning and end in the repository. One reconciliation or import runs per resource at a time:
  * the `runs` collection holds at most one running run per resource, whatever workflow id started it.
  */
-import type { RunDoc, RunError, RunStats } from '../../repository/repository';
+import type { RunDoc, RunError, RunStats, StoredResource } from '../../repository/repository';
 import type { RunType } from '../../schema/workflow-inputs';
 import type { SyncDeps } from '../sync-deps';
 import { resourceOf } from '../../provisioning';
@@ -65,14 +65,18 @@ export async function beginRun(
       message: `its workflow ${started.running.workflowId} was no longer running when ${typeNames[input.type]} ${input.workflowId} began`,
     });
   }
-  const total = await deps.repo.shadows.countLive(resource.oid);
+  const begun = await begunRun(deps, resource, input.runId);
+  return { ...begun, safety: safetyLimits(resource.safety, input.safety, begun.total) };
+}
+
+/** What a run (or a simulated one) knows of its resource when it begins. */
+async function begunRun(deps: SyncDeps, resource: StoredResource, runId: string): Promise<BegunRun> {
   return {
-    runId: input.runId,
+    runId,
     resourceOid: resource.oid,
     resourceName: resource.name,
-    total,
+    total: await deps.repo.shadows.countLive(resource.oid),
     settings: { pageSize: resource.reconciliation?.pageSize, buckets: resource.reconciliation?.buckets },
-    safety: safetyLimits(resource.safety, input.safety, total),
   };
 }
 
@@ -86,7 +90,7 @@ export async function beginSimulation(
 ): Promise<BegunRun & { expireAt: string }> {
   const resource = await resourceOf(deps, input.resource);
   const expireAt = new Date(Date.parse(input.startedAt) + input.keepForMs);
-  const total = await deps.repo.shadows.countLive(resource.oid);
+  const begun = await begunRun(deps, resource, input.runId);
   await deps.repo.simulations.begin({
     id: input.runId,
     type: input.type,
@@ -97,17 +101,10 @@ export async function beginSimulation(
     phase: 'operations',
     startedAt: input.startedAt,
     stats: {},
-    total,
+    total: begun.total,
     expireAt,
   });
-  return {
-    runId: input.runId,
-    resourceOid: resource.oid,
-    resourceName: resource.name,
-    total,
-    settings: { pageSize: resource.reconciliation?.pageSize, buckets: resource.reconciliation?.buckets },
-    expireAt: expireAt.toISOString(),
-  };
+  return { ...begun, expireAt: expireAt.toISOString() };
 }
 
 export async function recordRunProgress(deps: SyncDeps, scope: Pick<RunScope, 'runId' | 'simulation'>, progress: { phase: string; stats: RunStats; errors?: RunError[] }): Promise<void> {

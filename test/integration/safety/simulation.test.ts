@@ -15,7 +15,7 @@ import { withConcurrency } from '../../../src/support/concurrency';
 import { exampleResources, type ExampleResources } from '../../support/example-resources';
 import { withLdapAdmin } from '../../support/ldap-admin';
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
+import { eventually, listenApi, recordHistories, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const ACCOUNTS = 1_000;
@@ -137,6 +137,7 @@ test('a simulated reconciliation after changes behind Tally\'s back predicts exa
   const before = await everything();
   const { view } = await simulate('recon');
   expect(await everything()).toEqual(before);
+  await recordHistories(tally.stack.temporal, { 'reconcile-simulated': view.workflowId });
   // 5 MyLittleAD rows renamed; the 3 new directory entries get their description from Tally.
   expect(view.counts).toMatchObject({ objects: ACCOUNTS + 3, unchanged: ACCOUNTS + 3 - 8, usersAdded: 3, usersModified: 5, accountsAdded: 3, accountsModified: 8, errors: 0 });
   expect(view.counts.transitions).toMatchObject({ 'unmatched -> linked': 3, 'linked -> linked': 5, 'deleted -> deleted': 2 });

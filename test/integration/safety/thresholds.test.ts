@@ -14,7 +14,7 @@ import { searchAttributes } from '../../../src/workflows/workflow-ids';
 import type { RunProgress } from '../../../src/workflows/workflow-ids';
 import { exampleResources, type ExampleResources } from '../../support/example-resources';
 import { runTallyCli } from '../../support/tally-cli';
-import { eventually, listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
+import { eventually, listenApi, recordHistories, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const PEOPLE = 150;
@@ -87,6 +87,7 @@ test('a reconciliation that would delete 60 accounts with maxDeletes 50 deletes 
   const summary = await waitForRun(tally.services, workflowId, () => undefined, 200);
   expect(summary.decision).toMatchObject({ approved: true, reason: 'the 60 left the company' });
   expect(summary.stats).toMatchObject({ held: 60, heldDeletes: 60, heldDone: 60 });
+  await recordHistories(tally.stack.temporal, { 'reconcile-held-approved': workflowId });
   await eventually(rows, (n) => n === PEOPLE - 60, 'the 60 MyLittleAD rows deleted', 120_000);
   await eventually(users, (n) => n === PEOPLE - 60, 'the 60 users deleted', 120_000);
 
@@ -112,6 +113,7 @@ test('a rejected one deletes none; within the threshold nothing is held', async 
   const summary = await waitForRun(tally.services, workflowId, () => undefined, 200);
   expect(summary.decision).toMatchObject({ approved: false, by: 'ops' });
   expect(summary.stats).toMatchObject({ held: 60, rejected: 60 });
+  await recordHistories(tally.stack.temporal, { 'reconcile-held-rejected': workflowId });
   const run = (await tally.services.repo.runs.list({ limit: 1 }))[0];
   expect(run.message).toMatch(/rejected by ops \(not expected\): the 60 held objects were not synchronized/);
   expect(await rows()).toBe(PEOPLE - 60);
@@ -155,4 +157,5 @@ test('live sync: a burst of deletions past maxDeletes in an hour holds (the posi
   await eventually(rows, (n) => n === before - 8, 'all 8 MyLittleAD rows deleted', 120_000);
   const after = await eventually(() => liveSyncStatuses(tally.services, LDAP), (l) => l[0].status?.state === 'polling' && l[0].token !== token, 'live sync polling past them');
   expect(after[0].status!.lastDecision).toMatchObject({ approved: true });
+  await recordHistories(tally.stack.temporal, { 'live-sync-held-approved': started.workflowId });
 }, 300_000);
