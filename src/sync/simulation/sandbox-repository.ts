@@ -283,9 +283,11 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
     const merge = <T extends StoredConfig>(kind: ConfigKind, base: T[]) => merged(base, overlay[kind] as Map<string, T | null>, () => true);
     return { generation: -1, resources: merge('Resource', stored.resources), roles: merge('Role', stored.roles), objectTemplates: merge('ObjectTemplate', stored.objectTemplates) };
   };
-  const byRef = async <T extends StoredConfig>(kind: ConfigKind, ref: string): Promise<T | null> => {
+  // Not copied, as the store's own lookups: compiled mappings are remembered by their objects.
+  const byRef = async <T extends StoredConfig>(kind: ConfigKind, ref: string, stored: (ref: string) => Promise<T | null>): Promise<T | null> => {
+    if (!changed()) return stored(ref);
     const objects = (await snapshot())[SNAPSHOT_LISTS[kind]] as T[];
-    return clone(objects.find((o) => o.oid === ref) ?? objects.find((o) => o.name === ref) ?? null);
+    return objects.find((o) => o.oid === ref) ?? objects.find((o) => o.name === ref) ?? null;
   };
   const object = async (kind: ConfigKind, oid: string): Promise<StoredConfig | null> => (overlay[kind].has(oid) ? clone(overlay[kind].get(oid)!) : real.object(kind, oid));
   const change = async (kind: ConfigKind, oid: string, edit: (current: StoredConfig) => StoredConfig | null | undefined): Promise<boolean> => {
@@ -299,8 +301,8 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
   const role = (edit: (role: StoredRole) => StoredRole | null | undefined) => (current: StoredConfig) => edit(current as StoredRole);
   const own: Partial<Record<keyof ConfigStore, unknown>> = {
     snapshot,
-    resource: (ref: string) => byRef('Resource', ref),
-    role: (ref: string) => byRef('Role', ref),
+    resource: (ref: string) => byRef('Resource', ref, (r) => real.resource(r)),
+    role: (ref: string) => byRef('Role', ref, (r) => real.role(r)),
     object,
     count: async (kind: ConfigKind) => (await snapshot())[SNAPSHOT_LISTS[kind]].length,
     names: async () => {
@@ -309,7 +311,8 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
       return lists.flatMap(([kind, objects]) => objects.map((o) => ({ kind, oid: o.oid, name: o.name, ...('default' in o && o.default === true ? { default: true } : {}) })));
     },
     insert: async (kind: ConfigKind, doc: StoredConfig) => {
-      if (await object(kind, doc.oid)) throw duplicateKey(`${SNAPSHOT_LISTS[kind]} ${doc.oid}`);
+      const taken = (await snapshot())[SNAPSHOT_LISTS[kind]].some((o: StoredConfig) => o.name === doc.name);
+      if (taken || (await object(kind, doc.oid))) throw duplicateKey(`${SNAPSHOT_LISTS[kind]} ${doc.name}`);
       overlay[kind].set(doc.oid, clone(doc));
     },
     replace: async (kind: ConfigKind, oid: string, expectedVersion: number, patch: Patch) => {
@@ -331,7 +334,7 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
 export interface SandboxOptions {
   /** Where a simulated run's `markSeen` goes (a simulation marks nothing on the shadows). */
   onSeen?: (resourceRef: string, primaryIdentifiers: readonly string[]) => void;
-  /** The configuration as it would be (a simulated `tally apply`); absent: as stored. */
+  /** The configuration store the sandbox reads (and keeps its writes over); absent: the repository's. */
   config?: ConfigStore;
 }
 
