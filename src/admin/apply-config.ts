@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfigFiles, sortProblems, type LoadedObject } from '../config/load-config';
 import type { KnownObject } from '../config/cross-check';
-import { resolveSecret } from '../provisioning';
+import { resolveSecret, type WorkflowStarter } from '../provisioning';
 import type { Assignment, ConfigObject, RoleConfig, UserConfig } from '../schema/config';
 import { hasOwnProjection } from '../model/role-entitlements';
 import type { UserActivation, UserDoc } from '../schema/objects';
@@ -26,6 +26,36 @@ export interface ApplyResult {
   rolesToProvision: Array<{ roleOid: string; removedAssignments: Assignment[] }>;
   /** Resources whose `liveSync` this apply added (new resources with it, or stored ones without it before). */
   liveSyncAdded: string[];
+}
+
+/** A recomputation an apply asks for: a changed role's own projection, or a user of its files. */
+export interface AppliedRecompute {
+  kind: 'Role' | 'User';
+  oid: string;
+  /** Hands it to its workflow (`role:<oid>`, `user:<oid>`). */
+  request(workflows: Pick<WorkflowStarter, 'requestRoleProvisioning' | 'requestUserProvisioning'>): Promise<string>;
+}
+
+/** What an apply hands to workflows, roles first: their groups are what their holders' memberships point at. */
+export function appliedRecomputes(result: Pick<ApplyResult, 'rolesToProvision' | 'usersToProvision'>): AppliedRecompute[] {
+  return [
+    ...result.rolesToProvision.map((role): AppliedRecompute => ({
+      kind: 'Role',
+      oid: role.roleOid,
+      request: (workflows) => workflows.requestRoleProvisioning({ roleOid: role.roleOid, channel: 'user', removedAssignments: role.removedAssignments }),
+    })),
+    ...result.usersToProvision.map((user): AppliedRecompute => ({
+      kind: 'User',
+      oid: user.userOid,
+      request: (workflows) =>
+        workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments }),
+    })),
+  ];
+}
+
+/** Starts the recomputations the apply asks for. */
+export async function requestAppliedRecomputes(workflows: Pick<WorkflowStarter, 'requestRoleProvisioning' | 'requestUserProvisioning'>, result: ApplyResult): Promise<void> {
+  for (const recompute of appliedRecomputes(result)) await recompute.request(workflows);
 }
 
 export async function knownObjects(repo: Repository): Promise<KnownObject[]> {

@@ -5,7 +5,7 @@ import { rootCause } from '../admin/root-cause';
 import { loadSettings } from '../runtime/settings';
 import { checkTallyNamespace, setUpTallyNamespace } from '../runtime/temporal-namespace';
 import { openServices, type Services } from '../runtime/services';
-import { applyConfig } from '../admin/apply-config';
+import { applyConfig, requestAppliedRecomputes } from '../admin/apply-config';
 import { reportChangeNotification } from '../admin/report-change';
 import { findShadows, presentUser } from '../admin/inspect';
 import { getAccount } from '../provisioning';
@@ -27,7 +27,8 @@ import { deleteUser } from '../admin/user-deletion';
 import { deleteRole } from '../admin/role-deletion';
 import { testResource } from '../admin/resource-test';
 import { cancelOperation, discardOperation, retryOperation } from '../admin/operation-control';
-import { formatSimulationCounts, formatSimulationItem, showSimulation, startSimulatedRun } from '../admin/simulations';
+import { formatSimulationCounts, formatSimulationItem, showSimulation, startSimulatedRun, type SimulationView } from '../admin/simulations';
+import { simulateApply } from '../admin/apply-simulation';
 import { simulationKinds, type SimulationKind } from '../schema/api';
 import { decideRun } from '../admin/run-decisions';
 import { safetyOverrideSchema, type SafetyOverride } from '../schema/workflow-inputs';
@@ -53,18 +54,26 @@ program
   .command('apply')
   .description('validate configuration files (YAML) and store them; nothing is stored if any file is invalid')
   .requiredOption('-f, --file <paths...>', 'files or directories')
+  .option('--simulate', 'a simulation: store nothing, start nothing, show what the apply would do to the users it recomputes and their accounts (tally simulation show <id> lists each user)')
+  .option('--keep-for <duration>', 'with --simulate: how long its results are kept, e.g. 7d, 12h', '7d')
   .option('--json', 'machine-readable output')
-  .action(async (opts: { file: string[]; json?: boolean }) =>
+  .action(async (opts: { file: string[]; json?: boolean; simulate?: boolean; keepFor: string }) =>
     withServices(async (services) => {
+      if (opts.simulate) {
+        const { id, applied } = await simulateApply(services, opts.file, { keepFor: durationOption(opts.keepFor, '--keep-for') });
+        for (const note of applied.unchecked) console.error(`tally: ${note}`);
+        const simulation = await showSimulation(services, id, { limit: 0 });
+        const liveSyncs = applied.stored.filter((s) => applied.liveSyncAdded.includes(s.oid));
+        return print(!!opts.json, { ...applied, simulation }, () =>
+          simulationSummary(`simulation ${id} of tally apply finished: nothing was stored or changed; it would do:`, simulation, [
+            ...applied.stored.map((s) => `${s.change.padEnd(9)} ${s.kind} ${s.name} (${s.oid})  ${s.file}`),
+            ...liveSyncs.map((l) => `livesync  start    ${l.name} (unless an operator stopped it)`),
+          ]).join('\n'),
+        );
+      }
       const result = await applyConfig(services.repo, services.key, opts.file);
       for (const note of result.unchecked) console.error(`tally: ${note}`);
-      // Roles first: their groups are what their holders' memberships point at.
-      for (const role of result.rolesToProvision) {
-        await services.workflows.requestRoleProvisioning({ roleOid: role.roleOid, channel: 'user', removedAssignments: role.removedAssignments });
-      }
-      for (const user of result.usersToProvision) {
-        await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
-      }
+      await requestAppliedRecomputes(services.workflows, result);
       const schedules = (await syncReconciliationSchedules(services)).filter((s) => s.change !== 'unchanged');
       const applied = await startAppliedLiveSyncs(services, result.liveSyncAdded);
       const liveSyncs = applied.started.filter((l) => !l.running);
@@ -458,11 +467,7 @@ for (const [type, name, what] of [
         if (summary.simulation) {
           const simulation = await showSimulation(services, summary.simulation, { limit: 0 });
           return print(!!opts.json, { ...started, summary, simulation }, () =>
-            [
-              `simulation ${simulation.id} of the ${runWorkflowTypes[type]} of ${summary.resource} finished: nothing was changed; it would do:`,
-              ...formatSimulationCounts(simulation.counts).map((l) => `  ${l}`),
-              `each object: tally simulation show ${simulation.id} [--only deletes|adds|modifies|disables|enables|users|errors]`,
-            ].join('\n'),
+            simulationSummary(`simulation ${simulation.id} of the ${runWorkflowTypes[type]} of ${summary.resource} finished: nothing was changed; it would do:`, simulation).join('\n'),
           );
         }
         print(!!opts.json, { ...started, summary }, () =>
@@ -474,6 +479,15 @@ for (const [type, name, what] of [
         );
       }),
     );
+}
+
+/** A finished simulation for people: what it was, what it would do (`lines`, then its counts), and how to see each object. */
+function simulationSummary(heading: string, simulation: SimulationView, lines: string[] = []): string[] {
+  return [
+    heading,
+    ...[...lines, ...formatSimulationCounts(simulation.counts)].map((l) => `  ${l}`),
+    `each object: tally simulation show ${simulation.id} [--only ${simulationKinds.join('|')}]`,
+  ];
 }
 
 const simulation = program.command('simulation').description('simulations (previews) of runs: what they would do');
@@ -492,7 +506,7 @@ simulation
       const view = await showSimulation(services, id, { only: opts.only as SimulationKind | undefined, after: opts.after, limit: positiveInt(opts.limit, '--limit') ?? 100 });
       print(!!opts.json, view, () =>
         [
-          `simulation ${view.id}: ${view.type === 'recon' ? 'reconciliation' : view.type} of ${view.resource ?? '-'}, ${view.state}${view.state === 'running' ? ` (${view.phase}${view.total !== null ? `, ~${view.total} objects` : ''})` : ''}; started ${view.startedAt}, kept until ${view.expiresAt}`,
+          `simulation ${view.id}: ${view.type === 'recon' ? 'reconciliation' : view.type}${view.resource ? ` of ${view.resource}` : ''}, ${view.state}${view.state === 'running' ? ` (${view.phase}${view.total !== null ? `, ~${view.total} objects` : ''})` : ''}; started ${view.startedAt}, kept until ${view.expiresAt}`,
           ...formatSimulationCounts(view.counts).map((l) => `  ${l}`),
           ...(view.message ? [`  ${view.message}`] : []),
           ...(view.items.length > 0 ? ['', ...view.items.flatMap(formatSimulationItem)] : [`(no objects${opts.only ? ` that would ${opts.only.replace(/s$/, '')}` : ' that would change'}${opts.after ? ' after this key' : ''})`]),

@@ -4,7 +4,7 @@
  * restart. `tally dev --examples` applies them again on purpose.
  */
 import path from 'node:path';
-import { applyConfig } from '../admin/apply-config';
+import { applyConfig, requestAppliedRecomputes } from '../admin/apply-config';
 import { describeDecision, liveSyncStatuses, startAppliedLiveSyncs } from '../admin/live-sync';
 import { reportChangeNotification } from '../admin/report-change';
 import type { Repository } from '../repository/repository';
@@ -54,12 +54,7 @@ export async function setUpDevExamples(services: Services, options: DevExamplesO
   }
   const applied = await applyConfig(services.repo, services.key, options.paths);
   applied.unchecked.forEach(log);
-  for (const role of applied.rolesToProvision) {
-    await services.workflows.requestRoleProvisioning({ roleOid: role.roleOid, channel: 'user', removedAssignments: role.removedAssignments });
-  }
-  for (const user of applied.usersToProvision) {
-    await services.workflows.requestUserProvisioning({ userOid: user.userOid, channel: 'user', changedUserPaths: user.changedUserPaths, removedAssignments: user.removedAssignments, addedAssignments: user.addedAssignments });
-  }
+  await requestAppliedRecomputes(services.workflows, applied);
   log(`applied examples${contents ? ' again' : ' (first start: the repository was empty)'}: ${applied.stored.map((s) => `${s.kind} ${s.name} (${s.change})`).join(', ')}`);
   // An account linked already (on a start with --examples) is not reported again: its values, read inbound,
   // would race the re-applied user's own values on their way out.

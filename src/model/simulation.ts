@@ -67,6 +67,9 @@ export interface SimulationCounts {
   transitions: Record<string, number>;
 }
 
+/** How long a simulation's results are kept unless it says otherwise (`--keep-for`). */
+export const SIMULATION_KEPT_FOR_MS = 7 * 24 * 3_600_000;
+
 /** Flat counters (a run's stats): the counts' keys, and `transition:<from> -> <to>` for each transition. */
 export type SimulationStats = Record<string, number>;
 

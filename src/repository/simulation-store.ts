@@ -74,7 +74,7 @@ export class SimulationStore {
     return (await this.simulations.findOne({ _id: ref }, noId)) ?? (await this.simulations.findOne({ workflowId: ref }, { ...noId, sort: { startedAt: -1 } }));
   }
 
-  async recordProgress(id: string, progress: { phase: string; stats: SimulationStats }): Promise<void> {
+  async recordProgress(id: string, progress: { phase: string; stats: SimulationStats; total?: number }): Promise<void> {
     await this.simulations.updateOne({ _id: id, state: 'running' }, { $set: progress });
   }
 

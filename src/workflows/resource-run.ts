@@ -29,6 +29,7 @@ import { historyIsLong } from './history-budget';
 import type { RunSliceResult } from '../activities/resource-runs';
 import { durationToMs } from '../schema/config';
 import { exceededLimits } from '../model/safety';
+import { SIMULATION_KEPT_FOR_MS } from '../model/simulation';
 import { addStats, resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
 import { parseWorkflowInput } from './workflow-input';
@@ -224,9 +225,6 @@ async function resourceRun(type: RunType, raw: unknown): Promise<RunSummary> {
   setCurrentDetails(`${label} of ${summary.resource} finished${simulated ? ` (simulation ${run.runId}: nothing was changed)` : ''}: ${summary.seen} seen, ${summary.synchronized} synchronized, ${summary.unchanged} unchanged, ${summary.errors} errors`);
   return summary;
 }
-
-/** How long a simulation's results are kept unless its input says. */
-const SIMULATION_KEPT_FOR_MS = 7 * 24 * 3_600_000;
 
 async function begin(type: RunType, input: ReturnType<typeof resourceRunInputSchema.parse>, workflowId: string): Promise<RunContinuation> {
   const runId = uuid4();

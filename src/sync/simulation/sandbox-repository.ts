@@ -6,14 +6,34 @@
  * Reads the sandbox doesn't know pass through; writes it doesn't know throw, so no path of the routine
  * can write to MongoDB from a simulation.
  */
-import type { Repository, Patch, UserStore, ShadowStore, ConfigStore, RunStore, LiveSyncStore, AuditStore, ShadowIdentifiers, ShadowQuery } from '../../repository/repository';
+import type {
+  Repository,
+  Patch,
+  UserStore,
+  ShadowStore,
+  ConfigStore,
+  ConfigKind,
+  ConfigSnapshot,
+  RunStore,
+  LiveSyncStore,
+  AuditStore,
+  ShadowIdentifiers,
+  ShadowQuery,
+  StoredObjectTemplate,
+  StoredResource,
+  StoredRole,
+} from '../../repository/repository';
 import { VersionConflictError } from '../../repository/errors';
 import type { PendingOperation, ShadowDoc, UserDoc } from '../../schema/objects';
+
+type StoredConfig = StoredResource | StoredRole | StoredObjectTemplate;
 
 /** What the sandbox holds: the documents written (null: deleted), by oid. */
 export interface Overlay {
   users: Map<string, UserDoc | null>;
   shadows: Map<string, ShadowDoc | null>;
+  /** Resources, roles and object templates a simulated `tally apply` stored, by kind. */
+  config: Record<ConfigKind, Map<string, StoredConfig | null>>;
 }
 
 export class NotSimulatedError extends Error {
@@ -250,10 +270,71 @@ function sandboxShadows(real: ShadowStore, overlay: Overlay['shadows'], onSeen: 
   return sandboxed(real, 'shadows', ['unseen', 'deprovisioned', 'countLive', 'countsByResource', 'awaitingExecutor'], own);
 }
 
+/** The snapshot's list of each kind. */
+const SNAPSHOT_LISTS = { Resource: 'resources', Role: 'roles', ObjectTemplate: 'objectTemplates' } as const satisfies Record<ConfigKind, keyof ConfigSnapshot>;
+const CONFIG_KINDS = Object.keys(SNAPSHOT_LISTS) as ConfigKind[];
+
+function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigStore {
+  const changed = () => CONFIG_KINDS.some((kind) => overlay[kind].size > 0);
+  const snapshot = async (): Promise<ConfigSnapshot> => {
+    const stored = await real.snapshot();
+    if (!changed()) return stored;
+    // A configuration that is not stored has no generation: nothing remembered under a real one applies to it.
+    const merge = <T extends StoredConfig>(kind: ConfigKind, base: T[]) => merged(base, overlay[kind] as Map<string, T | null>, () => true);
+    return { generation: -1, resources: merge('Resource', stored.resources), roles: merge('Role', stored.roles), objectTemplates: merge('ObjectTemplate', stored.objectTemplates) };
+  };
+  // Not copied, as the store's own lookups: compiled mappings are remembered by their objects.
+  const byRef = async <T extends StoredConfig>(kind: ConfigKind, ref: string, stored: (ref: string) => Promise<T | null>): Promise<T | null> => {
+    if (!changed()) return stored(ref);
+    const objects = (await snapshot())[SNAPSHOT_LISTS[kind]] as T[];
+    return objects.find((o) => o.oid === ref) ?? objects.find((o) => o.name === ref) ?? null;
+  };
+  const object = async (kind: ConfigKind, oid: string): Promise<StoredConfig | null> => (overlay[kind].has(oid) ? clone(overlay[kind].get(oid)!) : real.object(kind, oid));
+  const change = async (kind: ConfigKind, oid: string, edit: (current: StoredConfig) => StoredConfig | null | undefined): Promise<boolean> => {
+    const current = await object(kind, oid);
+    if (!current) return false;
+    const next = edit(current);
+    if (next === undefined) return false;
+    overlay[kind].set(oid, next);
+    return true;
+  };
+  const role = (edit: (role: StoredRole) => StoredRole | null | undefined) => (current: StoredConfig) => edit(current as StoredRole);
+  const own: Partial<Record<keyof ConfigStore, unknown>> = {
+    snapshot,
+    resource: (ref: string) => byRef('Resource', ref, (r) => real.resource(r)),
+    role: (ref: string) => byRef('Role', ref, (r) => real.role(r)),
+    object,
+    count: async (kind: ConfigKind) => (await snapshot())[SNAPSHOT_LISTS[kind]].length,
+    names: async () => {
+      const { resources, roles, objectTemplates } = await snapshot();
+      const lists: Array<[ConfigKind, StoredConfig[]]> = [['Resource', resources], ['ObjectTemplate', objectTemplates], ['Role', roles]];
+      return lists.flatMap(([kind, objects]) => objects.map((o) => ({ kind, oid: o.oid, name: o.name, ...('default' in o && o.default === true ? { default: true } : {}) })));
+    },
+    insert: async (kind: ConfigKind, doc: StoredConfig) => {
+      const taken = (await snapshot())[SNAPSHOT_LISTS[kind]].some((o: StoredConfig) => o.name === doc.name);
+      if (taken || (await object(kind, doc.oid))) throw duplicateKey(`${SNAPSHOT_LISTS[kind]} ${doc.name}`);
+      overlay[kind].set(doc.oid, clone(doc));
+    },
+    replace: async (kind: ConfigKind, oid: string, expectedVersion: number, patch: Patch) => {
+      const current = await object(kind, oid);
+      if (current?.version !== expectedVersion) throw new VersionConflictError(SNAPSHOT_LISTS[kind], oid, expectedVersion);
+      overlay[kind].set(oid, patched(current, patch));
+    },
+    markRoleForDeletion: async (oid: string, now: string) =>
+      (await change('Role', oid, role((r) => (r.deletion ? undefined : patched(r, { set: { deletion: { requestedAt: now } } }))))) || !!(await object('Role', oid)),
+    removeDeletedRole: (oid: string) => change('Role', oid, role((r) => (r.deletion && !r.linkRef?.length ? null : undefined))),
+    linkRoleShadow: (roleOid: string, shadowOid: string) =>
+      change('Role', roleOid, role((r) => (r.linkRef?.includes(shadowOid) ? undefined : patched(r, { set: { linkRef: [...(r.linkRef ?? []), shadowOid] } })))),
+    unlinkRoleShadow: (roleOid: string, shadowOid: string) =>
+      change('Role', roleOid, role((r) => (r.linkRef?.includes(shadowOid) ? patched(r, { set: { linkRef: r.linkRef.filter((s) => s !== shadowOid) } }) : undefined))),
+  };
+  return sandboxed(real, 'config', [], own);
+}
+
 export interface SandboxOptions {
   /** Where a simulated run's `markSeen` goes (a simulation marks nothing on the shadows). */
   onSeen?: (resourceRef: string, primaryIdentifiers: readonly string[]) => void;
-  /** The configuration as it would be (a simulated `tally apply`); absent: as stored. */
+  /** The configuration store the sandbox reads (and keeps its writes over); absent: the repository's. */
   config?: ConfigStore;
 }
 
@@ -261,12 +342,7 @@ export interface SandboxOptions {
 export function sandboxRepository(real: Repository, overlay: Overlay, options: SandboxOptions = {}): Repository {
   const users = sandboxUsers(real.users, overlay.users);
   const shadows = sandboxShadows(real.shadows, overlay.shadows, options.onSeen ?? (() => undefined));
-  const configReal = options.config ?? real.config;
-  const config = sandboxed(configReal, 'config', ['snapshot', 'resource', 'role', 'object', 'count', 'names'], {
-    // A role's own entitlement linked or unlinked: the role's side of the link is not shown.
-    linkRoleShadow: async (roleOid: string) => !!(await configReal.role(roleOid)),
-    unlinkRoleShadow: async (roleOid: string) => !!(await configReal.role(roleOid)),
-  });
+  const config = sandboxConfig(options.config ?? real.config, overlay.config);
   const runs = sandboxed(real.runs, 'runs', ['get', 'running', 'list', 'cancelledOperations'], {});
   const liveSync = sandboxed(real.liveSync, 'liveSync', ['token', 'pendingChangeEvents', 'countPendingChangeEvents'], {});
   const audit = sandboxed(real.audit, 'audit', [], { write: async () => undefined } as Partial<Record<keyof AuditStore, unknown>>);
@@ -280,6 +356,6 @@ export function sandboxRepository(real: Repository, overlay: Overlay, options: S
   });
 }
 
-export const emptyOverlay = (): Overlay => ({ users: new Map(), shadows: new Map() });
+export const emptyOverlay = (): Overlay => ({ users: new Map(), shadows: new Map(), config: { Resource: new Map(), Role: new Map(), ObjectTemplate: new Map() } });
 
 export type { RunStore, LiveSyncStore };

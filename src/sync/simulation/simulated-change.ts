@@ -102,10 +102,12 @@ export interface SimulatedStep<T> {
 
 /**
  * Runs `step` as it would run, over the sandbox: the resource and MongoDB are read, nothing is written.
- * An outage is thrown (the simulation waits as the real run would); another error is the step's.
+ * An outage is thrown (the simulation waits as the real run would); another error is the step's. `users`
+ * are every user the overlay changed, against MongoDB.
  */
-export async function simulateStep<T>(deps: SyncDeps, step: (simulated: SyncDeps) => Promise<T>, options: SandboxOptions = {}): Promise<SimulatedStep<T>> {
-  const overlay = emptyOverlay();
+export async function simulateStep<T>(deps: SyncDeps, step: (simulated: SyncDeps) => Promise<T>, options: SandboxOptions & { overlay?: Overlay } = {}): Promise<SimulatedStep<T>> {
+  // Steps given one overlay go on from what the earlier ones would have written (a simulated apply's).
+  const overlay = options.overlay ?? emptyOverlay();
   const accounts: SimulatedAccountOperation[] = [];
   const handed: HandedWork[] = [];
   const simulated = simulationDeps(deps, overlay, (op) => accounts.push(op), handed, options);

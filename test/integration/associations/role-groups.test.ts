@@ -122,6 +122,19 @@ test('a user assigned the role becomes a member of the role\'s group', async () 
   expect((await group(groupDn('Gunners')))?.member).toEqual([willDn().toLowerCase()]);
 });
 
+test('a simulated rename of the role predicts its group\'s rename, and renames nothing', async () => {
+  const file = path.join(dir, 'cannoneers.yaml');
+  writeFileSync(file, roleYaml({ oid: GUNNERS_OID, name: 'Cannoneers', description: 'Those who fire the cannons' }));
+  const simulated = await tallyCli('apply', '--simulate', '-f', file, '--json');
+  const { simulation } = JSON.parse(simulated) as { simulation: { id: string; counts: Record<string, number> } };
+  expect(simulation.counts).toMatchObject({ objects: 1, accountsModified: 1, accountsAdded: 0, accountsDeleted: 0, errors: 0 });
+  const shown = await tallyCli('simulation', 'show', simulation.id);
+  expect(shown).toMatch(new RegExp(`\\nrole Cannoneers\\n {2}modify Directory with role groups account ${groupDn('Cannoneers')} `));
+  expect((await role(GUNNERS_OID))?.name).toBe('Gunners');
+  expect(await group(groupDn('Cannoneers'))).toBeNull();
+  expect((await group(groupDn('Gunners')))?.member).toEqual([willDn().toLowerCase()]);
+});
+
 test('renaming the role renames its group; its members stay in it', async () => {
   await applyFile('gunners.yaml', roleYaml({ oid: GUNNERS_OID, name: 'Cannoneers', description: 'Those who fire the cannons' }));
   const renamed = await eventually(() => group(groupDn('Cannoneers')), (g) => g !== null, 'the group renamed');

@@ -8,18 +8,16 @@ import type { Client as PgClient } from 'pg';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
 import { showSimulation, startSimulatedRun } from '../../../src/admin/simulations';
-import { collectionNames } from '../../../src/repository/documents';
 import type { StoredSimulationItem } from '../../../src/repository/repository';
 import type { UserDoc } from '../../../src/schema/objects';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { exampleResources, type ExampleResources } from '../../support/example-resources';
-import { withLdapAdmin } from '../../support/ldap-admin';
+import { writtenState } from '../../support/written-state';
 import { runTallyCli } from '../../support/tally-cli';
 import { eventually, listenApi, recordHistories, startTally, type TallyHarness } from '../../support/tally-harness';
 
 const LDAP = 'OpenDJ LDAP directory';
 const ACCOUNTS = 1_000;
-const SIMULATION_COLLECTIONS = [collectionNames.simulations, collectionNames.simulationItems, collectionNames.simulationSeen];
 
 let tally: TallyHarness;
 let resources: ExampleResources;
@@ -27,20 +25,7 @@ let ldap: LdapClient;
 let pg: PgClient;
 const uidOf = (i: number) => `sim${String(i).padStart(4, '0')}`;
 
-/** Everything a run could write: accesslog entries of the container, the table's rows, the repository. */
-async function everything() {
-  const accesslog = await withLdapAdmin(tally.stack, async (c) => {
-    const { searchEntries } = await c.search(tally.stack.ldap.accesslogBase, {
-      scope: 'one',
-      filter: `(&(objectClass=auditWriteObject)(reqDN:dnSubtreeMatch:=${resources.base}))`,
-      attributes: ['reqType', 'reqDN', 'entryCSN'],
-    });
-    return searchEntries.length;
-  });
-  const rows = (await pg.query(`SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS hash, count(*) AS n FROM ${resources.table} t`)).rows[0];
-  const repository = await tally.inspect.fingerprints(SIMULATION_COLLECTIONS);
-  return { accesslog, rows, repository };
-}
+const everything = () => writtenState(tally, resources);
 
 async function addPeople(from: number, to: number): Promise<void> {
   const indexes = Array.from({ length: to - from }, (_, k) => from + k);
