@@ -60,7 +60,7 @@ export class SimulationStore {
       this.itemDocs.createIndex({ simulationId: 1, kinds: 1, key: 1 }, { name: 'simulation_items_by_kind' }),
       this.itemDocs.createIndex({ simulationId: 1, key: 1 }, { name: 'simulation_items_in_order' }),
       this.seen.createIndex({ expireAt: 1 }, { expireAfterSeconds: 0, name: 'simulation_seen_expire' }),
-      this.seen.createIndex({ simulationId: 1, ids: 1 }, { name: 'simulation_seen_ids' }),
+      this.seen.createIndex({ simulationId: 1 }, { name: 'simulation_seen_marks' }),
     ]);
   }
 
@@ -119,15 +119,10 @@ export class SimulationStore {
     if (ids.length > 0) await this.seen.insertOne({ simulationId: id, resourceRef, ids: [...ids], expireAt });
   }
 
-  /** Which of these objects the simulated run saw (only the matches come back, not the marks whole). */
-  async seenAmong(id: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const found = new Set<string>();
-    const matches = this.seen.aggregate<{ ids: string[] }>([
-      { $match: { simulationId: id, ids: { $in: [...ids] } } },
-      { $project: { _id: 0, ids: { $setIntersection: ['$ids', [...ids]] } } },
-    ]);
-    for await (const doc of matches) for (const seenId of doc.ids) found.add(seenId);
-    return found;
+  /** Every object the simulated run saw (its marks, read whole). */
+  async seenIds(id: string): Promise<Set<string>> {
+    const seen = new Set<string>();
+    for await (const doc of this.seen.find({ simulationId: id }, { projection: { _id: 0, ids: 1 } })) for (const seenId of doc.ids) seen.add(seenId);
+    return seen;
   }
 }

@@ -15,6 +15,18 @@ export interface UnseenShadowsPage extends RunPieceResult {
   after?: string;
 }
 
+/**
+ * What a simulated run saw, read once per process for its third phase (by then its objects phase, and its
+ * bucket's, is over: the marks no longer change). The marks are in MongoDB; this is only their copy.
+ */
+let seenCopy: { key: string; seen: Set<string> } | null = null;
+
+async function seenBySimulation(deps: SyncDeps, scope: RunScope): Promise<Set<string>> {
+  const key = `${scope.simulation!.id}/${scope.bucket?.index ?? 0}`;
+  if (seenCopy?.key !== key) seenCopy = { key, seen: await deps.repo.simulations.seenIds(scope.simulation!.id) };
+  return seenCopy.seen;
+}
+
 export async function reconcileUnseenShadows(
   deps: SyncDeps,
   scope: RunScope,
@@ -24,8 +36,8 @@ export async function reconcileUnseenShadows(
   const result: UnseenShadowsPage = { stats: {}, errors: [], after: page.length === options.limit ? page[page.length - 1].oid : undefined };
   const sink: ItemSink = [];
   // A simulated run marks what it saw in its own records, not on the shadows.
-  const seen = scope.simulation ? await deps.repo.simulations.seenAmong(scope.simulation.id, page.map((s) => s.primaryIdentifier!)) : new Set<string>();
-  const shadows = page.filter((s) => !seen.has(s.primaryIdentifier!));
+  const seen = scope.simulation ? await seenBySimulation(deps, scope) : null;
+  const shadows = seen ? page.filter((s) => !seen.has(s.primaryIdentifier!)) : page;
   // The roles' own entitlements, once per run: the objects phase reads accounts only.
   if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) {
     if (!scope.simulation) addResult(result, await reconcileRoleEntitlements(deps, scope));
