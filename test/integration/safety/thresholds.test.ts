@@ -71,6 +71,12 @@ test('a reconciliation that would delete 60 accounts with maxDeletes 50 deletes 
   expect(progress.awaitingApproval).toEqual({ reasons: ['60 deletes > maxDeletes 50'], held: 60 });
   const described = await tally.services.client.workflow.getHandle(workflowId).describe();
   expect(described.typedSearchAttributes.get(searchAttributes.state)).toBe('awaiting-approval');
+  const status = await eventually(
+    async () => JSON.parse((await runTallyCli(tally.env, ['status', '--json'])).stdout) as Array<{ workflowId: string; state: string; details: string }>,
+    (listed) => listed.some((o) => o.workflowId === workflowId),
+    'tally status to list the held run',
+  );
+  expect(status.find((o) => o.workflowId === workflowId)).toMatchObject({ state: 'awaiting-approval', details: expect.stringMatching(/holds 60 objects, nothing of them done: 60 deletes > maxDeletes 50.*tally run approve/) });
   // Nothing of it is done while it waits.
   await new Promise((r) => setTimeout(r, 1500));
   expect(await rows()).toBe(PEOPLE);
