@@ -70,7 +70,7 @@ export async function retryingFailedChange<T>(
   change: ResourceChange,
   operator: OperatorDecisions,
   attempt: () => Promise<T>,
-  options: { maybeHeld: boolean },
+  options: { maybeHeld: boolean; inProgress?: (done: T) => boolean },
 ): Promise<T | { discarded: true }> {
   const { workflowId } = workflowInfo();
   // A run that went on from an earlier one may hold the change already; histories from before held
@@ -78,15 +78,16 @@ export async function retryingFailedChange<T>(
   let held = options.maybeHeld && patched('release-change-held-by-earlier-run');
   let failures = 0;
   let since: string | null = null;
-  const release = async () => {
+  // `running` again, unless the attempt left the change waiting (for its resource: that state stays).
+  const release = async (running = true) => {
     if (held) await records.releaseHeldChange({ workflowId });
-    setState('running');
+    if (running) setState('running');
   };
   for (;;) {
     try {
       const done = await attempt();
       operator.forget();
-      if (held) await release();
+      if (held) await release(!options.inProgress?.(done));
       return done;
     } catch (e) {
       const failure = retryableFailure(e);

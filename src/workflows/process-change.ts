@@ -83,7 +83,8 @@ async function processChangeBody(raw: unknown): Promise<ChangeOutcome[]> {
         waiting = null;
         return synchronizeWhenReadable(queue[0], resumed);
       },
-      { maybeHeld },
+      // A change still waiting for its resource is shown so until the next run says otherwise.
+      { maybeHeld, inProgress: (result) => 'goOnWaiting' in result },
     );
     if ('goOnWaiting' in done) {
       const { attempt, resumeWait, resource } = done.goOnWaiting;

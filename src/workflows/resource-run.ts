@@ -42,7 +42,9 @@ const steps = proxyActivities<Pick<Activities, 'beginRun' | 'beginSimulation' | 
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: runFailureTypes },
 });
 // No attempt limit: while MongoDB or the resource is down the run waits, and goes on from its last page.
+// Not eagerly dispatched to the worker running the workflow: a split run's slices go to any worker process.
 const pages = proxyActivities<Pick<Activities, 'reconcileObjects' | 'reconcileUnseenShadows' | 'synchronizeHeld'>>({
+  allowEagerDispatch: false,
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: runFailureTypes },

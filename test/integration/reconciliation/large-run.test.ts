@@ -165,12 +165,13 @@ test('a run in two buckets is shared by two worker processes; a second start joi
   expect(summary).toMatchObject({ seen: ACCOUNTS, synchronized: 200, unchanged: ACCOUNTS - 200, errors: 0 });
   expect(await inspect.users.count({ fullName: /^Quartermaster / })).toBe(200);
 
-  // Both processes worked on the run: the bucket children's activities were started by two identities.
+  // Both processes worked on the run: the bucket children's workflow and activity tasks were taken by two identities.
   const identities = new Set<string>();
   for (const index of [0, 1]) {
     const history = await services.client.workflow.getHandle(`${started.workflowId}:bucket-${index}`).fetchHistory();
     for (const event of history.events ?? []) {
-      if (event.activityTaskStartedEventAttributes?.identity) identities.add(event.activityTaskStartedEventAttributes.identity);
+      const identity = event.activityTaskStartedEventAttributes?.identity ?? event.workflowTaskStartedEventAttributes?.identity;
+      if (identity) identities.add(identity);
     }
   }
   expect(identities.size).toBe(2);
