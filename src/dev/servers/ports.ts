@@ -14,10 +14,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function isPortOpen(port: number, timeoutMs = 1000): Promise<boolean> {
+/** True when something accepts TCP connections on host:port. */
+export function isPortOpen(port: number, timeoutMs = 1000, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     const done = (open: boolean): void => {
       socket.destroy();
       resolve(open);

@@ -106,7 +106,8 @@ function baseEntriesLdif(baseDn: string, peopleDn: string): string {
   return `dn: ${baseDn}\n${body}\n\ndn: ${peopleDn}\nobjectClass: organizationalUnit\nou: people\n\n`;
 }
 
-async function answersRootDse(url: string): Promise<boolean> {
+/** Whether an LDAP server answers a read of its root DSE at `url`. */
+export async function answersRootDse(url: string): Promise<boolean> {
   const client = new Client({ url, timeout: 2000, connectTimeout: 1000 });
   try {
     await client.search('', { scope: 'base', attributes: ['namingContexts'] });
