@@ -3,6 +3,7 @@
  * time, and the applied configuration as people look at it. Secrets are never part of a listing.
  */
 import type { UserDoc } from '../schema/objects';
+import { isDirectoryConnector } from '../schema/config';
 import type { ResourceListing, RoleListing, TemplateListing, UserListing } from '../schema/api';
 import type { Services } from '../runtime/services';
 import type { StoredResource } from '../repository/repository';
@@ -34,7 +35,7 @@ export async function listUsers(services: Services, options: { name?: string; li
 
 function endpointOf(resource: StoredResource): string {
   const c = resource.connector;
-  return c.type === 'ldap' ? `${c.url} ${c.baseContext}` : `postgres://${c.host}:${c.port}/${c.database} table ${c.table}`;
+  return isDirectoryConnector(c) ? `${c.url} ${c.baseContext}` : `postgres://${c.host}:${c.port}/${c.database} table ${c.table}`;
 }
 
 export function presentResource(resource: StoredResource, counts?: ResourceListing['shadows']): ResourceListing {

@@ -3,7 +3,7 @@
  * (baseContext, searchFilter, objectClasses) and associations that name an entitlement type of the
  * resource, in a direction Tally carries out.
  */
-import type { ConfigObject, ObjectTypeDefinition, ResourceConfig } from '../schema/config';
+import { isDirectoryConnector, type ConfigObject, type ObjectTypeDefinition, type ResourceConfig } from '../schema/config';
 import { associationAttribute } from '../schema/association-names';
 import { findAssociation } from '../model/associations';
 import { findObjectType } from '../model/resources';
@@ -15,7 +15,7 @@ export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegm
   const resource = object;
   const problems: Array<{ path: PathSegment[]; message: string }> = [];
   const report = (path: PathSegment[], message: string) => problems.push({ path, message });
-  const ldap = resource.connector.type === 'ldap';
+  const ldap = isDirectoryConnector(resource.connector);
   const key = 'objectType' as const;
   resource.schemaHandling.objectType.forEach((type, i) => {
     const at: PathSegment[] = ['schemaHandling', key, i];

@@ -5,6 +5,7 @@ import { createLdapConnector } from './ldap/ldap-connector';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitlement-type';
 import { createPostgresConnector } from './postgres/postgres-connector';
+import { createAdConnector } from './ad/ad-connector';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
@@ -24,10 +25,12 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
     }
     case 'postgres':
       return createPostgresConnector(config);
+    case 'ad':
+      return createAdConnector(config, objectTypes);
   }
 }
 
 export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorErrorKind } from './connector-errors';
 export type { Connector, ConnectorChange, ChangesPage, SearchPage } from './connector-types';
 export { resolveSecret } from './secrets';
-export { createLdapConnector, createPostgresConnector };
+export { createLdapConnector, createPostgresConnector, createAdConnector };

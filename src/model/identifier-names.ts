@@ -5,6 +5,7 @@
  * identifier, the attribute the connector is configured with as primary identifier (`entryUUID`, a
  * table's `id` column) the primary one. `tally apply` stores a resource with these names resolved.
  */
+import { AD_PRIMARY_IDENTIFIER } from '../schema/config';
 import type { AccountConstruction, ConnectorConfig, CorrelationQuery, ObjectTypeDefinition, OutboundMapping, ProtectionFilter, ResourceConfig } from '../schema/config';
 import { attributeName, parsePath, PathError, PRIMARY_IDENTIFIER, SECONDARY_IDENTIFIER, variableName } from './paths';
 
@@ -14,9 +15,14 @@ export interface IdentifierNames {
 }
 
 export function identifierNames(connector: ConnectorConfig): IdentifierNames {
-  return connector.type === 'ldap'
-    ? { secondary: ['dn', 'entryDN'], primary: [connector.primaryIdentifier] }
-    : { secondary: [], primary: [connector.primaryIdentifier] };
+  switch (connector.type) {
+    case 'ldap':
+      return { secondary: ['dn', 'entryDN'], primary: [connector.primaryIdentifier] };
+    case 'ad':
+      return { secondary: ['dn', 'distinguishedName'], primary: [AD_PRIMARY_IDENTIFIER] };
+    case 'postgres':
+      return { secondary: [], primary: [connector.primaryIdentifier] };
+  }
 }
 
 const among = (names: readonly string[], name: string) => names.some((n) => n.toLowerCase() === name.toLowerCase());

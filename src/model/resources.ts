@@ -1,5 +1,5 @@
 /** Finding resources (by oid or name) and their object types (by kind and intent). */
-import type { ObjectTypeDefinition, ResourceConfig } from '../schema/config';
+import { isDirectoryConnector, type ObjectTypeDefinition, type ResourceConfig } from '../schema/config';
 
 export class ConfigurationLookupError extends Error {
   constructor(message: string) {
@@ -59,6 +59,6 @@ export function objectTypeLabel(type: ObjectTypeDefinition): string {
  */
 export function objectClassesOf(resource: Pick<ResourceConfig, 'connector'>, type: Pick<ObjectTypeDefinition, 'kind' | 'objectClass' | 'objectClasses'>): string[] {
   const c = resource.connector;
-  const created = c.type === 'ldap' ? (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [])) : [];
+  const created = isDirectoryConnector(c) ? (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [])) : [];
   return [type.objectClass, ...created.filter((oc) => oc.toLowerCase() !== type.objectClass.toLowerCase())];
 }

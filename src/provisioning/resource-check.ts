@@ -3,6 +3,7 @@
  * and the attributes (columns) its schema handling maps there? Each check says ok or why not; no
  * secret is ever part of a message.
  */
+import { isDirectoryConnector } from '../schema/config';
 import { describeError } from './error-classification';
 import type { StoredResource } from '../repository/repository';
 import type { ProvisioningDeps } from './provisioning-deps';
@@ -18,7 +19,7 @@ const schemaAttributeName = (ref: string): string | null => (ref.startsWith('icf
 
 function who(resource: StoredResource): string {
   const c = resource.connector;
-  return c.type === 'ldap' ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
+  return isDirectoryConnector(c) ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
 }
 
 export async function checkResource(deps: ProvisioningDeps, resource: StoredResource): Promise<ResourceCheck[]> {
@@ -45,8 +46,8 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
     // A PostgreSQL resource's objects are its table's rows; an LDAP one's entries of the connector's object classes.
     const container = c.type === 'postgres' ? `table ${c.table}` : `object class ${type.objectClass}`;
     // An object type with its own object classes (LDAP groups) creates entries of those, the others the connector's.
-    const created = c.type === 'postgres' ? [] : (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [type.objectClass]));
-    const served = c.type === 'postgres' || created.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());
+    const created = !isDirectoryConnector(c) ? [] : (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [type.objectClass]));
+    const served = !isDirectoryConnector(c) || created.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());
     const classThere = served && schema.attributes.length > 0;
     checks.push({
       check: `${container} (${what})`,
@@ -54,7 +55,7 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
       message: classThere
         ? `${container} has ${schema.attributes.length} attributes`
         : !served
-          ? `the connector creates entries of ${c.type === 'ldap' ? created.join(', ') : schema.objectClass}, not ${type.objectClass}`
+          ? `the connector creates entries of ${isDirectoryConnector(c) ? created.join(', ') : schema.objectClass}, not ${type.objectClass}`
           : `the resource has no ${container}`,
     });
     if (!classThere) continue;

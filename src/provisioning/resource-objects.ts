@@ -49,7 +49,9 @@ export async function searchResourceObjects(
 
 /** Whether the resource's connector is configured with a changelog live sync can read. */
 export function hasChangelog(resource: { connector: ConnectorConfig }): boolean {
-  return resource.connector.type === 'ldap' ? !!resource.connector.changelog : !!resource.connector.modifiedColumn;
+  const c = resource.connector;
+  // Active Directory tracks every change itself (uSNChanged).
+  return c.type === 'ldap' ? !!c.changelog : c.type === 'ad' || !!c.modifiedColumn;
 }
 
 /** The changes after `token` (at most `limit`), oldest first. */

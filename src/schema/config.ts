@@ -137,8 +137,36 @@ export const postgresConnectorSchema = z
   .strict();
 export type PostgresConnectorConfig = z.infer<typeof postgresConnectorSchema>;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema]);
+/** An Active Directory object's identifier that never changes (icfs:uid), read as the usual GUID string. */
+export const AD_PRIMARY_IDENTIFIER = 'objectGUID';
+
+/** Active Directory (or Samba AD): LDAP with AD's identifiers, activation, passwords and change tracking. */
+export const adConnectorSchema = z
+  .object({
+    type: z.literal('ad'),
+    url: z.string().regex(/^ldaps?:\/\//, 'expected an ldap:// or ldaps:// URL (ldaps:// to write passwords)'),
+    bindDn: z.string().min(1),
+    bindPassword: secretRefSchema,
+    baseContext: z.string().min(1),
+    /** PEM file of the CA that signed the domain controller's certificate. @default the system's CAs */
+    caFile: z.string().min(1).optional(),
+    /** The name the server's certificate is checked against. @default the URL's host */
+    tlsServerName: z.string().min(1).optional(),
+    /** Whether `unicodePwd` may be sent over plain ldap:// (test servers only). */
+    allowPlainPasswords: z.boolean().default(false),
+    objectClasses: z.array(z.string()).default(['top', 'person', 'organizationalPerson', 'user']),
+    searchFilter: z.string().default('(&(objectClass=user)(objectCategory=person))'),
+    pageSize: z.number().int().positive().default(500),
+    timeout: durationSchema.default('10s'),
+  })
+  .strict();
+export type AdConnectorConfig = z.infer<typeof adConnectorSchema>;
+
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema]);
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
+/** Connectors to a directory (LDAP, Active Directory): DNs as names, object classes, base contexts. */
+export type DirectoryConnectorConfig = LdapConnectorConfig | AdConnectorConfig;
+export const isDirectoryConnector = (c: ConnectorConfig): c is DirectoryConnectorConfig => c.type === 'ldap' || c.type === 'ad';
 
 export const retryPolicySchema = z
   .object({

@@ -2,7 +2,7 @@ import { Client as LdapClient } from 'ldapts';
 import type { StackInfo } from './stack';
 
 /** Runs `fn` on a connection bound as the stack directory's administrator (people's changes, not Tally's). */
-export async function withLdapAdmin<T>(stack: Pick<StackInfo, 'ldap'>, fn: (c: LdapClient) => Promise<T>): Promise<T> {
+export async function withLdapAdmin<T>(stack: { ldap: Pick<StackInfo['ldap'], 'url' | 'bindDn' | 'bindPassword'> }, fn: (c: LdapClient) => Promise<T>): Promise<T> {
   const client = new LdapClient({ url: stack.ldap.url });
   try {
     await client.bind(stack.ldap.bindDn, stack.ldap.bindPassword);

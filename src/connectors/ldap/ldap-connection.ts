@@ -2,7 +2,7 @@
  * The LDAP connector's connection: one bound client for reads and writes, opened on first use and
  * opened again after a communication failure, and the context every part of the connector is given.
  */
-import { Client } from 'ldapts';
+import { Client, type ClientOptions } from 'ldapts';
 import { durationToMs, type SecretRef } from '../../schema/config';
 import { ConnectorError, isConnectorError } from '../connector-errors';
 import type { LdapAssociation } from './ldap-associations';
@@ -34,9 +34,11 @@ export class LdapConnection {
   private password: string | undefined;
   private main: Promise<Client> | undefined;
 
+  /** `newClient`: how a client is made (a directory with its own encodings, such as Active Directory, gives its own). */
   constructor(
     private readonly config: LdapConnectorConfig,
     private readonly resolve: SecretResolver,
+    private readonly newClient: (options: ClientOptions) => Client = (options) => new Client(options),
   ) {
     this.timeoutMs = durationToMs(config.timeout);
   }
@@ -50,7 +52,7 @@ export class LdapConnection {
   async openBoundClient(): Promise<Client> {
     this.password = this.resolve(this.config.bindPassword);
     // autoRebind: a connection silently re-established after a server restart is bound again, not anonymous.
-    const client = new Client({ url: this.config.url, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, autoRebind: true });
+    const client = this.newClient({ url: this.config.url, timeout: this.timeoutMs, connectTimeout: this.timeoutMs, autoRebind: true });
     try {
       await client.bind(this.config.bindDn, this.password);
       return client;

@@ -23,8 +23,17 @@ export function createLdapConnector(
   associations: readonly LdapAssociation[] = [],
   entitlements: readonly LdapDelineation[] = [],
 ): Connector {
-  const connection = new LdapConnection(config, resolve);
-  const ctx: LdapContext = {
+  return assembleLdapConnector(ldapContext(config, new LdapConnection(config, resolve), associations, entitlements));
+}
+
+/** The context of a connector on `connection` (a directory's own connection, such as Active Directory's). */
+export function ldapContext(
+  config: LdapConnectorConfig,
+  connection: LdapConnection,
+  associations: readonly LdapAssociation[] = [],
+  entitlements: readonly LdapDelineation[] = [],
+): LdapContext {
+  return {
     config,
     connection,
     searches: new LdapSearchSessions(connection),
@@ -33,6 +42,11 @@ export function createLdapConnector(
     associations,
     entitlements,
   };
+}
+
+/** The connector's operations on `ctx`, reading changes from the OpenLDAP accesslog. */
+export function assembleLdapConnector(ctx: LdapContext): Connector & { toString(): string; toJSON(): object } {
+  const { config, connection } = ctx;
   const connector: Connector & { toString(): string; toJSON(): object } = {
     testConnection: () => testLdapConnection(ctx),
     schema: () => readSchema(ctx),

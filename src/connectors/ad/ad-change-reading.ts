@@ -1,0 +1,74 @@
+/**
+ * Live sync on Active Directory from its own change tracking: every write gives the object a higher
+ * uSNChanged, and a deleted object stays a while as a tombstone (isDeleted, read with the show-deleted
+ * control) keeping its objectGUID, its uSNChanged and its lastKnownParent. The token is the highest
+ * uSNChanged read of the account type's objects under the base context.
+ */
+import { Control, type Client, type Entry } from 'ldapts';
+import { ConnectorError } from '../connector-errors';
+import type { ChangesPage, ConnectorChange } from '../connector-types';
+import type { LdapContext } from '../ldap/ldap-connection';
+import { delineationFilter, searchPages } from '../ldap/ldap-delineation';
+import { isUnderDn, splitDn } from '../ldap/ldap-dn';
+import { entryAttribute } from '../ldap/ldap-entries';
+
+export const AD_INITIAL_TOKEN = '0';
+const SHOW_DELETED = '1.2.840.113556.1.4.417';
+const READ = ['objectGUID', 'uSNChanged', 'uSNCreated', 'lastKnownParent', 'isDeleted'];
+
+interface Tracked {
+  usn: number;
+  change: Omit<ConnectorChange, 'token'>;
+}
+
+function validToken(token: string): number {
+  if (!/^\d+$/.test(token)) throw new ConnectorError('configuration', `not an Active Directory changelog token (uSNChanged): ${token}`);
+  return Number(token);
+}
+
+/** The domain's naming context: the DC= part of the base context (where Deleted Objects lives). */
+const domainOf = (base: string) => splitDn(base).filter((rdn) => /^dc=/i.test(rdn)).join(',');
+
+/** The account type's live objects and tombstones written after `after`, oldest first. */
+async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise<Tracked[]> {
+  const since = `(uSNChanged>=${after + 1})`;
+  const tracked: Tracked[] = [];
+  const usn = (e: Entry) => Number(entryAttribute(e, 'uSNChanged')[0] ?? 0);
+  const live = { base: ctx.accounts.base, filter: `(&${ctx.accounts.filter}${since})` };
+  for await (const page of searchPages(c, live, READ, 500)) {
+    for (const e of page.searchEntries) {
+      const created = Number(entryAttribute(e, 'uSNCreated')[0] ?? 0) > after;
+      tracked.push({ usn: usn(e), change: { changeType: created ? 'add' : 'modify', primaryIdentifier: entryAttribute(e, 'objectGUID')[0], secondaryIdentifier: e.dn } });
+    }
+  }
+  // Tombstones lose most attributes (objectCategory among them): only their object class tells their type.
+  const deleted = { base: domainOf(ctx.accounts.base), filter: `(&(isDeleted=TRUE)${delineationFilter(ctx.structuralClass, undefined)}${since})` };
+  const showDeleted = new Control(SHOW_DELETED, { critical: true });
+  for await (const page of c.searchPaginated(deleted.base, { scope: 'sub', filter: deleted.filter, attributes: READ, paged: { pageSize: 500 } }, showDeleted)) {
+    for (const e of page.searchEntries) {
+      const parent = entryAttribute(e, 'lastKnownParent')[0];
+      if (parent === undefined || !isUnderDn(parent, ctx.accounts.base)) continue;
+      tracked.push({ usn: usn(e), change: { changeType: 'delete', primaryIdentifier: entryAttribute(e, 'objectGUID')[0] } });
+    }
+  }
+  return tracked.sort((a, b) => a.usn - b.usn);
+}
+
+export async function changesSince(ctx: LdapContext, token: string, limit?: number): Promise<ChangesPage> {
+  const after = validToken(token);
+  return ctx.connection.withClient(`changes since ${token}`, async (c) => {
+    const tracked = await trackedSince(ctx, c, after);
+    const page = tracked.slice(0, limit ?? ctx.config.pageSize);
+    return {
+      changes: page.map((t) => ({ ...t.change, token: String(t.usn) })),
+      token: page.length > 0 ? String(page[page.length - 1].usn) : token,
+    };
+  });
+}
+
+export async function latestToken(ctx: LdapContext): Promise<string> {
+  return ctx.connection.withClient('latest changelog token', async (c) => {
+    const tracked = await trackedSince(ctx, c, 0);
+    return tracked.length > 0 ? String(tracked[tracked.length - 1].usn) : AD_INITIAL_TOKEN;
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * An ldapts client that speaks Active Directory's encodings, so the LDAP connector's reading and writing
+ * work on AD unchanged: objectGUID and objectSid read as strings and searched by their GUID string;
+ * AD's bookkeeping attributes left out of whole-entry reads; `__ENABLE__` read from and written to the
+ * ACCOUNTDISABLE bit of userAccountControl alone; unicodePwd encoded, and sent only over LDAPS unless
+ * the resource allows plain LDAP.
+ */
+import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, NotFilter, OrFilter, type ClientOptions, type Control, type DN, type Entry, type Filter, type SearchOptions, type SearchResult } from 'ldapts';
+import { ConnectorError } from '../connector-errors';
+import { ENABLE_ATTRIBUTE, guidToBytes, guidToString, isDisabled, NORMAL_ACCOUNT, parseEnabled, sidToString, unicodePwdValue, withEnabled } from './ad-values';
+
+export interface AdClientOptions {
+  /** Whether unicodePwd may go over plain ldap:// (test servers). */
+  allowPlainPasswords: boolean;
+}
+
+const BINARY_IDENTIFIERS: Record<string, (b: Buffer) => string> = { objectguid: guidToString, objectsid: sidToString };
+const PASSWORD = 'unicodepwd';
+const UAC = 'useraccountcontrol';
+
+/** What AD maintains for its own bookkeeping: read only when asked for by name. Lower-cased. */
+const BOOKKEEPING = new Set(
+  [
+    'distinguishedName',
+    'name',
+    'instanceType',
+    'whenCreated',
+    'whenChanged',
+    'uSNCreated',
+    'uSNChanged',
+    'objectSid',
+    'objectCategory',
+    'sAMAccountType',
+    'primaryGroupID',
+    'badPwdCount',
+    'badPasswordTime',
+    'lastLogon',
+    'lastLogoff',
+    'lastLogonTimestamp',
+    'logonCount',
+    'pwdLastSet',
+    'codePage',
+    'countryCode',
+    'dSCorePropagationData',
+    'isCriticalSystemObject',
+    'replPropertyMetaData',
+    'memberOf',
+  ].map((a) => a.toLowerCase()),
+);
+
+const lower = (s: string) => s.toLowerCase();
+const asBuffers = (v: Entry[string]): Buffer[] => (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x : Buffer.from(x)));
+const asStrings = (v: Entry[string]): string[] => (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : x));
+
+/** An equality on objectGUID compares bytes: its GUID string becomes them. */
+function binaryGuidFilter(filter: Filter): Filter {
+  if (filter instanceof EqualityFilter && lower(filter.attribute) === 'objectguid' && typeof filter.value === 'string') {
+    const bytes = guidToBytes(filter.value);
+    return bytes ? new EqualityFilter({ attribute: filter.attribute, value: bytes }) : filter;
+  }
+  if (filter instanceof AndFilter) return new AndFilter({ filters: filter.filters.map(binaryGuidFilter) });
+  if (filter instanceof OrFilter) return new OrFilter({ filters: filter.filters.map(binaryGuidFilter) });
+  if (filter instanceof NotFilter) return new NotFilter({ filter: binaryGuidFilter(filter.filter) });
+  return filter;
+}
+
+function adSearchOptions(options: SearchOptions): SearchOptions {
+  const filter = typeof options.filter === 'string' && /objectguid/i.test(options.filter) ? FilterParser.parseString(options.filter) : options.filter;
+  return {
+    ...options,
+    ...(filter !== undefined ? { filter: typeof filter === 'string' ? filter : binaryGuidFilter(filter) } : {}),
+    ...(options.attributes ? { attributes: options.attributes.map((a) => (a === ENABLE_ATTRIBUTE ? 'userAccountControl' : a)) } : {}),
+    explicitBufferAttributes: [...(options.explicitBufferAttributes ?? []), 'objectGUID', 'objectSid'],
+  };
+}
+
+/** The entry as the LDAP connector reads it. */
+function readableEntry(entry: Entry, requested: readonly string[] = []): Entry {
+  const asked = new Set(requested.map(lower));
+  const out: Entry = { dn: entry.dn };
+  for (const [key, value] of Object.entries(entry)) {
+    const name = lower(key);
+    if (key === 'dn' || (BOOKKEEPING.has(name) && !asked.has(name))) continue;
+    const binary = BINARY_IDENTIFIERS[name];
+    out[key] = binary ? asBuffers(value).map(binary) : value;
+    // AD lists the structural class with its superclasses, most specific last.
+    if (name === 'structuralobjectclass') out[key] = asStrings(value).slice(-1);
+    if (name === UAC) out[ENABLE_ATTRIBUTE] = isDisabled(Number(asStrings(value)[0])) ? 'FALSE' : 'TRUE';
+  }
+  return out;
+}
+
+function requireEnabled(value: string): boolean {
+  const enabled = parseEnabled(value);
+  if (enabled === undefined) throw new ConnectorError('schema-violation', `${ENABLE_ATTRIBUTE} takes TRUE or FALSE, not ${value}`);
+  return enabled;
+}
+
+export class AdClient extends Client {
+  private readonly overTls: boolean;
+
+  constructor(
+    options: ClientOptions,
+    private readonly ad: AdClientOptions,
+  ) {
+    super(options);
+    this.overTls = options.url.toLowerCase().startsWith('ldaps://');
+  }
+
+  override async search(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): Promise<SearchResult> {
+    const result = await super.search(baseDN, adSearchOptions(options), controls);
+    return { ...result, searchEntries: result.searchEntries.map((e) => readableEntry(e, options.attributes)) };
+  }
+
+  override async *searchPaginated(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): AsyncGenerator<SearchResult> {
+    for await (const page of super.searchPaginated(baseDN, adSearchOptions(options), controls)) {
+      yield { ...page, searchEntries: page.searchEntries.map((e) => readableEntry(e, options.attributes)) };
+    }
+  }
+
+  override add(dn: DN | string, attributes: Attribute[] | Record<string, string[] | string>, controls?: Control | Control[]): Promise<void> {
+    const given = Array.isArray(attributes)
+      ? attributes.map((a) => [a.type, a.values.map(String)] as const)
+      : Object.entries(attributes).map(([type, v]) => [type, Array.isArray(v) ? v : [v]] as const);
+    const enable = given.find(([type]) => type === ENABLE_ATTRIBUTE)?.[1][0];
+    const uac = given.find(([type]) => lower(type) === UAC)?.[1][0];
+    const out: Attribute[] = [];
+    for (const [type, values] of given) {
+      if (type === ENABLE_ATTRIBUTE || lower(type) === UAC) continue;
+      out.push(lower(type) === PASSWORD ? this.passwordAttribute(type, values) : new Attribute({ type, values: [...values] }));
+    }
+    if (enable !== undefined || uac !== undefined) {
+      const base = uac !== undefined ? Number(uac) : NORMAL_ACCOUNT;
+      out.push(new Attribute({ type: 'userAccountControl', values: [String(enable !== undefined ? withEnabled(base, requireEnabled(enable)) : base)] }));
+    }
+    return super.add(dn, out, controls);
+  }
+
+  override async modify(dn: DN | string, changes: Change | Change[], controls?: Control | Control[]): Promise<void> {
+    const out: Change[] = [];
+    for (const change of Array.isArray(changes) ? changes : [changes]) {
+      const { type, values } = change.modification;
+      if (lower(type) === PASSWORD) {
+        // An administrator's reset is a replace (a user's own change would be delete old, add new).
+        if (values.length > 0) out.push(new Change({ operation: 'replace', modification: this.passwordAttribute(type, values.map(String)) }));
+      } else if (type === ENABLE_ATTRIBUTE) {
+        if (change.operation === 'delete' || values.length === 0) continue;
+        const current = await super.search(dn, { scope: 'base', attributes: ['userAccountControl'] });
+        const uac = Number(asStrings(current.searchEntries[0]?.userAccountControl ?? String(NORMAL_ACCOUNT))[0]);
+        const next = withEnabled(uac, requireEnabled(String(values[0])));
+        if (next !== uac) out.push(new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(next)] }) }));
+      } else {
+        out.push(change);
+      }
+    }
+    if (out.length > 0) await super.modify(dn, out, controls);
+  }
+
+  private passwordAttribute(type: string, values: readonly string[]): Attribute {
+    if (!this.overTls && !this.ad.allowPlainPasswords) {
+      throw new ConnectorError(
+        'configuration',
+        `${type} is sent only over LDAPS: use an ldaps:// URL (a test server may set allowPlainPasswords: true)`,
+      );
+    }
+    return new Attribute({ type: 'unicodePwd', values: values.map(unicodePwdValue) });
+  }
+}

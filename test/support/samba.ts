@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startSamba, type SambaServer } from '../../src/dev/servers';
+import { withLdapAdmin } from './ldap-admin';
+
+/**
+ * The test domain's Administrator password (AD wants a complex one). Fixed, so every test file starts from
+ * the one domain template this machine provisioned; the domain listens on a private loopback address only.
+ */
+export const SAMBA_ADMIN_PASSWORD = 'Tally-test-AD-2026!';
+
+/** A private Samba AD DC for one test file (the contract stops and restarts it); `close` stops it and removes its data. */
+export async function startTestSamba(): Promise<{ server: SambaServer; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tally-samba-'));
+  const server = await startSamba({ dataDir, adminPassword: SAMBA_ADMIN_PASSWORD });
+  return {
+    server,
+    async close() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `fn` on a plain-LDAP connection bound as the domain's Administrator (people's changes, not Tally's). */
+export function withSambaAdmin<T>(server: SambaServer, fn: Parameters<typeof withLdapAdmin<T>>[1]): Promise<T> {
+  return withLdapAdmin({ ldap: { url: server.url, bindDn: server.adminDn, bindPassword: SAMBA_ADMIN_PASSWORD } }, fn);
+}
