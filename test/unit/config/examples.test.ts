@@ -58,10 +58,11 @@ describe('the examples', () => {
     expect(jack).toMatchObject({ fullName: 'Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
   });
 
-  it("are the seeds' folders only: the midPoint sample is a set of its own, which make start does not apply", () => {
+  it("are the seeds' folders only: the midPoint sample and the AD example are sets of their own, which make start does not apply", () => {
     const seeds = loadConfigFiles(seedExamplePaths(examples)).objects.map((o) => o.file);
     const everything = loadConfigFiles([examples], {}).objects;
     expect(everything.filter((o) => !seeds.includes(o.file)).map((o) => o.file.slice(examples.length + 1))).toEqual([
+      'ad/ad.yaml',
       'midpoint-sample/resource-openldap.yaml',
       'midpoint-sample/role-pirates.yaml',
     ]);
@@ -102,5 +103,17 @@ describe("midPoint's OpenLDAP sample (examples/midpoint-sample/)", () => {
       ['unlinked', false, ['link']],
       ['unmatched', false, ['addFocus']],
     ]);
+  });
+});
+
+describe('the Active Directory example (examples/ad, not applied by make start)', () => {
+  it('validates, with activation on __ENABLE__ and the password in unicodePwd', () => {
+    const { objects } = loadConfigFiles([join(examples, 'ad', 'ad.yaml')]);
+    const ad = objects[0].object;
+    if (ad.kind !== 'Resource' || ad.connector.type !== 'ad') throw new Error('no AD resource');
+    expect(ad.connector).toMatchObject({ url: 'ldaps://dc1.example.com', allowPlainPasswords: false });
+    const account = ad.schemaHandling.objectType[0];
+    expect(account.activation?.administrativeStatus).toMatchObject({ attribute: '__ENABLE__', enabledValue: 'TRUE', disabledValue: 'FALSE' });
+    expect(account.credentials?.password?.attribute).toBe('unicodePwd');
   });
 });
