@@ -12,14 +12,21 @@ import { resolveSecret } from '../secrets';
 import { changesSince, latestToken } from './ad-change-reading';
 import { adConnection, asLdapConfig } from './ad-connection';
 import { withSystemAuxiliaryClasses } from './ad-schema';
+import { ENABLE_ATTRIBUTE } from './ad-values';
 
 export function createAdConnector(config: AdConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[], resolve: SecretResolver = resolveSecret): Connector {
   const scoped = ldapObjectTypes(asLdapConfig(config), objectTypes);
   const ctx = ldapContext(scoped.config, adConnection(config, resolve), scoped.associations, scoped.entitlements);
   const connector: Connector & { toString(): string; toJSON(): object } = {
     ...assembleLdapConnector(ctx),
-    schema: () => readSchema({ ...ctx, config: { ...ctx.config, objectClasses: withSystemAuxiliaryClasses(ctx.config.objectClasses) } }),
-    attributesOf: (objectClasses) => attributesOf(ctx, withSystemAuxiliaryClasses(objectClasses)),
+    schema: async () => {
+      const schema = await readSchema({ ...ctx, config: { ...ctx.config, objectClasses: withSystemAuxiliaryClasses(ctx.config.objectClasses) } });
+      return { ...schema, attributes: [...schema.attributes, ENABLE_ATTRIBUTE] };
+    },
+    attributesOf: async (objectClasses) => {
+      const allowed = await attributesOf(ctx, withSystemAuxiliaryClasses(objectClasses));
+      return { ...allowed, attributes: [...allowed.attributes, ENABLE_ATTRIBUTE] };
+    },
     latestToken: () => latestToken(ctx),
     changesSince: (token, limit) => changesSince(ctx, token, limit),
     toString: () => `AdConnector(${config.url}, ${config.bindDn})`,

@@ -1,0 +1,118 @@
+/**
+ * Active Directory end to end, on a private Samba AD DC: a role gives a user an AD account (created over
+ * LDAPS from examples/ad/ad.yaml); disabling and enabling him flips the account's ACCOUNTDISABLE bit alone;
+ * his password reaches unicodePwd (a bind as him proves it); unassigning the role deletes the account.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
+import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
+import { SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
+import { applyAndProvision, startTally, eventually, type TallyHarness } from '../support/tally-harness';
+
+const PASSWORD = 'Parley-4-Tortuga!';
+const DONT_EXPIRE_PASSWORD = 0x10000;
+const NORMAL_ACCOUNT = 0x200;
+const ACCOUNTDISABLE = 0x2;
+
+let samba: Awaited<ReturnType<typeof startTestSamba>>;
+let tally: TallyHarness;
+let willOid: string;
+const willDn = () => `CN=will,${samba.server.peopleDn}`;
+
+const role = `kind: Role
+name: AD user
+inducement:
+  - construction: { resourceRef: Active Directory }
+`;
+const will = `kind: User
+name: will
+fullName: Will Turner
+givenName: Will
+familyName: Turner
+assignment:
+  - targetRef: AD user
+`;
+
+/** examples/ad/ad.yaml pointed at this file's domain controller. */
+function adResourceYaml(): string {
+  const { server } = samba;
+  return readFileSync(path.join(__dirname, '..', '..', 'examples', 'ad', 'ad.yaml'), 'utf8')
+    .replace('ldaps://dc1.example.com', server.ldapsUrl)
+    .replace('caFile: /etc/tally/ad-ca.pem', `caFile: ${server.caFile}\n  tlsServerName: ${server.tlsServerName}`)
+    .replace('CN=tally,OU=service,DC=example,DC=com', server.adminDn)
+    .replaceAll('DC=example,DC=com', server.baseDn)
+    .replaceAll('@example.com', '@tally.test');
+}
+
+const entry = (dn: string) =>
+  withSambaAdmin(samba.server, async (c) => (await c.search(dn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null);
+const uac = async (dn: string) => Number((await entry(dn))?.userAccountControl);
+
+async function bindsAs(dn: string, password: string): Promise<boolean> {
+  const client = new Client({ url: samba.server.ldapsUrl, tlsOptions: { rejectUnauthorized: false } });
+  try {
+    await client.bind(dn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+async function provisioned(result: Promise<UserCommandResult>): Promise<void> {
+  const { provisioningWorkflowId } = await result;
+  if (provisioningWorkflowId) await tally.services.client.workflow.getHandle(provisioningWorkflowId).result();
+}
+
+beforeAll(async () => {
+  samba = await startTestSamba();
+  tally = await startTally('ad', { env: { TALLY_AD_PASSWORD: SAMBA_ADMIN_PASSWORD } });
+  const config = mkdtempSync(path.join(tmpdir(), 'tally-ad-config-'));
+  for (const [folder, file, text] of [['resources', 'ad.yaml', adResourceYaml()], ['roles', 'ad-user.yaml', role], ['users', 'will.yaml', will]]) {
+    mkdirSync(path.join(config, folder), { recursive: true });
+    writeFileSync(path.join(config, folder, file), text);
+  }
+  await applyAndProvision(tally.services, [path.join(config, 'resources'), path.join(config, 'roles'), path.join(config, 'users')]);
+  willOid = (await tally.services.repo.users.byRef('will'))!.oid;
+}, 180_000);
+
+afterAll(async () => {
+  await tally?.stop();
+  await samba?.close();
+});
+
+test('a role gives the user an AD account, enabled, named as AD users expect', async () => {
+  const account = await entry(willDn());
+  expect(account).toMatchObject({ sAMAccountName: 'will', userPrincipalName: 'will@tally.test', displayName: 'Will Turner', givenName: 'Will', sn: 'Turner' });
+  expect(Number(account!.userAccountControl) & ACCOUNTDISABLE).toBe(0);
+  const [shadow] = await tally.services.repo.shadows.ofOwner(willOid);
+  expect(shadow).toMatchObject({ exists: true, pendingOperations: [] });
+  expect(shadow.primaryIdentifier).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+});
+
+test('disabling and enabling the user changes only the ACCOUNTDISABLE bit of userAccountControl', async () => {
+  // An administrator's own bit, which Tally must leave as it is.
+  const own = (await uac(willDn())) | DONT_EXPIRE_PASSWORD;
+  await withSambaAdmin(samba.server, (c) => c.modify(willDn(), new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [String(own)] }) })));
+
+  await provisioned(setUserProperties(tally.services, 'will', { activation: { administrativeStatus: 'disabled' } }, 'user'));
+  expect(await uac(willDn())).toBe(own | ACCOUNTDISABLE);
+  await provisioned(setUserProperties(tally.services, 'will', { activation: { administrativeStatus: 'enabled' } }, 'user'));
+  expect(await uac(willDn())).toBe(own & ~ACCOUNTDISABLE);
+  expect(own & NORMAL_ACCOUNT).toBe(NORMAL_ACCOUNT);
+});
+
+test("the user's password reaches unicodePwd over LDAPS: a bind as the user works with it", async () => {
+  expect(await bindsAs(willDn(), PASSWORD)).toBe(false);
+  await provisioned(setUserProperties(tally.services, 'will', { credentials: { password: { value: PASSWORD } } }, 'user'));
+  expect(await bindsAs(willDn(), PASSWORD)).toBe(true);
+  expect(JSON.stringify(await tally.inspect.shadows.find({ ownerRef: willOid }))).not.toContain(PASSWORD);
+});
+
+test('unassigning the role deletes the AD account', async () => {
+  await provisioned(unassignFromUser(tally.services, 'will', { role: 'AD user' }, 'user'));
+  await eventually(() => entry(willDn()), (e) => e === null, "will's AD account deleted");
+});
