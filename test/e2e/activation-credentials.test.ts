@@ -29,6 +29,7 @@ import type { ProvisionUserResult } from '../../src/workflows/provision-user';
 import { tallyBin } from '../support/tally-cli';
 import { addFocusAndSynchronize, ldapResourceYaml } from '../support/ldap-resource-yaml';
 import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { bindsAs } from '../support/ldap-admin';
 import { applyAndProvision, startTally, eventually, listenApi, recordHistories, type TallyHarness } from '../support/tally-harness';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -72,17 +73,7 @@ async function withLdap<T>(work: (ldap: LdapClient) => Promise<T>): Promise<T> {
 const ldapEntry = (dn: string): Promise<Entry | null> =>
   withLdap(async (ldap) => (await ldap.search(dn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null);
 
-async function bindsWith(dn: string, password: string): Promise<boolean> {
-  const ldap = new LdapClient({ url: tally.stack.ldap.url });
-  try {
-    await ldap.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await ldap.unbind().catch(() => undefined);
-  }
-}
+const bindsWith = (dn: string, password: string) => bindsAs(tally.stack.ldap.url, dn, password);
 
 async function pgRow(name: string): Promise<Record<string, unknown> | null> {
   return ((await pg.query(`SELECT * FROM ${table} WHERE name = $1`, [name])).rows[0] as Record<string, unknown> | undefined) ?? null;

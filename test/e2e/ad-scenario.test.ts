@@ -1,14 +1,16 @@
 /**
  * Active Directory end to end, on a private Samba AD DC: a role gives a user an AD account (created over
  * LDAPS from examples/ad/ad.yaml); disabling and enabling him flips the account's ACCOUNTDISABLE bit alone;
- * his password reaches unicodePwd (a bind as him proves it); unassigning the role deletes the account.
+ * his password reaches unicodePwd (a bind as him proves it); live sync brings an administrator's change on
+ * AD to him; unassigning the role deletes the account.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
+import { liveSyncStatuses, startLiveSync } from '../../src/admin/live-sync';
 import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
-import { SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
+import { bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
 import { applyAndProvision, startTally, eventually, type TallyHarness } from '../support/tally-harness';
 
 const PASSWORD = 'Parley-4-Tortuga!';
@@ -50,17 +52,7 @@ const entry = (dn: string) =>
   withSambaAdmin(samba.server, async (c) => (await c.search(dn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null);
 const uac = async (dn: string) => Number((await entry(dn))?.userAccountControl);
 
-async function bindsAs(dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url: samba.server.ldapsUrl, tlsOptions: { rejectUnauthorized: false } });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
+const bindsAs = (dn: string, password: string) => bindsToSamba(samba.server, dn, password);
 
 async function provisioned(result: Promise<UserCommandResult>): Promise<void> {
   const { provisioningWorkflowId } = await result;
@@ -110,6 +102,14 @@ test("the user's password reaches unicodePwd over LDAPS: a bind as the user work
   await provisioned(setUserProperties(tally.services, 'will', { credentials: { password: { value: PASSWORD } } }, 'user'));
   expect(await bindsAs(willDn(), PASSWORD)).toBe(true);
   expect(JSON.stringify(await tally.inspect.shadows.find({ ownerRef: willOid }))).not.toContain(PASSWORD);
+});
+
+test("live sync brings an administrator's change on AD to the user (uSNChanged polling)", async () => {
+  await startLiveSync(tally.services, 'Active Directory', { intervalMs: 300 });
+  // Its first poll takes the changelog's end as where it starts: the change must come after.
+  await eventually(() => liveSyncStatuses(tally.services, 'Active Directory'), ([s]) => (s?.status?.polls ?? 0) >= 1, 'live sync of AD polling');
+  await withSambaAdmin(samba.server, (c) => c.modify(willDn(), new Change({ operation: 'replace', modification: new Attribute({ type: 'givenName', values: ['William'] }) })));
+  await eventually(() => tally.services.repo.users.byRef('will'), (u) => u?.givenName === 'William', "will's givenName from AD");
 });
 
 test('unassigning the role deletes the AD account', async () => {

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Client as LdapClient } from 'ldapts';
 import type { StackInfo } from './stack';
 
@@ -9,5 +10,18 @@ export async function withLdapAdmin<T>(stack: { ldap: Pick<StackInfo['ldap'], 'u
     return await fn(client);
   } finally {
     await client.unbind();
+  }
+}
+
+/** Whether a simple bind as `dn` with `password` succeeds (as the user would log in). */
+export async function bindsAs(url: string, dn: string, password: string, tlsOptions?: ConnectionOptions): Promise<boolean> {
+  const client = new LdapClient({ url, ...(tlsOptions ? { tlsOptions } : {}) });
+  try {
+    await client.bind(dn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
   }
 }

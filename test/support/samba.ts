@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSamba, type SambaServer } from '../../src/dev/servers';
-import { withLdapAdmin } from './ldap-admin';
+import { bindsAs, withLdapAdmin } from './ldap-admin';
 
 /**
  * The test domain's Administrator password (AD wants a complex one). Fixed, so every test file starts from
@@ -26,4 +26,9 @@ export async function startTestSamba(): Promise<{ server: SambaServer; close(): 
 /** Runs `fn` on a plain-LDAP connection bound as the domain's Administrator (people's changes, not Tally's). */
 export function withSambaAdmin<T>(server: SambaServer, fn: Parameters<typeof withLdapAdmin<T>>[1]): Promise<T> {
   return withLdapAdmin({ ldap: { url: server.url, bindDn: server.adminDn, bindPassword: SAMBA_ADMIN_PASSWORD } }, fn);
+}
+
+/** Whether a user can bind to the domain over LDAPS with this password. */
+export function bindsToSamba(server: SambaServer, dn: string, password: string): Promise<boolean> {
+  return bindsAs(server.ldapsUrl, dn, password, { rejectUnauthorized: false });
 }

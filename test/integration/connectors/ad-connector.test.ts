@@ -3,14 +3,14 @@
  * template, so the contract can stop and restart it), over LDAPS with the server's own CA.
  */
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import { createConnector } from '../../../src/connectors';
 import { AD_INITIAL_TOKEN } from '../../../src/connectors/ad/ad-change-reading';
 import type { Connector } from '../../../src/connectors/connector-types';
 import type { SambaServer } from '../../../src/dev/servers';
 import { runCommand } from '../../../src/dev/servers/process';
 import { adConnectorSchema, type AdConnectorConfig } from '../../../src/schema/config';
-import { SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../../support/samba';
+import { bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../../support/samba';
 import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
 
 const WRONG_PASSWORD = `Wrong-${randomBytes(9).toString('hex')}!`;
@@ -40,18 +40,7 @@ const replace = (type: string, value: string) => new Change({ operation: 'replac
 const uacOf = (dn: string) =>
   withSambaAdmin(server, async (c) => Number((await c.search(dn, { scope: 'base', attributes: ['userAccountControl'] })).searchEntries[0].userAccountControl));
 
-/** Whether a simple bind as `dn` with `password` succeeds (over LDAPS, as a user would). */
-async function canBind(dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url: server.ldapsUrl, tlsOptions: { rejectUnauthorized: false } });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
+const canBind = (dn: string, password: string) => bindsToSamba(server, dn, password);
 
 beforeAll(async () => {
   samba = await startTestSamba();
