@@ -1,6 +1,6 @@
 /**
  * Active Directory end to end, on a private Samba AD DC: a role gives a user an AD account (created over
- * LDAPS from examples/ad/ad.yaml); disabling and enabling him flips the account's ACCOUNTDISABLE bit alone;
+ * LDAPS from examples/ad/ad.yaml) and membership of a group; disabling and enabling him flips the account's ACCOUNTDISABLE bit alone;
  * his password reaches unicodePwd (a bind as him proves it); live sync brings an administrator's change on
  * AD to him; unassigning the role deletes the account.
  */
@@ -22,11 +22,16 @@ let samba: Awaited<ReturnType<typeof startTestSamba>>;
 let tally: TallyHarness;
 let willOid: string;
 const willDn = () => `CN=will,${samba.server.peopleDn}`;
+const piratesDn = () => `CN=pirates,${samba.server.groupsDn}`;
 
-const role = `kind: Role
+const role = (groupDn: string) => `kind: Role
 name: AD user
 inducement:
-  - construction: { resourceRef: Active Directory }
+  - construction:
+      resourceRef: Active Directory
+      association:
+        - ref: ri:group
+          targets: ["${groupDn}"]
 `;
 const will = `kind: User
 name: will
@@ -62,8 +67,9 @@ async function provisioned(result: Promise<UserCommandResult>): Promise<void> {
 beforeAll(async () => {
   samba = await startTestSamba();
   tally = await startTally('ad', { env: { TALLY_AD_PASSWORD: SAMBA_ADMIN_PASSWORD } });
+  await withSambaAdmin(samba.server, (c) => c.add(piratesDn(), { objectClass: ['top', 'group'], sAMAccountName: 'pirates' }));
   const config = mkdtempSync(path.join(tmpdir(), 'tally-ad-config-'));
-  for (const [folder, file, text] of [['resources', 'ad.yaml', adResourceYaml()], ['roles', 'ad-user.yaml', role], ['users', 'will.yaml', will]]) {
+  for (const [folder, file, text] of [['resources', 'ad.yaml', adResourceYaml()], ['roles', 'ad-user.yaml', role(piratesDn())], ['users', 'will.yaml', will]]) {
     mkdirSync(path.join(config, folder), { recursive: true });
     writeFileSync(path.join(config, folder, file), text);
   }
@@ -76,8 +82,11 @@ afterAll(async () => {
   await samba?.close();
 });
 
-test('a role gives the user an AD account, enabled, named as AD users expect', async () => {
+const members = async (groupDn: string) => [(await entry(groupDn))?.member ?? []].flat();
+
+test('a role gives the user an AD account, enabled, named as AD users expect, member of the role\'s group', async () => {
   const account = await entry(willDn());
+  expect(await members(piratesDn())).toEqual([willDn()]);
   expect(account).toMatchObject({ sAMAccountName: 'will', userPrincipalName: 'will@tally.test', displayName: 'Will Turner', givenName: 'Will', sn: 'Turner' });
   expect(Number(account!.userAccountControl) & ACCOUNTDISABLE).toBe(0);
   const [shadow] = await tally.services.repo.shadows.ofOwner(willOid);
@@ -112,7 +121,8 @@ test("live sync brings an administrator's change on AD to the user (uSNChanged p
   await eventually(() => tally.services.repo.users.byRef('will'), (u) => u?.givenName === 'William', "will's givenName from AD");
 });
 
-test('unassigning the role deletes the AD account', async () => {
+test('unassigning the role deletes the AD account, and the group lists him no more', async () => {
   await provisioned(unassignFromUser(tally.services, 'will', { role: 'AD user' }, 'user'));
   await eventually(() => entry(willDn()), (e) => e === null, "will's AD account deleted");
+  expect(await members(piratesDn())).toEqual([]);
 });
