@@ -121,6 +121,23 @@ test("live sync brings an administrator's change on AD to the user (uSNChanged p
   await eventually(() => tally.services.repo.users.byRef('will'), (u) => u?.givenName === 'William', "will's givenName from AD");
 });
 
+test('an account deleted and re-created on AD (a new objectGUID) is linked to the user again by correlation on sAMAccountName', async () => {
+  const [before] = await tally.services.repo.shadows.ofOwner(willOid);
+  await withSambaAdmin(samba.server, async (c) => {
+    await c.del(willDn());
+    await c.add(willDn(), { objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: 'will' });
+  });
+  // The delete and the add are two changes, handled each on its own: wait for both.
+  const relinked = await eventually(
+    () => tally.services.repo.shadows.ofOwner(willOid),
+    (shadows) => shadows.length === 1 && shadows[0].exists && shadows[0].primaryIdentifier !== before.primaryIdentifier,
+    "will linked to his new account only",
+  );
+  expect((await tally.services.repo.users.byRef('will'))!.linkRef).toEqual([relinked[0].oid]);
+  const old = await tally.inspect.shadows.findOne({ oid: before.oid });
+  expect(old === null || old.exists === false || old.dead === true).toBe(true);
+});
+
 test('unassigning the role deletes the AD account, and the group lists him no more', async () => {
   await provisioned(unassignFromUser(tally.services, 'will', { role: 'AD user' }, 'user'));
   await eventually(() => entry(willDn()), (e) => e === null, "will's AD account deleted");
