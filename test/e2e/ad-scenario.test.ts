@@ -1,14 +1,16 @@
 /**
  * Active Directory end to end, on a private Samba AD DC: a role gives a user an AD account (created over
  * LDAPS from examples/ad/ad.yaml) and membership of a group; disabling and enabling him flips the account's ACCOUNTDISABLE bit alone;
- * his password reaches unicodePwd (a bind as him proves it); live sync brings an administrator's change on
- * AD to him; unassigning the role deletes the account.
+ * his password reaches unicodePwd (a bind as him proves it); reconciliation finds the account deleted behind
+ * Tally's back; live sync brings an administrator's change on AD to him, and links him again to an account
+ * deleted and re-created on AD; unassigning the role deletes the account.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import { liveSyncStatuses, startLiveSync } from '../../src/admin/live-sync';
+import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
 import { bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
 import { applyAndProvision, startTally, eventually, type TallyHarness } from '../support/tally-harness';
@@ -111,6 +113,19 @@ test("the user's password reaches unicodePwd over LDAPS: a bind as the user work
   await provisioned(setUserProperties(tally.services, 'will', { credentials: { password: { value: PASSWORD } } }, 'user'));
   expect(await bindsAs(willDn(), PASSWORD)).toBe(true);
   expect(JSON.stringify(await tally.inspect.shadows.find({ ownerRef: willOid }))).not.toContain(PASSWORD);
+});
+
+test("reconciliation finds the account deleted behind Tally's back and, as the role still asks for it, creates it again in its group", async () => {
+  const [before] = await tally.services.repo.shadows.ofOwner(willOid);
+  await withSambaAdmin(samba.server, (c) => c.del(willDn()));
+  const started = await startResourceRun(tally.services, { type: 'recon', resource: 'Active Directory' });
+  const summary = await waitForRun(tally.services, started.workflowId, () => undefined, 200);
+  expect(summary.stats).toMatchObject({ deleted: 1 });
+  expect(summary.errors).toBe(0);
+  await eventually(() => tally.services.repo.shadows.ofOwner(willOid), (s) => s.length === 1 && s[0].exists && s[0].oid !== before.oid, "will's account created again");
+  expect(await tally.services.repo.shadows.get(before.oid)).toMatchObject({ exists: false, ownerRef: null, situation: 'deleted' });
+  expect(await entry(willDn())).toMatchObject({ sAMAccountName: 'will' });
+  expect(await members(piratesDn())).toEqual([willDn()]);
 });
 
 test("live sync brings an administrator's change on AD to the user (uSNChanged polling)", async () => {
