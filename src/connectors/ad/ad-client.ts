@@ -52,6 +52,12 @@ const lower = (s: string) => s.toLowerCase();
 const asBuffers = (v: Entry[string]): Buffer[] => (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x : Buffer.from(x)));
 const asStrings = (v: Entry[string]): string[] => (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : x));
 
+/** `member;range=0-1499` -> member and 1499; `member;range=1500-*` (the last range) -> member and no end. */
+function valueRange(key: string): { attribute: string; end: number | undefined } | undefined {
+  const match = /^(.+);range=\d+-(\d+|\*)$/i.exec(key);
+  return match ? { attribute: match[1], end: match[2] === '*' ? undefined : Number(match[2]) } : undefined;
+}
+
 /** An equality on objectGUID compares bytes: its GUID string becomes them. */
 function binaryGuidFilter(filter: Filter): Filter {
   if (filter instanceof EqualityFilter && lower(filter.attribute) === 'objectguid' && typeof filter.value === 'string') {
@@ -109,13 +115,43 @@ export class AdClient extends Client {
 
   override async search(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): Promise<SearchResult> {
     const result = await super.search(baseDN, adSearchOptions(options), controls);
-    return { ...result, searchEntries: result.searchEntries.map((e) => readableEntry(e, options.attributes)) };
+    return { ...result, searchEntries: await this.readable(result.searchEntries, options.attributes) };
   }
 
   override async *searchPaginated(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): AsyncGenerator<SearchResult> {
     for await (const page of super.searchPaginated(baseDN, adSearchOptions(options), controls)) {
-      yield { ...page, searchEntries: page.searchEntries.map((e) => readableEntry(e, options.attributes)) };
+      yield { ...page, searchEntries: await this.readable(page.searchEntries, options.attributes) };
     }
+  }
+
+  private async readable(entries: Entry[], requested?: readonly string[]): Promise<Entry[]> {
+    const whole = [];
+    for (const e of entries) whole.push(await this.withAllValues(e));
+    return whole.map((e) => readableEntry(e, requested));
+  }
+
+  /**
+   * AD gives at most MaxValRange (1,500) values of an attribute at once, as `member;range=0-1499`: the rest
+   * is read range after range, and the values come back under the attribute's own name.
+   */
+  private async withAllValues(entry: Entry): Promise<Entry> {
+    const ranged = Object.keys(entry).filter((key) => valueRange(key) !== undefined);
+    if (ranged.length === 0) return entry;
+    const out: Entry = { ...entry };
+    for (const key of ranged) {
+      const { attribute, end } = valueRange(key)!;
+      const values = [...asStrings(entry[key])];
+      for (let next = end; next !== undefined; ) {
+        const read = await super.search(entry.dn, { scope: 'base', attributes: [`${attribute};range=${next + 1}-*`] });
+        const found = Object.entries(read.searchEntries[0] ?? {}).find(([k]) => valueRange(k)?.attribute.toLowerCase() === attribute.toLowerCase());
+        if (!found) break;
+        values.push(...asStrings(found[1]));
+        next = valueRange(found[0])!.end;
+      }
+      delete out[key];
+      out[attribute] = values;
+    }
+    return out;
   }
 
   override add(dn: DN | string, attributes: Attribute[] | Record<string, string[] | string>, controls?: Control | Control[]): Promise<void> {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Attribute, Change } from 'ldapts';
 import { createConnector } from '../../../src/connectors';
+import { AdClient } from '../../../src/connectors/ad/ad-client';
 import { AD_INITIAL_TOKEN } from '../../../src/connectors/ad/ad-change-reading';
 import type { Connector } from '../../../src/connectors/connector-types';
 import type { SambaServer } from '../../../src/dev/servers';
@@ -189,5 +190,26 @@ describe('AD connector: changes made on the directory', () => {
     await withSambaAdmin(server, (c) => c.modify(dnOf('user03'), replace('displayName', 'changed on AD')));
     const { changes } = await ad.changesSince(token);
     expect(changes.map((ch) => [ch.changeType, ch.primaryIdentifier, ch.secondaryIdentifier])).toEqual([['modify', user.primaryIdentifier, dnOf('user03')]]);
+  });
+});
+
+describe("AD connector's client: values given in ranges", () => {
+  it('reads every range of a multi-valued attribute AD gives in parts (member;range=0-9, then the rest), under its own name', async () => {
+    const groupDn = `CN=crew,${server.groupsDn}`;
+    const memberDns = Array.from({ length: 25 }, (_, i) => dnOf(`crew${i}`));
+    await withSambaAdmin(server, async (c) => {
+      for (const [i, dn] of memberDns.entries()) await c.add(dn, { objectClass: 'user', sAMAccountName: `crew${i}` });
+      await c.add(groupDn, { objectClass: 'group', sAMAccountName: 'crew', member: memberDns });
+    });
+    // Samba gives every value unless asked for a range; AD gives at most 1,500 at once (MaxValRange).
+    const client = new AdClient({ url: server.url }, { allowPlainPasswords: false });
+    try {
+      await client.bind(server.adminDn, SAMBA_ADMIN_PASSWORD);
+      const [group] = (await client.search(groupDn, { scope: 'base', attributes: ['member;range=0-9'] })).searchEntries;
+      expect(Object.keys(group).sort()).toEqual(['dn', 'member']);
+      expect([...(group.member as string[])].sort()).toEqual([...memberDns].sort());
+    } finally {
+      await client.unbind();
+    }
   });
 });
