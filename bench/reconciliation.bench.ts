@@ -16,13 +16,12 @@
  */
 import path from 'node:path';
 import { applyConfig } from '../src/admin/apply-config';
-import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
-import { startSimulatedRun } from '../src/admin/simulations';
 import { collectionNames } from '../src/repository/documents';
 import { startTestStack } from '../test/setup/test-stack';
 import { startTally } from '../test/support/tally-harness';
 import { exampleResources } from '../test/support/example-resources';
-import { printCpu, startCpuMeter, startProfile, withConcurrency } from './support/measure';
+import { printCpu, withConcurrency } from './support/measure';
+import { measuredReadFloor, measuredRun, provisioningSettled } from './support/resource-run';
 
 const accounts = Number(process.argv[2] ?? 10_000);
 const pageSize = Number(process.argv[3] ?? 1000);
@@ -35,33 +34,14 @@ async function main() {
   try {
     await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
 
-    let t = performance.now();
+    const t = performance.now();
     const names = Array.from({ length: accounts }, (_, i) => `sailor${i}`);
     await withConcurrency(names, 16, async (n) => {
       await ldap.add(`uid=${n},${base}`, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: n, cn: `Sailor ${n}`, givenName: 'Sailor', sn: n });
     });
     console.log(`seeded ${accounts} LDAP entries in ${Math.round(performance.now() - t)} ms`);
 
-    const run = async (type: 'import' | 'recon', simulate = false) => {
-      const meter = startCpuMeter(stack.pids());
-      const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
-      const started = performance.now();
-      const since = new Date().toISOString();
-      const { workflowId } = simulate
-        ? await startSimulatedRun(tally.services, { type, resource: LDAP_OID, pageSize })
-        : await startResourceRun(tally.services, { type, resource: LDAP_OID, pageSize });
-      const summary = await waitForRun(tally.services, workflowId, () => undefined);
-      const ms = performance.now() - started;
-      await profile.stop();
-      const cpu = meter.read();
-      let events = 0;
-      let runs = 0;
-      for await (const execution of tally.services.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since}'` })) {
-        events += execution.historyLength;
-        runs++;
-      }
-      return { summary, ms, cpu, events, runs };
-    };
+    const run = (type: 'import' | 'recon', simulate = false) => measuredRun(tally, stack.pids, LDAP_OID, type, pageSize, simulate);
 
     const imported = await run('import');
     const rows = (await pg.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
@@ -72,7 +52,7 @@ async function main() {
     printCpu(imported.cpu, accounts, 'account');
 
     // Let the provisioning the import handed over finish before measuring the steady state.
-    while ((await tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
+    await provisioningSettled(tally);
     // The first reconciliation compares every account with its owner (the worker then remembers what
     // agreed, by versions); the next one is the steady state of a long-lived worker.
     const first = await run('recon');
@@ -99,19 +79,7 @@ async function main() {
     console.log(`  ratio to the real reconciliation: time ${(simulated.ms / recon.ms).toFixed(2)}x, CPU ${(perSimulated / perAccount).toFixed(2)}x`);
 
     // Floor: the same accounts from LDAP and the same shadows from MongoDB, page by page.
-    const { connector } = await tally.services.connectors.connectorFor(LDAP_OID);
-    const floorMeter = startCpuMeter(stack.pids());
-    t = performance.now();
-    let cursor: string | undefined;
-    let read = 0;
-    do {
-      const page = await connector.search({ cursor, pageSize });
-      await tally.services.repo.shadows.byPrimaryIdentifiers(LDAP_OID, page.objects.map((o) => o.primaryIdentifier));
-      read += page.objects.length;
-      cursor = page.cursor;
-    } while (cursor);
-    const floorMs = performance.now() - t;
-    const floorCpu = floorMeter.read();
+    const { read, ms: floorMs, cpu: floorCpu } = await measuredReadFloor(tally, stack.pids, LDAP_OID, pageSize);
     console.log(`  floor: ${read} accounts read from LDAP and their shadows from MongoDB: ${Math.round(floorMs)} ms -> ${(read / (floorMs / 1000)).toFixed(0)} accounts/s`);
     const perFloor = printCpu(floorCpu, read, 'account');
     console.log(`  ratio to the floor: time ${(recon.ms / floorMs).toFixed(2)}x, CPU ${(perAccount / perFloor).toFixed(2)}x`);

@@ -5,14 +5,14 @@
  * Tally's back; live sync brings an administrator's change on AD to him, and links him again to an account
  * deleted and re-created on AD; unassigning the role deletes the account.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Attribute, Change } from 'ldapts';
 import { liveSyncStatuses, startLiveSync } from '../../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
-import { bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
+import { adResourceYaml, bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../support/samba';
 import { applyAndProvision, startTally, eventually, type TallyHarness } from '../support/tally-harness';
 
 const PASSWORD = 'Parley-4-Tortuga!';
@@ -44,16 +44,6 @@ assignment:
   - targetRef: AD user
 `;
 
-/** examples/ad/ad.yaml pointed at this file's domain controller. */
-function adResourceYaml(): string {
-  const { server } = samba;
-  return readFileSync(path.join(__dirname, '..', '..', 'examples', 'ad', 'ad.yaml'), 'utf8')
-    .replace('ldaps://dc1.example.com', server.ldapsUrl)
-    .replace('caFile: /etc/tally/ad-ca.pem', `caFile: ${server.caFile}\n  tlsServerName: ${server.tlsServerName}`)
-    .replace('CN=tally,OU=service,DC=example,DC=com', server.adminDn)
-    .replaceAll('DC=example,DC=com', server.baseDn)
-    .replaceAll('@example.com', '@tally.test');
-}
 
 const entry = (dn: string) =>
   withSambaAdmin(samba.server, async (c) => (await c.search(dn, { scope: 'base', attributes: ['*'] }).catch(() => ({ searchEntries: [] }))).searchEntries[0] ?? null);
@@ -71,7 +61,7 @@ beforeAll(async () => {
   tally = await startTally('ad', { env: { TALLY_AD_PASSWORD: SAMBA_ADMIN_PASSWORD } });
   await withSambaAdmin(samba.server, (c) => c.add(piratesDn(), { objectClass: ['top', 'group'], sAMAccountName: 'pirates' }));
   const config = mkdtempSync(path.join(tmpdir(), 'tally-ad-config-'));
-  for (const [folder, file, text] of [['resources', 'ad.yaml', adResourceYaml()], ['roles', 'ad-user.yaml', role(piratesDn())], ['users', 'will.yaml', will]]) {
+  for (const [folder, file, text] of [['resources', 'ad.yaml', adResourceYaml(samba.server)], ['roles', 'ad-user.yaml', role(piratesDn())], ['users', 'will.yaml', will]]) {
     mkdirSync(path.join(config, folder), { recursive: true });
     writeFileSync(path.join(config, folder, file), text);
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSamba, type SambaServer } from '../../src/dev/servers';
@@ -31,4 +31,14 @@ export function withSambaAdmin<T>(server: SambaServer, fn: Parameters<typeof wit
 /** Whether a user can bind to the domain over LDAPS with this password. */
 export function bindsToSamba(server: SambaServer, dn: string, password: string): Promise<boolean> {
   return bindsAs(server.ldapsUrl, dn, password, { rejectUnauthorized: false });
+}
+
+/** examples/ad/ad.yaml pointed at this domain controller (its Administrator's password in TALLY_AD_PASSWORD). */
+export function adResourceYaml(server: SambaServer): string {
+  return readFileSync(path.join(__dirname, '..', '..', 'examples', 'ad', 'ad.yaml'), 'utf8')
+    .replace('ldaps://dc1.example.com', server.ldapsUrl)
+    .replace('caFile: /etc/tally/ad-ca.pem', `caFile: ${server.caFile}\n  tlsServerName: ${server.tlsServerName}`)
+    .replace('CN=tally,OU=service,DC=example,DC=com', server.adminDn)
+    .replaceAll('DC=example,DC=com', server.baseDn)
+    .replaceAll('@example.com', '@tally.test');
 }

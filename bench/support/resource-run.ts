@@ -1,0 +1,50 @@
+/** Import and reconciliation runs measured on the real stack, and the floor they are compared with. */
+import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
+import { startSimulatedRun } from '../../src/admin/simulations';
+import type { TallyHarness } from '../../test/support/tally-harness';
+import { startCpuMeter, startProfile } from './measure';
+
+type Pids = () => Record<string, number | undefined>;
+
+/** One run of `type` over the resource: its summary, wall time, CPU per process and history events over its continue-as-new chain. */
+export async function measuredRun(tally: TallyHarness, pids: Pids, resource: string, type: 'import' | 'recon', pageSize: number, simulate = false) {
+  const meter = startCpuMeter(pids());
+  const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
+  const started = performance.now();
+  const since = new Date().toISOString();
+  const { workflowId } = simulate
+    ? await startSimulatedRun(tally.services, { type, resource, pageSize })
+    : await startResourceRun(tally.services, { type, resource, pageSize });
+  const summary = await waitForRun(tally.services, workflowId, () => undefined);
+  const ms = performance.now() - started;
+  await profile.stop();
+  const cpu = meter.read();
+  let events = 0;
+  let runs = 0;
+  for await (const execution of tally.services.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since}'` })) {
+    events += execution.historyLength;
+    runs++;
+  }
+  return { summary, ms, cpu, events, runs };
+}
+
+/** The floor of a run: the resource's accounts read page by page with its connector, and their shadows from MongoDB, one after the other. */
+export async function measuredReadFloor(tally: TallyHarness, pids: Pids, resource: string, pageSize: number) {
+  const { connector } = await tally.services.connectors.connectorFor(resource);
+  const meter = startCpuMeter(pids());
+  const t = performance.now();
+  let cursor: string | undefined;
+  let read = 0;
+  do {
+    const page = await connector.search({ cursor, pageSize });
+    await tally.services.repo.shadows.byPrimaryIdentifiers(resource, page.objects.map((o) => o.primaryIdentifier));
+    read += page.objects.length;
+    cursor = page.cursor;
+  } while (cursor);
+  return { read, ms: performance.now() - t, cpu: meter.read() };
+}
+
+/** Waits until the provisioning a run handed over is done (no shadow has a pending operation). */
+export async function provisioningSettled(tally: TallyHarness): Promise<void> {
+  while ((await tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
+}
