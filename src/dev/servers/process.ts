@@ -210,6 +210,8 @@ export function runCommand(command: string, args: string[], options: RunOptions 
         reject(new Error(`${path.basename(command)} exited with code ${code}\n${tail}`));
       }
     });
+    // A command that exits without reading its input (samba --version) closes the pipe first: not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
