@@ -35,6 +35,7 @@ export async function listUsers(services: Services, options: { name?: string; li
 
 function endpointOf(resource: StoredResource): string {
   const c = resource.connector;
+  if (c.type === 'csv') return `file ${c.file}`;
   return isDirectoryConnector(c) ? `${c.url} ${c.baseContext}` : `postgres://${c.host}:${c.port}/${c.database} table ${c.table}`;
 }
 

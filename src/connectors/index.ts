@@ -6,6 +6,7 @@ import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitlement-type';
 import { createPostgresConnector } from './postgres/postgres-connector';
 import { createAdConnector } from './ad/ad-connector';
+import { createCsvConnector } from './csv/csv-connector';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
@@ -27,10 +28,12 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
       return createPostgresConnector(config);
     case 'ad':
       return createAdConnector(config, objectTypes);
+    case 'csv':
+      return createCsvConnector(config);
   }
 }
 
 export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorErrorKind } from './connector-errors';
 export type { Connector, ConnectorChange, ChangesPage, SearchPage } from './connector-types';
 export { resolveSecret } from './secrets';
-export { createLdapConnector, createPostgresConnector, createAdConnector };
+export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector };

@@ -22,6 +22,8 @@ export function identifierNames(connector: ConnectorConfig): IdentifierNames {
       return { secondary: ['dn', 'distinguishedName'], primary: [AD_PRIMARY_IDENTIFIER] };
     case 'postgres':
       return { secondary: [], primary: [connector.primaryIdentifier] };
+    case 'csv':
+      return { secondary: [], primary: [connector.uniqueAttribute] };
   }
 }
 

@@ -19,6 +19,7 @@ const schemaAttributeName = (ref: string): string | null => (ref.startsWith('icf
 
 function who(resource: StoredResource): string {
   const c = resource.connector;
+  if (c.type === 'csv') return c.file;
   return isDirectoryConnector(c) ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
 }
 
@@ -43,8 +44,8 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
   const c = resource.connector;
   for (const type of resource.schemaHandling.objectType) {
     const what = `${type.kind}/${type.intent}`;
-    // A PostgreSQL resource's objects are its table's rows; an LDAP one's entries of the connector's object classes.
-    const container = c.type === 'postgres' ? `table ${c.table}` : `object class ${type.objectClass}`;
+    // A PostgreSQL resource's objects are its table's rows, a CSV one's its file's; an LDAP one's entries of the connector's object classes.
+    const container = c.type === 'postgres' ? `table ${c.table}` : c.type === 'csv' ? `file ${c.file}` : `object class ${type.objectClass}`;
     // An object type with its own object classes (LDAP groups) creates entries of those, the others the connector's.
     const created = !isDirectoryConnector(c) ? [] : (type.objectClasses ?? (type.kind === 'account' ? c.objectClasses : [type.objectClass]));
     const served = !isDirectoryConnector(c) || created.some((oc) => oc.toLowerCase() === type.objectClass.toLowerCase());

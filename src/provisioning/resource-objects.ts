@@ -50,8 +50,8 @@ export async function searchResourceObjects(
 /** Whether the resource's connector is configured with a changelog live sync can read. */
 export function hasChangelog(resource: { connector: ConnectorConfig }): boolean {
   const c = resource.connector;
-  // Active Directory tracks every change itself (uSNChanged).
-  return c.type === 'ldap' ? !!c.changelog : c.type === 'ad' || !!c.modifiedColumn;
+  // Active Directory tracks every change itself (uSNChanged); a CSV file's changes are read by comparing it with its last synchronized copy.
+  return c.type === 'ldap' ? !!c.changelog : c.type === 'ad' || c.type === 'csv' || !!c.modifiedColumn;
 }
 
 /** The changes after `token` (at most `limit`), oldest first. */

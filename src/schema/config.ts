@@ -162,7 +162,43 @@ export const adConnectorSchema = z
   .strict();
 export type AdConnectorConfig = z.infer<typeof adConnectorSchema>;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema]);
+/** A CSV file, one row per object (midPoint's CSV connector). */
+export const csvConnectorSchema = z
+  .object({
+    type: z.literal('csv'),
+    file: z.string().min(1),
+    /** Column holding the value no two rows share (icfs:uid); given on create, or a generated UUID. */
+    uniqueAttribute: z.string().min(1),
+    /** Column holding the name (icfs:name). @default the uniqueAttribute */
+    nameAttribute: z.string().min(1).optional(),
+    /** Column holding the password: written as `{SSHA256}` hashes, never read back. */
+    passwordAttribute: z.string().min(1).optional(),
+    /** Columns holding several values, joined by multivalueDelimiter. */
+    multivalueAttributes: z.array(z.string().min(1)).default([]),
+    multivalueDelimiter: z.string().min(1).default('|'),
+    delimiter: z.string().min(1).default(';'),
+    quote: z.string().length(1).default('"'),
+    encoding: z.enum(['utf8', 'latin1', 'ascii', 'utf16le']).default('utf8'),
+    /** Whether the first line names the columns; without it `columns` must. */
+    headerExists: z.boolean().default(true),
+    columns: z.array(z.string().min(1)).optional(),
+    /** Lines starting with it are comments. */
+    commentMarker: z.string().length(1).default('#'),
+    /** Where the synchronized copies are kept. @default `<file>.snapshots` beside the file */
+    snapshotFolder: z.string().min(1).optional(),
+    /** How many synchronized copies are kept. */
+    keepSnapshots: z.number().int().min(2).default(5),
+    /** Rows whose content is what Tally last wrote to them are its own writes coming back, and live sync skips them. */
+    ignoreOwnWrites: z.boolean().default(true),
+    pageSize: z.number().int().positive().default(1000),
+    /** How long a write waits for the file's lock. */
+    lockTimeout: durationSchema.default('10s'),
+  })
+  .strict()
+  .refine((c) => c.headerExists || (c.columns?.length ?? 0) > 0, { message: 'a file without a header line needs its columns named', path: ['columns'] });
+export type CsvConnectorConfig = z.infer<typeof csvConnectorSchema>;
+
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema]);
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 /** Connectors to a directory (LDAP, Active Directory): DNs as names, object classes, base contexts. */
 export type DirectoryConnectorConfig = LdapConnectorConfig | AdConnectorConfig;

@@ -1,6 +1,6 @@
 /** SQL text for the table connector: identifier quoting, the column catalog, value conversion. */
 import type { Pool, PoolClient } from 'pg';
-import type { AttributeDelta, AttributeValue, Attributes } from '../../schema/objects';
+import type { AttributeValue, Attributes } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { ColumnInfo, TableCatalog } from './postgres-types';
 
@@ -62,12 +62,4 @@ export function rowAttributes(row: Record<string, unknown>, exclude: ReadonlySet
   const attributes: Attributes = {};
   for (const [name, value] of Object.entries(row)) if (!exclude.has(name)) attributes[name] = toAttributeValues(value);
   return attributes;
-}
-
-export function applyDelta(values: readonly AttributeValue[], delta: AttributeDelta): AttributeValue[] {
-  let out = delta.replace !== undefined ? [...delta.replace] : [...values];
-  for (const v of delta.add ?? []) if (!out.some((x) => String(x) === String(v))) out.push(v);
-  const removed = new Set((delta.delete ?? []).map(String));
-  if (removed.size > 0) out = out.filter((x) => !removed.has(String(x)));
-  return out;
 }

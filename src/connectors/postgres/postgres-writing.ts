@@ -1,11 +1,12 @@
 /** Writing rows of the PostgreSQL connector's table: create (one or many in one INSERT), modify (rename included), delete. */
 import type { AttributeDelta, AttributeValue, Attributes, ResourceObject } from '../../schema/objects';
+import { applyDelta } from '../attribute-deltas';
 import { ConnectorError } from '../connector-errors';
 import { hashedPasswords } from '../password-hash';
 import type { PostgresContext } from './postgres-connection';
 import { notFoundOnBadKey } from './postgres-errors';
 import { keyCast, keyText, toObject, type Row } from './postgres-reading';
-import { applyDelta, column, quoteIdent, toAttributeValues, toColumnValue } from './postgres-sql';
+import { column, quoteIdent, toAttributeValues, toColumnValue } from './postgres-sql';
 import { NAME_PATH, type TableCatalog } from './postgres-types';
 
 /** What a column stores: passwords hashed. */
