@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,6 +26,8 @@ export interface CsvContext {
   /** Where the synchronized copies are kept. */
   snapshotFolder: string;
   lockTimeoutMs: number;
+  /** The snapshot last taken and the version of the file it copied: a file not replaced since needs no new copy. */
+  lastSnapshot?: { version: string; name: string };
 }
 
 export function csvContext(config: CsvConnectorConfig): CsvContext {
@@ -37,6 +39,16 @@ export function csvContext(config: CsvConnectorConfig): CsvContext {
     snapshotFolder: path.resolve(config.snapshotFolder ?? `${file}.snapshots`),
     lockTimeoutMs: durationToMs(config.lockTimeout),
   };
+}
+
+/**
+ * The file as it is now: another version once it is replaced (Tally's writes) or written to. `settled`:
+ * written long enough ago that a write now would change its time (file times move by clock ticks of
+ * some milliseconds: two writes of the same size within one would look alike).
+ */
+export async function fileVersion(file: string): Promise<{ version: string; settled: boolean }> {
+  const s = await stat(file);
+  return { version: `${s.ino}:${s.size}:${s.mtimeMs}`, settled: Date.now() - s.mtimeMs > 1000 };
 }
 
 /** Runs `fn`; any failure comes out as a ConnectorError saying `context`. */

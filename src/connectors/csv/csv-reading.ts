@@ -1,12 +1,11 @@
 /** Reading rows of the CSV connector's file: get, the paged search (the file streamed from the cursor's position), the schema (the header). */
-import { stat } from 'node:fs/promises';
 import type { ResourceObject } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { SearchPage } from '../connector-types';
 import { requireIdentifier, type ObjectIdentifiers } from '../identifiers';
 import { decodeCursor, encodeCursor } from '../search-cursor';
 import { toObject, type CsvColumns } from './csv-columns';
-import { openFile, run, scanRows, type CsvContext } from './csv-file';
+import { fileVersion, openFile, run, scanRows, type CsvContext } from './csv-file';
 import type { CsvRow, FilePosition } from './csv-types';
 
 /** The row an identifier names, for messages: `id=42`. */
@@ -38,12 +37,6 @@ export async function getRow(ctx: CsvContext, identifiers: ObjectIdentifiers, at
   });
 }
 
-/** The file as it was when a page was read: a cursor's position holds only in that same file. */
-async function fileVersion(file: string): Promise<string> {
-  const s = await stat(file);
-  return `${s.ino}:${s.size}:${s.mtimeMs}`;
-}
-
 interface SearchPosition extends FilePosition {
   /** Rows handed out so far: where to continue in a file that has been replaced since. */
   row: number;
@@ -60,7 +53,7 @@ export async function searchRows(ctx: CsvContext, options: { cursor?: string; pa
   const pageSize = options.pageSize ?? ctx.config.pageSize;
   return run(ctx, `search ${ctx.file}`, async () => {
     const at = options.cursor === undefined ? undefined : decodeCursor(options.cursor, isSearchPosition);
-    const version = await fileVersion(ctx.file);
+    const { version } = await fileVersion(ctx.file);
     const sameFile = at?.version === version;
     let skip = at && !sameFile ? at.row : 0;
     const page: CsvRow[] = [];

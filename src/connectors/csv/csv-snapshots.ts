@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { CsvContext } from './csv-file';
+import { fileVersion, type CsvContext } from './csv-file';
 
 const SNAPSHOT = /^[0-9a-f]{16}\.csv$/;
 
@@ -28,8 +28,10 @@ async function digestOf(file: string): Promise<string> {
 
 /** Copies the file as it is now into the snapshot folder (once per content) and returns its name. */
 export async function takeSnapshot(ctx: CsvContext): Promise<string> {
-  // A file that can't be reached must not leave a snapshot folder behind where its folder was.
-  await stat(ctx.file);
+  // First: a file that can't be reached must not leave a snapshot folder behind where its folder was.
+  const { version, settled } = await fileVersion(ctx.file);
+  const last = ctx.lastSnapshot;
+  if (last?.version === version && (await hasSnapshot(ctx, last.name))) return last.name;
   await mkdir(ctx.snapshotFolder, { recursive: true });
   const temp = path.join(ctx.snapshotFolder, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -45,6 +47,7 @@ export async function takeSnapshot(ctx: CsvContext): Promise<string> {
       await rename(temp, target);
     }
     await prune(ctx, name);
+    ctx.lastSnapshot = settled ? { version, name } : undefined;
     return name;
   } catch (e) {
     await rm(temp, { force: true });
