@@ -13,11 +13,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyConfig } from '../src/admin/apply-config';
-import { startResourceRun, waitForRun } from '../src/admin/resource-runs';
 import { startTestStack } from '../test/setup/test-stack';
 import { exampleResources } from '../test/support/example-resources';
 import { startTally } from '../test/support/tally-harness';
-import { printCpu, startCpuMeter } from './support/measure';
+import { printCpu, printFloorRatio, runBench } from './support/measure';
+import { measuredReadFloor, measuredRun } from './support/resource-run';
 
 const rows = Number(process.argv[2] ?? 100_000);
 const pageSize = Number(process.argv[3] ?? 1000);
@@ -37,50 +37,26 @@ async function main() {
       const template = path.join(hr, 'template-hr-employee.yaml');
       writeFileSync(template, readFileSync(template, 'utf8').replace(/\n {2}- strength: weak\n {4}expression: \{ value: \{ assignment: .*\n {4}target: \{ path: assignment \}\n/, '\n'));
     }
-    let t = performance.now();
+    const t = performance.now();
     const lines = Array.from({ length: rows }, (_, i) => `${100_000 + i};emp${i};Emp;No${i};${['Sales', 'IT', 'Finance'][i % 3]};Clerk`);
     writeFileSync(file, `empNo;login;givenName;familyName;department;title\n${lines.join('\n')}\n`);
     console.log(`wrote ${rows} rows in ${Math.round(performance.now() - t)} ms`);
     await applyConfig(tally.services.repo, tally.services.key, [...examplesWithoutUsers, hr]);
 
-    const meter = startCpuMeter(stack.pids());
-    const since = new Date().toISOString();
-    t = performance.now();
-    const { workflowId } = await startResourceRun(tally.services, { type: 'import', resource: HR_OID, pageSize });
-    const summary = await waitForRun(tally.services, workflowId, () => undefined);
-    const ms = performance.now() - t;
-    const cpu = meter.read();
-    let events = 0;
-    for await (const execution of tally.services.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since}'` })) events += execution.historyLength;
+    const { summary, ms, cpu, events } = await measuredRun(tally, stack.pids, HR_OID, 'import', pageSize);
     const users = await tally.inspect.users.count({});
     console.log(`import of ${rows} CSV rows (${withAccounts ? 'users with the Employee role: an LDAP and a PostgreSQL account each, handed over' : 'users only'}), page size ${pageSize}:`);
     console.log(`  ${Math.round(ms)} ms -> ${(rows / (ms / 1000)).toFixed(0)} rows/s; ${users} users, ${summary.errors} errors; ${(events / rows).toFixed(4)} history events per row`);
     const perRow = printCpu(cpu, rows, 'row');
 
     // Floor: the same file read alone, page by page, as the import reads it.
-    const { connector } = await tally.services.connectors.connectorFor(HR_OID);
-    const floorMeter = startCpuMeter(stack.pids());
-    t = performance.now();
-    let cursor: string | undefined;
-    let read = 0;
-    do {
-      const page = await connector.search({ cursor, pageSize });
-      read += page.objects.length;
-      cursor = page.cursor;
-    } while (cursor);
-    const floorMs = performance.now() - t;
-    const floorCpu = floorMeter.read();
+    const { read, ms: floorMs, cpu: floorCpu } = await measuredReadFloor(tally, stack.pids, HR_OID, pageSize, { shadows: false });
     console.log(`  floor: ${read} rows read from the file: ${Math.round(floorMs)} ms -> ${(read / (floorMs / 1000)).toFixed(0)} rows/s`);
     const perFloor = printCpu(floorCpu, read, 'row');
-    console.log(`  ratio to the floor: time ${(ms / floorMs).toFixed(2)}x, CPU ${(perRow / perFloor).toFixed(2)}x`);
+    printFloorRatio(ms / floorMs, perRow / perFloor);
   } finally {
-    await close();
-    await tally.stop();
-    await stack.stop();
+    for (const stop of [close, () => tally.stop(), () => stack.stop()]) await stop();
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -87,3 +87,15 @@ export async function startProfile(file: string | undefined): Promise<{ stop(): 
     },
   };
 }
+
+export function printFloorRatio(time: number, cpu: number): void {
+  console.log(`  ratio to the floor: time ${time.toFixed(2)}x, CPU ${cpu.toFixed(2)}x`);
+}
+
+/** Runs a benchmark's main; its error ends the process. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -28,8 +28,11 @@ export async function measuredRun(tally: TallyHarness, pids: Pids, resource: str
   return { summary, ms, cpu, events, runs };
 }
 
-/** The floor of a run: the resource's accounts read page by page with its connector, and their shadows from MongoDB, one after the other. */
-export async function measuredReadFloor(tally: TallyHarness, pids: Pids, resource: string, pageSize: number) {
+/**
+ * The floor of a run: the resource's accounts read page by page with its connector, and their shadows from
+ * MongoDB, one after the other; `shadows: false`, the accounts alone (an import's floor: it finds no shadows).
+ */
+export async function measuredReadFloor(tally: TallyHarness, pids: Pids, resource: string, pageSize: number, options: { shadows?: boolean } = {}) {
   const { connector } = await tally.services.connectors.connectorFor(resource);
   const meter = startCpuMeter(pids());
   const t = performance.now();
@@ -37,7 +40,7 @@ export async function measuredReadFloor(tally: TallyHarness, pids: Pids, resourc
   let read = 0;
   do {
     const page = await connector.search({ cursor, pageSize });
-    await tally.services.repo.shadows.byPrimaryIdentifiers(resource, page.objects.map((o) => o.primaryIdentifier));
+    if (options.shadows !== false) await tally.services.repo.shadows.byPrimaryIdentifiers(resource, page.objects.map((o) => o.primaryIdentifier));
     read += page.objects.length;
     cursor = page.cursor;
   } while (cursor);

@@ -65,6 +65,15 @@ export interface ConnectorFixture {
   restartResource(): Promise<void>;
 }
 
+/** The fixture's account attributes on a resource of rows (a table, a file) with the columns name, full_name and groups. */
+export const rowsFixture = {
+  minimalAttributes: () => ({ groups: ['staff'] }),
+  multiValued: 'groups',
+  valuesInOrder: true,
+  textAttribute: 'full_name',
+  namingAttribute: 'name',
+} satisfies Partial<ConnectorFixture>;
+
 /** Where a file's own tests go in the contract's sequence. */
 export interface SpecificTests {
   /** After create and get, before any modify. */

@@ -13,7 +13,7 @@ import { createConnector } from '../../../src/connectors';
 import type { Connector } from '../../../src/connectors/connector-types';
 import { CSV_INITIAL_TOKEN } from '../../../src/connectors/csv/csv-types';
 import { csvConnectorSchema, type CsvConnectorConfig } from '../../../src/schema/config';
-import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
+import { describeConnectorContract, expectKind, expectNoSecret, rowsFixture, type ConnectorFixture } from './connector-contract';
 
 const PASSWORD = `csv-${randomBytes(9).toString('hex')}`;
 
@@ -62,11 +62,7 @@ const fixture = (): ConnectorFixture => ({
     hidden: ['id', 'password'],
     some: { names: ['email'], attributes: { name: ['jack'], email: ['jack@example.com'] } },
   },
-  minimalAttributes: () => ({ groups: ['staff'] }),
-  multiValued: 'groups',
-  valuesInOrder: true,
-  textAttribute: 'full_name',
-  namingAttribute: 'name',
+  ...rowsFixture,
   unknownPrimaryIdentifier: 'no-such-id',
   deletesAreChanges: true,
   violations: {

@@ -13,7 +13,7 @@ import type { Connector } from '../../../src/connectors/connector-types';
 import { POSTGRES_INITIAL_TOKEN } from '../../../src/connectors/postgres/postgres-types';
 import { removePostgresData, startPostgres, type PostgresServer } from '../../../src/dev/servers';
 import { postgresConnectorSchema, type PostgresConnectorConfig } from '../../../src/schema/config';
-import { describeConnectorContract, expectKind, type ConnectorFixture } from './connector-contract';
+import { describeConnectorContract, expectKind, rowsFixture, type ConnectorFixture } from './connector-contract';
 
 const PASSWORD = `pg-${randomBytes(9).toString('hex')}`;
 const WRONG_PASSWORD = `wrong-${randomBytes(9).toString('hex')}`;
@@ -118,11 +118,7 @@ const fixture = (): ConnectorFixture => ({
     hidden: ['id'],
     some: { names: ['email'], attributes: { name: ['jack'], email: ['jack@example.com'] } },
   },
-  minimalAttributes: () => ({ groups: ['staff'] }),
-  multiValued: 'groups',
-  valuesInOrder: true,
-  textAttribute: 'full_name',
-  namingAttribute: 'name',
+  ...rowsFixture,
   unknownPrimaryIdentifier: '999999',
   // a deleted row leaves nothing behind
   deletesAreChanges: false,
