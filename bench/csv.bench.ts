@@ -22,7 +22,7 @@ import { measuredReadFloor, measuredRun } from './support/resource-run';
 const rows = Number(process.argv[2] ?? 100_000);
 const pageSize = Number(process.argv[3] ?? 1000);
 const withAccounts = process.argv[4] === 'accounts';
-const HR_OID = 'c0c010c0-d34d-b33f-f00d-333111111113';
+const HR_OID = 'c0c010c0-d34d-b33f-f00d-333111111114';
 
 async function main() {
   const stack = await startTestStack();

@@ -13,7 +13,7 @@ import { exampleResources, type ExampleResources } from '../support/example-reso
 import { eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const HR = 'HR feed';
-const HR_OID = 'c0c010c0-d34d-b33f-f00d-333111111113';
+const HR_OID = 'c0c010c0-d34d-b33f-f00d-333111111114';
 // 10,000 take minutes on the 2-core machine: bench/csv.bench.ts imports 100,000.
 const EMPLOYEES = Number(process.env.TALLY_HR_EMPLOYEES ?? 1_000);
 

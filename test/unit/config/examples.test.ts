@@ -58,11 +58,14 @@ describe('the examples', () => {
     expect(jack).toMatchObject({ fullName: 'Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
   });
 
-  it("are the seeds' folders only: the midPoint sample and the AD example are sets of their own, which make start does not apply", () => {
+  it("are the seeds' folders only: the midPoint sample, the AD example and the HR CSV feed are sets of their own, which make start does not apply", () => {
     const seeds = loadConfigFiles(seedExamplePaths(examples)).objects.map((o) => o.file);
     const everything = loadConfigFiles([examples], {}).objects;
     expect(everything.filter((o) => !seeds.includes(o.file)).map((o) => o.file.slice(examples.length + 1))).toEqual([
       'ad/ad.yaml',
+      'hr-csv/resource-hr-feed.yaml',
+      'hr-csv/role-employee.yaml',
+      'hr-csv/template-hr-employee.yaml',
       'midpoint-sample/resource-openldap.yaml',
       'midpoint-sample/role-pirates.yaml',
     ]);
