@@ -10,6 +10,7 @@ import { startLiveSync } from '../../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { applyConfig } from '../../src/admin/apply-config';
 import { exampleResources, type ExampleResources } from '../support/example-resources';
+import { runTallyCli } from '../support/tally-cli';
 import { eventually, startTally, type TallyHarness } from '../support/tally-harness';
 
 const HR = 'HR feed';
@@ -100,6 +101,17 @@ afterAll(async () => {
 test(`${EMPLOYEES} employees imported from the HR file; the next export's 100 changes, 50 leavers and 50 joiners reach the users and their LDAP and PostgreSQL accounts by live sync`, async () => {
   const staff = Array.from({ length: EMPLOYEES }, (_, i) => employee(10_000 + i));
   exportFile(staff);
+  const tested = await runTallyCli(tally.env, ['resource', 'test', HR, '--json']);
+  expect(JSON.parse(tested.stdout)).toEqual({
+    resource: HR,
+    resourceOid: HR_OID,
+    ok: true,
+    checks: [
+      { check: 'connection', ok: true, message: `connected to ${feed}` },
+      { check: `file ${feed} (account/default)`, ok: true, message: `file ${feed} has 5 attributes` },
+      expect.objectContaining({ check: 'mapped attributes (account/default)', ok: true }),
+    ],
+  });
   const started = await startResourceRun(tally.services, { type: 'import', resource: HR });
   const imported = await waitForRun(tally.services, started.workflowId, () => undefined, 500);
   expect(imported).toMatchObject({ errors: 0 });
