@@ -165,6 +165,9 @@ describe('CSV file connector', () => {
     const missing = await expectKind(connect({ file: csvFile('hr-cols.csv', hr([])), uniqueAttribute: 'id' }).testConnection(), 'configuration');
     expect(missing.message).toContain('hr-cols.csv:2: uniqueAttribute id is not a column of the header (empNo, login, department)');
     await expectKind(short.changesSince('not-a-token'), 'configuration');
+    const twice = connect({ file: csvFile('hr-twice.csv', hr(['1;user1;IT', '2;user2;IT', '1;user3;IT'])), uniqueAttribute: 'empNo', nameAttribute: 'login' });
+    const duplicate = await expectKind(twice.changesSince(CSV_INITIAL_TOKEN), 'configuration');
+    expect(duplicate.message).toMatch(/\.csv:5: empNo=1 is in two rows$/);
   });
 
   it('reads files without a header, in another encoding and with other delimiters and quotes', async () => {
