@@ -4,7 +4,7 @@ import { changesSince, latestToken } from './csv-change-reading';
 import { csvContext, testFile } from './csv-file';
 import { attributesOf, getRow, readSchema, searchRows } from './csv-reading';
 import type { CsvConnectorConfig } from './csv-types';
-import { createRow, deleteRow, modifyRow } from './csv-writing';
+import { createRows, deleteRow, modifyRow } from './csv-writing';
 
 /** One file, one row per object, columns as attributes (midPoint's CSV connector). */
 export function createCsvConnector(config: CsvConnectorConfig): Connector {
@@ -15,7 +15,8 @@ export function createCsvConnector(config: CsvConnectorConfig): Connector {
     attributesOf: () => attributesOf(ctx),
     get: (identifiers, attributesToGet) => getRow(ctx, identifiers, attributesToGet),
     search: (options) => searchRows(ctx, options),
-    create: (name, attributes) => createRow(ctx, name, attributes),
+    create: async (name, attributes) => (await createRows(ctx, [{ secondaryIdentifier: name, attributes }]))[0],
+    createMany: (objects) => createRows(ctx, objects),
     modify: (primaryIdentifier, deltas) => modifyRow(ctx, primaryIdentifier, deltas),
     delete: (primaryIdentifier) => deleteRow(ctx, primaryIdentifier),
     latestToken: () => latestToken(ctx),

@@ -25,10 +25,22 @@ function requireName(ctx: CsvContext, columns: CsvColumns, fields: readonly stri
   if (fields[columns.name] === '') throw new ConnectorError('schema-violation', `no value for the name column ${columns.names[columns.name]} of ${ctx.file}`);
 }
 
-/** The other row as it is, unless it already holds the row's unique value or name. */
-function refuseTaken(ctx: CsvContext, columns: CsvColumns, fields: readonly string[], other: CsvRow): readonly string[] {
-  for (const i of new Set([columns.unique, columns.name])) {
-    if (other.fields[i] === fields[i]) throw new ConnectorError('already-exists', `${columns.names[i]}=${fields[i]} is taken by another row of ${ctx.file}`);
+/** The unique values and names these rows claim; two of them claiming the same one is already-exists. */
+function claims(columns: CsvColumns, rows: ReadonlyArray<readonly string[]>): Map<number, Set<string>> {
+  const claimed = new Map([...new Set([columns.unique, columns.name])].map((i) => [i, new Set<string>()]));
+  for (const fields of rows) {
+    for (const [i, values] of claimed) {
+      if (values.has(fields[i])) throw new ConnectorError('already-exists', `${columns.names[i]}=${fields[i]} is given twice`);
+      values.add(fields[i]);
+    }
+  }
+  return claimed;
+}
+
+/** The other row as it is, unless it already holds a claimed unique value or name. */
+function refuseTaken(ctx: CsvContext, columns: CsvColumns, claimed: ReadonlyMap<number, ReadonlySet<string>>, other: CsvRow): readonly string[] {
+  for (const [i, values] of claimed) {
+    if (values.has(other.fields[i])) throw new ConnectorError('already-exists', `${columns.names[i]}=${other.fields[i]} is taken by another row of ${ctx.file}`);
   }
   return other.fields;
 }
@@ -45,19 +57,23 @@ function newRow(ctx: CsvContext, columns: CsvColumns, name: string, attributes: 
   return fields;
 }
 
-export async function createRow(ctx: CsvContext, name: string, attributes: Attributes): Promise<ResourceObject> {
-  return run(ctx, `create ${name} in ${ctx.file}`, () =>
+/** Rows appended in one rewrite of the file, all or none. */
+export async function createRows(ctx: CsvContext, objects: ReadonlyArray<{ secondaryIdentifier: string; attributes: Attributes }>): Promise<ResourceObject[]> {
+  if (objects.length === 0) return [];
+  const what = objects.length === 1 ? objects[0].secondaryIdentifier : `${objects.length} rows`;
+  return run(ctx, `create ${what} in ${ctx.file}`, () =>
     underLock(ctx.file, ctx.lockTimeoutMs, async () => {
-      let fields: string[] = [];
+      let rows: string[][] = [];
       const columns = await replaceFile(
         ctx,
         (columns) => {
-          fields = newRow(ctx, columns, name, attributes);
-          return { row: (row) => refuseTaken(ctx, columns, fields, row), end: () => [fields] };
+          rows = objects.map((o) => newRow(ctx, columns, o.secondaryIdentifier, o.attributes));
+          const claimed = claims(columns, rows);
+          return { row: (row) => refuseTaken(ctx, columns, claimed, row), end: () => rows };
         },
-        (columns) => recordOwnWrites(ctx, [[fields[columns.unique], rowDigest(columns, fields)]]),
+        (columns) => recordOwnWrites(ctx, rows.map((fields) => [fields[columns.unique], rowDigest(columns, fields)])),
       );
-      return toObject(ctx.config, columns, fields, ctx.objectClass);
+      return rows.map((fields) => toObject(ctx.config, columns, fields, ctx.objectClass));
     }),
   );
 }
@@ -90,9 +106,10 @@ export async function modifyRow(ctx: CsvContext, primaryIdentifier: string, delt
       const fields = modifiedFields(ctx, columns, row.fields, deltas);
       if (fields.every((f, i) => f === row.fields[i])) return toObject(ctx.config, columns, row.fields, ctx.objectClass);
       const unique = fields[columns.unique];
+      const claimed = claims(columns, [fields]);
       await replaceFile(
         ctx,
-        () => ({ row: (other) => (other.fields[columns.unique] === primaryIdentifier ? fields : refuseTaken(ctx, columns, fields, other)) }),
+        () => ({ row: (other) => (other.fields[columns.unique] === primaryIdentifier ? fields : refuseTaken(ctx, columns, claimed, other)) }),
         () => recordOwnWrites(ctx, [[unique, rowDigest(columns, fields)], ...(unique !== primaryIdentifier ? ([[primaryIdentifier, null]] as OwnWrite[]) : [])]),
       );
       return toObject(ctx.config, columns, fields, ctx.objectClass);

@@ -182,6 +182,20 @@ describe('CSV file connector', () => {
     expect(readFileSync(file, 'latin1')).toMatch(/^1,'Müller, Jörg',a:b\n2,'O''Neil',\n[0-9a-f-]{36},Zoë,x:y\n$/);
   });
 
+  it('creates several rows in one rewrite, all or none', async () => {
+    const file = csvFile('hr-many.csv', hr(['1;user1;IT']));
+    const c = connect({ file, uniqueAttribute: 'empNo', nameAttribute: 'login' });
+    const row = (login: string, empNo: string) => ({ secondaryIdentifier: login, attributes: { empNo: [empNo], department: ['IT'] } });
+    const created = await c.createMany!([row('user2', '2'), row('user3', '3')]);
+    expect(created.map((o) => [o.primaryIdentifier, o.secondaryIdentifier])).toEqual([
+      ['2', 'user2'],
+      ['3', 'user3'],
+    ]);
+    expect((await expectKind(c.createMany!([row('user4', '4'), row('user1', '5')]), 'already-exists')).message).toContain('login=user1 is taken');
+    expect((await expectKind(c.createMany!([row('user6', '6'), row('user7', '6')]), 'already-exists')).message).toContain('empNo=6 is given twice');
+    expect(rowsOf(file).slice(1).map((r) => r[0])).toEqual(['1', '2', '3']);
+  });
+
   it('serialises concurrent writers: in this process and against another process’s lock', async () => {
     const file = csvFile('hr-locked.csv', hr([]));
     const a = connect({ file, uniqueAttribute: 'empNo', nameAttribute: 'login', lockTimeout: '300ms' });
