@@ -40,29 +40,31 @@ interface Difference {
   digest: string | null;
 }
 
-/** Rows of a snapshot by unique value: a value in two rows is a malformed file. */
-async function digests(ctx: CsvContext, name: string, visit: (unique: string, digest: string) => void): Promise<void> {
+/** Each row of a snapshot as its unique value and digest; `visit` returns false for a unique value met before (a malformed file). */
+async function digests(ctx: CsvContext, name: string, visit: (unique: string, digest: string) => boolean): Promise<void> {
   if (name === CSV_INITIAL_TOKEN) return;
-  const seen = new Set<string>();
-  const file = snapshotPath(ctx, name);
-  await scanRows(ctx, file, (row, columns) => {
+  await scanRows(ctx, snapshotPath(ctx, name), (row, columns) => {
     const unique = row.fields[columns.unique];
-    if (seen.has(unique)) throw new MalformedRow(row.index, `${columns.names[columns.unique]}=${unique} is in two rows`);
-    seen.add(unique);
-    visit(unique, rowDigest(columns, row.fields));
+    if (!visit(unique, rowDigest(columns, row.fields))) throw new MalformedRow(row.index, `${columns.names[columns.unique]}=${unique} is in two rows`);
   });
 }
 
+/** Marks a unique value met in the newer copy (no digest is empty). */
+const MET = '';
+
+/** One map for both copies: the older copy's digests, each replaced by MET once the newer copy has the row. */
 async function differences(ctx: CsvContext, from: string, to: string): Promise<Difference[]> {
   const before = new Map<string, string>();
-  await digests(ctx, from, (unique, digest) => before.set(unique, digest));
+  await digests(ctx, from, (unique, digest) => !before.has(unique) && !!before.set(unique, digest));
   const found: Difference[] = [];
   await digests(ctx, to, (unique, digest) => {
     const was = before.get(unique);
-    before.delete(unique);
+    if (was === MET) return false;
+    before.set(unique, MET);
     if (was !== digest) found.push({ changeType: was === undefined ? 'add' : 'modify', unique, digest });
+    return true;
   });
-  for (const unique of before.keys()) found.push({ changeType: 'delete', unique, digest: null });
+  for (const [unique, digest] of before) if (digest !== MET) found.push({ changeType: 'delete', unique, digest: null });
   return found;
 }
 

@@ -9,6 +9,8 @@ import type { CsvConnectorConfig } from './csv-types';
 
 export interface CsvColumns {
   names: readonly string[];
+  /** The names as one text, for digests of rows. */
+  header: string;
   index: ReadonlyMap<string, number>;
   unique: number;
   name: number;
@@ -35,7 +37,7 @@ export function csvColumns(config: CsvConnectorConfig, names: readonly string[],
   for (const m of config.multivalueAttributes) find('multivalueAttribute', m);
   const hidden = new Set<number>(password === undefined ? [] : [password]);
   if (unique !== name) hidden.add(unique);
-  return { names, index, unique, name, password, hidden };
+  return { names, header: names.join('\u0000'), index, unique, name, password, hidden };
 }
 
 /** The column an attribute is written to; an unknown one is a schema violation. */

@@ -9,10 +9,9 @@ import path from 'node:path';
 import type { CsvColumns } from './csv-columns';
 import type { CsvContext } from './csv-file';
 
-/** A row's content, whatever the order of the columns. */
+/** A row's content under its header (a field moved to another column is another content). */
 export function rowDigest(columns: CsvColumns, fields: readonly string[]): string {
-  const named = columns.names.map((n, i) => [n, fields[i]]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(named)).digest('hex').slice(0, 16);
+  return createHash('sha1').update(columns.header).update('\u0001').update(fields.join('\u0000')).digest('hex').slice(0, 16);
 }
 
 /** The unique value of a row Tally wrote and its digest, null for a row it deleted. */
