@@ -27,7 +27,7 @@ const HR_OID = 'c0c010c0-d34d-b33f-f00d-333111111114';
 async function main() {
   const stack = await startTestStack();
   const tally = await startTally('bench-csv');
-  const { examplesWithoutUsers, examples, close } = await exampleResources(stack.info, 'csv');
+  const { examplesWithoutUsers, examples, close } = await exampleResources(stack.info, 'csv', { sets: ['hr-csv'] });
   try {
     const hr = path.join(examples, 'hr-csv');
     const file = path.join(hr, 'employees.csv');

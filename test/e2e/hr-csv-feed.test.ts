@@ -85,7 +85,7 @@ async function followed(people: readonly Employee[]): Promise<string> {
 
 beforeAll(async () => {
   tally = await startTally('hr-csv');
-  resources = await exampleResources(tally.stack, `hrcsv_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`);
+  resources = await exampleResources(tally.stack, `hrcsv_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`, { sets: ['hr-csv'] });
   const hr = path.join(resources.examples, 'hr-csv');
   feed = path.join(hr, 'employees.csv');
   const yaml = path.join(hr, 'resource-hr-feed.yaml');

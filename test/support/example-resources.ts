@@ -15,7 +15,7 @@ export async function createAccountsTable(pg: PgClient, table: string): Promise<
  * pointing at them. Empty, or with `jack` what the dev stack's resources hold before Tally: jack's entry
  * and jack's MyLittleAD row (the seeds' modification scenario).
  */
-export async function exampleResources(info: StackInfo, name: string, options: { jack?: boolean } = {}) {
+export async function exampleResources(info: StackInfo, name: string, options: { jack?: boolean; sets?: string[] } = {}) {
   const ou = `people-${name}`;
   const table = `accounts_${name}`;
   const base = `ou=${ou},dc=example,dc=com`;
@@ -30,7 +30,7 @@ export async function exampleResources(info: StackInfo, name: string, options: {
     await ldap.add(accountDn('jack'), { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: 'jack', cn: 'Jack Sparrow', givenName: 'Jack', sn: 'Sparrow' });
     await pg.query(`INSERT INTO ${table} (name, login, cn, given_name, sn) VALUES ('cn=jack,o=Acme', 'jack', 'Jack Sparrow', 'Jack', 'Sparrow')`);
   }
-  const examples = examplesForStack(info, { ldapOu: ou, table });
+  const examples = examplesForStack(info, { ldapOu: ou, table }, { sets: options.sets });
   return {
     ldap,
     pg,

@@ -96,10 +96,12 @@ export async function startTally(name: string, options: { namespace?: string; en
  * The examples/ configuration with the dev stack's fixed ports replaced by the test stack's, and the
  * LDAP container and SQL table renamed so test files don't share accounts.
  */
-export function examplesForStack(stack: StackInfo, isolation: { ldapOu: string; table: string }): string {
+export function examplesForStack(stack: StackInfo, isolation: { ldapOu: string; table: string }, options: { sets?: string[] } = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tally-examples-'));
   const source = path.join(__dirname, '..', '..', 'examples');
-  cpSync(source, dir, { recursive: true, filter: (from) => !from.startsWith(path.join(source, 'midpoint-sample')) });
+  // The seeds' folders (and their SQL); the sets of their own (midpoint-sample/, ad/, hr-csv/) only when asked for.
+  const own = readdirSync(source).filter((f) => statSync(path.join(source, f)).isDirectory() && !['resources', 'roles', 'templates', 'users', 'sql'].includes(f) && !options.sets?.includes(f));
+  cpSync(source, dir, { recursive: true, filter: (from) => !own.some((set) => from === path.join(source, set) || from.startsWith(path.join(source, set) + path.sep)) });
   const walk = (d: string): string[] =>
     readdirSync(d).flatMap((f) => (statSync(path.join(d, f)).isDirectory() ? walk(path.join(d, f)) : [path.join(d, f)]));
   for (const file of walk(dir).filter((f) => /\.ya?ml$/.test(f))) {
