@@ -17,8 +17,18 @@ export function isDuplicateKeyError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: number }).code === 11000;
 }
 
+/**
+ * Server codes of a MongoDB that is going away or can't take writes now: InterruptedAtShutdown,
+ * ShutdownInProgress, InterruptedDueToReplStateChange, PrimarySteppedDown, NotWritablePrimary,
+ * NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.
+ */
+const UNAVAILABLE_CODES = new Set([11600, 91, 11602, 189, 10107, 13435, 13436]);
+
 /** MongoDB can't be reached right now (restarting, network): the work should wait and retry, not give up. */
 export function isStorageUnavailableError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name ?? '';
-  return /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|Topology|TopologyClosed|PoolCleared)Error$/.test(name);
+  const error = e as { name?: string; code?: unknown } | null;
+  const name = error?.name ?? '';
+  if (/^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|Topology|TopologyClosed|PoolCleared)Error$/.test(name)) return true;
+  // A command the server interrupted as it shut down (or stepped down) is refused by a server going away.
+  return /^Mongo(Server|Bulk|WriteConcern)Error$/.test(name) && typeof error?.code === 'number' && UNAVAILABLE_CODES.has(error.code);
 }
