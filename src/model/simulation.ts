@@ -69,6 +69,8 @@ export interface SimulationCounts {
 
 /** How long a simulation's results are kept unless it says otherwise (`--keep-for`). */
 export const SIMULATION_KEPT_FOR_MS = 7 * 24 * 3_600_000;
+/** How long what a run or live sync held at its thresholds stays to be read. */
+export const HOLD_KEPT_FOR_MS = 30 * 24 * 3_600_000;
 
 /** Flat counters (a run's stats): the counts' keys, and `transition:<from> -> <to>` for each transition. */
 export type SimulationStats = Record<string, number>;

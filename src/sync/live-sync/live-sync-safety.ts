@@ -5,16 +5,15 @@
  * applied, the position kept) until an operator approves or rejects them.
  */
 import { randomUUID } from 'node:crypto';
-import { addGuarded, anyGuarded, countItem, exceededLimits, guardedCountsOf, guardedKinds, limitsActive, noGuardedCounts, safetyLimits, type GuardedCounts, type SafetyLimits } from '../../model';
+import { addGuarded, anyGuarded, countItem, HOLD_KEPT_FOR_MS, exceededLimits, guardedCountsOf, guardedKinds, limitsActive, noGuardedCounts, safetyLimits, type GuardedCounts, type SafetyLimits } from '../../model';
 import type { StoredResource, StoredSimulationItem } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { simulateChange } from '../simulation/simulated-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
+import { beginHoldView } from '../reconciliation/held-operations';
 
 const HOUR_MS = 3_600_000;
-/** How long the view of what live sync held is kept. */
-const HOLD_KEPT_FOR_MS = 30 * 24 * HOUR_MS;
 /** Changes simulated side by side. */
 const SIMULATION_WIDTH = 16;
 
@@ -80,20 +79,7 @@ export async function recordLiveSyncHold(deps: SyncDeps, resource: StoredResourc
   await deps.repo.simulations.addItems(id, expireAt, guard.held);
   const stats: Record<string, number> = { seen: guard.held.length };
   for (const item of guard.held) countItem(stats, item);
-  await deps.repo.simulations.begin({
-    id,
-    type: 'live-sync',
-    resourceRef: resource.oid,
-    resourceName: resource.name,
-    workflowId: workflowId ?? '',
-    state: 'finished',
-    phase: 'awaiting-approval',
-    startedAt: now,
-    stats,
-    total: null,
-    expireAt,
-    held: { reasons: guard.reasons },
-  });
+  await beginHoldView(deps, { id, type: 'live-sync', resourceOid: resource.oid, resourceName: resource.name, workflowId: workflowId ?? '', startedAt: now, reasons: guard.reasons, stats });
   return { reasons: guard.reasons, held: guard.held.length, simulation: id };
 }
 

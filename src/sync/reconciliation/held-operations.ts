@@ -2,7 +2,7 @@
  * What a run held at its thresholds: shown as a simulation (the run's id) while the run waits for
  * approval, and synchronized when it is approved (or when the counts stayed within the thresholds).
  */
-import { countItem } from '../../model';
+import { countItem, HOLD_KEPT_FOR_MS } from '../../model';
 import type { RunStats } from '../../repository/repository';
 import { withConcurrency } from '../../support/concurrency';
 import { isOutage } from '../outage';
@@ -11,9 +11,28 @@ import { nowOf, type SyncDeps } from '../sync-deps';
 import { SYNCHRONIZATION_WIDTH } from './objects-page';
 import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 
-/** How long the view of a held run stays after it is decided. */
-const HOLD_KEPT_FOR_MS = 30 * 24 * 3_600_000;
 const PAGE = 1_000;
+
+/** What a run or live sync held, as a simulation document under `id` (its items are stored already). */
+export async function beginHoldView(
+  deps: SyncDeps,
+  input: { id: string; type: 'recon' | 'import' | 'live-sync'; resourceOid: string; resourceName: string; workflowId: string; startedAt: string; reasons: string[]; stats: RunStats },
+): Promise<void> {
+  await deps.repo.simulations.begin({
+    id: input.id,
+    type: input.type,
+    resourceRef: input.resourceOid,
+    resourceName: input.resourceName,
+    workflowId: input.workflowId,
+    state: 'finished',
+    phase: 'awaiting-approval',
+    startedAt: input.startedAt,
+    stats: input.stats,
+    total: null,
+    expireAt: new Date(Date.now() + HOLD_KEPT_FOR_MS),
+    held: { reasons: input.reasons },
+  });
+}
 
 /** The run's held operations become a simulation people can read (`tally simulation show <run id>`). */
 export async function recordHold(
@@ -26,20 +45,7 @@ export async function recordHold(
     stats.seen = (stats.seen ?? 0) + page.length;
     after = page[page.length - 1].key;
   }
-  await deps.repo.simulations.begin({
-    id: input.runId,
-    type: input.type,
-    resourceRef: input.resourceOid,
-    resourceName: input.resourceName,
-    workflowId: input.workflowId,
-    state: 'finished',
-    phase: 'awaiting-approval',
-    startedAt: input.startedAt,
-    stats,
-    total: null,
-    expireAt: new Date(Date.now() + HOLD_KEPT_FOR_MS),
-    held: { reasons: input.reasons },
-  });
+  await beginHoldView(deps, { ...input, id: input.runId, stats });
 }
 
 /** Synchronizes the next page of the run's held objects (read from the resource again); `after`: where the next page starts. */

@@ -2,7 +2,7 @@
  * A run's objects go through the synchronization routine; in a simulated run the routine runs over the
  * sandbox and what it would do is recorded as the simulation's items instead of being done.
  */
-import { anyGuarded, countItem, guardedCountsOf, guardedKinds, kindsOf, limitsActive, type SimulationItem } from '../../model';
+import { anyGuarded, countItem, HOLD_KEPT_FOR_MS, guardedCountsOf, guardedKinds, kindsOf, limitsActive, type SimulationItem } from '../../model';
 import type { StoredSimulationItem } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
 import { simulateChange, type SimulatedStep } from '../simulation/simulated-change';
@@ -48,9 +48,6 @@ export function stepItems(step: SimulatedStep<unknown>, object: string, key: str
   return items.map(({ situation: _s, ...item }) => ({ ...item, kinds: kindsOf(item) }));
 }
 
-/** How long a run's held operations are kept for people to look at. */
-const HELD_KEPT_FOR_MS = 30 * 24 * 3_600_000;
-
 /**
  * Counts the piece's items into its stats and stores those that change something; a real run stores the
  * objects it held (under its own id), counted by what they would do.
@@ -68,7 +65,7 @@ export async function recordItems(deps: SyncDeps, scope: Pick<RunScope, 'simulat
     count(result.stats, 'held');
     for (const kind of guardedKinds) if (counts[kind] > 0) count(result.stats, heldStat(kind), counts[kind]);
   }
-  await deps.repo.simulations.addItems(scope.runId, new Date(Date.now() + HELD_KEPT_FOR_MS), held);
+  await deps.repo.simulations.addItems(scope.runId, new Date(Date.now() + HOLD_KEPT_FOR_MS), held);
 }
 
 /** The run's count of held operations of a kind (`heldDeletes`...). */
