@@ -11,6 +11,8 @@ import { searchPages, type LdapDelineation } from './ldap-delineation';
 interface SearchSession {
   client: Client;
   pages: AsyncGenerator<{ searchEntries: Entry[] }>;
+  /** The server page asked for while the caller works on the last one handed out. */
+  ahead?: Promise<IteratorResult<{ searchEntries: Entry[] }>>;
   buffer: Entry[];
   /** Entries handed out so far. */
   offset: number;
@@ -59,6 +61,7 @@ export class LdapSearchSessions {
       s.offset += entries.length;
       const more = !s.done || s.buffer.length > 0;
       if (!more) this.close(cursor.id);
+      else if (!s.done && s.buffer.length < pageSize) readAhead(s);
       return { entries, more };
     } catch (e) {
       this.close(cursor.id);
@@ -94,8 +97,19 @@ export class LdapSearchSessions {
 /** Pulls server pages until more than `count` entries are buffered or the search is done. */
 async function fill(s: SearchSession, count: number): Promise<void> {
   while (!s.done && s.buffer.length <= count) {
-    const next = await s.pages.next();
+    const ahead = s.ahead ?? s.pages.next();
+    s.ahead = undefined;
+    const next = await ahead;
     if (next.done) s.done = true;
     else s.buffer.push(...next.value.searchEntries);
   }
+}
+
+/**
+ * Asks the server for the next page now, so the server produces it while the run compares the page just
+ * handed out. A failure is met by the next `fill`, or not at all if the search is abandoned.
+ */
+function readAhead(s: SearchSession): void {
+  s.ahead = s.pages.next();
+  s.ahead.catch(() => undefined);
 }
