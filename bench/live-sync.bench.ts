@@ -31,7 +31,13 @@ const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 
 async function main() {
   const stack = await startTestStack();
-  const tally = await startTally('bench-live');
+  // Every MongoDB command is reported, to count them per change.
+  const mongo = new URL(stack.info.mongo.uri);
+  mongo.searchParams.set('monitorCommands', 'true');
+  const tally = await startTally('bench-live', { env: { MONGODB_URI: mongo.toString() } });
+  const commands = new Map<string, number>();
+  let counting = false;
+  tally.services.repo.onCommand((name) => counting && commands.set(name, (commands.get(name) ?? 0) + 1));
   const { ldap, pg, base, table, examples, close } = await exampleResources(stack.info, 'live');
   try {
     await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
@@ -86,17 +92,21 @@ async function main() {
     const burstWatcher = watch(expectedBurst);
     const meter = startCpuMeter(stack.pids());
     const profile = await startProfile(process.env.TALLY_BENCH_PROFILE);
+    counting = true;
     const t = performance.now();
     await withConcurrency(many, 16, (n) => setCn(n, expectedBurst.get(n)!).then(() => undefined));
     const written = performance.now() - t;
     await burstWatcher.until(600_000);
     const total = performance.now() - t;
+    counting = false;
     await profile.stop();
     const cpu = meter.read();
     const burstLatencies = [...burstWatcher.seenAt.values()].map((v) => v - t).sort((a, b) => a - b);
     console.log(`sustained: ${burst} cn changes written to LDAP in ${Math.round(written)} ms (${Math.round(burst / (written / 1000))}/s, the directory's pace)`);
     console.log(`  ${burstWatcher.seenAt.size} PostgreSQL rows followed in ${Math.round(total)} ms -> ${Math.round(burstWatcher.seenAt.size / (total / 1000))} changes/s through live sync; last row ${Math.round(burstLatencies[burstLatencies.length - 1] ?? NaN)} ms after the first write`);
     printCpu(cpu, burst, 'change');
+    const commandsSent = [...commands.values()].reduce((a, b) => a + b, 0);
+    console.log(`  MongoDB: ${(commandsSent / burst).toFixed(1)} commands per change (${[...commands].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${(c / burst).toFixed(2)}`).join(', ')})`);
     const [listing] = await liveSyncStatuses(tally.services, LDAP_OID);
     console.log(`  live sync: ${listing.status?.polls} polls, ${listing.status?.changes} changes, ${listing.status?.applied} applied, ${listing.status?.handedOver} handed over`);
 

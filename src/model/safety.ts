@@ -61,6 +61,16 @@ export function exceededLimits(limits: SafetyLimits, counts: GuardedCounts): str
   return guardedKinds.flatMap((k) => (limits[k] !== null && counts[k] > limits[k]! ? [`${counts[k]} ${k} > ${keyOf[k]} ${limits[k]}`] : []));
 }
 
+/**
+ * How many more changes may be applied without simulating them: even if each did `perChange` operations of
+ * every kind, the counts would stay within the limits. Infinity when no limit is set.
+ */
+export function changesWithinRoom(limits: SafetyLimits, counts: GuardedCounts, perChange: number): number {
+  let room = Infinity;
+  for (const k of guardedKinds) if (limits[k] !== null) room = Math.min(room, Math.floor((limits[k]! - counts[k]) / Math.max(1, perChange)));
+  return Math.max(0, room);
+}
+
 /** Counts one account operation (a delete, a disable, a modification) where thresholds count it. */
 export function countGuarded(counts: GuardedCounts, operation: SimulatedAccountOperation['operation']): void {
   if (operation === 'delete') counts.deletes++;

@@ -8,7 +8,7 @@
  * queue behind it. The position moves only when every change before it
  * was applied or handed over; a poll cut short is done again, and the routine is idempotent.
  */
-import { changelogEnd, countingConnectors, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
+import { changelogEnd, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
 import { changeObjectKey } from '../../schema/change-key';
 import type { RunError } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
@@ -17,8 +17,8 @@ import { isOutage } from '../reconciliation/objects-page';
 import { objectError } from '../reconciliation/run-scope';
 import { heldBehind } from '../held-changes';
 import { synchronizeChange } from '../synchronize-change';
-import { guardPoll, recordGuardedDone, recordLiveSyncHold, type LiveSyncHold } from './live-sync-safety';
-import { countGuarded, noGuardedCounts } from '../../model';
+import { changesWithinGate, countingDeps, guardChanges, pollGate, recordGuardedDone, recordLiveSyncHold, type LiveSyncHold } from './live-sync-safety';
+import { noGuardedCounts } from '../../model';
 import { nowOf, type SyncDeps } from '../sync-deps';
 
 /** Objects synchronized side by side in one poll. @default 16 */
@@ -75,32 +75,39 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   }
   const objects = [...fromChangelog, ...fromEvents];
   const behind = await heldBehind(deps, resource.oid, objects);
-  const guard = await guardPoll(deps, resource, objects.filter((o) => !behind.has(o)), options);
-  const toApply = new Set(guard.apply);
+  const gate = await pollGate(deps, resource, options);
   const done = noGuardedCounts();
-  // Under thresholds the poll's account operations are counted into the hour's window.
-  const working: SyncDeps = guard.limits ? { ...deps, connectors: countingConnectors(deps, (operation) => countGuarded(done, operation)) } : deps;
-  await withConcurrency(objects, LIVE_SYNC_WIDTH, async (change) => {
-    const holder = behind.get(change);
-    if (holder) {
-      // An earlier change of this object is being retried or waits for an operator: this one queues behind it.
-      await deps.workflows.reportChange(change, holder);
-      result.handedOver++;
-      return;
-    }
-    if (!toApply.has(change)) return; // held at a threshold
-    try {
-      const outcome = await synchronizeChange(working, change, options.workflowId);
-      if (outcome.situation === 'protected') result.protected++;
-      else result.applied++;
-    } catch (e) {
-      if (isOutage(e)) throw e;
-      await deps.workflows.reportChange(change);
-      result.handedOver++;
-      result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
-    }
-  });
-  await recordGuardedDone(deps, resource, guard.limits, done);
+  // Under thresholds the poll's account operations are counted, into the room left and the hour's window.
+  const working: SyncDeps = gate ? countingDeps(deps, gate, done) : deps;
+  const apply = (changes: readonly ResourceChange[]) =>
+    withConcurrency(changes, LIVE_SYNC_WIDTH, async (change) => {
+      const holder = behind.get(change);
+      if (holder) {
+        // An earlier change of this object is being retried or waits for an operator: this one queues behind it.
+        await working.workflows.reportChange(change, holder);
+        result.handedOver++;
+        return;
+      }
+      try {
+        const outcome = await synchronizeChange(working, change, options.workflowId);
+        if (outcome.situation === 'protected') result.protected++;
+        else result.applied++;
+      } catch (e) {
+        if (isOutage(e)) throw e;
+        await working.workflows.reportChange(change);
+        result.handedOver++;
+        result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
+      }
+    });
+  await apply(objects.filter((o) => behind.has(o)));
+  let rest = objects.filter((o) => !behind.has(o));
+  for (let room = gate ? changesWithinGate(gate, done) : Infinity; rest.length > 0 && room > 0; room = changesWithinGate(gate!, done)) {
+    await apply(rest.slice(0, room));
+    rest = rest.slice(room);
+  }
+  const guard = gate && rest.length > 0 ? await guardChanges(deps, gate, done, rest, options) : { apply: rest, held: [], reasons: [] };
+  await apply(guard.apply);
+  await recordGuardedDone(deps, resource, gate, done);
   result.objects = objects.length;
   if (guard.held.length > 0) {
     // The position and the events stay where they were: after the decision the poll reads them again.

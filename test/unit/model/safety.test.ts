@@ -1,4 +1,4 @@
-import { exceededLimits, guardedCountsOf, limitsActive, safetyLimits } from '../../../src/model';
+import { changesWithinRoom, exceededLimits, guardedCountsOf, limitsActive, safetyLimits } from '../../../src/model';
 import { resourceSchema } from '../../../src/schema/config';
 
 describe('thresholds', () => {
@@ -26,5 +26,14 @@ describe('thresholds', () => {
     expect(counts).toEqual({ deletes: 2, disables: 0, modifies: 0 });
     expect(exceededLimits(limits, counts)).toEqual(['2 deletes > maxDeletes 1']);
     expect(exceededLimits(limits, { deletes: 1, disables: 9, modifies: 9 })).toEqual([]);
+  });
+
+  it('lets a poll apply, without simulating, as many changes as the room left holds at their most', () => {
+    const limits = safetyLimits({ maxDeletes: 500, maxDisables: 10, maxModifies: 'off' }, undefined, 0);
+    // 10 disables allowed, 4 done: 6 more; at up to 2 operations of each kind per change, 3 changes.
+    expect(changesWithinRoom(limits, { deletes: 0, disables: 4, modifies: 900 }, 2)).toBe(3);
+    expect(changesWithinRoom(limits, { deletes: 0, disables: 9, modifies: 0 }, 2)).toBe(0);
+    expect(changesWithinRoom(limits, { deletes: 0, disables: 12, modifies: 0 }, 1)).toBe(0);
+    expect(changesWithinRoom(safetyLimits({ maxDeletes: 'off', maxDisables: 'off', maxModifies: 'off' }, undefined, 0), { deletes: 9, disables: 9, modifies: 9 }, 3)).toBe(Infinity);
   });
 });
