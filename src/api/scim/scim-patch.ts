@@ -111,7 +111,9 @@ function apply(resource: ScimJson, op: Operation, path: string, value: unknown, 
   if (!('attribute' in target)) {
     // The extension itself: its attributes one by one.
     if (op.op === 'remove') delete resource[target.extension];
-    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) apply(resource, op, `${target.extension}:${k}`, v, type);
+    else if (isRecord(value)) {
+      for (const [k, v] of Object.entries(value)) if (k.toLowerCase() !== 'schemas') apply(resource, op, `${target.extension}:${k}`, v, type);
+    }
     else throw invalid('invalidValue', `${target.extension} takes an object`);
     return;
   }

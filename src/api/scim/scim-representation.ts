@@ -46,7 +46,8 @@ export function resourceToKeep(body: unknown, type: ScimResourceType): ScimJson 
     const part = kept[key];
     delete kept[key];
     if (!isRecord(part)) throw invalid('invalidSyntax', `${extension.id} must be an object`);
-    kept[extension.id] = keptAttributes(part, extension, false);
+    const { schemas: _schemas, ...attributes } = keptAttributes(part, extension, false);
+    kept[extension.id] = attributes;
   }
   kept.schemas = [schema.id, ...extensions.filter((e) => kept[e.id] !== undefined).map((e) => e.id)];
   const required = schema.attributes.find((a) => a.required && (typeof kept[a.name] !== 'string' || (kept[a.name] as string).trim() === ''));

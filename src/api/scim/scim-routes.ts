@@ -238,7 +238,18 @@ const discoveryRoutes: ApiRoute[] = [
   }),
 ];
 
-export const scimRoutes: readonly ApiRoute[] = [...discoveryRoutes, ...objectRoutes('User'), ...objectRoutes('Group')];
+const searchAllRoute = apiRoute({
+  method: 'POST',
+  url: `${SCIM_PREFIX}/.search`,
+  summary: 'SCIM: a search across resource types, which Tally does not offer (501): search /Users/.search or /Groups/.search',
+  body: scimBody('a SCIM SearchRequest'),
+  responses: { '501': { description: 'not implemented' }, '401': errorAnswers['401'] },
+  handle: async () => {
+    throw new ScimProtocolError(501, undefined, 'searching several resource types at once is not supported: search /Users/.search or /Groups/.search');
+  },
+});
+
+export const scimRoutes: readonly ApiRoute[] = [...discoveryRoutes, searchAllRoute, ...objectRoutes('User'), ...objectRoutes('Group')];
 
 declare module 'fastify' {
   interface FastifyInstance {
