@@ -4,11 +4,9 @@
  * a PATCH active=false disables them; a DELETE deletes him and them (the resource's deleteFocus reaction).
  * A POST sent again is applied once; a wrong token is 401, a taken userName 409, a stale If-Match 412.
  */
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { applyConfig } from '../../src/admin/apply-config';
-import { exampleResources, type ExampleResources } from '../support/example-resources';
-import { eventually, listenApi, startTally, type TallyHarness } from '../support/tally-harness';
+import type { ExampleResources } from '../support/example-resources';
+import { startScimSource } from '../support/scim-source';
+import { eventually, type TallyHarness } from '../support/tally-harness';
 
 const SCIM_TOKEN = 'entra-push-token';
 const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -16,24 +14,18 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
+let source: Awaited<ReturnType<typeof startScimSource>>;
 let tally: TallyHarness;
 let resources: ExampleResources;
-let api: FastifyInstance;
 let scim: string;
 
 beforeAll(async () => {
-  tally = await startTally('scim-push', { env: { TALLY_SCIM_ENTRA_TOKEN: SCIM_TOKEN } });
-  resources = await exampleResources(tally.stack, `scimpush_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`, { sets: ['scim'] });
-  await applyConfig(tally.services.repo, tally.services.key, [...resources.examplesWithoutUsers, path.join(resources.examples, 'scim')]);
-  const listening = await listenApi(tally, 'the-api-token');
-  api = listening.api;
-  scim = `${listening.url}/scim/v2`;
+  source = await startScimSource('scim-push', SCIM_TOKEN);
+  ({ tally, resources, scim } = source);
 }, 180_000);
 
 afterAll(async () => {
-  await api?.close();
-  await resources?.close();
-  await tally?.stop();
+  await source?.stop();
 });
 
 async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -6,29 +6,18 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { applyConfig } from '../../../src/admin/apply-config';
 import { tools } from '../../../src/dev/servers';
-import { exampleResources, type ExampleResources } from '../../support/example-resources';
-import { listenApi, startTally, type TallyHarness } from '../../support/tally-harness';
+import { startScimSource } from '../../support/scim-source';
 
 const SCIM_TOKEN = 'scim-compliance-token';
-let tally: TallyHarness;
-let resources: ExampleResources;
-let api: FastifyInstance;
-let base: string;
+let source: Awaited<ReturnType<typeof startScimSource>>;
 
 beforeAll(async () => {
-  tally = await startTally('scim-compliance', { env: { TALLY_SCIM_ENTRA_TOKEN: SCIM_TOKEN } });
-  resources = await exampleResources(tally.stack, `scimtest_${tally.settings.TALLY_TASK_QUEUE.slice(-8)}`, { sets: ['scim'] });
-  await applyConfig(tally.services.repo, tally.services.key, [...resources.examplesWithoutUsers, path.join(resources.examples, 'scim')]);
-  ({ api, url: base } = await listenApi(tally, 'the-api-token'));
+  source = await startScimSource('scim-compliance', SCIM_TOKEN);
 }, 180_000);
 
 afterAll(async () => {
-  await api?.close();
-  await resources?.close();
-  await tally?.stop();
+  await source?.stop();
 });
 
 interface CheckResult {
@@ -49,7 +38,7 @@ function scimTester(url: string, token: string): Promise<CheckResult[]> {
 }
 
 test('scim2-tester finds nothing wrong: every check of discovery, users and groups passes', async () => {
-  const results = await scimTester(`${base}/scim/v2`, SCIM_TOKEN);
+  const results = await scimTester(source.scim, SCIM_TOKEN);
   const failed = results.filter((r) => r.status === 'ERROR' || r.status === 'CRITICAL').map((r) => `${r.resourceType ?? ''} ${r.title}: ${r.reason}`);
   expect(failed).toEqual([]);
   // It ran the checks of both resource types, not only discovery.
