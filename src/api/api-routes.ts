@@ -6,6 +6,7 @@ import { lifecycleRoutes } from './lifecycle-routes';
 import { openApiDocumentOf } from './openapi-document';
 import { resourceSyncRoutes } from './resource-sync-routes';
 import { apiRoute, type ApiRoute } from './route-definitions';
+import { scimRoutes } from './scim/scim-routes';
 import { userRoutes } from './user-routes';
 
 const serviceRoutes = [
@@ -30,5 +31,5 @@ const serviceRoutes = [
 export const apiRoutes: readonly ApiRoute[] = [...serviceRoutes, ...resourceSyncRoutes, ...userRoutes, ...inspectionRoutes, ...lifecycleRoutes, ...codecRoutes];
 
 export function openApiDocument() {
-  return openApiDocumentOf(apiRoutes);
+  return openApiDocumentOf([...apiRoutes, ...scimRoutes]);
 }

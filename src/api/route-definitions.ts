@@ -62,7 +62,7 @@ export interface RouteInput<B, Q> {
 }
 
 export interface ApiRoute<B = unknown, Q = Record<string, string | undefined>> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify's path, e.g. `/api/v1/users/:ref`. */
   url: string;
   summary: string;

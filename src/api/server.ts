@@ -10,6 +10,7 @@ import { apiRoutes } from './api-routes';
 import { codecBypassesToken, codecSettings, registerCodecCors, type CodecEndpointOptions } from './codec-endpoint';
 import { answerFrameworkError, MAX_PATH_PARAMETER_LENGTH, registerErrorAnswers } from './error-answers';
 import { registerRoutes } from './route-definitions';
+import { registerScim, SCIM_PREFIX } from './scim/scim-routes';
 
 export interface ApiOptions {
   services: Services;
@@ -54,12 +55,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   registerErrorAnswers(app, routes);
   app.addHook('onRequest', async (request, reply) => {
     if (publicUrls.has(request.url) || codecBypassesToken(request, codec)) return;
+    // The SCIM service provider checks the token of the resource a service pushes to.
+    if (request.url === SCIM_PREFIX || request.url.startsWith(`${SCIM_PREFIX}/`)) return;
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!sameToken(token, options.token)) {
       await reply.code(401).send({ error: 'unauthorized', message: 'send Authorization: Bearer <TALLY_API_TOKEN>' });
     }
   });
-  registerRoutes(app, apiRoutes, { services: options.services, codec: createPayloadCodec(options.services.key) });
+  const context = { services: options.services, codec: createPayloadCodec(options.services.key) };
+  registerRoutes(app, apiRoutes, context);
+  registerScim(app, context);
   return app;
 }

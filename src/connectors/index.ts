@@ -7,13 +7,16 @@ import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitle
 import { createPostgresConnector } from './postgres/postgres-connector';
 import { createAdConnector } from './ad/ad-connector';
 import { createCsvConnector } from './csv/csv-connector';
+import { createScimServiceConnector } from './scim-service/scim-service-connector';
+import type { PushedObjects } from './scim-service/scim-service-types';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
  * `scope`: an object type other than the accounts whose objects this connector works on (LDAP: a role's
- * own groups, under the entitlement type's delineation).
+ * own groups, under the entitlement type's delineation). `pushed`: for a SCIM service resource, the objects
+ * services pushed to it (kept in the repository, which connectors don't reach themselves).
  */
-export function createConnector(config: ConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[], scope?: ObjectTypeDefinition): Connector {
+export function createConnector(config: ConnectorConfig, objectTypes?: readonly ObjectTypeDefinition[], scope?: ObjectTypeDefinition, pushed?: PushedObjects): Connector {
   switch (config.type) {
     case 'ldap': {
       if (scope && scope.kind !== 'account') {
@@ -30,10 +33,13 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
       return createAdConnector(config, objectTypes);
     case 'csv':
       return createCsvConnector(config);
+    case 'scim-service':
+      return createScimServiceConnector(config, pushed);
   }
 }
 
 export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorErrorKind } from './connector-errors';
 export type { Connector, ConnectorChange, ChangesPage, SearchPage } from './connector-types';
 export { resolveSecret } from './secrets';
+export type { PushedObjects } from './scim-service/scim-service-types';
 export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector };

@@ -24,6 +24,8 @@ export function identifierNames(connector: ConnectorConfig): IdentifierNames {
       return { secondary: [], primary: [connector.primaryIdentifier] };
     case 'csv':
       return { secondary: [], primary: [connector.uniqueAttribute] };
+    case 'scim-service':
+      return { secondary: ['userName'], primary: ['id'] };
   }
 }
 

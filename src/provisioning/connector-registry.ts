@@ -33,7 +33,8 @@ export class ConnectorRegistry {
     const cached = this.cache.get(key);
     if (cached && cached.version === resource.version) return { resource, connector: cached.connector };
     if (cached) await cached.connector.close().catch(() => undefined);
-    const connector = openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType, scope), this.key);
+    const pushed = resource.connector.type === 'scim-service' ? this.repo.scimObjects.ofResource(resource.oid) : undefined;
+    const connector = openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType, scope, pushed), this.key);
     this.cache.set(key, { version: resource.version, connector });
     return { resource, connector };
   }

@@ -20,6 +20,7 @@ const schemaAttributeName = (ref: string): string | null => (ref.startsWith('icf
 function who(resource: StoredResource): string {
   const c = resource.connector;
   if (c.type === 'csv') return c.file;
+  if (c.type === 'scim-service') return 'the users and groups pushed at /scim/v2';
   return isDirectoryConnector(c) ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
 }
 

@@ -20,6 +20,7 @@ export const collectionNames = {
   simulations: 'simulations',
   simulationItems: 'simulationItems',
   simulationSeen: 'simulationSeen',
+  scimObjects: 'scimObjects',
 } as const;
 
 /** Names (LDAP DNs, logins) compare without regard to case, in lookups and in uniqueness. */

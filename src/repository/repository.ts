@@ -8,6 +8,7 @@ import { AuditStore } from './audit-store';
 import { ConfigStore, type ConfigKind } from './config-store';
 import { LiveSyncStore } from './live-sync-store';
 import { RunStore } from './run-store';
+import { ScimObjectStore } from './scim-object-store';
 import { ShadowStore } from './shadow-store';
 import { SimulationStore } from './simulation-store';
 import { UserStore } from './user-store';
@@ -19,7 +20,7 @@ export type { ChangeEventDoc, HeldChangeDoc, HeldChangeState, LiveSyncDecision, 
 export type { OperationCancellationDoc, RunDoc, RunError, RunStats } from './run-store';
 export type { ShadowIdentifiers, ShadowQuery } from './shadow-store';
 export type { SimulationDoc, StoredSimulationItem } from './simulation-store';
-export type { AuditStore, ConfigStore, LiveSyncStore, RunStore, ShadowStore, SimulationStore, UserStore };
+export type { AuditStore, ConfigStore, LiveSyncStore, RunStore, ScimObjectStore, ShadowStore, SimulationStore, UserStore };
 
 export interface RepositoryOptions {
   /** MongoDB connection string. */
@@ -57,6 +58,8 @@ export class Repository {
   readonly audit: AuditStore;
   /** Simulations of runs and their per-object results (kept for a while, then removed). */
   readonly simulations: SimulationStore;
+  /** The users and groups services pushed over SCIM to the resources that take them (`scim-service`). */
+  readonly scimObjects: ScimObjectStore;
 
   /** Use `openRepository`. */
   constructor(
@@ -71,10 +74,11 @@ export class Repository {
     this.liveSync = new LiveSyncStore(db);
     this.audit = new AuditStore(db);
     this.simulations = new SimulationStore(db);
+    this.scimObjects = new ScimObjectStore(db);
   }
 
   async ensureIndexes(): Promise<void> {
-    await Promise.all([this.users, this.shadows, this.config, this.runs, this.liveSync, this.audit, this.simulations].map((store) => store.ensureIndexes()));
+    await Promise.all([this.users, this.shadows, this.config, this.runs, this.liveSync, this.audit, this.simulations, this.scimObjects].map((store) => store.ensureIndexes()));
   }
 
   async close(): Promise<void> {

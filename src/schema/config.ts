@@ -198,7 +198,22 @@ export const csvConnectorSchema = z
   .refine((c) => c.headerExists || (c.columns?.length ?? 0) > 0, { message: 'a file without a header line needs its columns named', path: ['columns'] });
 export type CsvConnectorConfig = z.infer<typeof csvConnectorSchema>;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema]);
+/**
+ * Users and groups that services (an HR system, Entra, Okta) push to Tally over SCIM 2.0: Tally is the SCIM
+ * service provider and keeps the objects pushed; they are this resource's accounts.
+ */
+export const scimServiceConnectorSchema = z
+  .object({
+    type: z.literal('scim-service'),
+    /** The bearer token the pushing service sends: it selects this resource at `/scim/v2`. */
+    token: secretRefSchema,
+    /** Objects per page when import and reconciliation read the pushed users. */
+    pageSize: z.number().int().positive().max(10_000).default(500),
+  })
+  .strict();
+export type ScimServiceConnectorConfig = z.infer<typeof scimServiceConnectorSchema>;
+
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema, scimServiceConnectorSchema]);
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 /** Connectors to a directory (LDAP, Active Directory): DNs as names, object classes, base contexts. */
 export type DirectoryConnectorConfig = LdapConnectorConfig | AdConnectorConfig;
@@ -490,7 +505,7 @@ export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
 export const situationSchema = z.enum(['linked', 'unlinked', 'unmatched', 'disputed', 'deleted']);
 export type Situation = z.infer<typeof situationSchema>;
 
-export const channelSchema = z.enum(['live-sync', 'recon', 'discovery', 'import', 'user', 'api']);
+export const channelSchema = z.enum(['live-sync', 'recon', 'discovery', 'import', 'user', 'api', 'scim']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const reactionHandlerSchema = z.enum([

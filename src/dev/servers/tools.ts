@@ -53,6 +53,8 @@ export const tools = {
     requirePath('temporal-test-server', path.join(toolsBinDir, 'temporal-test-server')),
   /** schemathesis, the API test's OpenAPI conformance checker (a PyPI venv under .tools). */
   schemathesis: () => requirePath('schemathesis (st)', path.join(toolsBinDir, 'st')),
+  /** The Python of scim2-tester's venv (PyPI, under .tools), for the SCIM service provider's compliance test. */
+  scimTesterPython: () => requirePath('scim2-tester (its venv python)', path.join(repoRoot, '.tools', 'scim-tester-venv', 'bin', 'python')),
   /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
   chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };
