@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import { z } from 'zod';
 import { buildApi, registeredRoutes } from '../../../src/api/server';
 import { apiRoutes, openApiDocument } from '../../../src/api/api-routes';
+import { scimRoutes } from '../../../src/api/scim/scim-routes';
 import { openApiPath } from '../../../src/api/openapi-document';
 import { apiRoute, registerRoutes, type RouteContext } from '../../../src/api/route-definitions';
 import type { Services } from '../../../src/runtime/services';
@@ -20,6 +21,11 @@ afterAll(async () => {
   await app.close();
 });
 
+beforeAll(async () => {
+  // The SCIM routes are registered in their own scope, when the server is ready.
+  await app.ready();
+});
+
 test('every route the server registers is in the OpenAPI document, and every operation of the document is served', () => {
   const served = registeredRoutes(app).map((route) => `${route.method.toLowerCase()} ${openApiPath(route.url)}`);
   const documented = Object.entries(openApiDocument().paths).flatMap(([path, item]) =>
@@ -32,7 +38,7 @@ test('every route the server registers is in the OpenAPI document, and every ope
 });
 
 test('the server registers every declared route and nothing else', () => {
-  const declared = apiRoutes.map((route) => `${route.method} ${route.url}`);
+  const declared = [...apiRoutes, ...scimRoutes].map((route) => `${route.method} ${route.url}`);
   expect(registeredRoutes(app).map((route) => `${route.method} ${route.url}`).sort()).toEqual(declared.sort());
 });
 
