@@ -68,7 +68,7 @@ beforeAll(async () => {
   });
   ad = connect();
   initialUsn = await highestCommittedUsn();
-});
+}, 240_000);
 
 const highestCommittedUsn = () =>
   withSambaAdmin(server, async (c) => String((await c.search('', { scope: 'base', attributes: ['highestCommittedUSN'] })).searchEntries[0].highestCommittedUSN));
