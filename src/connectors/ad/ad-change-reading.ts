@@ -2,8 +2,8 @@
  * Live sync on Active Directory from its own change tracking: every write gives the object a higher
  * uSNChanged, and a deleted object stays a while as a tombstone (isDeleted, read with the show-deleted
  * control) keeping its objectGUID, its uSNChanged and its lastKnownParent. The token is a uSNChanged;
- * the latest is the domain controller's highestCommittedUSN. A change whose uSNChanged is the one
- * Tally's own write gave (ad-own-writes) is passed over, as Tally's own.
+ * the latest is the domain controller's highestCommittedUSN. A change that is Tally's own write
+ * (ad-own-writes) is passed over.
  */
 import { Control, type Client, type Entry } from 'ldapts';
 import { ConnectorError } from '../connector-errors';
@@ -13,7 +13,7 @@ import { delineationFilter, searchPages } from '../ldap/ldap-delineation';
 import { isUnderDn } from '../ldap/ldap-dn';
 import { entryAttribute } from '../ldap/ldap-entries';
 import type { AdOwnWrites } from './ad-own-writes';
-import { domainOf, SHOW_DELETED_CONTROL } from './ad-values';
+import { domainOf, localUsns, SHOW_DELETED_CONTROL } from './ad-values';
 
 export const AD_INITIAL_TOKEN = '0';
 const READ = ['objectGUID', 'uSNChanged', 'uSNCreated', 'lastKnownParent', 'isDeleted'];
@@ -53,13 +53,29 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise
   return tracked.sort((a, b) => a.usn - b.usn);
 }
 
+/**
+ * Whether the tracked change is Tally's own: its last write Tally's, and (but for a delete) every
+ * attribute written after `after` written by Tally.
+ */
+async function isOwnChange(c: Client, ownWrites: AdOwnWrites, t: Tracked, after: number): Promise<boolean> {
+  const { primaryIdentifier: guid, secondaryIdentifier: dn, changeType } = t.change;
+  if (guid === undefined || !ownWrites.wroteLast(guid, t.usn)) return false;
+  if (changeType === 'delete' || dn === undefined) return true;
+  const [entry] = (await c.search(dn, { scope: 'base', attributes: ['replPropertyMetaData'], explicitBufferAttributes: ['replPropertyMetaData'] })).searchEntries;
+  const blob = [entry?.replPropertyMetaData ?? []].flat()[0];
+  if (!Buffer.isBuffer(blob)) return false;
+  return ownWrites.wroteAll(guid, localUsns(blob).filter((usn) => usn > after));
+}
+
 export async function changesSince(ctx: LdapContext, ownWrites: AdOwnWrites | undefined, token: string, limit?: number): Promise<ChangesPage> {
   const after = validToken(token);
   return ctx.connection.withClient(`changes since ${token}`, async (c) => {
     const tracked = await trackedSince(ctx, c, after);
     const page = tracked.slice(0, limit ?? ctx.config.pageSize);
+    const theirs: Tracked[] = [];
+    for (const t of page) if (!ownWrites || !(await isOwnChange(c, ownWrites, t, after))) theirs.push(t);
     return {
-      changes: page.filter((t) => !ownWrites?.isOwn(t.change.primaryIdentifier, t.usn)).map((t) => ({ ...t.change, token: String(t.usn) })),
+      changes: theirs.map((t) => ({ ...t.change, token: String(t.usn) })),
       // The position passes Tally's own writes too, so they are not read again.
       token: page.length > 0 ? String(page[page.length - 1].usn) : token,
     };

@@ -66,3 +66,12 @@ export function domainOf(dn: string): string {
     .filter((rdn) => /^dc=/i.test(rdn))
     .join(',');
 }
+
+/**
+ * The local USNs of an object's attributes, from its replPropertyMetaData (a replPropertyMetaDataBlob:
+ * version, reserved, count, reserved, then per attribute 48 bytes whose last 8 are its local USN).
+ */
+export function localUsns(replPropertyMetaData: Buffer): number[] {
+  const count = replPropertyMetaData.readUInt32LE(8);
+  return Array.from({ length: count }, (_, i) => Number(replPropertyMetaData.readBigUInt64LE(16 + 48 * i + 40)));
+}

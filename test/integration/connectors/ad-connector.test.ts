@@ -206,7 +206,7 @@ describe('AD connector: changes made on the directory', () => {
     expect(changes.map((ch) => [ch.changeType, ch.primaryIdentifier, ch.secondaryIdentifier])).toEqual([['modify', user.primaryIdentifier, dnOf('user03')]]);
   });
 
-  it("passes over Tally's own writes (the uSNChanged each gave), and reads an administrator's change right after", async () => {
+  it("passes over Tally's own writes (the USNs each gave), and reads an administrator's change made after one, or just before one", async () => {
     const tally = connect({ ignoreOwnWrites: true });
     const token = await tally.latestToken();
     const created = await tally.create(dnOf('own1'), { sAMAccountName: ['own1'], displayName: ['by Tally'], __ENABLE__: ['TRUE'] });
@@ -222,6 +222,14 @@ describe('AD connector: changes made on the directory', () => {
     await withSambaAdmin(server, (c) => c.modify(dnOf('own1-renamed'), replace('displayName', 'by an administrator')));
     const theirs = await tally.changesSince(own.token);
     expect(theirs.changes.map((ch) => [ch.changeType, ch.primaryIdentifier, ch.secondaryIdentifier])).toEqual([['modify', created.primaryIdentifier, dnOf('own1-renamed')]]);
+
+    // Someone's change just before Tally's next write to the account is still read (its attribute's USN is not Tally's).
+    await withSambaAdmin(server, (c) => c.modify(dnOf('own1-renamed'), replace('description', 'by an administrator, before Tally')));
+    await tally.modify(created.primaryIdentifier, [{ path: 'displayName', replace: ['by Tally, after'] }]);
+    const before = await tally.changesSince(theirs.token);
+    expect(before.changes.map((ch) => [ch.changeType, ch.primaryIdentifier])).toEqual([['modify', created.primaryIdentifier]]);
+    await tally.modify(created.primaryIdentifier, [{ path: 'displayName', replace: ['by Tally alone'] }]);
+    expect((await tally.changesSince(before.token)).changes).toEqual([]);
     // Another connector (another worker) doesn't know them: they come back as changes.
     expect((await ad.changesSince(token)).changes.map((ch) => ch.changeType).sort()).toEqual(['add', 'delete']);
   });
