@@ -3,7 +3,7 @@ import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
 import { createLdapConnector } from './ldap/ldap-connector';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
-import { ldapEntitlementScope, withPlaceholderMember } from './ldap/ldap-entitlement-type';
+import { creatingWithPlaceholder, ldapEntitlementScope } from './ldap/ldap-entitlement-type';
 import { createPostgresConnector } from './postgres/postgres-connector';
 import { createAdConnector } from './ad/ad-connector';
 import { createCsvConnector } from './csv/csv-connector';
@@ -21,8 +21,7 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
     case 'ldap': {
       if (scope && scope.kind !== 'account') {
         const entitlements = ldapEntitlementScope(config, objectTypes ?? [], scope);
-        const connector = createLdapConnector(entitlements.config);
-        return { ...connector, create: (name, attributes) => connector.create(name, withPlaceholderMember(attributes, entitlements.placeholder)) };
+        return creatingWithPlaceholder(createLdapConnector(entitlements.config), entitlements.placeholder);
       }
       const scoped = ldapObjectTypes(config, objectTypes);
       return createLdapConnector(scoped.config, undefined, scoped.associations, scoped.entitlements);
@@ -30,7 +29,7 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
     case 'postgres':
       return createPostgresConnector(config);
     case 'ad':
-      return createAdConnector(config, objectTypes);
+      return createAdConnector(config, objectTypes, scope);
     case 'csv':
       return createCsvConnector(config);
     case 'scim-service':

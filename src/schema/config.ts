@@ -152,8 +152,12 @@ export const adConnectorSchema = z
     caFile: z.string().min(1).optional(),
     /** The name the server's certificate is checked against. @default the URL's host */
     tlsServerName: z.string().min(1).optional(),
+    /** StartTLS on an ldap:// URL before the bind: encrypted as LDAPS is, so passwords may go over it. */
+    startTls: z.boolean().default(false),
     /** Whether `unicodePwd` may be sent over plain ldap:// (test servers only). */
     allowPlainPasswords: z.boolean().default(false),
+    /** Whether live sync passes over Tally's own writes (each write's uSNChanged, remembered). */
+    ignoreOwnWrites: z.boolean().default(true),
     objectClasses: z.array(z.string()).default(['top', 'person', 'organizationalPerson', 'user']),
     searchFilter: z.string().default('(&(objectClass=user)(objectCategory=person))'),
     pageSize: z.number().int().positive().default(500),

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSamba, type SambaServer } from '../../src/dev/servers';
+import { runCommand } from '../../src/dev/servers/process';
+import { tools } from '../../src/dev/servers/tools';
 import { bindsAs, withLdapAdmin } from './ldap-admin';
 
 /**
@@ -21,6 +23,19 @@ export async function startTestSamba(): Promise<{ server: SambaServer; close(): 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Adds the LDIF's entries straight into the stopped domain's database (ldbadd: 1,000 users in about 3 s,
+ * where LDAP adds take 5 to 40 ms each), then starts the server again on its address.
+ */
+export async function addWhileStopped(server: SambaServer, ldif: string): Promise<void> {
+  await server.stop();
+  try {
+    await runCommand(tools.ldbadd(), ['-H', path.join(server.dataDir, 'private', 'sam.ldb')], { input: ldif });
+  } finally {
+    await server.restart();
+  }
 }
 
 /** Runs `fn` on a plain-LDAP connection bound as the domain's Administrator (people's changes, not Tally's). */

@@ -1,19 +1,21 @@
 /**
  * Live sync on Active Directory from its own change tracking: every write gives the object a higher
  * uSNChanged, and a deleted object stays a while as a tombstone (isDeleted, read with the show-deleted
- * control) keeping its objectGUID, its uSNChanged and its lastKnownParent. The token is the highest
- * uSNChanged read of the account type's objects under the base context.
+ * control) keeping its objectGUID, its uSNChanged and its lastKnownParent. The token is a uSNChanged;
+ * the latest is the domain controller's highestCommittedUSN. A change that is Tally's own write
+ * (ad-own-writes) is passed over.
  */
 import { Control, type Client, type Entry } from 'ldapts';
 import { ConnectorError } from '../connector-errors';
 import type { ChangesPage, ConnectorChange } from '../connector-types';
 import type { LdapContext } from '../ldap/ldap-connection';
 import { delineationFilter, searchPages } from '../ldap/ldap-delineation';
-import { isUnderDn, splitDn } from '../ldap/ldap-dn';
+import { isUnderDn } from '../ldap/ldap-dn';
 import { entryAttribute } from '../ldap/ldap-entries';
+import type { AdOwnWrites } from './ad-own-writes';
+import { domainOf, localUsns, SHOW_DELETED_CONTROL } from './ad-values';
 
 export const AD_INITIAL_TOKEN = '0';
-const SHOW_DELETED = '1.2.840.113556.1.4.417';
 const READ = ['objectGUID', 'uSNChanged', 'uSNCreated', 'lastKnownParent', 'isDeleted'];
 
 interface Tracked {
@@ -25,9 +27,6 @@ function validToken(token: string): number {
   if (!/^\d+$/.test(token)) throw new ConnectorError('configuration', `not an Active Directory changelog token (uSNChanged): ${token}`);
   return Number(token);
 }
-
-/** The domain's naming context: the DC= part of the base context (where Deleted Objects lives). */
-const domainOf = (base: string) => splitDn(base).filter((rdn) => /^dc=/i.test(rdn)).join(',');
 
 /** The account type's live objects and tombstones written after `after`, oldest first. */
 async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise<Tracked[]> {
@@ -43,7 +42,7 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise
   }
   // Tombstones lose most attributes (objectCategory among them): only their object class tells their type.
   const deleted = { base: domainOf(ctx.accounts.base), filter: `(&(isDeleted=TRUE)${delineationFilter(ctx.structuralClass, undefined)}${since})` };
-  const showDeleted = new Control(SHOW_DELETED, { critical: true });
+  const showDeleted = new Control(SHOW_DELETED_CONTROL, { critical: true });
   for await (const page of c.searchPaginated(deleted.base, { scope: 'sub', filter: deleted.filter, attributes: READ, paged: { pageSize: 500 } }, showDeleted)) {
     for (const e of page.searchEntries) {
       const parent = entryAttribute(e, 'lastKnownParent')[0];
@@ -54,21 +53,41 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise
   return tracked.sort((a, b) => a.usn - b.usn);
 }
 
-export async function changesSince(ctx: LdapContext, token: string, limit?: number): Promise<ChangesPage> {
+/**
+ * Whether the tracked change is Tally's own: its last write Tally's, and (but for a delete) every
+ * attribute written after `after` written by Tally.
+ */
+async function isOwnChange(c: Client, ownWrites: AdOwnWrites, t: Tracked, after: number): Promise<boolean> {
+  const { primaryIdentifier: guid, secondaryIdentifier: dn, changeType } = t.change;
+  if (guid === undefined || !ownWrites.wroteLast(guid, t.usn)) return false;
+  if (changeType === 'delete' || dn === undefined) return true;
+  const [entry] = (await c.search(dn, { scope: 'base', attributes: ['replPropertyMetaData'], explicitBufferAttributes: ['replPropertyMetaData'] })).searchEntries;
+  const blob = [entry?.replPropertyMetaData ?? []].flat()[0];
+  if (!Buffer.isBuffer(blob)) return false;
+  return ownWrites.wroteAll(guid, localUsns(blob).filter((usn) => usn > after));
+}
+
+export async function changesSince(ctx: LdapContext, ownWrites: AdOwnWrites | undefined, token: string, limit?: number): Promise<ChangesPage> {
   const after = validToken(token);
   return ctx.connection.withClient(`changes since ${token}`, async (c) => {
     const tracked = await trackedSince(ctx, c, after);
     const page = tracked.slice(0, limit ?? ctx.config.pageSize);
+    const theirs: Tracked[] = [];
+    for (const t of page) if (!ownWrites || !(await isOwnChange(c, ownWrites, t, after))) theirs.push(t);
     return {
-      changes: page.map((t) => ({ ...t.change, token: String(t.usn) })),
+      changes: theirs.map((t) => ({ ...t.change, token: String(t.usn) })),
+      // The position passes Tally's own writes too, so they are not read again.
       token: page.length > 0 ? String(page[page.length - 1].usn) : token,
     };
   });
 }
 
+/** The domain controller's highest committed USN: what any later write's uSNChanged exceeds. */
 export async function latestToken(ctx: LdapContext): Promise<string> {
   return ctx.connection.withClient('latest changelog token', async (c) => {
-    const tracked = await trackedSince(ctx, c, 0);
-    return tracked.length > 0 ? String(tracked[tracked.length - 1].usn) : AD_INITIAL_TOKEN;
+    const [rootDse] = (await c.search('', { scope: 'base', attributes: ['highestCommittedUSN'] })).searchEntries;
+    const usn = rootDse === undefined ? undefined : entryAttribute(rootDse, 'highestCommittedUSN')[0];
+    if (usn === undefined || !/^\d+$/.test(usn)) throw new ConnectorError('configuration', `${ctx.config.url} gives no highestCommittedUSN in its rootDSE: is it an Active Directory domain controller?`);
+    return usn;
   });
 }

@@ -1,22 +1,34 @@
 /**
  * An ldapts client that speaks Active Directory's encodings, so the LDAP connector's reading and writing
  * work on AD unchanged: objectGUID and objectSid read as strings and searched by their GUID string;
- * AD's bookkeeping attributes left out of whole-entry reads; `__ENABLE__` read from and written to the
- * ACCOUNTDISABLE bit of userAccountControl alone; unicodePwd encoded, and sent only over LDAPS unless
- * the resource allows plain LDAP.
+ * AD's bookkeeping attributes left out of whole-entry reads; `member` read in value ranges; `__ENABLE__`
+ * read from and written to the ACCOUNTDISABLE bit of userAccountControl alone; unicodePwd encoded, and
+ * sent only over LDAPS or StartTLS unless the resource allows plain LDAP; each write's uSNChanged
+ * remembered as Tally's own.
  */
-import { AndFilter, Attribute, Change, Client, EqualityFilter, FilterParser, NotFilter, OrFilter, type ClientOptions, type Control, type DN, type Entry, type Filter, type SearchOptions, type SearchResult } from 'ldapts';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { AndFilter, Attribute, Change, Client, Control, EqualityFilter, FilterParser, NotFilter, OrFilter, type ClientOptions, type DN, type Entry, type Filter, type SearchOptions, type SearchResult } from 'ldapts';
 import { ConnectorError } from '../connector-errors';
-import { ENABLE_ATTRIBUTE, guidToBytes, guidToString, isDisabled, NORMAL_ACCOUNT, parseEnabled, sidToString, unicodePwdValue, withEnabled } from './ad-values';
+import { parentDn } from '../ldap/ldap-dn';
+import type { AdOwnWrites } from './ad-own-writes';
+import { domainOf, ENABLE_ATTRIBUTE, guidToBytes, guidToString, isDisabled, NORMAL_ACCOUNT, parseEnabled, SHOW_DELETED_CONTROL, sidToString, unicodePwdValue, withEnabled } from './ad-values';
 
 export interface AdClientOptions {
   /** Whether unicodePwd may go over plain ldap:// (test servers). */
   allowPlainPasswords: boolean;
+  /** StartTLS on an ldap:// URL before the bind, with these TLS options; none: no StartTLS. */
+  startTls?: ConnectionOptions;
+  /** Where each write's uSNChanged is remembered, for live sync to recognise Tally's own writes. */
+  ownWrites?: AdOwnWrites;
 }
 
 const BINARY_IDENTIFIERS: Record<string, (b: Buffer) => string> = { objectguid: guidToString, objectsid: sidToString };
 const PASSWORD = 'unicodepwd';
 const UAC = 'useraccountcontrol';
+/** Values of `member` asked for at once: AD's MaxValRange, so that AD and Samba alike give the rest range by range. */
+const MEMBER_RANGE = 1500;
+const MEMBER = 'member';
 
 /** What AD maintains for its own bookkeeping: read only when asked for by name. Lower-cased. */
 const BOOKKEEPING = new Set(
@@ -70,12 +82,18 @@ function binaryGuidFilter(filter: Filter): Filter {
   return filter;
 }
 
+/** The attributes to ask AD for: `__ENABLE__` is userAccountControl, and `member` (by name or in `*`) comes in ranges. */
+function adAttributes(attributes: readonly string[]): string[] {
+  const out = attributes.filter((a) => lower(a) !== MEMBER).map((a) => (a === ENABLE_ATTRIBUTE ? 'userAccountControl' : a));
+  return out.length < attributes.length || attributes.includes('*') ? [...out, `${MEMBER};range=0-${MEMBER_RANGE - 1}`] : out;
+}
+
 function adSearchOptions(options: SearchOptions): SearchOptions {
   const filter = typeof options.filter === 'string' && /objectguid/i.test(options.filter) ? FilterParser.parseString(options.filter) : options.filter;
   return {
     ...options,
     ...(filter !== undefined ? { filter: typeof filter === 'string' ? filter : binaryGuidFilter(filter) } : {}),
-    ...(options.attributes ? { attributes: options.attributes.map((a) => (a === ENABLE_ATTRIBUTE ? 'userAccountControl' : a)) } : {}),
+    ...(options.attributes ? { attributes: adAttributes(options.attributes) } : {}),
     explicitBufferAttributes: [...(options.explicitBufferAttributes ?? []), 'objectGUID', 'objectSid'],
   };
 }
@@ -104,21 +122,41 @@ function requireEnabled(value: string): boolean {
 
 export class AdClient extends Client {
   private readonly overTls: boolean;
+  private startedTls = false;
+  /** The StartTLS session's socket closed: ldapts would reconnect in plain LDAP and not bind again. */
+  private tlsEnded = false;
 
   constructor(
     options: ClientOptions,
     private readonly ad: AdClientOptions,
   ) {
     super(options);
-    this.overTls = options.url.toLowerCase().startsWith('ldaps://');
+    this.overTls = options.url.toLowerCase().startsWith('ldaps://') || ad.startTls !== undefined;
+  }
+
+  override async bind(dn: DN | string, password?: string, controls?: Control | Control[]): Promise<void> {
+    if (this.ad.startTls !== undefined && !this.startedTls) {
+      await this.startTLS({ ...this.ad.startTls });
+      this.startedTls = true;
+      (this as unknown as { socket: Socket }).socket.once('close', () => (this.tlsEnded = true));
+    }
+    return super.bind(dn, password, controls);
+  }
+
+  /** Every operation of a StartTLS client goes over its encrypted session, or not at all. */
+  private requireSession(): void {
+    // "Connection closed": a communication failure, so the connection opens a new client.
+    if (this.tlsEnded) throw new Error('Connection closed: the StartTLS session ended');
   }
 
   override async search(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): Promise<SearchResult> {
+    this.requireSession();
     const result = await super.search(baseDN, adSearchOptions(options), controls);
     return { ...result, searchEntries: await this.readable(result.searchEntries, options.attributes) };
   }
 
   override async *searchPaginated(baseDN: DN | string, options: SearchOptions = {}, controls?: Control | Control[]): AsyncGenerator<SearchResult> {
+    this.requireSession();
     for await (const page of super.searchPaginated(baseDN, adSearchOptions(options), controls)) {
       yield { ...page, searchEntries: await this.readable(page.searchEntries, options.attributes) };
     }
@@ -154,7 +192,8 @@ export class AdClient extends Client {
     return out;
   }
 
-  override add(dn: DN | string, attributes: Attribute[] | Record<string, string[] | string>, controls?: Control | Control[]): Promise<void> {
+  override async add(dn: DN | string, attributes: Attribute[] | Record<string, string[] | string>, controls?: Control | Control[]): Promise<void> {
+    this.requireSession();
     const given = Array.isArray(attributes)
       ? attributes.map((a) => [a.type, a.values.map(String)] as const)
       : Object.entries(attributes).map(([type, v]) => [type, Array.isArray(v) ? v : [v]] as const);
@@ -169,10 +208,12 @@ export class AdClient extends Client {
       const base = uac !== undefined ? Number(uac) : NORMAL_ACCOUNT;
       out.push(new Attribute({ type: 'userAccountControl', values: [String(enable !== undefined ? withEnabled(base, requireEnabled(enable)) : base)] }));
     }
-    return super.add(dn, out, controls);
+    await super.add(dn, out, controls);
+    await this.noteOwnWrite(String(dn));
   }
 
   override async modify(dn: DN | string, changes: Change | Change[], controls?: Control | Control[]): Promise<void> {
+    this.requireSession();
     const out: Change[] = [];
     for (const change of Array.isArray(changes) ? changes : [changes]) {
       const { type, values } = change.modification;
@@ -189,7 +230,57 @@ export class AdClient extends Client {
         out.push(change);
       }
     }
-    if (out.length > 0) await super.modify(dn, out, controls);
+    if (out.length === 0) return;
+    await super.modify(dn, out, controls);
+    await this.noteOwnWrite(String(dn));
+  }
+
+  override async modifyDN(dn: DN | string, newDN: DN | string, controls?: Control | Control[]): Promise<void> {
+    this.requireSession();
+    await super.modifyDN(dn, newDN, controls);
+    // ldapts takes a new DN with a comma as RDN and new superior, one without as the RDN alone.
+    const to = String(newDN);
+    await this.noteOwnWrite(/[^\\],/.test(to) ? to : `${to},${parentDn(String(dn))}`);
+  }
+
+  override async del(dn: DN | string, controls?: Control | Control[]): Promise<void> {
+    this.requireSession();
+    const guid = this.ad.ownWrites ? await this.guidOf(String(dn)) : undefined;
+    await super.del(dn, controls);
+    if (guid !== undefined) await this.noteOwnDelete(String(dn), guid);
+  }
+
+  private async guidOf(dn: string): Promise<string | undefined> {
+    const read = await super.search(dn, { scope: 'base', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] }).catch(() => undefined);
+    const value = read?.searchEntries[0]?.objectGUID;
+    return value === undefined ? undefined : guidToString(asBuffers(value)[0]);
+  }
+
+  /** The object's uSNChanged after Tally's write, remembered as Tally's own. */
+  private async noteOwnWrite(dn: string): Promise<void> {
+    const ownWrites = this.ad.ownWrites;
+    if (!ownWrites) return;
+    try {
+      const [entry] = (await super.search(dn, { scope: 'base', attributes: ['objectGUID', 'uSNChanged'], explicitBufferAttributes: ['objectGUID'] })).searchEntries;
+      if (entry?.objectGUID !== undefined) ownWrites.record(guidToString(asBuffers(entry.objectGUID)[0]), Number(asStrings(entry.uSNChanged)[0]));
+    } catch {
+      // The write is done; unremembered, it comes back to live sync as a change that finds nothing to do.
+    }
+  }
+
+  /** The tombstone's uSNChanged after Tally's delete. */
+  private async noteOwnDelete(dn: string, guid: string): Promise<void> {
+    const ownWrites = this.ad.ownWrites;
+    const bytes = guidToBytes(guid);
+    if (!ownWrites || !bytes) return;
+    try {
+      const showDeleted = new Control(SHOW_DELETED_CONTROL, { critical: true });
+      const filter = new EqualityFilter({ attribute: 'objectGUID', value: bytes });
+      const [tombstone] = (await super.search(domainOf(dn), { scope: 'sub', filter, attributes: ['uSNChanged'] }, showDeleted)).searchEntries;
+      if (tombstone !== undefined) ownWrites.record(guid, Number(asStrings(tombstone.uSNChanged)[0]));
+    } catch {
+      // As for a write: the delete is done.
+    }
   }
 
   private passwordAttribute(type: string, values: readonly string[]): Attribute {

@@ -1,6 +1,6 @@
 /**
- * Active Directory's connection: the LDAP connector's connection with AD's client (ad-client) and the
- * domain controller's certificate checked against the resource's CA file and name.
+ * Active Directory's connection: the LDAP connector's connection with AD's client (ad-client), encrypted
+ * by LDAPS or StartTLS, the domain controller's certificate checked against the resource's CA file and name.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
@@ -8,6 +8,8 @@ import { AD_PRIMARY_IDENTIFIER, type AdConnectorConfig, type LdapConnectorConfig
 import { ConnectorError } from '../connector-errors';
 import { LdapConnection, type SecretResolver } from '../ldap/ldap-connection';
 import { AdClient } from './ad-client';
+import { mapAdError } from './ad-errors';
+import type { AdOwnWrites } from './ad-own-writes';
 
 /** The LDAP connector's configuration for the same directory: objectGUID the primary identifier. */
 export function asLdapConfig(config: AdConnectorConfig): LdapConnectorConfig {
@@ -16,6 +18,8 @@ export function asLdapConfig(config: AdConnectorConfig): LdapConnectorConfig {
 }
 
 function tlsOptions(config: AdConnectorConfig): ConnectionOptions {
+  // StartTLS upgrades a socket already open: the name to check is not known from it.
+  const host = config.startTls ? { host: new URL(config.url).hostname } : {};
   let ca: string | undefined;
   if (config.caFile !== undefined) {
     try {
@@ -24,13 +28,21 @@ function tlsOptions(config: AdConnectorConfig): ConnectionOptions {
       throw new ConnectorError('configuration', `cannot read the CA file ${config.caFile} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
   }
-  return { ...(ca !== undefined ? { ca } : {}), ...(config.tlsServerName !== undefined ? { servername: config.tlsServerName } : {}) };
+  return { ...host, ...(ca !== undefined ? { ca } : {}), ...(config.tlsServerName !== undefined ? { servername: config.tlsServerName } : {}) };
 }
 
-export function adConnection(config: AdConnectorConfig, resolve: SecretResolver): LdapConnection {
+export function adConnection(config: AdConnectorConfig, resolve: SecretResolver, ownWrites?: AdOwnWrites): LdapConnection {
   // ldapts speaks TLS whenever it is given TLS options, even to an ldap:// URL.
   const overTls = config.url.toLowerCase().startsWith('ldaps://');
-  return new LdapConnection(asLdapConfig(config), resolve, (options) =>
-    new AdClient({ ...options, ...(overTls ? { tlsOptions: tlsOptions(config) } : {}) }, { allowPlainPasswords: config.allowPlainPasswords }),
+  if (overTls && config.startTls) throw new ConnectorError('configuration', `startTls is for an ldap:// URL; ${config.url} is encrypted already`);
+  return new LdapConnection(
+    asLdapConfig(config),
+    resolve,
+    (options) =>
+      new AdClient(
+        { ...options, ...(overTls ? { tlsOptions: tlsOptions(config) } : {}) },
+        { allowPlainPasswords: config.allowPlainPasswords, ...(ownWrites ? { ownWrites } : {}), ...(config.startTls ? { startTls: tlsOptions(config) } : {}) },
+      ),
+    mapAdError,
   );
 }

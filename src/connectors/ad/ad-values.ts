@@ -3,6 +3,7 @@
  * strings; unicodePwd is written as the quoted password in UTF-16LE; userAccountControl is a bit field
  * whose ACCOUNTDISABLE bit is an account's activation.
  */
+import { splitDn } from '../ldap/ldap-dn';
 
 /** The virtual attribute carrying an account's activation: `TRUE` (enabled) or `FALSE` (ACCOUNTDISABLE set). */
 export const ENABLE_ATTRIBUTE = '__ENABLE__';
@@ -54,4 +55,23 @@ export function withEnabled(userAccountControl: number, enabled: boolean): numbe
 export function parseEnabled(value: string): boolean | undefined {
   const lower = value.toLowerCase();
   return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
+/** The control that has AD return deleted objects (tombstones) too. */
+export const SHOW_DELETED_CONTROL = '1.2.840.113556.1.4.417';
+
+/** The domain's naming context of a DN: its DC= part (where Deleted Objects lives). */
+export function domainOf(dn: string): string {
+  return splitDn(dn)
+    .filter((rdn) => /^dc=/i.test(rdn))
+    .join(',');
+}
+
+/**
+ * The local USNs of an object's attributes, from its replPropertyMetaData (a replPropertyMetaDataBlob:
+ * version, reserved, count, reserved, then per attribute 48 bytes whose last 8 are its local USN).
+ */
+export function localUsns(replPropertyMetaData: Buffer): number[] {
+  const count = replPropertyMetaData.readUInt32LE(8);
+  return Array.from({ length: count }, (_, i) => Number(replPropertyMetaData.readBigUInt64LE(16 + 48 * i + 40)));
 }

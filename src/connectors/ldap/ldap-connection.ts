@@ -34,18 +34,22 @@ export class LdapConnection {
   private password: string | undefined;
   private main: Promise<Client> | undefined;
 
-  /** `newClient`: how a client is made (a directory with its own encodings, such as Active Directory, gives its own). */
+  /**
+   * `newClient`: how a client is made, and `mapError` how its errors are told (a directory with its own
+   * encodings and error texts, such as Active Directory, gives its own).
+   */
   constructor(
     private readonly config: LdapConnectorConfig,
     private readonly resolve: SecretResolver,
     private readonly newClient: (options: ClientOptions) => Client = (options) => new Client(options),
+    private readonly mapError: typeof mapLdapError = mapLdapError,
   ) {
     this.timeoutMs = durationToMs(config.timeout);
   }
 
   /** The native error as a ConnectorError, the password scrubbed from its message. */
   fail(e: unknown, context: string): ConnectorError {
-    return mapLdapError(e, context, [this.password]);
+    return this.mapError(e, context, [this.password]);
   }
 
   /** A new client, bound as the configured DN: a paged search holds one of its own. */

@@ -6,6 +6,7 @@
  */
 import type { LdapConnectorConfig, ObjectTypeDefinition } from '../../schema/config';
 import type { Attributes } from '../../schema/objects';
+import type { Connector } from '../connector-types';
 
 export interface LdapEntitlementScope {
   config: LdapConnectorConfig;
@@ -34,4 +35,9 @@ export function withPlaceholderMember(attributes: Attributes, placeholder: LdapE
   if (!placeholder) return attributes;
   const named = Object.entries(attributes).some(([name, values]) => name.replace(/^ri:/, '').toLowerCase() === placeholder.attribute.toLowerCase() && values.length > 0);
   return named ? attributes : { ...attributes, [placeholder.attribute]: [placeholder.value] };
+}
+
+/** The group connector, creating new groups with the placeholder member. */
+export function creatingWithPlaceholder(connector: Connector, placeholder: LdapEntitlementScope['placeholder']): Connector {
+  return { ...connector, create: (name, attributes) => connector.create(name, withPlaceholderMember(attributes, placeholder)) };
 }

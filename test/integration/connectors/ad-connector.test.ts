@@ -1,17 +1,17 @@
 /**
  * The Active Directory connector against a private Samba AD DC (started here, from the machine's domain
- * template, so the contract can stop and restart it), over LDAPS with the server's own CA.
+ * template, so the contract can stop and restart it), over LDAPS with the server's own CA. The contract's
+ * changelog checks write through the connector: it shows its own writes as changes (ignoreOwnWrites: false).
  */
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change } from 'ldapts';
+import { Attribute, Change, Client, type SearchOptions } from 'ldapts';
 import { createConnector } from '../../../src/connectors';
 import { AdClient } from '../../../src/connectors/ad/ad-client';
-import { AD_INITIAL_TOKEN } from '../../../src/connectors/ad/ad-change-reading';
 import type { Connector } from '../../../src/connectors/connector-types';
 import type { SambaServer } from '../../../src/dev/servers';
 import { runCommand } from '../../../src/dev/servers/process';
 import { adConnectorSchema, type AdConnectorConfig } from '../../../src/schema/config';
-import { bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../../support/samba';
+import { addWhileStopped, bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../../support/samba';
 import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
 
 const WRONG_PASSWORD = `Wrong-${randomBytes(9).toString('hex')}!`;
@@ -24,6 +24,8 @@ let samba: Awaited<ReturnType<typeof startTestSamba>>;
 let server: SambaServer;
 let config: AdConnectorConfig;
 let ad: Connector;
+/** The new domain's highestCommittedUSN: where its change tracking ends before any change. */
+let initialUsn: string;
 const opened: Connector[] = [];
 
 function connect(overrides: Partial<AdConnectorConfig> = {}): Connector {
@@ -43,9 +45,16 @@ const uacOf = (dn: string) =>
 
 const canBind = (dn: string, password: string) => bindsToSamba(server, dn, password);
 
+/** 2,000 accounts under OU=fleet (out of the accounts' base) and the group CN=fleet listing them all. */
+const fleetMembers = () => Array.from({ length: 2000 }, (_, i) => `CN=sailor${i},OU=fleet,${server.baseDn}`);
+const fleetDn = () => `CN=fleet,${server.groupsDn}`;
+
 beforeAll(async () => {
   samba = await startTestSamba();
   server = samba.server;
+  const sailors = fleetMembers().map((dn, i) => `dn: ${dn}\nobjectClass: user\nsAMAccountName: sailor${i}\n`);
+  const group = `dn: ${fleetDn()}\nobjectClass: group\nsAMAccountName: fleet\n${fleetMembers().map((m) => `member: ${m}\n`).join('')}`;
+  await addWhileStopped(server, [`dn: OU=fleet,${server.baseDn}\nobjectClass: organizationalUnit\n`, ...sailors, group].join('\n'));
   config = adConnectorSchema.parse({
     type: 'ad',
     url: server.ldapsUrl,
@@ -55,9 +64,14 @@ beforeAll(async () => {
     caFile: server.caFile,
     tlsServerName: server.tlsServerName,
     timeout: '5s',
+    ignoreOwnWrites: false,
   });
   ad = connect();
-});
+  initialUsn = await highestCommittedUsn();
+}, 240_000);
+
+const highestCommittedUsn = () =>
+  withSambaAdmin(server, async (c) => String((await c.search('', { scope: 'base', attributes: ['highestCommittedUSN'] })).searchEntries[0].highestCommittedUSN));
 
 afterAll(async () => {
   for (const c of opened) await c.close();
@@ -67,7 +81,7 @@ afterAll(async () => {
 const fixture = (): ConnectorFixture => ({
   connector: ad,
   connect: () => connect(),
-  initialToken: AD_INITIAL_TOKEN,
+  initialToken: initialUsn,
   schema: { objectClass: 'user', attributes: ['cn', 'sn', 'givenName', 'sAMAccountName', 'userPrincipalName', 'userAccountControl', 'unicodePwd', 'accountExpires'], complete: false },
   nameOf: dnOf,
   account: {
@@ -190,6 +204,104 @@ describe('AD connector: changes made on the directory', () => {
     await withSambaAdmin(server, (c) => c.modify(dnOf('user03'), replace('displayName', 'changed on AD')));
     const { changes } = await ad.changesSince(token);
     expect(changes.map((ch) => [ch.changeType, ch.primaryIdentifier, ch.secondaryIdentifier])).toEqual([['modify', user.primaryIdentifier, dnOf('user03')]]);
+  });
+
+  it("passes over Tally's own writes (the USNs each gave), and reads an administrator's change made after one, or just before one", async () => {
+    const tally = connect({ ignoreOwnWrites: true });
+    const token = await tally.latestToken();
+    const created = await tally.create(dnOf('own1'), { sAMAccountName: ['own1'], displayName: ['by Tally'], __ENABLE__: ['TRUE'] });
+    await tally.modify(created.primaryIdentifier, [{ path: 'displayName', replace: ['by Tally again'] }, { path: '__ENABLE__', replace: ['FALSE'] }]);
+    await tally.modify(created.primaryIdentifier, [{ path: '__NAME__', replace: [dnOf('own1-renamed')] }]);
+    const temp = await tally.create(dnOf('own2'), { sAMAccountName: ['own2'] });
+    await tally.delete(temp.primaryIdentifier);
+    const own = await tally.changesSince(token);
+    expect(own.changes).toEqual([]);
+    // The position passed them: they are not read again.
+    expect(Number(own.token)).toBeGreaterThan(Number(token));
+
+    await withSambaAdmin(server, (c) => c.modify(dnOf('own1-renamed'), replace('displayName', 'by an administrator')));
+    const theirs = await tally.changesSince(own.token);
+    expect(theirs.changes.map((ch) => [ch.changeType, ch.primaryIdentifier, ch.secondaryIdentifier])).toEqual([['modify', created.primaryIdentifier, dnOf('own1-renamed')]]);
+
+    // Someone's change just before Tally's next write to the account is still read (its attribute's USN is not Tally's).
+    await withSambaAdmin(server, (c) => c.modify(dnOf('own1-renamed'), replace('description', 'by an administrator, before Tally')));
+    await tally.modify(created.primaryIdentifier, [{ path: 'displayName', replace: ['by Tally, after'] }]);
+    const before = await tally.changesSince(theirs.token);
+    expect(before.changes.map((ch) => [ch.changeType, ch.primaryIdentifier])).toEqual([['modify', created.primaryIdentifier]]);
+    await tally.modify(created.primaryIdentifier, [{ path: 'displayName', replace: ['by Tally alone'] }]);
+    expect((await tally.changesSince(before.token)).changes).toEqual([]);
+    // Another connector (another worker) doesn't know them: they come back as changes.
+    expect((await ad.changesSince(token)).changes.map((ch) => ch.changeType).sort()).toEqual(['add', 'delete']);
+  });
+
+  it("gives the domain controller's highestCommittedUSN as the latest token, whatever was written where", async () => {
+    await withSambaAdmin(server, (c) => c.add(`CN=elsewhere,${server.groupsDn}`, { objectClass: 'group', sAMAccountName: 'elsewhere' }));
+    const latest = await ad.latestToken();
+    expect(latest).toBe(await highestCommittedUsn());
+    expect(await ad.changesSince(latest)).toEqual({ changes: [], token: latest });
+  });
+});
+
+describe('AD connector: a group of 2,000 members', () => {
+  it('reads every member, range after range (AD gives at most 1,500 values at once)', async () => {
+    const groupDn = fleetDn();
+    const memberDns = fleetMembers();
+    // What the connector's client asks the server for (ldapts' own search, called through).
+    const search = jest.spyOn(Client.prototype, 'search');
+    let asked: string[][];
+    try {
+      const groups = connect({ baseContext: server.groupsDn, objectClasses: ['top', 'group'], searchFilter: '(objectClass=group)' });
+      const fleet = await groups.get({ secondaryIdentifier: groupDn });
+      expect(fleet.attributes.member).toHaveLength(2000);
+      expect(new Set(fleet.attributes.member.map((m) => String(m).toLowerCase()))).toEqual(new Set(memberDns.map((m) => m.toLowerCase())));
+      asked = search.mock.calls.filter(([base]) => String(base) === groupDn).map(([, options]) => [...((options as SearchOptions | undefined)?.attributes ?? [])]);
+    } finally {
+      search.mockRestore();
+    }
+    expect(asked).toEqual(expect.arrayContaining([expect.arrayContaining(['member;range=0-1499']), ['member;range=1500-*']]));
+  });
+});
+
+describe('AD connector: passwords over StartTLS', () => {
+  it('sends a password over StartTLS on an ldap:// URL: the user can bind with it', async () => {
+    const startTls = connect({ url: server.url, startTls: true });
+    const created = await startTls.create(dnOf('tls1'), { sAMAccountName: ['tls1'], unicodePwd: [USER_PASSWORD], __ENABLE__: ['TRUE'] });
+    expect(await canBind(dnOf('tls1'), USER_PASSWORD)).toBe(true);
+    await startTls.delete(created.primaryIdentifier);
+  });
+
+  it("checks the server's certificate on StartTLS, and refuses startTls on an ldaps:// URL", async () => {
+    const e = await expectKind(connect({ url: server.url, startTls: true, tlsServerName: 'not-the-dc.tally.test' }).testConnection(), 'configuration');
+    expect(e.message).toMatch(/not-the-dc\.tally\.test/);
+    expect(() => connect({ startTls: true })).toThrow(/startTls is for an ldap:\/\/ URL/);
+  });
+});
+
+describe("AD connector: AD's errors, with why", () => {
+  it("says a password the domain's policy refuses breaks the password policy, keeping AD's own words", async () => {
+    const user = await ad.get({ secondaryIdentifier: dnOf('user03') });
+    const simple = 'aaaaaaaaaaaaaaaa';
+    const e = await expectKind(ad.modify(user.primaryIdentifier, [{ path: 'unicodePwd', replace: [simple] }]), 'schema-violation');
+    expect(e.nativeCode).toBe(19);
+    expect(e.message).toMatch(/0000052D.*complexity/);
+    expect(e.message).toMatch(/Active Directory: the password does not meet the domain's password policy/);
+    expectNoSecret(e, [simple]);
+  });
+
+  it('says why AD rejects an attribute: one only AD sets, one only the system may change', async () => {
+    const user = await ad.get({ secondaryIdentifier: dnOf('user03') });
+    const sid = await expectKind(ad.modify(user.primaryIdentifier, [{ path: 'objectSid', replace: ['S-1-5-21-1-2-3-4'] }]), 'schema-violation');
+    expect(sid.nativeCode).toBe(53);
+    expect(sid.message).toMatch(/objectSid must not be specified.*\(Active Directory: an operation AD will not perform/);
+    const created = await expectKind(ad.modify(user.primaryIdentifier, [{ path: 'whenCreated', replace: ['20200101000000.0Z'] }]), 'schema-violation');
+    expect(created.nativeCode).toBe(19);
+    expect(created.message).toMatch(/can only be modified as system.*\(Active Directory: a constraint of the attribute/);
+  });
+
+  it("says why AD refuses the service account's bind", async () => {
+    const e = await expectKind(connect({ bindPassword: { env: 'TALLY_TEST_AD_WRONG_PASSWORD' } }).testConnection(), 'configuration');
+    expect(e.message).toMatch(/\(Active Directory: wrong password\)/);
+    expectNoSecret(e, [WRONG_PASSWORD, SAMBA_ADMIN_PASSWORD]);
   });
 });
 
