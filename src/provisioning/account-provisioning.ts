@@ -93,6 +93,8 @@ export async function executeHere(deps: ProvisioningDeps, enqueued: ShadowDoc, w
         continue;
       case 'done':
         result.messages.push(`${outcome.operation} done`);
+        // An operation queued after the claim was handed to the account's workflow by whoever queued it.
+        if (outcome.remaining === 0) return result;
         continue;
       case 'failed':
         result.messages.push(`${outcome.operation} failed: ${outcome.error.message}`);
