@@ -22,8 +22,8 @@ export interface Logger {
 export interface LoggerOptions {
   level: LogLevel;
   format: LogFormat;
-  /** Where lines go; stderr by default, so a command's own output on stdout stays clean. */
-  write?: (line: string) => void;
+  /** Where lines go; by default warnings and errors to stderr, the rest to stdout. */
+  write?: (line: string, level: LogLevel) => void;
   now?: () => Date;
 }
 
@@ -34,7 +34,7 @@ function textValue(value: unknown): string {
 
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = logLevels.indexOf(options.level);
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.write ?? ((line: string, level: LogLevel) => (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(`${line}\n`));
   const now = options.now ?? (() => new Date());
   const logger: Logger = {
     enabled: (level) => logLevels.indexOf(level) >= threshold,
@@ -42,10 +42,10 @@ export function createLogger(options: LoggerOptions): Logger {
       if (!logger.enabled(level)) return;
       const safe = fields ? redact(fields) : {};
       if (options.format === 'json') {
-        write(JSON.stringify({ time: now().toISOString(), level, msg: message, ...safe }));
+        write(JSON.stringify({ time: now().toISOString(), level, msg: message, ...safe }), level);
       } else {
         const extra = Object.entries(safe).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}=${textValue(v)}`).join('');
-        write(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}`);
+        write(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extra}`, level);
       }
     },
     debug: (message, fields) => logger.log('debug', message, fields),
