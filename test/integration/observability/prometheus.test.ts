@@ -36,6 +36,8 @@ const uidOf = (i: number) => `lookout${String(i).padStart(3, '0')}`;
 let services: Services;
 let ldap: LdapClient;
 let worker: ChildProcess | undefined;
+let workerLog = '';
+let ldapPassword = '';
 let api: FastifyInstance;
 let prometheus: PrometheusServer;
 const endpoints: Record<'worker' | 'temporal' | 'api', string> = { worker: '', temporal: '', api: '' };
@@ -73,7 +75,12 @@ beforeAll(async () => {
   await withConcurrency(Array.from({ length: ACCOUNTS }, (_, i) => i), 8, async (i) => {
     await ldap.add(`uid=${uidOf(i)},${base}`, { objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'], uid: uidOf(i), cn: `Lookout ${i}`, sn: `${i}` });
   });
-  worker = await startWorkerProcess({ ...env, TALLY_METRICS_PORT: String(metricsPort), TALLY_TEMPORAL_METRICS_PORT: String(temporalMetricsPort) });
+  ldapPassword = stack.ldap.bindPassword;
+  // At debug, one log line per change applied.
+  worker = await startWorkerProcess(
+    { ...env, TALLY_METRICS_PORT: String(metricsPort), TALLY_TEMPORAL_METRICS_PORT: String(temporalMetricsPort), TALLY_LOG_LEVEL: 'debug' },
+    (text) => (workerLog += text),
+  );
   endpoints.worker = `http://127.0.0.1:${metricsPort}/metrics`;
   endpoints.temporal = `http://127.0.0.1:${temporalMetricsPort}/metrics`;
   // The API of this test's Tally, as `tally api` serves it: its /metrics reads the repository gauges.
@@ -92,7 +99,7 @@ afterAll(async () => {
   await services?.close();
 });
 
-test(`a live-sync burst of ${ACCOUNTS} changes shows in Prometheus: the changes counter rises by the burst, the lag gauge comes back to 0`, async () => {
+test(`a live-sync burst of ${ACCOUNTS} changes shows in Prometheus: the changes counter rises by the burst, the lag gauge comes back to 0; at debug the worker logs one JSON line per change`, async () => {
   const imported = await startResourceRun(services, { type: 'import', resource: resourceOid });
   expect((await waitForRun(services, imported.workflowId, () => undefined)).errors).toBe(0);
   await startLiveSync(services, resourceOid, { intervalMs: 200 });
@@ -114,6 +121,16 @@ test(`a live-sync burst of ${ACCOUNTS} changes shows in Prometheus: the changes 
   expect(await promValue(`sum(tally_connector_operation_seconds_count{resource="${RESOURCE}",operation="changesSince"})`)).toBeGreaterThan(0);
   expect(await promValue(`tally_pending_operations{resource="${RESOURCE}"}`)).toBe(0);
   expect(await promValue(`tally_changes_dead_lettered{resource="${RESOURCE}"}`)).toBe(0);
+
+  // The worker's log: JSON lines, one per change applied at debug level, never the directory's password.
+  const applies = workerLog
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: string; msg: string; resource?: string; channel?: string; situation?: string })
+    .filter((entry) => entry.msg === 'change applied' && entry.resource === RESOURCE && entry.channel === 'live-sync');
+  expect(applies).toHaveLength(ACCOUNTS);
+  expect(applies.every((entry) => entry.level === 'debug' && entry.situation === 'linked')).toBe(true);
+  expect(workerLog).not.toContain(ldapPassword);
 }, 240_000);
 
 test('every metric the Grafana dashboard (docs/grafana/tally-dashboard.json) queries is exported by the worker, its Temporal runtime or the API', async () => {
