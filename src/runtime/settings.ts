@@ -45,8 +45,8 @@ export const settingsSchema = z.object({
   /** Port of the worker's Prometheus endpoint (`/metrics`, Tally's own metrics); none when unset. */
   TALLY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Port of the Temporal SDK's own Prometheus endpoint in the worker (task slots, poll and schedule-to-start latency); none when unset. */
-  TALLY_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** @default '127.0.0.1' Address both metrics endpoints of the worker listen on. */
+  TALLY_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Address the worker's two metrics endpoints listen on. @default '127.0.0.1' */
   TALLY_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 export type Settings = z.infer<typeof settingsSchema>;
