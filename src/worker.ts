@@ -10,6 +10,11 @@ import { tallyDataConverter } from './runtime/temporal-connection';
 import { checkTallyNamespace } from './runtime/temporal-namespace';
 import { tallyWorkflowBundle } from './runtime/workflow-bundle';
 import { startStrandedWorkSweeper } from './sync/stranded-work';
+import { log } from './observability/logger';
+import { serveMetrics } from './observability/metrics-endpoint';
+import { installTemporalRuntime } from './observability/temporal-runtime';
+import { stopTracing, workerTracingInterceptors, workflowSpanSinks } from './observability/tracing';
+import { beginObservability, observeRepository } from './runtime/observability';
 
 export interface TallyWorkerOptions {
   settings: Settings;
@@ -36,11 +41,13 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<Ta
     activities: createActivities(services.syncDeps, { waitingHistoryEvents: settings.TALLY_WAITING_HISTORY_EVENTS }),
     dataConverter: tallyDataConverter(services.key),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    interceptors: workerTracingInterceptors(),
+    sinks: workflowSpanSinks(),
   });
   const run = async () => {
     const sweeper = startStrandedWorkSweeper(services.syncDeps, {
       intervalMs: settings.TALLY_STRANDED_WORK_INTERVAL_MS,
-      onError: (e) => console.error(`tally worker: sweeping for stranded work failed: ${e instanceof Error ? e.message : String(e)}`),
+      onError: (e) => log().error('tally worker: sweeping for stranded work failed', { error: e instanceof Error ? e.message : String(e) }),
     });
     try {
       await worker.run();
@@ -53,18 +60,28 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<Ta
 
 export async function runWorkerMain() {
   const settings = loadSettings();
-  const services = await openServices(settings);
+  const logger = beginObservability('tally-worker', settings);
+  const temporalMetrics = settings.TALLY_TEMPORAL_METRICS_PORT !== undefined ? `${settings.TALLY_METRICS_HOST}:${settings.TALLY_TEMPORAL_METRICS_PORT}` : undefined;
+  installTemporalRuntime({ logger, metricsAddress: temporalMetrics });
+  const services = await openServices(settings, process.env, { devKeyWarning: (message) => logger.warn(message) });
   try {
     await checkTallyNamespace(services.client.connection, settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE);
   } catch (e) {
     await services.close();
     throw e;
   }
+  observeRepository(services);
+  const metrics = settings.TALLY_METRICS_PORT !== undefined ? await serveMetrics({ host: settings.TALLY_METRICS_HOST, port: settings.TALLY_METRICS_PORT }) : undefined;
   const { connection, run } = await createTallyWorker({ settings, services });
-  console.log(`tally worker: task queue ${settings.TALLY_TASK_QUEUE} on ${settings.TEMPORAL_ADDRESS}`);
+  logger.info(`tally worker: task queue ${settings.TALLY_TASK_QUEUE} on ${settings.TEMPORAL_ADDRESS}`, {
+    ...(metrics ? { metrics: metrics.url } : {}),
+    ...(temporalMetrics ? { temporalMetrics: `http://${temporalMetrics}/metrics` } : {}),
+  });
   try {
     await run();
   } finally {
+    await metrics?.close();
+    await stopTracing();
     await connection.close();
     await services.close();
   }

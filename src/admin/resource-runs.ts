@@ -61,6 +61,14 @@ export async function runProgress(services: Services, workflowId: string): Promi
   return handle.query(queries.progress).catch(() => null);
 }
 
+/** Objects a run sees per second so far, and the seconds until it has seen all it expects (null when unknown or past the objects phase). */
+export function runPace(p: Pick<RunProgress, 'startedAt' | 'seen' | 'total' | 'phase'>, nowMs: number): { rate: number; total: number | null; etaSeconds: number | null } {
+  const elapsed = Math.max(0.001, (nowMs - Date.parse(p.startedAt)) / 1000);
+  const rate = p.seen / elapsed;
+  const total = p.total && p.total >= p.seen ? p.total : null;
+  return { rate, total, etaSeconds: total && rate > 0 && p.phase === 'objects' ? (total - p.seen) / rate : null };
+}
+
 /** Waits for the run to end, handing its progress to `onProgress` every `intervalMs`. */
 export async function waitForRun(
   services: Services,

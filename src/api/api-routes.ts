@@ -8,6 +8,7 @@ import { resourceSyncRoutes } from './resource-sync-routes';
 import { apiRoute, type ApiRoute } from './route-definitions';
 import { scimRoutes } from './scim/scim-routes';
 import { userRoutes } from './user-routes';
+import { metricsRegistry } from '../observability/metrics';
 
 const serviceRoutes = [
   apiRoute({
@@ -25,6 +26,17 @@ const serviceRoutes = [
     public: true,
     responses: { '200': { description: 'the OpenAPI document' } },
     handle: async () => openApiDocument(),
+  }),
+  apiRoute({
+    method: 'GET',
+    url: '/metrics',
+    summary: "Tally's metrics in Prometheus's text format (no token needed; docs/observability.md lists them)",
+    public: true,
+    responses: { '200': { description: 'the metrics, text/plain; version=0.0.4' } },
+    handle: async (_context, _input, reply) => {
+      reply.type(metricsRegistry.contentType);
+      return metricsRegistry.metrics();
+    },
   }),
 ];
 

@@ -8,6 +8,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { z } from 'zod';
 import { issueList, problemsSentence } from '../schema/api';
 import type { Services } from '../runtime/services';
+import { inSpan } from '../observability/tracing';
 
 /** What every handler may use. */
 export interface RouteContext {
@@ -112,7 +113,8 @@ export function registerRoutes(app: FastifyInstance, routes: readonly ApiRoute[]
           if (!parsed.success) return answerInvalid(reply, route.body.invalid, parsed);
           body = parsed.data;
         }
-        return route.handle(context, { params: request.params as Record<string, string>, query: query as Record<string, string | undefined>, body }, reply);
+        const input = { params: request.params as Record<string, string>, query: query as Record<string, string | undefined>, body };
+        return inSpan(`${route.method} ${route.url}`, { 'http.method': route.method, 'http.route': route.url }, () => route.handle(context, input, reply));
       },
     });
   }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadSettings } from '../runtime/settings';
 import { openServices } from '../runtime/services';
 import { createTallyWorker } from '../worker';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { beginObservability, observeRepository } from '../runtime/observability';
+import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { buildApi } from '../api/server';
 import { codecEndpointUrl, codecSettings } from '../api/codec-endpoint';
 import { seedExamplePaths, setUpDevExamples } from '../dev/dev-examples';
@@ -35,10 +36,13 @@ export async function runDev(options: { dataDir: string; examples?: boolean }): 
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   try {
+    const logger = beginObservability('tally', settings);
     const services = await openServices(settings, process.env);
     cleanups.push(() => services.close());
+    observeRepository(services);
     // The SDK's info lines (worker state changes) say nothing the dev stack's own lines don't; warnings and errors stay.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const temporalMetrics = settings.TALLY_TEMPORAL_METRICS_PORT !== undefined ? `${settings.TALLY_METRICS_HOST}:${settings.TALLY_TEMPORAL_METRICS_PORT}` : undefined;
+    installTemporalRuntime({ logger, floor: 'warn', metricsAddress: temporalMetrics });
     const { worker, connection, run } = await createTallyWorker({ settings, services });
     const running = run();
     cleanups.push(async () => {
@@ -65,6 +69,7 @@ export async function runDev(options: { dataDir: string; examples?: boolean }): 
     const urls = {
       ...stack.urls,
       'HTTP API': `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1 (Bearer token: TALLY_API_TOKEN, or dev-secrets.json)`,
+      Metrics: `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/metrics${temporalMetrics ? `, Temporal SDK: http://${temporalMetrics}/metrics` : ''} (docs/observability.md)`,
       'Codec endpoint': `${codecEndpoint} (the Temporal UI decodes with it; CLI: temporal workflow show -w <id> --codec-endpoint ${codecEndpoint})`,
     };
     for (const [name, url] of Object.entries(urls)) log(`${name.padEnd(20)} ${url}`);

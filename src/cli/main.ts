@@ -657,7 +657,10 @@ program
   .action(async () => {
     const settings = loadSettings();
     if (!settings.TALLY_API_TOKEN) throw new Error('TALLY_API_TOKEN is not set: the API accepts only requests with this bearer token');
-    const services = await openServices(settings);
+    const { beginObservability, observeRepository } = await import('../runtime/observability');
+    const logger = beginObservability('tally-api', settings);
+    const services = await openServices(settings, process.env, { devKeyWarning: (message) => logger.warn(message) });
+    observeRepository(services);
     try {
       await checkTallyNamespace(services.client.connection, settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE);
     } catch (e) {
@@ -668,7 +671,7 @@ program
     const { buildApi } = await import('../api/server');
     const api = buildApi({ services, token: settings.TALLY_API_TOKEN });
     await api.listen({ host: settings.TALLY_API_HOST, port: settings.TALLY_API_PORT });
-    console.log(`tally api: http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1`);
+    logger.info(`tally api: http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/api/v1`, { metrics: `http://${settings.TALLY_API_HOST}:${settings.TALLY_API_PORT}/metrics` });
   });
 
 program

@@ -1,5 +1,6 @@
 /** One line that says how far a reconciliation or import run is: for a terminal's progress bar and for logs. */
 import type { RunProgress } from '../workflows/workflow-ids';
+import { runPace } from '../admin/resource-runs';
 
 const BAR_WIDTH = 24;
 
@@ -12,11 +13,9 @@ function duration(seconds: number): string {
 
 /** `[#####-----] 4210/~10000 seen, 12 synchronized, 4198 unchanged, 0 errors, 1050/s, ETA 6s (objects)` */
 export function formatRunProgress(p: RunProgress, nowMs: number): string {
-  const elapsed = Math.max(0.001, (nowMs - Date.parse(p.startedAt)) / 1000);
-  const rate = p.seen / elapsed;
-  const total = p.total && p.total >= p.seen ? p.total : null;
+  const { rate, total, etaSeconds } = runPace(p, nowMs);
   const filled = total ? Math.round((p.seen / total) * BAR_WIDTH) : 0;
   const bar = total ? `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ` : '';
-  const eta = total && rate > 0 && p.phase === 'objects' ? `, ETA ${duration((total - p.seen) / rate)}` : '';
+  const eta = etaSeconds !== null ? `, ETA ${duration(etaSeconds)}` : '';
   return `${bar}${p.seen}${total ? `/~${total}` : ''} seen, ${p.synchronized} synchronized, ${p.unchanged} unchanged, ${p.errors} errors, ${Math.round(rate)}/s${eta} (${p.phase})`;
 }

@@ -5,6 +5,7 @@ import type { SecretKey } from '../security/secret-key';
 import { openingSealedValues } from './sealed-values';
 import { requireObjectType } from '../model/resources';
 import { resourceOf } from './resource-lookup';
+import { measuredConnector } from './measured-connectors';
 
 /** Which of a resource's object types (a shadow's kind and intent). */
 export interface ObjectTypeRef {
@@ -34,7 +35,7 @@ export class ConnectorRegistry {
     if (cached && cached.version === resource.version) return { resource, connector: cached.connector };
     if (cached) await cached.connector.close().catch(() => undefined);
     const pushed = resource.connector.type === 'scim-service' ? this.repo.scimObjects.ofResource(resource.oid) : undefined;
-    const connector = openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType, scope, pushed), this.key);
+    const connector = measuredConnector(resource.name, openingSealedValues(createConnector(resource.connector, resource.schemaHandling.objectType, scope, pushed), this.key));
     this.cache.set(key, { version: resource.version, connector });
     return { resource, connector };
   }

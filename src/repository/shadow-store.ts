@@ -120,6 +120,18 @@ export class ShadowStore {
     return new Map(rows.map(({ _id, ...counts }) => [_id, counts]));
   }
 
+  /** Per resource: its pending operations and when the oldest was asked for (for the operator's gauges). */
+  async pendingOperationsByResource(): Promise<Map<string, { operations: number; oldestRequest: string }>> {
+    const rows = await this.shadows
+      .aggregate<{ _id: string; operations: number; oldestRequest: string }>([
+        { $match: hasPending },
+        { $unwind: '$pendingOperations' },
+        { $group: { _id: '$resourceRef', operations: { $sum: 1 }, oldestRequest: { $min: '$pendingOperations.requestTimestamp' } } },
+      ])
+      .toArray();
+    return new Map(rows.map(({ _id, ...pending }) => [_id, pending]));
+  }
+
   /** Shadows for people to look at, in name order. */
   async find(query: ShadowQuery): Promise<ShadowDoc[]> {
     const filter: Record<string, unknown> = {};

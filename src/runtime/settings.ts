@@ -1,5 +1,6 @@
 /** Process settings from the environment, validated once at start. */
 import { z } from 'zod';
+import { logLevels } from '../observability/logger';
 
 export const settingsSchema = z.object({
   /** Temporal frontend. @default '127.0.0.1:7233' */
@@ -37,6 +38,16 @@ export const settingsSchema = z.object({
    * provisioning never ran after a change is handed over after the same time. @default 30000
    */
   TALLY_CLAIM_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Entries below this level are not logged. @default 'info' */
+  TALLY_LOG_LEVEL: z.enum(logLevels).default('info'),
+  /** `json` (one object per line) or `text` (readable); json unless TALLY_DEV=1. */
+  TALLY_LOG_FORMAT: z.enum(['json', 'text']).optional(),
+  /** Port of the worker's Prometheus endpoint (`/metrics`, Tally's own metrics); none when unset. */
+  TALLY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Port of the Temporal SDK's own Prometheus endpoint in the worker (task slots, poll and schedule-to-start latency); none when unset. */
+  TALLY_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Address the worker's two metrics endpoints listen on. @default '127.0.0.1' */
+  TALLY_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -7,6 +7,8 @@
 import { bundleWorkflowCode, type Logger, type LogLevel, type LogMetadata, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 
 export const workflowsPath = require.resolve('../workflows');
+/** The OpenTelemetry workflow interceptors, always in the bundle; their spans are dropped while tracing is off. */
+export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
 
 function print(level: LogLevel, message: string, meta?: LogMetadata): void {
   const line = `${new Date().toISOString()} [${level}] ${message}${meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : ''}`;
@@ -39,7 +41,7 @@ export const WORKFLOW_BUNDLE_ENV = 'TALLY_WORKFLOW_BUNDLE';
 let built: Promise<WorkflowBundle> | undefined;
 
 export function buildWorkflowBundle(): Promise<WorkflowBundle> {
-  built ??= bundleWorkflowCode({ workflowsPath, logger: bundleLogger }).catch((e: unknown) => {
+  built ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: bundleLogger }).catch((e: unknown) => {
     built = undefined;
     throw e;
   });

@@ -12,6 +12,8 @@ import { applyInbound } from './inbound';
 import { provisionUser } from './projection';
 import { resourceOf, resumePendingOperations } from '../provisioning';
 import { nowOf, type SyncDeps } from './sync-deps';
+import { changesApplied } from '../observability/metrics';
+import { log } from '../observability/logger';
 
 export interface ChangeOutcome {
   /** The account as the change names it, and its resource's name. */
@@ -38,7 +40,10 @@ export interface ChangeOutcome {
 
 export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {
   const outcome = await synchronizeObserved(deps, change, workflowId);
-  return { ...outcome, summary: summarizeChangeOutcome(outcome) };
+  const summary = summarizeChangeOutcome(outcome);
+  if (outcome.found !== false) changesApplied.inc({ resource: outcome.resource ?? change.resourceRef, situation: outcome.situation ?? 'none', channel: change.channel });
+  if (log().enabled('debug')) log().debug('change applied', { resource: outcome.resource, channel: change.channel, situation: outcome.situation, summary, workflowId });
+  return { ...outcome, summary };
 }
 
 async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {

@@ -8,6 +8,8 @@ import { Worker } from '@temporalio/worker';
 import { deriveSecretKey } from '../../src/security/secret-key';
 import { tallyDataConverter } from '../../src/runtime/temporal-connection';
 import { REPLAY_FIXTURE_KEY } from '../support/replay-fixtures';
+import { workflowInterceptorModules } from '../../src/runtime/workflow-bundle';
+import { workflowSpanSinks } from '../../src/observability/tracing';
 
 async function main() {
   const dir = process.argv[2] ?? path.join(__dirname, 'histories');
@@ -19,6 +21,9 @@ async function main() {
     {
       workflowsPath: require.resolve('../../src/workflows'),
       dataConverter: tallyDataConverter(deriveSecretKey(REPLAY_FIXTURE_KEY)),
+      // As the worker runs them: the tracing interceptors must not change a workflow's commands.
+      interceptors: { workflowModules: workflowInterceptorModules },
+      sinks: workflowSpanSinks(),
     },
     histories,
   )) {

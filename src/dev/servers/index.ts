@@ -1,6 +1,7 @@
 export { startSlapd, sshaHash, GROUP_PLACEHOLDER_MEMBER, type SlapdOptions, type SlapdServer } from './slapd';
 export { startSamba, type SambaOptions, type SambaServer } from './samba';
 export { removePostgresData, startPostgres, type PostgresOptions, type PostgresServer } from './postgres';
+export { startPrometheus, type PrometheusOptions, type PrometheusServer } from './prometheus';
 export { startMongod, type MongodOptions, type MongodServer } from './mongod';
 export {
   startTemporalDevServer,

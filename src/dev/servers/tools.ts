@@ -55,6 +55,8 @@ export const tools = {
   schemathesis: () => requirePath('schemathesis (st)', path.join(toolsBinDir, 'st')),
   /** The Python of scim2-tester's venv (PyPI, under .tools), for the SCIM service provider's compliance test. */
   scimTesterPython: () => requirePath('scim2-tester (its venv python)', path.join(repoRoot, '.tools', 'scim-tester-venv', 'bin', 'python')),
+  /** Debian's prometheus (the observability test scrapes a running stack with it). */
+  prometheus: () => requirePath('prometheus', '/usr/bin/prometheus'),
   /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
   chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };

@@ -20,6 +20,7 @@ import { synchronizeChange } from '../synchronize-change';
 import { changesWithinGate, countingDeps, guardChanges, pollGate, recordGuardedDone, recordLiveSyncHold, type LiveSyncHold } from './live-sync-safety';
 import { noGuardedCounts } from '../../model';
 import { nowOf, type SyncDeps } from '../sync-deps';
+import { changesHandedOver, liveSyncBehind, liveSyncCaughtUp, liveSyncPolls } from '../../observability/metrics';
 
 /** Objects synchronized side by side in one poll. @default 16 */
 export const LIVE_SYNC_WIDTH = 16;
@@ -74,6 +75,8 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
     }
   }
   const objects = [...fromChangelog, ...fromEvents];
+  liveSyncPolls.inc({ resource: resource.name });
+  if (objects.length > 0) liveSyncBehind(resource.name, Date.now());
   const behind = await heldBehind(deps, resource.oid, objects);
   const gate = await pollGate(deps, resource, options);
   const done = noGuardedCounts();
@@ -96,6 +99,7 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
         if (isOutage(e)) throw e;
         await working.workflows.reportChange(change);
         result.handedOver++;
+        changesHandedOver.inc({ resource: resource.name });
         result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
       }
     });
@@ -121,6 +125,7 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   result.changes += events.length;
   result.objects = objects.length;
   result.more ||= events.length >= options.limit;
+  if (!result.more) liveSyncCaughtUp(resource.name);
   return result;
 }
 

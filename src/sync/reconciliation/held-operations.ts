@@ -8,6 +8,7 @@ import { withConcurrency } from '../../support/concurrency';
 import { isOutage } from '../outage';
 import { synchronizeChange } from '../synchronize-change';
 import { nowOf, type SyncDeps } from '../sync-deps';
+import { thresholdHolds } from '../../observability/metrics';
 import { SYNCHRONIZATION_WIDTH } from './objects-page';
 import { count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 
@@ -32,6 +33,7 @@ export async function beginHoldView(
     expireAt: new Date(Date.now() + HOLD_KEPT_FOR_MS),
     held: { reasons: input.reasons },
   });
+  thresholdHolds.inc({ resource: input.resourceName, source: input.type });
 }
 
 /** The run's held operations become a simulation people can read (`tally simulation show <run id>`). */

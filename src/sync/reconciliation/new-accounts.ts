@@ -20,6 +20,7 @@ import type { ItemSink } from './simulated-run';
 import { addedUser } from '../simulation/simulated-change';
 import { modifyKind } from '../../provisioning';
 import { redact } from '../../security/redact';
+import { changesApplied } from '../../observability/metrics';
 
 interface Built {
   object: ResourceObject;
@@ -95,6 +96,7 @@ export async function createUsersForNewAccounts(
   }
   count(result.stats, 'synchronized', stored.length);
   count(result.stats, 'unmatched', stored.length);
+  changesApplied.inc({ resource: resource.name, situation: 'unmatched', channel }, stored.length);
   return { rest, result, items: [] };
 }
 

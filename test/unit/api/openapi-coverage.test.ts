@@ -47,7 +47,7 @@ test.each(routes.map((r) => [r.method, r.url] as const))('%s %s is documented wi
   const statuses = Object.keys(operation.responses);
   expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
   expect(statuses).toContain('500');
-  const isPublic = url === '/api/v1/health' || url === '/api/v1/openapi.json';
+  const isPublic = url === '/api/v1/health' || url === '/api/v1/openapi.json' || url === '/metrics';
   if (isPublic) expect(operation.security).toEqual([]);
   else expect(statuses).toContain('401');
   if (operation.requestBody || method !== 'GET') expect(statuses).toContain('400');
