@@ -9,6 +9,7 @@ import { createAdConnector } from './ad/ad-connector';
 import { createCsvConnector } from './csv/csv-connector';
 import { createScimServiceConnector } from './scim-service/scim-service-connector';
 import type { PushedObjects } from './scim-service/scim-service-types';
+import { createScimConnector } from './scim/scim-connector';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
@@ -34,6 +35,8 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
       return createCsvConnector(config);
     case 'scim-service':
       return createScimServiceConnector(config, pushed);
+    case 'scim':
+      return createScimConnector(config, objectTypes);
   }
 }
 
@@ -41,4 +44,4 @@ export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorEr
 export type { Connector, ConnectorChange, ChangesPage, SearchPage } from './connector-types';
 export { resolveSecret } from './secrets';
 export type { PushedObjects } from './scim-service/scim-service-types';
-export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector };
+export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector, createScimConnector };

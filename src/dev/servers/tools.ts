@@ -55,6 +55,8 @@ export const tools = {
   schemathesis: () => requirePath('schemathesis (st)', path.join(toolsBinDir, 'st')),
   /** The Python of scim2-tester's venv (PyPI, under .tools), for the SCIM service provider's compliance test. */
   scimTesterPython: () => requirePath('scim2-tester (its venv python)', path.join(repoRoot, '.tools', 'scim-tester-venv', 'bin', 'python')),
+  /** scim2-server, the in-memory SCIM 2.0 service the SCIM connector's tests provision to (a PyPI venv under .tools). */
+  scim2Server: () => requirePath('scim2-server', path.join(toolsBinDir, 'scim2-server')),
   /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
   chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };
