@@ -91,8 +91,11 @@ export function toAttributes(resource: ScimResource, enterprise: boolean, reques
 const sameValues = (a: readonly AttributeValue[], b: readonly AttributeValue[]) =>
   a.length === b.length && [...a].map(String).sort().join('\u0000') === [...b].map(String).sort().join('\u0000');
 
+/** A string in a SCIM filter: JSON's string literal (RFC 7644 §3.4.2.2). */
+export const filterString = (value: AttributeValue) => JSON.stringify(String(value));
+
 /** `emails[value eq "a@b.c"]`: a value path picking one item of a multi-valued attribute. */
-export const valuePath = (name: string, value: AttributeValue) => `${name}[value eq ${JSON.stringify(String(value))}]`;
+export const valuePath = (name: string, value: AttributeValue) => `${name}[value eq ${filterString(value)}]`;
 
 /**
  * The PATCH operations that bring `current` to what the deltas say; none for what is so already (a repeated

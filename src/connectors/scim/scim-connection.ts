@@ -25,6 +25,8 @@ export interface ScimRequest {
 export interface ScimContext {
   config: ScimConnectorConfig;
   baseUrl: string;
+  /** Whether the enterprise extension's attributes are written and read. */
+  enterprise: boolean;
   associations: readonly ScimAssociation[];
   request(method: string, path: string, what: string, request?: ScimRequest): Promise<ScimAnswer>;
   /** Whether the service takes PATCH: the configuration's `patch`, else its ServiceProviderConfig. */
@@ -74,6 +76,7 @@ export function scimContext(config: ScimConnectorConfig, associations: readonly 
   return {
     config,
     baseUrl,
+    enterprise: config.enterpriseExtension,
     associations,
     request,
     patchSupported() {

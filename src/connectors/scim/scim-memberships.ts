@@ -6,16 +6,14 @@
  */
 import type { AttributeDelta, AttributeValue } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
-import { applyOperations, valuePath } from './scim-attributes';
+import { applyOperations, filterString, valuePath } from './scim-attributes';
 import type { ScimContext } from './scim-connection';
 import type { PatchOperation, ScimAssociation, ScimListResponse, ScimResource } from './scim-types';
-
-const quoted = (v: string) => JSON.stringify(v);
 
 /** The displayNames of the Groups that list this user. */
 export async function groupsOf(ctx: ScimContext, userId: string): Promise<string[]> {
   const answer = await ctx.request('GET', '/Groups', `read the groups of ${userId}`, {
-    query: { filter: `members.value eq ${quoted(userId)}`, attributes: 'displayName', count: 1000 },
+    query: { filter: `members.value eq ${filterString(userId)}`, attributes: 'displayName', count: 1000 },
   });
   return ((answer.body as ScimListResponse).Resources ?? []).map((g) => String(g.displayName));
 }
@@ -40,7 +38,7 @@ export async function membershipIndex(ctx: ScimContext): Promise<Map<string, str
 /** The Group named `displayName`, with its members when a PUT must carry them. */
 async function groupNamed(ctx: ScimContext, displayName: string, withMembers: boolean): Promise<ScimResource> {
   const answer = await ctx.request('GET', '/Groups', `find group ${displayName}`, {
-    query: { filter: `displayName eq ${quoted(displayName)}`, ...(withMembers ? {} : { excludedAttributes: 'members' }) },
+    query: { filter: `displayName eq ${filterString(displayName)}`, ...(withMembers ? {} : { excludedAttributes: 'members' }) },
   });
   const group = (answer.body as ScimListResponse).Resources?.[0];
   if (!group?.id) throw new ConnectorError('schema-violation', `group ${displayName} does not exist on ${ctx.baseUrl}`, 404);

@@ -8,17 +8,16 @@ import { ConnectorError } from '../connector-errors';
 import type { ObjectIdentifiers } from '../identifiers';
 import { requireIdentifier } from '../identifiers';
 import { decodeCursor, encodeCursor } from '../search-cursor';
-import { ENABLE_ATTRIBUTE, PASSWORD_ATTRIBUTE, scimPath, toAttributes } from './scim-attributes';
+import { ENABLE_ATTRIBUTE, filterString, PASSWORD_ATTRIBUTE, scimPath, toAttributes } from './scim-attributes';
 import type { ScimContext } from './scim-connection';
 import { associationOf, groupsOf, membershipIndex } from './scim-memberships';
 import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, GROUP_CLASS, USER_CLASS, type ScimListResponse, type ScimResource } from './scim-types';
 
-const enterprise = (ctx: ScimContext) => ctx.config.enterpriseExtension;
 
 /** The query's `attributes` for `attributesToGet` (everything when undefined): always the id and userName. */
 function attributesQuery(ctx: ScimContext, attributesToGet?: readonly string[]): { attributes?: string } {
   if (!attributesToGet) return {};
-  const paths = attributesToGet.filter((a) => !associationOf(ctx.associations, a)).map((a) => scimPath(a, enterprise(ctx)));
+  const paths = attributesToGet.filter((a) => !associationOf(ctx.associations, a)).map((a) => scimPath(a, ctx.enterprise));
   return { attributes: [...new Set(['userName', ...paths])].join(',') };
 }
 
@@ -31,7 +30,7 @@ export function toObject(ctx: ScimContext, user: ScimResource, attributesToGet?:
     primaryIdentifier: String(user.id),
     secondaryIdentifier: String(user.userName),
     objectClass: USER_CLASS,
-    attributes: toAttributes(user, enterprise(ctx), attributesToGet),
+    attributes: toAttributes(user, ctx.enterprise, attributesToGet),
   };
 }
 
@@ -45,8 +44,6 @@ export async function withMemberships(ctx: ScimContext, user: ScimResource, attr
   return object;
 }
 
-const quoted = (v: string) => JSON.stringify(v);
-
 /** The User as the service has it now, with the version (ETag) it is at. */
 export async function readUser(ctx: ScimContext, identifiers: ObjectIdentifiers, what: string, attributesToGet?: readonly string[]): Promise<{ user: ScimResource; etag?: string }> {
   requireIdentifier(identifiers);
@@ -56,7 +53,7 @@ export async function readUser(ctx: ScimContext, identifiers: ObjectIdentifiers,
     return { user: answer.body, ...(answer.etag ? { etag: answer.etag } : {}) };
   }
   const name = identifiers.secondaryIdentifier!;
-  const answer = await ctx.request('GET', '/Users', what, { query: { ...query, filter: `userName eq ${quoted(name)}` } });
+  const answer = await ctx.request('GET', '/Users', what, { query: { ...query, filter: `userName eq ${filterString(name)}` } });
   const user = (answer.body as ScimListResponse).Resources?.[0];
   if (!user) throw new ConnectorError('not-found', `${what} on ${ctx.baseUrl}: no user ${name}`, 404);
   return { user, ...(user.meta?.version ? { etag: user.meta.version } : {}) };
@@ -123,7 +120,7 @@ async function schemas(ctx: ScimContext): Promise<Map<string, SchemaAttribute[]>
 /** The User's attributes: the core schema's and, when the extension is on, the enterprise one's. */
 export async function readSchema(ctx: ScimContext, read?: Map<string, SchemaAttribute[]>): Promise<{ objectClass: string; attributes: string[] }> {
   const all = read ?? (await schemas(ctx));
-  const attributes = [...attributeNames(all.get(CORE_USER) ?? [], false), ...(enterprise(ctx) ? attributeNames(all.get(ENTERPRISE_USER) ?? [], true) : [])];
+  const attributes = [...attributeNames(all.get(CORE_USER) ?? [], false), ...(ctx.enterprise ? attributeNames(all.get(ENTERPRISE_USER) ?? [], true) : [])];
   if (!attributes.includes(PASSWORD_ATTRIBUTE) && all.has(CORE_USER)) attributes.push(PASSWORD_ATTRIBUTE);
   return { objectClass: USER_CLASS, attributes };
 }

@@ -15,7 +15,6 @@ import { applyMembershipDeltas, associationOf, leaveAllGroups } from './scim-mem
 import { getUser, readUser, toObject, withMemberships } from './scim-reading';
 import { PATCH_OP, type ScimResource } from './scim-types';
 
-const enterprise = (ctx: ScimContext) => ctx.config.enterpriseExtension;
 const PRECONDITION_FAILED = 412;
 
 /** Splits attributes or deltas into the user's own and the associations'. */
@@ -28,7 +27,7 @@ function split<T>(ctx: ScimContext, items: readonly T[], nameOf: (item: T) => st
 
 export async function createUser(ctx: ScimContext, userName: string, attributes: Attributes): Promise<ResourceObject> {
   const { own, memberships } = split(ctx, Object.entries(attributes), ([name]) => name);
-  const answer = await ctx.request('POST', '/Users', `create ${userName}`, { body: newUser(userName, Object.fromEntries(own), enterprise(ctx)) });
+  const answer = await ctx.request('POST', '/Users', `create ${userName}`, { body: newUser(userName, Object.fromEntries(own), ctx.enterprise) });
   const id = String(answer.body.id);
   if (memberships.length > 0) await applyMembershipDeltas(ctx, id, memberships.map(([path, values]) => ({ path, add: values })));
   // A service that answers 201 without the user (RFC 7644 allows it) is read back.
@@ -41,7 +40,7 @@ export async function createUser(ctx: ScimContext, userName: string, attributes:
 async function writeOnce(ctx: ScimContext, id: string, deltas: readonly AttributeDelta[]): Promise<void> {
   const what = `modify ${id}`;
   const { user, etag } = await readUser(ctx, { primaryIdentifier: id }, what);
-  const ops = patchOperations(user, deltas, enterprise(ctx));
+  const ops = patchOperations(user, deltas, ctx.enterprise);
   if (ops.length === 0) return;
   const ifMatch = etag ? { ifMatch: etag } : {};
   if (await ctx.patchSupported()) {
