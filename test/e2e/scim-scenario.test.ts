@@ -3,12 +3,14 @@
  * (examples/scim-app/scim-app.yaml) and membership of the role's Group; changes of the user reach it, also when
  * the service refuses the first write with 412; disabling him sets active=false; an account the service
  * had already is linked (409, discovery); a service answering 429 postpones the change, which is done once
- * it answers again; unassigning the role deletes the account and its membership. `tally resource test`
+ * it answers again; reconciliation creates again an account deleted behind Tally's back; unassigning the
+ * role deletes the account and its membership. `tally resource test`
  * shows what the service says of itself, and `tally livesync start` says SCIM has no changelog.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
 import { startTestScim, type TestScim } from '../support/scim';
 import { runTallyCli } from '../support/tally-cli';
@@ -164,6 +166,17 @@ test('a service answering 429 postpones the change (a pending operation); once i
   expect((await userNamed('will'))?.displayName).toBe('Captain Will Turner');
   expect((scim.proxy.passed.PATCH ?? 0) - patchesBefore).toBe(1);
   expect(await salesMembers()).toEqual(expect.arrayContaining([(await userNamed('will'))!.id]));
+});
+
+test("reconciliation reads the service in pages and creates again, in its Group, the account deleted behind Tally's back", async () => {
+  const before = await shadowOf('will');
+  expect((await scim.call('DELETE', `/Users/${before.primaryIdentifier}`)).status).toBe(204);
+  const started = await startResourceRun(tally.services, { type: 'recon', resource: RESOURCE });
+  const summary = await waitForRun(tally.services, started.workflowId, () => undefined, 200);
+  expect(summary).toMatchObject({ errors: 0, stats: expect.objectContaining({ deleted: 1 }) });
+  const again = await eventually(() => userNamed('will'), (u) => u !== undefined, "will's account created again");
+  expect(again).toMatchObject({ displayName: 'Captain Will Turner', active: true });
+  await eventually(() => salesMembers(), (m) => m.includes(again!.id), 'will in Sales again');
 });
 
 test('unassigning the role deletes the account, and the Group lists him no more', async () => {
