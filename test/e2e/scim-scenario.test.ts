@@ -14,7 +14,7 @@ import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { setUserProperties, unassignFromUser, type UserCommandResult } from '../../src/admin/user-commands';
 import { startTestScim, type TestScim } from '../support/scim';
 import { runTallyCli } from '../support/tally-cli';
-import { applyAndProvision, eventually, startTally, type TallyHarness } from '../support/tally-harness';
+import { applyAndProvision, eventually, listenApi, startTally, type TallyHarness } from '../support/tally-harness';
 
 const RESOURCE = 'SaaS app';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -100,7 +100,7 @@ test("a role gives the user a SCIM account, active, with his attributes and the 
   expect(await shadowOf('will')).toMatchObject({ exists: true, primaryIdentifier: will!.id, pendingOperations: [] });
 });
 
-test('tally resource test shows what the service says of itself; tally livesync start says SCIM has no changelog and what to do instead', async () => {
+test('tally resource test shows what the service says of itself; tally livesync start (and the API, 409) says SCIM has no changelog and what to do instead', async () => {
   const tested = await runTallyCli(tally.env, ['resource', 'test', RESOURCE, '--json']);
   const checks = (JSON.parse(tested.stdout) as { checks: Array<{ check: string; ok: boolean; message: string }> }).checks;
   expect(checks.map((c) => [c.check, c.ok])).toEqual([
@@ -119,6 +119,14 @@ test('tally resource test shows what the service says of itself; tally livesync 
   const livesync = await runTallyCli(tally.env, ['livesync', 'start', RESOURCE]);
   expect(livesync.code).not.toBe(0);
   expect(livesync.stderr).toContain('SaaS app is a SCIM service, and SCIM has no changelog: live sync has nothing to read. Schedule a reconciliation instead');
+  const { api, url } = await listenApi(tally, 'scim-api-token');
+  try {
+    const answer = await fetch(`${url}/api/v1/resources/${encodeURIComponent(RESOURCE)}/livesync/start`, { method: 'POST', headers: { authorization: 'Bearer scim-api-token' } });
+    expect(answer.status).toBe(409);
+    expect(await answer.json()).toEqual({ error: 'no changelog', message: expect.stringContaining('SCIM has no changelog') });
+  } finally {
+    await api.close();
+  }
 });
 
 test("a change of the user reaches his account; a 412 (changed by someone else since Tally read it) is read again and retried", async () => {
