@@ -166,14 +166,14 @@ scim_tester_install() {
 
 # --- scim2-server, an in-memory SCIM 2.0 service the SCIM connector's tests provision to ------------------------
 scim2_server_check() {
-  stamp_is scim2-server "scim2-server==$SCIM2_SERVER_VERSION" && [[ -x "$BIN/scim2-server" ]]
+  stamp_is scim2-server "scim2-server[cursor]==$SCIM2_SERVER_VERSION" && [[ -x "$BIN/scim2-server" ]]
 }
 scim2_server_install() {
   local venv="$TOOLS/scim-venv"
-  venv_install "$venv" "$TOOLS/scim-pip.log" "scim2-server" "scim2-server==$SCIM2_SERVER_VERSION"
+  venv_install "$venv" "$TOOLS/scim-pip.log" "scim2-server" "scim2-server[cursor]==$SCIM2_SERVER_VERSION"
   [[ -x "$venv/bin/scim2-server" ]] || fail "scim2-server did not provide $venv/bin/scim2-server"
   ln -sfn "$venv/bin/scim2-server" "$BIN/scim2-server"
-  write_stamp scim2-server "scim2-server==$SCIM2_SERVER_VERSION"
+  write_stamp scim2-server "scim2-server[cursor]==$SCIM2_SERVER_VERSION"
 }
 
 # The components don't depend on each other: they install side by side (a fresh machine waits for the slowest,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startScimServer, type ScimServer } from '../../src/dev/servers';
@@ -17,6 +17,8 @@ export interface ScimProxy {
   readonly url: string;
   /** Requests the proxy passed to the service, by method. */
   readonly passed: Record<string, number>;
+  /** The paths and queries of the GET requests it passed. */
+  readonly gets: string[];
   /** Closes the port and drops open connections: the service can't be reached. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -31,6 +33,7 @@ export interface ScimProxy {
 function startProxy(target: string): Promise<ScimProxy & { close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const passed: Record<string, number> = {};
+  const gets: string[] = [];
   let retryAfter: number | undefined;
   let conflicts = 0;
   const server = http.createServer((req, res) => {
@@ -46,6 +49,7 @@ function startProxy(target: string): Promise<ScimProxy & { close(): Promise<void
       return;
     }
     passed[req.method ?? '?'] = (passed[req.method ?? '?'] ?? 0) + 1;
+    if (req.method === 'GET') gets.push(req.url ?? '/');
     const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -69,6 +73,7 @@ function startProxy(target: string): Promise<ScimProxy & { close(): Promise<void
     return {
       url: `http://127.0.0.1:${port}`,
       passed,
+      gets,
       down,
       up: listen,
       busy: (seconds) => (retryAfter = seconds),
@@ -89,10 +94,29 @@ export interface TestScim {
   close(): Promise<void>;
 }
 
-export async function startTestScim(): Promise<TestScim> {
+/** scim2-server's own configuration with cursor paging (RFC 9865) on, and the default method. */
+export const CURSOR_PAGING = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+  patch: { supported: true },
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  filter: { supported: true, maxResults: 1000 },
+  changePassword: { supported: true },
+  sort: { supported: true },
+  etag: { supported: true },
+  pagination: { cursor: true, index: true, defaultPaginationMethod: 'cursor', defaultPageSize: 100, maxPageSize: 1000, cursorTimeout: 3600 },
+  authenticationSchemes: [{ type: 'oauthbearertoken', name: 'bearer', description: 'HTTP Bearer Token' }],
+};
+
+/** `serviceProviderConfig`: what the service announces instead of scim2-server's default (every feature but cursor paging). */
+export async function startTestScim(options: { serviceProviderConfig?: object } = {}): Promise<TestScim> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tally-scim-'));
   const token = `scim-${randomBytes(12).toString('hex')}`;
-  const server = await startScimServer({ token, logFile: path.join(dir, 'scim2-server.log') });
+  let serviceProviderConfig: string | undefined;
+  if (options.serviceProviderConfig) {
+    serviceProviderConfig = path.join(dir, 'service-provider-config.json');
+    writeFileSync(serviceProviderConfig, JSON.stringify(options.serviceProviderConfig));
+  }
+  const server = await startScimServer({ token, logFile: path.join(dir, 'scim2-server.log'), ...(serviceProviderConfig ? { serviceProviderConfig } : {}) });
   const proxy = await startProxy(server.url);
   return {
     server,

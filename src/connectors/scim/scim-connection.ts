@@ -31,13 +31,15 @@ export interface ScimContext {
   request(method: string, path: string, what: string, request?: ScimRequest): Promise<ScimAnswer>;
   /** Whether the service takes PATCH: the configuration's `patch`, else its ServiceProviderConfig. */
   patchSupported(): Promise<boolean>;
+  /** Whether the service pages by cursor (RFC 9865), as its ServiceProviderConfig says. */
+  pagesByCursor(): Promise<boolean>;
 }
 
 export function scimContext(config: ScimConnectorConfig, associations: readonly ScimAssociation[]): ScimContext {
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   const timeoutMs = durationToMs(config.timeout);
   let token: string | undefined;
-  let patch: Promise<boolean> | undefined;
+  let provider: Promise<ScimResource> | undefined;
 
   async function request(method: string, path: string, what: string, options: ScimRequest = {}): Promise<ScimAnswer> {
     const context = `${what} on ${baseUrl}`;
@@ -73,6 +75,13 @@ export function scimContext(config: ScimConnectorConfig, associations: readonly 
     }
   }
 
+  /** The service's ServiceProviderConfig, read once; a failed read is tried again at the next call. */
+  function providerConfig(): Promise<ScimResource> {
+    provider ??= request('GET', '/ServiceProviderConfig', 'read the service provider configuration').then((a) => a.body);
+    provider.catch(() => (provider = undefined));
+    return provider;
+  }
+
   return {
     config,
     baseUrl,
@@ -81,13 +90,9 @@ export function scimContext(config: ScimConnectorConfig, associations: readonly 
     request,
     patchSupported() {
       if (config.patch !== undefined) return Promise.resolve(config.patch);
-      patch ??= request('GET', '/ServiceProviderConfig', 'read the service provider configuration').then(
-        (a) => (a.body.patch as { supported?: unknown } | undefined)?.supported === true,
-      );
-      // A failed read is tried again at the next write.
-      patch.catch(() => (patch = undefined));
-      return patch;
+      return providerConfig().then((c) => (c.patch as { supported?: unknown } | undefined)?.supported === true);
     },
+    pagesByCursor: () => providerConfig().then((c) => (c.pagination as { cursor?: unknown } | undefined)?.cursor === true),
   };
 }
 

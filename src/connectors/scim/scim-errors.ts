@@ -21,7 +21,7 @@ function errorOf(body: unknown): { scimType?: string; detail?: string } {
 }
 
 /** 400s the service answers for a request Tally built from its configuration, not for the object's content. */
-const configurationScimTypes = new Set(['invalidFilter', 'tooMany', 'invalidVers', 'sensitive']);
+const configurationScimTypes = new Set(['invalidFilter', 'tooMany', 'invalidVers', 'sensitive', 'invalidCursor', 'expiredCursor', 'invalidCount']);
 
 /** @param context what was being done, e.g. `create jack on https://app.example.com/scim/v2` */
 export function mapScimAnswer(answer: ScimErrorAnswer, context: string, token: string | undefined): ConnectorError {

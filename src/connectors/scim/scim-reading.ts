@@ -65,19 +65,23 @@ export async function getUser(ctx: ScimContext, identifiers: ObjectIdentifiers, 
   return withMemberships(ctx, user, attributesToGet);
 }
 
-interface Position {
-  startIndex: number;
-}
-const isPosition = (d: unknown): d is Position => typeof d === 'object' && d !== null && Number.isInteger((d as Position).startIndex) && (d as Position).startIndex >= 1;
+/** Where a search goes on: an index (RFC 7644 §3.4.2.4), or the service's own cursor (RFC 9865). */
+type Position = { startIndex: number } | { cursor: string };
+const isPosition = (d: unknown): d is Position =>
+  typeof d === 'object' &&
+  d !== null &&
+  ((Number.isInteger((d as { startIndex?: unknown }).startIndex) && (d as { startIndex: number }).startIndex >= 1) || typeof (d as { cursor?: unknown }).cursor === 'string');
 
 /**
- * A page of users by startIndex/count (SCIM's index paging: a user created or deleted meanwhile before the
- * position shifts the rest by one; reconciliation reads the whole service again next time).
+ * A page of users: by the service's cursor where its ServiceProviderConfig offers one (the service keeps
+ * the position), else by startIndex/count (a user created or deleted meanwhile before the position shifts
+ * the rest by one; the next reconciliation sees what one missed).
  */
 export async function searchUsers(ctx: ScimContext, options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }) {
-  const startIndex = options.cursor ? decodeCursor(options.cursor, isPosition).startIndex : 1;
+  const at: Position = options.cursor ? decodeCursor(options.cursor, isPosition) : (await ctx.pagesByCursor()) ? { cursor: '' } : { startIndex: 1 };
   const count = options.pageSize ?? ctx.config.pageSize;
-  const answer = await ctx.request('GET', '/Users', `search users from ${startIndex}`, { query: { ...attributesQuery(ctx, options.attributesToGet), startIndex, count } });
+  const where = 'cursor' in at ? 'by cursor' : `from ${at.startIndex}`;
+  const answer = await ctx.request('GET', '/Users', `search users ${where}`, { query: { ...attributesQuery(ctx, options.attributesToGet), ...at, count } });
   const list = answer.body as ScimListResponse;
   const users = list.Resources ?? [];
   const objects = users.map((u) => toObject(ctx, u, options.attributesToGet));
@@ -89,8 +93,10 @@ export async function searchUsers(ctx: ScimContext, options: { cursor?: string; 
       if (groups?.length) for (const a of wanted) object.attributes[a.attribute] = groups;
     }
   }
-  const next = startIndex + users.length;
-  return { objects, ...(users.length > 0 && next <= (list.totalResults ?? 0) ? { cursor: encodeCursor({ startIndex: next }) } : {}) };
+  let next: Position | undefined;
+  if ('cursor' in at) next = list.nextCursor ? { cursor: list.nextCursor } : undefined;
+  else if (users.length > 0 && at.startIndex + users.length <= (list.totalResults ?? 0)) next = { startIndex: at.startIndex + users.length };
+  return { objects, ...(next ? { cursor: encodeCursor(next) } : {}) };
 }
 
 interface SchemaAttribute {

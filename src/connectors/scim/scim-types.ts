@@ -15,6 +15,8 @@ export interface ScimListResponse {
   totalResults?: number;
   startIndex?: number;
   itemsPerPage?: number;
+  /** The next page's cursor, where the service pages by cursor (RFC 9865). */
+  nextCursor?: string;
   Resources?: ScimResource[];
 }
 

@@ -13,6 +13,8 @@ export interface ScimServerOptions {
   logFile: string;
   /** Picked free when not given. */
   port?: number;
+  /** A JSON file of the ServiceProviderConfig it announces (and pages as it says). @default every feature but cursor paging */
+  serviceProviderConfig?: string;
   startTimeoutMs?: number;
 }
 
@@ -36,7 +38,7 @@ export function startScimServer(options: ScimServerOptions): Promise<ScimServer>
     const port = o.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const control = await startServer(
-      { name: 'scim2-server', command: tools.scim2Server(), args: ['--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', o.token], logFile: o.logFile },
+      { name: 'scim2-server', command: tools.scim2Server(), args: ['--hostname', '127.0.0.1', '--port', String(port), '--bearer-token', o.token, ...(o.serviceProviderConfig ? ['--service-provider-config', o.serviceProviderConfig] : [])], logFile: o.logFile },
       { probe: () => answers(url), what: `scim2-server on ${url}`, timeoutMs: o.startTimeoutMs ?? 30_000 },
     );
     return { port, url, logFile: o.logFile, ...control };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnector } from '../../../src/connectors';
 import type { Connector } from '../../../src/connectors/connector-types';
 import { resourceSchema, scimConnectorSchema, type ScimConnectorConfig } from '../../../src/schema/config';
-import { startTestScim, type TestScim } from '../../support/scim';
+import { CURSOR_PAGING, startTestScim, type TestScim } from '../../support/scim';
 import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
 
 const PASSWORD = `Scim-${randomBytes(9).toString('hex')}!`;
@@ -186,6 +186,36 @@ describe('SCIM connector: what only SCIM does', () => {
     expect(modified.attributes).toEqual(expect.objectContaining({ emails: ['anne@example.com', 'bonny@example.com'], department: ['Caribbean'], 'association/group': ['crew'] }));
     await put.delete(anne.primaryIdentifier);
     expect((await put.get({ primaryIdentifier: anne.primaryIdentifier })).attributes.__ENABLE__).toEqual(['FALSE']);
+  });
+
+  it("pages by the service's cursor where its ServiceProviderConfig offers one, and a cursor outlives its connector", async () => {
+    const cursors = await startTestScim({ serviceProviderConfig: CURSOR_PAGING });
+    try {
+      const on = (url: string) => {
+        const c = createConnector(scimConnectorSchema.parse({ type: 'scim', baseUrl: url, token: { env: 'TALLY_TEST_SCIM_CURSORS' } }));
+        opened.push(c);
+        return c;
+      };
+      process.env.TALLY_TEST_SCIM_CURSORS = cursors.token;
+      const c = on(cursors.proxy.url);
+      for (let i = 0; i < 12; i++) await c.create(`paged${i}`, { displayName: [`Paged ${i}`] });
+      const first = await c.search({ pageSize: 5, attributesToGet: ['displayName'] });
+      const names = first.objects.map((o) => o.secondaryIdentifier);
+      const sizes = [first.objects.length];
+      for (let cursor = first.cursor; cursor; ) {
+        const page = await on(cursors.proxy.url).search({ cursor, pageSize: 5, attributesToGet: ['displayName'] });
+        names.push(...page.objects.map((o) => o.secondaryIdentifier));
+        sizes.push(page.objects.length);
+        cursor = page.cursor;
+      }
+      expect(sizes).toEqual([5, 5, 2]);
+      expect(new Set(names)).toEqual(new Set(Array.from({ length: 12 }, (_, i) => `paged${i}`)));
+      const searches = cursors.proxy.gets.filter((g) => g.startsWith('/Users?'));
+      expect(searches).toHaveLength(3);
+      expect(searches.every((g) => new URL(g, 'http://x').searchParams.has('cursor') && !new URL(g, 'http://x').searchParams.has('startIndex'))).toBe(true);
+    } finally {
+      await cursors.close();
+    }
   });
 
   it('summarises what the service says of itself: ServiceProviderConfig, Schemas, ResourceTypes', async () => {
