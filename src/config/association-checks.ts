@@ -21,8 +21,9 @@ export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegm
   resource.schemaHandling.objectType.forEach((type, i) => {
     const at: PathSegment[] = ['schemaHandling', key, i];
     if (!ldap) {
+      const layout = scim ? "a SCIM resource's object types are its Users (objectClass: User) and Groups (objectClass: Group)" : `the ${resource.connector.type} connector has one table per resource`;
       for (const field of ['baseContext', 'searchFilter', 'objectClasses'] as const) {
-        if (type[field] !== undefined) report([...at, field], `${field} is an LDAP setting; the ${resource.connector.type} connector has one table per resource`);
+        if (type[field] !== undefined) report([...at, field], `${field} is an LDAP setting; ${layout}`);
       }
     }
     const seen = new Set<string>();

@@ -1,6 +1,7 @@
 /** Builds the connector a resource's configuration asks for. */
 import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
+import { ConnectorError } from './connector-errors';
 import { createLdapConnector } from './ldap/ldap-connector';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { creatingWithPlaceholder, ldapEntitlementScope } from './ldap/ldap-entitlement-type';
@@ -36,6 +37,7 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
     case 'scim-service':
       return createScimServiceConnector(config, pushed);
     case 'scim':
+      if (scope && scope.kind !== 'account') throw new ConnectorError('configuration', `the scim connector provisions Users; groups of their own (${scope.kind}/${scope.intent}) need an LDAP resource`);
       return createScimConnector(config, objectTypes);
   }
 }

@@ -218,6 +218,12 @@ describe('SCIM connector: what only SCIM does', () => {
     }
   });
 
+  it("refuses to work on groups of their own: a role projected to its own group is LDAP's only", () => {
+    const types = withGroups();
+    const config = scimConnectorSchema.parse({ type: 'scim', baseUrl: scim.proxy.url, token: { env: TOKEN_VARIABLE } });
+    expect(() => createConnector(config, types, types[1])).toThrow('the scim connector provisions Users; groups of their own (entitlement/group) need an LDAP resource');
+  });
+
   it('summarises what the service says of itself: ServiceProviderConfig, Schemas, ResourceTypes', async () => {
     const lines = await scimConnector.describeService!();
     expect(lines.map((l) => l.check)).toEqual(['ServiceProviderConfig', 'Schemas', 'ResourceTypes']);

@@ -17,12 +17,16 @@ describe('a SCIM resource', () => {
     expect(objects[1].object).toMatchObject({ kind: 'Role', name: 'SaaS user' });
   });
 
-  it('refuses live sync, saying SCIM has no changelog and to schedule a reconciliation; and memberships held elsewhere than members', () => {
-    const content = example.replace('reconciliation: { schedule: "*/15 * * * *" }', 'liveSync: { interval: 5s }').replace('associationAttribute: members', 'associationAttribute: member');
+  it('refuses live sync, saying SCIM has no changelog and to schedule a reconciliation; memberships held elsewhere than members; LDAP delineation', () => {
+    const content = example
+      .replace('reconciliation: { schedule: "*/15 * * * *" }', 'liveSync: { interval: 5s }')
+      .replace('associationAttribute: members', 'associationAttribute: member')
+      .replace('      objectClass: Group\n', '      objectClass: Group\n      baseContext: ou=groups\n');
     const dir = writeConfigDir({ 'scim.yaml': content });
     const line = (text: string) => content.split('\n').findIndex((l) => l.includes(text)) + 1;
     expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
       `${join(dir, 'scim.yaml')}:${line('associationAttribute: member')}: schemaHandling.objectType[0].association[0].associationAttribute: a SCIM Group lists its members in \`members\`: expected associationAttribute: members`,
+      `${join(dir, 'scim.yaml')}:${line('baseContext')}: schemaHandling.objectType[1].baseContext: baseContext is an LDAP setting; a SCIM resource's object types are its Users (objectClass: User) and Groups (objectClass: Group)`,
       `${join(dir, 'scim.yaml')}:${line('liveSync:')}: liveSync: SaaS app is a SCIM service, and SCIM has no changelog: live sync has nothing to read. Schedule a reconciliation instead (reconciliation: { schedule: "*/15 * * * *" } on the resource), or run one: tally reconcile "SaaS app"`,
     ]);
   });
