@@ -238,14 +238,7 @@ export const scimConnectorSchema = z
   .strict();
 export type ScimConnectorConfig = z.infer<typeof scimConnectorSchema>;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [
-  ldapConnectorSchema,
-  postgresConnectorSchema,
-  adConnectorSchema,
-  csvConnectorSchema,
-  scimServiceConnectorSchema,
-  scimConnectorSchema,
-]);
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema, scimServiceConnectorSchema, scimConnectorSchema]);
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 /** Connectors to a directory (LDAP, Active Directory): DNs as names, object classes, base contexts. */
 export type DirectoryConnectorConfig = LdapConnectorConfig | AdConnectorConfig;
