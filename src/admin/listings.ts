@@ -37,6 +37,7 @@ function endpointOf(resource: StoredResource): string {
   const c = resource.connector;
   if (c.type === 'csv') return `file ${c.file}`;
   if (c.type === 'scim-service') return 'pushed over SCIM at /scim/v2';
+  if (c.type === 'scim') return c.baseUrl;
   return isDirectoryConnector(c) ? `${c.url} ${c.baseContext}` : `postgres://${c.host}:${c.port}/${c.database} table ${c.table}`;
 }
 

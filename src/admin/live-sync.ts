@@ -9,7 +9,13 @@ import type { HeldChangeState, LiveSyncDecision } from '../repository/repository
 import type { Channel } from '../schema/config';
 import type { Services } from '../runtime/services';
 import { queries, searchAttributes, signals, workflowIds, type LiveSyncStatus } from '../workflows/workflow-ids';
+import { liveSyncUnavailable } from '../model/resources';
 import { appliedResource } from './resource-runs';
+
+/** Live sync asked of a resource that has no changelog (SCIM): its message says what to do instead. */
+export class NoChangelogError extends Error {
+  override readonly name = 'NoChangelogError';
+}
 
 export interface LiveSyncStart {
   workflowId: string;
@@ -49,6 +55,8 @@ export function describeDecision(decision: LiveSyncDecision): string {
  */
 export async function startLiveSync(services: Services, ref: string, options: { intervalMs?: number } = {}): Promise<LiveSyncStart> {
   const resource = await appliedResource(services, ref);
+  const unavailable = liveSyncUnavailable(resource);
+  if (unavailable) throw new NoChangelogError(unavailable);
   const { workflowId: running, operatorDecision } = await runningLiveSync(services, resource.oid);
   const resumed = !!running && operatorDecision?.state === 'paused';
   if (resumed) await services.client.workflow.getHandle(running).signal(signals.resumeLiveSync);

@@ -11,7 +11,7 @@ import { acceptChangeEvents, BacklogFullError } from '../admin/change-events';
 import { NoSuchAccountError, requireKnownAccountOfNotification } from '../admin/account-presence';
 import { listRuns, runProgress, startResourceRun, UnknownResourceError } from '../admin/resource-runs';
 import { RunAlreadyRunningError } from '../sync/reconciliation/runs';
-import { liveSyncStatuses, signalLiveSync, startLiveSync } from '../admin/live-sync';
+import { liveSyncStatuses, NoChangelogError, signalLiveSync, startLiveSync } from '../admin/live-sync';
 import { apiRoute, resourceRef, type ApiRoute } from './route-definitions';
 
 const changesRoute = apiRoute<ChangeNotification | ChangeNotification[]>({
@@ -140,11 +140,16 @@ export const resourceSyncRoutes = [
       '200': { description: 'start: { workflowId, running, resourceOid, resourceName }; others: { workflowId, resourceName }' },
       '401': { description: 'no or wrong token' },
       '404': { description: 'no such resource, or no such action' },
-      '409': { description: 'pause, resume or stop while no live sync runs for the resource' },
+      '409': { description: 'pause, resume or stop while no live sync runs for the resource; start on a resource without changelog (SCIM)' },
     },
     handle: async ({ services }, { params: { ref, action } }, reply) =>
       ofKnownResource(reply, async () => {
-        if (action === 'start') return await startLiveSync(services, ref);
+        if (action === 'start') {
+          return await startLiveSync(services, ref).catch((e: unknown) => {
+            if (e instanceof NoChangelogError) return reply.code(409).send({ error: 'no changelog', message: e.message });
+            throw e;
+          });
+        }
         if (action !== 'pause' && action !== 'resume' && action !== 'stop') {
           return reply.code(404).send({ error: 'not found', message: `no live sync action '${action}' (start, pause, resume, stop)` });
         }

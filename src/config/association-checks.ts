@@ -1,6 +1,6 @@
 /**
  * Checks of a resource's object types that need the whole resource: LDAP-only delineation
- * (baseContext, searchFilter, objectClasses) and associations that name an entitlement type of the
+ * (baseContext, searchFilter, objectClasses) and associations (LDAP, SCIM) that name an entitlement type of the
  * resource, in a direction Tally carries out.
  */
 import { isDirectoryConnector, type ConfigObject, type ObjectTypeDefinition, type ResourceConfig } from '../schema/config';
@@ -16,21 +16,25 @@ export function objectTypeProblems(object: ConfigObject): Array<{ path: PathSegm
   const problems: Array<{ path: PathSegment[]; message: string }> = [];
   const report = (path: PathSegment[], message: string) => problems.push({ path, message });
   const ldap = isDirectoryConnector(resource.connector);
+  const scim = resource.connector.type === 'scim';
   const key = 'objectType' as const;
   resource.schemaHandling.objectType.forEach((type, i) => {
     const at: PathSegment[] = ['schemaHandling', key, i];
     if (!ldap) {
+      const layout = scim ? "a SCIM resource's object types are its Users (objectClass: User) and Groups (objectClass: Group)" : `the ${resource.connector.type} connector has one table per resource`;
       for (const field of ['baseContext', 'searchFilter', 'objectClasses'] as const) {
-        if (type[field] !== undefined) report([...at, field], `${field} is an LDAP setting; the ${resource.connector.type} connector has one table per resource`);
+        if (type[field] !== undefined) report([...at, field], `${field} is an LDAP setting; ${layout}`);
       }
     }
     const seen = new Set<string>();
     (type.association ?? []).forEach((a, j) => {
       const where: PathSegment[] = [...at, 'association', j];
-      if (!ldap) {
-        report(where, `the ${resource.connector.type} connector has no entitlements (groups): associations need an LDAP resource`);
+      if (!ldap && !scim) {
+        report(where, `the ${resource.connector.type} connector has no entitlements (groups): associations need an LDAP or a SCIM resource`);
         return;
       }
+      // A SCIM Group lists its members' ids in members[].value.
+      if (scim && a.associationAttribute.replace(/^ri:/, '') !== 'members') report([...where, 'associationAttribute'], 'a SCIM Group lists its members in `members`: expected associationAttribute: members');
       if (type.kind !== 'account') report(where, `associations belong to an account type; this type is of kind ${type.kind}`);
       const name = associationAttribute(a.ref).toLowerCase();
       if (seen.has(name)) report([...where, 'ref'], `duplicate association "${a.ref}" on this object type`);

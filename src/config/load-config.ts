@@ -13,6 +13,7 @@ import { fieldPathText, valueAt, writtenPath, type PathSegment } from './value-p
 import { mappingProblems } from '../model/mapping-check';
 import { objectTypeProblems } from './association-checks';
 import { withIdentifierNames } from '../model/identifier-names';
+import { liveSyncUnavailable } from '../model/resources';
 
 export { ConfigError, formatProblem, sortProblems, type ConfigProblem } from './config-error';
 export type { ConfigObjectWithOid, KnownObject } from './cross-check';
@@ -99,6 +100,8 @@ export function loadConfigSources(
   }
   for (const { doc, object } of valid) {
     for (const p of [...mappingProblems(object), ...objectTypeProblems(object)]) problems.push(problemIn(doc, p.path, p.message));
+    const noLiveSync = object.kind === 'Resource' && object.liveSync ? liveSyncUnavailable(object) : null;
+    if (noLiveSync) problems.push(problemIn(doc, ['liveSync'], noLiveSync));
   }
   // Cross-object checks on a partly broken set would report references into the broken files as dangling.
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));

@@ -39,6 +39,8 @@ export interface ChangesPage {
 export interface Connector {
   /** Resolves when the resource answers and the credentials work; otherwise throws a ConnectorError. */
   testConnection(): Promise<void>;
+  /** What the resource says of itself (SCIM's discovery endpoints), a line per check, for `tally resource test`. */
+  describeService?(): Promise<Array<{ check: string; message: string }>>;
   /** Attribute names the resource object class offers (for validation and UI). */
   schema(): Promise<{ objectClass: string; attributes: string[] }>;
   /**

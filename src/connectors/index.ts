@@ -1,6 +1,7 @@
 /** Builds the connector a resource's configuration asks for. */
 import type { ConnectorConfig, ObjectTypeDefinition } from '../schema/config';
 import type { Connector } from './connector-types';
+import { ConnectorError } from './connector-errors';
 import { createLdapConnector } from './ldap/ldap-connector';
 import { ldapObjectTypes } from './ldap/ldap-object-types';
 import { creatingWithPlaceholder, ldapEntitlementScope } from './ldap/ldap-entitlement-type';
@@ -9,6 +10,7 @@ import { createAdConnector } from './ad/ad-connector';
 import { createCsvConnector } from './csv/csv-connector';
 import { createScimServiceConnector } from './scim-service/scim-service-connector';
 import type { PushedObjects } from './scim-service/scim-service-types';
+import { createScimConnector } from './scim/scim-connector';
 
 /**
  * `objectTypes`: the resource's schemaHandling object types (LDAP: account delineation, associations).
@@ -34,6 +36,9 @@ export function createConnector(config: ConnectorConfig, objectTypes?: readonly 
       return createCsvConnector(config);
     case 'scim-service':
       return createScimServiceConnector(config, pushed);
+    case 'scim':
+      if (scope && scope.kind !== 'account') throw new ConnectorError('configuration', `the scim connector provisions Users; groups of their own (${scope.kind}/${scope.intent}) need an LDAP resource`);
+      return createScimConnector(config, objectTypes);
   }
 }
 
@@ -41,4 +46,4 @@ export { ConnectorError, isConnectorError, connectorErrorKinds, type ConnectorEr
 export type { Connector, ConnectorChange, ChangesPage, SearchPage } from './connector-types';
 export { resolveSecret } from './secrets';
 export type { PushedObjects } from './scim-service/scim-service-types';
-export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector };
+export { createLdapConnector, createPostgresConnector, createAdConnector, createCsvConnector, createScimConnector };

@@ -26,6 +26,8 @@ export function identifierNames(connector: ConnectorConfig): IdentifierNames {
       return { secondary: [], primary: [connector.uniqueAttribute] };
     case 'scim-service':
       return { secondary: ['userName'], primary: ['id'] };
+    case 'scim':
+      return { secondary: [], primary: ['id'] };
   }
 }
 

@@ -13,6 +13,15 @@ export function resourceId(resource: ResourceConfig): string {
   return resource.oid ?? resource.name;
 }
 
+/**
+ * Why live sync can't follow the resource, saying what to do instead; null when it can. A SCIM service tells
+ * no one what changed: it is reconciled on a schedule.
+ */
+export function liveSyncUnavailable(resource: Pick<ResourceConfig, 'name' | 'connector'>): string | null {
+  if (resource.connector.type !== 'scim') return null;
+  return `${resource.name} is a SCIM service, and SCIM has no changelog: live sync has nothing to read. Schedule a reconciliation instead (reconciliation: { schedule: "*/15 * * * *" } on the resource), or run one: tally reconcile "${resource.name}"`;
+}
+
 export type ResourceLookup = (ref: string) => ResourceConfig | undefined;
 
 export function resourceLookup(resources: readonly ResourceConfig[]): ResourceLookup {

@@ -21,6 +21,7 @@ function who(resource: StoredResource): string {
   const c = resource.connector;
   if (c.type === 'csv') return c.file;
   if (c.type === 'scim-service') return 'the users and groups pushed at /scim/v2';
+  if (c.type === 'scim') return c.baseUrl;
   return isDirectoryConnector(c) ? `${c.url} as ${c.bindDn}` : `${c.host}:${c.port}/${c.database} as ${c.user}`;
 }
 
@@ -33,6 +34,13 @@ export async function checkResource(deps: ProvisioningDeps, resource: StoredReso
   } catch (e) {
     checks.push({ check: 'connection', ok: false, message: `cannot connect to ${who(resource)}: ${describeError(e)}` });
     return checks;
+  }
+  if (connector.describeService) {
+    try {
+      for (const line of await connector.describeService()) checks.push({ check: line.check, ok: true, message: line.message });
+    } catch (e) {
+      checks.push({ check: 'discovery', ok: false, message: `cannot read what the service says of itself: ${describeError(e)}` });
+    }
   }
   let schema: { objectClass: string; attributes: string[] };
   try {

@@ -51,8 +51,8 @@ export async function searchResourceObjects(
 export function hasChangelog(resource: { connector: ConnectorConfig }): boolean {
   const c = resource.connector;
   // Active Directory tracks every change itself (uSNChanged); a CSV file's changes are read by comparing it with its last synchronized copy.
-  // What services push over SCIM comes as change events only.
-  if (c.type === 'scim-service') return false;
+  // What services push over SCIM comes as change events only; a SCIM service Tally provisions to has no changelog: it is reconciled.
+  if (c.type === 'scim-service' || c.type === 'scim') return false;
   return c.type === 'ldap' ? !!c.changelog : c.type === 'ad' || c.type === 'csv' || !!c.modifiedColumn;
 }
 

@@ -217,7 +217,28 @@ export const scimServiceConnectorSchema = z
   .strict();
 export type ScimServiceConnectorConfig = z.infer<typeof scimServiceConnectorSchema>;
 
-export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema, scimServiceConnectorSchema]);
+/** A SCIM 2.0 service (RFC 7643/7644): its Users are the accounts, its Groups the entitlements. */
+export const scimConnectorSchema = z
+  .object({
+    type: z.literal('scim'),
+    /** The service's root, where /Users, /Groups and /ServiceProviderConfig are: `https://app.example.com/scim/v2`. */
+    baseUrl: z.string().regex(/^https?:\/\/[^/]/, 'expected an http:// or https:// URL, such as https://app.example.com/scim/v2'),
+    /** The bearer token the service gave Tally. */
+    token: secretRefSchema,
+    /** What deleting an account does: `delete` (DELETE), or `disable` (active=false) where the service keeps its users. */
+    deprovision: z.enum(['delete', 'disable']).default('delete'),
+    /** Users read per request (SCIM `count`); the service may give fewer. */
+    pageSize: z.number().int().positive().default(100),
+    /** Whether the service takes PATCH (else a modify is a PUT of the whole user). @default what its ServiceProviderConfig says */
+    patch: z.boolean().optional(),
+    /** Whether the enterprise extension's attributes (employeeNumber, department, manager ...) are written and read. */
+    enterpriseExtension: z.boolean().default(true),
+    timeout: durationSchema.default('10s'),
+  })
+  .strict();
+export type ScimConnectorConfig = z.infer<typeof scimConnectorSchema>;
+
+export const connectorConfigSchema = z.discriminatedUnion('type', [ldapConnectorSchema, postgresConnectorSchema, adConnectorSchema, csvConnectorSchema, scimServiceConnectorSchema, scimConnectorSchema]);
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 /** Connectors to a directory (LDAP, Active Directory): DNs as names, object classes, base contexts. */
 export type DirectoryConnectorConfig = LdapConnectorConfig | AdConnectorConfig;

@@ -57,6 +57,8 @@ export const tools = {
   scimTesterPython: () => requirePath('scim2-tester (its venv python)', path.join(repoRoot, '.tools', 'scim-tester-venv', 'bin', 'python')),
   /** Debian's prometheus (the observability test scrapes a running stack with it). */
   prometheus: () => requirePath('prometheus', '/usr/bin/prometheus'),
+  /** scim2-server, the in-memory SCIM 2.0 service the SCIM connector's tests provision to (a PyPI venv under .tools). */
+  scim2Server: () => requirePath('scim2-server', path.join(toolsBinDir, 'scim2-server')),
   /** Debian's chromium binary (not the /usr/bin/chromium wrapper script), for the browser tests. */
   chromium: () => requirePath('chromium', '/usr/lib/chromium/chromium'),
 };

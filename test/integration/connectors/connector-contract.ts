@@ -13,8 +13,8 @@ export interface ConnectorFixture {
   connector: Connector;
   /** Another connector on the same resource, closed by the file. */
   connect(): Connector;
-  /** The changelog token meaning "from the beginning". */
-  initialToken: string;
+  /** The changelog token meaning "from the beginning"; null: the resource has no changelog (SCIM), reading one is a configuration error. */
+  initialToken: string | null;
   /** What schema() says; `complete`: the attributes are all of them, in order (else the schema has these and more). */
   schema: { objectClass: string; attributes: string[]; complete: boolean };
   /** The secondary identifier of the object called `short` (a DN, a row's name). */
@@ -138,6 +138,11 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
     });
 
     it('starts the changelog from the beginning when nothing changed yet', async () => {
+      if (f.initialToken === null) {
+        await expectKind(c.latestToken(), 'configuration');
+        await expectKind(c.changesSince('0'), 'configuration');
+        return;
+      }
       expect(await c.latestToken()).toBe(f.initialToken);
       expect(await c.changesSince(f.initialToken)).toEqual({ changes: [], token: f.initialToken });
     });
@@ -198,9 +203,10 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
 
     it('deletes by primary identifier; the changelog shows it if it can', async () => {
       const temp = await c.create(f.nameOf('temp'), f.minimalAttributes('temp'));
-      const token = await c.latestToken();
+      const token = f.initialToken === null ? null : await c.latestToken();
       await c.delete(temp.primaryIdentifier);
       await expectKind(c.get({ primaryIdentifier: temp.primaryIdentifier }), 'not-found');
+      if (token === null) return;
       const changes = (await c.changesSince(token)).changes.map((ch) => [ch.changeType, ch.primaryIdentifier]);
       expect(changes).toEqual(f.deletesAreChanges ? [['delete', temp.primaryIdentifier]] : []);
     });
@@ -270,7 +276,8 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
     it('reports a stopped resource as a communication error and works again once it is back', async () => {
       const user02 = await c.get({ secondaryIdentifier: f.nameOf('user02') });
       const cursorBefore = (await c.search({ pageSize: PAGE })).cursor;
-      const tokenBefore = await c.latestToken();
+      const changelog = f.initialToken !== null;
+      const tokenBefore = changelog ? await c.latestToken() : '';
       await f.stopResource();
 
       const errors = [
@@ -279,8 +286,7 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
         await expectKind(c.modify(user02.primaryIdentifier, [{ path: f.textAttribute, replace: ['z'] }]), 'communication'),
         await expectKind(c.delete(user02.primaryIdentifier), 'communication'),
         await expectKind(c.search({ cursor: cursorBefore, pageSize: PAGE }), 'communication'),
-        await expectKind(c.changesSince(tokenBefore), 'communication'),
-        await expectKind(c.latestToken(), 'communication'),
+        ...(changelog ? [await expectKind(c.changesSince(tokenBefore), 'communication'), await expectKind(c.latestToken(), 'communication')] : []),
         await expectKind(c.testConnection(), 'communication'),
         await expectKind(f.connect().testConnection(), 'communication'),
       ];
@@ -291,6 +297,7 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
       const modified = await c.modify(user02.primaryIdentifier, [{ path: f.textAttribute, replace: ['back again'] }]);
       expect(modified.attributes[f.textAttribute]).toEqual(['back again']);
       expect((await c.search({ cursor: cursorBefore, pageSize: PAGE })).objects).toHaveLength(PAGE);
+      if (!changelog) return;
       expect((await c.changesSince(tokenBefore)).changes.map((ch) => ch.primaryIdentifier)).toEqual([user02.primaryIdentifier]);
       expect((await c.changesSince(await c.latestToken())).changes).toEqual([]);
     });

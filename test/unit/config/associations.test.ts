@@ -148,7 +148,7 @@ schemaHandling:
     expect(problemLines(() => loadConfigFiles([dir]))).toEqual([
       `${file}:${lineOf(content, 'baseContext')}: schemaHandling.accountType[0].baseContext: baseContext is an LDAP setting; the postgres connector has one table per resource`,
       `${file}:${lineOf(content, '- { ref: group')}: schemaHandling.accountType[0].association[0]: ` +
-        'the postgres connector has no entitlements (groups): associations need an LDAP resource',
+        'the postgres connector has no entitlements (groups): associations need an LDAP or a SCIM resource',
     ]);
   });
 });

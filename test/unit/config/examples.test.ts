@@ -58,7 +58,7 @@ describe('the examples', () => {
     expect(jack).toMatchObject({ fullName: 'Jack Sparrow', givenName: 'Jack', familyName: 'Sparrow' });
   });
 
-  it("are the seeds' folders only: the midPoint sample, the AD example, the HR CSV feed and the SCIM push are sets of their own, which make start does not apply", () => {
+  it("are the seeds' folders only: the midPoint sample, the AD example, the HR CSV feed, the SCIM push and the SCIM app are sets of their own, which make start does not apply", () => {
     const seeds = loadConfigFiles(seedExamplePaths(examples)).objects.map((o) => o.file);
     const everything = loadConfigFiles([examples], {}).objects;
     expect(everything.filter((o) => !seeds.includes(o.file)).map((o) => o.file.slice(examples.length + 1))).toEqual([
@@ -68,6 +68,8 @@ describe('the examples', () => {
       'hr-csv/template-hr-employee.yaml',
       'midpoint-sample/resource-openldap.yaml',
       'midpoint-sample/role-pirates.yaml',
+      'scim-app/scim-app.yaml',
+      'scim-app/scim-app.yaml',
       'scim/scim-source.yaml',
       'scim/workforce-role.yaml',
       'scim/workforce-template.yaml',
