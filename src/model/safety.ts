@@ -3,7 +3,7 @@
  * asks instead, shares of the resource's accounts made numbers), what an object's operations count
  * against them, and whether counts exceed them.
  */
-import { DEFAULT_SAFETY, type SafetyConfig, type Threshold } from '../schema/config';
+import { DEFAULT_SAFETY, type SafetyConfig, type Threshold } from '../schema/config-basics';
 import type { SimulatedAccountOperation } from './simulation';
 
 /** The operations thresholds count. */

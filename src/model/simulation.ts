@@ -4,7 +4,7 @@
  * built-in simulation metrics.
  */
 import type { AttributeDelta, Attributes, ItemDelta } from '../schema/objects';
-import { simulationKinds, type SimulationKind } from '../schema/api';
+import { simulationKinds, type SimulationKind } from '../schema/objects';
 
 /** What an account operation would do on its resource. */
 export type AccountOperationKind = 'add' | 'modify' | 'delete' | 'disable' | 'enable';

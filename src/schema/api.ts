@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { dateTimePattern, durationSchema, durationTextSchema, durationToMs } from './config';
 import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage, safetyOverrideSchema } from './workflow-inputs';
-import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES } from './objects';
+import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES, simulationKinds } from './objects';
+
+export { simulationKinds, type SimulationKind } from './objects';
 
 export const changeNotificationSchema = changeEventFieldsSchema
   .extend({
@@ -143,9 +145,6 @@ export const runRequestSchema = z
 /** `POST /api/v1/runs/{workflowId}/approve|reject`: who decides, and why (both optional). */
 export const runDecisionSchema = z.object({ by: z.string().max(200).optional(), reason: z.string().max(2000).optional() }).strict();
 
-/** What a simulation's item may count as (`--only`, `?only=`). */
-export const simulationKinds = ['adds', 'modifies', 'deletes', 'disables', 'enables', 'users', 'errors'] as const;
-export type SimulationKind = (typeof simulationKinds)[number];
 
 /** `GET /api/v1/simulations/{id}`: a page of the simulation's per-object results. */
 export const simulationQuerySchema = z

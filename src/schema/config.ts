@@ -5,15 +5,14 @@
  * or a list are both accepted and normalised to a list.
  */
 import { z } from 'zod';
+import { objectRefSchema, oneOrMany, durationSchema, channelSchema, situationSchema, failedChangeSchema, isDateTime, dateTimeRule, safetySchema } from './config-basics';
+import { expressionSchema, inboundMappingSchema, outboundMappingSchema, strengthSchema, templateMappingSchema, type Expression } from './mappings';
+import { accountConstructionSchema, assignmentSchema } from './assignments';
 
-const oneOrMany = <T extends z.ZodTypeAny>(item: T) =>
-  z.preprocess((v) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+export * from './config-basics';
+export * from './mappings';
+export * from './assignments';
 
-/** A reference to another configuration object: its oid or its name; `{ oid }` as in the seeds' XML. */
-export const objectRefSchema = z.preprocess(
-  (v) => (v && typeof v === 'object' && 'oid' in (v as object) ? (v as { oid: unknown }).oid : v),
-  z.string().min(1, 'expected an oid or a name'),
-);
 
 /** Secrets are given by reference only, so they never stand in a file that is committed or stored. */
 export const secretRefSchema = z.union(
@@ -21,60 +20,6 @@ export const secretRefSchema = z.union(
   { error: 'expected a secret reference { env: VARIABLE } or { file: PATH }; secrets are never written inline' },
 );
 export type SecretRef = z.infer<typeof secretRefSchema>;
-
-/** Durations as `500ms`, `30s`, `5m`, `1h` or a number of milliseconds. */
-/** A duration as text, as a URL's query gives one. */
-export const durationTextSchema = z.string().regex(/^[0-9]+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h or 7d');
-export const durationSchema = z.union([z.number().int().nonnegative(), durationTextSchema]);
-export type Duration = z.infer<typeof durationSchema>;
-
-export function durationToMs(d: Duration): number {
-  if (typeof d === 'number') return d;
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
-
-// ---- expressions and mappings -------------------------------------------------------------
-
-export const expressionSchema = z
-  .object({
-    path: z.string().min(1).optional(),
-    value: z.unknown().optional(),
-    script: z.object({ code: z.string().min(1), language: z.string().optional() }).strict().optional(),
-  })
-  .strict()
-  .refine((e) => [e.path !== undefined, 'value' in e, e.script !== undefined].filter(Boolean).length === 1, {
-    message: 'an expression needs exactly one of path, value or script',
-  });
-export type Expression = z.infer<typeof expressionSchema>;
-
-export const strengthSchema = z.enum(['weak', 'normal', 'strong']);
-export type Strength = z.infer<typeof strengthSchema>;
-
-export const sourceSchema = z.object({ path: z.string().min(1), name: z.string().optional() }).strict();
-export const targetSchema = z.object({ path: z.string().min(1) }).strict();
-
-/** What every mapping has: sources, an expression, a strength and an optional condition. */
-const mappingFields = {
-  name: z.string().optional(),
-  strength: strengthSchema.default('normal'),
-  source: oneOrMany(sourceSchema).default([]),
-  expression: expressionSchema.optional(),
-  condition: expressionSchema.optional(),
-};
-
-/** Outbound: user (focus) properties -> a resource attribute. */
-export const outboundMappingSchema = z.object(mappingFields).strict();
-export type OutboundMapping = z.infer<typeof outboundMappingSchema>;
-
-/** Inbound: a resource attribute -> a user property. The attribute itself is the implicit source. */
-export const inboundMappingSchema = z.object({ ...mappingFields, target: targetSchema }).strict();
-export type InboundMapping = z.infer<typeof inboundMappingSchema>;
-
-/** Template (and role) mappings: user properties -> a user property. */
-export const templateMappingSchema = z.object({ ...mappingFields, target: targetSchema }).strict();
-export type TemplateMapping = z.infer<typeof templateMappingSchema>;
 
 // ---- resources ----------------------------------------------------------------------------
 
@@ -255,47 +200,6 @@ export const retryPolicySchema = z
   .strict();
 export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
 
-/**
- * A change the synchronization routine keeps failing on (not an outage, not a configuration error: a bug,
- * data the repository or the resource refuses): tried again with this backoff, then held as failed until
- * an operator retries or discards it.
- */
-export const failedChangeSchema = z
-  .object({
-    /** Attempts before the change is held as failed. */
-    maxAttempts: z.number().int().positive().default(10),
-    backoff: z
-      .object({
-        initialInterval: durationSchema.default('1s'),
-        backoffCoefficient: z.number().min(1).default(2),
-        maximumInterval: durationSchema.default('5m'),
-      })
-      .strict()
-      .default({ initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' }),
-    /** No automatic attempt once the change has been failing this long. */
-    maxAge: durationSchema.default('24h'),
-  })
-  .strict();
-export type FailedChangeConfig = z.infer<typeof failedChangeSchema>;
-
-/** `consistency.failedChange` in milliseconds, as processChange retries by it. */
-export interface FailedChangePolicy {
-  maxAttempts: number;
-  initialIntervalMs: number;
-  backoffCoefficient: number;
-  maximumIntervalMs: number;
-  maxAgeMs: number;
-}
-
-export function failedChangePolicy(config: FailedChangeConfig = failedChangeSchema.parse({})): FailedChangePolicy {
-  return {
-    maxAttempts: config.maxAttempts,
-    initialIntervalMs: durationToMs(config.backoff.initialInterval),
-    backoffCoefficient: config.backoff.backoffCoefficient,
-    maximumIntervalMs: durationToMs(config.backoff.maximumInterval),
-    maxAgeMs: durationToMs(config.maxAge),
-  };
-}
 
 /**
  * How values of an attribute are compared (midPoint's matching rules; `mr:stringIgnoreCase` and the full
@@ -527,11 +431,6 @@ export const objectTypeSchema = z
   .strict();
 export type ObjectTypeDefinition = z.infer<typeof objectTypeSchema>;
 
-export const situationSchema = z.enum(['linked', 'unlinked', 'unmatched', 'disputed', 'deleted']);
-export type Situation = z.infer<typeof situationSchema>;
-
-export const channelSchema = z.enum(['live-sync', 'recon', 'discovery', 'import', 'user', 'api', 'scim']);
-export type Channel = z.infer<typeof channelSchema>;
 
 export const reactionHandlerSchema = z.enum([
   'addFocus',
@@ -666,32 +565,6 @@ export const declaredSchemaSchema = z
   .strict();
 export type DeclaredSchema = z.infer<typeof declaredSchemaSchema>;
 
-/**
- * A threshold of a run: at most this many operations of a kind (a number), or this share of the
- * resource's accounts ("5%"); "off": no threshold.
- */
-export const thresholdSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number, a share such as "5%", or "off"'),
-  z.literal('off'),
-]);
-export type Threshold = z.infer<typeof thresholdSchema>;
-
-/**
- * Thresholds that stop a run before the damage: a reconciliation or import that would delete, disable or
- * modify more accounts than this executes none of them and waits for `tally run approve|reject`; live
- * sync counts per sliding hour. Defaults: 500 deletes and 500 disables (Entra's accidental-deletion
- * default), modifications not counted.
- */
-export const safetySchema = z
-  .object({
-    maxDeletes: thresholdSchema.default(500),
-    maxDisables: thresholdSchema.default(500),
-    maxModifies: thresholdSchema.default('off'),
-  })
-  .strict();
-export type SafetyConfig = z.infer<typeof safetySchema>;
-export const DEFAULT_SAFETY: SafetyConfig = { maxDeletes: 500, maxDisables: 500, maxModifies: 'off' };
 
 export const resourceSchema = z
   .object({
@@ -755,61 +628,6 @@ export const objectTemplateSchema = z
   .strict();
 export type ObjectTemplateConfig = z.infer<typeof objectTemplateSchema>;
 
-export const constructionAttributeSchema = z
-  .object({ ref: z.string().min(1), outbound: oneOrMany(outboundMappingSchema).default([]) })
-  .strict();
-
-/**
- * The entitlements a construction gives (midPoint's construction `association`): `targets` are the
- * entitlements' names (an LDAP group's DN), a strong fixed value; or `outbound` mappings that produce
- * them. Either way reconciliation puts back a membership that a strong mapping asks for.
- */
-export const constructionAssociationSchema = z
-  .object({
-    ref: z.string().min(1),
-    targets: oneOrMany(z.string().min(1, 'expected the entitlement\'s name (an LDAP group DN)')).optional(),
-    outbound: oneOrMany(outboundMappingSchema).optional(),
-    /**
-     * midPoint's `associationFromLink`: the target is the entitlement the inducing role itself is projected
-     * to (the role's own group, linked to the role), of the association's entitlement type.
-     */
-    associationFromLink: z.object({}).strict().optional(),
-  })
-  .strict()
-  .refine((a) => [a.targets, a.outbound, a.associationFromLink].filter((x) => x !== undefined).length === 1, {
-    message: 'an association needs exactly one of targets (the entitlements\' names), outbound or associationFromLink: {} (the role\'s own group)',
-  });
-export type ConstructionAssociation = z.infer<typeof constructionAssociationSchema>;
-
-export const accountConstructionSchema = z
-  .object({
-    resourceRef: objectRefSchema,
-    kind: z.enum(['account', 'entitlement', 'generic']).default('account'),
-    intent: z.string().default('default'),
-    attribute: oneOrMany(constructionAttributeSchema).default([]),
-    association: oneOrMany(constructionAssociationSchema).optional(),
-  })
-  .strict();
-export type AccountConstruction = z.infer<typeof accountConstructionSchema>;
-
-/** A user's assignment: a role (`targetRef`) or a direct account construction. */
-export const assignmentSchema = z
-  .object({
-    targetRef: objectRefSchema.optional(),
-    accountConstruction: accountConstructionSchema.optional(),
-    /** Seeds' later name for accountConstruction. */
-    construction: accountConstructionSchema.optional(),
-  })
-  .strict()
-  .refine((a) => [a.targetRef, a.accountConstruction, a.construction].filter(Boolean).length === 1, {
-    message: 'an assignment needs exactly one of targetRef (a role) or accountConstruction',
-  })
-  .transform((a) =>
-    a.targetRef !== undefined
-      ? { targetRef: a.targetRef }
-      : { accountConstruction: (a.accountConstruction ?? a.construction)! },
-  );
-export type Assignment = z.infer<typeof assignmentSchema>;
 
 export const inducementSchema = z
   .object({
@@ -847,11 +665,6 @@ export const roleSchema = z
   .strict();
 export type RoleConfig = z.infer<typeof roleSchema>;
 
-const dateTimeRule = 'expected a date and time with its zone, such as 2026-12-01T08:00:00Z';
-/** An ISO 8601 date and time with a zone (`Z` or `+01:00`), so it means one instant wherever it is read. */
-/** A date and time with its zone (seconds optional); each field in its range, so the pattern alone says it in a JSON Schema. */
-export const dateTimePattern = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$/;
-export const isDateTime = (s: string) => dateTimePattern.test(s) && !Number.isNaN(Date.parse(s));
 
 export const activationSchema = z
   .object({

@@ -3,14 +3,9 @@
  * users and shadows as stored in the repository, change events.
  */
 import { z } from 'zod';
-import {
-  channelSchema,
-  situationSchema,
-  type Activation,
-  type Assignment,
-  type Channel,
-  type Situation,
-} from './config';
+import { channelSchema, situationSchema, type Channel, type Situation } from './config-basics';
+import type { Activation } from './config';
+import type { Assignment } from './assignments';
 
 // ---- resource side ------------------------------------------------------------------------
 
@@ -232,3 +227,9 @@ export type ResourceChange = z.infer<typeof resourceChangeSchema>;
 
 export { situationSchema, channelSchema };
 export type { Situation, Channel, Assignment };
+
+// ---- simulations --------------------------------------------------------------------------
+
+/** What a simulation's item may count as (`--only`, `?only=`). */
+export const simulationKinds = ['adds', 'modifies', 'deletes', 'disables', 'enables', 'users', 'errors'] as const;
+export type SimulationKind = (typeof simulationKinds)[number];

@@ -1,6 +1,7 @@
 /** Workflow inputs: each workflow takes ONE JSON object (the Temporal UI passes exactly one argument). */
 import { z } from 'zod';
-import { assignmentSchema, channelSchema, durationSchema, thresholdSchema, type Channel } from './config';
+import { channelSchema, durationSchema, thresholdSchema, type Channel } from './config-basics';
+import { assignmentSchema } from './assignments';
 import { changeTypeSchema, itemDeltaSchema, resourceChangeSchema, type ResourceChange } from './objects';
 
 export const provisionUserInputSchema = z

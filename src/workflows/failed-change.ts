@@ -7,7 +7,7 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyLocalActivities, setCurrentDetails, setHandler, TimeoutFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { failedChangePolicy, type FailedChangePolicy } from '../schema/config';
+import { failedChangePolicy, type FailedChangePolicy } from '../schema/config-basics';
 import type { ResourceChange } from '../schema/objects';
 import { backoffDelayMs } from './backoff';
 import { searchAttributes, signals, type TallyState } from './workflow-ids';

@@ -27,7 +27,7 @@ import {
 import type { Activities } from '../activities';
 import { historyIsLong } from './history-budget';
 import type { RunSliceResult } from '../activities/resource-runs';
-import { durationToMs } from '../schema/config';
+import { durationToMs } from '../schema/config-basics';
 import { exceededLimits } from '../model/safety';
 import { SIMULATION_KEPT_FOR_MS } from '../model/simulation';
 import { addStats, resourceRunInputSchema, type RunContinuation, type RunType, type ResourceRunInput } from '../schema/workflow-inputs';
