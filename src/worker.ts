@@ -13,7 +13,7 @@ import { startStrandedWorkSweeper } from './sync/stranded-work';
 import { log } from './observability/logger';
 import { serveMetrics } from './observability/metrics-endpoint';
 import { installTemporalRuntime } from './observability/temporal-runtime';
-import { stopTracing, workerTracingInterceptors, workflowSpanSinks } from './observability/tracing';
+import { stopTracing, tracingEnabled, workerTracingInterceptors, workflowSpanSinks } from './observability/tracing';
 import { beginObservability, observeRepository } from './runtime/observability';
 
 export interface TallyWorkerOptions {
@@ -37,7 +37,7 @@ export async function createTallyWorker(options: TallyWorkerOptions): Promise<Ta
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.TALLY_TASK_QUEUE,
-    workflowBundle: await tallyWorkflowBundle(),
+    workflowBundle: await tallyWorkflowBundle({ tracing: tracingEnabled() }),
     activities: createActivities(services.syncDeps, { waitingHistoryEvents: settings.TALLY_WAITING_HISTORY_EVENTS }),
     dataConverter: tallyDataConverter(services.key),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,

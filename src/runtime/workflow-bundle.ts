@@ -7,7 +7,11 @@
 import { bundleWorkflowCode, type Logger, type LogLevel, type LogMetadata, type WorkflowBundle, type WorkflowBundleOption } from '@temporalio/worker';
 
 export const workflowsPath = require.resolve('../workflows');
-/** The OpenTelemetry workflow interceptors, always in the bundle; their spans are dropped while tracing is off. */
+/**
+ * The OpenTelemetry workflow interceptors: in the bundle when tracing is on. Every workflow a worker starts
+ * loads its bundle's modules, so a worker that doesn't trace leaves them out. They add headers, never
+ * commands: a history replays the same with or without them.
+ */
 export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
 
 function print(level: LogLevel, message: string, meta?: LogMetadata): void {
@@ -38,17 +42,21 @@ export const bundleLogger: Logger = {
 /** The environment variable naming a prebuilt bundle's code file. */
 export const WORKFLOW_BUNDLE_ENV = 'TALLY_WORKFLOW_BUNDLE';
 
-let built: Promise<WorkflowBundle> | undefined;
+const built = new Map<boolean, Promise<WorkflowBundle>>();
 
-export function buildWorkflowBundle(): Promise<WorkflowBundle> {
-  built ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: bundleLogger }).catch((e: unknown) => {
-    built = undefined;
-    throw e;
-  });
-  return built;
+/** The bundle, with the tracing interceptors when `tracing`. */
+export function buildWorkflowBundle(options: { tracing: boolean }): Promise<WorkflowBundle> {
+  let bundle = built.get(options.tracing);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: options.tracing ? workflowInterceptorModules : [], logger: bundleLogger });
+    built.set(options.tracing, bundle);
+    bundle.catch(() => built.delete(options.tracing));
+  }
+  return bundle;
 }
 
-export async function tallyWorkflowBundle(env: Record<string, string | undefined> = process.env): Promise<WorkflowBundleOption> {
+/** A prebuilt bundle (TALLY_WORKFLOW_BUNDLE: the tests' has the tracing interceptors), or one built here. */
+export async function tallyWorkflowBundle(options: { tracing: boolean }, env: Record<string, string | undefined> = process.env): Promise<WorkflowBundleOption> {
   const prebuilt = env[WORKFLOW_BUNDLE_ENV];
-  return prebuilt ? { codePath: prebuilt } : buildWorkflowBundle();
+  return prebuilt ? { codePath: prebuilt } : buildWorkflowBundle(options);
 }

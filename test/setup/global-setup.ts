@@ -24,7 +24,7 @@ async function ensureCompiledCli(): Promise<void> {
  */
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   const started = Date.now();
-  const [stack, bundle, cli] = await Promise.allSettled([startTestStack({ workers: globalConfig.maxWorkers }), buildWorkflowBundle(), ensureCompiledCli()]);
+  const [stack, bundle, cli] = await Promise.allSettled([startTestStack({ workers: globalConfig.maxWorkers }), buildWorkflowBundle({ tracing: true }), ensureCompiledCli()]);
   if (stack.status === 'rejected') throw stack.reason;
   globalThis.__tallyTestStack = stack.value;
   for (const step of [bundle, cli]) {
