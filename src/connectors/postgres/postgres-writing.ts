@@ -69,6 +69,7 @@ export async function modifyRow(ctx: PostgresContext, primaryIdentifier: string,
       const name = d.path === NAME_PATH ? config.secondaryIdentifier : column(cat, d.path, tableName).name;
       byColumn.set(name, [...(byColumn.get(name) ?? []), d]);
     }
+    if ([...byColumn.values()].every((ds) => ds.every(isPureReplace))) return replaceColumns(ctx, cat, primaryIdentifier, byColumn);
     return ctx.connection.transaction(async (client) => {
       const current = await client
         .query<Row>(`SELECT * FROM ${table} WHERE ${pk} = $1::${keyCast(ctx, cat)} FOR UPDATE`, [primaryIdentifier])
@@ -89,6 +90,34 @@ export async function modifyRow(ctx: PostgresContext, primaryIdentifier: string,
       return toObject(ctx, rows[0]);
     });
   });
+}
+
+const isPureReplace = (d: AttributeDelta) => d.replace !== undefined && !d.add?.length && !d.delete?.length;
+
+/**
+ * Columns given whole: one UPDATE that changes only a row whose values differ (no read first, no
+ * transaction); a row it did not change is read to tell "as asked already" from "not there".
+ */
+async function replaceColumns(ctx: PostgresContext, cat: TableCatalog, primaryIdentifier: string, byColumn: Map<string, AttributeDelta[]>): Promise<ResourceObject> {
+  const { table, pk, tableName } = ctx;
+  const params: unknown[] = [primaryIdentifier];
+  const sets: string[] = [];
+  const differs: string[] = [];
+  for (const [name, ds] of byColumn) {
+    const c = column(cat, name, tableName);
+    params.push(toColumnValue(c, stored(ctx, name, ds.reduce((vals, d) => applyDelta(vals, d), [] as AttributeValue[])), tableName));
+    const value = `$${params.length}::${c.castType}`;
+    sets.push(`${quoteIdent(c.name)} = ${value}`);
+    differs.push(`${quoteIdent(c.name)} IS DISTINCT FROM ${value}`);
+  }
+  const key = `${pk} = $1::${keyCast(ctx, cat)}`;
+  const { rows } = await ctx.connection.pool
+    .query<Row>(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${key} AND (${differs.join(' OR ')}) RETURNING *`, params)
+    .catch((e: unknown) => notFoundOnBadKey(e, keyText(ctx, primaryIdentifier), tableName));
+  if (rows.length > 0) return toObject(ctx, rows[0]);
+  const current = await ctx.connection.pool.query<Row>(`SELECT * FROM ${table} WHERE ${key}`, [primaryIdentifier]);
+  if (current.rows.length === 0) throw new ConnectorError('not-found', `no row ${keyText(ctx, primaryIdentifier)} in ${tableName}`);
+  return toObject(ctx, current.rows[0]);
 }
 
 export async function deleteRow(ctx: PostgresContext, primaryIdentifier: string): Promise<void> {
