@@ -7,7 +7,8 @@
  *   `$account/attributes/ri:cn` -> `cn`): one value as the value itself, several as a list;
  * - `user` (alias `focus`, without credentials), `account`, `shadow`, `iteration`, `iterationToken`
  *   and `null`;
- * - transforms `lower`, `upper`, `trim`, `join(sep)`, `split(sep)`, `substring(start, end)`, `default(v)`.
+ * - transforms `lower`, `upper`, `trim`, `join(sep)`, `split(sep)`, `substring(start, end)`, `default(v)`,
+ *   `fileTime` (a date and time as a Windows file time, as Active Directory's accountExpires holds it).
  * If any declared source has no value, the script yields no value (it is not evaluated): this keeps
  * `givenName + ' ' + familyName` from producing `"Jack undefined"`.
  *
@@ -102,7 +103,17 @@ const TRANSFORMS: Record<string, (value: unknown, ...args: unknown[]) => unknown
   split: (v, sep) => str(v).split(sep === undefined ? ',' : str(sep)),
   substring: (v, start, end) => str(v).substring(Number(start ?? 0), end === undefined ? undefined : Number(end)),
   default: (v, fallback) => (v === undefined || v === null || v === '' ? fallback : v),
+  fileTime: (v) => fileTime(str(v)),
 };
+
+/** 1601-01-01, where Windows file times (Active Directory's accountExpires, lastLogon ...) start, in ms before 1970. */
+const FILE_TIME_EPOCH_MS = 11_644_473_600_000n;
+
+/** A date and time as a Windows file time: 100 ns intervals since 1601-01-01 UTC, in decimal; null (no value) for no date. */
+function fileTime(dateTime: string): string | null {
+  const ms = Date.parse(dateTime);
+  return Number.isNaN(ms) ? null : String((BigInt(ms) + FILE_TIME_EPOCH_MS) * 10_000n);
+}
 
 const jexl = new Jexl();
 jexl.addTransforms(TRANSFORMS);

@@ -13,6 +13,14 @@ describe('expressions', () => {
     });
   });
 
+  test('fileTime gives a date and time as a Windows file time (100 ns since 1601, as AD\'s accountExpires), nothing for no date', () => {
+    const evaluate = compileExpression({ script: { code: 'validTo|fileTime' } }, { sources: ['validTo'] });
+    expect(evaluate({ sources: { validTo: ['1601-01-01T00:00:00Z'] } })).toEqual(['0']);
+    expect(evaluate({ sources: { validTo: ['2099-06-30T18:00:00Z'] } })).toEqual([String((4_086_525_600n + 11_644_473_600n) * 10_000_000n)]);
+    expect(evaluate({ sources: { validTo: ['2027-01-01T00:00:00.001+01:00'] } })).toEqual([String((BigInt(Date.parse('2027-01-01T00:00:00.001+01:00')) + 11_644_473_600_000n) * 10_000n)]);
+    expect(evaluate({ sources: { validTo: ['not a date'] } })).toEqual([]);
+  });
+
   test('a script with a missing source yields no value (not "Will undefined")', () => {
     const evaluate = compileExpression({ script: { code: "givenName + ' ' + familyName" } }, { sources: ['givenName', 'familyName'] });
     expect(evaluate({ sources: { givenName: ['Will'], familyName: [] } })).toEqual([]);
