@@ -112,6 +112,15 @@ test('disabling and enabling the user changes only the ACCOUNTDISABLE bit of use
   expect(own & NORMAL_ACCOUNT).toBe(NORMAL_ACCOUNT);
 });
 
+test("the user's validTo reaches accountExpires as AD counts (100 ns since 1601), and AD's never without one", async () => {
+  expect((await entry(willDn()))?.accountExpires).toBe('9223372036854775807');
+  await provisioned(setUserProperties(tally.services, 'will', { activation: { validTo: '2099-06-30T18:00:00Z' } }, 'user'));
+  // 2099-06-30T18:00:00Z is 4,086,525,600 s after 1970, and 1970 is 11,644,473,600 s after 1601.
+  expect((await entry(willDn()))?.accountExpires).toBe(String((4_086_525_600n + 11_644_473_600n) * 10_000_000n));
+  await provisioned(setUserProperties(tally.services, 'will', { activation: { validTo: null } }, 'user'));
+  expect((await entry(willDn()))?.accountExpires).toBe('9223372036854775807');
+});
+
 test("the user's password reaches unicodePwd over LDAPS: a bind as the user works with it", async () => {
   expect(await bindsAs(willDn(), PASSWORD)).toBe(false);
   await provisioned(setUserProperties(tally.services, 'will', { credentials: { password: { value: PASSWORD } } }, 'user'));
