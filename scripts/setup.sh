@@ -4,10 +4,11 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+mkdir -p "$ROOT/.tools/bin" "$ROOT/.tools/stamps"
+# Its physical path: links made in .tools keep working when .tools is reached through another path.
+TOOLS="$(cd "$ROOT/.tools" && pwd -P)"
 BIN="$TOOLS/bin"
 STAMPS="$TOOLS/stamps"
-mkdir -p "$BIN" "$STAMPS"
 
 TEMPORAL_CLI_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
