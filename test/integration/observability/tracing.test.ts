@@ -90,8 +90,13 @@ test("a user's change through the API is one trace: API request -> provisionUser
     'the connector call exported in the same trace',
     30_000,
   );
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const chain: string[] = [];
-  for (let span: ReceivedSpan | undefined = modify; span; span = span.parentSpanId ? byId.get(span.parentSpanId) : undefined) chain.unshift(span.name);
+  // The workflow's spans reach the exporter when its task completes, possibly after the activity's: the chain up from the call, once it reaches a root.
+  const chainOf = () => {
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const chain: ReceivedSpan[] = [];
+    for (let span: ReceivedSpan | undefined = modify; span; span = span.parentSpanId ? byId.get(span.parentSpanId) : undefined) chain.unshift(span);
+    return chain;
+  };
+  const chain = (await eventually(async () => chainOf(), (c) => c[0]?.parentSpanId === undefined, 'the spans up to the request exported', 30_000)).map((s) => s.name);
   expect(chain).toEqual(['PATCH /api/v1/users/:ref', 'SignalWithStartWorkflow:provisionUser', 'RunWorkflow:provisionUser', 'StartActivity:provisionUser', 'RunActivity:provisionUser', 'connector modify']);
 });
