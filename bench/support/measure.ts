@@ -88,6 +88,31 @@ export async function startProfile(file: string | undefined): Promise<{ stop(): 
   };
 }
 
+/** This process's resident set, sampled every `intervalMs` until stopped: the peak since the last `phase()`, and now, in MiB. */
+export function startRssSampler(intervalMs = 500) {
+  const mib = () => process.memoryUsage().rss / 2 ** 20;
+  let peak = mib();
+  let overall = peak;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, mib());
+    overall = Math.max(overall, peak);
+  }, intervalMs);
+  timer.unref();
+  return {
+    /** The peak since the last phase and the resident set now; starts the next phase. */
+    phase() {
+      const now = mib();
+      const result = { peak: Math.max(peak, now), now };
+      overall = Math.max(overall, result.peak);
+      peak = now;
+      return result;
+    },
+    /** The peak over the whole run. */
+    overall: () => Math.max(overall, peak),
+    stop: () => clearInterval(timer),
+  };
+}
+
 export function printFloorRatio(time: number, cpu: number): void {
   console.log(`  ratio to the floor: time ${time.toFixed(2)}x, CPU ${cpu.toFixed(2)}x`);
 }

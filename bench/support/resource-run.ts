@@ -6,7 +6,10 @@ import { startCpuMeter, startProfile } from './measure';
 
 type Pids = () => Record<string, number | undefined>;
 
-/** One run of `type` over the resource: its summary, wall time, CPU per process and history events over its continue-as-new chain. */
+/**
+ * One run of `type` over the resource: its summary, wall time, CPU per process and history events over its
+ * continue-as-new chain (in all, and in its longest run: what bounds one history).
+ */
 export async function measuredRun(tally: TallyHarness, pids: Pids, resource: string, type: 'import' | 'recon', pageSize: number, simulate = false) {
   const meter = startCpuMeter(pids());
   const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
@@ -21,11 +24,13 @@ export async function measuredRun(tally: TallyHarness, pids: Pids, resource: str
   const cpu = meter.read();
   let events = 0;
   let runs = 0;
+  let longestRun = 0;
   for await (const execution of tally.services.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since}'` })) {
     events += execution.historyLength;
+    longestRun = Math.max(longestRun, execution.historyLength);
     runs++;
   }
-  return { summary, ms, cpu, events, runs };
+  return { summary, ms, cpu, events, runs, longestRun };
 }
 
 /**

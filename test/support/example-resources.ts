@@ -13,9 +13,10 @@ export async function createAccountsTable(pg: PgClient, table: string): Promise<
  * The example resources on the bench's stack, each its own: an LDAP container `ou=people-<name>` and a
  * PostgreSQL table `accounts_<name>` (so `name` is an SQL identifier), with the examples' configuration
  * pointing at them. Empty, or with `jack` what the dev stack's resources hold before Tally: jack's entry
- * and jack's MyLittleAD row (the seeds' modification scenario).
+ * and jack's MyLittleAD row (the seeds' modification scenario); `containerExists`: the LDAP container was
+ * loaded with the directory (startTestStack's `ldapSeedLdifFile`).
  */
-export async function exampleResources(info: StackInfo, name: string, options: { jack?: boolean; sets?: string[] } = {}) {
+export async function exampleResources(info: StackInfo, name: string, options: { jack?: boolean; sets?: string[]; containerExists?: boolean } = {}) {
   const ou = `people-${name}`;
   const table = `accounts_${name}`;
   const base = `ou=${ou},dc=example,dc=com`;
@@ -23,7 +24,7 @@ export async function exampleResources(info: StackInfo, name: string, options: {
   const ldap = new LdapClient({ url: info.ldap.url });
   const pg = new PgClient({ connectionString: info.postgres.connectionString });
   await ldap.bind(info.ldap.bindDn, info.ldap.bindPassword);
-  await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
+  if (!options.containerExists) await ldap.add(base, { objectClass: ['top', 'organizationalUnit'], ou });
   await pg.connect();
   await createAccountsTable(pg, table);
   if (options.jack) {

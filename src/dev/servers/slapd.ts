@@ -14,6 +14,8 @@ export interface SlapdOptions {
   adminPassword: string;
   /** LDIF text loaded with `slapadd -q` when the database is new (entries under ou=people, not the base or ou=people itself). */
   seedLdif?: string;
+  /** An LDIF file loaded with `slapadd -q -l` after `seedLdif` when the database is new: many entries, never held in memory. */
+  seedLdifFile?: string;
   /**
    * groupOfNames entries kept under `ou=groups,<base>` (created when missing, also in a directory made
    * before): `cn=<name>`, with the placeholder member GROUP_PLACEHOLDER_MEMBER until someone joins.
@@ -178,6 +180,7 @@ async function startSlapdOnce(options: SlapdOptions): Promise<SlapdServer> {
     const groups = `dn: ${groupsDn}\nobjectClass: organizationalUnit\nou: groups\n\n` + (options.groups ?? []).map((g) => groupLdif(groupsDn, g)).join('');
     const ldif = baseEntriesLdif(baseDn, peopleDn) + service + groups + (options.seedLdif ?? '');
     await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn], { input: ldif });
+    if (options.seedLdifFile) await runCommand(tools.slapadd(), ['-q', '-f', confFile, '-b', baseDn, '-l', options.seedLdifFile]);
   }
 
   const control = await startServer(

@@ -16,15 +16,25 @@ export interface UnseenShadowsPage extends RunPieceResult {
 }
 
 /**
- * What a simulated run saw, read once per process for its third phase (by then its objects phase, and its
- * bucket's, is over: the marks no longer change). The marks are in MongoDB; this is only their copy.
+ * What simulated runs saw, read once per run (and bucket) in this process for their third phase (by then
+ * their objects phase is over: the marks no longer change). The marks are in MongoDB; these are only
+ * copies, as large as the resource: each is dropped after its run's last page, and the fewest are kept
+ * (a run that failed midway leaves its copy until others push it out).
  */
-let seenCopy: { key: string; seen: Set<string> } | null = null;
+const seenCopies = new Map<string, Promise<Set<string>>>();
+/** Runs (or buckets) in their third phase at once in one process, at most, whose copies are kept. */
+const SEEN_COPIES_KEPT = 4;
 
-async function seenBySimulation(deps: SyncDeps, scope: RunScope): Promise<Set<string>> {
+function seenBySimulation(deps: SyncDeps, scope: RunScope): { seen: Promise<Set<string>>; release(): void } {
   const key = `${scope.simulation!.id}/${scope.bucket?.index ?? 0}`;
-  if (seenCopy?.key !== key) seenCopy = { key, seen: await deps.repo.simulations.seenIds(scope.simulation!.id) };
-  return seenCopy.seen;
+  let seen = seenCopies.get(key);
+  if (!seen) {
+    seen = deps.repo.simulations.seenIds(scope.simulation!.id);
+    seen.catch(() => seenCopies.delete(key)); // read again by the page's next attempt
+    seenCopies.set(key, seen);
+    while (seenCopies.size > SEEN_COPIES_KEPT) seenCopies.delete(seenCopies.keys().next().value!);
+  }
+  return { seen, release: () => void seenCopies.delete(key) };
 }
 
 export async function reconcileUnseenShadows(
@@ -36,7 +46,9 @@ export async function reconcileUnseenShadows(
   const result: UnseenShadowsPage = { stats: {}, errors: [], after: page.length === options.limit ? page[page.length - 1].oid : undefined };
   const sink: ItemSink = [];
   // A simulated run marks what it saw in its own records, not on the shadows.
-  const seen = scope.simulation ? await seenBySimulation(deps, scope) : null;
+  const copy = scope.simulation ? seenBySimulation(deps, scope) : null;
+  const seen = copy ? await copy.seen : null;
+  if (copy && result.after === undefined) copy.release();
   const shadows = seen ? page.filter((s) => !seen.has(s.primaryIdentifier!)) : page;
   // The roles' own entitlements, once per run: the objects phase reads accounts only.
   if (options.after === undefined && (scope.bucket?.index ?? 0) === 0) {
