@@ -13,6 +13,8 @@ export const workflowsPath = require.resolve('../workflows');
  * commands: a history replays the same with or without them.
  */
 export const workflowInterceptorModules = [require.resolve('../workflows/tracing-interceptors')];
+/** Loaded once per reusable V8 context and shared by its workflows (see the module). */
+export const preloadedWorkflowModules = [require.resolve('../workflows/preloaded')];
 
 function print(level: LogLevel, message: string, meta?: LogMetadata): void {
   const line = `${new Date().toISOString()} [${level}] ${message}${meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : ''}`;
@@ -48,7 +50,12 @@ const built = new Map<boolean, Promise<WorkflowBundle>>();
 export function buildWorkflowBundle(options: { tracing: boolean }): Promise<WorkflowBundle> {
   let bundle = built.get(options.tracing);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: options.tracing ? workflowInterceptorModules : [], logger: bundleLogger });
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: options.tracing ? workflowInterceptorModules : [],
+      preloadModules: preloadedWorkflowModules,
+      logger: bundleLogger,
+    });
     built.set(options.tracing, bundle);
     bundle.catch(() => built.delete(options.tracing));
   }

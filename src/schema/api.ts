@@ -1,12 +1,12 @@
 /** Request bodies of the HTTP API (also the source of its OpenAPI document). */
 import { z } from 'zod';
 import { dateTimePattern, durationSchema, durationTextSchema, durationToMs } from './config';
-import { changeEventFieldsSchema, namesTheAccount, namesTheAccountMessage, safetyOverrideSchema } from './workflow-inputs';
+import { changeEventFields, namesTheAccount, namesTheAccountMessage, safetyOverrideSchema } from './workflow-inputs';
 import { MULTI_VALUED_TEXT_USER_PROPERTIES, SINGLE_VALUED_USER_PROPERTIES, simulationKinds } from './objects';
 
 export { simulationKinds, type SimulationKind } from './objects';
 
-export const changeNotificationSchema = changeEventFieldsSchema
+export const changeNotificationSchema = changeEventFields()
   .extend({
     /** Resource oid or name. */
     resource: z.string().min(1),

@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { deriveSecretKey } from '../../src/security/secret-key';
 import { tallyDataConverter } from '../../src/runtime/temporal-connection';
 import { REPLAY_FIXTURE_KEY } from '../support/replay-fixtures';
-import { workflowInterceptorModules } from '../../src/runtime/workflow-bundle';
+import { preloadedWorkflowModules, workflowInterceptorModules } from '../../src/runtime/workflow-bundle';
 import { workflowSpanSinks } from '../../src/observability/tracing';
 
 async function main() {
@@ -23,6 +23,7 @@ async function main() {
       dataConverter: tallyDataConverter(deriveSecretKey(REPLAY_FIXTURE_KEY)),
       // As the worker runs them: the tracing interceptors must not change a workflow's commands.
       interceptors: { workflowModules: workflowInterceptorModules },
+      bundlerOptions: { preloadModules: preloadedWorkflowModules },
       sinks: workflowSpanSinks(),
     },
     histories,

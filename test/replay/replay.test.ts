@@ -1,6 +1,7 @@
 /**
  * Determinism guard: histories recorded from real runs (test/replay/histories, written by recordHistories
- * in test/support/tally-harness.ts) must replay against today's workflow code without a non-determinism error.
+ * in test/support/tally-harness.ts) must replay against today's workflow code without a non-determinism error,
+ * and with what the workflows of a V8 context share (zod) set up once for them all.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -36,4 +37,12 @@ test('every recorded history replays deterministically', async () => {
   const results = await replay();
   expect(results.map((r) => r.replayed).sort()).toEqual(fixtures);
   expect(results.filter((r) => r.error)).toEqual([]);
+}, 120_000);
+
+test('the workflows of a V8 context share one zod: three times as many workflows set it up no more often', async () => {
+  const { stdout } = await promisify(execFile)(tsx, [path.join(__dirname, 'zod-per-context.ts')], { maxBuffer: 16 * 1024 * 1024 });
+  const line = stdout.split('\n').find((l) => l.startsWith('{"zodSetUps"'));
+  const [once, thrice] = (JSON.parse(line!) as { zodSetUps: [number, number] }).zodSetUps;
+  expect(once).toBeGreaterThan(0);
+  expect(thrice).toBe(once);
 }, 120_000);
