@@ -5,7 +5,8 @@
  * again (after a lost answer, or after Tally stopped between the write and the event) hands the same event
  * again and it is applied once: nothing lost, nothing doubled.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sameToken } from '../security/same-token';
 import { resolveSecret } from '../provisioning';
 import type { StoredResource } from '../repository/repository';
 import { VersionConflictError } from '../repository/errors';
@@ -36,12 +37,6 @@ export class ScimVersionMismatchError extends Error {
     super(`${type} ${id} is at version W/"${current}", not ${ifMatch}`);
   }
 }
-
-const sameToken = (given: string, expected: string) => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 /** The SCIM service resource whose token this is; null for none (a token that can't be resolved matches nothing). */
 export async function scimSourceOfToken(services: Services, token: string): Promise<StoredResource | null> {

@@ -2,7 +2,7 @@
  * Tally's HTTP API put together: the routes of `api-routes.ts` (each declared once, which also gives the
  * OpenAPI document), the bearer-token check, the error answers and the codec endpoint's CORS handling.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameToken } from '../security/same-token';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../runtime/services';
 import { createPayloadCodec } from '../security/payload-codec';
@@ -22,12 +22,6 @@ export interface ApiOptions {
 
 /** The token check compares the request's URL: a public route has no path parameters. */
 const publicUrls = new Set(apiRoutes.filter((route) => route.public).map((route) => route.url));
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 const registered = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
 
