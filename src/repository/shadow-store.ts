@@ -6,7 +6,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { PendingOperation, ShadowDoc, UserDoc } from '../schema/objects';
 import { isDuplicateKeyError } from './errors';
 import { byId, collectionNames, duplicateKeyIndexes, hasPending, insertAll, nameCollation, noId, withId } from './documents';
-import { modifyWithRetry, updateAtomically, updateOf, type Patch } from './versioned';
+import { modifyWithRetry, updateAtomically, updateManyVersioned, updateOf, type Patch, type VersionedUpdate } from './versioned';
 
 export interface ShadowIdentifiers {
   primaryIdentifier?: string | null;
@@ -376,6 +376,11 @@ export class ShadowStore {
     if (oids.length > 0) await this.shadows.deleteMany({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>);
   }
 
+
+  /** Applies each patch only if its shadow is still at its expected version, in one write; returns how many applied. */
+  async updateMany(updates: readonly VersionedUpdate[]): Promise<number> {
+    return updateManyVersioned(this.shadows, updates);
+  }
 
   /** Finishes each shadow's pending operation (if still there) with its patch, in one write. */
   async finishPendingOperations(finished: ReadonlyArray<{ shadowOid: string; operationId: string; patch: Patch }>): Promise<void> {

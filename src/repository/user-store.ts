@@ -3,7 +3,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import type { CorrelationCondition } from '../model/situation';
 import type { UserDoc } from '../schema/objects';
 import { byId, collectionNames, ignoringCaseCollation, insertAll, noId, withId } from './documents';
-import { updateAtomically, updateOf, updateVersioned, type Patch } from './versioned';
+import { updateAtomically, updateManyVersioned, updateOf, updateVersioned, type Patch, type VersionedUpdate } from './versioned';
 
 export class UserStore {
   private readonly users: Collection<UserDoc>;
@@ -78,6 +78,11 @@ export class UserStore {
     return updateVersioned(this.users, oid, expectedVersion, updateOf(patch));
   }
 
+  /** Applies each patch only if its user is still at its expected version, in one write; returns how many applied. */
+  async updateMany(updates: readonly VersionedUpdate[]): Promise<number> {
+    return updateManyVersioned(this.users, updates);
+  }
+
   /** Sets some properties whatever the user's version (they depend on nothing else of the user). */
   async setProperties(oid: string, set: Record<string, unknown>): Promise<UserDoc | null> {
     return updateAtomically(this.users, oid, updateOf({ set }));
@@ -86,6 +91,17 @@ export class UserStore {
   /** Removes the user's provisioning mark (`projectionDue`), unless a change after the one with `token` renewed it. */
   async clearProjectionDue(oid: string, token: string): Promise<void> {
     await updateAtomically(this.users, oid, updateOf({ unset: ['projectionDue'] }), { 'projectionDue.token': token });
+  }
+
+  /** clearProjectionDue of many users, in one write. */
+  async clearProjectionDues(marks: ReadonlyArray<{ oid: string; token: string }>): Promise<void> {
+    if (marks.length === 0) return;
+    await this.users.bulkWrite(
+      marks.map(({ oid, token }) => ({
+        updateOne: { filter: { _id: oid, 'projectionDue.token': token } as unknown as Filter<UserDoc>, update: updateOf<UserDoc>({ unset: ['projectionDue'] }) },
+      })),
+      { ordered: false },
+    );
   }
 
   /**

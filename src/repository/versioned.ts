@@ -48,6 +48,26 @@ export async function updateVersioned<T extends Versioned & Document>(
   return stored as T;
 }
 
+/** One versioned update of many: the patch applies only if the object is still at `expectedVersion`. */
+export interface VersionedUpdate {
+  oid: string;
+  expectedVersion: number;
+  patch: Patch;
+}
+
+/**
+ * Many versioned updates in one write (each one conditional, as in updateVersioned). Returns how many
+ * applied; which ones, the caller tells by what it wrote (a conflict is left as it is).
+ */
+export async function updateManyVersioned<T extends Versioned & Document>(collection: Collection<T>, updates: readonly VersionedUpdate[]): Promise<number> {
+  if (updates.length === 0) return 0;
+  const { matchedCount } = await collection.bulkWrite(
+    updates.map((u) => ({ updateOne: { filter: { _id: u.oid, version: u.expectedVersion } as unknown as Filter<T>, update: updateOf<T>(u.patch) } })),
+    { ordered: false },
+  );
+  return matchedCount;
+}
+
 /**
  * An update that needs no read first (it sets fields or edits arrays atomically), in one round trip;
  * `where` narrows the match (e.g. to a pending operation). Returns the object as stored, or null when

@@ -5,6 +5,7 @@ import { applyUserDeltas, computeInbound, requireObjectType } from '../model';
 import { changeUser } from './user-changes';
 import { nowOf, type SyncDeps } from './sync-deps';
 import { resourceOf } from '../provisioning';
+import type { AuditRecord } from '../repository/audit-store';
 
 export async function applyInbound(
   deps: SyncDeps,
@@ -30,19 +31,24 @@ export async function applyInbound(
     input.owner ?? undefined,
   );
   if (!result) throw new Error(`user ${input.ownerOid} no longer exists`);
-  if (result.changedPaths.length > 0) {
-    await deps.repo.audit.write([
-      {
-        timestamp: now,
-        channel: input.channel,
-        objectType: 'user',
-        objectOid: input.ownerOid,
-        resourceRef: input.resourceOid,
-        delta: Object.fromEntries(result.changedPaths.map((p) => [p, (result.after as unknown as Record<string, unknown>)[p.split('/')[0]]])),
-        workflowId: input.workflowId,
-        message: `inbound from ${input.object.secondaryIdentifier}`,
-      },
-    ]);
-  }
+  if (result.changedPaths.length > 0) await deps.repo.audit.write([inboundAudit(result.after, result.changedPaths, { ...input, now })]);
   return { changedUserPaths: result.changedPaths, user: result.after };
+}
+
+/** The audit record of what inbound mappings changed on a user. */
+export function inboundAudit(
+  user: UserDoc,
+  changedPaths: readonly string[],
+  meta: { now: string; channel: Channel; resourceOid: string; object: Pick<ResourceObject, 'secondaryIdentifier'>; workflowId?: string },
+): AuditRecord {
+  return {
+    timestamp: meta.now,
+    channel: meta.channel,
+    objectType: 'user',
+    objectOid: user.oid,
+    resourceRef: meta.resourceOid,
+    delta: Object.fromEntries(changedPaths.map((p) => [p, (user as unknown as Record<string, unknown>)[p.split('/')[0]]])),
+    workflowId: meta.workflowId,
+    message: `inbound from ${meta.object.secondaryIdentifier}`,
+  };
 }

@@ -3,8 +3,9 @@
  * hand the difference to provisioning, which executes each account's operation or holds it durably.
  */
 import type { Assignment, Channel } from '../schema/config';
-import type { ProjectionDue, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
+import type { ItemDelta, ProjectionDue, ResourceObject, ShadowDoc, UserDoc } from '../schema/objects';
 import { project, templateFor, type AccountPlan } from '../model';
+import type { AuditRecord } from '../repository/audit-store';
 import { provisionAccounts, readAccount, roleEntitlementsOf, type AccountResult } from '../provisioning';
 import { changeUser } from './user-changes';
 import { armValidityTimer } from './validity-timer';
@@ -71,9 +72,7 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
     { markProjectionDue: false },
   );
   if (changed && changed.changedPaths.length > 0) {
-    await repo.audit.write([
-      { timestamp: now, channel: input.channel, objectType: 'user', objectOid: user.oid, delta: projection.userDeltas, workflowId: input.workflowId, message: 'object template' },
-    ]);
+    await repo.audit.write([templateAudit(user.oid, projection.userDeltas, { now, channel: input.channel, workflowId: input.workflowId })]);
   }
   await armValidityTimer(deps, changed?.after ?? user, now);
   const shadows = await recordDeprovisioning(deps, projection.accounts, linked, input.channel);
@@ -85,11 +84,16 @@ export async function projectUser(deps: SyncDeps, input: ProjectUserInput, known
   };
 }
 
+/** The audit record of what the object template (and roles' focus mappings) changed on a user. */
+export function templateAudit(userOid: string, deltas: ItemDelta[], meta: { now: string; channel: Channel; workflowId?: string }): AuditRecord {
+  return { timestamp: meta.now, channel: meta.channel, objectType: 'user', objectOid: userOid, delta: deltas, workflowId: meta.workflowId, message: 'object template' };
+}
+
 /**
  * The paths whose normal mappings apply: this change's, and every change since the user's accounts were
  * last provisioned (one whose provisioning died half-way is provisioned with this one).
  */
-function pathsToProvision(changed: string[] | undefined, due: ProjectionDue | undefined): string[] | undefined {
+export function pathsToProvision(changed: string[] | undefined, due: ProjectionDue | undefined): string[] | undefined {
   if (!changed || !due) return changed;
   return due.paths && [...new Set([...due.paths, ...changed])];
 }

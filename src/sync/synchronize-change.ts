@@ -39,7 +39,11 @@ export interface ChangeOutcome {
 }
 
 export async function synchronizeChange(deps: SyncDeps, change: ResourceChange, workflowId?: string): Promise<ChangeOutcome> {
-  const outcome = await synchronizeObserved(deps, change, workflowId);
+  return changeApplied(await synchronizeObserved(deps, change, workflowId), change, workflowId);
+}
+
+/** The outcome with its summary, counted in the changes applied (and logged at debug). */
+export function changeApplied(outcome: ChangeOutcome, change: ResourceChange, workflowId?: string): ChangeOutcome {
   const summary = summarizeChangeOutcome(outcome);
   if (outcome.found !== false) changesApplied.inc({ resource: outcome.resource ?? change.resourceRef, situation: outcome.situation ?? 'none', channel: change.channel });
   if (log().enabled('debug')) log().debug('change applied', { resource: outcome.resource, channel: change.channel, situation: outcome.situation, summary, workflowId });
@@ -153,7 +157,7 @@ async function synchronizeObserved(deps: SyncDeps, change: ResourceChange, workf
  * memberships). Then the owner is recomputed with nothing changed on him: only strong and non-tolerant
  * mappings act, so what was put out of line is put back and values others may set are left.
  */
-async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, shadow: ShadowDoc | null, owner: UserDoc | null): Promise<boolean> {
+export async function enforcedValuesTouched(deps: SyncDeps, change: ResourceChange, shadow: ShadowDoc | null, owner: UserDoc | null): Promise<boolean> {
   const changed = change.attributeDeltas?.map((d) => d.path) ?? [];
   if (changed.length === 0 || !shadow) return false;
   const resource = await resourceOf(deps, shadow.resourceRef);

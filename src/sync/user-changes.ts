@@ -3,6 +3,7 @@ import type { ProjectionDue, UserDoc } from '../schema/objects';
 import type { Channel } from '../schema/config';
 import { VersionConflictError } from '../repository/errors';
 import type { Repository } from '../repository/repository';
+import type { Patch } from '../repository/versioned';
 
 const bookkeeping = new Set(['oid', 'version', 'metadata', 'linkRef', '_id', 'projectionDue']);
 
@@ -33,6 +34,19 @@ export function changedUserPaths(before: UserDoc, after: UserDoc): string[] {
 export function projectionDueAfter(current: ProjectionDue | undefined, paths: string[] | undefined, now: string): ProjectionDue {
   const known = current ? current.paths && paths && [...new Set([...current.paths, ...paths])] : paths;
   return { since: current?.since ?? now, token: `${now}/${randomUUID()}`, ...(known ? { paths: known } : {}) };
+}
+
+/** The write that makes a user `desired` where `changedPaths` say he differs (and, given one, marks him due for provisioning). */
+export function userPatch(desired: UserDoc, changedPaths: readonly string[], meta: { channel: Channel; now: string; projectionDue?: ProjectionDue }): Patch {
+  const set: Record<string, unknown> = { 'metadata.modifyTimestamp': meta.now, 'metadata.modifyChannel': meta.channel };
+  if (meta.projectionDue) set.projectionDue = meta.projectionDue;
+  const unset: string[] = [];
+  for (const key of new Set(changedPaths.map((p) => p.split('/')[0]))) {
+    const value = (desired as unknown as Record<string, unknown>)[key];
+    if (value === undefined) unset.push(key);
+    else set[key] = value;
+  }
+  return { set, unset };
 }
 
 export interface ChangeUserOptions {
@@ -66,16 +80,9 @@ export async function changeUser(
     const desired = change(current);
     const changedPaths = changedUserPaths(current, desired);
     if (changedPaths.length === 0) return { before: current, after: current, changedPaths };
-    const set: Record<string, unknown> = { 'metadata.modifyTimestamp': now, 'metadata.modifyChannel': channel };
-    if (options.markProjectionDue ?? true) set.projectionDue = projectionDueAfter(current.projectionDue, changedPaths, now);
-    const unset: string[] = [];
-    for (const key of new Set(changedPaths.map((p) => p.split('/')[0]))) {
-      const value = (desired as unknown as Record<string, unknown>)[key];
-      if (value === undefined) unset.push(key);
-      else set[key] = value;
-    }
+    const due = (options.markProjectionDue ?? true) ? projectionDueAfter(current.projectionDue, changedPaths, now) : undefined;
     try {
-      const after = await repo.users.update(userOid, current.version, { set, unset });
+      const after = await repo.users.update(userOid, current.version, userPatch(desired, changedPaths, { channel, now, projectionDue: due }));
       return { before: current, after, changedPaths };
     } catch (e) {
       if (!(e instanceof VersionConflictError) || attempt >= (options.attempts ?? 20)) throw e;

@@ -2,7 +2,8 @@
  * One live-sync poll of a resource: its changelog (if it has one) and the change events services sent for
  * it (HTTP API, signals). The changes since the stored position are coalesced per
  * object (the routine reads each object as it is now, so one pass applies all of an object's changes,
- * in order) and synchronized side by side. A change that fails is handed to its own processChange
+ * in order); modifications of linked accounts go through the bulk path (bulk-modifications.ts), the rest
+ * through the one-object routine, side by side. A change that fails is handed to its own processChange
  * workflow, which retries it, and the poll goes on; while that workflow holds the change (retrying, or
  * failed until an operator retries or discards it), the object's later changes are handed to it too, to
  * queue behind it. The position moves only when every change before it
@@ -17,13 +18,16 @@ import { isOutage } from '../reconciliation/objects-page';
 import { objectError } from '../reconciliation/run-scope';
 import { heldBehind } from '../held-changes';
 import { synchronizeChange } from '../synchronize-change';
+import { synchronizeModificationsInBulk } from './bulk-modifications';
 import { changesWithinGate, countingDeps, guardChanges, pollGate, recordGuardedDone, recordLiveSyncHold, type LiveSyncHold } from './live-sync-safety';
 import { noGuardedCounts } from '../../model';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { changesHandedOver, liveSyncBehind, liveSyncCaughtUp, liveSyncPolls } from '../../observability/metrics';
 
-/** Objects synchronized side by side in one poll. @default 16 */
+/** Objects synchronized side by side in one poll by the one-object routine. @default 16 */
 export const LIVE_SYNC_WIDTH = 16;
+/** Changes taken through the bulk path's stages together. @default 250 */
+export const BULK_SLICE = 250;
 
 export interface PollResult {
   /** Changes read (Tally's own writes are not among them). */
@@ -82,8 +86,14 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   const done = noGuardedCounts();
   // Under thresholds the poll's account operations are counted, into the room left and the hour's window.
   const working: SyncDeps = gate ? countingDeps(deps, gate, done) : deps;
-  const apply = (changes: readonly ResourceChange[]) =>
-    withConcurrency(changes, LIVE_SYNC_WIDTH, async (change) => {
+  const apply = async (changes: readonly ResourceChange[]) => {
+    const routine = new Set(changes.filter((c) => behind.has(c)));
+    for (let i = 0; i < changes.length; i += BULK_SLICE) {
+      const bulk = await synchronizeModificationsInBulk(working, changes.slice(i, i + BULK_SLICE).filter((c) => !behind.has(c)), options.workflowId);
+      result.applied += bulk.applied.length;
+      for (const change of bulk.rest) routine.add(change);
+    }
+    await withConcurrency([...routine], LIVE_SYNC_WIDTH, async (change) => {
       const holder = behind.get(change);
       if (holder) {
         // An earlier change of this object is being retried or waits for an operator: this one queues behind it.
@@ -103,6 +113,7 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
         result.errors.push(objectError(change.secondaryIdentifier ?? change.primaryIdentifier ?? '?', e, nowOf(deps)));
       }
     });
+  };
   await apply(objects.filter((o) => behind.has(o)));
   let rest = objects.filter((o) => !behind.has(o));
   for (let room = gate ? changesWithinGate(gate, done) : Infinity; rest.length > 0 && room > 0; room = changesWithinGate(gate!, done)) {
