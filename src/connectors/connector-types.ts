@@ -56,6 +56,12 @@ export interface Connector {
   nameTaken?(secondaryIdentifier: string): Promise<boolean>;
   /** Throws ConnectorError kind not-found when there is no such object. */
   get(identifiers: { primaryIdentifier?: string; secondaryIdentifier?: string }, attributesToGet?: string[]): Promise<ResourceObject>;
+  /**
+   * The objects with these primary identifiers, in one request (an LDAP search for any of them, a PostgreSQL
+   * SELECT ... = ANY); those not found are left out. Connectors that can't leave it out, and callers get one
+   * at a time.
+   */
+  getMany?(primaryIdentifiers: readonly string[], attributesToGet?: string[]): Promise<ResourceObject[]>;
   search(options: { cursor?: string; pageSize?: number; attributesToGet?: string[] }): Promise<SearchPage>;
   /** Creates an object named by secondaryIdentifier; returns it as stored, with its primary identifier. */
   create(secondaryIdentifier: string, attributes: Attributes): Promise<ResourceObject>;
@@ -66,6 +72,12 @@ export interface Connector {
   createMany?(objects: ReadonlyArray<{ secondaryIdentifier: string; attributes: Attributes }>): Promise<ResourceObject[]>;
   /** Applies attribute deltas; returns the new secondary identifier if it changed. */
   modify(primaryIdentifier: string, deltas: AttributeDelta[]): Promise<ResourceObject>;
+  /**
+   * Several objects' modifications in as few requests as the resource allows (PostgreSQL: one UPDATE for the
+   * rows given the same columns whole); returns each object as stored, in order, or null for one that isn't
+   * there. Connectors that can't leave it out, and callers modify one at a time.
+   */
+  modifyMany?(modifications: ReadonlyArray<{ primaryIdentifier: string; deltas: AttributeDelta[] }>): Promise<Array<ResourceObject | null>>;
   delete(primaryIdentifier: string): Promise<void>;
   /** The current end of the changelog, to start live sync from "now". */
   latestToken(): Promise<string>;
@@ -73,3 +85,22 @@ export interface Connector {
   changesSince(token: string, limit?: number): Promise<ChangesPage>;
   close(): Promise<void>;
 }
+
+/** The connector's operations that go to the resource, by name (what wrappers measure, count or bind). */
+export const CONNECTOR_OPERATIONS = [
+  'testConnection',
+  'describeService',
+  'schema',
+  'attributesOf',
+  'nameTaken',
+  'get',
+  'getMany',
+  'search',
+  'create',
+  'createMany',
+  'modify',
+  'modifyMany',
+  'delete',
+  'latestToken',
+  'changesSince',
+] as const satisfies ReadonlyArray<keyof Connector>;

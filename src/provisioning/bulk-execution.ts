@@ -1,12 +1,13 @@
 /**
- * Executing many new accounts' first operations at once (an import page). Each shadow comes with its
+ * Executing many accounts' first operations at once (an import page, a live-sync slice). Each shadow comes with its
  * first operation claimed by the caller. Adds on a resource whose connector creates in bulk go in one
- * request, all or none; other adds and modifies go to the resource side by side. What the resource did
+ * request, all or none; modifies on a resource whose connector modifies in bulk go in as few requests as it
+ * can; other adds and modifies go to the resource side by side. What the resource did
  * is recorded on the shadows in one write, and audited in one. Whatever failed (and deletes) goes the
  * usual way, one account at a time, where errors are classified, postponed or discovered.
  */
 import { isResourceError } from './error-classification';
-import type { ResourceObject, ShadowDoc } from '../schema/objects';
+import type { AttributeDelta, ResourceObject, ShadowDoc } from '../schema/objects';
 import { withConcurrency } from '../support/concurrency';
 import { executeHere, summarized, type AccountResult } from './account-provisioning';
 import { doneOperationPatch, operationAudit, protectedAccountRefusal } from './account-operations';
@@ -47,11 +48,27 @@ async function executeAll(deps: ProvisioningDeps, shadows: readonly ShadowDoc[],
     if (created) done.push(...created);
     else direct.push(...adds);
   }
-  await withConcurrency(direct, EXECUTION_WIDTH, async (shadow) => {
-    const object = await sendOne(deps, shadow);
-    if (object) done.push({ shadow, object });
-    else usual.push(shadow);
-  });
+  const modifiesByResource = new Map<string, ShadowDoc[]>();
+  for (const shadow of direct) if (shadow.pendingOperations[0].type === 'modify') modifiesByResource.set(shadow.resourceRef, [...(modifiesByResource.get(shadow.resourceRef) ?? []), shadow]);
+  const sent = new Set<ShadowDoc>();
+  for (const [resourceRef, modifies] of modifiesByResource) {
+    const modified = modifies.length > 1 ? await modifyAll(deps, resourceRef, modifies) : null;
+    if (!modified) continue;
+    modifies.forEach((shadow, i) => {
+      sent.add(shadow);
+      if (modified[i]) done.push({ shadow, object: modified[i] });
+      else usual.push(shadow);
+    });
+  }
+  await withConcurrency(
+    direct.filter((s) => !sent.has(s)),
+    EXECUTION_WIDTH,
+    async (shadow) => {
+      const object = await sendOne(deps, shadow);
+      if (object) done.push({ shadow, object });
+      else usual.push(shadow);
+    },
+  );
   await record(deps, done, workflowId);
 
   const results = done.map(({ shadow }) => summarized({ shadowOid: shadow.oid, resourceRef: shadow.resourceRef, state: 'done', messages: [`${shadow.pendingOperations[0].type} done`] }));
@@ -68,6 +85,21 @@ async function createAll(deps: ProvisioningDeps, resourceRef: string, adds: Shad
   try {
     const created = await connector.createMany(adds.map((s) => ({ secondaryIdentifier: s.secondaryIdentifier!, attributes: s.pendingOperations[0].attributes ?? {} })));
     return adds.map((shadow, i) => ({ shadow, object: created[i] }));
+  } catch (e) {
+    if (isResourceError(e)) return null;
+    throw e;
+  }
+}
+
+/**
+ * The modifies in as few requests as the connector can; null when it can't, or the request failed as a
+ * whole. An account that wasn't there is null (the usual path sends it again and handles the error).
+ */
+async function modifyAll(deps: ProvisioningDeps, resourceRef: string, modifies: ShadowDoc[]): Promise<Array<ResourceObject | null> | null> {
+  const { connector } = await deps.connectors.connectorFor(resourceRef);
+  if (!connector.modifyMany) return null;
+  try {
+    return await connector.modifyMany(modifies.map((s) => ({ primaryIdentifier: s.primaryIdentifier!, deltas: s.pendingOperations[0].delta as AttributeDelta[] })));
   } catch (e) {
     if (isResourceError(e)) return null;
     throw e;

@@ -4,7 +4,7 @@
  * routine uses provisioning through this module only.
  */
 export { accountShadowByIdentifiers, ensureShadow, linkShadow, markShadowGone, newShadow, removeShadow, sameAttributes, unlinkShadow } from './shadows';
-export { changelogEnd, fetchResourceObject, hasChangelog, isResourceUp, readAccount, readChangelog, searchResourceObjects } from './resource-objects';
+export { changelogEnd, fetchResourceObject, fetchResourceObjects, hasChangelog, isResourceUp, readAccount, readAccounts, readChangelog, searchResourceObjects } from './resource-objects';
 export { provisionAccounts, withClaimedOperation, type AccountProvisioningInput, type AccountResult } from './account-provisioning';
 export { adoptExistingEntitlement } from './entitlement-adoption';
 export { roleEntitlementsOf } from './role-entitlements';

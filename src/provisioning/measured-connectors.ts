@@ -4,16 +4,14 @@
  * `tally_connector_errors_total`, and with tracing on a span `connector <operation>` under the activity's.
  */
 import { performance } from 'node:perf_hooks';
-import type { Connector } from '../connectors/connector-types';
+import { CONNECTOR_OPERATIONS, type Connector } from '../connectors/connector-types';
 import { isConnectorError } from '../connectors/connector-errors';
 import { connectorErrors, connectorOperationSeconds } from '../observability/metrics';
 import { inSpan } from '../observability/tracing';
 
-const MEASURED_OPERATIONS = ['testConnection', 'schema', 'attributesOf', 'nameTaken', 'get', 'search', 'create', 'createMany', 'modify', 'delete', 'latestToken', 'changesSince'] as const;
-
 export function measuredConnector(resourceName: string, connector: Connector): Connector {
   const measured = Object.create(connector) as Record<string, unknown>;
-  for (const operation of MEASURED_OPERATIONS) {
+  for (const operation of CONNECTOR_OPERATIONS) {
     const call = connector[operation] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (!call) continue;
     const duration = connectorOperationSeconds.labels(resourceName, operation);

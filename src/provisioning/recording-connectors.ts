@@ -4,8 +4,7 @@
  * applied), so the routine goes on as it would and the recording says what it would have sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { Connector } from '../connectors/connector-types';
-import { NAME_PATH } from '../connectors/connector-types';
+import { CONNECTOR_OPERATIONS, NAME_PATH, type Connector } from '../connectors/connector-types';
 import type { ConnectorRegistry, ObjectTypeRef } from './connector-registry';
 import type { ProvisioningDeps } from './provisioning-deps';
 import { applyAttributeDeltas, attributeName, findObjectType, includesValue } from '../model';
@@ -118,6 +117,15 @@ export function countingConnectors(deps: Pick<ProvisioningDeps, 'connectors'>, d
             done(modifyKind(resource, objectType, deltas));
             return object;
           },
+          ...(connector.modifyMany
+            ? {
+                modifyMany: async (modifications: Parameters<NonNullable<Connector['modifyMany']>>[0]) => {
+                  const objects = await connector.modifyMany!(modifications);
+                  objects.forEach((object, i) => object && done(modifyKind(resource, objectType, modifications[i].deltas)));
+                  return objects;
+                },
+              }
+            : {}),
           delete: async (primaryIdentifier) => {
             await connector.delete(primaryIdentifier);
             done('delete');
@@ -133,7 +141,7 @@ export function countingConnectors(deps: Pick<ProvisioningDeps, 'connectors'>, d
 /** The connector's methods bound to it, so they can be spread into another object. */
 function bound(connector: Connector): Connector {
   const methods = Object.fromEntries(
-    (['testConnection', 'schema', 'attributesOf', 'nameTaken', 'get', 'search', 'create', 'createMany', 'modify', 'delete', 'latestToken', 'changesSince', 'close'] as const)
+    [...CONNECTOR_OPERATIONS, 'close' as const]
       .filter((name) => typeof connector[name] === 'function')
       .map((name) => [name, (connector[name] as (...args: unknown[]) => unknown).bind(connector)]),
   );

@@ -31,11 +31,15 @@ export function openDeltas(deltas: readonly AttributeDelta[], key: SecretKey | u
 /** The connector with sealed values opened in what it writes. */
 export function openingSealedValues(connector: Connector, key: SecretKey | undefined): Connector {
   const createMany = connector.createMany?.bind(connector);
+  const modifyMany = connector.modifyMany?.bind(connector);
   return Object.assign(Object.create(connector) as Connector, {
     create: (name: string, attributes: Attributes) => connector.create(name, openAttributes(attributes, key)),
     modify: (primaryIdentifier: string, deltas: AttributeDelta[]) => connector.modify(primaryIdentifier, openDeltas(deltas, key)),
     ...(createMany
       ? { createMany: (objects: ReadonlyArray<{ secondaryIdentifier: string; attributes: Attributes }>) => createMany(objects.map((o) => ({ ...o, attributes: openAttributes(o.attributes, key) }))) }
+      : {}),
+    ...(modifyMany
+      ? { modifyMany: (modifications: ReadonlyArray<{ primaryIdentifier: string; deltas: AttributeDelta[] }>) => modifyMany(modifications.map((m) => ({ ...m, deltas: openDeltas(m.deltas, key) }))) }
       : {}),
   });
 }

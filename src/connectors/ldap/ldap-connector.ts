@@ -5,7 +5,7 @@ import type { LdapAssociation } from './ldap-associations';
 import { changesSince, latestToken } from './ldap-change-reading';
 import { LdapConnection, testLdapConnection, type LdapContext, type SecretResolver } from './ldap-connection';
 import type { LdapDelineation } from './ldap-delineation';
-import { attributesOf, getAccount, nameTaken, readSchema, searchAccounts } from './ldap-reading';
+import { attributesOf, getAccount, getAccounts, nameTaken, readSchema, searchAccounts } from './ldap-reading';
 import { LdapSearchSessions } from './ldap-search-sessions';
 import type { LdapConnectorConfig } from './ldap-types';
 import { createEntry, deleteEntry, modifyEntry } from './ldap-writing';
@@ -52,6 +52,7 @@ export function assembleLdapConnector(ctx: LdapContext): Connector & { toString(
     schema: () => readSchema(ctx),
     attributesOf: (objectClasses) => attributesOf(ctx, objectClasses),
     get: (identifiers, attributesToGet) => getAccount(ctx, identifiers, attributesToGet),
+    getMany: (primaryIdentifiers, attributesToGet) => getAccounts(ctx, primaryIdentifiers, attributesToGet),
     nameTaken: (dn) => nameTaken(ctx, dn),
     search: (options) => searchAccounts(ctx, options),
     create: (dn, attributes) => createEntry(ctx, dn, attributes),

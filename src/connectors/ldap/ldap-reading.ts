@@ -1,13 +1,13 @@
 /** Reading LDAP accounts: get, the paged search, whether a name is taken, and the schema. */
 import { randomUUID } from 'node:crypto';
-import type { Client, Entry } from 'ldapts';
+import { EqualityFilter, OrFilter, type Client, type Entry } from 'ldapts';
 import type { ResourceObject } from '../../schema/objects';
 import { ConnectorError } from '../connector-errors';
 import type { SearchPage } from '../connector-types';
 import { requireIdentifier, type ObjectIdentifiers } from '../identifiers';
 import { groupsWithMember, isAssociationOf, membershipIndex, membershipsFromIndex, subjectValue, valueAttributesToRead } from './ldap-associations';
 import type { LdapContext } from './ldap-connection';
-import { anyEntryUnder, findByIdentifier, readByDn } from './ldap-delineation';
+import { anyEntryUnder, findByIdentifier, readByDn, typeFilter } from './ldap-delineation';
 import { entryToResourceObject } from './ldap-entries';
 import { attributesAllowed, attributesOfClasses } from './ldap-schema';
 import { decodeSearchCursor, encodeSearchCursor } from './ldap-search-sessions';
@@ -88,6 +88,17 @@ export async function getAccount(
         : await readByDn(c, ctx.accounts, secondaryIdentifier!, attributes);
     return toObjectWithAssociations(ctx, c, entry, attributesToGet);
   });
+}
+
+/** The accounts with these primary identifiers, in one search, with their memberships; those not found are left out. */
+export async function getAccounts(ctx: LdapContext, primaryIdentifiers: readonly string[], attributesToGet?: string[]): Promise<ResourceObject[]> {
+  if (primaryIdentifiers.length === 0) return [];
+  const attribute = ctx.config.primaryIdentifier;
+  const filter = typeFilter(ctx.accounts, new OrFilter({ filters: primaryIdentifiers.map((value) => new EqualityFilter({ attribute, value })) }));
+  const { searchEntries } = await ctx.connection.withClient(`get ${primaryIdentifiers.length} entries`, (c) =>
+    c.search(ctx.accounts.base, { scope: 'sub', filter, attributes: readAttributes(ctx, attributesToGet) }),
+  );
+  return pageWithAssociations(ctx, searchEntries, attributesToGet);
 }
 
 /** Whether an entry of any type has this DN. */

@@ -3,9 +3,9 @@ import type { Connector } from '../connector-types';
 import { resolveSecret } from '../secrets';
 import { changesSince, latestToken } from './postgres-change-reading';
 import { postgresContext, type SecretResolver } from './postgres-connection';
-import { attributesOf, getRow, readSchema, searchRows } from './postgres-reading';
+import { attributesOf, getRow, getRows, readSchema, searchRows } from './postgres-reading';
 import type { PostgresConnectorConfig } from './postgres-types';
-import { createRow, createRows, deleteRow, modifyRow } from './postgres-writing';
+import { createRow, createRows, deleteRow, modifyRow, modifyRows } from './postgres-writing';
 
 /**
  * One table, one row per object, columns as attributes. Every name that reaches SQL text is checked
@@ -18,10 +18,12 @@ export function createPostgresConnector(config: PostgresConnectorConfig, resolve
     schema: () => readSchema(ctx),
     attributesOf: () => attributesOf(ctx),
     get: (identifiers, attributesToGet) => getRow(ctx, identifiers, attributesToGet),
+    getMany: (primaryIdentifiers, attributesToGet) => getRows(ctx, primaryIdentifiers, attributesToGet),
     search: (options) => searchRows(ctx, options),
     create: (name, attributes) => createRow(ctx, name, attributes),
     createMany: (objects) => createRows(ctx, objects),
     modify: (primaryIdentifier, deltas) => modifyRow(ctx, primaryIdentifier, deltas),
+    modifyMany: (modifications) => modifyRows(ctx, modifications),
     delete: (primaryIdentifier) => deleteRow(ctx, primaryIdentifier),
     latestToken: () => latestToken(ctx),
     changesSince: (token, limit) => changesSince(ctx, token, limit),

@@ -66,6 +66,17 @@ export async function getRow(
   });
 }
 
+/** The rows these keys name, in one SELECT; keys with no row are left out. */
+export async function getRows(ctx: PostgresContext, primaryIdentifiers: readonly string[], attributesToGet?: string[]): Promise<ResourceObject[]> {
+  if (primaryIdentifiers.length === 0) return [];
+  return ctx.connection.run(`get ${primaryIdentifiers.length} rows from ${ctx.tableName}`, async (cat) => {
+    const { rows } = await ctx.connection.pool.query<Row>(`SELECT ${selectList(ctx, cat, attributesToGet)} FROM ${ctx.table} WHERE ${ctx.pk} = ANY($1::${keyCast(ctx, cat)}[])`, [
+      [...primaryIdentifiers],
+    ]);
+    return rows.map((row) => toObject(ctx, row));
+  });
+}
+
 const isKeysetPosition = (c: unknown): c is { after: string } => typeof (c as { after?: unknown })?.after === 'string';
 
 /** Pages in key order; the cursor is the last key handed out, so any connector can continue it. */

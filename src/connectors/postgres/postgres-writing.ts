@@ -60,15 +60,26 @@ export async function createRows(ctx: PostgresContext, objects: ReadonlyArray<{ 
   });
 }
 
+/** The deltas by the column they change (a rename changes the name column). */
+function deltasByColumn(ctx: PostgresContext, cat: TableCatalog, deltas: readonly AttributeDelta[]): Map<string, AttributeDelta[]> {
+  const byColumn = new Map<string, AttributeDelta[]>();
+  for (const d of deltas) {
+    const name = d.path === NAME_PATH ? ctx.config.secondaryIdentifier : column(cat, d.path, ctx.tableName).name;
+    byColumn.set(name, [...(byColumn.get(name) ?? []), d]);
+  }
+  return byColumn;
+}
+
+/** The parameter a column given whole by its deltas is set to. */
+function replacedValue(ctx: PostgresContext, cat: TableCatalog, name: string, deltas: readonly AttributeDelta[]): unknown {
+  return toColumnValue(column(cat, name, ctx.tableName), stored(ctx, name, deltas.reduce((vals, d) => applyDelta(vals, d), [] as AttributeValue[])), ctx.tableName);
+}
+
 /** The row locked, its changed columns set in one UPDATE; a delta that changes nothing writes nothing. */
 export async function modifyRow(ctx: PostgresContext, primaryIdentifier: string, deltas: AttributeDelta[]): Promise<ResourceObject> {
-  const { config, tableName, table, pk } = ctx;
+  const { tableName, table, pk } = ctx;
   return ctx.connection.run(`modify ${primaryIdentifier} in ${tableName}`, async (cat) => {
-    const byColumn = new Map<string, AttributeDelta[]>();
-    for (const d of deltas) {
-      const name = d.path === NAME_PATH ? config.secondaryIdentifier : column(cat, d.path, tableName).name;
-      byColumn.set(name, [...(byColumn.get(name) ?? []), d]);
-    }
+    const byColumn = deltasByColumn(ctx, cat, deltas);
     if ([...byColumn.values()].every((ds) => ds.every(isPureReplace))) return replaceColumns(ctx, cat, primaryIdentifier, byColumn);
     return ctx.connection.transaction(async (client) => {
       const current = await client
@@ -105,7 +116,7 @@ async function replaceColumns(ctx: PostgresContext, cat: TableCatalog, primaryId
   const differs: string[] = [];
   for (const [name, ds] of byColumn) {
     const c = column(cat, name, tableName);
-    params.push(toColumnValue(c, stored(ctx, name, ds.reduce((vals, d) => applyDelta(vals, d), [] as AttributeValue[])), tableName));
+    params.push(replacedValue(ctx, cat, name, ds));
     const value = `$${params.length}::${c.castType}`;
     sets.push(`${quoteIdent(c.name)} = ${value}`);
     differs.push(`${quoteIdent(c.name)} IS DISTINCT FROM ${value}`);
@@ -118,6 +129,56 @@ async function replaceColumns(ctx: PostgresContext, cat: TableCatalog, primaryId
   const current = await ctx.connection.pool.query<Row>(`SELECT * FROM ${table} WHERE ${key}`, [primaryIdentifier]);
   if (current.rows.length === 0) throw new ConnectorError('not-found', `no row ${keyText(ctx, primaryIdentifier)} in ${tableName}`);
   return toObject(ctx, current.rows[0]);
+}
+
+/**
+ * Many rows' modifications: those that give columns whole, by the same columns, in one UPDATE each (no
+ * read first); the others one at a time as modifyRow does them. Returns each row as stored, in order, or
+ * null for a key with no row.
+ */
+export async function modifyRows(ctx: PostgresContext, modifications: ReadonlyArray<{ primaryIdentifier: string; deltas: AttributeDelta[] }>): Promise<Array<ResourceObject | null>> {
+  const results: Array<ResourceObject | null> = new Array(modifications.length).fill(null);
+  const { config, tableName, table, pk } = ctx;
+  const alone: number[] = [];
+  await ctx.connection.run(`modify ${modifications.length} rows in ${tableName}`, async (cat) => {
+    const groups = new Map<string, Array<{ index: number; byColumn: Map<string, AttributeDelta[]> }>>();
+    const keys = new Set<string>();
+    modifications.forEach((m, index) => {
+      const byColumn = deltasByColumn(ctx, cat, m.deltas);
+      // The same row twice in one UPDATE would be changed once: the second goes alone.
+      if (keys.has(m.primaryIdentifier) || ![...byColumn.values()].every((ds) => ds.every(isPureReplace))) return alone.push(index);
+      keys.add(m.primaryIdentifier);
+      const shape = [...byColumn.keys()].sort().join('\u0000');
+      groups.set(shape, [...(groups.get(shape) ?? []), { index, byColumn }]);
+    });
+    for (const rows of groups.values()) {
+      const names = [...rows[0].byColumn.keys()].sort();
+      const casts = [keyCast(ctx, cat), ...names.map((n) => column(cat, n, tableName).castType)];
+      const params: unknown[] = [];
+      const tuples = rows.map(({ index, byColumn }) => {
+        const values = [modifications[index].primaryIdentifier, ...names.map((n) => replacedValue(ctx, cat, n, byColumn.get(n)!))];
+        return `(${values.map((v, i) => `$${params.push(v)}::${casts[i]}`).join(', ')})`;
+      });
+      const as = ['__tally_key', ...names].map(quoteIdent);
+      const { rows: updated } = await ctx.connection.pool.query<Row>(
+        `UPDATE ${table} AS t SET ${names.map((n, i) => `${quoteIdent(n)} = v.${as[i + 1]}`).join(', ')} FROM (VALUES ${tuples.join(', ')}) AS v(${as.join(', ')}) WHERE t.${pk} = v.${as[0]} RETURNING t.*`,
+        params,
+      );
+      const byKey = new Map(updated.map((row) => [String(row[config.primaryIdentifier]), row]));
+      for (const { index } of rows) {
+        const row = byKey.get(modifications[index].primaryIdentifier);
+        results[index] = row ? toObject(ctx, row) : null;
+      }
+    }
+  });
+  for (const index of alone) {
+    const m = modifications[index];
+    results[index] = await modifyRow(ctx, m.primaryIdentifier, m.deltas).catch((e: unknown) => {
+      if (e instanceof ConnectorError && e.kind === 'not-found') return null;
+      throw e;
+    });
+  }
+  return results;
 }
 
 export async function deleteRow(ctx: PostgresContext, primaryIdentifier: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Live sync's bulk path for modifications. A poll's changes to accounts that are linked and settled go
  * through the routine's steps stage by stage, each stage one request for all of them: their shadows, the
- * objects (side by side), their owners, the owners' other accounts; inbound and projection in memory; the
+ * objects, their owners, the owners' other accounts; inbound and projection in memory; the
  * users written in one write (each marked due for provisioning, under its version), the shadows' cached
  * values and the claimed account operations in one, the operations executed in bulk per resource, audit
  * in one insert, the marks removed in one. A change whose case is unusual (a new, unlinked, renamed,
@@ -14,18 +14,14 @@ import type { VersionedUpdate } from '../../repository/versioned';
 import type { Channel, ObjectTypeDefinition } from '../../schema/config';
 import type { ResourceChange, ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import { applyUserDeltas, computeInbound, findObjectType, isProtected, project, reactionFor, templateFor, type AccountPlan } from '../../model';
-import { executeClaimedInBulk, fetchResourceObject, readAccount, resourceOf, roleEntitlementsOf, sameAttributes, withClaimedOperation, type AccountResult } from '../../provisioning';
+import { executeClaimedInBulk, fetchResourceObjects, readAccounts, resourceOf, roleEntitlementsOf, sameAttributes, withClaimedOperation, type AccountResult } from '../../provisioning';
 import type { StoredResource } from '../../repository/repository';
-import { withConcurrency } from '../../support/concurrency';
 import { inboundAudit } from '../inbound';
 import { templateAudit } from '../projection';
 import { changeApplied, enforcedValuesTouched, type ChangeOutcome } from '../synchronize-change';
 import { changedUserPaths, projectionDueAfter, userPatch } from '../user-changes';
 import { armValidityTimer } from '../validity-timer';
 import { nowOf, type SyncDeps } from '../sync-deps';
-
-/** Objects read from a resource side by side. @default 16 */
-const READ_WIDTH = 16;
 
 export interface BulkResult {
   /** The changes applied here, with what each did. */
@@ -76,7 +72,7 @@ export async function synchronizeModificationsInBulk(deps: SyncDeps, changes: re
   };
 }
 
-/** Stage 1: the changes' shadows (one read) and objects (side by side); those not linked and settled go to `rest`. */
+/** Stage 1: the changes' shadows (one read) and objects (one request where the connector can); those not linked and settled go to `rest`. */
 async function observeInBulk(deps: SyncDeps, resource: StoredResource, changes: readonly ResourceChange[], rest: ResourceChange[]) {
   const shadows = new Map((await deps.repo.shadows.byPrimaryIdentifiers(resource.oid, changes.map((c) => c.primaryIdentifier!))).map((s) => [s.primaryIdentifier!, s]));
   const settled = changes.flatMap((change) => {
@@ -97,12 +93,13 @@ async function observeInBulk(deps: SyncDeps, resource: StoredResource, changes: 
     return linked ? [{ change, shadow: shadow!, objectType: objectType! }] : [];
   });
   const observed: Array<(typeof settled)[number] & { object: ResourceObject }> = [];
-  await withConcurrency(settled, READ_WIDTH, async (s) => {
+  const objects = await fetchResourceObjects(deps, resource.oid, settled.map((s) => s.shadow.primaryIdentifier!)).catch(() => new Map<string, ResourceObject>());
+  for (const s of settled) {
     // Whatever the read says other than the object as it was (gone, renamed, unreachable) the routine handles.
-    const object = await fetchResourceObject(deps, resource.oid, s.shadow).catch(() => null);
+    const object = objects.get(s.shadow.primaryIdentifier!);
     if (object && object.secondaryIdentifier === s.shadow.secondaryIdentifier && !isProtected(s.objectType, object)) observed.push({ ...s, object });
     else rest.push(s.change);
-  });
+  }
   return observed;
 }
 
@@ -141,7 +138,7 @@ async function withOwners(deps: SyncDeps, observed: Awaited<ReturnType<typeof ob
   });
 }
 
-/** Stage 3: inbound, then (with the other accounts read side by side) the projection, in memory. */
+/** Stage 3: inbound, then (with the other accounts read, a request per resource) the projection, in memory. */
 async function computeInBulk(deps: SyncDeps, found: Awaited<ReturnType<typeof withOwners>>, rest: ResourceChange[], now: string): Promise<Candidate[]> {
   const inbound = [];
   for (const f of found) {
@@ -157,11 +154,7 @@ async function computeInBulk(deps: SyncDeps, found: Awaited<ReturnType<typeof wi
       rest.push(f.change); // the routine meets the same error and records it for this change
     }
   }
-  const toRead = inbound.filter((i) => i.provision).flatMap((i) => i.others.filter((s) => s.exists && s.primaryIdentifier));
-  const current = new Map<string, ResourceObject | null>();
-  await withConcurrency(toRead, READ_WIDTH, async (shadow) => {
-    current.set(shadow.oid, await readAccount(deps, shadow));
-  });
+  const current = await readAccounts(deps, inbound.filter((i) => i.provision).flatMap((i) => i.others));
   const { roles, resources, objectTemplates } = await deps.repo.config.snapshot();
   const roleEntitlements = inbound.some((i) => i.provision) ? await roleEntitlementsOf(deps, roles) : {};
   return inbound.flatMap((i): Candidate[] => {

@@ -137,6 +137,7 @@ const fixture = (): ConnectorFixture => ({
     unsetVariable: 'TALLY_TEST_AD_UNSET_VARIABLE',
   },
   secrets: [SAMBA_ADMIN_PASSWORD, WRONG_PASSWORD, USER_PASSWORD],
+  manyAtOnce: { get: true, modify: false },
   countObjects: () =>
     withSambaAdmin(server, async (c) => {
       const { searchEntries } = await c.search(server.peopleDn, { scope: 'one', filter: '(&(objectClass=user)(objectCategory=person))', attributes: ['1.1'] });

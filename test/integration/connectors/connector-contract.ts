@@ -59,6 +59,8 @@ export interface ConnectorFixture {
   };
   /** Passwords no error and no rendering of the connector may show. */
   secrets: string[];
+  /** Which operations on many objects at once the connector offers (getMany, modifyMany); none when left out. */
+  manyAtOnce?: { get: boolean; modify: boolean };
   /** How many objects the connector's type has on the resource (counted without the connector). */
   countObjects(): Promise<number>;
   stopResource(): Promise<void>;
@@ -241,6 +243,33 @@ export function describeConnectorContract(name: string, makeFixture: () => Conne
       }
       expect(otherPages).toBe(pages);
       expect(new Set(all).size).toBe(total);
+    });
+
+    it('reads and modifies many objects in one request where it can, leaving out those it has not', async () => {
+      expect({ get: typeof c.getMany, modify: typeof c.modifyMany }).toEqual({
+        get: f.manyAtOnce?.get ? 'function' : 'undefined',
+        modify: f.manyAtOnce?.modify ? 'function' : 'undefined',
+      });
+      const some = await Promise.all(users.slice(0, 3).map((u) => c.get({ secondaryIdentifier: f.nameOf(u) })));
+      const ids = some.map((o) => o.primaryIdentifier);
+      if (c.getMany) {
+        const many = await c.getMany([ids[2], f.unknownPrimaryIdentifier, ids[0], ids[1]]);
+        const byId = (objects: typeof some) => [...objects].sort((a, b) => a.primaryIdentifier.localeCompare(b.primaryIdentifier));
+        expect(byId(many)).toEqual(byId(some));
+      }
+      if (c.modifyMany) {
+        const modified = await c.modifyMany([
+          { primaryIdentifier: ids[0], deltas: [{ path: f.textAttribute, replace: ['First Mate'] }] },
+          { primaryIdentifier: f.unknownPrimaryIdentifier, deltas: [{ path: f.textAttribute, replace: ['Nobody'] }] },
+          { primaryIdentifier: ids[1], deltas: [{ path: f.textAttribute, replace: ['Second Mate'] }] },
+          // Not a whole value: the connector applies it as modify does.
+          { primaryIdentifier: ids[2], deltas: [{ path: f.multiValued, add: ['deck'] }] },
+        ]);
+        expect(modified.map((o) => o && [o.primaryIdentifier, o.attributes[f.textAttribute]])).toEqual([[ids[0], ['First Mate']], null, [ids[1], ['Second Mate']], [ids[2], some[2].attributes[f.textAttribute]]]);
+        expect(modified[2]?.secondaryIdentifier).toBe(f.nameOf(users[1]));
+        expect((await c.get({ primaryIdentifier: ids[1] })).attributes[f.textAttribute]).toEqual(['Second Mate']);
+        expect((await c.get({ primaryIdentifier: ids[2] })).attributes[f.multiValued]).toEqual(expect.arrayContaining(['deck', ...(some[2].attributes[f.multiValued] ?? [])]));
+      }
     });
 
     it('reports already-exists, not-found and schema violations', async () => {

@@ -102,6 +102,7 @@ const fixture = (): ConnectorFixture => ({
     unsetVariable: 'TALLY_TEST_LDAP_UNSET_VARIABLE',
   },
   secrets: [PASSWORD, WRONG_PASSWORD],
+  manyAtOnce: { get: true, modify: false },
   countObjects: () =>
     withLdapAdmin({ ldap: { ...server, bindPassword: PASSWORD } }, async (c) => {
       const { searchEntries } = await c.search(server.peopleDn, { scope: 'one', filter: '(objectClass=inetOrgPerson)', attributes: ['1.1'] });

@@ -138,6 +138,7 @@ const fixture = (): ConnectorFixture => ({
     unsetVariable: 'TALLY_TEST_PG_UNSET_VARIABLE',
   },
   secrets: [PASSWORD, WRONG_PASSWORD],
+  manyAtOnce: { get: true, modify: true },
   countObjects: countRows,
   stopResource: () => server.stop(),
   restartResource: () => server.restart(),
