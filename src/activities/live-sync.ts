@@ -21,9 +21,14 @@ export function createLiveSyncActivities(deps: SyncDeps) {
       }
     },
     /** Reads the changes since the stored position and applies them (or hands each failed one to its own workflow). */
-    async pollChangelog(input: { resourceOid: string; limit: number; approved?: boolean }) {
+    async pollChangelog(input: { resourceOid: string; limit: number; approved?: boolean; lingerMs?: number }) {
       return failFastOnConfiguration(() =>
-        pollChangelog(deps, input.resourceOid, { limit: input.limit, workflowId: Context.current().info.workflowExecution?.workflowId, ...(input.approved ? { approved: true } : {}) }),
+        pollChangelog(deps, input.resourceOid, {
+          limit: input.limit,
+          workflowId: Context.current().info.workflowExecution?.workflowId,
+          ...(input.approved ? { approved: true } : {}),
+          ...(input.lingerMs ? { lingerMs: input.lingerMs } : {}),
+        }),
       );
     },
     /** The changelog was purged past live sync's position: a reconciliation finds what was missed. */

@@ -2,7 +2,7 @@
  * `liveSync`: one per resource, polling its changelog. Each poll is one local activity that applies the
  * batch through the synchronization routine (failed changes go to their own processChange workflows)
  * and moves the stored position; between polls the workflow sleeps the interval, unless more changes
- * wait. Signals pause, resume and stop it; the `status` query says where it is. It continues as new
+ * wait (after a poll that found changes, the next keeps looking a second before it ends empty). Signals pause, resume and stop it; the `status` query says where it is. It continues as new
  * before its history grows large, so it can run for months.
  */
 import {
@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { PollResult } from '../sync/live-sync/changelog-poll';
 import { historyIsLong } from './history-budget';
 import { changeEventInputSchema, liveSyncInputSchema, type ChangeEventInput, type LiveSyncContinuation } from '../schema/workflow-inputs';
 import { markedOnFailure } from './failure-state';
@@ -33,6 +34,9 @@ const poll = proxyLocalActivities<Pick<Activities, 'pollChangelog' | 'storeChang
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: failFast },
 });
+
+/** How long a poll after one that found changes keeps looking when it finds none (see pollChangelog). */
+const LINGER_AFTER_CHANGES_MS = 1_000;
 
 /** Continue as new past this many history events (a poll costs a few). */
 const HISTORY_EVENTS_BEFORE_CONTINUING = 2_000;
@@ -58,6 +62,8 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
     })));
   let stopping = false;
   let lastPollAt: string | null = null;
+  /** The last poll found changes: the next keeps looking a while when it finds none. */
+  let found = false;
   let awaiting: NonNullable<LiveSyncStatus['awaitingApproval']> | null = null;
   let decided: NonNullable<LiveSyncStatus['lastDecision']> | null = null;
   const status = (): LiveSyncStatus => ({
@@ -105,7 +111,14 @@ async function liveSyncBody(raw: unknown): Promise<LiveSyncStatus> {
       continue;
     }
     if (signalled.length > 0) await poll.storeChangeEvents({ resourceOid: state.resourceOid, events: signalled.splice(0) });
-    const result = await poll.pollChangelog({ resourceOid: state.resourceOid, limit: state.batchSize, ...(state.approveNext ? { approved: true } : {}) });
+    const result: PollResult = await poll.pollChangelog({
+      resourceOid: state.resourceOid,
+      limit: state.batchSize,
+      ...(state.approveNext ? { approved: true } : {}),
+      // After changes the poll keeps looking a while (timers wait a second at the least).
+      ...(found ? { lingerMs: LINGER_AFTER_CHANGES_MS } : {}),
+    });
+    found = result.changes > 0;
     state.approveNext = undefined;
     lastPollAt = new Date().toISOString();
     state.stats.polls++;

@@ -8,7 +8,6 @@
  * protected or deleted account, work waiting on the user or his accounts, a lost race, a mapping that fails)
  * is left to the one-object routine, which does the same and handles what this path doesn't.
  */
-import { randomUUID } from 'node:crypto';
 import type { AuditRecord } from '../../repository/audit-store';
 import type { VersionedUpdate } from '../../repository/versioned';
 import type { Channel, ObjectTypeDefinition } from '../../schema/config';

@@ -11,7 +11,7 @@
  */
 import { changelogEnd, hasChangelog, readChangelog, resourceOf, type ConnectorChange } from '../../provisioning';
 import { changeObjectKey } from '../../schema/change-key';
-import type { RunError } from '../../repository/repository';
+import type { RunError, StoredResource } from '../../repository/repository';
 import type { ResourceChange } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { isOutage } from '../reconciliation/objects-page';
@@ -51,33 +51,32 @@ export interface PollResult {
   held?: LiveSyncHold;
 }
 
-export async function pollChangelog(deps: SyncDeps, resourceOid: string, options: { limit: number; workflowId?: string; approved?: boolean }): Promise<PollResult> {
+/** The first wait before an empty read is tried again; each next one is twice as long. */
+const FIRST_LINGER_WAIT_MS = 50;
+
+export async function pollChangelog(
+  deps: SyncDeps,
+  resourceOid: string,
+  options: {
+    limit: number;
+    workflowId?: string;
+    approved?: boolean;
+    /**
+     * How long to keep reading while nothing is there (the workflow asks for it after a poll that found
+     * changes: changes come in streams, and its timers wait a second at the least).
+     */
+    lingerMs?: number;
+  },
+): Promise<PollResult> {
   const resource = await resourceOf(deps, resourceOid);
   const result: PollResult = { changes: 0, objects: 0, applied: 0, protected: 0, handedOver: 0, errors: [], started: false, expired: false, more: false, token: '' };
-  const events = await deps.repo.liveSync.pendingChangeEvents(resource.oid, options.limit);
-  const fromEvents = coalesceEvents(events.map((e) => e.change));
-  let fromChangelog: ResourceChange[] = [];
-  let nextToken: string | undefined;
-  if (hasChangelog(resource)) {
-    const stored = (await deps.repo.liveSync.token(resource.oid))?.token;
-    if (!stored) {
-      result.token = await changelogEnd(deps, resource.oid);
-      await deps.repo.liveSync.saveToken(resource.oid, result.token, nowOf(deps));
-      result.started = true;
-    } else {
-      const page = await readChangelog(deps, resource.oid, stored, options.limit);
-      if (page.expired) {
-        await deps.repo.liveSync.saveToken(resource.oid, page.token, nowOf(deps));
-        result.expired = true;
-      } else {
-        fromChangelog = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
-        result.changes = page.changes.length;
-        result.more = page.changes.length >= options.limit;
-        if (page.token !== stored) nextToken = page.token;
-      }
-      result.token = page.token;
-    }
+  let read = await readPending(deps, resource, options.limit, result);
+  const until = Date.now() + (options.lingerMs ?? 0);
+  for (let wait = FIRST_LINGER_WAIT_MS; isEmpty(read, result) && Date.now() < until; wait *= 2) {
+    await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, until - Date.now()))));
+    read = await readPending(deps, resource, options.limit, result);
   }
+  const { events, fromEvents, fromChangelog, nextToken } = read;
   const objects = [...fromChangelog, ...fromEvents];
   liveSyncPolls.inc({ resource: resource.name });
   if (objects.length > 0) liveSyncBehind(resource.name, Date.now());
@@ -138,6 +137,45 @@ export async function pollChangelog(deps: SyncDeps, resourceOid: string, options
   result.more ||= events.length >= options.limit;
   if (!result.more) liveSyncCaughtUp(resource.name);
   return result;
+}
+
+interface PendingRead {
+  events: Awaited<ReturnType<SyncDeps['repo']['liveSync']['pendingChangeEvents']>>;
+  fromEvents: ResourceChange[];
+  fromChangelog: ResourceChange[];
+  /** The position after the changes read, when it moved. */
+  nextToken?: string;
+}
+
+const isEmpty = (read: PendingRead, result: PollResult) => read.events.length === 0 && read.fromChangelog.length === 0 && !read.nextToken && !result.started && !result.expired;
+
+/**
+ * The change events waiting and the changelog's changes after the stored position (`result` gets what was
+ * read: counts, the token, a first poll's start, an expired position).
+ */
+async function readPending(deps: SyncDeps, resource: StoredResource, limit: number, result: PollResult): Promise<PendingRead> {
+  const events = await deps.repo.liveSync.pendingChangeEvents(resource.oid, limit);
+  const read: PendingRead = { events, fromEvents: coalesceEvents(events.map((e) => e.change)), fromChangelog: [] };
+  if (!hasChangelog(resource)) return read;
+  const stored = (await deps.repo.liveSync.token(resource.oid))?.token;
+  if (!stored) {
+    result.token = await changelogEnd(deps, resource.oid);
+    await deps.repo.liveSync.saveToken(resource.oid, result.token, nowOf(deps));
+    result.started = true;
+    return read;
+  }
+  const page = await readChangelog(deps, resource.oid, stored, limit);
+  result.token = page.token;
+  if (page.expired) {
+    await deps.repo.liveSync.saveToken(resource.oid, page.token, nowOf(deps));
+    result.expired = true;
+    return read;
+  }
+  read.fromChangelog = coalesce(page.changes).map((changes) => asResourceChange(resource.oid, changes));
+  result.changes = page.changes.length;
+  result.more = page.changes.length >= limit;
+  if (page.token !== stored) read.nextToken = page.token;
+  return read;
 }
 
 /** Change events grouped by object, each group's latest (the routine reads the object as it is now). */
