@@ -4,12 +4,15 @@
  * same result as the routine: users changed by inbound, their PostgreSQL rows by outbound, audit, no mark
  * or operation left behind. Unusual changes in the same burst (a renamed account, a user whose earlier
  * provisioning never finished, an account with an operation waiting) go through the routine and end right.
+ * A poll that follows changes keeps reading a while when it finds none, so a stream isn't held up by the
+ * workflow's timers (which wait whole seconds).
  */
 import { randomUUID } from 'node:crypto';
 import { Attribute, Change } from 'ldapts';
 import { applyConfig } from '../../../src/admin/apply-config';
 import { signalLiveSync, startLiveSync, liveSyncStatuses } from '../../../src/admin/live-sync';
 import { startResourceRun, waitForRun } from '../../../src/admin/resource-runs';
+import { pollChangelog } from '../../../src/sync/live-sync/changelog-poll';
 import { withConcurrency } from '../../../src/support/concurrency';
 import { exampleResources } from '../../support/example-resources';
 import { getStack } from '../../support/stack';
@@ -88,3 +91,17 @@ it('applies a burst of modifications in bulk, and the unusual ones in it through
   // About ten MongoDB requests per change through the routine; a few per slice in bulk.
   expect(commands / ACCOUNTS).toBeLessThan(3);
 }, 300_000);
+
+it('a poll asked to linger reads a change made while it waits; one not asked ends with what is there', async () => {
+  await signalLiveSync(tally.services, LDAP_OID, 'stop');
+  await eventually(async () => (await liveSyncStatuses(tally.services, LDAP_OID))[0].workflowId, (id) => !id, 'live sync stopped');
+  const deps = tally.services.syncDeps;
+  expect(await pollChangelog(deps, LDAP_OID, { limit: 100 })).toMatchObject({ changes: 0, applied: 0 });
+
+  const uid = uidOf(ACCOUNTS - 1);
+  const later = new Promise((r) => setTimeout(r, 300)).then(() => setCn(uid, 'Boatswain'));
+  const lingering = await pollChangelog(deps, LDAP_OID, { limit: 100, lingerMs: 5_000 });
+  await later;
+  expect(lingering).toMatchObject({ changes: 1, applied: 1 });
+  expect((await rowsOf([uid])).get(uid)?.cn).toBe('Boatswain');
+}, 120_000);
