@@ -82,11 +82,24 @@ export function isWellFormedDnUnder(dn: string, base: string): boolean {
 /** True when dn is base itself or below it. */
 export function isUnderDn(dn: string, base: string): boolean {
   const d = normalizeDn(dn);
-  const b = normalizeDn(base);
+  const b = normalizedBase(base);
   return d === b || d.endsWith(',' + b);
 }
 
+/** Bases are few and asked about for every changelog record: each is normalized once. */
+const normalizedBases = new Map<string, string>();
+function normalizedBase(base: string): string {
+  let normalized = normalizedBases.get(base);
+  if (normalized === undefined) {
+    if (normalizedBases.size >= 1_000) normalizedBases.clear();
+    normalized = normalizeDn(base);
+    normalizedBases.set(base, normalized);
+  }
+  return normalized;
+}
+
 function unescapeValue(raw: string): string {
+  if (!raw.includes('\\')) return raw;
   const bytes: number[] = [];
   const enc = new TextEncoder();
   for (let i = 0; i < raw.length; i++) {

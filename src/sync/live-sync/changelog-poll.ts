@@ -26,8 +26,10 @@ import { changesHandedOver, liveSyncBehind, liveSyncCaughtUp, liveSyncPolls } fr
 
 /** Objects synchronized side by side in one poll by the one-object routine. @default 16 */
 export const LIVE_SYNC_WIDTH = 16;
-/** Changes taken through the bulk path's stages together. @default 250 */
-export const BULK_SLICE = 250;
+/** Changes taken through the bulk path's stages together. @default 125 */
+export const BULK_SLICE = 125;
+/** Slices through the bulk path at once. @default 2 */
+export const BULK_SLICES_AT_ONCE = 2;
 
 export interface PollResult {
   /** Changes read (Tally's own writes are not among them). */
@@ -87,11 +89,13 @@ export async function pollChangelog(
   const working: SyncDeps = gate ? countingDeps(deps, gate, done) : deps;
   const apply = async (changes: readonly ResourceChange[]) => {
     const routine = new Set(changes.filter((c) => behind.has(c)));
-    for (let i = 0; i < changes.length; i += BULK_SLICE) {
-      const bulk = await synchronizeModificationsInBulk(working, changes.slice(i, i + BULK_SLICE).filter((c) => !behind.has(c)), options.workflowId);
+    const slices = Array.from({ length: Math.ceil(changes.length / BULK_SLICE) }, (_, i) => changes.slice(i * BULK_SLICE, (i + 1) * BULK_SLICE).filter((c) => !behind.has(c)));
+    // Each object is once in a poll, so slices are independent: while one waits for a resource, another computes.
+    await withConcurrency(slices, BULK_SLICES_AT_ONCE, async (slice) => {
+      const bulk = await synchronizeModificationsInBulk(working, slice, options.workflowId);
       result.applied += bulk.applied.length;
       for (const change of bulk.rest) routine.add(change);
-    }
+    });
     await withConcurrency([...routine], LIVE_SYNC_WIDTH, async (change) => {
       const holder = behind.get(change);
       if (holder) {
