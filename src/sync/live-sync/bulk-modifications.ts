@@ -49,15 +49,16 @@ interface Candidate {
 }
 
 export async function synchronizeModificationsInBulk(deps: SyncDeps, changes: readonly ResourceChange[], workflowId?: string): Promise<BulkResult> {
-  const rest: ResourceChange[] = [];
-  const eligible = changes.filter((c) => c.changeType === 'modify' && c.primaryIdentifier && !c.currentObject && c.resourceRef === changes[0]?.resourceRef);
-  if (eligible.length < 2) return { applied: [], rest: [...changes] };
-  rest.push(...changes.filter((c) => !eligible.includes(c)));
-  const resource = await resourceOf(deps, eligible[0].resourceRef);
-  const channel = eligible[0].channel;
+  const first = changes[0];
+  // One resource and one channel (a poll's changelog changes, or one service's events) in a slice.
+  const eligible = new Set(changes.filter((c) => c.changeType === 'modify' && c.primaryIdentifier && !c.currentObject && c.resourceRef === first?.resourceRef && c.channel === first.channel));
+  if (eligible.size < 2) return { applied: [], rest: [...changes] };
+  const rest = changes.filter((c) => !eligible.has(c));
+  const resource = await resourceOf(deps, first.resourceRef);
+  const { channel } = first;
   const now = nowOf(deps);
 
-  const observed = await observeInBulk(deps, resource, eligible, rest);
+  const observed = await observeInBulk(deps, resource, [...eligible], rest);
   const candidates = await withOwners(deps, observed, rest);
   const computed = await computeInBulk(deps, candidates, rest, now);
   const written = await writeUsers(deps, computed, rest, { channel, now, workflowId });
