@@ -28,6 +28,8 @@ export const nameCollation = { locale: 'en', strength: 2 } as const;
 /** Correlation under a matching rule that ignores case (and accents): a superset the caller narrows by the rule. */
 export const ignoringCaseCollation = { locale: 'en', strength: 1 } as const;
 export const noId = { projection: { _id: 0 } } as const;
+/** A stored object as its readers see it: without `_id` and without bookkeeping that is no part of it (a shadow's `agreement`). */
+export const objectFields = { projection: { _id: 0, agreement: 0 } } as const;
 export const byId = <T>(oid: string) => ({ _id: oid }) as unknown as Filter<T>;
 export const withId = <T extends { oid: string }>(object: T) => ({ ...object, _id: object.oid });
 export const hasPending = { 'pendingOperations.0': { $exists: true } } as const;

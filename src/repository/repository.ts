@@ -18,7 +18,7 @@ export type { AuditRecord } from './audit-store';
 export type { ConfigKind, ConfigSnapshot, Stored, StoredObjectTemplate, StoredResource, StoredRole } from './config-store';
 export type { ChangeEventDoc, HeldChangeDoc, HeldChangeState, LiveSyncDecision, SyncTokenDoc } from './live-sync-store';
 export type { OperationCancellationDoc, RunDoc, RunError, RunStats } from './run-store';
-export type { ShadowIdentifiers, ShadowQuery } from './shadow-store';
+export type { FoundAgreement, ShadowAgreement, ShadowIdentifiers, ShadowOfPage, ShadowQuery } from './shadow-store';
 export type { SimulationDoc, StoredSimulationItem } from './simulation-store';
 export type { AuditStore, ConfigStore, LiveSyncStore, RunStore, ScimObjectStore, ShadowStore, SimulationStore, UserStore };
 

@@ -5,7 +5,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import type { PendingOperation, ShadowDoc, UserDoc } from '../schema/objects';
 import { isDuplicateKeyError } from './errors';
-import { byId, collectionNames, duplicateKeyIndexes, hasPending, insertAll, nameCollation, noId, withId } from './documents';
+import { byId, collectionNames, duplicateKeyIndexes, hasPending, insertAll, nameCollation, noId, objectFields, withId } from './documents';
 import { modifyWithRetry, updateAtomically, updateManyVersioned, updateOf, type Patch, type VersionedUpdate } from './versioned';
 
 export interface ShadowIdentifiers {
@@ -15,6 +15,29 @@ export interface ShadowIdentifiers {
 
 /** What reconciliation's third phase knows of a shadow the run did not see. */
 export type UnseenShadow = Pick<ShadowDoc, 'oid' | 'kind' | 'primaryIdentifier' | 'secondaryIdentifier'>;
+
+/**
+ * Under which versions reconciliation last found a shadow's account in agreement with its owner: the
+ * shadow's and the owner's versions and the configuration's generation then, and the owner's next validity
+ * boundary. Any write of the shadow, of the owner or of the configuration changes one of them, so a stale
+ * agreement is simply not equal. Bookkeeping: kept on the shadow without changing its version, read only
+ * with a page's shadows (`byPrimaryIdentifiers`).
+ */
+export interface ShadowAgreement {
+  shadowVersion: number;
+  ownerVersion: number;
+  generation: number;
+  until?: string;
+}
+
+/** An agreement newly found, to keep on the shadow. */
+export interface FoundAgreement {
+  shadowOid: string;
+  agreement: ShadowAgreement;
+}
+
+/** A shadow as a reconciliation page reads it: with its agreement. */
+export type ShadowOfPage = ShadowDoc & { agreement?: ShadowAgreement };
 
 export interface ShadowQuery {
   resourceRef?: string;
@@ -55,12 +78,12 @@ export class ShadowStore {
   }
 
   async get(oid: string): Promise<ShadowDoc | null> {
-    return this.shadows.findOne(byId(oid), noId);
+    return this.shadows.findOne(byId(oid), objectFields);
   }
 
   async byOids(oids: readonly string[]): Promise<ShadowDoc[]> {
     if (oids.length === 0) return [];
-    return this.shadows.find({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>, noId).toArray();
+    return this.shadows.find({ _id: { $in: [...oids] } } as unknown as Filter<ShadowDoc>, objectFields).toArray();
   }
 
   /**
@@ -80,12 +103,12 @@ export class ShadowStore {
     const { shadows } = this;
     if (ids.primaryIdentifier) {
       // The `$type` lets the planner use the partial unique index (an equality alone doesn't).
-      const found = await shadows.findOne({ resourceRef, primaryIdentifier: { $eq: ids.primaryIdentifier, $type: 'string' } }, noId);
+      const found = await shadows.findOne({ resourceRef, primaryIdentifier: { $eq: ids.primaryIdentifier, $type: 'string' } }, objectFields);
       if (found) return found;
     }
     if (!ids.secondaryIdentifier) return null;
     const candidates = await shadows
-      .find({ resourceRef, secondaryIdentifier: ids.secondaryIdentifier, ...(ids.primaryIdentifier ? { primaryIdentifier: { $in: [null, ids.primaryIdentifier] } } : {}) }, noId)
+      .find({ resourceRef, secondaryIdentifier: ids.secondaryIdentifier, ...(ids.primaryIdentifier ? { primaryIdentifier: { $in: [null, ids.primaryIdentifier] } } : {}) }, objectFields)
       .collation(nameCollation)
       .toArray();
     candidates.sort((a, b) => Number(a.dead) - Number(b.dead) || Number(b.exists) - Number(a.exists) || b.metadata.createTimestamp.localeCompare(a.metadata.createTimestamp));
@@ -93,13 +116,13 @@ export class ShadowStore {
   }
 
   async ofOwner(ownerRef: string): Promise<ShadowDoc[]> {
-    return this.shadows.find({ ownerRef }, noId).toArray();
+    return this.shadows.find({ ownerRef }, objectFields).toArray();
   }
 
   /** The live shadows these owners (roles) are linked to, of one kind, in one read. */
   async liveOfOwners(ownerRefs: readonly string[], kind: ShadowDoc['kind']): Promise<ShadowDoc[]> {
     if (ownerRefs.length === 0) return [];
-    return this.shadows.find({ ownerRef: { $in: [...ownerRefs] }, kind, dead: false }, noId).toArray();
+    return this.shadows.find({ ownerRef: { $in: [...ownerRefs] }, kind, dead: false }, objectFields).toArray();
   }
 
   /** Per resource: its shadows, those that exist on the resource, the dead ones, and those with pending operations. */
@@ -138,7 +161,7 @@ export class ShadowStore {
     if (query.resourceRef) filter.resourceRef = query.resourceRef;
     if (query.ownerRef) filter.ownerRef = query.ownerRef;
     if (query.pending) Object.assign(filter, hasPending);
-    return this.shadows.find(filter as Filter<ShadowDoc>, noId).sort({ secondaryIdentifier: 1 }).toArray();
+    return this.shadows.find(filter as Filter<ShadowDoc>, objectFields).sort({ secondaryIdentifier: 1 }).toArray();
   }
 
   /** Shadows that still have operations to do (of one resource or one owner, or of all). */
@@ -290,8 +313,8 @@ export class ShadowStore {
     }
   }
 
-  /** The shadows of these resource objects (by primary identifier), in one read. */
-  async byPrimaryIdentifiers(resourceRef: string, primaryIdentifiers: readonly string[]): Promise<ShadowDoc[]> {
+  /** The shadows of these resource objects (by primary identifier), with their agreements, in one read. */
+  async byPrimaryIdentifiers(resourceRef: string, primaryIdentifiers: readonly string[]): Promise<ShadowOfPage[]> {
     if (primaryIdentifiers.length === 0) return [];
     return this.shadows
       .find({ resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' } }, { ...noId, batchSize: primaryIdentifiers.length })
@@ -299,15 +322,23 @@ export class ShadowStore {
   }
 
   /**
-   * Notes that a run saw these objects on the resource: one write for the page. It is bookkeeping of
-   * the run, not a change of the shadow, so the version stays.
+   * A run's bookkeeping of one page, in one write, versions untouched: that a reconciliation (`seenBy`, its
+   * run id) saw these objects on the resource, and the agreements newly found (each kept only while its
+   * shadow still has the version it was found under).
    */
-  async markSeen(resourceRef: string, primaryIdentifiers: readonly string[], runId: string): Promise<void> {
-    if (primaryIdentifiers.length === 0) return;
-    await this.shadows.updateMany(
-      { resourceRef, primaryIdentifier: { $in: [...primaryIdentifiers], $type: 'string' }, lastSeenRunId: { $ne: runId } },
-      { $set: { lastSeenRunId: runId } },
-    );
+  async markPage(
+    resourceRef: string,
+    page: { primaryIdentifiers: readonly string[]; seenBy?: string; agreements: readonly FoundAgreement[] },
+  ): Promise<void> {
+    const seen =
+      page.seenBy && page.primaryIdentifiers.length > 0
+        ? [{ updateMany: { filter: { resourceRef, primaryIdentifier: { $in: [...page.primaryIdentifiers], $type: 'string' }, lastSeenRunId: { $ne: page.seenBy } }, update: { $set: { lastSeenRunId: page.seenBy } } } }]
+        : [];
+    const agreed = page.agreements.map(({ shadowOid, agreement }) => ({
+      updateOne: { filter: { _id: shadowOid, version: agreement.shadowVersion }, update: { $set: { agreement } } },
+    }));
+    if (seen.length + agreed.length === 0) return;
+    await this.shadows.bulkWrite([...seen, ...agreed] as unknown as Parameters<Collection<ShadowDoc>['bulkWrite']>[0], { ordered: false });
   }
 
   /**
@@ -348,7 +379,7 @@ export class ShadowStore {
       intent: options.intent,
       ...(options.after ? { _id: { $gt: options.after } } : {}),
     } as unknown as Filter<ShadowDoc>;
-    return this.shadows.find(filter, noId).sort({ _id: 1 }).limit(options.limit).toArray();
+    return this.shadows.find(filter, objectFields).sort({ _id: 1 }).limit(options.limit).toArray();
   }
 
   /** Live shadows of the resource (the expected size of a run). */

@@ -3,6 +3,7 @@
  * atomic update. A versioned write is ONE conditional update (`{_id, version}`); no match is a conflict.
  */
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import { objectFields } from './documents';
 import { VersionConflictError } from './errors';
 
 /** Every stored object has an oid (its `_id`) and a version incremented by every update. */
@@ -28,8 +29,6 @@ export function updateOf<T extends Document>(patch: Patch, extra: UpdateFilter<T
   return update as UpdateFilter<T>;
 }
 
-const noId = { projection: { _id: 0 } } as const;
-
 /**
  * Updates one document only if it still has `expectedVersion`, in one round trip; returns it as stored.
  * Throws VersionConflictError when someone else updated it first (or it is gone).
@@ -41,7 +40,7 @@ export async function updateVersioned<T extends Versioned & Document>(
   update: UpdateFilter<T>,
 ): Promise<T> {
   const stored = await collection.findOneAndUpdate({ _id: oid, version: expectedVersion } as unknown as Filter<T>, update, {
-    ...noId,
+    ...objectFields,
     returnDocument: 'after',
   });
   if (!stored) throw new VersionConflictError(collection.collectionName, oid, expectedVersion);
@@ -79,7 +78,7 @@ export async function updateAtomically<T extends Versioned & Document>(
   update: UpdateFilter<T>,
   where: Record<string, unknown> = {},
 ): Promise<T | null> {
-  return (await collection.findOneAndUpdate({ ...where, _id: oid } as unknown as Filter<T>, update, { ...noId, returnDocument: 'after' })) as T | null;
+  return (await collection.findOneAndUpdate({ ...where, _id: oid } as unknown as Filter<T>, update, { ...objectFields, returnDocument: 'after' })) as T | null;
 }
 
 /**
@@ -95,7 +94,7 @@ export async function modifyWithRetry<T extends Versioned & Document>(
   const attempts = options.attempts ?? 20;
   for (let attempt = 1; ; attempt++) {
     // The caller's copy saves the first read; a lost race reads afresh.
-    const current = attempt === 1 && options.known ? options.known : ((await collection.findOne({ _id: oid } as unknown as Filter<T>, noId)) as T | null);
+    const current = attempt === 1 && options.known ? options.known : ((await collection.findOne({ _id: oid } as unknown as Filter<T>, objectFields)) as T | null);
     if (!current) return null;
     const patch = change(current);
     if (!patch) return current;

@@ -7,12 +7,14 @@
  */
 import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { resourceOf, roleEntitlementsOf, sameAttributes } from '../../provisioning';
-import type { ResourceObject, ShadowDoc } from '../../schema/objects';
+import type { FoundAgreement, ShadowOfPage } from '../../repository/repository';
+import type { ResourceObject } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { recordItems, runRoutine, type ItemSink } from './simulated-run';
 import { nowOf, type SyncDeps } from '../sync-deps';
 import { addResult, count, objectError, type RunPieceResult, type RunScope } from './run-scope';
 import { createUsersForNewAccounts } from './new-accounts';
+import { agreementOf, stillAgreed } from './agreements';
 
 /** Objects of one page synchronized side by side. @default 8 */
 export const SYNCHRONIZATION_WIDTH = 8;
@@ -36,7 +38,8 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
   const shadowOf = new Map(shadows.map((s) => [s.primaryIdentifier!, s]));
   const created = await createUsersForNewAccounts(deps, scope, objects.filter((o) => !shadowOf.has(o.primaryIdentifier)), channel);
   addResult(result, created.result);
-  const needing = [...created.rest, ...(await objectsNeedingSynchronization(deps, scope, objects.filter((o) => shadowOf.has(o.primaryIdentifier)), shadowOf, result))];
+  const compared = await objectsNeedingSynchronization(deps, scope, objects.filter((o) => shadowOf.has(o.primaryIdentifier)), shadowOf, result);
+  const needing = [...created.rest, ...compared.needing];
 
   const sink: ItemSink = [...created.items];
   await withConcurrency(needing, SYNCHRONIZATION_WIDTH, async (object) => {
@@ -53,43 +56,25 @@ export async function reconcileObjectsPage(deps: SyncDeps, scope: RunScope, page
     }
   });
   await recordItems(deps, scope, sink, result);
-  if (scope.type === 'recon') {
-    const seen = objects.map((o) => o.primaryIdentifier);
-    if (scope.simulation) await deps.repo.simulations.markSeen(scope.simulation.id, scope.resourceOid, seen, new Date(scope.simulation.expireAt));
-    else await deps.repo.shadows.markSeen(scope.resourceOid, seen, scope.runId);
-  }
+  const seen = objects.map((o) => o.primaryIdentifier);
+  if (!scope.simulation) await deps.repo.shadows.markPage(scope.resourceOid, { primaryIdentifiers: seen, seenBy: scope.type === 'recon' ? scope.runId : undefined, agreements: compared.agreements });
+  else if (scope.type === 'recon') await deps.repo.simulations.markSeen(scope.simulation.id, scope.resourceOid, seen, new Date(scope.simulation.expireAt));
   return result;
 }
 
 /**
- * What this worker found in agreement, by shadow: the shadow's and the owner's versions and the
- * configuration's generation then, and the owner's next validity boundary. The comparison depends on
- * nothing else (the account equals the shadow's cached attributes when it is asked; time only through
- * validity), so while those stay the same and the boundary is ahead it needn't be made again.
+ * The objects whose shadow, owner or account don't agree; the others are counted as unchanged, and those
+ * newly found in agreement come back as agreements to keep on their shadows.
  */
-const agreements = new Map<string, { key: string; until?: string }>();
-/** Shadows remembered at most; past it the memory starts again. */
-const AGREEMENTS_KEPT = 1_000_000;
-
-function remember(shadowOid: string, key: string, until: string | undefined): void {
-  if (agreements.size >= AGREEMENTS_KEPT) agreements.clear();
-  agreements.set(shadowOid, { key, until });
-}
-
-function agreed(shadowOid: string, key: string, now: string): boolean {
-  const agreement = agreements.get(shadowOid);
-  return agreement?.key === key && (agreement.until === undefined || Date.parse(now) < Date.parse(agreement.until));
-}
-
-/** The objects whose shadow, owner or account don't agree; the others are counted as unchanged. */
 async function objectsNeedingSynchronization(
   deps: SyncDeps,
   scope: RunScope,
   objects: readonly ResourceObject[],
-  shadowOf: ReadonlyMap<string, ShadowDoc>,
+  shadowOf: ReadonlyMap<string, ShadowOfPage>,
   result: RunPieceResult,
-): Promise<ResourceObject[]> {
-  if (objects.length === 0) return [];
+): Promise<{ needing: ResourceObject[]; agreements: FoundAgreement[] }> {
+  const agreements: FoundAgreement[] = [];
+  if (objects.length === 0) return { needing: [], agreements };
   const [resource, snapshot] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;
@@ -102,18 +87,18 @@ async function objectsNeedingSynchronization(
       sameAttributes(shadow.attributes, object.attributes, (attribute) => matchingRuleOf(objectType, attribute));
     return same ? [{ object, shadow, ownerOid: shadow.ownerRef! }] : [];
   });
-  // Owners' versions first: an owner whose agreement is remembered isn't read whole.
+  // Owners' versions first: an owner whose agreement is kept on the shadow isn't read whole.
   const versions = await deps.repo.users.versions([...new Set(candidates.map((c) => c.ownerOid))]);
-  const keyOf = (c: (typeof candidates)[number]) => `${c.shadow.version}:${versions.get(c.ownerOid)}:${snapshot.generation}`;
+  const basisOf = (c: (typeof candidates)[number]) => ({ ownerVersion: versions.get(c.ownerOid)!, generation: snapshot.generation });
   const now = nowOf(deps);
-  const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !agreed(c.shadow.oid, keyOf(c), now));
+  const toCompare = candidates.filter((c) => versions.has(c.ownerOid) && !stillAgreed(c.shadow, basisOf(c), now));
   const owners = new Map((await deps.repo.users.byOids([...new Set(toCompare.map((c) => c.ownerOid))])).map((u) => [u.oid, u]));
   const roleEntitlements = toCompare.length > 0 ? await roleEntitlementsOf(deps, snapshot.roles) : {};
   const unchanged = new Set<ResourceObject>();
   for (const c of candidates) {
     if (!versions.has(c.ownerOid)) continue;
-    const key = keyOf(c);
-    if (agreed(c.shadow.oid, key, now)) {
+    const basis = basisOf(c);
+    if (stillAgreed(c.shadow, basis, now)) {
       unchanged.add(c.object);
       continue;
     }
@@ -126,9 +111,9 @@ async function objectsNeedingSynchronization(
     } catch {
       continue; // a mapping that can't be evaluated: the routine meets the same error and records it for this object
     }
-    remember(c.shadow.oid, key, nextValidityBoundary(owner.activation, now));
+    agreements.push({ shadowOid: c.shadow.oid, agreement: agreementOf(c.shadow, basis, nextValidityBoundary(owner.activation, now)) });
     unchanged.add(c.object);
   }
   count(result.stats, 'unchanged', unchanged.size);
-  return objects.filter((o) => !unchanged.has(o));
+  return { needing: objects.filter((o) => !unchanged.has(o)), agreements };
 }

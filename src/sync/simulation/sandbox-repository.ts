@@ -263,7 +263,10 @@ function sandboxShadows(real: ShadowStore, overlay: Overlay['shadows'], onSeen: 
     finishPendingOperations: async (finished: ReadonlyArray<{ shadowOid: string; operationId: string; patch: Patch }>) => {
       for (const f of finished) await finish(f.shadowOid, f.operationId, f.patch);
     },
-    markSeen: async (resourceRef: string, primaryIdentifiers: readonly string[]) => onSeen(resourceRef, primaryIdentifiers),
+    // What a run saw is reported; agreements are the real shadows' bookkeeping, left alone.
+    markPage: async (resourceRef: string, page: { primaryIdentifiers: readonly string[]; seenBy?: string }) => {
+      if (page.seenBy) onSeen(resourceRef, page.primaryIdentifiers);
+    },
     // Shadows of accounts long gone are bookkeeping: a simulation leaves them and doesn't show them.
     removeGone: async () => 0,
   };
@@ -332,7 +335,7 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
 }
 
 export interface SandboxOptions {
-  /** Where a simulated run's `markSeen` goes (a simulation marks nothing on the shadows). */
+  /** Where a simulated run's `markPage` of what it saw goes (a simulation marks nothing on the shadows). */
   onSeen?: (resourceRef: string, primaryIdentifiers: readonly string[]) => void;
   /** The configuration store the sandbox reads (and keeps its writes over); absent: the repository's. */
   config?: ConfigStore;
