@@ -7,8 +7,9 @@
  * 1. import: each account becomes a user through the Default User Template; by default without its
  *    MyLittleAD assignment (the import itself); `rows` keeps it, so each user's PostgreSQL row is
  *    handed to his workflow and the bench waits for it;
- * 2. reconciliation of the unchanged directory twice: the first after the import (every account compared
- *    with its owner, as after a worker start) and the steady state;
+ * 2. reconciliation of the unchanged directory three times: the first after the import (every account
+ *    compared with its owner; what agreed is kept on the shadows), the first after a worker restart (a new
+ *    worker on the same repository) and the steady state;
  * 3. the floor, in the same run: the accounts read from LDAP (paged search) and their shadows from MongoDB.
  * Reported: accounts per second, CPU per account per process, the resident set of this process (the
  * worker runs in it) sampled every half second (peak and end of each phase), MongoDB's data size, and
@@ -25,7 +26,7 @@ import { startTestStack } from '../test/setup/test-stack';
 import { exampleResources } from '../test/support/example-resources';
 import { startTally } from '../test/support/tally-harness';
 import { printCpu, printFloorRatio, runBench, startRssSampler } from './support/measure';
-import { measuredReadFloor, measuredRun, provisioningSettled } from './support/resource-run';
+import { measuredReadFloor, measuredRun, provisioningSettled, restartedTally } from './support/resource-run';
 
 const accounts = Number(process.argv[2] ?? 100_000);
 const pageSize = Number(process.argv[3] ?? 1000);
@@ -60,7 +61,7 @@ async function main() {
   rmSync(seedDir, { recursive: true, force: true });
   console.log(`seeded ${accounts} LDAP entries with slapadd (LDIF written in ${Math.round(written)} ms; stack with the seed started in ${Math.round(performance.now() - t)} ms)`);
 
-  const tally = await startTally('bench-million');
+  let tally = await startTally('bench-million');
   const rss = startRssSampler();
   const { examples, examplesWithoutUsers, table, pg, close } = await exampleResources(stack.info, 'million', { containerExists: true });
   const dataSize = async () => {
@@ -100,6 +101,10 @@ async function main() {
 
     report('first reconciliation after the import, every account compared', await run('recon'));
     memory('the first reconciliation');
+    tally = await restartedTally(tally, 'bench-million');
+    memory('the worker restart');
+    report('first reconciliation after a worker restart', await run('recon'));
+    memory('the first reconciliation after the restart');
     const steady = await run('recon');
     const perAccount = report(`steady reconciliation of ${accounts} unchanged accounts`, steady);
     memory('the steady reconciliation');

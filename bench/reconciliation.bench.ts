@@ -4,9 +4,10 @@
  * a MyLittleAD account, a PostgreSQL row).
  *
  * 1. import: N LDAP accounts -> N users + N PostgreSQL rows; accounts per second;
- * 2. reconciliation of the same N, unchanged: the first run (every account compared with its owner)
- *    and the steady state (the worker remembers, by versions, what agreed): accounts per second,
- *    history events per account (every run of the workflow's continue-as-new chain), CPU per account;
+ * 2. reconciliation of the same N, unchanged: the first run after the import (every account compared with
+ *    its owner; what agreed is kept on the shadows), the first run after a worker restart, and the steady
+ *    state: accounts per second, history events per account (every run of the workflow's continue-as-new
+ *    chain), CPU per account;
  * 3. the same steady reconciliation simulated: time and CPU against the real one, and what it writes (its
  *    result: the simulation's document, its items, the marks of what it saw);
  * 4. the floor, in the same run: reading the same accounts from LDAP (paged search, the run's page size)
@@ -21,7 +22,7 @@ import { startTestStack } from '../test/setup/test-stack';
 import { startTally } from '../test/support/tally-harness';
 import { exampleResources } from '../test/support/example-resources';
 import { printCpu, withConcurrency } from './support/measure';
-import { measuredReadFloor, measuredRun, provisioningSettled } from './support/resource-run';
+import { measuredReadFloor, measuredRun, provisioningSettled, restartedTally } from './support/resource-run';
 
 const accounts = Number(process.argv[2] ?? 10_000);
 const pageSize = Number(process.argv[3] ?? 1000);
@@ -29,7 +30,7 @@ const LDAP_OID = 'c0c010c0-d34d-b33f-f00d-333111111111';
 
 async function main() {
   const stack = await startTestStack();
-  const tally = await startTally('bench-recon');
+  let tally = await startTally('bench-recon');
   const { ldap, pg, base, table, examples, close } = await exampleResources(stack.info, 'recon');
   try {
     await applyConfig(tally.services.repo, tally.services.key, [path.join(examples, 'resources'), path.join(examples, 'templates'), path.join(examples, 'roles')]);
@@ -53,11 +54,15 @@ async function main() {
 
     // Let the provisioning the import handed over finish before measuring the steady state.
     await provisioningSettled(tally);
-    // The first reconciliation compares every account with its owner (the worker then remembers what
-    // agreed, by versions); the next one is the steady state of a long-lived worker.
+    // The first reconciliation compares every account with its owner and keeps what agreed on the shadows;
+    // after a worker restart the next one finds it there; the one after that is the steady state.
     const first = await run('recon');
     console.log(`first reconciliation after the import, every account compared: ${Math.round(first.ms)} ms -> ${(accounts / (first.ms / 1000)).toFixed(0)} accounts/s; unchanged ${first.summary.unchanged}, synchronized ${first.summary.synchronized}`);
     printCpu(first.cpu, accounts, 'account');
+    tally = await restartedTally(tally, 'bench-recon');
+    const restarted = await run('recon');
+    console.log(`first reconciliation after a worker restart: ${Math.round(restarted.ms)} ms -> ${(accounts / (restarted.ms / 1000)).toFixed(0)} accounts/s; unchanged ${restarted.summary.unchanged}, synchronized ${restarted.summary.synchronized}`);
+    const perRestarted = printCpu(restarted.cpu, accounts, 'account');
     const recon = await run('recon');
     console.log(`steady-state reconciliation of ${accounts} unchanged LDAP accounts, page size ${pageSize}:`);
     console.log(`  ${Math.round(recon.ms)} ms -> ${(accounts / (recon.ms / 1000)).toFixed(0)} accounts/s; seen ${recon.summary.seen}, unchanged ${recon.summary.unchanged}, synchronized ${recon.summary.synchronized}, errors ${recon.summary.errors}`);
@@ -83,6 +88,7 @@ async function main() {
     console.log(`  floor: ${read} accounts read from LDAP and their shadows from MongoDB: ${Math.round(floorMs)} ms -> ${(read / (floorMs / 1000)).toFixed(0)} accounts/s`);
     const perFloor = printCpu(floorCpu, read, 'account');
     console.log(`  ratio to the floor: time ${(recon.ms / floorMs).toFixed(2)}x, CPU ${(perAccount / perFloor).toFixed(2)}x`);
+    console.log(`  first after a worker restart, ratio to the floor: time ${(restarted.ms / floorMs).toFixed(2)}x, CPU ${(perRestarted / perFloor).toFixed(2)}x`);
   } finally {
     await close();
     await tally.stop();

@@ -1,7 +1,7 @@
 /** Import and reconciliation runs measured on the real stack, and the floor they are compared with. */
 import { startResourceRun, waitForRun } from '../../src/admin/resource-runs';
 import { startSimulatedRun } from '../../src/admin/simulations';
-import type { TallyHarness } from '../../test/support/tally-harness';
+import { startTally, type TallyHarness } from '../../test/support/tally-harness';
 import { startCpuMeter, startProfile } from './measure';
 
 type Pids = () => Record<string, number | undefined>;
@@ -55,4 +55,14 @@ export async function measuredReadFloor(tally: TallyHarness, pids: Pids, resourc
 /** Waits until the provisioning a run handed over is done (no shadow has a pending operation). */
 export async function provisioningSettled(tally: TallyHarness): Promise<void> {
   while ((await tally.inspect.shadows.count({ 'pendingOperations.0': { $exists: true } })) > 0) await new Promise((r) => setTimeout(r, 500));
+}
+
+/**
+ * A worker start: this Tally stopped and a new one started on the same repository, task queue and key, so
+ * nothing the first held in memory (caches, connections) is left.
+ */
+export async function restartedTally(tally: TallyHarness, name: string): Promise<TallyHarness> {
+  const { TALLY_DATABASE, TALLY_TASK_QUEUE, TALLY_SECRET_KEY } = tally.env;
+  await tally.stop();
+  return startTally(name, { env: { TALLY_DATABASE, TALLY_TASK_QUEUE, TALLY_SECRET_KEY } });
 }
