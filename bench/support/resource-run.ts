@@ -12,7 +12,7 @@ type Pids = () => Record<string, number | undefined>;
  */
 export async function measuredRun(tally: TallyHarness, pids: Pids, resource: string, type: 'import' | 'recon', pageSize: number, simulate = false) {
   const meter = startCpuMeter(pids());
-  const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}` : undefined);
+  const profile = await startProfile(process.env.TALLY_BENCH_PROFILE ? `${process.env.TALLY_BENCH_PROFILE}.${type}${simulate ? '.simulated' : ''}` : undefined);
   const started = performance.now();
   const since = new Date().toISOString();
   const { workflowId } = simulate

@@ -78,6 +78,7 @@ export function normalizeValue(rule: MatchingRuleName | undefined, value: unknow
 }
 
 export function valuesMatch(rule: MatchingRuleName | undefined, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
   if (!normalizers[rule ?? 'default']) return valuesEqual(a, b);
   return valuesEqual(normalizeValue(rule, a), normalizeValue(rule, b));
 }

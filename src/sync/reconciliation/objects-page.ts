@@ -5,9 +5,9 @@
  * created ends the same way: unmatched -> new user, unlinked -> linked, linked -> synchronized), without
  * the third phase.
  */
-import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
+import { bucketOf, findObjectType, matchingRuleOf, nextValidityBoundary, type MatchingRuleName, reconciliationNeed, SECONDARY_IDENTIFIER, valuesMatch } from '../../model';
 import { resourceOf, roleEntitlementsOf, sameAttributes } from '../../provisioning';
-import type { FoundAgreement, ShadowOfPage } from '../../repository/repository';
+import type { FoundAgreement, ShadowOfPage, StoredResource } from '../../repository/repository';
 import type { ResourceObject } from '../../schema/objects';
 import { withConcurrency } from '../../support/concurrency';
 import { recordItems, runRoutine, type ItemSink } from './simulated-run';
@@ -76,15 +76,16 @@ async function objectsNeedingSynchronization(
   const agreements: FoundAgreement[] = [];
   if (objects.length === 0) return { needing: [], agreements };
   const [resource, snapshot] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
+  const rulesOf = matchingRulesByType(resource);
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;
     const settled = shadow.ownerRef && shadow.situation === 'linked' && shadow.exists && !shadow.dead && shadow.pendingOperations.length === 0;
     // Under the attributes' matching rules: a value that differs only where the rule doesn't look is the same value.
-    const objectType = findObjectType(resource, shadow.kind, shadow.intent);
+    const ruleOf = rulesOf(shadow.kind, shadow.intent);
     const same =
       settled &&
-      valuesMatch(matchingRuleOf(objectType, SECONDARY_IDENTIFIER), shadow.secondaryIdentifier, object.secondaryIdentifier) &&
-      sameAttributes(shadow.attributes, object.attributes, (attribute) => matchingRuleOf(objectType, attribute));
+      valuesMatch(ruleOf(SECONDARY_IDENTIFIER), shadow.secondaryIdentifier, object.secondaryIdentifier) &&
+      sameAttributes(shadow.attributes, object.attributes, ruleOf);
     return same ? [{ object, shadow, ownerOid: shadow.ownerRef! }] : [];
   });
   // Owners' versions first: an owner whose agreement is kept on the shadow isn't read whole.
@@ -116,4 +117,24 @@ async function objectsNeedingSynchronization(
   }
   count(result.stats, 'unchanged', unchanged.size);
   return { needing: objects.filter((o) => !unchanged.has(o)), agreements };
+}
+
+/** The matching rule of each attribute of each object type of the resource, looked up once per page. */
+function matchingRulesByType(resource: StoredResource): (kind: ShadowOfPage['kind'], intent: string) => (attribute: string) => MatchingRuleName {
+  const types = new Map<string, (attribute: string) => MatchingRuleName>();
+  return (kind, intent) => {
+    const key = `${kind}/${intent}`;
+    let ruleOf = types.get(key);
+    if (!ruleOf) {
+      const objectType = findObjectType(resource, kind, intent);
+      const rules = new Map<string, MatchingRuleName>();
+      ruleOf = (attribute) => {
+        let rule = rules.get(attribute);
+        if (rule === undefined) rules.set(attribute, (rule = matchingRuleOf(objectType, attribute)));
+        return rule;
+      };
+      types.set(key, ruleOf);
+    }
+    return ruleOf;
+  };
 }
