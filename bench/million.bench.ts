@@ -11,8 +11,8 @@
  *    compared with its owner; what agreed is kept on the shadows), the first after a worker restart (a new
  *    worker on the same repository) and the steady state;
  * 3. the floor, in the same run: the accounts read from LDAP (paged search) and their shadows from MongoDB.
- * Reported: accounts per second, CPU per account per process, the resident set of this process (the
- * worker runs in it) sampled every half second (peak and end of each phase), MongoDB's data size, and
+ * Reported: accounts per second, CPU per account per process, the resident set and JavaScript heap of this
+ * process (the worker runs in it) sampled every half second (peaks and end of each phase), MongoDB's data size, and
  * history events per run of the continue-as-new chain (in all and in the longest run).
  *
  *   npx tsx bench/million.bench.ts [accounts=100000] [pageSize=1000] [import|rows]
@@ -69,8 +69,8 @@ async function main() {
     return `MongoDB data ${mib(stats.dataSize)}, storage ${mib(stats.storageSize)}, indexes ${mib(stats.indexSize)}`;
   };
   const memory = (what: string) => {
-    const { peak, now } = rss.phase();
-    console.log(`  worker process resident set during ${what}: peak ${Math.round(peak)} MiB, at the end ${Math.round(now)} MiB (heap used ${mib(process.memoryUsage().heapUsed)})`);
+    const { peak, heapPeak, now } = rss.phase();
+    console.log(`  worker process resident set during ${what}: peak ${Math.round(peak)} MiB, at the end ${Math.round(now)} MiB (heap used: peak ${Math.round(heapPeak)} MiB, at the end ${mib(process.memoryUsage().heapUsed)})`);
   };
   try {
     if (!withRows) {

@@ -88,27 +88,35 @@ export async function startProfile(file: string | undefined): Promise<{ stop(): 
   };
 }
 
-/** This process's resident set, sampled every `intervalMs` until stopped: the peak since the last `phase()`, and now, in MiB. */
+/**
+ * This process's resident set and JavaScript heap in use, sampled every `intervalMs` until stopped: the
+ * peaks since the last `phase()`, and the resident set now, in MiB.
+ */
 export function startRssSampler(intervalMs = 500) {
-  const mib = () => process.memoryUsage().rss / 2 ** 20;
-  let peak = mib();
-  let overall = peak;
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  const sample = () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    return { rss: mib(rss), heap: mib(heapUsed) };
+  };
+  let peak = sample();
+  let overall = peak.rss;
   const timer = setInterval(() => {
-    peak = Math.max(peak, mib());
-    overall = Math.max(overall, peak);
+    const now = sample();
+    peak = { rss: Math.max(peak.rss, now.rss), heap: Math.max(peak.heap, now.heap) };
+    overall = Math.max(overall, peak.rss);
   }, intervalMs);
   timer.unref();
   return {
-    /** The peak since the last phase and the resident set now; starts the next phase. */
+    /** The peaks since the last phase and the resident set now; starts the next phase. */
     phase() {
-      const now = mib();
-      const result = { peak: Math.max(peak, now), now };
+      const now = sample();
+      const result = { peak: Math.max(peak.rss, now.rss), heapPeak: Math.max(peak.heap, now.heap), now: now.rss };
       overall = Math.max(overall, result.peak);
       peak = now;
       return result;
     },
     /** The peak over the whole run. */
-    overall: () => Math.max(overall, peak),
+    overall: () => Math.max(overall, peak.rss),
     stop: () => clearInterval(timer),
   };
 }
