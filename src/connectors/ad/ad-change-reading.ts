@@ -69,7 +69,7 @@ async function isOwnChange(c: Client, ownWrites: AdOwnWrites, t: Tracked, after:
 
 export async function changesSince(ctx: LdapContext, ownWrites: AdOwnWrites | undefined, token: string, limit?: number): Promise<ChangesPage> {
   const after = validToken(token);
-  return ctx.connection.withClient(`changes since ${token}`, async (c) => {
+  return ctx.connection.withPagedSearch(`changes since ${token}`, async (c) => {
     const tracked = await trackedSince(ctx, c, after);
     const page = tracked.slice(0, limit ?? ctx.config.pageSize);
     const theirs: Tracked[] = [];

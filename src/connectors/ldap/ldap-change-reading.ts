@@ -77,7 +77,7 @@ export async function changesSince(ctx: LdapContext, token: string, limit?: numb
   const filters: Filter[] = [equality('objectClass', 'auditWriteObject'), equality('reqResult', '0')];
   // The token's own record comes back too: when it is gone, the changelog was purged past it.
   if (token !== LDAP_INITIAL_TOKEN) filters.push(FilterParser.parseString(`(entryCSN>=${token})`));
-  return ctx.connection.withClient(`changes since ${token}`, async (c) => {
+  return ctx.connection.withPagedSearch(`changes since ${token}`, async (c) => {
     const read = (await readAccesslog(ctx, c, new AndFilter({ filters }), RECORD_ATTRIBUTES)).map(toRecord).filter((r) => r.entryCSN !== '');
     if (token !== LDAP_INITIAL_TOKEN && !read.some((r) => r.entryCSN === token)) {
       return { changes: [], token: read.map((r) => r.entryCSN).sort().pop() ?? (await latestToken(ctx)), expired: true };
@@ -104,7 +104,7 @@ export async function changesSince(ctx: LdapContext, token: string, limit?: numb
 }
 
 export async function latestToken(ctx: LdapContext): Promise<string> {
-  return ctx.connection.withClient('latest changelog token', async (c) => {
+  return ctx.connection.withPagedSearch('latest changelog token', async (c) => {
     const entries = await readAccesslog(ctx, c, equality('objectClass', 'auditWriteObject'), ['entryCSN']);
     let max = LDAP_INITIAL_TOKEN;
     for (const e of entries) {

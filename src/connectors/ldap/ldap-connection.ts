@@ -33,6 +33,8 @@ export class LdapConnection {
   /** Kept only to scrub it from error messages; never logged or returned. */
   private password: string | undefined;
   private main: Promise<Client> | undefined;
+  /** The paged search running on the shared client, which the next one waits for. */
+  private pagedSearches: Promise<unknown> = Promise.resolve();
 
   /**
    * `newClient`: how a client is made, and `mapError` how its errors are told (a directory with its own
@@ -82,6 +84,16 @@ export class LdapConnection {
       if (isLdapCommunicationError(e) || (isConnectorError(e) && e.kind === 'communication')) this.discardMain();
       throw this.fail(e, context);
     }
+  }
+
+  /**
+   * withClient for work that runs a paged search on the shared client: one at a time, since the server keeps
+   * one paging state per connection (a second paged search makes the first one's cookie invalid).
+   */
+  async withPagedSearch<T>(context: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    const turn = this.pagedSearches.then(() => this.withClient(context, fn));
+    this.pagedSearches = turn.catch(() => undefined);
+    return turn;
   }
 
   async close(): Promise<void> {

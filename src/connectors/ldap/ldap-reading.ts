@@ -61,7 +61,7 @@ async function pageWithAssociations(ctx: LdapContext, entries: Entry[], requeste
   const objects = entries.map((e) => toObject(ctx, e, requested));
   const wanted = wantedAssociations(ctx, requested);
   if (wanted.length === 0 || entries.length === 0) return objects;
-  await ctx.connection.withClient('read group memberships', async (c) => {
+  await ctx.connection.withPagedSearch('read group memberships', async (c) => {
     for (const a of wanted) {
       const index = await membershipIndex(c, a);
       entries.forEach((entry, i) => {

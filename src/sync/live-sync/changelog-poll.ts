@@ -151,7 +151,8 @@ interface PendingRead {
   nextToken?: string;
 }
 
-const isEmpty = (read: PendingRead, result: PollResult) => read.events.length === 0 && read.fromChangelog.length === 0 && !read.nextToken && !result.started && !result.expired;
+/** Nothing to apply (records of other objects may have moved the position: each read starts from the stored one, so the last read's position covers them). */
+const isEmpty = (read: PendingRead, result: PollResult) => read.events.length === 0 && read.fromChangelog.length === 0 && !result.started && !result.expired;
 
 /**
  * The change events waiting and the changelog's changes after the stored position (`result` gets what was

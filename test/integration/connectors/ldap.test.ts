@@ -199,6 +199,17 @@ describe('LDAP connector', () => {
     noSecret(noFile);
   });
 
+  it('reads the changelog twice at once on one connection, past a page of the accesslog (the server keeps one paging state per connection)', async () => {
+    const start = await ldap.latestToken();
+    const user04 = await ldap.get({ secondaryIdentifier: dnOf('user04') });
+    for (let i = 0; i < 1_100; i++) await ldap.modify(user04.primaryIdentifier, [{ path: 'description', replace: [`change ${i}`] }]);
+    const [latest, changes, latestAgain, changesAgain] = await Promise.all([ldap.latestToken(), ldap.changesSince(start, 5_000), ldap.latestToken(), ldap.changesSince(start, 5_000)]);
+    expect(latestAgain).toBe(latest);
+    expect(changes.changes).toHaveLength(1_100);
+    expect(changesAgain).toEqual(changes);
+    expect(changes.token).toBe(latest);
+  });
+
   it('stays bound after a restart it did not notice (no anonymous writes)', async () => {
     const user03 = await ldap.get({ secondaryIdentifier: dnOf('user03') });
     await server.restart();
