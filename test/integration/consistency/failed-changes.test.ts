@@ -41,7 +41,11 @@ const replace = (uid: string, values: Record<string, string>) =>
 const refuseFullNames = (names: string[]) =>
   tally.inspect.databaseCommand({ collMod: 'users', validator: names.length ? { fullName: { $nin: names } } : {} });
 const user = (name: string) => tally.services.repo.users.byRef(name);
-const changesOfLdap = () => stuckOperations(tally.services.client).then((all) => all.filter((o) => o.type === 'processChange' && o.resource === LDAP_OID));
+/** This file's held changes (other files' Tallys share the namespace and the example resource's oid). */
+const changesOfLdap = async () => {
+  const ours = new Set((await tally.inspect.shadows.find({ resourceRef: LDAP_OID })).map((s) => `change:${LDAP_OID}:${s.primaryIdentifier}`));
+  return (await stuckOperations(tally.services.client)).filter((o) => o.type === 'processChange' && o.resource === LDAP_OID && ours.has(o.workflowId));
+};
 const heldChanges = async () => {
   const listing = JSON.parse(await tallyCliOk(tally.env, ['livesync', 'status', 'OpenDJ LDAP directory', '--json'])) as LiveSyncListing[];
   return listing[0].heldChanges;
