@@ -11,7 +11,7 @@
 import type { AuditRecord } from '../../repository/audit-store';
 import type { VersionedUpdate } from '../../repository/versioned';
 import type { Channel, ObjectTypeDefinition } from '../../schema/config';
-import type { ResourceChange, ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
+import type { ProjectionDue, ResourceChange, ResourceObject, ShadowDoc, UserDoc } from '../../schema/objects';
 import { applyUserDeltas, computeInbound, findObjectType, isProtected, project, reactionFor, templateFor, type AccountPlan } from '../../model';
 import { executeClaimedInBulk, fetchResourceObjects, readAccounts, resourceOf, roleEntitlementsOf, sameAttributes, withClaimedOperation, type AccountResult } from '../../provisioning';
 import type { StoredResource } from '../../repository/repository';
@@ -44,8 +44,8 @@ interface Candidate {
   inboundPaths: string[];
   templateDeltas: ReturnType<typeof project>['userDeltas'];
   plans: AccountPlan[];
-  /** The mark written on the user (absent: the user is not written). */
-  token?: string;
+  /** The provisioning mark written on the user (absent: the user is not written). */
+  due?: ProjectionDue;
 }
 
 export async function synchronizeModificationsInBulk(deps: SyncDeps, changes: readonly ResourceChange[], workflowId?: string): Promise<BulkResult> {
@@ -64,7 +64,7 @@ export async function synchronizeModificationsInBulk(deps: SyncDeps, changes: re
   const written = await writeUsers(deps, computed, rest, { channel, now, workflowId });
   const { applied, claimed } = await writeShadows(deps, written, rest, { channel, now, workflowId });
   const results = await executeClaimedInBulk(deps, claimed, workflowId);
-  await deps.repo.users.clearProjectionDues(applied.filter((c) => c.token).map((c) => ({ oid: c.owner.oid, token: c.token! })));
+  await deps.repo.users.clearProjectionDues(applied.flatMap((c) => (c.due ? [{ oid: c.owner.oid, token: c.due.token }] : [])));
   const byShadow = new Map<string, AccountResult>(results.map((r) => [r.shadowOid, r]));
   return {
     applied: applied.map((c) => ({ change: c.change, outcome: changeApplied(outcomeOf(resource, c, byShadow), c.change, workflowId) })),
@@ -173,8 +173,11 @@ async function computeInBulk(deps: SyncDeps, found: Awaited<ReturnType<typeof wi
         roleEntitlements,
       });
       const plans = projection.accounts.filter((p) => p.action !== 'keep' || p.deprovisioning);
-      const usual = plans.every((p) => p.action === 'modify' && p.shadowOid && p.secondaryIdentifier === undefined && !p.deprovisioning);
-      if (!usual) throw new Error('unusual plan');
+      // Adds, deletes, renames and deprovisioning are the routine's.
+      if (!plans.every((p) => p.action === 'modify' && p.shadowOid && p.secondaryIdentifier === undefined && !p.deprovisioning)) {
+        rest.push(i.change);
+        return [];
+      }
       const user = { ...projection.user, linkRef: i.owner.linkRef, version: i.owner.version };
       return [{ ...base, user, changedPaths: changedUserPaths(i.owner, user), templateDeltas: projection.userDeltas, plans: plans.filter((p) => (p.deltas?.length ?? 0) > 0) }];
     } catch {
@@ -187,18 +190,18 @@ async function computeInBulk(deps: SyncDeps, found: Awaited<ReturnType<typeof wi
 /** Stage 4: the users that changed, in one write, each marked due for provisioning under his version; audit in one insert. */
 async function writeUsers(deps: SyncDeps, candidates: Candidate[], rest: ResourceChange[], meta: { channel: Channel; now: string; workflowId?: string }): Promise<Candidate[]> {
   const writing = candidates.filter((c) => c.changedPaths.length > 0);
-  for (const c of writing) c.token = projectionDueAfter(undefined, c.inboundPaths, meta.now).token;
+  for (const c of writing) c.due = projectionDueAfter(undefined, c.inboundPaths, meta.now);
   const updates: VersionedUpdate[] = writing.map((c) => ({
     oid: c.owner.oid,
     expectedVersion: c.owner.version,
-    patch: userPatch(c.user, c.changedPaths, { ...meta, projectionDue: { since: meta.now, token: c.token!, paths: c.inboundPaths } }),
+    patch: userPatch(c.user, c.changedPaths, { ...meta, projectionDue: c.due }),
   }));
   const matched = await deps.repo.users.updateMany(updates);
   let lost = new Set<Candidate>();
   if (matched < updates.length) {
     // Somebody else wrote some of these users first: a user holding this write's mark is written.
     const marks = new Map((await deps.repo.users.byOids(writing.map((c) => c.owner.oid))).map((u) => [u.oid, u.projectionDue?.token]));
-    lost = new Set(writing.filter((c) => marks.get(c.owner.oid) !== c.token));
+    lost = new Set(writing.filter((c) => marks.get(c.owner.oid) !== c.due!.token));
     for (const c of lost) rest.push(c.change);
   }
   const kept = candidates.filter((c) => !lost.has(c));
