@@ -9,7 +9,7 @@ import { runPace, runProgress } from './resource-runs';
 
 export async function operatorGaugeValues(services: Services, nowMs = Date.now()): Promise<RepositoryGaugeValues> {
   const { repo } = services;
-  const [{ resources }, pending] = await Promise.all([repo.config.snapshot(), repo.shadows.pendingOperationsByResource()]);
+  const [{ resources }, pending] = await Promise.all([repo.config.recentSnapshot(), repo.shadows.pendingOperationsByResource()]);
   const ageSeconds = (at: string | undefined) => (at ? Math.max(0, (nowMs - Date.parse(at)) / 1000) : null);
   const perResource = await Promise.all(
     resources.map(async (resource) => {

@@ -61,15 +61,28 @@ export class ConfigStore {
   }
 
   /**
-   * Every resource, role and template, read again only when `tally apply` changed something: the
-   * configuration's generation is looked at once per `configCheckIntervalMs`.
+   * Every resource, role and template as applied now: the configuration's generation is looked at on every
+   * call (one small read), and everything is read again only when `tally apply` changed something. Work a
+   * user or an apply asked for uses this one, so it never runs on a configuration older than its request.
    */
   async snapshot(): Promise<ConfigSnapshot> {
+    return this.snapshotCheckedWithin(0);
+  }
+
+  /**
+   * The same, looked at again at most once per `configCheckIntervalMs`: for bulk pages and slices, where a
+   * configuration that many milliseconds old will do (a run's start looks with `snapshot()`).
+   */
+  async recentSnapshot(): Promise<ConfigSnapshot> {
+    return this.snapshotCheckedWithin(this.options.configCheckIntervalMs ?? 1000);
+  }
+
+  private async snapshotCheckedWithin(ms: number): Promise<ConfigSnapshot> {
     const cached = this.cached && (await this.cached.catch(() => undefined));
-    const checkEveryMs = this.options.configCheckIntervalMs ?? 1000;
-    if (cached && Date.now() - this.snapshotCheckedAt < checkEveryMs) return cached;
+    if (cached && ms > 0 && Date.now() - this.snapshotCheckedAt < ms) return cached;
+    const checkedAt = Date.now();
     const generation = (await this.storage.findOne({ _id: 'config' }))?.generation ?? 0;
-    this.snapshotCheckedAt = Date.now();
+    this.snapshotCheckedAt = checkedAt;
     if (cached?.generation === generation) return cached;
     this.cached = (async () => {
       const [resources, roles, objectTemplates] = await Promise.all([
@@ -92,10 +105,8 @@ export class ConfigStore {
 
   /** By oid or name; a miss looks at the stored configuration again (it may have just been applied elsewhere). */
   private async findConfig<T extends StoredConfig>(of: (snapshot: ConfigSnapshot) => T[], ref: string): Promise<T | null> {
-    const found = findByRef(of(await this.snapshot()), ref);
-    if (found) return found;
-    this.snapshotCheckedAt = 0;
-    return findByRef(of(await this.snapshot()), ref);
+    const found = findByRef(of(await this.recentSnapshot()), ref);
+    return found ?? findByRef(of(await this.snapshot()), ref);
   }
 
   async object(kind: ConfigKind, oid: string): Promise<StoredConfig | null> {

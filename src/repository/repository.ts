@@ -28,8 +28,9 @@ export interface RepositoryOptions {
   /** Database name. @default 'tally' */
   database?: string;
   /**
-   * How often the configuration's generation is looked at again: a `tally apply` in another process is
-   * seen within this time (one in this process at once). @default 1000
+   * How often `config.recentSnapshot()` (bulk pages and slices) looks at the configuration's generation
+   * again: a `tally apply` in another process is seen there within this time; `config.snapshot()` looks
+   * on every call. @default 1000
    */
   configCheckIntervalMs?: number;
   /** Report every command sent to MongoDB to `onCommand` listeners (benchmarks count round trips); `monitorCommands=true` in the URI does the same. */

@@ -155,7 +155,7 @@ async function computeInBulk(deps: SyncDeps, found: Awaited<ReturnType<typeof wi
     }
   }
   const current = await readAccounts(deps, inbound.filter((i) => i.provision).flatMap((i) => i.others));
-  const { roles, resources, objectTemplates } = await deps.repo.config.snapshot();
+  const { roles, resources, objectTemplates } = await deps.repo.config.recentSnapshot();
   const roleEntitlements = inbound.some((i) => i.provision) ? await roleEntitlementsOf(deps, roles) : {};
   return inbound.flatMap((i): Candidate[] => {
     const shadow = { ...i.shadow, attributes: i.object.attributes };

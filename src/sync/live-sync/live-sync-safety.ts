@@ -56,7 +56,7 @@ export async function pollGate(deps: SyncDeps, resource: StoredResource, options
     return { limits, window: noGuardedCounts(), perChange: 1, approved: true };
   }
   const window = (await deps.repo.liveSync.guardedSince(resource.oid, hourAgo(nowOf(deps)))).reduce((sum, g) => addGuarded(sum, g), noGuardedCounts());
-  const objectTypes = (await deps.repo.config.snapshot()).resources.reduce((n, r) => n + r.schemaHandling.objectType.length, 0);
+  const objectTypes = (await deps.repo.config.recentSnapshot()).resources.reduce((n, r) => n + r.schemaHandling.objectType.length, 0);
   return { limits, window, perChange: Math.max(1, objectTypes), approved: false };
 }
 

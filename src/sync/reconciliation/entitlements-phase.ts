@@ -16,7 +16,7 @@ const asksForEntitlementOn = (resource: ResourceConfig & { oid: string }) => (ro
   (role.assignment ?? []).some((a) => a.accountConstruction && a.accountConstruction.kind !== 'account' && [resource.oid, resource.name].includes(a.accountConstruction.resourceRef));
 
 export async function reconcileRoleEntitlements(deps: SyncDeps, scope: RunScope): Promise<RunPieceResult> {
-  const [resource, { roles }] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
+  const [resource, { roles }] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.recentSnapshot()]);
   const result: RunPieceResult = { stats: {}, errors: [] };
   for (const role of roles.filter(asksForEntitlementOn(resource))) {
     try {

@@ -48,7 +48,7 @@ export async function createUsersForNewAccounts(
 
   const { unmatched, rest } = await withoutCandidates(deps, resource, policies, open);
   rest.push(...guarded);
-  const snapshot = await deps.repo.config.snapshot();
+  const snapshot = await deps.repo.config.recentSnapshot();
   const now = nowOf(deps);
   const built: Built[] = [];
   const names = new Set<string>();

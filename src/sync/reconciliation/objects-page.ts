@@ -75,7 +75,7 @@ async function objectsNeedingSynchronization(
 ): Promise<{ needing: ResourceObject[]; agreements: FoundAgreement[] }> {
   const agreements: FoundAgreement[] = [];
   if (objects.length === 0) return { needing: [], agreements };
-  const [resource, snapshot] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.snapshot()]);
+  const [resource, snapshot] = await Promise.all([resourceOf(deps, scope.resourceOid), deps.repo.config.recentSnapshot()]);
   const rulesOf = matchingRulesByType(resource);
   const candidates = objects.flatMap((object) => {
     const shadow = shadowOf.get(object.primaryIdentifier)!;

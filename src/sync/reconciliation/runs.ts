@@ -41,6 +41,8 @@ export async function beginRun(
   deps: SyncDeps,
   input: { type: RunType; resource: string; runId: string; workflowId: string; startedAt: string; safety?: Partial<SafetyConfig> },
 ): Promise<BegunRun> {
+  // The run's pages take the configuration as last looked at: look now, so none is older than the run.
+  await deps.repo.config.snapshot();
   const resource = await resourceOf(deps, input.resource);
   const run: RunDoc = {
     oid: input.runId,

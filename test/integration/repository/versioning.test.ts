@@ -74,3 +74,20 @@ test('a changed configuration is read again; an unchanged one comes from the sna
   expect(after.roles.map((r) => r.name)).toEqual(['X']);
   expect((await repo.config.role('X'))?.oid).toBe('role-x');
 });
+
+test("another process's apply is in the next snapshot at once; a recent snapshot may lag by the check interval", async () => {
+  const database = `config_two_${process.pid}_${Date.now()}`;
+  const worker = await openRepository({ uri: getStack().mongo.uri, database, configCheckIntervalMs: 60_000 });
+  const apply = await openRepository({ uri: getStack().mongo.uri, database });
+  try {
+    expect((await worker.config.recentSnapshot()).roles).toEqual([]);
+    await apply.config.insert('Role', { kind: 'Role', oid: 'role-y', name: 'Y', inducement: [], version: 1, storedAt: 'now' } as never);
+    expect((await worker.config.recentSnapshot()).roles).toEqual([]);
+    expect((await worker.config.snapshot()).roles.map((r) => r.name)).toEqual(['Y']);
+    // A lookup by name that the recent snapshot misses looks again.
+    await apply.config.insert('Role', { kind: 'Role', oid: 'role-z', name: 'Z', inducement: [], version: 1, storedAt: 'now' } as never);
+    expect((await worker.config.role('Z'))?.oid).toBe('role-z');
+  } finally {
+    await Promise.all([worker.close(), apply.close()]);
+  }
+});
