@@ -279,13 +279,13 @@ const CONFIG_KINDS = Object.keys(SNAPSHOT_LISTS) as ConfigKind[];
 
 function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigStore {
   const changed = () => CONFIG_KINDS.some((kind) => overlay[kind].size > 0);
-  const snapshot = async (): Promise<ConfigSnapshot> => {
-    const stored = await real.snapshot();
+  const withOverlay = (stored: ConfigSnapshot): ConfigSnapshot => {
     if (!changed()) return stored;
     // A configuration that is not stored has no generation: nothing remembered under a real one applies to it.
     const merge = <T extends StoredConfig>(kind: ConfigKind, base: T[]) => merged(base, overlay[kind] as Map<string, T | null>, () => true);
     return { generation: -1, resources: merge('Resource', stored.resources), roles: merge('Role', stored.roles), objectTemplates: merge('ObjectTemplate', stored.objectTemplates) };
   };
+  const snapshot = async (): Promise<ConfigSnapshot> => withOverlay(await real.snapshot());
   // Not copied, as the store's own lookups: compiled mappings are remembered by their objects.
   const byRef = async <T extends StoredConfig>(kind: ConfigKind, ref: string, stored: (ref: string) => Promise<T | null>): Promise<T | null> => {
     if (!changed()) return stored(ref);
@@ -304,6 +304,7 @@ function sandboxConfig(real: ConfigStore, overlay: Overlay['config']): ConfigSto
   const role = (edit: (role: StoredRole) => StoredRole | null | undefined) => (current: StoredConfig) => edit(current as StoredRole);
   const own: Partial<Record<keyof ConfigStore, unknown>> = {
     snapshot,
+    recentSnapshot: async () => withOverlay(await real.recentSnapshot()),
     resource: (ref: string) => byRef('Resource', ref, (r) => real.resource(r)),
     role: (ref: string) => byRef('Role', ref, (r) => real.role(r)),
     object,
