@@ -246,7 +246,7 @@ function compileScript(code: string, fail: (problem: string) => never): JexlExpr
   return compiled;
 }
 
-function compileScriptEvaluator(code: string, options: CompileOptions): Evaluator {
+function compileScriptEvaluator(code: string, options: CompileOptions, includeNullInputs = false): Evaluator {
   const context = options.context;
   const fail = (problem: string): never => {
     throw new ExpressionError(context, code, problem);
@@ -260,8 +260,8 @@ function compileScriptEvaluator(code: string, options: CompileOptions): Evaluato
     const scope: Record<string, unknown> = Object.create(null);
     for (const name of sourceNames) {
       const values = vars.sources?.[name] ?? [];
-      if (values.length === 0) return [];
-      scope[name] = values.length === 1 ? values[0] : values;
+      if (values.length === 0 && !includeNullInputs) return [];
+      scope[name] = values.length === 0 ? null : values.length === 1 ? values[0] : values;
     }
     const user = withoutCredentials(vars.user);
     scope.user = user;
@@ -310,7 +310,7 @@ export function compileExpression(expression: Expression | undefined, options: C
     }
     return (vars) => vars.sources?.[first] ?? [];
   }
-  if (expression.script !== undefined) return compileScriptEvaluator(expression.script.code, options);
+  if (expression.script !== undefined) return compileScriptEvaluator(expression.script.code, options, expression.script.includeNullInputs);
   if (expression.path !== undefined) return compilePathEvaluator(expression.path, options);
   const literal = resultToList(expression.value);
   return () => literal;

@@ -11,7 +11,15 @@ export const expressionSchema = z.lazy(() =>
     .object({
       path: z.string().min(1).optional(),
       value: z.unknown().optional(),
-      script: z.object({ code: z.string().min(1), language: z.string().optional() }).strict().optional(),
+      script: z
+        .object({
+          code: z.string().min(1),
+          language: z.string().optional(),
+          /** Run the script when a source has no value, with that source null (midPoint's default); without it the script gives no value. */
+          includeNullInputs: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict()
     .refine((e) => [e.path !== undefined, 'value' in e, e.script !== undefined].filter(Boolean).length === 1, {

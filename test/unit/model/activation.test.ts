@@ -83,6 +83,28 @@ describe('administrative status on the account', () => {
     expect(project({ user, changedUserPaths: ['fullName'], roles: [], resources: [resource], accounts: accounts(true), now: NOW }).accounts[0]!.action).toBe('keep');
   });
 
+  it("disabling a user without validTo leaves an expiry mapped from his validTo as its script says (includeNullInputs), instead of clearing it", () => {
+    const never = '9223372036854775807';
+    const withExpiry = (script: Record<string, unknown>) => {
+      const resource = sqlResource({ outbound: { strength: 'normal' } });
+      resource.schemaHandling.objectType[0]!.attribute.push(
+        ...resourceSchema.parse({
+          kind: 'Resource', oid: AD_OID, name: 'x', connector: { type: 'postgres', table: 'accounts' },
+          schemaHandling: { objectType: { objectClass: 'accounts', attribute: [{ ref: 'expires', outbound: { source: [{ path: '$user/activation/validTo' }], expression: { script } } }] } },
+        }).schemaHandling.objectType[0]!.attribute,
+      );
+      return resource;
+    };
+    const user = jack({ assignment: [assignment], activation: { administrativeStatus: 'disabled', effectiveStatus: 'disabled' } });
+    const accounts = [{ shadow, current: account('jack', { enabled: [true], expires: [never] }) }];
+    const code = `validTo ? (validTo|fileTime) : '${never}'`;
+    const disabled = project({ user, changedUserPaths: ['activation'], roles: [], resources: [withExpiry({ code, includeNullInputs: true })], accounts, now: NOW });
+    expect(disabled.accounts[0]).toMatchObject({ action: 'modify', deltas: [{ path: 'enabled', replace: [false] }] });
+    // Without it the script gives no value and the normal mapping clears the attribute, as Tally's default says.
+    const cleared = project({ user, changedUserPaths: ['activation'], roles: [], resources: [withExpiry({ code })], accounts, now: NOW });
+    expect(cleared.accounts[0]!.deltas).toContainEqual({ path: 'expires', replace: [] });
+  });
+
   it('strong reverts a status changed on the resource; the effective status change counts as an activation change', () => {
     const strong = sqlResource({ outbound: { strength: 'strong' } });
     const user = jack({ assignment: [assignment] });

@@ -27,6 +27,16 @@ describe('expressions', () => {
     expect(evaluate({ sources: { givenName: ['Will'] } })).toEqual([]);
   });
 
+  test('with includeNullInputs a script runs when a source has no value, that source null (midPoint\'s default)', () => {
+    const never = '9223372036854775807';
+    const evaluate = compileExpression({ script: { code: `validTo ? (validTo|fileTime) : '${never}'`, includeNullInputs: true } }, { sources: ['validTo'] });
+    expect(evaluate({ sources: { validTo: [] } })).toEqual([never]);
+    expect(evaluate({ sources: {} })).toEqual([never]);
+    expect(evaluate({ sources: { validTo: ['1601-01-01T00:00:00Z'] } })).toEqual(['0']);
+    const withNull = compileExpression({ script: { code: "familyName == null ? 'none' : familyName", includeNullInputs: true } }, { sources: ['familyName'] });
+    expect(withNull({ sources: {} })).toEqual(['none']);
+  });
+
   test('a script sees user, account, iteration and iterationToken; a multi-valued source as a list', () => {
     const evaluate = compileExpression(
       { script: { code: "user.name + '/' + account.attributes.uid + '/' + iteration + iterationToken + '/' + (mail|join(';'))" } },
