@@ -11,6 +11,26 @@ import { OPERATIONAL_ATTRIBUTES, SECRET_ATTRIBUTES, type AccesslogRecord } from 
 /** CSNs compare as strings: `YYYYmmddHHMMSS.uuuuuuZ#count#sid#mod`. */
 export const CSN_PATTERN = /^\d{14}(\.\d{1,6})?Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f]{6}$/;
 
+const CSN_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6}))?Z/;
+/** The latest time a CSN can say (year 9999): no window reaches past it. */
+const LAST_CSN_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** The time a CSN was made, in milliseconds since 1970 (its microseconds cut to milliseconds). */
+export function csnTime(csn: string): number {
+  const m = CSN_TIME.exec(csn);
+  if (!m) throw new Error(`not a CSN: ${csn}`);
+  const [year, month, day, hours, minutes, seconds] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  return Date.UTC(year, month - 1, day, hours, minutes, seconds) + Math.floor(Number((m[7] ?? '').padEnd(6, '0')) / 1000);
+}
+
+/** The smallest CSN of a millisecond: a bound of a window of the changelog. */
+export function csnAt(ms: number): string {
+  const d = new Date(Math.min(Math.max(ms, 0), LAST_CSN_TIME));
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+  return `${time}.${String(d.getUTCMilliseconds()).padStart(3, '0')}000Z#000000#000#000000`;
+}
+
 export interface ChangelogMapping {
   baseContext: string;
   /** Bind DNs whose changes are left out (Tally's own writes), compared without regard to case and spaces. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'ldapts';
 import { createConnector } from '../../../src/connectors';
 import type { ConnectorError } from '../../../src/connectors/connector-errors';
 import type { Connector, ConnectorChange } from '../../../src/connectors/connector-types';
@@ -208,6 +209,59 @@ describe('LDAP connector', () => {
     expect(changes.changes).toHaveLength(1_100);
     expect(changesAgain).toEqual(changes);
     expect(changes.token).toBe(latest);
+  });
+
+  it('reads a backlog a window at a time: pages far behind, across gaps, give every change once and in order, and slapd sends about a page each', async () => {
+    const start = await ldap.latestToken();
+    const user05 = await ldap.get({ secondaryIdentifier: dnOf('user05') });
+    const written: string[] = [];
+    // Three bursts with quiet seconds between them: a window that finds nothing jumps to the next record.
+    for (const burst of [0, 1, 2]) {
+      if (burst > 0) await new Promise((r) => setTimeout(r, 2_500));
+      for (let i = 0; i < 400; i++) {
+        const value = `burst ${burst} change ${i}`;
+        await ldap.modify(user05.primaryIdentifier, [{ path: 'description', replace: [value] }]);
+        written.push(value);
+      }
+    }
+    const latest = await ldap.latestToken();
+    const sent = { records: 0 };
+    const searchPaginated = Client.prototype.searchPaginated;
+    const spy = jest.spyOn(Client.prototype, 'searchPaginated').mockImplementation(async function* (this: Client, base, options) {
+      for await (const page of searchPaginated.call(this, base, options)) {
+        if (base === server.accesslogBase) sent.records += page.searchEntries.length;
+        yield page;
+      }
+    });
+    try {
+      const read: string[] = [];
+      const sentByPoll: number[] = [];
+      let token = start;
+      for (;;) {
+        const before = sent.records;
+        const page = await ldap.changesSince(token, 50);
+        sentByPoll.push(sent.records - before);
+        if (page.changes.length === 0) break;
+        expect(page.changes.length).toBeLessThanOrEqual(50);
+        read.push(...page.changes.map((c) => (c.attributeDeltas ?? []).find((d) => d.path === 'description')!.replace![0] as string));
+        token = page.token;
+      }
+      expect(read).toEqual(written);
+      expect(token).toBe(latest);
+      // The first polls learn how much of the changelog a page spans (the width left by earlier reads may
+      // span the whole backlog); then each reads about a page. Reading the whole backlog on each of the ~25
+      // polls would send its 1,200 records ~13 times over.
+      expect(sentByPoll.length).toBeGreaterThanOrEqual(written.length / 50);
+      expect(Math.max(...sentByPoll.slice(3))).toBeLessThanOrEqual(6 * 50);
+      expect(sent.records).toBeLessThan(4 * written.length);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60_000);
+
+  it('says a position the accesslog no longer holds has expired, and gives the latest one', async () => {
+    const page = await ldap.changesSince('20000101000000.000000Z#000000#000#000000');
+    expect(page).toEqual({ changes: [], token: await ldap.latestToken(), expired: true });
   });
 
   it('stays bound after a restart it did not notice (no anonymous writes)', async () => {

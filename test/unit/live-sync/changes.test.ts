@@ -1,4 +1,4 @@
-import { recordsToChanges } from '../../../src/connectors/ldap/ldap-changelog';
+import { csnAt, csnTime, recordsToChanges } from '../../../src/connectors/ldap/ldap-changelog';
 import { asResourceChange, coalesce } from '../../../src/sync/live-sync/changelog-poll';
 
 const record = (csn: string, reqType: string, uid: string, authz: string, extra: Record<string, unknown> = {}) => ({
@@ -37,4 +37,16 @@ test('changes are grouped by object in their order; one change per object keeps 
     { path: 'cn', replace: ['B'] },
     { path: 'sn', replace: ['S'] },
   ]);
+});
+
+test("a CSN's time, and the smallest CSN of a millisecond, order as the CSNs do (the changelog's windows)", () => {
+  const csn = '20261204224500.123456Z#000003#001#000000';
+  expect(csnTime(csn)).toBe(Date.UTC(2026, 11, 4, 22, 45, 0, 123));
+  expect(csnTime('20261204224500Z#000000#000#000000')).toBe(Date.UTC(2026, 11, 4, 22, 45, 0));
+  expect(csnAt(csnTime(csn))).toBe('20261204224500.123000Z#000000#000#000000');
+  expect(csnAt(csnTime(csn)) < csn).toBe(true);
+  expect(csnAt(csnTime(csn) + 1) > csn).toBe(true);
+  expect(csnAt(Date.UTC(2027, 0, 1))).toBe('20270101000000.000000Z#000000#000#000000');
+  expect(csnAt(Number.MAX_SAFE_INTEGER)).toBe('99991231235959.999000Z#000000#000#000000');
+  expect(() => csnTime('yesterday')).toThrow(/not a CSN: yesterday/);
 });
