@@ -66,9 +66,19 @@ async function expectEverySailorsRow(cnOf: (i: number) => string, what: string):
     const wrong = expected.filter((x) => got.get(x.login) !== x.cn).slice(0, 10);
     const users = await services.repo.users.list({ nameStartsWith: 'sailor', limit: 3 });
     const live = await liveSyncStatuses(services, LDAP_OID);
+    // What Tally holds of the first wrong sailor: his user, his shadows and what was done to them, in order.
+    const first = wrong[0] ? await services.repo.users.byName(wrong[0].login) : null;
+    const trail = first
+      ? {
+          user: { fullName: first.fullName, version: first.version, projectionDue: first.projectionDue, modified: first.metadata?.modifyTimestamp },
+          shadows: (await inspect.shadows.find({ ownerRef: first.oid })).map((sh) => ({ resource: sh.resourceRef, attributes: sh.attributes, pending: sh.pendingOperations, version: sh.version })),
+          audit: (await inspect.audit.find({ objectOid: { $in: [first.oid, ...first.linkRef] } }, { sort: { timestamp: 1 } })).map((a) => [a.timestamp, a.channel, a.objectType, a.message, JSON.stringify(a.delta)]),
+        }
+      : null;
     throw new Error(
       `${(e as Error).message}\nrows not right (first 10): ${JSON.stringify(wrong.map((x) => ({ ...x, got: got.get(x.login) })))}` +
-        `\nusers: ${JSON.stringify(users.map((u) => [u.name, u.fullName, u.projectionDue]))}\nlive sync: ${JSON.stringify(live)}\nstatus: ${JSON.stringify(await stuckOperations(services.client, { repo: services.repo }))}`,
+        `\nusers: ${JSON.stringify(users.map((u) => [u.name, u.fullName, u.projectionDue]))}\nlive sync: ${JSON.stringify(live)}\nstatus: ${JSON.stringify(await stuckOperations(services.client, { repo: services.repo }))}` +
+        `\nfirst wrong sailor: ${JSON.stringify(trail)}`,
     );
   });
   // One row per sailor: nothing was created twice.
