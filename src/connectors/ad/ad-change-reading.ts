@@ -28,12 +28,15 @@ function validToken(token: string): number {
   return Number(token);
 }
 
-/** The account type's live objects and tombstones written after `after`, oldest first. */
-async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise<Tracked[]> {
-  const since = `(uSNChanged>=${after + 1})`;
+/** Each connector's last window width, about a page of objects: a backlog is read a window at a time. */
+const windowWidths = new WeakMap<LdapContext, number>();
+
+/** The account type's live objects and tombstones whose uSNChanged is in [from, to]; created after `after`: an add. */
+async function trackedIn(ctx: LdapContext, c: Client, after: number, from: number, to: number): Promise<Tracked[]> {
+  const within = `(uSNChanged>=${from})(uSNChanged<=${to})`;
   const tracked: Tracked[] = [];
   const usn = (e: Entry) => Number(entryAttribute(e, 'uSNChanged')[0] ?? 0);
-  const live = { base: ctx.accounts.base, filter: `(&${ctx.accounts.filter}${since})` };
+  const live = { base: ctx.accounts.base, filter: `(&${ctx.accounts.filter}${within})` };
   for await (const page of searchPages(c, live, READ, 500)) {
     for (const e of page.searchEntries) {
       const created = Number(entryAttribute(e, 'uSNCreated')[0] ?? 0) > after;
@@ -41,7 +44,7 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise
     }
   }
   // Tombstones lose most attributes (objectCategory among them): only their object class tells their type.
-  const deleted = { base: domainOf(ctx.accounts.base), filter: `(&(isDeleted=TRUE)${delineationFilter(ctx.structuralClass, undefined)}${since})` };
+  const deleted = { base: domainOf(ctx.accounts.base), filter: `(&(isDeleted=TRUE)${delineationFilter(ctx.structuralClass, undefined)}${within})` };
   const showDeleted = new Control(SHOW_DELETED_CONTROL, { critical: true });
   for await (const page of c.searchPaginated(deleted.base, { scope: 'sub', filter: deleted.filter, attributes: READ, paged: { pageSize: 500 } }, showDeleted)) {
     for (const e of page.searchEntries) {
@@ -50,7 +53,30 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number): Promise
       tracked.push({ usn: usn(e), change: { changeType: 'delete', primaryIdentifier: entryAttribute(e, 'objectGUID')[0] } });
     }
   }
-  return tracked.sort((a, b) => a.usn - b.usn);
+  return tracked;
+}
+
+/**
+ * The account type's objects written after `after`, oldest first, a window of USNs at a time until about
+ * `limit` are read or the highest committed USN is reached: each window is read whole, so a poll far behind
+ * reads about a page, not every object changed since. `through` is the last USN read.
+ */
+async function trackedSince(ctx: LdapContext, c: Client, after: number, limit: number): Promise<{ tracked: Tracked[]; through: number }> {
+  const highest = Number(await highestCommittedUsn(ctx, c));
+  const tracked: Tracked[] = [];
+  // Each write takes a USN: a first window of `limit` USNs holds at most a page.
+  let width = windowWidths.get(ctx) ?? limit;
+  let through = after;
+  while (through < highest && tracked.length < limit) {
+    const to = Math.min(highest, through + width);
+    const found = (await trackedIn(ctx, c, after, through + 1, to)).sort((a, b) => a.usn - b.usn);
+    tracked.push(...found);
+    // The width that held a page here; where it held fewer, as its density says, at most twice as wide.
+    width = found.length > limit ? Math.max(1, found[limit - 1]!.usn - through) : Math.round(Math.min(width * 2, found.length === 0 ? Infinity : (width * limit) / found.length));
+    windowWidths.set(ctx, width);
+    through = to;
+  }
+  return { tracked: tracked.sort((a, b) => a.usn - b.usn), through };
 }
 
 /**
@@ -69,25 +95,29 @@ async function isOwnChange(c: Client, ownWrites: AdOwnWrites, t: Tracked, after:
 
 export async function changesSince(ctx: LdapContext, ownWrites: AdOwnWrites | undefined, token: string, limit?: number): Promise<ChangesPage> {
   const after = validToken(token);
+  const max = limit ?? ctx.config.pageSize;
   return ctx.connection.withPagedSearch(`changes since ${token}`, async (c) => {
-    const tracked = await trackedSince(ctx, c, after);
-    const page = tracked.slice(0, limit ?? ctx.config.pageSize);
+    const { tracked, through } = await trackedSince(ctx, c, after, max);
+    const page = tracked.slice(0, max);
     const theirs: Tracked[] = [];
     for (const t of page) if (!ownWrites || !(await isOwnChange(c, ownWrites, t, after))) theirs.push(t);
     return {
       changes: theirs.map((t) => ({ ...t.change, token: String(t.usn) })),
-      // The position passes Tally's own writes too, so they are not read again.
-      token: page.length > 0 ? String(page[page.length - 1].usn) : token,
+      // The position passes Tally's own writes too, so they are not read again; a page read whole passes
+      // every USN read (writes to other objects).
+      token: page.length < tracked.length ? String(page[page.length - 1].usn) : through > after ? String(through) : token,
     };
   });
 }
 
 /** The domain controller's highest committed USN: what any later write's uSNChanged exceeds. */
 export async function latestToken(ctx: LdapContext): Promise<string> {
-  return ctx.connection.withClient('latest changelog token', async (c) => {
-    const [rootDse] = (await c.search('', { scope: 'base', attributes: ['highestCommittedUSN'] })).searchEntries;
-    const usn = rootDse === undefined ? undefined : entryAttribute(rootDse, 'highestCommittedUSN')[0];
-    if (usn === undefined || !/^\d+$/.test(usn)) throw new ConnectorError('configuration', `${ctx.config.url} gives no highestCommittedUSN in its rootDSE: is it an Active Directory domain controller?`);
-    return usn;
-  });
+  return ctx.connection.withClient('latest changelog token', (c) => highestCommittedUsn(ctx, c));
+}
+
+async function highestCommittedUsn(ctx: LdapContext, c: Client): Promise<string> {
+  const [rootDse] = (await c.search('', { scope: 'base', attributes: ['highestCommittedUSN'] })).searchEntries;
+  const usn = rootDse === undefined ? undefined : entryAttribute(rootDse, 'highestCommittedUSN')[0];
+  if (usn === undefined || !/^\d+$/.test(usn)) throw new ConnectorError('configuration', `${ctx.config.url} gives no highestCommittedUSN in its rootDSE: is it an Active Directory domain controller?`);
+  return usn;
 }

@@ -93,11 +93,15 @@ function windowFilter(lower: string | undefined, upper: string): Filter {
 }
 
 /**
- * A width that would have held about `limit` records, as this window's density says, at most twice this
- * one (windows start at a record found ahead, so a quiet stretch needs no wider window).
+ * The width that held `limit` records in this window (counted from its `from`); where it held fewer, as
+ * its density says, at most twice as wide (windows start at a record found ahead: a quiet stretch needs no
+ * wider one).
  */
-function nextWidth(width: number, read: number, limit: number): number {
-  const fitting = read === 0 ? width * 2 : Math.min(width * 2, (width * limit) / read);
+function nextWidth(width: number, from: string, read: readonly AccesslogRecord[], limit: number): number {
+  const fitting =
+    read.length > limit
+      ? csnTime(read.map((r) => r.entryCSN).sort()[limit - 1]!) - csnTime(from) + 1
+      : Math.min(width * 2, read.length === 0 ? Infinity : (width * limit) / read.length);
   return Math.round(Math.min(WINDOW_MS.most, Math.max(WINDOW_MS.least, fitting)));
 }
 
@@ -126,7 +130,7 @@ async function recordsAfter(ctx: LdapContext, c: Client, token: string, limit: n
     if (first && !initial && !read.some((r) => r.entryCSN === token)) return undefined;
     const after = read.filter((r) => r.entryCSN !== token);
     records.push(...after);
-    width = nextWidth(width, after.length, limit);
+    width = nextWidth(width, from, after, limit);
     windowWidths.set(ctx, width);
     if (records.length >= limit) break;
     lower = upper;

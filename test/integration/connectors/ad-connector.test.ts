@@ -243,6 +243,52 @@ describe('AD connector: changes made on the directory', () => {
   });
 });
 
+describe('AD connector: a backlog of changes', () => {
+  it('reads it a window of USNs at a time: every account once and in order, and each poll about a page of objects', async () => {
+    const token = await ad.latestToken();
+    const names = Array.from({ length: 300 }, (_, i) => `backlog${String(i).padStart(3, '0')}`);
+    await withSambaAdmin(server, async (c) => {
+      for (const name of names) {
+        await c.add(dnOf(name), { objectClass: 'user', sAMAccountName: name });
+        // Writes elsewhere in the domain between them: USNs no account of the type holds.
+        if (name.endsWith('0')) await c.modify(fleetDn(), replace('description', name));
+      }
+    });
+    const sent = { objects: 0 };
+    const searchPaginated = AdClient.prototype.searchPaginated;
+    const spy = jest.spyOn(AdClient.prototype, 'searchPaginated').mockImplementation(async function* (this: AdClient, base, options, controls) {
+      for await (const page of searchPaginated.call(this, base, options, controls)) {
+        if (String(options?.filter).includes('uSNChanged')) sent.objects += page.searchEntries.length;
+        yield page;
+      }
+    });
+    try {
+      const read: string[] = [];
+      const sentByPoll: number[] = [];
+      let position = token;
+      for (;;) {
+        const before = sent.objects;
+        const page = await ad.changesSince(position, 25);
+        sentByPoll.push(sent.objects - before);
+        if (page.changes.length === 0) break;
+        expect(page.changes.length).toBeLessThanOrEqual(25);
+        for (const change of page.changes) {
+          expect(change.changeType).toBe('add');
+          read.push(/^CN=([^,]+),/.exec(change.secondaryIdentifier!)![1]!);
+        }
+        position = page.token;
+      }
+      expect(read).toEqual(names);
+      expect(position).toBe(await highestCommittedUsn());
+      // Every object changed since the position on each of the ~12 polls would be ~1,950 objects sent.
+      expect(Math.max(...sentByPoll.slice(3))).toBeLessThanOrEqual(4 * 25);
+      expect(sent.objects).toBeLessThan(3 * names.length);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 120_000);
+});
+
 describe('AD connector: a group of 2,000 members', () => {
   it('reads every member, range after range (AD gives at most 1,500 values at once)', async () => {
     const groupDn = fleetDn();
