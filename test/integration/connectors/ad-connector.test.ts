@@ -12,6 +12,7 @@ import type { SambaServer } from '../../../src/dev/servers';
 import { runCommand } from '../../../src/dev/servers/process';
 import { adConnectorSchema, type AdConnectorConfig } from '../../../src/schema/config';
 import { addWhileStopped, bindsToSamba, SAMBA_ADMIN_PASSWORD, startTestSamba, withSambaAdmin } from '../../support/samba';
+import { countSearchedEntries, readChangesToEnd } from '../../support/changelog-reading';
 import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
 
 const WRONG_PASSWORD = `Wrong-${randomBytes(9).toString('hex')}!`;
@@ -254,37 +255,17 @@ describe('AD connector: a backlog of changes', () => {
         if (name.endsWith('0')) await c.modify(fleetDn(), replace('description', name));
       }
     });
-    const sent = { objects: 0 };
-    const searchPaginated = AdClient.prototype.searchPaginated;
-    const spy = jest.spyOn(AdClient.prototype, 'searchPaginated').mockImplementation(async function* (this: AdClient, base, options, controls) {
-      for await (const page of searchPaginated.call(this, base, options, controls)) {
-        if (String(options?.filter).includes('uSNChanged')) sent.objects += page.searchEntries.length;
-        yield page;
-      }
-    });
+    const counter = countSearchedEntries(AdClient, (_, options) => String(options?.filter).includes('uSNChanged'));
     try {
-      const read: string[] = [];
-      const sentByPoll: number[] = [];
-      let position = token;
-      for (;;) {
-        const before = sent.objects;
-        const page = await ad.changesSince(position, 25);
-        sentByPoll.push(sent.objects - before);
-        if (page.changes.length === 0) break;
-        expect(page.changes.length).toBeLessThanOrEqual(25);
-        for (const change of page.changes) {
-          expect(change.changeType).toBe('add');
-          read.push(/^CN=([^,]+),/.exec(change.secondaryIdentifier!)![1]!);
-        }
-        position = page.token;
-      }
-      expect(read).toEqual(names);
+      const { changes, token: position, entriesByPoll } = await readChangesToEnd(ad, token, 25, counter);
+      expect(changes.map((c) => c.changeType)).toEqual(names.map(() => 'add'));
+      expect(changes.map((c) => /^CN=([^,]+),/.exec(c.secondaryIdentifier!)![1])).toEqual(names);
       expect(position).toBe(await highestCommittedUsn());
       // Every object changed since the position on each of the ~12 polls would be ~1,950 objects sent.
-      expect(Math.max(...sentByPoll.slice(3))).toBeLessThanOrEqual(4 * 25);
-      expect(sent.objects).toBeLessThan(3 * names.length);
+      expect(Math.max(...entriesByPoll.slice(3))).toBeLessThanOrEqual(4 * 25);
+      expect(counter.entries).toBeLessThan(3 * names.length);
     } finally {
-      spy.mockRestore();
+      counter.restore();
     }
   }, 120_000);
 });

@@ -14,6 +14,7 @@ import { LDAP_INITIAL_TOKEN } from '../../../src/connectors/ldap/ldap-types';
 import { startSlapd, type SlapdServer } from '../../../src/dev/servers';
 import { ldapConnectorSchema, type LdapConnectorConfig } from '../../../src/schema/config';
 import { withLdapAdmin } from '../../support/ldap-admin';
+import { countSearchedEntries, readChangesToEnd } from '../../support/changelog-reading';
 import { describeConnectorContract, expectKind, expectNoSecret, type ConnectorFixture } from './connector-contract';
 
 const PASSWORD = `bind-${randomBytes(9).toString('hex')}`;
@@ -225,37 +226,19 @@ describe('LDAP connector', () => {
       }
     }
     const latest = await ldap.latestToken();
-    const sent = { records: 0 };
-    const searchPaginated = Client.prototype.searchPaginated;
-    const spy = jest.spyOn(Client.prototype, 'searchPaginated').mockImplementation(async function* (this: Client, base, options) {
-      for await (const page of searchPaginated.call(this, base, options)) {
-        if (base === server.accesslogBase) sent.records += page.searchEntries.length;
-        yield page;
-      }
-    });
+    const counter = countSearchedEntries(Client, (base) => base === server.accesslogBase);
     try {
-      const read: string[] = [];
-      const sentByPoll: number[] = [];
-      let token = start;
-      for (;;) {
-        const before = sent.records;
-        const page = await ldap.changesSince(token, 50);
-        sentByPoll.push(sent.records - before);
-        if (page.changes.length === 0) break;
-        expect(page.changes.length).toBeLessThanOrEqual(50);
-        read.push(...page.changes.map((c) => (c.attributeDeltas ?? []).find((d) => d.path === 'description')!.replace![0] as string));
-        token = page.token;
-      }
-      expect(read).toEqual(written);
+      const { changes, token, entriesByPoll } = await readChangesToEnd(ldap, start, 50, counter);
+      expect(changes.map((c) => (c.attributeDeltas ?? []).find((d) => d.path === 'description')!.replace![0])).toEqual(written);
       expect(token).toBe(latest);
       // The first polls learn how much of the changelog a page spans (the width left by earlier reads may
       // span the whole backlog); then each reads about a page. Reading the whole backlog on each of the ~25
       // polls would send its 1,200 records ~13 times over.
-      expect(sentByPoll.length).toBeGreaterThanOrEqual(written.length / 50);
-      expect(Math.max(...sentByPoll.slice(3))).toBeLessThanOrEqual(6 * 50);
-      expect(sent.records).toBeLessThan(4 * written.length);
+      expect(entriesByPoll.length).toBeGreaterThanOrEqual(written.length / 50);
+      expect(Math.max(...entriesByPoll.slice(3))).toBeLessThanOrEqual(6 * 50);
+      expect(counter.entries).toBeLessThan(4 * written.length);
     } finally {
-      spy.mockRestore();
+      counter.restore();
     }
   }, 60_000);
 
