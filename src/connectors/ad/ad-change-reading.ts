@@ -10,6 +10,7 @@ import { ConnectorError } from '../connector-errors';
 import type { ChangesPage, ConnectorChange } from '../connector-types';
 import type { LdapContext } from '../ldap/ldap-connection';
 import { delineationFilter, searchPages } from '../ldap/ldap-delineation';
+import { nextWindowWidth } from '../ldap/ldap-changelog';
 import { isUnderDn } from '../ldap/ldap-dn';
 import { entryAttribute } from '../ldap/ldap-entries';
 import type { AdOwnWrites } from './ad-own-writes';
@@ -71,12 +72,13 @@ async function trackedSince(ctx: LdapContext, c: Client, after: number, limit: n
     const to = Math.min(highest, through + width);
     const found = (await trackedIn(ctx, c, after, through + 1, to)).sort((a, b) => a.usn - b.usn);
     tracked.push(...found);
-    // The width that held a page here; where it held fewer, as its density says, at most twice as wide.
-    width = found.length > limit ? Math.max(1, found[limit - 1]!.usn - through) : Math.round(Math.min(width * 2, found.length === 0 ? Infinity : (width * limit) / found.length));
+    const start = through;
+    width = Math.max(1, Math.round(nextWindowWidth(width, found.length, limit, () => found[limit - 1]!.usn - start)));
     windowWidths.set(ctx, width);
     through = to;
   }
-  return { tracked: tracked.sort((a, b) => a.usn - b.usn), through };
+  // Windows are read in order, each sorted: the whole is too.
+  return { tracked, through };
 }
 
 /**

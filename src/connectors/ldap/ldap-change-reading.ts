@@ -6,7 +6,7 @@ import { AndFilter, EqualityFilter, FilterParser, NotFilter, type Client, type E
 import { ConnectorError } from '../connector-errors';
 import type { ChangesPage } from '../connector-types';
 import { isDnValue } from './ldap-associations';
-import { CSN_PATTERN, csnAt, csnTime, pageOfChanges, recordsToChanges, routeToType, type ChangelogEntitlement } from './ldap-changelog';
+import { CSN_PATTERN, csnAt, csnTime, nextWindowWidth, pageOfChanges, recordsToChanges, routeToType, type ChangelogEntitlement } from './ldap-changelog';
 import type { LdapContext } from './ldap-connection';
 import { isOfType, overlaps } from './ldap-delineation';
 import { entryAttribute } from './ldap-entries';
@@ -92,19 +92,6 @@ function windowFilter(lower: string | undefined, upper: string): Filter {
   });
 }
 
-/**
- * The width that held `limit` records in this window (counted from its `from`); where it held fewer, as
- * its density says, at most twice as wide (windows start at a record found ahead: a quiet stretch needs no
- * wider one).
- */
-function nextWidth(width: number, from: string, read: readonly AccesslogRecord[], limit: number): number {
-  const fitting =
-    read.length > limit
-      ? csnTime(read.map((r) => r.entryCSN).sort()[limit - 1]!) - csnTime(from) + 1
-      : Math.min(width * 2, read.length === 0 ? Infinity : (width * limit) / read.length);
-  return Math.round(Math.min(WINDOW_MS.most, Math.max(WINDOW_MS.least, fitting)));
-}
-
 /** The CSN of a write record at or after `from` (the first the server finds), or of any record without it. */
 async function aRecordFrom(ctx: LdapContext, c: Client, from: string | undefined): Promise<string | undefined> {
   const filters = [equality('objectClass', 'auditWriteObject'), equality('reqResult', '0'), ...(from ? [csnFilter(`(entryCSN>=${from})`)] : [])];
@@ -130,7 +117,9 @@ async function recordsAfter(ctx: LdapContext, c: Client, token: string, limit: n
     if (first && !initial && !read.some((r) => r.entryCSN === token)) return undefined;
     const after = read.filter((r) => r.entryCSN !== token);
     records.push(...after);
-    width = nextWidth(width, from, after, limit);
+    const start = from;
+    const fitting = nextWindowWidth(width, after.length, limit, () => csnTime(after.map((r) => r.entryCSN).sort()[limit - 1]!) - csnTime(start) + 1);
+    width = Math.round(Math.min(WINDOW_MS.most, Math.max(WINDOW_MS.least, fitting)));
     windowWidths.set(ctx, width);
     if (records.length >= limit) break;
     lower = upper;

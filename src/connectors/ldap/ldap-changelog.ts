@@ -31,6 +31,16 @@ export function csnAt(ms: number): string {
   return `${time}.${String(d.getUTCMilliseconds()).padStart(3, '0')}000Z#000000#000#000000`;
 }
 
+/**
+ * The next window's width when reading a changelog a window at a time: the width that held `limit` entries
+ * (`holdingPage`, asked only when this window held more), else as this window's density says, at most
+ * twice as wide.
+ */
+export function nextWindowWidth(width: number, found: number, limit: number, holdingPage: () => number): number {
+  if (found > limit) return holdingPage();
+  return Math.min(width * 2, found === 0 ? Infinity : (width * limit) / found);
+}
+
 export interface ChangelogMapping {
   baseContext: string;
   /** Bind DNs whose changes are left out (Tally's own writes), compared without regard to case and spaces. */

@@ -1,4 +1,4 @@
-import { csnAt, csnTime, recordsToChanges } from '../../../src/connectors/ldap/ldap-changelog';
+import { csnAt, csnTime, nextWindowWidth, recordsToChanges } from '../../../src/connectors/ldap/ldap-changelog';
 import { asResourceChange, coalesce } from '../../../src/sync/live-sync/changelog-poll';
 
 const record = (csn: string, reqType: string, uid: string, authz: string, extra: Record<string, unknown> = {}) => ({
@@ -49,4 +49,11 @@ test("a CSN's time, and the smallest CSN of a millisecond, order as the CSNs do 
   expect(csnAt(Date.UTC(2027, 0, 1))).toBe('20270101000000.000000Z#000000#000#000000');
   expect(csnAt(Number.MAX_SAFE_INTEGER)).toBe('99991231235959.999000Z#000000#000#000000');
   expect(() => csnTime('yesterday')).toThrow(/not a CSN: yesterday/);
+});
+
+test('the next window of a changelog: the width that held a page, else by density and at most twice as wide', () => {
+  expect(nextWindowWidth(1000, 400, 50, () => 120)).toBe(120);
+  expect(nextWindowWidth(1000, 25, 50, () => 0)).toBe(2000);
+  expect(nextWindowWidth(1000, 40, 50, () => 0)).toBe(1250);
+  expect(nextWindowWidth(1000, 0, 50, () => 0)).toBe(2000);
 });
